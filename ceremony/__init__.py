@@ -1,0 +1,7 @@
+"""Pure domain core of the ceremony app.
+
+Nothing here touches Qt, sockets, threads, media or the clock: time comes in as an argument and
+effects go out as returned events. See DESIGN.md (shared) for the layering rules.
+"""
+
+__version__ = "0.1.0"

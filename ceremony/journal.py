@@ -1,0 +1,183 @@
+"""The journal: every command and event, one JSON line each, on disk before the command returns.
+
+It is the record the as-run report is written from, and replaying it rebuilds the sequencer
+exactly (ticks that changed something are journaled with their time for that reason).
+Timestamps are passed in; this module writes files but never reads a clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+from ceremony.runsheet.build import Raw, build_runsheet
+from ceremony.runsheet.model import Runsheet
+from ceremony.runsheet.yaml_io import to_document
+from ceremony.sequencer.commands import Command
+from ceremony.sequencer.events import Event
+from ceremony.sequencer.sequencer import Sequencer
+from ceremony.timebase import Now
+
+log = logging.getLogger(__name__)
+
+JOURNAL_VERSION = 1
+
+
+class RecordKind(StrEnum):
+    HEADER = "header"  # first line: format version and the run-sheet as loaded
+    COMMAND = "command"
+    TICK = "tick"  # a tick that produced events; replay needs its time
+    EVENT = "event"
+    NOTE = "note"  # anything else worth keeping: operator notes, venue incidents, recordings
+
+
+class Record(msgspec.Struct, frozen=True):
+    seq: int
+    mono: float
+    wall: float
+    kind: RecordKind
+    payload: dict[str, Any]
+
+
+_command_decoder = msgspec.json.Decoder(Command)
+_event_decoder = msgspec.json.Decoder(Event)
+
+
+def decode_command(payload: dict[str, Any]) -> Command:
+    command: Command = _command_decoder.decode(msgspec.json.encode(payload))
+    return command
+
+
+def decode_event(payload: dict[str, Any]) -> Event:
+    event: Event = _event_decoder.decode(msgspec.json.encode(payload))
+    return event
+
+
+def _to_builtins(obj: object) -> dict[str, Any]:
+    out = msgspec.to_builtins(obj)
+    assert isinstance(out, dict)
+    return out
+
+
+class JournalWriter:
+    """Appends records, each flushed and fsync'd before `append` returns."""
+
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+        self.path = path
+        self._fsync = fsync
+        self._seq = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - held open for the ceremony
+
+    def append(self, kind: RecordKind, payload: dict[str, Any], now: Now) -> Record:
+        self._seq += 1
+        record = Record(self._seq, now.mono, now.wall, kind, payload)
+        self._file.write(msgspec.json.encode(record) + b"\n")
+        self._file.flush()
+        if self._fsync:
+            os.fsync(self._file.fileno())
+        return record
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _document_to_raw(value: object) -> Raw:
+    if isinstance(value, dict):
+        return {str(k): _document_to_raw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_document_to_raw(v) for v in value]
+    return None if value is None else str(value)
+
+
+def runsheet_from_header(payload: dict[str, Any], source: str) -> Runsheet:
+    return build_runsheet(_document_to_raw(payload["runsheet"]), source, lambda _p: "header")
+
+
+class JournaledSequencer:
+    """A sequencer whose every command, resulting event and eventful tick is journaled."""
+
+    def __init__(self, sheet: Runsheet, journal: JournalWriter, now: Now) -> None:
+        self.sequencer = Sequencer(sheet)
+        self.journal = journal
+        journal.append(
+            RecordKind.HEADER,
+            {"version": JOURNAL_VERSION, "runsheet": to_document(sheet)},
+            now,
+        )
+
+    def apply(self, command: Command, now: Now) -> list[Event]:
+        self.journal.append(RecordKind.COMMAND, _to_builtins(command), now)
+        return self._log_events(self.sequencer.apply(command, now), now)
+
+    def tick(self, now: Now) -> list[Event]:
+        events = self.sequencer.tick(now)
+        if events:
+            self.journal.append(RecordKind.TICK, {}, now)
+        return self._log_events(events, now)
+
+    def note(self, payload: dict[str, Any], now: Now) -> None:
+        self.journal.append(RecordKind.NOTE, payload, now)
+
+    def _log_events(self, events: list[Event], now: Now) -> list[Event]:
+        for event in events:
+            self.journal.append(RecordKind.EVENT, _to_builtins(event), now)
+        return events
+
+
+@dataclass
+class JournalRead:
+    records: list[Record] = field(default_factory=list)
+    truncated_tail: bool = False  # the last line was cut off (a crash mid-write)
+    problems: list[str] = field(default_factory=list)
+
+
+_record_decoder = msgspec.json.Decoder(Record)
+
+
+def read_journal(path: Path) -> JournalRead:
+    """Read what can be read; a torn last line is expected after a crash and only reported."""
+    out = JournalRead()
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    ends_clean = data.endswith(b"\n") or not data
+    if ends_clean:
+        lines = lines[:-1]
+    for number, line in enumerate(lines, start=1):
+        last = number == len(lines)
+        try:
+            out.records.append(_record_decoder.decode(line))
+        except msgspec.DecodeError as exc:
+            if last and not ends_clean:
+                out.truncated_tail = True
+                out.problems.append(
+                    f"{path}: line {number}: incomplete last record ignored "
+                    f"({len(line)} bytes, the journal was cut off mid-write)"
+                )
+            else:
+                out.problems.append(f"{path}: line {number}: unreadable record skipped ({exc})")
+    return out
+
+
+class ReplayError(Exception):
+    pass
+
+
+def replay(records: list[Record], source: str = "<journal>") -> Sequencer:
+    """Rebuild the sequencer from journaled commands and ticks, at their recorded times."""
+    if not records or records[0].kind is not RecordKind.HEADER:
+        raise ReplayError(f"{source}: the first record is not a journal header")
+    seq = Sequencer(runsheet_from_header(records[0].payload, source))
+    for record in records[1:]:
+        now = Now(record.mono, record.wall)
+        if record.kind is RecordKind.COMMAND:
+            seq.apply(decode_command(record.payload), now)
+        elif record.kind is RecordKind.TICK:
+            seq.tick(now)
+    return seq

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ceremony import runsheet
+from ceremony.journal import JournaledSequencer, JournalWriter, RecordKind, read_journal, replay
+from ceremony.runsheet import Runsheet
+from ceremony.sequencer import commands as c
+from ceremony.timebase import Now
+from tests.unit.conftest import SAMPLE
+
+SHEET = runsheet.load(SAMPLE).scaled(120)
+
+commands = st.one_of(
+    st.just(c.Go()),
+    st.just(c.UndoGo()),
+    st.just(c.Back()),
+    st.just(c.Hold()),
+    st.just(c.Resume()),
+    st.just(c.EndCeremony()),
+    st.builds(c.Skip, st.none() | st.integers(-1, 9)),
+    st.builds(c.Jump, st.integers(-1, 9)),
+    st.builds(c.AddTime, st.floats(-100, 100, allow_nan=False)),
+)
+steps = st.lists(
+    st.tuples(st.floats(0, 40, allow_nan=False), st.none() | commands), min_size=1, max_size=60
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=steps)
+def test_replay_equals_live(tmp_path: Path, steps: list[tuple[float, c.Command | None]]) -> None:
+    path = tmp_path / "journal.jsonl"
+    path.unlink(missing_ok=True)  # hypothesis reuses tmp_path across examples
+    t = Now(50.0, 1_797_300_000.0)
+    writer = JournalWriter(path, fsync=False)
+    live = JournaledSequencer(SHEET, writer, t)
+    for dt, command in steps:
+        t = t.plus(dt)
+        if command is None:
+            live.tick(t)
+        else:
+            live.apply(command, t)
+    writer.close()
+    read = read_journal(path)
+    assert not read.problems
+    rebuilt = replay(read.records)
+    assert rebuilt.snapshot() == live.sequencer.snapshot()
+    assert rebuilt.view(t) == live.sequencer.view(t)
+
+
+def test_every_record_is_on_disk_when_apply_returns(tmp_path: Path, sample: Runsheet) -> None:
+    path = tmp_path / "j.jsonl"
+    writer = JournalWriter(path)
+    live = JournaledSequencer(sample, writer, Now(0, 0))
+    live.apply(c.Go(), Now(1, 1))
+    writer.close()
+    kinds = [r.kind for r in read_journal(path).records]
+    assert kinds[:2] == [RecordKind.HEADER, RecordKind.COMMAND]
+    assert RecordKind.EVENT in kinds
+    assert [r.seq for r in read_journal(path).records] == list(range(1, len(kinds) + 1))
+
+
+def test_truncated_last_line_is_tolerated_and_reported(tmp_path: Path, sample: Runsheet) -> None:
+    path = tmp_path / "j.jsonl"
+    writer = JournalWriter(path)
+    live = JournaledSequencer(sample, writer, Now(0, 0))
+    live.apply(c.Go(), Now(1, 1))
+    live.apply(c.Go(), Now(5, 5))
+    writer.close()
+    full = path.read_bytes()
+    path.write_bytes(full[:-20])  # crash in the middle of the last record
+    read = read_journal(path)
+    assert read.truncated_tail
+    assert "cut off" in read.problems[0]
+    assert len(read.records) == full.count(b"\n") - 1
+    assert replay(read.records).state.current is not None
+
+
+def test_garbage_in_the_middle_is_reported_not_fatal(tmp_path: Path, sample: Runsheet) -> None:
+    path = tmp_path / "j.jsonl"
+    writer = JournalWriter(path)
+    live = JournaledSequencer(sample, writer, Now(0, 0))
+    writer._file.write(b"{not json}\n")
+    live.apply(c.Go(), Now(1, 1))
+    writer.close()
+    read = read_journal(path)
+    assert not read.truncated_tail
+    assert "line 2" in read.problems[0]
+    assert replay(read.records).state.current == 0

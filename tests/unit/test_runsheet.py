@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ceremony import runsheet
+from ceremony.runsheet import ItemKind, RunsheetError, SourceKind, parse_csv, parse_yaml
+from ceremony.runsheet.fields import format_duration, parse_duration
+
+GOOD = textwrap.dedent(
+    """\
+    version: 1
+    ceremony:
+      id: c1
+      title: Test
+      date: 2026-12-15
+      timezone: Asia/Jakarta
+      studio: Studio
+    venues:
+      - {id: a, name: Venue A}
+      - {id: b, name: Venue B}
+    items:
+      - {id: one, kind: opening, title: Open, duration: "1:00", hard_start: 09:00}
+      - {id: two, kind: report, title: Report, source: venue:a, duration: 90}
+      - {id: three, kind: countdown, title: Count, duration: 30, venues: [a, b]}
+    """
+)
+
+
+def problems_of(text: str, *, csv: bool = False) -> list[runsheet.Problem]:
+    with pytest.raises(RunsheetError) as info:
+        (parse_csv if csv else parse_yaml)(text, "f")
+    return list(info.value.problems)
+
+
+def test_sample_loads_with_eleven_venues_and_cirebon_report(sample: runsheet.Runsheet) -> None:
+    assert len(sample.venues) == 11
+    report = next(i for i in sample.items if i.kind is ItemKind.REPORT)
+    assert report.source.kind is SourceKind.VENUE
+    assert sample.venue(report.source.ref) is not None
+    assert "Cirebon" in sample.venue(report.source.ref).name  # type: ignore[union-attr]
+    countdown = next(i for i in sample.items if i.kind is ItemKind.COUNTDOWN)
+    assert len(sample.item_venues(countdown)) == 11
+
+
+def test_good_file_values() -> None:
+    sheet = parse_yaml(GOOD)
+    assert [i.duration_s for i in sheet.items] == [60, 90, 30]
+    assert str(sheet.items[0].hard_start) == "09:00:00"  # not YAML 1.1's sexagesimal 540
+    assert sheet.items[2].venues == ("a", "b")
+
+
+def test_three_independent_mistakes_are_all_named_with_line_and_field() -> None:
+    bad = (
+        GOOD.replace('duration: "1:00"', "duration: -5")
+        .replace("source: venue:a", "source: venue:zz")
+        .replace("kind: countdown", "kind: countdwn")
+    )
+    found = problems_of(bad)
+    assert [(p.where, p.field) for p in found] == [
+        ("line 12", "items[0].duration"),
+        ("line 13", "items[1].source"),
+        ("line 14", "items[2].kind"),
+    ]
+    assert "venue:zz" in str(found[1]) and "f:line 13" in str(found[1])
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "expected_word"),
+    [
+        (("id: b, name", "id: a, name"), "venues[1].id", "not used"),
+        (("id: two,", "id: one,"), "items[1].id", "not used"),
+        (("venues: [a, b]", "venues: []"), "items[2].venues", "at least one"),
+        (("duration: 90}", "duration: 90, hard_start: 08:00}"), "items[1].hard_start", "later"),
+        (("date: 2026-12-15", "date: 2026-13-40"), "ceremony.date", "YYYY-MM-DD"),
+        (("timezone: Asia/Jakarta", "timezone: Mars/Base"), "ceremony.timezone", "IANA"),
+        (("title: Open,", "title: Open, colour: red,"), "items[0].colour", "one of the fields"),
+        (("duration: 30,", "duration: 30, warning: 40,"), "items[2].warning", "at most"),
+        (("duration: 90}", "duration: 0}"), "items[1].duration", "positive"),
+    ],
+)
+def test_each_rule_is_caught(change: tuple[str, str], field: str, expected_word: str) -> None:
+    found = problems_of(GOOD.replace(*change))
+    assert any(p.field == field and expected_word in p.expected for p in found), found
+
+
+def test_countdown_with_no_venues_in_ceremony() -> None:
+    text = GOOD.replace("  - {id: a, name: Venue A}\n  - {id: b, name: Venue B}\n", "  []\n")
+    text = (
+        text.replace("venues:\n  []", "venues: []")
+        .replace("source: venue:a, ", "")
+        .replace(", venues: [a, b]", "")
+    )
+    found = problems_of(text)
+    assert [p.field for p in found] == ["items[2].venues"]
+
+
+def test_syntax_error_names_line() -> None:
+    found = problems_of("ceremony:\n  id: [unclosed\n")
+    assert found[0].where.startswith("line ")
+    assert "valid YAML" in found[0].expected
+
+
+def test_duplicate_key_is_reported() -> None:
+    found = problems_of(GOOD.replace("  title: Test\n", "  title: Test\n  title: Again\n"))
+    assert any(p.field == "title" and "once" in p.expected for p in found)
+
+
+def test_empty_and_non_mapping_files() -> None:
+    assert "empty" in problems_of("")[0].expected
+    assert "mapping" in problems_of("- just\n- a list\n")[0].expected
+
+
+def test_csv_round_trip_is_lossless(sample: runsheet.Runsheet) -> None:
+    csv_text = runsheet.dump_csv(sample)
+    via_yaml = parse_yaml(runsheet.dump_yaml(parse_csv(csv_text)))
+    assert runsheet.dump_csv(via_yaml) == csv_text
+    assert via_yaml == sample
+
+
+def test_csv_errors_name_rows(sample: runsheet.Runsheet) -> None:
+    lines = runsheet.dump_csv(sample).splitlines()
+    header_row = next(n for n, line in enumerate(lines) if line.startswith("id,kind"))
+    # Break the third item's duration and the first venue's id.
+    lines[header_row + 3] = lines[header_row + 3].replace("3:00", "three minutes")
+    lines[5] = lines[5].replace("kota-cirebon", "Kota Cirebon!")
+    found = problems_of("\n".join(lines), csv=True)
+    where = {(p.where, p.field) for p in found}
+    assert (f"row {header_row + 4}", "items[2].duration") in where
+    assert ("row 6", "venues[0].id") in where
+
+
+def test_csv_with_semicolons_and_bom(sample: runsheet.Runsheet) -> None:
+    text = "\ufeff" + runsheet.dump_csv(sample).replace(",", ";")
+    # Titles with commas would be quoted by a real spreadsheet; the sample's region has one.
+    text = text.replace('"Kota Cirebon; Jawa Barat"', '"Kota Cirebon, Jawa Barat"')
+    assert parse_csv(text) == sample
+
+
+def test_load_refuses_missing_and_binary_files(tmp_path: Path) -> None:
+    with pytest.raises(RunsheetError, match="readable"):
+        runsheet.load(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(RunsheetError, match="UTF-8"):
+        runsheet.load(bad)
+
+
+def test_save_and_load(tmp_path: Path, sample: runsheet.Runsheet) -> None:
+    for name in ("out.yaml", "out.csv"):
+        runsheet.save(sample, tmp_path / name)
+        assert runsheet.load(tmp_path / name) == sample
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("1:30", 90), ("1:02:03", 3723), ("2m30s", 150), ("1h", 3600), ("0.5", 0.5)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1:60", "1::2", "m", "5x"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 59.0, 61.0, 3600.0, 3723.0, 12.25])
+def test_duration_format_round_trip(seconds: float) -> None:
+    assert parse_duration(format_duration(seconds)) == seconds
