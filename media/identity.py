@@ -1,0 +1,49 @@
+"""The studio's identity on disk: its certificate and the secret that signs venue tokens."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from ceremony.invite import Invite, sign_token
+from ceremony.runsheet import Runsheet
+from media.tls import StudioCertificate, ensure_certificate
+
+INVITE_VALID_S = 14 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class StudioIdentity:
+    certificate: StudioCertificate
+    secret: bytes
+
+    def invite(
+        self, sheet: Runsheet, venue_id: str, addresses: list[str], expires: float
+    ) -> Invite:
+        venue = sheet.venue(venue_id)
+        if venue is None:
+            raise KeyError(f"venue {venue_id!r} is not in the run-sheet")
+        c = sheet.ceremony
+        return Invite(
+            studio=c.studio,
+            addresses=addresses,
+            ceremony_id=c.id,
+            ceremony_title=c.title,
+            venue_id=venue.id,
+            venue_name=venue.name,
+            fingerprint=self.certificate.fingerprint,
+            expires=float(int(expires)),
+            token=sign_token(self.secret, venue.id, c.id, float(int(expires))),
+        )
+
+
+def ensure_identity(data_dir: Path, hosts: list[str]) -> StudioIdentity:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_path = data_dir / "studio-secret"
+    if not secret_path.exists():
+        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return StudioIdentity(ensure_certificate(data_dir, hosts), secret_path.read_bytes())

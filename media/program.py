@@ -1,0 +1,328 @@
+"""The program bus: the studio encodes the program ONCE and fans the packets out to every venue.
+
+Per-venue encoders would need more than two cores at 720p30; one shared encoder needs a fraction
+of one. aiortc sends pre-encoded `Packet`s as they are but then ignores keyframe requests, so
+every venue's sender has its PLI/FIR routed here. Queues are bounded: a slow venue loses frames
+(and gets a keyframe), it never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import fractions
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import av
+import numpy as np
+from aiortc import RTCRtpSender
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from ceremony.liveness import RateMeter
+from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, VIDEO_CLOCK, audio_frame
+
+log = logging.getLogger(__name__)
+
+KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
+MIN_FORCED_KEYFRAME_GAP_S = 0.5  # many venues asking at once still cost one keyframe
+TRACK_QUEUE = 4
+Packet: TypeAlias = "av.Packet[Any]"
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    width: int
+    height: int
+    fps: float
+
+    @classmethod
+    def parse(cls, text: str) -> VideoFormat:
+        """'1280x720@30'."""
+        try:
+            size, _, rate = text.partition("@")
+            w, _, h = size.partition("x")
+            fmt = cls(int(w), int(h), float(rate or 30))
+        except ValueError:
+            raise ValueError(
+                f"expected WIDTHxHEIGHT@FPS such as 1280x720@30, got {text!r}"
+            ) from None
+        if fmt.width % 2 or fmt.height % 2 or fmt.fps <= 0 or fmt.width < 16 or fmt.height < 16:
+            raise ValueError(f"expected even sizes of at least 16 and a positive rate: {text!r}")
+        return fmt
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}@{self.fps:g}"
+
+
+class Vp8Encoder:
+    """One libvpx VP8 encoder; runs in the bus's own thread."""
+
+    def __init__(self, fmt: VideoFormat, bitrate: int) -> None:
+        self.fmt = fmt
+        ctx = av.CodecContext.create("libvpx", "w")
+        ctx.width, ctx.height = fmt.width, fmt.height
+        ctx.pix_fmt = "yuv420p"
+        ctx.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        ctx.framerate = fractions.Fraction(fmt.fps).limit_denominator(1000)
+        ctx.bit_rate = bitrate
+        ctx.gop_size = max(1, int(fmt.fps * KEYFRAME_INTERVAL_S))
+        ctx.options = {
+            "deadline": "realtime",
+            "cpu-used": "8",
+            "lag-in-frames": "0",
+            "static-thresh": "1",
+            "error-resilient": "1",
+            "minrate": str(bitrate),
+            "maxrate": str(bitrate),
+            "bufsize": str(bitrate),
+            "undershoot-pct": "100",
+            "overshoot-pct": "15",
+        }
+        ctx.thread_count = 2 if fmt.width * fmt.height >= 1280 * 720 else 1
+        self._ctx = ctx
+
+    def encode(self, frame: av.VideoFrame, pts: int, keyframe: bool) -> list[Packet]:
+        if (
+            frame.width != self.fmt.width
+            or frame.height != self.fmt.height
+            or (frame.format.name != "yuv420p")
+        ):
+            frame = frame.reformat(self.fmt.width, self.fmt.height, "yuv420p")
+        frame.pts = pts
+        frame.time_base = self._ctx.time_base
+        frame.pict_type = (
+            av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
+        )
+        packets = list(self._ctx.encode(frame))
+        for p in packets:
+            p.pts = pts
+            p.time_base = self._ctx.time_base
+        return packets
+
+
+class ProgramVideoTrack(MediaStreamTrack):
+    """One venue's view of the program: pre-encoded packets from the bus, bounded queue."""
+
+    kind = "video"
+
+    def __init__(self, bus: ProgramBus, venue_id: str) -> None:
+        super().__init__()
+        self.venue_id = venue_id
+        self._bus = bus
+        self._queue: collections.deque[Packet] = collections.deque(maxlen=TRACK_QUEUE)
+        self._ready = asyncio.Event()
+        self._synced = False  # a decoder can start only at a keyframe
+        self.dropped = 0
+
+    def push(self, packet: Packet) -> None:
+        if not self._synced:
+            if not packet.is_keyframe:
+                return
+            self._synced = True
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped += 1
+            self._bus.request_keyframe(f"{self.venue_id} fell behind")
+        self._queue.append(packet)
+        self._ready.set()
+
+    async def recv(self) -> Packet:
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        return self._queue.popleft()
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+        self._bus.unsubscribe(self)
+
+
+FrameSource = Callable[[], av.VideoFrame | None]
+
+
+class ProgramBus:
+    """Makes the program video at a fixed rate from the current source, encodes once, fans out."""
+
+    def __init__(self, fmt: VideoFormat, bitrate: int = 1_500_000) -> None:
+        self.fmt = fmt
+        self._encoder = Vp8Encoder(fmt, bitrate)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="program-encode")
+        self._tracks: set[ProgramVideoTrack] = set()
+        self._source: FrameSource | None = None
+        self._fallback: FrameSource | None = None
+        self._keyframe_requested = True
+        self._last_keyframe = 0.0
+        self.frames_encoded = 0
+        self.meter = RateMeter()
+        self.encode_seconds = 0.0
+
+    def set_source(self, source: FrameSource, fallback: FrameSource) -> None:
+        """`source` gives the latest frame or None; then `fallback` (a slate) is used."""
+        self._source, self._fallback = source, fallback
+        self.request_keyframe("program cut")
+
+    def subscribe(self, venue_id: str) -> ProgramVideoTrack:
+        track = ProgramVideoTrack(self, venue_id)
+        self._tracks.add(track)
+        self.request_keyframe(f"{venue_id} joined")
+        return track
+
+    def unsubscribe(self, track: ProgramVideoTrack) -> None:
+        self._tracks.discard(track)
+
+    def route_keyframe_requests(self, sender: RTCRtpSender) -> None:
+        """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder."""
+        sender._send_keyframe = lambda: self.request_keyframe("PLI/FIR")  # type: ignore[method-assign]
+
+    def request_keyframe(self, why: str) -> None:
+        if not self._keyframe_requested:
+            log.debug("keyframe requested: %s", why)
+        self._keyframe_requested = True
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = time.monotonic()
+        n = 0
+        try:
+            while True:
+                due = start + n / self.fmt.fps
+                now = time.monotonic()
+                if due > now:
+                    await asyncio.sleep(due - now)
+                elif now - due > 1.0:
+                    n = int((now - start) * self.fmt.fps)  # skip, don't burst
+                pts = int(n * VIDEO_CLOCK / self.fmt.fps)
+                n += 1
+                frame = self._current_frame()
+                if frame is None:
+                    continue
+                keyframe = False
+                if (
+                    self._keyframe_requested
+                    and now - self._last_keyframe >= MIN_FORCED_KEYFRAME_GAP_S
+                ):
+                    keyframe, self._keyframe_requested = True, False
+                    self._last_keyframe = now
+                t0 = time.perf_counter()
+                packets = await loop.run_in_executor(
+                    self._executor, self._encoder.encode, frame, pts, keyframe
+                )
+                self.encode_seconds += time.perf_counter() - t0
+                self.frames_encoded += 1
+                self.meter.add(time.monotonic())
+                for packet in packets:
+                    for track in list(self._tracks):
+                        track.push(packet)
+        finally:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _current_frame(self) -> av.VideoFrame | None:
+        frame = self._source() if self._source else None
+        if frame is None and self._fallback is not None:
+            frame = self._fallback()
+        return frame
+
+
+class AudioSourceBuffer:
+    """The last fraction of a second of one incoming audio source, as 48 kHz mono s16 blocks."""
+
+    def __init__(self, max_blocks: int = 10) -> None:
+        self._blocks: collections.deque[np.ndarray] = collections.deque(maxlen=max_blocks)
+        self._pending = np.zeros(0, np.int16)
+
+    def push_frame(self, frame: av.AudioFrame) -> None:
+        samples = frame.to_ndarray()
+        if frame.format.name != "s16" or frame.sample_rate != 48_000:
+            return  # aiortc's Opus decoder gives s16 at 48 kHz; anything else is not ours to mix
+        channels = len(frame.layout.channels)
+        mono = (
+            samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
+            if channels > 1
+            else (samples.reshape(-1))
+        )
+        data = np.concatenate([self._pending, mono])
+        while len(data) >= AUDIO_SAMPLES:
+            self._blocks.append(data[:AUDIO_SAMPLES])
+            data = data[AUDIO_SAMPLES:]
+        self._pending = data
+
+    def pop(self) -> np.ndarray | None:
+        return self._blocks.popleft() if self._blocks else None
+
+
+class ProgramAudioTrack(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, bus: ProgramAudioBus, venue_id: str) -> None:
+        super().__init__()
+        self.venue_id = venue_id
+        self._bus = bus
+        self._queue: collections.deque[np.ndarray] = collections.deque(maxlen=10)
+        self._ready = asyncio.Event()
+        self._n = 0
+
+    def push(self, block: np.ndarray) -> None:
+        self._queue.append(block)
+        self._ready.set()
+
+    async def recv(self) -> av.AudioFrame:
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        frame = audio_frame(self._queue.popleft(), self._n * AUDIO_SAMPLES)
+        self._n += 1
+        return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+        self._bus.unsubscribe(self)
+
+
+BlockSource = Callable[[], np.ndarray | None]
+
+
+class ProgramAudioBus:
+    """Program audio in 20 ms blocks at a steady rate from the current source (or silence)."""
+
+    def __init__(self) -> None:
+        self._tracks: set[ProgramAudioTrack] = set()
+        self._source: BlockSource | None = None
+        self._silence = np.zeros(AUDIO_SAMPLES, np.int16)
+
+    def set_source(self, source: BlockSource) -> None:
+        self._source = source
+
+    def subscribe(self, venue_id: str) -> ProgramAudioTrack:
+        track = ProgramAudioTrack(self, venue_id)
+        self._tracks.add(track)
+        return track
+
+    def unsubscribe(self, track: ProgramAudioTrack) -> None:
+        self._tracks.discard(track)
+
+    async def run(self) -> None:
+        start = time.monotonic()
+        n = 0
+        while True:
+            due = start + n * AUDIO_PTIME
+            now = time.monotonic()
+            if due > now:
+                await asyncio.sleep(due - now)
+            elif now - due > 1.0:
+                n = int((now - start) / AUDIO_PTIME)
+            n += 1
+            block = self._source() if self._source else None
+            if block is None:
+                block = self._silence
+            for track in list(self._tracks):
+                track.push(block)

@@ -1,0 +1,156 @@
+"""Synthetic sources for rehearsals and tests: a test pattern and a voice-like tone.
+
+They stand in for cameras and microphones this machine lacks (real devices come through the same
+track interface). Frames are made directly in yuv420p so no encoder has to convert them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import time
+
+import av
+import cv2
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+log = logging.getLogger(__name__)
+
+VIDEO_CLOCK = 90_000
+AUDIO_RATE = 48_000
+AUDIO_PTIME = 0.020
+AUDIO_SAMPLES = int(AUDIO_RATE * AUDIO_PTIME)
+
+
+class TestPattern:
+    """Colour bars with a label, a moving block and a frame counter, in yuv420p."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, label: str, width: int, height: int, hue: int = 0) -> None:
+        if width % 2 or height % 2:
+            raise ValueError(f"test pattern size must be even, got {width}x{height}")
+        self.width, self.height = width, height
+        y = np.empty((height, width), np.uint8)
+        y[:] = np.linspace(40, 200, width, dtype=np.uint8)[None, :]
+        u = np.full((height // 2, width // 2), 128, np.uint8)
+        v = np.full((height // 2, width // 2), 128, np.uint8)
+        bars = 8
+        for i in range(bars):
+            x0, x1 = i * (width // 2) // bars, (i + 1) * (width // 2) // bars
+            u[:, x0:x1] = (hue + 37 * i) % 256
+            v[:, x0:x1] = (255 - hue - 53 * i) % 256
+        scale = max(0.5, height / 360)
+        cv2.putText(y, label, (width // 20, height // 6), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, 2)
+        self._planes = (y, u, v)
+        self._scale = scale
+
+    def frame(self, index: int) -> av.VideoFrame:
+        y0, u0, v0 = self._planes
+        buf = np.empty((self.height * 3 // 2, self.width), np.uint8)
+        y = buf[: self.height]
+        y[:] = y0
+        w4, h4 = self.width // 4, self.height // 4
+        x = (index * 4) % (self.width - w4)
+        x -= x % 2
+        y[self.height // 2 : self.height // 2 + h4, x : x + w4] = 235
+        cv2.putText(
+            y,
+            f"{index:06d}",
+            (self.width // 20, self.height - self.height // 12),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            self._scale,
+            16,
+            2,
+        )
+        # yuv420p in PyAV's ndarray layout: Y rows, then U and V each as half-height rows.
+        quarter = (self.height // 2) * (self.width // 2)
+        chroma = buf[self.height :].reshape(-1)
+        chroma[:quarter] = u0.reshape(-1)
+        chroma[quarter:] = v0.reshape(-1)
+        return av.VideoFrame.from_ndarray(buf, format="yuv420p")
+
+
+class PacedVideoTrack(MediaStreamTrack):
+    """A video track that makes frames at a fixed rate from a frame function."""
+
+    kind = "video"
+
+    def __init__(self, pattern: TestPattern, fps: float) -> None:
+        super().__init__()
+        self._pattern = pattern
+        self._fps = fps
+        self._index = 0
+        self._start: float | None = None
+        self.frames_sent = 0
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + self._index / self._fps
+        if due > now:
+            await asyncio.sleep(due - now)
+        elif now - due > 1.0:
+            # Far behind (the machine stalled): skip ahead rather than burst a second of frames.
+            self._index = int((now - self._start) * self._fps)
+        frame = self._pattern.frame(self._index)
+        frame.pts = int(self._index * VIDEO_CLOCK / self._fps)
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        self._index += 1
+        self.frames_sent += 1
+        return frame
+
+
+def voice_like(seconds: float = 2.0, base_hz: float = 220.0) -> np.ndarray:
+    """A tone with syllable-rate amplitude movement, so meters and mixes behave like speech."""
+    t = np.arange(int(AUDIO_RATE * seconds)) / AUDIO_RATE
+    carrier = np.sin(2 * np.pi * base_hz * t) + 0.4 * np.sin(2 * np.pi * 2.01 * base_hz * t)
+    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * t) * np.sin(2 * np.pi * 0.5 * t)
+    samples: np.ndarray = (carrier * envelope * 0.25 * 32767).astype(np.int16)
+    return samples
+
+
+def audio_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = AUDIO_RATE
+    frame.pts = pts
+    frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+    return frame
+
+
+class ToneTrack(MediaStreamTrack):
+    """A paced 48 kHz mono audio track looping a voice-like tone."""
+
+    kind = "audio"
+
+    def __init__(self, base_hz: float = 220.0) -> None:
+        super().__init__()
+        self._samples = voice_like(base_hz=base_hz)
+        self._pos = 0
+        self._start: float | None = None
+        self._n = 0
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + self._n * AUDIO_PTIME
+        if due > now:
+            await asyncio.sleep(due - now)
+        elif now - due > 1.0:
+            self._n = int((now - self._start) / AUDIO_PTIME)
+        end = self._pos + AUDIO_SAMPLES
+        if end > len(self._samples):
+            self._pos, end = 0, AUDIO_SAMPLES
+        chunk = self._samples[self._pos : end]
+        self._pos = end
+        frame = audio_frame(chunk, self._n * AUDIO_SAMPLES)
+        self._n += 1
+        return frame

@@ -1,0 +1,636 @@
+"""The studio engine: signaling server, one peer connection per venue, program bus, sequencer.
+
+Commands come in as method calls (from the console, the headless runner or a test); everything
+that happens goes out as StudioEvents to subscribers. It runs on one asyncio loop and owns no UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import av
+import numpy as np
+from aiohttp import WSMsgType, web
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from ceremony import wire
+from ceremony.invite import check_token
+from ceremony.journal import JournaledSequencer, JournalWriter
+from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
+from ceremony.runsheet import Runsheet, Source, SourceKind, Venue
+from ceremony.sequencer import commands as cmd
+from ceremony.sequencer.events import Event, ItemStarted
+from ceremony.timebase import Now
+from media.control import WireChannel
+from media.ice import rtc_configuration
+from media.identity import StudioIdentity
+from media.program import (
+    AudioSourceBuffer,
+    ProgramAudioBus,
+    ProgramBus,
+    VideoFormat,
+)
+from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
+
+log = logging.getLogger(__name__)
+
+STALE_VIDEO_S = 1.0  # an on-air venue's picture older than this is replaced by a slate
+SIGNAL_TIMEOUT_S = 10.0
+CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
+
+
+def clock_now() -> Now:
+    return Now(time.monotonic(), time.time())
+
+
+class VenueStatus(StrEnum):
+    INVITED = "invited"  # in the run-sheet, never connected
+    CONNECTING = "connecting"
+    JOINED = "joined"
+    LOST = "lost"
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    host: str = "127.0.0.1"
+    port: int = 8443
+    ice_servers: tuple[str, ...] = ()
+    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 25))
+    program_bitrate: int = 1_200_000
+
+
+# ---- events out --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VenueStatusChanged:
+    venue_id: str
+    status: VenueStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SequencerEvents:
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class ChatReceived:
+    venue_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class JoinRefused:
+    venue_id: str
+    reason: wire.JoinRefusal
+    detail: str
+
+
+StudioEvent = VenueStatusChanged | SequencerEvents | ChatReceived | JoinRefused
+
+
+# ---- per venue ---------------------------------------------------------------------------
+
+
+@dataclass
+class VenueConnection:
+    """One peer connection of one venue; a reconnect makes a new one."""
+
+    pc: RTCPeerConnection
+    ws: web.WebSocketResponse
+    started_mono: float
+    control: WireChannel | None = None
+    clock: WireChannel | None = None
+    liveness: Liveness = field(default_factory=Liveness)
+    video: RateMeter = field(default_factory=RateMeter)
+    latest_video: av.VideoFrame | None = None
+    latest_video_mono: float = 0.0
+    audio: AudioSourceBuffer = field(default_factory=AudioSourceBuffer)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    closed: bool = False
+
+
+@dataclass
+class VenueRecord:
+    venue: Venue
+    status: VenueStatus = VenueStatus.INVITED
+    conn: VenueConnection | None = None
+    joins: int = 0
+    first_joined_mono: float | None = None
+    last_joined_mono: float | None = None
+    lost_mono: float | None = None
+    ready: bool = False
+    contact: str = ""
+    stats: wire.Stats | None = None
+    video_frames: int = 0  # received at the studio, all connections
+    bad_messages: int = 0
+
+    @property
+    def reconnects(self) -> int:
+        return max(0, self.joins - 1)
+
+
+class StudioEngine:
+    def __init__(
+        self,
+        sheet: Runsheet,
+        identity: StudioIdentity,
+        config: StudioConfig,
+        journal_path: Path,
+    ) -> None:
+        self.sheet = sheet
+        self.identity = identity
+        self.config = config
+        self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
+        self._journal = JournalWriter(journal_path)
+        self.desk = JournaledSequencer(sheet, self._journal, clock_now())
+        self.bus = ProgramBus(config.program, config.program_bitrate)
+        self.audio_bus = ProgramAudioBus()
+        self._studio_pattern = TestPattern(
+            sheet.ceremony.studio, config.program.width, config.program.height, hue=90
+        )
+        self._studio_frame_n = 0
+        self._slates: dict[str, TestPattern] = {}
+        self._tone = voice_like(base_hz=180.0)
+        self._tone_pos = 0
+        self._program_source: Source = Source.studio()
+        self._subscribers: list[Callable[[StudioEvent], None]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._cue_seq = 0
+        self.started_mono = time.monotonic()
+        self._set_program(Source.studio())
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[StudioEvent], None]) -> None:
+        self._subscribers.append(callback)
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
+        app.router.add_get("/signal", self._signal)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self.identity.certificate.server_context(),
+        )
+        await site.start()
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self.bus.run(), name="program-video"),
+            loop.create_task(self.audio_bus.run(), name="program-audio"),
+            loop.create_task(self._heartbeats(), name="heartbeats"),
+            loop.create_task(self._ticks(), name="sequencer-ticks"),
+        ]
+        log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
+
+    async def stop(self) -> None:
+        for record in self.venues.values():
+            if record.conn is not None:
+                await self._close(record, "studio shutting down", status=VenueStatus.LOST)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._journal.close()
+
+    # ---- operator commands -------------------------------------------------------------
+
+    def command(self, command: cmd.Command) -> list[Event]:
+        events = self.desk.apply(command, clock_now())
+        self._handle_sequencer(events)
+        return events
+
+    def cue(self, text: str, venue_id: str | None = None) -> int:
+        self._cue_seq += 1
+        msg = wire.Cue(cue_id=self._cue_seq, text=text[: wire.MAX_TEXT])
+        targets = [self.venues[venue_id]] if venue_id else list(self.venues.values())
+        for record in targets:
+            if record.conn and record.conn.control:
+                record.conn.control.send(msg)
+        self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
+        return self._cue_seq
+
+    def chat(self, venue_id: str, text: str) -> None:
+        record = self.venues[venue_id]
+        if record.conn and record.conn.control:
+            record.conn.control.send(wire.Chat(text=text[: wire.MAX_TEXT], sender="studio"))
+        self.desk.note({"chat_to": venue_id, "text": text}, clock_now())
+
+    # ---- program -----------------------------------------------------------------------
+
+    def _emit(self, event: StudioEvent) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("studio event subscriber failed on %s", event)
+
+    def _handle_sequencer(self, events: list[Event]) -> None:
+        if not events:
+            return
+        for event in events:
+            if isinstance(event, ItemStarted):
+                self._set_program(self.sheet.items[event.index].source)
+        self._broadcast_state()
+        self._emit(SequencerEvents(tuple(events)))
+
+    def _set_program(self, source: Source) -> None:
+        self._program_source = source
+        self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
+        self.audio_bus.set_source(lambda: self._program_audio(source))
+        self.desk.note({"program": str(source)}, clock_now())
+
+    def _program_frame(self, source: Source) -> av.VideoFrame | None:
+        if source.kind is SourceKind.STUDIO:
+            self._studio_frame_n += 1
+            return self._studio_pattern.frame(self._studio_frame_n)
+        if source.kind is SourceKind.VENUE:
+            record = self.venues.get(source.ref)
+            conn = record.conn if record else None
+            fresh = conn and time.monotonic() - conn.latest_video_mono <= STALE_VIDEO_S
+            if conn and fresh:
+                return conn.latest_video
+        return None  # file sources arrive with the media issue; a slate meanwhile
+
+    def _slate(self, source: Source) -> av.VideoFrame:
+        key = str(source)
+        if key not in self._slates:
+            name = source.ref
+            if source.kind is SourceKind.VENUE:
+                venue = self.sheet.venue(source.ref)
+                name = venue.name if venue else source.ref
+            fmt = self.config.program
+            self._slates[key] = TestPattern(f"... {name}", fmt.width, fmt.height, hue=200)
+        self._studio_frame_n += 1
+        return self._slates[key].frame(self._studio_frame_n)
+
+    def _program_audio(self, source: Source) -> np.ndarray | None:
+        if source.kind is SourceKind.VENUE:
+            record = self.venues.get(source.ref)
+            return record.conn.audio.pop() if record and record.conn else None
+        if source.kind is SourceKind.STUDIO:
+            end = self._tone_pos + AUDIO_SAMPLES
+            if end > len(self._tone):
+                self._tone_pos, end = 0, AUDIO_SAMPLES
+            block = self._tone[self._tone_pos : end]
+            self._tone_pos = end
+            return block
+        return None
+
+    def program_state_for(self, venue_id: str) -> wire.ProgramState:
+        seq = self.desk.sequencer
+        view = seq.view(clock_now())
+        cur = view.current
+        items = self.sheet.items
+        tally = wire.Tally.STANDBY
+        if cur is not None and items[cur].source == Source.venue(venue_id):
+            tally = wire.Tally.ON_AIR
+        elif view.next is not None and items[view.next].source == Source.venue(venue_id):
+            tally = wire.Tally.PREVIEW
+        if cur is None:
+            return wire.ProgramState(
+                tally=tally,
+                item_index=None,
+                item_count=len(items),
+                ended=view.status.value == "ended",
+                next_title=items[view.next].title if view.next is not None else "",
+            )
+        item = items[cur]
+        source_name = self.sheet.ceremony.studio
+        if item.source.kind is SourceKind.VENUE:
+            v = self.sheet.venue(item.source.ref)
+            source_name = v.name if v else item.source.ref
+        return wire.ProgramState(
+            tally=tally,
+            item_index=cur,
+            item_count=len(items),
+            item_title=item.title,
+            item_kind=item.kind.value,
+            speaker_name=item.speaker.name if item.speaker else "",
+            speaker_role=item.speaker.role if item.speaker else "",
+            source=str(item.source),
+            source_name=source_name,
+            next_title=items[view.next].title if view.next is not None else "",
+        )
+
+    def _broadcast_state(self) -> None:
+        for vid, record in self.venues.items():
+            if record.conn and record.conn.control:
+                record.conn.control.send(self.program_state_for(vid))
+
+    # ---- loops -------------------------------------------------------------------------
+
+    async def _ticks(self) -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            try:
+                self._handle_sequencer(self.desk.tick(clock_now()))
+            except Exception:
+                log.exception("sequencer tick failed")
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_INTERVAL_S / 4)
+            now = time.monotonic()
+            for record in list(self.venues.values()):
+                conn = record.conn
+                if conn is None or conn.control is None or conn.closed:
+                    continue
+                if conn.liveness.is_lost(now):
+                    silent = conn.liveness.silent_for(now)
+                    await self._close(record, f"no heartbeat for {silent:.1f} s")
+                    continue
+                last = conn.liveness._sent.get(conn.liveness.next_seq - 1)
+                if last is None or now - last >= HEARTBEAT_INTERVAL_S:
+                    conn.control.send(wire.Heartbeat(seq=conn.liveness.heartbeat_sent(now)))
+
+    # ---- signaling ---------------------------------------------------------------------
+
+    async def _signal(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=wire.MAX_SIGNAL_BYTES)
+        await ws.prepare(request)
+        peer = request.remote or "?"
+        try:
+            first = await ws.receive(timeout=SIGNAL_TIMEOUT_S)
+        except TimeoutError:
+            await ws.close(message=b"no join message")
+            return ws
+        if first.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            await ws.close()
+            return ws
+        try:
+            join = wire.decode(first.data, wire.SIGNALING_FROM_VENUE, limit=wire.MAX_SIGNAL_BYTES)
+            assert isinstance(join, wire.Join)
+        except wire.WireError as exc:
+            await self._refuse(ws, "?", wire.JoinRefusal.MALFORMED, str(exc))
+            return ws
+        refusal = check_token(
+            self.identity.secret,
+            venue_id=join.venue_id,
+            ceremony_id=join.ceremony_id,
+            expires=join.expires,
+            token=join.token,
+            known_venues=set(self.venues),
+            expected_ceremony=self.sheet.ceremony.id,
+            now_wall=time.time(),
+        )
+        if refusal is not None:
+            log.warning("refused %s from %s: %s", join.venue_id, peer, refusal[1])
+            await self._refuse(ws, join.venue_id, *refusal)
+            return ws
+        record = self.venues[join.venue_id]
+        if record.conn is not None:
+            await self._close(record, "replaced by a newer connection", replaced=True)
+        try:
+            conn = await self._answer(record, ws, join.sdp)
+        except Exception as exc:
+            log.exception("could not answer %s", join.venue_id)
+            await self._refuse(ws, join.venue_id, wire.JoinRefusal.MALFORMED, f"bad offer: {exc}")
+            return ws
+        # Keep the WebSocket: it closing tells us at once that the venue process is gone.
+        async for msg in ws:
+            if msg.type == WSMsgType.ERROR:
+                break
+        if record.conn is conn:
+            await self._close(record, "signaling connection closed")
+        return ws
+
+    async def _refuse(
+        self, ws: web.WebSocketResponse, venue_id: str, reason: wire.JoinRefusal, detail: str
+    ) -> None:
+        await ws.send_str(wire.encode(wire.Refused(reason=reason, detail=detail)).decode())
+        await ws.close()
+        self.desk.note(
+            {"join_refused": venue_id, "reason": reason.value, "detail": detail}, clock_now()
+        )
+        self._emit(JoinRefused(venue_id, reason, detail))
+
+    async def _answer(
+        self, record: VenueRecord, ws: web.WebSocketResponse, offer_sdp: str
+    ) -> VenueConnection:
+        vid = record.venue.id
+        pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+        conn = VenueConnection(pc=pc, ws=ws, started_mono=time.monotonic())
+        record.conn = conn
+        self._set_status(record, VenueStatus.CONNECTING, "offer received")
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: RTCDataChannel) -> None:
+            if channel.label == "control":
+                conn.control = WireChannel(
+                    channel, wire.VENUE_MAY_SEND, lambda m: self._on_control(record, conn, m), vid
+                )
+                if channel.readyState == "open":
+                    self._on_control_open(record, conn)
+                else:
+                    channel.on("open", lambda: self._on_control_open(record, conn))
+            elif channel.label == "clock":
+                conn.clock = WireChannel(
+                    channel, wire.VENUE_MAY_SEND, lambda m: self._on_clock(conn, m), vid
+                )
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            consume = self._consume_video if track.kind == "video" else self._consume_audio
+            conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            log.info("%s: peer connection %s", vid, pc.connectionState)
+            if pc.connectionState == "failed" and record.conn is conn:
+                await self._close(record, "peer connection failed")
+
+        await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        video_track = self.bus.subscribe(vid)
+        audio_track = self.audio_bus.subscribe(vid)
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "video":
+                transceiver.sender.replaceTrack(video_track)
+                transceiver.direction = "sendrecv"
+                vp8 = [
+                    c
+                    for c in RTCRtpSender.getCapabilities("video").codecs
+                    if c.mimeType in ("video/VP8", "video/rtx")
+                ]
+                transceiver.setCodecPreferences(vp8)
+                self.bus.route_keyframe_requests(transceiver.sender)
+            elif transceiver.kind == "audio":
+                transceiver.sender.replaceTrack(audio_track)
+                transceiver.direction = "sendrecv"
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+        await ws.send_str(
+            wire.encode(
+                wire.Accepted(
+                    sdp=pc.localDescription.sdp,
+                    studio=self.sheet.ceremony.studio,
+                    venue_name=record.venue.name,
+                )
+            ).decode()
+        )
+        return conn
+
+    # ---- venue traffic -----------------------------------------------------------------
+
+    def _on_control_open(self, record: VenueRecord, conn: VenueConnection) -> None:
+        if conn.control is None or record.conn is not conn:
+            return
+        now = time.monotonic()
+        conn.liveness.start(now)
+        record.joins += 1
+        record.last_joined_mono = now
+        if record.first_joined_mono is None:
+            record.first_joined_mono = now
+        c = self.sheet.ceremony
+        conn.control.send(
+            wire.Welcome(
+                studio=c.studio,
+                ceremony_id=c.id,
+                ceremony_title=c.title,
+                venue_id=record.venue.id,
+                venue_name=record.venue.name,
+            )
+        )
+        conn.control.send(self.program_state_for(record.venue.id))
+        self._set_status(record, VenueStatus.JOINED, f"join #{record.joins}")
+        self.bus.request_keyframe(f"{record.venue.id} joined")
+
+    def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
+        now = time.monotonic()
+        conn.liveness.heard(now)
+        match msg:
+            case wire.Heartbeat(seq=seq):
+                if conn.control:
+                    conn.control.send(wire.HeartbeatAck(seq=seq))
+            case wire.HeartbeatAck(seq=seq):
+                conn.liveness.ack_received(seq, now)
+            case wire.Stats():
+                record.stats = msg
+            case wire.Ready(ready=ready, contact=contact):
+                record.ready, record.contact = ready, contact
+                self.desk.note(
+                    {"ready": record.venue.id, "value": ready, "contact": contact}, clock_now()
+                )
+                self._set_status(record, record.status, "ready" if ready else "not ready")
+            case wire.Chat(text=text):
+                self.desk.note({"chat_from": record.venue.id, "text": text}, clock_now())
+                self._emit(ChatReceived(record.venue.id, text))
+            case wire.Error(code=code, detail=detail):
+                log.warning("%s reports error %s: %s", record.venue.id, code, detail)
+            case _:
+                pass
+        if conn.control:
+            record.bad_messages = conn.control.errors_received
+
+    def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
+        if isinstance(msg, wire.ClockProbe) and conn.clock:
+            t2 = time.monotonic()
+            conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=time.monotonic()))
+
+    async def _consume_video(
+        self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack
+    ) -> None:
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                now = time.monotonic()
+                assert isinstance(frame, av.VideoFrame)
+                conn.latest_video, conn.latest_video_mono = frame, now
+                conn.video.add(now)
+                record.video_frames += 1
+
+    async def _consume_audio(
+        self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack
+    ) -> None:
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, av.AudioFrame)
+                conn.audio.push_frame(frame)
+
+    # ---- state -------------------------------------------------------------------------
+
+    def _set_status(self, record: VenueRecord, status: VenueStatus, reason: str) -> None:
+        if status is not record.status:
+            log.info(
+                "venue %s: %s -> %s (%s)",
+                record.venue.id,
+                record.status.value,
+                status.value,
+                reason,
+            )
+        record.status = status
+        self.desk.note(
+            {"venue": record.venue.id, "status": status.value, "reason": reason}, clock_now()
+        )
+        self._emit(VenueStatusChanged(record.venue.id, status, reason))
+
+    async def _close(
+        self,
+        record: VenueRecord,
+        reason: str,
+        *,
+        replaced: bool = False,
+        status: VenueStatus = VenueStatus.LOST,
+    ) -> None:
+        conn = record.conn
+        if conn is None or conn.closed:
+            return
+        conn.closed = True
+        record.conn = None
+        record.lost_mono = time.monotonic()
+        self._set_status(record, status, reason)
+        for task in conn.tasks:
+            task.cancel()
+        for transceiver in conn.pc.getTransceivers():
+            track = transceiver.sender.track
+            if track is not None:
+                track.stop()
+        with contextlib.suppress(Exception):
+            await conn.ws.close(
+                code=CLOSE_REPLACED if replaced else 1000, message=reason.encode()[:120]
+            )
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.pc.close(), timeout=5)
+
+    # ---- reporting ---------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        """A JSON-able picture of every venue, for progress lines and report.json."""
+        now = time.monotonic()
+        venues = []
+        for vid, r in self.venues.items():
+            conn = r.conn
+            venues.append(
+                {
+                    "id": vid,
+                    "status": r.status.value,
+                    "video_fps_at_studio": round(conn.video.rate(now), 2) if conn else 0.0,
+                    "program_fps_at_venue": r.stats.program_fps if r.stats else 0.0,
+                    "video_fps_sent": r.stats.video_fps_sent if r.stats else 0.0,
+                    "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
+                    if conn and conn.liveness.rtt_s is not None
+                    else None,
+                    "reconnects": r.reconnects,
+                    "ready": r.ready,
+                }
+            )
+        return {"program_fps_sent": round(self.bus.meter.rate(now), 2), "venues": venues}
+
+    def dump_snapshot(self) -> str:
+        return json.dumps(self.snapshot())

@@ -1,0 +1,382 @@
+"""The venue link: joins the studio with an invite, sends camera and microphone, receives the
+program, keeps the control channel alive, and reconnects by itself with a fresh peer connection
+(aiortc has no ICE restart) whenever the studio goes quiet for 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import aiohttp
+import av
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from ceremony import wire
+from ceremony.invite import Invite
+from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from media.control import WireChannel
+from media.ice import rtc_configuration
+from media.tls import fingerprint_bytes
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+WELCOME_TIMEOUT_S = 10.0
+CLOSE_REPLACED = 4001
+
+
+class LinkState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    REFUSED = "refused"  # final: the crew must act (new invite, right venue)
+    REPLACED = "replaced"  # final: another device joined as this venue
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class LinkStateChanged:
+    state: LinkState
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    message: wire.Message
+
+
+@dataclass(frozen=True)
+class ProgramFrame:
+    frame: av.VideoFrame
+
+
+VenueEvent = LinkStateChanged | MessageReceived | ProgramFrame
+
+
+class JoinRefusedError(Exception):
+    def __init__(self, reason: wire.JoinRefusal, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class ReplacedError(Exception):
+    pass
+
+
+class StudioUnreachableError(Exception):
+    pass
+
+
+@dataclass
+class VenueConfig:
+    ice_servers: tuple[str, ...] = ()
+    contact: str = ""
+
+
+TrackFactory = Callable[[], MediaStreamTrack]
+
+
+@dataclass
+class LinkCounters:
+    program_frames: int = 0
+    audio_frames: int = 0
+    reconnects: int = 0
+    program: RateMeter = field(default_factory=RateMeter)
+    sent: RateMeter = field(default_factory=RateMeter)
+
+
+class VenueLink:
+    def __init__(
+        self,
+        invite: Invite,
+        config: VenueConfig,
+        make_video: TrackFactory,
+        make_audio: TrackFactory,
+    ) -> None:
+        self.invite = invite
+        self.config = config
+        self._make_video = make_video
+        self._make_audio = make_audio
+        self.state = LinkState.CONNECTING
+        self.counters = LinkCounters()
+        self.liveness = Liveness()
+        self.welcome: wire.Welcome | None = None
+        self.program_state: wire.ProgramState | None = None
+        self.ready = False
+        self._subscribers: list[Callable[[VenueEvent], None]] = []
+        self._control: WireChannel | None = None
+        self._stopping = asyncio.Event()
+        self._joins = 0
+        self._frames_sent_before = 0
+        self._video_track: MediaStreamTrack | None = None
+
+    def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
+        self._subscribers.append(callback)
+
+    def _emit(self, event: VenueEvent) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("venue event subscriber failed")
+
+    def _set_state(self, state: LinkState, detail: str = "") -> None:
+        if state is not self.state:
+            log.info("link %s -> %s %s", self.state.value, state.value, detail)
+        self.state = state
+        self._emit(LinkStateChanged(state, detail))
+
+    # ---- commands from the crew --------------------------------------------------------
+
+    def send(self, message: wire._Msg) -> bool:
+        return self._control.send(message) if self._control else False
+
+    def set_ready(self, ready: bool, contact: str) -> None:
+        self.ready = ready
+        self.config.contact = contact
+        self.send(wire.Ready(ready=ready, contact=contact))
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # ---- the loop ----------------------------------------------------------------------
+
+    async def run(self) -> LinkState:
+        """Stay connected until stopped, refused or replaced; returns the final state."""
+        backoff = Backoff()
+        while not self._stopping.is_set():
+            try:
+                await self._session(backoff)
+                if self._stopping.is_set():
+                    break
+                reason = "the studio went quiet"
+            except JoinRefusedError as exc:
+                self._set_state(LinkState.REFUSED, f"{exc.reason.value}: {exc.detail}")
+                return self.state
+            except ReplacedError:
+                self._set_state(LinkState.REPLACED, "another device joined as this venue")
+                return self.state
+            except StudioUnreachableError as exc:
+                reason = str(exc)
+            except Exception as exc:  # the link must outlive any one failed attempt
+                log.exception("link session failed")
+                reason = f"{type(exc).__name__}: {exc}"
+            delay = backoff.next_delay(random.random())
+            self._set_state(LinkState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+        self._set_state(LinkState.STOPPED)
+        return self.state
+
+    async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+        pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
+        problems = []
+        for address in self.invite.addresses:
+            url = f"wss://{address}/signal"
+            try:
+                return await http.ws_connect(
+                    url,
+                    ssl=pin,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+                    max_msg_size=wire.MAX_SIGNAL_BYTES,
+                    heartbeat=None,
+                )
+            except aiohttp.ServerFingerprintMismatch:
+                raise JoinRefusedError(
+                    wire.JoinRefusal.BAD_TOKEN,
+                    f"the server at {address} is not the studio in the invite "
+                    "(certificate fingerprint mismatch); check the address, or ask for a new "
+                    "invite if the studio computer was reinstalled",
+                ) from None
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                problems.append(f"{address}: {exc or type(exc).__name__}")
+        raise StudioUnreachableError(
+            "studio unreachable (" + "; ".join(problems) + "); check the network cable or "
+            "Wi-Fi, and that the studio app is running"
+        )
+
+    async def _session(self, backoff: Backoff) -> None:
+        self._set_state(
+            LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING, "joining"
+        )
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            ws = await self._connect_ws(http)
+            pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+            tasks: list[asyncio.Task[None]] = []
+            try:
+                await self._negotiate(pc, ws, tasks)
+                await self._wait_welcome()
+                self._joins += 1
+                if self._joins > 1:
+                    self.counters.reconnects += 1
+                backoff.reset()
+                self._set_state(LinkState.CONNECTED, self.invite.studio)
+                if self.ready:
+                    self.send(wire.Ready(ready=True, contact=self.config.contact))
+                tasks.append(asyncio.create_task(self._watch_ws(ws)))
+                await self._keepalive(ws)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                self._control = None
+                if self._video_track is not None:
+                    self._frames_sent_before += getattr(self._video_track, "frames_sent", 0)
+                    self._video_track = None
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(pc.close(), timeout=5)
+                with contextlib.suppress(Exception):
+                    await ws.close()
+
+    async def _negotiate(
+        self,
+        pc: RTCPeerConnection,
+        ws: aiohttp.ClientWebSocketResponse,
+        tasks: list[asyncio.Task[None]],
+    ) -> None:
+        self.liveness = Liveness()
+        self.welcome = None
+        control = pc.createDataChannel("control")
+        clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        self._control = WireChannel(control, wire.STUDIO_MAY_SEND, self._on_control, "studio")
+        self._clock = WireChannel(clock, wire.STUDIO_MAY_SEND, self._on_clock, "studio")
+        self._video_track = self._make_video()
+        pc.addTrack(self._video_track)
+        pc.addTrack(self._make_audio())
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "video":
+                transceiver.setCodecPreferences(
+                    [
+                        c
+                        for c in RTCRtpSender.getCapabilities("video").codecs
+                        if c.mimeType in ("video/VP8", "video/rtx")
+                    ]
+                )
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            consume = self._consume_video if track.kind == "video" else self._consume_audio
+            tasks.append(asyncio.create_task(consume(track)))
+
+        await pc.setLocalDescription(await pc.createOffer())
+        join = wire.Join(
+            venue_id=self.invite.venue_id,
+            ceremony_id=self.invite.ceremony_id,
+            expires=self.invite.expires,
+            token=self.invite.token,
+            sdp=pc.localDescription.sdp,
+        )
+        await ws.send_str(wire.encode(join).decode())
+        try:
+            reply = await ws.receive(timeout=WELCOME_TIMEOUT_S)
+        except TimeoutError:
+            raise StudioUnreachableError("the studio did not answer the join in time") from None
+        if reply.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            raise StudioUnreachableError("the studio closed the connection while joining")
+        if reply.type != aiohttp.WSMsgType.TEXT:
+            raise StudioUnreachableError(f"unexpected signaling reply {reply.type!r}")
+        answer = wire.decode(
+            reply.data, frozenset({wire.Accepted, wire.Refused}), limit=wire.MAX_SIGNAL_BYTES
+        )
+        if isinstance(answer, wire.Refused):
+            raise JoinRefusedError(answer.reason, answer.detail)
+        assert isinstance(answer, wire.Accepted)
+        await pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+
+    async def _wait_welcome(self) -> None:
+        deadline = time.monotonic() + WELCOME_TIMEOUT_S
+        while self.welcome is None:
+            if time.monotonic() > deadline:
+                raise StudioUnreachableError(
+                    "media connection could not be set up (no welcome on the control channel); "
+                    "a firewall may be blocking UDP"
+                )
+            await asyncio.sleep(0.02)
+
+    async def _watch_ws(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for _ in ws:
+            pass
+        if ws.close_code == CLOSE_REPLACED:
+            self._replaced = True
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._replaced = False
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            if self._replaced:
+                raise ReplacedError
+            if self.liveness.is_lost(now):
+                return
+            if ws.closed and ws.close_code != CLOSE_REPLACED:
+                return  # the studio closed us (restart, or it marked us lost)
+            if self._control:
+                self._control.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
+                self._control.send(self._stats(now))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=HEARTBEAT_INTERVAL_S)
+
+    def _stats(self, now: float) -> wire.Stats:
+        sent_now = getattr(self._video_track, "frames_sent", 0)
+        total_sent = self._frames_sent_before + sent_now
+        self.counters.sent.add(now, max(0, total_sent - self.counters.sent.total))
+        return wire.Stats(
+            program_fps=round(self.counters.program.rate(now), 2),
+            program_frames=self.counters.program_frames,
+            audio_frames=self.counters.audio_frames,
+            video_fps_sent=round(self.counters.sent.rate(now), 2),
+            video_frames_sent=total_sent,
+            reconnects=self.counters.reconnects,
+        )
+
+    # ---- traffic -----------------------------------------------------------------------
+
+    def _on_control(self, msg: wire.Message) -> None:
+        now = time.monotonic()
+        self.liveness.heard(now)
+        match msg:
+            case wire.Welcome():
+                self.welcome = msg
+                self.liveness.start(now)
+            case wire.Heartbeat(seq=seq):
+                if self._control:
+                    self._control.send(wire.HeartbeatAck(seq=seq))
+            case wire.HeartbeatAck(seq=seq):
+                self.liveness.ack_received(seq, now)
+            case wire.ProgramState():
+                self.program_state = msg
+            case wire.Cue(cue_id=cue_id):
+                if self._control:
+                    self._control.send(wire.CueAck(cue_id=cue_id))
+            case _:
+                pass
+        self._emit(MessageReceived(msg))
+
+    def _on_clock(self, msg: wire.Message) -> None:
+        if isinstance(msg, wire.ClockProbe):
+            t2 = time.monotonic()
+            self._clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=time.monotonic()))
+        self._emit(MessageReceived(msg))
+
+    async def _consume_video(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                self.counters.program_frames += 1
+                self.counters.program.add(time.monotonic())
+                assert isinstance(frame, av.VideoFrame)
+                self._emit(ProgramFrame(frame))
+
+    async def _consume_audio(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                await track.recv()
+                self.counters.audio_frames += 1

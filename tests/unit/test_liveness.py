@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from ceremony.liveness import Backoff, Liveness, RateMeter
+
+
+def test_lost_after_three_silent_seconds() -> None:
+    live = Liveness()
+    assert not live.is_lost(100.0)  # never heard: not yet joined, not lost
+    live.heard(100.0)
+    assert not live.is_lost(103.0)
+    assert live.is_lost(103.01)
+    live.heard(103.5)
+    assert not live.is_lost(104.0)
+
+
+def test_rtt_from_acks() -> None:
+    live = Liveness()
+    seq = live.heartbeat_sent(10.0)
+    live.ack_received(seq, 10.02)
+    assert live.rtt_s == pytest.approx(0.02)
+    live.ack_received(seq, 11.0)  # duplicate ack ignored
+    assert live.rtt_s == pytest.approx(0.02)
+
+
+def test_backoff_doubles_to_cap_and_resets() -> None:
+    b = Backoff(first_s=0.25, cap_s=2.0)
+    assert [b.next_delay() for _ in range(5)] == [0.25, 0.5, 1.0, 2.0, 2.0]
+    b.reset()
+    assert b.next_delay(jitter=0.5) == pytest.approx(0.25 * 1.125)
+
+
+def test_rate_meter_window() -> None:
+    m = RateMeter(window_s=2.0)
+    for i in range(60):
+        m.add(i / 30)
+    assert m.rate(2.0) == pytest.approx(30, abs=0.5)
+    assert m.rate(10.0) == 0.0
+    assert m.total == 60
