@@ -41,6 +41,8 @@ class JoinRefusal(StrEnum):
     UNKNOWN_VENUE = "unknown_venue"
     WRONG_CEREMONY = "wrong_ceremony"
     MALFORMED = "malformed"
+    # Decided by the venue itself, before anything is sent: the server is not the invite's studio.
+    CERTIFICATE_MISMATCH = "certificate_mismatch"
 
 
 class _Msg(msgspec.Struct, tag_field="type", kw_only=True):

@@ -82,14 +82,129 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from launcher import rehearsal
+    import asyncio
+
+    from launcher import demo
 
     paths = Paths.default()
     sheet = _load_or_report(args.runsheet or paths.sample_runsheet())
     if sheet is None:
         return EXIT_INVALID
-    rehearsal.run(sheet, args.duration, args.out)
+    if args.sequencer_only:
+        from launcher import rehearsal
+
+        rehearsal.run(sheet, args.duration, args.out)
+        return EXIT_OK
+    options = demo.DemoOptions(
+        venues=args.venues,
+        duration_s=args.duration,
+        out=args.out,
+        program=args.program,
+        venue_video=args.venue_video,
+    )
+    if args.kill_venue:
+        options.incidents.append(
+            demo.Incident("kill", args.kill_venue, args.kill_at, args.restart_after)
+        )
+    report = asyncio.run(demo.Demo(sheet, options, sys.stdout).run())
+    print(demo.summarize(report))
+    print(f"report: {args.out / 'report.json'}")
     return EXIT_OK
+
+
+def cmd_invites(args: argparse.Namespace) -> int:
+    import time
+
+    import qrcode
+
+    from media.identity import ensure_identity
+
+    sheet = _load_or_report(args.runsheet)
+    if sheet is None:
+        return EXIT_INVALID
+    paths = Paths.default()
+    hosts = [a.rsplit(":", 1)[0] for a in args.address]
+    identity = ensure_identity(args.data_dir or paths.data / "studio", hosts)
+    args.out.mkdir(parents=True, exist_ok=True)
+    expires = time.time() + args.valid_days * 86400
+    for venue in sheet.venues:
+        invite = identity.invite(sheet, venue.id, args.address, expires)
+        text = invite.to_string()
+        (args.out / f"{venue.id}.invite.txt").write_text(text + "\n", encoding="utf-8")
+        qrcode.make(text).save(str(args.out / f"{venue.id}.invite.png"))
+        print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png)")
+    print(f"studio certificate fingerprint {identity.certificate.fingerprint}")
+    return EXIT_OK
+
+
+def _ice_config(args: argparse.Namespace) -> None:
+    from media.ice import enlarge_socket_buffers, pin_host_addresses
+
+    enlarge_socket_buffers()
+    if args.ice_address:
+        pin_host_addresses(args.ice_address)
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from launcher import live
+    from media.studio import StudioConfig
+
+    if not args.headless:
+        print("the studio console GUI arrives with its own issue; use --headless", file=sys.stderr)
+        return EXIT_FAILED
+    paths = Paths.default()
+    sheet = _load_or_report(args.runsheet or paths.sample_runsheet())
+    if sheet is None:
+        return EXIT_INVALID
+    _ice_config(args)
+    config = StudioConfig(
+        host=args.host, port=args.port, ice_servers=tuple(args.ice_server), program=args.program
+    )
+    journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
+    return asyncio.run(
+        live.run_studio(
+            sheet, args.data_dir or paths.data / "studio", journal, config, auto_go=args.auto_go
+        )
+    )
+
+
+def cmd_venue(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from launcher import live
+    from media.venue import VenueConfig
+
+    if not args.headless:
+        print("the venue app GUI arrives with its own issue; use --headless", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        invite = live.read_invite(args.invite)
+    except live.InviteError as exc:
+        print(f"invite: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    _ice_config(args)
+    return asyncio.run(
+        live.run_venue(
+            invite, video=args.video, config=VenueConfig(ice_servers=tuple(args.ice_server))
+        )
+    )
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from launcher import bench
+
+    return bench.main(args)
+
+
+def _video_format(text: str) -> object:
+    from media.program import VideoFormat
+
+    try:
+        return VideoFormat.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,18 +226,83 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("output", type=Path)
     cv.set_defaults(func=cmd_convert)
 
-    d = sub.add_parser("demo", help="run the sample ceremony")
+    d = sub.add_parser("demo", help="a studio and N venue processes run the sample ceremony")
     d.add_argument("--headless", action="store_true", help="no GUI; progress in the terminal")
     d.add_argument("--runsheet", type=Path, default=None)
     d.add_argument("--duration", type=float, default=60.0, help="compress the run-sheet to S s")
     d.add_argument("--venues", type=int, default=11)
     d.add_argument("--out", type=Path, default=Path("demo-out"))
+    d.add_argument("--program", type=_video_format, default="640x360@25")
+    d.add_argument("--venue-video", type=_video_format, default="320x180@15")
+    d.add_argument("--kill-venue", default=None, help="SIGKILL this venue mid-demo, restart it")
+    d.add_argument("--kill-at", type=float, default=20.0)
+    d.add_argument("--restart-after", type=float, default=5.0)
+    d.add_argument("--sequencer-only", action="store_true", help="no media: the sequencer alone")
     d.set_defaults(func=cmd_demo)
+
+    inv = sub.add_parser("invites", help="write one invite (text + QR PNG) per venue")
+    inv.add_argument("runsheet", type=Path)
+    inv.add_argument("--out", type=Path, required=True)
+    inv.add_argument(
+        "--address",
+        action="append",
+        required=True,
+        help="HOST:PORT venues use to reach the studio (repeatable)",
+    )
+    inv.add_argument("--valid-days", type=float, default=14.0)
+    inv.add_argument("--data-dir", type=Path, default=None)
+    inv.set_defaults(func=cmd_invites)
+
+    st = sub.add_parser("studio", help="run the studio")
+    st.add_argument("--headless", action="store_true")
+    st.add_argument("--runsheet", type=Path, default=None)
+    st.add_argument("--host", default="0.0.0.0")
+    st.add_argument("--port", type=int, default=8443)
+    st.add_argument("--program", type=_video_format, default="640x360@25")
+    st.add_argument("--journal", type=Path, default=None)
+    st.add_argument("--data-dir", type=Path, default=None)
+    st.add_argument("--auto-go", action="store_true", help="stand-in operator presses GO")
+    _ice_arguments(st)
+    st.set_defaults(func=cmd_studio)
+
+    ve = sub.add_parser("venue", help="run a venue")
+    ve.add_argument("--headless", action="store_true")
+    ve.add_argument("--invite", required=True, help="the invite string, or a file holding it")
+    ve.add_argument("--video", type=_video_format, default="320x180@15")
+    _ice_arguments(ve)
+    ve.set_defaults(func=cmd_venue)
+
+    be = sub.add_parser("bench", help="benchmarks (JSON out)")
+    be_sub = be.add_subparsers(dest="bench", required=True)
+    bs = be_sub.add_parser("session", help="join times, frame rates, loss detection, rejoin")
+    bs.add_argument("--venues", type=int, default=11)
+    bs.add_argument("--duration", type=float, default=40.0)
+    bs.add_argument("--out", type=Path, default=Path("bench-out/session"))
+    bs.add_argument("--json", action="store_true", help="print the result as JSON")
+    bs.set_defaults(func=cmd_bench)
     return p
+
+
+def _ice_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        help="stun:HOST:PORT or turn:USER:PASS@HOST:PORT (default: none)",
+    )
+    p.add_argument(
+        "--ice-address",
+        action="append",
+        default=[],
+        help="local address for ICE host candidates (repeatable; default: all)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The event loop shares the GIL with aiortc's codec threads; a short switch interval keeps
+    # it from waiting up to 5 ms behind each of them (heartbeats, RTCP, data channels).
+    sys.setswitchinterval(0.0005)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -1,15 +1,17 @@
 """ICE configuration: which servers and which local addresses a peer connection may use.
 
 aiortc falls back to a public STUN server when given no ICE servers, which stalls every
-connection offline, so we always pass an explicit list (empty on a LAN). aioice also leaves 127.0.0.1 out of its
-host candidates; `pin_host_addresses` lets the operator (and tests, the demo, benchmarks) choose the
-interfaces instead. aioice reads them through a module function, so the pin is process-wide: call it
-once at start-up, from configuration.
+connection offline, so we always pass an explicit list (empty on a LAN). aioice also leaves
+127.0.0.1 out of its host candidates; `pin_host_addresses` lets the operator (and tests, the
+demo, benchmarks) choose the interfaces instead. aioice reads them through a module function,
+so the pin is process-wide: call it once at start-up, from configuration.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 from collections.abc import Callable, Sequence
 
 import aioice.ice
@@ -48,3 +50,29 @@ def rtc_configuration(ice_servers: Sequence[str] = ()) -> RTCConfiguration:
         else:
             servers.append(RTCIceServer(urls=url))
     return RTCConfiguration(iceServers=servers)
+
+
+SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
+_original_connection_made = aioice.ice.StunProtocol.connection_made
+
+
+def enlarge_socket_buffers(size: int = SOCKET_BUFFER_BYTES) -> None:
+    """Give every ICE UDP socket large kernel buffers.
+
+    With the default ~208 KiB, a busy moment of the event loop (eleven venues' RTP arriving while
+    a frame is encoded) overflows the receive buffer: the kernel drops packets, video stalls until
+    the next keyframe and data-channel messages wait a whole SCTP retransmission timeout (≥ 1 s),
+    long enough to look like a lost venue. The kernel caps the size at net.core.rmem_max.
+    """
+
+    def connection_made(self: aioice.ice.StunProtocol, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, option, size)
+                except OSError as exc:
+                    log.warning("could not enlarge UDP socket buffer: %s", exc)
+        _original_connection_made(self, transport)
+
+    aioice.ice.StunProtocol.connection_made = connection_made  # type: ignore[method-assign]

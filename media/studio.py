@@ -7,6 +7,7 @@ that happens goes out as StudioEvents to subscribers. It runs on one asyncio loo
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -65,7 +66,7 @@ class StudioConfig:
     port: int = 8443
     ice_servers: tuple[str, ...] = ()
     program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 25))
-    program_bitrate: int = 1_200_000
+    program_bitrate: int = 800_000
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -168,6 +169,7 @@ class StudioEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
+        self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self.started_mono = time.monotonic()
         self._set_program(Source.studio())
 
@@ -194,6 +196,7 @@ class StudioEngine:
             loop.create_task(self.audio_bus.run(), name="program-audio"),
             loop.create_task(self._heartbeats(), name="heartbeats"),
             loop.create_task(self._ticks(), name="sequencer-ticks"),
+            loop.create_task(self._watch_loop_lag(), name="loop-lag"),
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
@@ -342,6 +345,13 @@ class StudioEngine:
                 self._handle_sequencer(self.desk.tick(clock_now()))
             except Exception:
                 log.exception("sequencer tick failed")
+
+    async def _watch_loop_lag(self) -> None:
+        """How late the event loop runs a 50 ms timer: the studio's own health figure."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.05)
+            self.loop_lag.append(time.monotonic() - before - 0.05)
 
     async def _heartbeats(self) -> None:
         while True:
@@ -552,6 +562,9 @@ class StudioEngine:
                 assert isinstance(frame, av.VideoFrame)
                 conn.latest_video, conn.latest_video_mono = frame, now
                 conn.video.add(now)
+                # Media arriving is proof of life too: under load the data channel can lag
+                # behind RTP, and a venue whose picture flows is not lost.
+                conn.liveness.heard(now)
                 record.video_frames += 1
 
     async def _consume_audio(
@@ -630,7 +643,12 @@ class StudioEngine:
                     "ready": r.ready,
                 }
             )
-        return {"program_fps_sent": round(self.bus.meter.rate(now), 2), "venues": venues}
+        lag = sorted(self.loop_lag)
+        return {
+            "program_fps_sent": round(self.bus.meter.rate(now), 2),
+            "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
+            "venues": venues,
+        }
 
     def dump_snapshot(self) -> str:
         return json.dumps(self.snapshot())

@@ -192,7 +192,7 @@ class VenueLink:
                 )
             except aiohttp.ServerFingerprintMismatch:
                 raise JoinRefusedError(
-                    wire.JoinRefusal.BAD_TOKEN,
+                    wire.JoinRefusal.CERTIFICATE_MISMATCH,
                     f"the server at {address} is not the studio in the invite "
                     "(certificate fingerprint mismatch); check the address, or ask for a new "
                     "invite if the studio computer was reinstalled",
@@ -370,8 +370,10 @@ class VenueLink:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
+                now = time.monotonic()
                 self.counters.program_frames += 1
-                self.counters.program.add(time.monotonic())
+                self.counters.program.add(now)
+                self.liveness.heard(now)  # the studio's picture arriving is proof of life
                 assert isinstance(frame, av.VideoFrame)
                 self._emit(ProgramFrame(frame))
 

@@ -1,0 +1,431 @@
+"""`ceremony demo --headless`: a studio (in this process) and N venue processes on loopback run the
+sample run-sheet compressed into S seconds, with progress in the terminal and DIR/report.json.
+
+The same runner serves `ceremony bench session`, which adds the incidents it measures: a venue
+frozen (SIGSTOP: heartbeats stop, sockets stay open) and a venue killed and restarted (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
+from ceremony.sequencer import Status
+from launcher import clock
+from launcher.live import StandInOperator
+from media.ice import enlarge_socket_buffers, pin_host_addresses
+from media.identity import ensure_identity
+from media.program import VideoFormat
+from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+SPAWN_STAGGER_S = 0.35  # 11 Python processes importing aiortc at once would starve 2 cores
+
+
+def fit_venues(sheet: Runsheet, n: int) -> Runsheet:
+    """The sheet with exactly n venues: the first n, or placeholders added after the last."""
+    venues = list(sheet.venues[:n])
+    for i in range(len(venues), n):
+        venues.append(Venue(f"lokasi-{i + 1:03d}", f"MPP Lokasi {i + 1:03d} (menyusul)", ""))
+    keep = {v.id for v in venues}
+    items: list[Item] = []
+    for item in sheet.items:
+        source = item.source
+        if source.kind is SourceKind.VENUE and source.ref not in keep:
+            source = Source.studio()
+        chosen = tuple(v for v in item.venues if v in keep)
+        items.append(dataclasses.replace(item, source=source, venues=chosen))
+    return Runsheet(sheet.ceremony, tuple(venues), tuple(items))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class VenueProcess:
+    venue_id: str
+    invite_path: Path
+    log_path: Path
+    video: VideoFormat
+    proc: subprocess.Popen[bytes] | None = None
+    spawned_mono: float = 0.0
+
+    def spawn(self) -> None:
+        log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "launcher.cli",
+                "venue",
+                "--headless",
+                "--invite",
+                str(self.invite_path),
+                "--ice-address",
+                LOOPBACK,
+                "--video",
+                str(self.video),
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log_file.close()
+        self.spawned_mono = time.monotonic()
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@dataclass
+class Incident:
+    """A venue process frozen or killed on purpose, and how the studio saw it."""
+
+    kind: str  # "freeze" (SIGSTOP) or "kill" (SIGKILL, then restart)
+    venue_id: str
+    at_s: float
+    restart_after_s: float
+    injected_mono: float | None = None
+    restarted_mono: float | None = None
+    lost_mono: float | None = None
+    rejoined_mono: float | None = None
+    others_min_program_fps: float | None = None
+
+    def result(self) -> dict[str, Any]:
+        def span(a: float | None, b: float | None) -> float | None:
+            return round(b - a, 3) if a is not None and b is not None else None
+
+        return {
+            "kind": self.kind,
+            "venue": self.venue_id,
+            "lost_detected_s": span(self.injected_mono, self.lost_mono),
+            "back_after_restart_s": span(self.restarted_mono, self.rejoined_mono),
+            "others_min_program_fps": self.others_min_program_fps,
+        }
+
+
+@dataclass
+class DemoOptions:
+    venues: int = 11
+    duration_s: float = 60.0
+    out: Path = Path("demo-out")
+    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 25))
+    venue_video: VideoFormat = field(default_factory=lambda: VideoFormat(320, 180, 15))
+    incidents: list[Incident] = field(default_factory=list)
+    join_timeout_s: float = 20.0
+
+
+@dataclass
+class Samples:
+    """Per-second readings of every venue while it was joined."""
+
+    at_studio: dict[str, list[float]] = field(default_factory=dict)
+    at_venue: dict[str, list[float]] = field(default_factory=dict)
+    sent: dict[str, list[float]] = field(default_factory=dict)
+    rtt: dict[str, list[float]] = field(default_factory=dict)
+    program_sent: list[float] = field(default_factory=list)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+class Demo:
+    def __init__(self, sheet: Runsheet, options: DemoOptions, stream: TextIO) -> None:
+        self.options = options
+        self.sheet = fit_venues(sheet, options.venues)
+        self.stream = stream
+        self.samples = Samples()
+        self.procs: dict[str, VenueProcess] = {}
+        self.engine: StudioEngine | None = None
+        self._joined_at: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    async def run(self) -> dict[str, Any]:
+        o = self.options
+        o.out.mkdir(parents=True, exist_ok=True)
+        (o.out / "invites").mkdir(exist_ok=True)
+        (o.out / "logs").mkdir(exist_ok=True)
+        pin_host_addresses([LOOPBACK])
+        enlarge_socket_buffers()
+        port = free_port()
+        identity = ensure_identity(o.out / "studio", [LOOPBACK])
+        compressed = self.sheet.scaled(o.duration_s)
+        journal = o.out / "journal.jsonl"
+        journal.unlink(missing_ok=True)
+        config = StudioConfig(host=LOOPBACK, port=port, program=o.program)
+        engine = StudioEngine(compressed, identity, config, journal)
+        self.engine = engine
+        engine.subscribe(self._on_event)
+        await engine.start()
+        for venue in self.sheet.venues:
+            invite = identity.invite(
+                self.sheet, venue.id, [f"{LOOPBACK}:{port}"], time.time() + 24 * 3600
+            )
+            path = o.out / "invites" / f"{venue.id}.invite.txt"
+            path.write_text(invite.to_string() + "\n", encoding="utf-8")
+            self.procs[venue.id] = VenueProcess(
+                venue.id, path, o.out / "logs" / f"{venue.id}.log", o.venue_video
+            )
+        self.say(
+            f"studio on wss://{LOOPBACK}:{port}/signal; program {o.program}, "
+            f"venue video {o.venue_video}; starting {len(self.procs)} venue processes"
+        )
+        try:
+            return await self._run(engine, compressed)
+        finally:
+            for proc in self.procs.values():
+                proc.stop()
+            await engine.stop()
+
+    async def _run(self, engine: StudioEngine, compressed: Runsheet) -> dict[str, Any]:
+        o = self.options
+        t0 = time.monotonic()
+        for proc in self.procs.values():
+            proc.spawn()
+            await asyncio.sleep(SPAWN_STAGGER_S)
+        deadline = time.monotonic() + o.join_timeout_s
+        while len(self._joined_at) < len(self.procs) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        self.say(
+            f"{len(self._joined_at)}/{len(self.procs)} venues joined "
+            f"in {time.monotonic() - t0:.1f} s; the ceremony starts"
+        )
+        operator = StandInOperator(engine)
+        start = time.monotonic()
+        next_sample = start + 1.0
+        pending = sorted(o.incidents, key=lambda i: i.at_s)
+        while engine.desk.sequencer.state.status is not Status.ENDED:
+            await asyncio.sleep(0.05)
+            operator.step()
+            now = time.monotonic()
+            self._incidents(pending, now - start)
+            if now >= next_sample:
+                next_sample += 1.0
+                self._sample(now - start)
+        # Let the last incident's venue come back before reporting, if it is on its way.
+        settle = time.monotonic() + 8.0
+        while (
+            any(i.rejoined_mono is None and i.restarted_mono is not None for i in o.incidents)
+            and time.monotonic() < settle
+        ):
+            await asyncio.sleep(0.1)
+        return self._report(compressed, time.monotonic() - start)
+
+    def _incidents(self, pending: list[Incident], elapsed: float) -> None:
+        now = time.monotonic()
+        for inc in self.options.incidents:
+            proc = self.procs[inc.venue_id]
+            if inc.injected_mono is None and elapsed >= inc.at_s:
+                inc.injected_mono = now
+                self.say(
+                    f"! {inc.kind} venue {inc.venue_id} (pid {proc.proc.pid if proc.proc else '?'})"
+                )
+                proc.signal(signal.SIGSTOP if inc.kind == "freeze" else signal.SIGKILL)
+            elif (
+                inc.injected_mono is not None
+                and inc.restarted_mono is None
+                and now - inc.injected_mono >= inc.restart_after_s
+            ):
+                inc.restarted_mono = now
+                if inc.kind == "freeze":
+                    proc.signal(signal.SIGCONT)
+                else:
+                    if proc.proc:
+                        proc.proc.wait()
+                    proc.spawn()
+                self.say(f"! venue {inc.venue_id} restarted")
+
+    def _on_event(self, event: object) -> None:
+        if not isinstance(event, VenueStatusChanged):
+            return
+        now = time.monotonic()
+        if event.status is VenueStatus.JOINED:
+            self._joined_at.setdefault(event.venue_id, now)
+            for inc in self.options.incidents:
+                if (
+                    inc.venue_id == event.venue_id
+                    and inc.restarted_mono is not None
+                    and inc.rejoined_mono is None
+                ):
+                    inc.rejoined_mono = now
+                    self.say(
+                        f"  venue {event.venue_id} back "
+                        f"{now - inc.restarted_mono:.2f} s after its restart"
+                    )
+        elif event.status is VenueStatus.LOST:
+            for inc in self.options.incidents:
+                if (
+                    inc.venue_id == event.venue_id
+                    and inc.injected_mono is not None
+                    and inc.lost_mono is None
+                ):
+                    inc.lost_mono = now
+                    self.say(
+                        f"  venue {event.venue_id} marked lost "
+                        f"{now - inc.injected_mono:.2f} s after the {inc.kind} "
+                        f"({event.reason})"
+                    )
+
+    def _disturbed(self, venue_id: str) -> bool:
+        for inc in self.options.incidents:
+            if (
+                inc.venue_id == venue_id
+                and inc.injected_mono is not None
+                and (inc.rejoined_mono is None or time.monotonic() - inc.rejoined_mono < 3.0)
+            ):
+                return True
+        return False
+
+    def _sample(self, elapsed: float) -> None:
+        assert self.engine is not None
+        snap = self.engine.snapshot()
+        self.samples.program_sent.append(float(snap["program_fps_sent"]))  # type: ignore[arg-type]
+        at_venue_now: list[float] = []
+        joined = 0
+        for v in snap["venues"]:  # type: ignore[attr-defined]
+            vid = v["id"]
+            if v["status"] != "joined":
+                continue
+            joined += 1
+            # Skip a venue's first seconds after joining: its meters are still filling up.
+            record = self.engine.venues[vid]
+            if record.last_joined_mono is None or time.monotonic() - record.last_joined_mono < 3:
+                continue
+            if self._disturbed(vid):
+                continue
+            self.samples.at_studio.setdefault(vid, []).append(v["video_fps_at_studio"])
+            self.samples.at_venue.setdefault(vid, []).append(v["program_fps_at_venue"])
+            self.samples.sent.setdefault(vid, []).append(v["video_fps_sent"])
+            if v["rtt_ms"] is not None:
+                self.samples.rtt.setdefault(vid, []).append(v["rtt_ms"])
+            at_venue_now.append(v["program_fps_at_venue"])
+        for inc in self.options.incidents:
+            if inc.injected_mono is not None and (inc.rejoined_mono is None) and at_venue_now:
+                low = min(at_venue_now)
+                inc.others_min_program_fps = (
+                    low
+                    if inc.others_min_program_fps is None
+                    else min(low, inc.others_min_program_fps)
+                )
+        seq = self.engine.desk.sequencer
+        cur = seq.state.current
+        title = seq.sheet.items[cur].title if cur is not None else "-"
+        low_studio = min(
+            (
+                v["video_fps_at_studio"]
+                for v in snap["venues"]  # type: ignore[attr-defined]
+                if v["status"] == "joined"
+            ),
+            default=0.0,
+        )
+        low_venue = min(at_venue_now, default=0.0)
+        self.say(
+            f"{elapsed:5.0f}s  {(cur or 0) + 1}/{len(seq.sheet.items)} {title[:38]:38}  "
+            f"venues {joined}/{len(self.procs)}  program {snap['program_fps_sent']} fps  "
+            f"min at venue {low_venue}  min at studio {low_studio}  "
+            f"loop lag p95 {snap['loop_lag_ms_p95']} ms"
+        )
+
+    def _report(self, compressed: Runsheet, duration: float) -> dict[str, Any]:
+        assert self.engine is not None
+        s = self.samples
+        program_sent = _median(s.program_sent) or 0.0
+        venues = []
+        for vid, proc in self.procs.items():
+            record = self.engine.venues[vid]
+            joined = record.first_joined_mono is not None
+            sent = _median(s.sent.get(vid, []))
+            at_studio = _median(s.at_studio.get(vid, []))
+            at_venue = _median(s.at_venue.get(vid, []))
+            venues.append(
+                {
+                    "id": vid,
+                    "joined": joined,
+                    "join_s": round(self._joined_at[vid] - proc.spawned_mono, 3)
+                    if vid in self._joined_at
+                    else None,
+                    "video_fps_sent": sent,
+                    "video_fps_at_studio": at_studio,
+                    "video_ratio": round(at_studio / sent, 3) if at_studio and sent else None,
+                    "program_fps_at_venue": at_venue,
+                    "program_ratio": round(at_venue / program_sent, 3)
+                    if at_venue and program_sent
+                    else None,
+                    "rtt_ms": _median(s.rtt.get(vid, [])),
+                    "reconnects": record.reconnects,
+                    "bad_messages": record.bad_messages,
+                }
+            )
+        view = self.engine.desk.sequencer.view(clock.now())
+        items = [
+            {
+                "title": compressed.items[r.index].title,
+                "source": str(compressed.items[r.index].source),
+                "planned_s": round(r.planned_s, 3),
+                "actual_s": round(r.ran_s, 3),
+            }
+            for r in view.rows
+        ]
+        report = {
+            "duration_s": round(duration, 3),
+            "program": str(self.options.program),
+            "venue_video": str(self.options.venue_video),
+            "program_fps_sent": program_sent,
+            "venues": venues,
+            "items": items,
+            "incidents": [i.result() for i in self.options.incidents],
+        }
+        path = self.options.out / "report.json"
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        return report
+
+
+def summarize(report: dict[str, Any]) -> str:
+    venues = report["venues"]
+    joined = sum(1 for v in venues if v["joined"])
+    joins = [v["join_s"] for v in venues if v["join_s"] is not None]
+    vr = [v["video_ratio"] for v in venues if v["video_ratio"] is not None]
+    pr = [v["program_ratio"] for v in venues if v["program_ratio"] is not None]
+    lines = [
+        f"{joined}/{len(venues)} venues joined; slowest join {max(joins, default=0):.2f} s",
+        f"venue video at studio: lowest {min(vr, default=0):.0%} of the rate sent",
+        f"program at venues: lowest {min(pr, default=0):.0%} of the rate sent "
+        f"({report['program_fps_sent']} fps)",
+    ]
+    for inc in report["incidents"]:
+        lines.append(f"incident {inc}")
+    return "\n".join(lines)

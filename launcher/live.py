@@ -1,0 +1,162 @@
+"""Headless front ends of the live session: `ceremony studio --headless` and `ceremony venue
+--headless`. The GUIs drive the same engines."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import zlib
+from pathlib import Path
+from typing import TextIO
+
+from ceremony.invite import Invite, InviteError, parse_invite
+from ceremony.runsheet import EndAction, Runsheet
+from ceremony.sequencer import Status
+from ceremony.sequencer import commands as cmd
+from launcher import clock
+from media.ice import pin_host_addresses
+from media.identity import ensure_identity
+from media.program import VideoFormat
+from media.sources import PacedVideoTrack, TestPattern, ToneTrack
+from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
+from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueConfig, VenueLink
+
+log = logging.getLogger(__name__)
+
+
+def read_invite(text_or_path: str) -> Invite:
+    """An invite string, or the path of a file holding one."""
+    candidate = Path(text_or_path)
+    if not text_or_path.startswith("CEREMONY") and candidate.exists():
+        text_or_path = candidate.read_text(encoding="utf-8")
+    return parse_invite(text_or_path)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+class StandInOperator:
+    """Presses GO when an item that waits on hold has used its time (rehearsals, demo)."""
+
+    def __init__(self, engine: StudioEngine) -> None:
+        self.engine = engine
+
+    def step(self) -> None:
+        seq = self.engine.desk.sequencer
+        st = seq.state
+        if st.status is Status.READY:
+            self.engine.command(cmd.Go())
+            return
+        if st.status is not Status.RUNNING or st.current is None:
+            return
+        item = seq.sheet.items[st.current]
+        if item.end_action is EndAction.HOLD and seq.remaining(clock.now()) <= 0:
+            self.engine.command(cmd.Go())
+
+
+async def run_studio(
+    sheet: Runsheet,
+    data_dir: Path,
+    journal: Path,
+    config: StudioConfig,
+    *,
+    auto_go: bool,
+    stream: TextIO = sys.stdout,
+) -> int:
+    identity = ensure_identity(data_dir, [config.host])
+    engine = StudioEngine(sheet, identity, config, journal)
+
+    def show(event: object) -> None:
+        if isinstance(event, VenueStatusChanged):
+            print(
+                f"venue {event.venue_id}: {event.status.value} ({event.reason})",
+                file=stream,
+                flush=True,
+            )
+
+    engine.subscribe(show)
+    await engine.start()
+    print(
+        f"studio ready on wss://{config.host}:{config.port}/signal "
+        f"(certificate {identity.certificate.fingerprint[:23]}…)",
+        file=stream,
+        flush=True,
+    )
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    operator = StandInOperator(engine) if auto_go else None
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.1)
+            if operator:
+                operator.step()
+                if engine.desk.sequencer.state.status is Status.ENDED:
+                    break
+    finally:
+        await engine.stop()
+    return 0
+
+
+async def run_venue(
+    invite: Invite,
+    *,
+    video: VideoFormat,
+    config: VenueConfig,
+    stream: TextIO = sys.stdout,
+    quiet: bool = False,
+) -> int:
+    link = VenueLink(
+        invite,
+        config,
+        lambda: PacedVideoTrack(
+            TestPattern(
+                invite.venue_name,
+                video.width,
+                video.height,
+                hue=zlib.crc32(invite.venue_id.encode()) % 256,
+            ),
+            video.fps,
+        ),
+        lambda: ToneTrack(base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200),
+    )
+
+    def show(event: object) -> None:
+        if quiet:
+            return
+        if isinstance(event, LinkStateChanged):
+            print(f"link: {event.state.value} {event.detail}", file=stream, flush=True)
+        elif isinstance(event, MessageReceived) and type(event.message).__name__ in (
+            "ProgramState",
+            "Cue",
+            "Chat",
+        ):
+            print(f"studio: {event.message}", file=stream, flush=True)
+
+    link.subscribe(show)
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    task = asyncio.create_task(link.run())
+    await asyncio.wait(
+        [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
+    link.stop()
+    final = await task
+    if final is LinkState.REFUSED or final is LinkState.REPLACED:
+        print(f"venue: {final.value}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def pin(addresses: list[str] | None) -> None:
+    if addresses:
+        pin_host_addresses(addresses)
+
+
+__all__ = ["InviteError", "read_invite", "run_studio", "run_venue"]

@@ -1,0 +1,115 @@
+"""A real studio engine on loopback with real aiortc venue links, in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ceremony import runsheet
+from ceremony.invite import Invite
+from ceremony.runsheet import Runsheet
+from media.ice import pin_host_addresses
+from media.identity import StudioIdentity, ensure_identity
+from media.program import VideoFormat
+from media.sources import PacedVideoTrack, TestPattern, ToneTrack
+from media.studio import StudioConfig, StudioEngine
+from media.venue import VenueConfig, VenueLink
+from tests.unit.conftest import SAMPLE
+
+LOOPBACK = "127.0.0.1"
+SMALL = VideoFormat(160, 96, 10)  # keeps the tests light on a 2-core machine
+
+
+@dataclass
+class Recorder:
+    """Collects events and lets a test await one that matches, with a timeout."""
+
+    events: list[Any] = field(default_factory=list)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __call__(self, event: Any) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    async def wait(self, predicate: Callable[[Any], bool], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for event in self.events[seen:]:
+                if predicate(event):
+                    return event
+            seen = len(self.events)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no matching event within {timeout} s; got {self.events}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=left)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Studio:
+    engine: StudioEngine
+    identity: StudioIdentity
+    sheet: Runsheet
+    port: int
+    events: Recorder
+
+    def invite(self, venue_id: str, *, expires_in: float = 3600.0) -> Invite:
+        return self.identity.invite(
+            self.sheet, venue_id, [f"{LOOPBACK}:{self.port}"], time.time() + expires_in
+        )
+
+    def link(self, invite: Invite) -> tuple[VenueLink, Recorder]:
+        link = VenueLink(
+            invite,
+            VenueConfig(),
+            lambda: PacedVideoTrack(
+                TestPattern(invite.venue_name, SMALL.width, SMALL.height), SMALL.fps
+            ),
+            ToneTrack,
+        )
+        recorder = Recorder()
+        link.subscribe(recorder)
+        return link, recorder
+
+
+@pytest.fixture
+def sheet() -> Runsheet:
+    return runsheet.load(SAMPLE).scaled(600)
+
+
+@pytest.fixture
+async def studio(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
+    pin_host_addresses([LOOPBACK])
+    identity = ensure_identity(tmp_path / "studio", [LOOPBACK])
+    port = free_port()
+    engine = StudioEngine(
+        sheet,
+        identity,
+        StudioConfig(host=LOOPBACK, port=port, program=SMALL),
+        tmp_path / "journal.jsonl",
+    )
+    events = Recorder()
+    engine.subscribe(events)
+    await engine.start()
+    try:
+        yield Studio(engine, identity, sheet, port, events)
+    finally:
+        await engine.stop()
+        pin_host_addresses(None)

@@ -1,0 +1,194 @@
+"""The live session over real aiortc peer connections on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import msgspec
+import pytest
+
+from ceremony import wire
+from ceremony.sequencer import commands as cmd
+from media.studio import VenueStatus, VenueStatusChanged
+from media.tls import fingerprint_bytes
+from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueLink
+from tests.integration.conftest import Studio
+
+pytestmark = pytest.mark.integration
+
+CIREBON = "kota-cirebon"
+
+
+@asynccontextmanager
+async def running(link: VenueLink) -> AsyncIterator[asyncio.Task[LinkState]]:
+    task = asyncio.create_task(link.run())
+    try:
+        yield task
+    finally:
+        link.stop()
+        await asyncio.wait_for(task, timeout=10)
+
+
+def state(s: LinkState) -> Callable[[Any], bool]:
+    return lambda e: isinstance(e, LinkStateChanged) and e.state is s
+
+
+def message(kind: type, **match: object) -> Callable[[Any], bool]:
+    return lambda e: (
+        isinstance(e, MessageReceived)
+        and isinstance(e.message, kind)
+        and all(getattr(e.message, k) == v for k, v in match.items())
+    )
+
+
+async def test_join_then_go_reaches_venue_as_tally(studio: Studio) -> None:
+    link, events = studio.link(studio.invite(CIREBON))
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        welcome = link.welcome
+        assert welcome is not None and welcome.venue_name == "MPP Kota Cirebon"
+        await events.wait(message(wire.ProgramState, item_index=None))
+        studio.engine.command(cmd.Jump(3))  # the Cirebon report: this venue goes on air
+        on_air = await events.wait(message(wire.ProgramState, tally=wire.Tally.ON_AIR))
+        assert on_air.message.item_title == "Laporan Wali Kota Cirebon"
+        studio.engine.command(cmd.Go())
+        await events.wait(message(wire.ProgramState, tally=wire.Tally.STANDBY, item_index=4))
+        # Program video and the venue's camera both flow.
+        await events.wait(lambda e: link.counters.program_frames >= 5, timeout=10)
+        assert studio.engine.venues[CIREBON].video_frames > 0
+        assert studio.engine.venues[CIREBON].status is VenueStatus.JOINED
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda i: msgspec.structs.replace(i, token="0" * 64), wire.JoinRefusal.BAD_TOKEN),
+        (lambda i: msgspec.structs.replace(i, expires=i.expires + 60), wire.JoinRefusal.BAD_TOKEN),
+        (lambda i: msgspec.structs.replace(i, venue_id="lokasi-02"), wire.JoinRefusal.OTHER_VENUE),
+        (lambda i: msgspec.structs.replace(i, venue_id="atlantis"), wire.JoinRefusal.UNKNOWN_VENUE),
+        (
+            lambda i: msgspec.structs.replace(i, ceremony_id="other"),
+            wire.JoinRefusal.WRONG_CEREMONY,
+        ),
+    ],
+)
+async def test_bad_invites_are_refused_with_reason(
+    studio: Studio, tamper: Callable[[Any], Any], reason: wire.JoinRefusal
+) -> None:
+    invite = tamper(studio.invite(CIREBON))
+    link, events = studio.link(invite)
+    async with running(link) as task:
+        final = await asyncio.wait_for(task, timeout=10)
+    assert final is LinkState.REFUSED
+    refused = await events.wait(state(LinkState.REFUSED))
+    assert refused.detail.startswith(reason.value)
+    assert studio.engine.venues[CIREBON].status is VenueStatus.INVITED
+
+
+async def test_expired_invite_is_refused(studio: Studio) -> None:
+    link, events = studio.link(studio.invite(CIREBON, expires_in=-10))
+    async with running(link) as task:
+        assert await asyncio.wait_for(task, timeout=10) is LinkState.REFUSED
+    refused = await events.wait(state(LinkState.REFUSED))
+    assert "expired" in refused.detail
+
+
+async def test_certificate_mismatch_is_refused_by_the_venue(studio: Studio) -> None:
+    wrong = "AB:" * 31 + "AB"
+    link, events = studio.link(msgspec.structs.replace(studio.invite(CIREBON), fingerprint=wrong))
+    async with running(link) as task:
+        assert await asyncio.wait_for(task, timeout=10) is LinkState.REFUSED
+    refused = await events.wait(state(LinkState.REFUSED))
+    assert refused.detail.startswith("certificate_mismatch") and "fingerprint" in refused.detail
+    assert not studio.events.events  # nothing reached the studio's join handling
+
+
+async def test_malformed_join_on_signaling(studio: Studio) -> None:
+    pin = aiohttp.Fingerprint(fingerprint_bytes(studio.identity.certificate.fingerprint))
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"wss://127.0.0.1:{studio.port}/signal", ssl=pin)
+        await ws.send_str('{"type": "join", "venue_id": 5}')
+        reply = wire.decode((await ws.receive(timeout=5)).data, frozenset({wire.Refused}))
+        assert isinstance(reply, wire.Refused) and reply.reason is wire.JoinRefusal.MALFORMED
+        await ws.close()
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ("this is not json", wire.ErrorCode.MALFORMED),
+        ('{"type": "heartbeat", "seq": "seven"}', wire.ErrorCode.MALFORMED),
+        ('{"type": "teleport"}', wire.ErrorCode.UNKNOWN_TYPE),
+        ('{"type": "chat", "text": "' + "x" * 20_000 + '"}', wire.ErrorCode.TOO_LARGE),
+        ('{"type": "operator", "action": "go"}', wire.ErrorCode.FORBIDDEN),
+        ('{"type": "cue", "cue_id": 1, "text": "hi"}', wire.ErrorCode.FORBIDDEN),
+        ('{"type": "heartbeat", "seq": 1, "v": 99}', wire.ErrorCode.UNSUPPORTED_VERSION),
+    ],
+)
+async def test_bad_messages_get_an_error_and_the_session_survives(
+    studio: Studio, payload: str, code: wire.ErrorCode
+) -> None:
+    link, events = studio.link(studio.invite(CIREBON))
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        assert link._control is not None
+        link._control.channel.send(payload)
+        await events.wait(message(wire.Error, code=code))
+        # Still alive: a GO afterwards still reaches the venue, and nothing moved the sequencer.
+        assert studio.engine.desk.sequencer.state.current is None
+        studio.engine.command(cmd.Jump(3))
+        await events.wait(message(wire.ProgramState, tally=wire.Tally.ON_AIR))
+        assert studio.engine.venues[CIREBON].status is VenueStatus.JOINED
+        assert link.state is LinkState.CONNECTED
+
+
+async def test_venue_reconnects_after_the_studio_drops_it(studio: Studio) -> None:
+    link, events = studio.link(studio.invite(CIREBON))
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        record = studio.engine.venues[CIREBON]
+        await studio.engine._close(record, "test: link cut")
+        await studio.events.wait(
+            lambda e: isinstance(e, VenueStatusChanged) and e.status is VenueStatus.LOST
+        )
+        await events.wait(state(LinkState.RECONNECTING))
+        await studio.events.wait(
+            lambda e: (
+                isinstance(e, VenueStatusChanged)
+                and e.status is VenueStatus.JOINED
+                and "#2" in e.reason
+            )
+        )
+        assert record.reconnects == 1
+        await events.wait(lambda e: link.counters.reconnects == 1)
+
+
+async def test_newest_connection_wins(studio: Studio) -> None:
+    invite = studio.invite(CIREBON)
+    first, first_events = studio.link(invite)
+    second, second_events = studio.link(invite)
+    async with running(first) as first_task:
+        await first_events.wait(state(LinkState.CONNECTED))
+        async with running(second):
+            await second_events.wait(state(LinkState.CONNECTED))
+            assert await asyncio.wait_for(first_task, timeout=10) is LinkState.REPLACED
+            assert studio.engine.venues[CIREBON].status is VenueStatus.JOINED
+
+
+async def test_silent_venue_is_marked_lost_by_heartbeat(studio: Studio) -> None:
+    link, events = studio.link(studio.invite(CIREBON))
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        # The venue goes silent: no control messages, no camera (a frozen laptop).
+        assert link._control is not None and link._video_track is not None
+        link._control.send = lambda message: False  # type: ignore[method-assign]
+        link._video_track.stop()
+        lost = await studio.events.wait(
+            lambda e: isinstance(e, VenueStatusChanged) and e.status is VenueStatus.LOST,
+            timeout=6,
+        )
+        assert "no heartbeat" in lost.reason
