@@ -8,9 +8,11 @@ frozen (SIGSTOP: heartbeats stop, sockets stay open) and a venue killed and rest
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
 import socket
 import statistics
@@ -27,12 +29,14 @@ from launcher import clock
 from launcher.live import StandInOperator
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
+from media.loop import quiet_teardown_errors
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+VENUE_NICE = 5
 SPAWN_STAGGER_S = 0.35  # 11 Python processes importing aiortc at once would starve 2 cores
 
 
@@ -67,6 +71,7 @@ class VenueProcess:
     video: VideoFormat
     proc: subprocess.Popen[bytes] | None = None
     spawned_mono: float = 0.0
+    first_spawned_mono: float | None = None
 
     def spawn(self) -> None:
         log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
@@ -90,6 +95,19 @@ class VenueProcess:
         )
         log_file.close()
         self.spawned_mono = time.monotonic()
+        if self.first_spawned_mono is None:
+            self.first_spawned_mono = self.spawned_mono
+
+    def yield_cpu(self) -> None:
+        """Once joined, let the venue yield to the studio.
+
+        On the day each venue has its own computer; here eleven share the studio's two cores,
+        and the benchmarks measure the studio. Not before joining: a start-up at low priority
+        behind a busy studio would make the join times say nothing about the product.
+        """
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.proc.pid, VENUE_NICE)
 
     def signal(self, sig: signal.Signals) -> None:
         if self.proc and self.proc.poll() is None:
@@ -140,7 +158,7 @@ class DemoOptions:
     venues: int = 11
     duration_s: float = 60.0
     out: Path = Path("demo-out")
-    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 25))
+    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 15))
     venue_video: VideoFormat = field(default_factory=lambda: VideoFormat(320, 180, 15))
     incidents: list[Incident] = field(default_factory=list)
     join_timeout_s: float = 20.0
@@ -181,6 +199,7 @@ class Demo:
         (o.out / "logs").mkdir(exist_ok=True)
         pin_host_addresses([LOOPBACK])
         enlarge_socket_buffers()
+        quiet_teardown_errors(asyncio.get_running_loop())
         port = free_port()
         identity = ensure_identity(o.out / "studio", [LOOPBACK])
         compressed = self.sheet.scaled(o.duration_s)
@@ -275,6 +294,7 @@ class Demo:
         now = time.monotonic()
         if event.status is VenueStatus.JOINED:
             self._joined_at.setdefault(event.venue_id, now)
+            self.procs[event.venue_id].yield_cpu()
             for inc in self.options.incidents:
                 if (
                     inc.venue_id == event.venue_id
@@ -375,8 +395,8 @@ class Demo:
                 {
                     "id": vid,
                     "joined": joined,
-                    "join_s": round(self._joined_at[vid] - proc.spawned_mono, 3)
-                    if vid in self._joined_at
+                    "join_s": round(self._joined_at[vid] - proc.first_spawned_mono, 3)
+                    if vid in self._joined_at and proc.first_spawned_mono is not None
                     else None,
                     "video_fps_sent": sent,
                     "video_fps_at_studio": at_studio,

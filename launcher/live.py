@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import signal
 import sys
@@ -19,12 +20,15 @@ from ceremony.sequencer import commands as cmd
 from launcher import clock
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
-from media.program import VideoFormat
-from media.sources import PacedVideoTrack, TestPattern, ToneTrack
+from media.loop import quiet_teardown_errors
+from media.program import EncodedSourceTrack, VideoFormat
+from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
 from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueConfig, VenueLink
 
 log = logging.getLogger(__name__)
+
+VENUE_VIDEO_BITRATE = 300_000
 
 
 def read_invite(text_or_path: str) -> Invite:
@@ -37,6 +41,7 @@ def read_invite(text_or_path: str) -> Invite:
 
 def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
+    quiet_teardown_errors(loop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
@@ -112,18 +117,18 @@ async def run_venue(
     stream: TextIO = sys.stdout,
     quiet: bool = False,
 ) -> int:
+    pattern = TestPattern(
+        invite.venue_name, video.width, video.height, hue=zlib.crc32(invite.venue_id.encode()) % 256
+    )
+    frames = itertools.count()
+
+    def camera() -> EncodedSourceTrack:
+        return EncodedSourceTrack(lambda: pattern.frame(next(frames)), video, VENUE_VIDEO_BITRATE)
+
     link = VenueLink(
         invite,
         config,
-        lambda: PacedVideoTrack(
-            TestPattern(
-                invite.venue_name,
-                video.width,
-                video.height,
-                hue=zlib.crc32(invite.venue_id.encode()) % 256,
-            ),
-            video.fps,
-        ),
+        camera,
         lambda: ToneTrack(base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200),
     )
 

@@ -9,12 +9,11 @@ so the pin is process-wide: call it once at start-up, from configuration.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import socket
 from collections.abc import Callable, Sequence
 
 import aioice.ice
+import aioice.turn
 from aiortc import RTCConfiguration, RTCIceServer
 
 log = logging.getLogger(__name__)
@@ -53,26 +52,15 @@ def rtc_configuration(ice_servers: Sequence[str] = ()) -> RTCConfiguration:
 
 
 SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
-_original_connection_made = aioice.ice.StunProtocol.connection_made
 
 
 def enlarge_socket_buffers(size: int = SOCKET_BUFFER_BYTES) -> None:
-    """Give every ICE UDP socket large kernel buffers.
+    """Give every ICE UDP socket a large kernel receive buffer.
 
-    With the default ~208 KiB, a busy moment of the event loop (eleven venues' RTP arriving while
-    a frame is encoded) overflows the receive buffer: the kernel drops packets, video stalls until
-    the next keyframe and data-channel messages wait a whole SCTP retransmission timeout (≥ 1 s),
-    long enough to look like a lost venue. The kernel caps the size at net.core.rmem_max.
+    aioice sets 256 KiB (`aioice.turn.UDP_SOCKET_BUFFER_SIZE`, read when each socket is made).
+    With that, a busy moment of a loaded event loop overflows the buffer: the kernel drops
+    packets, video stalls until the next keyframe and data-channel messages wait a whole SCTP
+    retransmission timeout (at least 1 s), long enough to look like a lost venue. The kernel caps
+    the size at net.core.rmem_max.
     """
-
-    def connection_made(self: aioice.ice.StunProtocol, transport: asyncio.BaseTransport) -> None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, option, size)
-                except OSError as exc:
-                    log.warning("could not enlarge UDP socket buffer: %s", exc)
-        _original_connection_made(self, transport)
-
-    aioice.ice.StunProtocol.connection_made = connection_made  # type: ignore[method-assign]
+    aioice.turn.UDP_SOCKET_BUFFER_SIZE = size

@@ -326,3 +326,36 @@ class ProgramAudioBus:
                 block = self._silence
             for track in list(self._tracks):
                 track.push(block)
+
+
+class EncodedSourceTrack(ProgramVideoTrack):
+    """A single source encoded by our own encoder (a venue's camera or test pattern).
+
+    The same bus as the program with one subscriber: the bitrate is ours to set (aiortc's
+    default encoder starts at 500 kbit/s whatever the picture size), encoding runs in the bus's
+    own thread instead of the shared default executor, and keyframe requests reach it.
+    """
+
+    def __init__(self, source: FrameSource, fmt: VideoFormat, bitrate: int) -> None:
+        bus = ProgramBus(fmt, bitrate)
+        bus.set_source(source, source)
+        super().__init__(bus, "camera")
+        bus._tracks.add(self)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def frames_sent(self) -> int:
+        return self._bus.frames_encoded
+
+    def attach(self, sender: RTCRtpSender) -> None:
+        self._bus.route_keyframe_requests(sender)
+
+    async def recv(self) -> Packet:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._bus.run())
+        return await super().recv()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        super().stop()

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 STALE_VIDEO_S = 1.0  # an on-air venue's picture older than this is replaced by a slate
 SIGNAL_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
+LIVENESS_CHECK_S = 0.1
 
 
 def clock_now() -> Now:
@@ -65,8 +66,8 @@ class StudioConfig:
     host: str = "127.0.0.1"
     port: int = 8443
     ice_servers: tuple[str, ...] = ()
-    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 25))
-    program_bitrate: int = 800_000
+    program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 15))
+    program_bitrate: int = 600_000
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -170,6 +171,7 @@ class StudioEngine:
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
+        self._teardowns: set[asyncio.Task[None]] = set()
         self.started_mono = time.monotonic()
         self._set_program(Source.studio())
 
@@ -203,7 +205,8 @@ class StudioEngine:
     async def stop(self) -> None:
         for record in self.venues.values():
             if record.conn is not None:
-                await self._close(record, "studio shutting down", status=VenueStatus.LOST)
+                self._close(record, "studio shutting down", status=VenueStatus.LOST)
+        await asyncio.gather(*self._teardowns, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -355,7 +358,7 @@ class StudioEngine:
 
     async def _heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_INTERVAL_S / 4)
+            await asyncio.sleep(LIVENESS_CHECK_S)
             now = time.monotonic()
             for record in list(self.venues.values()):
                 conn = record.conn
@@ -363,7 +366,7 @@ class StudioEngine:
                     continue
                 if conn.liveness.is_lost(now):
                     silent = conn.liveness.silent_for(now)
-                    await self._close(record, f"no heartbeat for {silent:.1f} s")
+                    self._close(record, f"no heartbeat for {silent:.1f} s")
                     continue
                 last = conn.liveness._sent.get(conn.liveness.next_seq - 1)
                 if last is None or now - last >= HEARTBEAT_INTERVAL_S:
@@ -405,7 +408,7 @@ class StudioEngine:
             return ws
         record = self.venues[join.venue_id]
         if record.conn is not None:
-            await self._close(record, "replaced by a newer connection", replaced=True)
+            self._close(record, "replaced by a newer connection", replaced=True)
         try:
             conn = await self._answer(record, ws, join.sdp)
         except Exception as exc:
@@ -417,7 +420,7 @@ class StudioEngine:
             if msg.type == WSMsgType.ERROR:
                 break
         if record.conn is conn:
-            await self._close(record, "signaling connection closed")
+            self._close(record, "signaling connection closed")
         return ws
 
     async def _refuse(
@@ -463,7 +466,7 @@ class StudioEngine:
         async def on_state() -> None:
             log.info("%s: peer connection %s", vid, pc.connectionState)
             if pc.connectionState == "failed" and record.conn is conn:
-                await self._close(record, "peer connection failed")
+                self._close(record, "peer connection failed")
 
         await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         video_track = self.bus.subscribe(vid)
@@ -562,9 +565,8 @@ class StudioEngine:
                 assert isinstance(frame, av.VideoFrame)
                 conn.latest_video, conn.latest_video_mono = frame, now
                 conn.video.add(now)
-                # Media arriving is proof of life too: under load the data channel can lag
-                # behind RTP, and a venue whose picture flows is not lost.
-                conn.liveness.heard(now)
+                # Not proof of life here: decoded frames can trail the network by a decoder
+                # backlog, which would delay noticing a frozen venue past 3 s.
                 record.video_frames += 1
 
     async def _consume_audio(
@@ -593,17 +595,22 @@ class StudioEngine:
         )
         self._emit(VenueStatusChanged(record.venue.id, status, reason))
 
-    async def _close(
+    def _close(
         self,
         record: VenueRecord,
         reason: str,
         *,
         replaced: bool = False,
         status: VenueStatus = VenueStatus.LOST,
-    ) -> None:
+    ) -> asyncio.Task[None] | None:
+        """Mark the venue at once; tear its connection down in the background.
+
+        Never awaited inline by the heartbeat loop: closing a frozen peer's WebSocket waits for a
+        close frame that will not come, and no other venue's loss may wait behind that.
+        """
         conn = record.conn
         if conn is None or conn.closed:
-            return
+            return None
         conn.closed = True
         record.conn = None
         record.lost_mono = time.monotonic()
@@ -614,9 +621,18 @@ class StudioEngine:
             track = transceiver.sender.track
             if track is not None:
                 track.stop()
+        task = asyncio.get_running_loop().create_task(self._teardown(conn, reason, replaced))
+        self._teardowns.add(task)
+        task.add_done_callback(self._teardowns.discard)
+        return task
+
+    async def _teardown(self, conn: VenueConnection, reason: str, replaced: bool) -> None:
         with contextlib.suppress(Exception):
-            await conn.ws.close(
-                code=CLOSE_REPLACED if replaced else 1000, message=reason.encode()[:120]
+            await asyncio.wait_for(
+                conn.ws.close(
+                    code=CLOSE_REPLACED if replaced else 1000, message=reason.encode()[:120]
+                ),
+                timeout=2,
             )
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.pc.close(), timeout=5)

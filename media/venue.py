@@ -250,7 +250,10 @@ class VenueLink:
         self._control = WireChannel(control, wire.STUDIO_MAY_SEND, self._on_control, "studio")
         self._clock = WireChannel(clock, wire.STUDIO_MAY_SEND, self._on_clock, "studio")
         self._video_track = self._make_video()
-        pc.addTrack(self._video_track)
+        video_sender = pc.addTrack(self._video_track)
+        attach = getattr(self._video_track, "attach", None)
+        if attach is not None:
+            attach(video_sender)  # our own encoder: keyframe requests must reach it
         pc.addTrack(self._make_audio())
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "video":
