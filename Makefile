@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		$(BIN)/ceremony demo --out $(DEMO_OUT); \
+		$(BIN)/ceremony demo --venues 11 --duration 60 --out $(DEMO_OUT); \
 	else \
 		echo "No display: running the demo headless (progress below)."; \
-		$(BIN)/ceremony demo --headless --out $(DEMO_OUT); \
+		$(BIN)/ceremony demo --headless --venues 11 --duration 60 --out $(DEMO_OUT); \
 	fi
 
 lint: $(STAMP)

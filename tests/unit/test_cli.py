@@ -65,3 +65,25 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     out = ceremony("runsheet", "validate", tmp_path / "missing.yaml")
     assert out.returncode == 2
     assert "readable file" in out.stderr
+
+
+def test_invites_written_for_every_venue(tmp_path: Path) -> None:
+    from ceremony.invite import parse_invite
+
+    out = ceremony(
+        "invites",
+        SAMPLE,
+        "--out",
+        tmp_path / "inv",
+        "--address",
+        "127.0.0.1:8443",
+        "--data-dir",
+        tmp_path / "studio",
+    )
+    assert out.returncode == 0, out.stderr
+    texts = sorted((tmp_path / "inv").glob("*.invite.txt"))
+    assert len(texts) == 11
+    assert len(list((tmp_path / "inv").glob("*.invite.png"))) == 11
+    invite = parse_invite(texts[0].read_text(encoding="utf-8"))
+    assert invite.addresses == ["127.0.0.1:8443"]
+    assert invite.fingerprint in out.stdout
