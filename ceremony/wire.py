@@ -135,6 +135,40 @@ class Operator(_Msg, tag="operator"):
     args: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+# ---- countdown (control channel) --------------------------------------------------------
+
+
+class Arm(_Msg, tag="arm"):
+    """Fire at `fire_at` on the studio's monotonic clock. Resent until acknowledged."""
+
+    arm_id: int
+    fire_at: float
+    title: str = ""
+
+
+class Abort(_Msg, tag="abort"):
+    arm_id: int
+
+
+class ArmAck(_Msg, tag="arm_ack"):
+    arm_id: int
+    state: str  # ceremony.countdown.ArmState value
+    local_deadline: float | None = None
+    bound_s: float | None = None
+
+
+class FireReport(_Msg, tag="fire_report"):
+    arm_id: int
+    local_deadline: float
+    local_fire: float
+    bound_s: float
+    true_fire: float | None = None  # the host's unshifted clock, from the simulation harness only
+
+
+class FireReportAck(_Msg, tag="fire_report_ack"):
+    arm_id: int
+
+
 # ---- clock channel (unordered, no retransmission) ---------------------------------------
 
 
@@ -189,13 +223,43 @@ Message = (
     | Join
     | Accepted
     | Refused
+    | Arm
+    | Abort
+    | ArmAck
+    | FireReport
+    | FireReportAck
 )
 
 VENUE_MAY_SEND: frozenset[type[_Msg]] = frozenset(
-    {Heartbeat, HeartbeatAck, Chat, Error, Ready, Stats, CueAck, ClockProbe, ClockReply}
+    {
+        Heartbeat,
+        HeartbeatAck,
+        Chat,
+        Error,
+        Ready,
+        Stats,
+        CueAck,
+        ClockProbe,
+        ClockReply,
+        ArmAck,
+        FireReport,
+    }
 )
 STUDIO_MAY_SEND: frozenset[type[_Msg]] = frozenset(
-    {Heartbeat, HeartbeatAck, Chat, Error, Welcome, ProgramState, Cue, ClockProbe, ClockReply}
+    {
+        Heartbeat,
+        HeartbeatAck,
+        Chat,
+        Error,
+        Welcome,
+        ProgramState,
+        Cue,
+        ClockProbe,
+        ClockReply,
+        Arm,
+        Abort,
+        FireReportAck,
+    }
 )
 SIGNALING_FROM_VENUE: frozenset[type[_Msg]] = frozenset({Join})
 
@@ -218,6 +282,11 @@ _TAGS: dict[str, type[_Msg]] = {
         Join,
         Accepted,
         Refused,
+        Arm,
+        Abort,
+        ArmAck,
+        FireReport,
+        FireReportAck,
     )
 }
 _TEXT_FIELDS = {Chat: "text", Cue: "text"}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 
 from ceremony import wire
+from media.netsim import NetShim
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,11 @@ class WireChannel:
         allowed: frozenset[type[wire._Msg]],
         on_message: Handler,
         peer: str,
+        shim: NetShim | None = None,
     ) -> None:
         self.channel = channel
         self.peer = peer
+        self._shim = shim if shim is not None and shim.active else None
         self.errors_received = 0  # bad messages from the peer, answered with Error
         self._allowed = allowed
         self._on_message = on_message
@@ -40,14 +43,29 @@ class WireChannel:
     def send(self, message: wire._Msg) -> bool:
         if not self.is_open:
             return False
+        data = wire.encode(message).decode()
+        if self._shim is not None:
+            self._shim.pass_on(True, lambda: self._send_now(data))
+            return True
+        return self._send_now(data)
+
+    def _send_now(self, data: str) -> bool:
+        if not self.is_open:
+            return False
         try:
-            self.channel.send(wire.encode(message).decode())
+            self.channel.send(data)
         except Exception:  # a closing transport must not take the session down
             log.debug("%s: send failed on %s", self.peer, self.channel.label, exc_info=True)
             return False
         return True
 
     def _on_raw(self, data: str | bytes) -> None:
+        if self._shim is not None:
+            self._shim.pass_on(False, lambda: self._handle(data))
+        else:
+            self._handle(data)
+
+    def _handle(self, data: str | bytes) -> None:
         try:
             message = wire.decode(data, self._allowed)
         except wire.WireError as exc:

@@ -24,10 +24,11 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDe
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import wire
+from ceremony.countdown import DEFAULT_LEAD_S, ArmState, StudioCountdown
 from ceremony.invite import check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
-from ceremony.runsheet import Runsheet, Source, SourceKind, Venue
+from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
 from ceremony.timebase import Now
@@ -98,7 +99,13 @@ class JoinRefused:
     detail: str
 
 
-StudioEvent = VenueStatusChanged | SequencerEvents | ChatReceived | JoinRefused
+@dataclass(frozen=True)
+class CountdownUpdated:
+    arm_id: int
+    venue_id: str | None  # None: the arm itself changed (armed, aborted)
+
+
+StudioEvent = VenueStatusChanged | SequencerEvents | ChatReceived | JoinRefused | CountdownUpdated
 
 
 # ---- per venue ---------------------------------------------------------------------------
@@ -172,6 +179,7 @@ class StudioEngine:
         self._cue_seq = 0
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self._teardowns: set[asyncio.Task[None]] = set()
+        self.countdown = StudioCountdown()
         self.started_mono = time.monotonic()
         self._set_program(Source.studio())
 
@@ -199,6 +207,7 @@ class StudioEngine:
             loop.create_task(self._heartbeats(), name="heartbeats"),
             loop.create_task(self._ticks(), name="sequencer-ticks"),
             loop.create_task(self._watch_loop_lag(), name="loop-lag"),
+            loop.create_task(self._countdown_sends(), name="countdown-sends"),
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
@@ -230,6 +239,58 @@ class StudioEngine:
                 record.conn.control.send(msg)
         self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
         return self._cue_seq
+
+    def arm_countdown(
+        self, lead_s: float = DEFAULT_LEAD_S, venue_ids: list[str] | None = None, title: str = ""
+    ) -> int:
+        """Arm for now + lead on the studio clock; raises CountdownError for a bad request."""
+        ids = venue_ids if venue_ids is not None else self._countdown_venues()
+        arm_id = self.countdown.arm(time.monotonic(), lead_s, ids, title)
+        self.desk.note(
+            {
+                "countdown": "armed",
+                "arm_id": arm_id,
+                "fire_at": self.countdown.fire_at,
+                "lead_s": lead_s,
+                "venues": ids,
+                "title": title,
+            },
+            clock_now(),
+        )
+        self._emit(CountdownUpdated(arm_id, None))
+        return arm_id
+
+    def abort_countdown(self) -> int | None:
+        arm_id = self.countdown.abort()
+        if arm_id is not None:
+            self.desk.note({"countdown": "aborted", "arm_id": arm_id}, clock_now())
+            self._emit(CountdownUpdated(arm_id, None))
+        return arm_id
+
+    def _countdown_venues(self) -> list[str]:
+        cur = self.desk.sequencer.state.current
+        if cur is not None and self.sheet.items[cur].kind is ItemKind.COUNTDOWN:
+            return list(self.sheet.item_venues(self.sheet.items[cur]))
+        return list(self.venues)
+
+    async def _countdown_sends(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            cd = self.countdown
+            reachable = {
+                vid for vid, r in self.venues.items() if r.conn is not None and r.conn.control
+            }
+            for vid in cd.due_sends(time.monotonic(), reachable):
+                conn = self.venues[vid].conn
+                if conn is None or conn.control is None:
+                    continue
+                if cd.aborted:
+                    conn.control.send(wire.Abort(arm_id=cd.arm_id))
+                else:
+                    assert cd.fire_at is not None
+                    conn.control.send(
+                        wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title)
+                    )
 
     def chat(self, venue_id: str, text: str) -> None:
         record = self.venues[venue_id]
@@ -543,6 +604,50 @@ class StudioEngine:
             case wire.Chat(text=text):
                 self.desk.note({"chat_from": record.venue.id, "text": text}, clock_now())
                 self._emit(ChatReceived(record.venue.id, text))
+            case wire.ArmAck(arm_id=arm_id, state=state, local_deadline=deadline, bound_s=bound):
+                try:
+                    arm_state = ArmState(state)
+                except ValueError:
+                    if conn.control:
+                        conn.control.send(
+                            wire.Error(code=wire.ErrorCode.MALFORMED, detail=f"state {state!r}")
+                        )
+                    return
+                self.countdown.on_ack(record.venue.id, arm_id, arm_state, deadline, bound)
+                self.desk.note(
+                    {
+                        "countdown": "ack",
+                        "venue": record.venue.id,
+                        "arm_id": arm_id,
+                        "state": state,
+                        "bound_s": bound,
+                    },
+                    clock_now(),
+                )
+                self._emit(CountdownUpdated(arm_id, record.venue.id))
+            case wire.FireReport():
+                if conn.control:
+                    conn.control.send(wire.FireReportAck(arm_id=msg.arm_id))
+                known = self.countdown.venues.get(record.venue.id)
+                if known is not None and known.fired_local is not None:
+                    return  # a resend of a report already counted
+                self.countdown.on_fired(
+                    record.venue.id, msg.arm_id, msg.local_fire, msg.bound_s, msg.true_fire
+                )
+                self.desk.note(
+                    {
+                        "countdown": "fired",
+                        "venue": record.venue.id,
+                        "arm_id": msg.arm_id,
+                        "local_deadline": msg.local_deadline,
+                        "local_fire": msg.local_fire,
+                        "bound_s": msg.bound_s,
+                        "true_fire": msg.true_fire,
+                        "fire_at": self.countdown.fire_at,
+                    },
+                    clock_now(),
+                )
+                self._emit(CountdownUpdated(msg.arm_id, record.venue.id))
             case wire.Error(code=code, detail=detail):
                 log.warning("%s reports error %s: %s", record.venue.id, code, detail)
             case _:

@@ -24,7 +24,9 @@ from ceremony.invite import Invite
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from media.control import WireChannel
 from media.ice import rtc_configuration
+from media.netsim import NetProfile, NetShim
 from media.tls import fingerprint_bytes
+from media.venue_countdown import CountdownAgent, CountdownChanged
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class ProgramFrame:
     frame: av.VideoFrame
 
 
-VenueEvent = LinkStateChanged | MessageReceived | ProgramFrame
+VenueEvent = LinkStateChanged | MessageReceived | ProgramFrame | CountdownChanged
 
 
 class JoinRefusedError(Exception):
@@ -80,6 +82,11 @@ class StudioUnreachableError(Exception):
 class VenueConfig:
     ice_servers: tuple[str, ...] = ()
     contact: str = ""
+    # The clock the countdown fires on. The simulation harness shifts it; production leaves it.
+    clock: Callable[[], float] = time.monotonic
+    net: NetProfile | None = None  # simulated impairment of the data channels (harness only)
+    sim_seed: int = 0
+    report_true_time: bool = False  # harness only: add the host's clock to fire reports
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -118,6 +125,9 @@ class VenueLink:
         self._joins = 0
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
+        self.countdown = CountdownAgent(
+            config.clock, self._emit, report_true_time=config.report_true_time
+        )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
         self._subscribers.append(callback)
@@ -161,9 +171,11 @@ class VenueLink:
                 reason = "the studio went quiet"
             except JoinRefusedError as exc:
                 self._set_state(LinkState.REFUSED, f"{exc.reason.value}: {exc.detail}")
+                self.countdown.close()
                 return self.state
             except ReplacedError:
                 self._set_state(LinkState.REPLACED, "another device joined as this venue")
+                self.countdown.close()
                 return self.state
             except StudioUnreachableError as exc:
                 reason = str(exc)
@@ -175,6 +187,7 @@ class VenueLink:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         self._set_state(LinkState.STOPPED)
+        self.countdown.close()
         return self.state
 
     async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
@@ -224,10 +237,14 @@ class VenueLink:
                 if self.ready:
                     self.send(wire.Ready(ready=True, contact=self.config.contact))
                 tasks.append(asyncio.create_task(self._watch_ws(ws)))
+                assert self._control is not None
+                self.countdown.attach(self._control, self._clock)
+                tasks.append(asyncio.create_task(self.countdown.run()))
                 await self._keepalive(ws)
             finally:
                 for task in tasks:
                     task.cancel()
+                self.countdown.detach()
                 self._control = None
                 if self._video_track is not None:
                     self._frames_sent_before += getattr(self._video_track, "frames_sent", 0)
@@ -247,8 +264,22 @@ class VenueLink:
         self.welcome = None
         control = pc.createDataChannel("control")
         clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
-        self._control = WireChannel(control, wire.STUDIO_MAY_SEND, self._on_control, "studio")
-        self._clock = WireChannel(clock, wire.STUDIO_MAY_SEND, self._on_clock, "studio")
+        net = self.config.net
+        seed = self.config.sim_seed * 1000 + self._joins
+        self._control = WireChannel(
+            control,
+            wire.STUDIO_MAY_SEND,
+            self._on_control,
+            "studio",
+            shim=NetShim(net, reliable=True, seed=seed) if net else None,
+        )
+        self._clock = WireChannel(
+            clock,
+            wire.STUDIO_MAY_SEND,
+            self._on_clock,
+            "studio",
+            shim=NetShim(net, reliable=False, seed=seed + 1) if net else None,
+        )
         self._video_track = self._make_video()
         video_sender = pc.addTrack(self._video_track)
         attach = getattr(self._video_track, "attach", None)
@@ -360,14 +391,15 @@ class VenueLink:
                 if self._control:
                     self._control.send(wire.CueAck(cue_id=cue_id))
             case _:
-                pass
+                self.countdown.on_control_message(msg)
         self._emit(MessageReceived(msg))
 
     def _on_clock(self, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe):
-            t2 = time.monotonic()
-            self._clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=time.monotonic()))
-        self._emit(MessageReceived(msg))
+            t2 = self.config.clock()
+            self._clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self.config.clock()))
+        else:
+            self.countdown.on_clock_message(msg)
 
     async def _consume_video(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):

@@ -1,0 +1,127 @@
+"""Clock-offset estimation between a venue and the studio, NTP-style, sans I/O.
+
+The venue sends probes stamped with its monotonic clock (t1); the studio stamps receipt (t2) and
+reply (t3) with its own; the venue stamps arrival (t4). Each exchange gives an offset
+((t2 - t1) + (t3 - t4)) / 2 (studio minus venue) that is wrong by at most half its round trip, since
+no two-way exchange can tell one-way delays apart. The estimator keeps a sliding window, prefers the
+shortest round trips, estimates drift from them, and claims an error bound that grows with the age
+of the sample it relies on. Only monotonic clocks are involved: a wall-clock step changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+DEFAULT_WINDOW_S = 60.0
+MAX_DRIFT_PPM = 200.0  # quartz is within ±100 ppm; anything beyond is not believed
+MIN_DRIFT_SPAN_S = 8.0  # fit a drift only over a window at least this long
+FIRE_JITTER_S = 0.0003  # the firing thread's own wake-up error, added to every bound
+
+
+@dataclass(frozen=True)
+class ClockSample:
+    t1: float  # venue clock, probe sent
+    t2: float  # studio clock, probe received
+    t3: float  # studio clock, reply sent
+    t4: float  # venue clock, reply received
+
+    @property
+    def offset(self) -> float:
+        return ((self.t2 - self.t1) + (self.t3 - self.t4)) / 2
+
+    @property
+    def rtt(self) -> float:
+        return (self.t4 - self.t1) - (self.t3 - self.t2)
+
+    @property
+    def local_mid(self) -> float:
+        return (self.t1 + self.t4) / 2
+
+
+@dataclass(frozen=True)
+class Estimate:
+    offset: float  # studio - venue, seconds, at `at_local`
+    drift: float  # d(offset)/d(venue time), dimensionless (1e-6 = 1 ppm)
+    bound: float  # claimed |error| of offset at `at_local`, seconds
+    at_local: float
+    rtt: float  # round trip of the sample relied on
+    samples: int
+
+    def studio_to_local(self, studio_t: float) -> float:
+        """The venue-clock instant at which the studio clock reads `studio_t`."""
+        # offset(L) = offset + drift * (L - at); L + offset(L) = studio_t
+        return (studio_t - self.offset + self.drift * self.at_local) / (1 + self.drift)
+
+    def bound_at(self, local_t: float, drift_uncertainty: float) -> float:
+        return self.bound + drift_uncertainty * abs(local_t - self.at_local)
+
+
+class ClockEstimator:
+    def __init__(
+        self,
+        window_s: float = DEFAULT_WINDOW_S,
+        max_drift_ppm: float = MAX_DRIFT_PPM,
+        max_samples: int = 600,
+    ) -> None:
+        self.window_s = window_s
+        self.max_drift = max_drift_ppm * 1e-6
+        self._samples: deque[ClockSample] = deque(maxlen=max_samples)
+        self.rejected = 0
+
+    def add(self, sample: ClockSample) -> bool:
+        """Keep a sample; refuse impossible ones (negative round trip, clock gone backwards)."""
+        if sample.rtt < 0 or sample.t4 < sample.t1 or sample.t3 < sample.t2:
+            self.rejected += 1
+            return False
+        self._samples.append(sample)
+        return True
+
+    def _window(self, now_local: float) -> list[ClockSample]:
+        return [s for s in self._samples if now_local - s.local_mid <= self.window_s]
+
+    def drift(self, now_local: float) -> tuple[float, float]:
+        """(drift, its uncertainty) from the low-RTT samples of the window."""
+        window = self._window(now_local)
+        if len(window) < 4:
+            return 0.0, self.max_drift
+        best = min(s.rtt for s in window)
+        good = [s for s in window if s.rtt <= best * 1.5 + 0.0002]
+        span = max(s.local_mid for s in good) - min(s.local_mid for s in good) if good else 0
+        if len(good) < 4 or span < MIN_DRIFT_SPAN_S:
+            return 0.0, self.max_drift
+        n = len(good)
+        mx = sum(s.local_mid for s in good) / n
+        my = sum(s.offset for s in good) / n
+        sxx = sum((s.local_mid - mx) ** 2 for s in good)
+        slope = sum((s.local_mid - mx) * (s.offset - my) for s in good) / sxx
+        # Each offset may be off by up to half its round trip: the worst slope error that noise
+        # could cause over this span, not just the statistical one.
+        worst_noise = max(s.rtt for s in good) / 2
+        residual = math.sqrt(
+            sum((s.offset - my - slope * (s.local_mid - mx)) ** 2 for s in good) / max(1, n - 2)
+        )
+        uncertainty = min(self.max_drift, 2 * worst_noise / span + 4 * residual / span + 1e-6)
+        slope = max(-self.max_drift, min(self.max_drift, slope))
+        return slope, uncertainty
+
+    def estimate(self, now_local: float) -> Estimate | None:
+        window = self._window(now_local)
+        if not window:
+            return None
+        drift, uncertainty = self.drift(now_local)
+        # The sample giving the smallest bound *now*: a short round trip, not too old.
+        chosen = min(window, key=lambda s: s.rtt / 2 + uncertainty * abs(now_local - s.local_mid))
+        offset_now = chosen.offset + drift * (now_local - chosen.local_mid)
+        bound = chosen.rtt / 2 + uncertainty * abs(now_local - chosen.local_mid) + FIRE_JITTER_S
+        return Estimate(offset_now, drift, bound, now_local, chosen.rtt, len(window))
+
+    def deadline(self, studio_t: float, now_local: float) -> tuple[float, float] | None:
+        """(venue-clock deadline for studio time T, claimed bound at that deadline)."""
+        est = self.estimate(now_local)
+        if est is None:
+            return None
+        _, uncertainty = self.drift(now_local)
+        local = est.studio_to_local(studio_t)
+        return local, est.bound_at(local, uncertainty)

@@ -1,0 +1,189 @@
+"""The synchronized countdown, both ends, sans I/O.
+
+The studio arms for an instant T on its own monotonic clock; each venue turns T into a deadline on
+its own clock (through the clock estimator) and fires there. Arm messages are resent until
+acknowledged and are idempotent (same arm id, same answer); abort and re-arm reach everyone. A
+venue that learns of an arm after T reports it missed instead of firing late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ceremony.clocksync import ClockEstimator
+
+MIN_LEAD_S = 5.0
+DEFAULT_LEAD_S = 10.0
+DEFAULT_BOUND_THRESHOLD_S = 0.020
+RESEND_S = 0.5
+FIRE_REPORT_RESEND_S = 1.0
+
+
+class ArmState(StrEnum):
+    ARMED = "armed"
+    MISSED = "missed"  # the arm arrived after its instant: not fired late
+    NO_CLOCK = "no_clock"  # no clock estimate yet: cannot place the instant
+    ABORTED = "aborted"
+    FIRED = "fired"
+
+
+class CountdownError(ValueError):
+    pass
+
+
+@dataclass
+class VenueArmView:
+    venue_id: str
+    acked: bool = False
+    state: ArmState | None = None
+    local_deadline: float | None = None
+    bound_s: float | None = None
+    last_sent: float | None = None
+    fired_local: float | None = None
+    fired_true: float | None = None  # only from the simulation harness
+    fire_bound_s: float | None = None
+
+
+@dataclass
+class StudioCountdown:
+    """The studio's side: one armed countdown at a time."""
+
+    threshold_s: float = DEFAULT_BOUND_THRESHOLD_S
+    arm_id: int = 0
+    fire_at: float | None = None  # studio monotonic clock
+    title: str = ""
+    aborted: bool = False
+    venues: dict[str, VenueArmView] = field(default_factory=dict)
+
+    def arm(self, now: float, lead_s: float, venue_ids: list[str], title: str = "") -> int:
+        if lead_s < MIN_LEAD_S:
+            raise CountdownError(f"lead time {lead_s:g} s is under the minimum of {MIN_LEAD_S:g} s")
+        if not venue_ids:
+            raise CountdownError("no venue takes part in this countdown")
+        self.arm_id += 1
+        self.fire_at = now + lead_s
+        self.title = title
+        self.aborted = False
+        self.venues = {v: VenueArmView(v) for v in venue_ids}
+        return self.arm_id
+
+    def abort(self) -> int | None:
+        if self.fire_at is None or self.aborted:
+            return None
+        self.aborted = True
+        for v in self.venues.values():
+            v.acked, v.last_sent = False, None  # the abort must now be acknowledged
+        return self.arm_id
+
+    def due_sends(self, now: float, reachable: set[str]) -> list[str]:
+        """Venues to (re)send the arm or abort to now: not yet acknowledged, not just sent."""
+        if self.fire_at is None:
+            return []
+        out = []
+        for v in self.venues.values():
+            if v.acked or v.venue_id not in reachable:
+                continue
+            if v.last_sent is None or now - v.last_sent >= RESEND_S:
+                v.last_sent = now
+                out.append(v.venue_id)
+        return out
+
+    def on_ack(
+        self,
+        venue_id: str,
+        arm_id: int,
+        state: ArmState,
+        local_deadline: float | None,
+        bound_s: float | None,
+    ) -> None:
+        v = self.venues.get(venue_id)
+        if v is None or arm_id != self.arm_id:
+            return  # a late answer to an older arm
+        if self.aborted and state is not ArmState.ABORTED:
+            return
+        v.acked, v.state, v.local_deadline, v.bound_s = True, state, local_deadline, bound_s
+
+    def on_fired(
+        self,
+        venue_id: str,
+        arm_id: int,
+        local_fire: float,
+        bound_s: float,
+        true_fire: float | None,
+    ) -> None:
+        v = self.venues.get(venue_id)
+        if v is None or arm_id != self.arm_id:
+            return
+        v.state, v.fired_local, v.fire_bound_s, v.fired_true = (
+            ArmState.FIRED,
+            local_fire,
+            bound_s,
+            true_fire,
+        )
+
+    def flagged(self) -> list[str]:
+        """Venues whose claimed bound exceeds the threshold (shown in red on the board)."""
+        return [
+            v.venue_id
+            for v in self.venues.values()
+            if v.bound_s is not None and v.bound_s > self.threshold_s
+        ]
+
+
+@dataclass
+class VenueArm:
+    arm_id: int
+    fire_at_studio: float
+    state: ArmState
+    deadline_local: float | None = None
+    bound_s: float | None = None
+
+
+@dataclass
+class VenueCountdown:
+    """The venue's side: turns the studio's instant into a local deadline, keeps it refined."""
+
+    estimator: ClockEstimator
+    current: VenueArm | None = None
+    pending_reports: dict[int, tuple[float, float, float | None]] = field(default_factory=dict)
+
+    def on_arm(self, arm_id: int, fire_at_studio: float, now_local: float) -> VenueArm:
+        if self.current is not None and self.current.arm_id == arm_id:
+            return self.current  # a resend: same answer
+        placed = self.estimator.deadline(fire_at_studio, now_local)
+        if placed is None:
+            self.current = VenueArm(arm_id, fire_at_studio, ArmState.NO_CLOCK)
+            return self.current
+        deadline, bound = placed
+        state = ArmState.ARMED if deadline > now_local else ArmState.MISSED
+        self.current = VenueArm(arm_id, fire_at_studio, state, deadline, bound)
+        return self.current
+
+    def on_abort(self, arm_id: int) -> VenueArm | None:
+        if self.current is None or self.current.arm_id != arm_id:
+            return None
+        if self.current.state in (ArmState.ARMED, ArmState.NO_CLOCK):
+            self.current.state = ArmState.ABORTED
+        return self.current
+
+    def refine(self, now_local: float) -> VenueArm | None:
+        """Re-place the deadline with the newest estimate (probes keep coming while armed)."""
+        arm = self.current
+        if arm is None or arm.state is not ArmState.ARMED:
+            return arm
+        placed = self.estimator.deadline(arm.fire_at_studio, now_local)
+        if placed is not None:
+            arm.deadline_local, arm.bound_s = placed
+        return arm
+
+    def fired(self, arm_id: int, local_fire: float, true_fire: float | None) -> None:
+        arm = self.current
+        if arm is None or arm.arm_id != arm_id or arm.bound_s is None:
+            return
+        arm.state = ArmState.FIRED
+        # Kept until the studio acknowledges it: the link may be down at zero.
+        self.pending_reports[arm_id] = (local_fire, arm.bound_s, true_fire)
+
+    def report_acked(self, arm_id: int) -> None:
+        self.pending_reports.pop(arm_id, None)

@@ -1,0 +1,211 @@
+"""The venue's half of the synchronized countdown: clock probes, arming, firing, fire reports."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ceremony import wire
+from ceremony.clocksync import ClockEstimator, ClockSample
+from ceremony.countdown import ArmState, VenueArm, VenueCountdown
+from media.control import WireChannel
+from media.firing import FireRecord, FireScheduler
+from media.siren import Siren
+
+log = logging.getLogger(__name__)
+
+BURST_PROBES = 8
+BURST_GAP_S = 0.03
+PROBE_INTERVAL_S = 0.5  # 2 Hz steady
+ACK_REFRESH_S = 1.0
+
+
+@dataclass(frozen=True)
+class CountdownChanged:
+    """For the venue UI: the digits run from `deadline_local` on the venue's own clock."""
+
+    arm_id: int
+    state: ArmState
+    deadline_local: float | None
+    bound_s: float | None
+    fired: FireRecord | None = None
+
+
+Clock = Callable[[], float]
+
+
+class CountdownAgent:
+    def __init__(
+        self,
+        clock: Clock,
+        emit: Callable[[CountdownChanged], None],
+        *,
+        report_true_time: bool = False,
+        siren: Siren | None = None,
+    ) -> None:
+        self.clock = clock
+        self.estimator = ClockEstimator()
+        self.countdown = VenueCountdown(self.estimator)
+        self._emit = emit
+        self._report_true = report_true_time
+        self.siren = siren or Siren()
+        self._control: WireChannel | None = None
+        self._clock_ch: WireChannel | None = None
+        self._probes: dict[int, float] = {}
+        self._seq = 0
+        self._last_ack = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.scheduler = FireScheduler(clock, self._fired_in_thread)
+
+    def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
+        self._control, self._clock_ch = control, clock_channel
+        self._loop = asyncio.get_running_loop()
+
+    def detach(self) -> None:
+        # The armed deadline stays: a venue that loses the link after acking still fires.
+        self._control = self._clock_ch = None
+
+    def close(self) -> None:
+        self.scheduler.close()
+        self.siren.close()
+
+    # ---- probes ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Probe burst on joining, then 2 Hz; keep arms placed and fire reports delivered."""
+        for _ in range(BURST_PROBES):
+            self._probe()
+            await asyncio.sleep(BURST_GAP_S)
+        next_report = 0.0
+        while True:
+            self._probe()
+            self._maintain()
+            now = time.monotonic()
+            if now >= next_report:
+                self._resend_reports()
+                next_report = now + 1.0
+            await asyncio.sleep(PROBE_INTERVAL_S)
+
+    def _probe(self) -> None:
+        if self._clock_ch is None:
+            return
+        self._seq += 1
+        t1 = self.clock()
+        self._probes[self._seq] = t1
+        for old in [s for s in self._probes if s < self._seq - 20]:
+            del self._probes[old]
+        self._clock_ch.send(wire.ClockProbe(seq=self._seq, t1=t1))
+
+    def on_clock_message(self, msg: wire.Message) -> None:
+        if not isinstance(msg, wire.ClockReply):
+            return
+        t4 = self.clock()
+        sent = self._probes.pop(msg.seq, None)
+        if sent is None or sent != msg.t1:
+            return  # not ours, or a duplicate
+        self.estimator.add(ClockSample(msg.t1, msg.t2, msg.t3, t4))
+
+    # ---- arming ------------------------------------------------------------------------
+
+    def on_control_message(self, msg: wire.Message) -> bool:
+        match msg:
+            case wire.Arm(arm_id=arm_id, fire_at=fire_at):
+                arm = self.countdown.on_arm(arm_id, fire_at, self.clock())
+                self._apply(arm)
+                self._ack(arm)
+                return True
+            case wire.Abort(arm_id=arm_id):
+                aborted = self.countdown.on_abort(arm_id)
+                self.scheduler.cancel(arm_id)
+                if aborted is not None:
+                    self._ack(aborted)
+                    self._emit(CountdownChanged(arm_id, aborted.state, None, None))
+                elif self._control:
+                    self._control.send(wire.ArmAck(arm_id=arm_id, state=ArmState.ABORTED.value))
+                return True
+            case wire.FireReportAck(arm_id=arm_id):
+                self.countdown.report_acked(arm_id)
+                return True
+        return False
+
+    def _apply(self, arm: VenueArm) -> None:
+        if arm.state is ArmState.ARMED and arm.deadline_local is not None:
+            self.siren.open()
+            # Start the sound early by the device's output latency, so it is heard at zero.
+            self.scheduler.schedule(arm.arm_id, arm.deadline_local - self.siren.latency_s)
+        self._emit(CountdownChanged(arm.arm_id, arm.state, arm.deadline_local, arm.bound_s))
+
+    def _ack(self, arm: VenueArm) -> None:
+        self._last_ack = time.monotonic()
+        if self._control:
+            self._control.send(
+                wire.ArmAck(
+                    arm_id=arm.arm_id,
+                    state=arm.state.value,
+                    local_deadline=arm.deadline_local,
+                    bound_s=arm.bound_s,
+                )
+            )
+
+    def _maintain(self) -> None:
+        arm = self.countdown.current
+        if arm is None:
+            return
+        if arm.state is ArmState.NO_CLOCK:
+            self.countdown.current = None  # place it again now that probes may have answered
+            arm = self.countdown.on_arm(arm.arm_id, arm.fire_at_studio, self.clock())
+            if arm.state is not ArmState.NO_CLOCK:
+                self._apply(arm)
+                self._ack(arm)
+            return
+        if arm.state is ArmState.ARMED and arm.deadline_local is not None:
+            if arm.deadline_local - self.clock() < 0.2:
+                return  # too close to zero to move the deadline under the firing thread
+            refined = self.countdown.refine(self.clock())
+            if refined is not None and refined.deadline_local is not None:
+                self.scheduler.schedule(
+                    refined.arm_id, refined.deadline_local - self.siren.latency_s
+                )
+                if time.monotonic() - self._last_ack >= ACK_REFRESH_S:
+                    self._ack(refined)
+
+    # ---- firing ------------------------------------------------------------------------
+
+    def _fired_in_thread(self, record: FireRecord) -> None:
+        self.siren.play()  # first, from the firing thread itself: nothing may delay the sound
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._fired, record)
+
+    def _fired(self, record: FireRecord) -> None:
+        arm = self.countdown.current
+        latency = self.siren.latency_s
+        audible_local = record.fired_local + latency
+        audible_true = record.fired_true + latency
+        self.countdown.fired(record.arm_id, audible_local, audible_true)
+        log.info("fired arm %d at local %.6f", record.arm_id, audible_local)
+        deadline = arm.deadline_local if arm else record.deadline_local + latency
+        self._emit(
+            CountdownChanged(
+                record.arm_id, ArmState.FIRED, deadline, arm.bound_s if arm else None, record
+            )
+        )
+        self._resend_reports()
+
+    def _resend_reports(self) -> None:
+        if self._control is None:
+            return
+        arm = self.countdown.current
+        for arm_id, (local_fire, bound, true_fire) in list(self.countdown.pending_reports.items()):
+            deadline = arm.deadline_local if arm and arm.arm_id == arm_id else local_fire
+            self._control.send(
+                wire.FireReport(
+                    arm_id=arm_id,
+                    local_deadline=deadline or local_fire,
+                    local_fire=local_fire,
+                    bound_s=bound,
+                    true_fire=true_fire if self._report_true else None,
+                )
+            )

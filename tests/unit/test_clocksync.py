@@ -1,0 +1,206 @@
+"""Clock estimation and the countdown, driven by a simulated pair of clocks and a fake network."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from ceremony.clocksync import ClockEstimator, ClockSample
+from ceremony.countdown import (
+    ArmState,
+    CountdownError,
+    StudioCountdown,
+    VenueCountdown,
+)
+
+
+@dataclass
+class SimVenue:
+    """True time is the studio's clock. The venue's clock runs off by an offset and a drift."""
+
+    offset: float
+    drift_ppm: float
+    forward: float  # venue -> studio one-way delay
+    back: float  # studio -> venue
+    jitter: float = 0.0
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def local(self, true_t: float) -> float:
+        return true_t * (1 + self.drift_ppm * 1e-6) + self.offset
+
+    def true_of(self, local_t: float) -> float:
+        return (local_t - self.offset) / (1 + self.drift_ppm * 1e-6)
+
+    def probe(self, true_t: float) -> ClockSample:
+        f = self.forward + self.rng.uniform(0, self.jitter)
+        b = self.back + self.rng.uniform(0, self.jitter)
+        t2 = true_t + f
+        t3 = t2 + 0.0001
+        return ClockSample(self.local(true_t), t2, t3, self.local(t3 + b))
+
+
+def run_probes(  # noqa: PLR0917
+    venue: SimVenue,
+    est: ClockEstimator,
+    start: float,
+    seconds: float,
+    rate: float = 2.0,
+    lost: set[int] | None = None,
+) -> float:
+    t = start
+    for i in range(int(seconds * rate)):
+        if not lost or i not in lost:
+            est.add(venue.probe(t))
+        t += 1 / rate
+    return t
+
+
+def fire_error(
+    venue: SimVenue, est: ClockEstimator, now_true: float, fire_at: float
+) -> tuple[float, float]:
+    placed = est.deadline(fire_at, venue.local(now_true))
+    assert placed is not None
+    deadline, bound = placed
+    return venue.true_of(deadline) - fire_at, bound
+
+
+@pytest.mark.parametrize("asymmetry_ms", [-20.0, -3.0, 0.0, 7.0, 20.0])
+def test_constant_asymmetry_gives_exactly_half_of_it(asymmetry_ms: float) -> None:
+    a = asymmetry_ms / 1000
+    venue = SimVenue(offset=42.5, drift_ppm=0, forward=0.05 + a / 2, back=0.05 - a / 2)
+    est = ClockEstimator()
+    now = run_probes(venue, est, 1000.0, 20)
+    error, bound = fire_error(venue, est, now, now + 10)
+    assert error == pytest.approx(-a / 2, abs=1e-6)
+    assert abs(error) <= bound
+
+
+def test_drift_is_absorbed() -> None:
+    venue = SimVenue(offset=-37.0, drift_ppm=100, forward=0.0005, back=0.0005, jitter=0.0002)
+    est = ClockEstimator()
+    now = run_probes(venue, est, 500.0, 40)
+    drift, _ = est.drift(venue.local(now))
+    assert drift == pytest.approx(-100e-6, abs=10e-6)  # offset = studio - venue shrinks
+    error, bound = fire_error(venue, est, now, now + 10)
+    assert abs(error) < 0.0003
+    assert abs(error) <= bound < 0.002
+
+
+def test_without_drift_estimate_the_bound_grows_with_age() -> None:
+    venue = SimVenue(offset=5.0, drift_ppm=-100, forward=0.001, back=0.001)
+    est = ClockEstimator()
+    now = run_probes(venue, est, 0.0, 2)  # too short to fit a drift
+    error, bound = fire_error(venue, est, now, now + 30)
+    assert bound > 30 * 100e-6  # it admits the drift it cannot see yet
+    assert abs(error) <= bound
+
+
+def test_probes_lost_in_bursts_keep_bounds_honest() -> None:
+    rng = random.Random(7)
+    for trial in range(30):
+        a = rng.uniform(-0.02, 0.02)
+        base = rng.uniform(0.01, 0.15)
+        venue = SimVenue(
+            offset=rng.uniform(-60, 60),
+            drift_ppm=rng.uniform(-100, 100),
+            forward=base + a / 2,
+            back=base - a / 2,
+            jitter=base * 0.1,
+            seed=trial,
+        )
+        lost = {i for i in range(60) if 10 <= i < 30 or rng.random() < 0.05}
+        est = ClockEstimator()
+        now = run_probes(venue, est, 100.0, 30, lost=lost)
+        error, bound = fire_error(venue, est, now, now + 10)
+        assert abs(error) <= bound, (trial, error, bound)
+
+
+def test_impossible_samples_are_refused() -> None:
+    est = ClockEstimator()
+    assert not est.add(ClockSample(10.0, 5.0, 5.1, 9.0))  # reply before probe
+    assert est.estimate(10.0) is None
+
+
+def make_venue_countdown(offset: float = 12.0) -> tuple[SimVenue, VenueCountdown]:
+    venue = SimVenue(offset=offset, drift_ppm=0, forward=0.002, back=0.002)
+    est = ClockEstimator()
+    run_probes(venue, est, 0.0, 10)
+    return venue, VenueCountdown(est)
+
+
+def test_arm_is_idempotent_and_placed_on_local_clock() -> None:
+    venue, vc = make_venue_countdown()
+    now = 10.0
+    first = vc.on_arm(1, fire_at_studio=20.0, now_local=venue.local(now))
+    again = vc.on_arm(1, fire_at_studio=20.0, now_local=venue.local(now + 0.5))
+    assert first is again and first.state is ArmState.ARMED
+    assert first.deadline_local == pytest.approx(venue.local(20.0), abs=1e-6)
+
+
+def test_late_arm_is_missed_not_fired() -> None:
+    venue, vc = make_venue_countdown()
+    arm = vc.on_arm(1, fire_at_studio=9.0, now_local=venue.local(10.0))
+    assert arm.state is ArmState.MISSED
+
+
+def test_no_clock_yet() -> None:
+    vc = VenueCountdown(ClockEstimator())
+    assert vc.on_arm(1, 20.0, 5.0).state is ArmState.NO_CLOCK
+
+
+def test_abort_and_rearm() -> None:
+    venue, vc = make_venue_countdown()
+    vc.on_arm(1, 20.0, venue.local(10.0))
+    aborted = vc.on_abort(1)
+    assert aborted is not None and aborted.state is ArmState.ABORTED
+    assert vc.on_abort(99) is None  # an abort of another arm changes nothing
+    rearmed = vc.on_arm(2, 25.0, venue.local(11.0))
+    assert rearmed.arm_id == 2 and rearmed.state is ArmState.ARMED
+
+
+def test_wall_clock_step_changes_nothing() -> None:
+    # The venue side never sees a wall clock: only monotonic readings reach the estimator and
+    # the countdown. Two runs, one with a 3 s wall step injected at T - 3 s, place the same
+    # deadline.
+    deadlines = []
+    for wall_step in (0.0, 3.0):
+        venue, vc = make_venue_countdown()
+        vc.on_arm(1, 20.0, venue.local(10.0))
+        wall = 1_797_300_000.0 + 17.0 + wall_step  # what a wall clock would read at T - 3 s
+        assert wall  # deliberately unused by the venue side
+        arm = vc.refine(venue.local(17.0))
+        assert arm is not None
+        deadlines.append(arm.deadline_local)
+    assert deadlines[0] == deadlines[1]
+
+
+def test_fire_report_is_kept_until_acknowledged() -> None:
+    venue, vc = make_venue_countdown()
+    vc.on_arm(3, 20.0, venue.local(10.0))
+    vc.fired(3, venue.local(20.0), None)
+    assert 3 in vc.pending_reports
+    vc.report_acked(3)
+    assert not vc.pending_reports
+
+
+def test_studio_resends_until_acked_and_flags_loose_bounds() -> None:
+    sc = StudioCountdown(threshold_s=0.02)
+    arm_id = sc.arm(100.0, 10.0, ["a", "b"])
+    assert sc.fire_at == 110.0
+    assert sc.due_sends(100.0, {"a", "b"}) == ["a", "b"]
+    assert sc.due_sends(100.1, {"a", "b"}) == []  # not yet time to resend
+    sc.on_ack("a", arm_id, ArmState.ARMED, 50.0, 0.001)
+    assert sc.due_sends(100.6, {"a", "b"}) == ["b"]
+    sc.on_ack("b", arm_id, ArmState.ARMED, 60.0, 0.05)
+    assert sc.flagged() == ["b"]
+    sc.on_ack("b", arm_id - 1, ArmState.MISSED, None, None)  # stale answer ignored
+    assert sc.venues["b"].state is ArmState.ARMED
+    with pytest.raises(CountdownError):
+        sc.arm(100.0, 4.0, ["a"])
+    assert sc.abort() == arm_id
+    assert sc.due_sends(101.0, {"a", "b"}) == ["a", "b"]  # the abort must reach everyone
