@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -49,7 +49,7 @@ def connected(e: object) -> bool:
     return isinstance(e, LinkStateChanged) and e.state is LinkState.CONNECTED
 
 
-def countdown(state: ArmState) -> object:
+def countdown(state: ArmState) -> Callable[[object], bool]:
     return lambda e: isinstance(e, CountdownChanged) and e.state is state
 
 
