@@ -58,6 +58,16 @@ class Estimate:
         return self.bound + drift_uncertainty * abs(local_t - self.at_local)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    slope: float
+    uncertainty: float
+    mean_time: float
+    mean_offset: float
+    worst_noise: float
+    samples: int
+
+
 class ClockEstimator:
     def __init__(
         self,
@@ -81,16 +91,19 @@ class ClockEstimator:
     def _window(self, now_local: float) -> list[ClockSample]:
         return [s for s in self._samples if now_local - s.local_mid <= self.window_s]
 
-    def drift(self, now_local: float) -> tuple[float, float]:
-        """(drift, its uncertainty) from the low-RTT samples of the window."""
+    def _good(self, window: list[ClockSample]) -> list[ClockSample]:
+        """The samples whose round trip is close to the window's shortest."""
+        best = min(s.rtt for s in window)
+        return [s for s in window if s.rtt <= best * 1.5 + 0.0002]
+
+    def _fit(self, now_local: float) -> _Fit | None:
         window = self._window(now_local)
         if len(window) < 4:
-            return 0.0, self.max_drift
-        best = min(s.rtt for s in window)
-        good = [s for s in window if s.rtt <= best * 1.5 + 0.0002]
+            return None
+        good = self._good(window)
         span = max(s.local_mid for s in good) - min(s.local_mid for s in good) if good else 0
         if len(good) < 4 or span < MIN_DRIFT_SPAN_S:
-            return 0.0, self.max_drift
+            return None
         n = len(good)
         mx = sum(s.local_mid for s in good) / n
         my = sum(s.offset for s in good) / n
@@ -104,14 +117,22 @@ class ClockEstimator:
         )
         uncertainty = min(self.max_drift, 2 * worst_noise / span + 4 * residual / span + 1e-6)
         slope = max(-self.max_drift, min(self.max_drift, slope))
-        return slope, uncertainty
+        return _Fit(slope, uncertainty, mx, my, worst_noise, n)
+
+    def drift(self, now_local: float) -> tuple[float, float]:
+        """(drift, its uncertainty) from the low-RTT samples of the window."""
+        fit = self._fit(now_local)
+        return (fit.slope, fit.uncertainty) if fit else (0.0, self.max_drift)
 
     def estimate(self, now_local: float) -> Estimate | None:
         window = self._window(now_local)
         if not window:
             return None
         drift, uncertainty = self.drift(now_local)
-        # The sample giving the smallest bound *now*: a short round trip, not too old.
+        # The single sample giving the smallest bound *now*: a short round trip, not too old.
+        # (Averaging many samples does not help here: the delays added by busy event loops at
+        # either end are one-sided, so an average keeps their bias; the shortest round trip is
+        # the one they delayed least.)
         chosen = min(window, key=lambda s: s.rtt / 2 + uncertainty * abs(now_local - s.local_mid))
         offset_now = chosen.offset + drift * (now_local - chosen.local_mid)
         bound = chosen.rtt / 2 + uncertainty * abs(now_local - chosen.local_mid) + FIRE_JITTER_S

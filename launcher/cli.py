@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 import ceremony
@@ -185,10 +186,18 @@ def cmd_venue(args: argparse.Namespace) -> int:
         print(f"invite: {exc}", file=sys.stderr)
         return EXIT_INVALID
     _ice_config(args)
-    return asyncio.run(
-        live.run_venue(
-            invite, video=args.video, config=VenueConfig(ice_servers=tuple(args.ice_server))
+    config = VenueConfig(ice_servers=tuple(args.ice_server))
+    if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
+        from media.netsim import NetKind, NetProfile, SimClock
+
+        config.clock = SimClock(args.sim_clock_offset, args.sim_drift_ppm, time.monotonic())
+        config.net = NetProfile.make(
+            NetKind(args.sim_net), args.sim_rtt_ms / 1000, args.sim_asymmetry_ms / 1000
         )
+        config.sim_seed = args.sim_seed
+        config.report_true_time = True
+    return asyncio.run(
+        live.run_venue(invite, video=args.video, config=config, media=not args.no_media)
     )
 
 
@@ -269,7 +278,24 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("--headless", action="store_true")
     ve.add_argument("--invite", required=True, help="the invite string, or a file holding it")
     ve.add_argument("--video", type=_video_format, default="320x180@15")
+    ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
     _ice_arguments(ve)
+    sim = ve.add_argument_group(
+        "simulation (rehearsal harness only: shifts this venue's clock and impairs its data "
+        "channels, and reports true fire times)"
+    )
+    sim.add_argument("--sim-clock-offset", type=float, default=0.0, metavar="S")
+    sim.add_argument("--sim-drift-ppm", type=float, default=0.0, metavar="P")
+    sim.add_argument("--sim-net", choices=["none", "lan", "wan", "bad"], default="none")
+    sim.add_argument("--sim-rtt-ms", type=float, default=0.0)
+    sim.add_argument(
+        "--sim-asymmetry-ms",
+        type=float,
+        default=0.0,
+        help="mean forward (venue to studio) minus mean return delay",
+    )
+    sim.add_argument("--sim-seed", type=int, default=0)
+    sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
     ve.set_defaults(func=cmd_venue)
 
     be = sub.add_parser("bench", help="benchmarks (JSON out)")
@@ -280,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--out", type=Path, default=Path("bench-out/session"))
     bs.add_argument("--json", action="store_true", help="print the result as JSON")
     bs.set_defaults(func=cmd_bench)
+    sy = be_sub.add_parser("sync", help="countdown fire-time spread against true time")
+    sy.add_argument("--venues", type=int, default=11)
+    sy.add_argument("--net", choices=["lan", "wan", "bad"], default="lan")
+    sy.add_argument("--clock-offset-max", type=float, default=60.0, metavar="S")
+    sy.add_argument("--drift-ppm", type=float, default=100.0)
+    sy.add_argument("--asymmetry-ms", type=float, default=20.0)
+    sy.add_argument("--trials", type=int, default=20)
+    sy.add_argument("--lead", type=float, default=10.0, help="arm this many seconds ahead")
+    sy.add_argument(
+        "--media", action="store_true", help="venues also send and receive media (the live load)"
+    )
+    sy.add_argument("--seed", type=int, default=1)
+    sy.add_argument("--out", type=Path, default=Path("bench-out/sync"))
+    sy.add_argument("--json", action="store_true")
+    sy.set_defaults(func=cmd_bench)
     return p
 
 

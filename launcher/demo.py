@@ -13,12 +13,14 @@ import dataclasses
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,12 +32,14 @@ from launcher.live import StandInOperator
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors
+from media.netsim import NetKind
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+Body = Callable[[StudioEngine, Runsheet], Awaitable[dict[str, Any]]]
 VENUE_NICE = 5
 SPAWN_STAGGER_S = 0.35  # 11 Python processes importing aiortc at once would starve 2 cores
 
@@ -69,6 +73,7 @@ class VenueProcess:
     invite_path: Path
     log_path: Path
     video: VideoFormat
+    extra_args: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
     spawned_mono: float = 0.0
     first_spawned_mono: float | None = None
@@ -88,6 +93,7 @@ class VenueProcess:
                 LOOPBACK,
                 "--video",
                 str(self.video),
+                *self.extra_args,
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -153,6 +159,67 @@ class Incident:
         }
 
 
+@dataclass(frozen=True)
+class SimDraw:
+    """One venue's simulated clock and path, drawn by the harness (which therefore knows a)."""
+
+    offset_s: float
+    drift_ppm: float
+    net: NetKind
+    rtt_s: float
+    asymmetry_s: float
+    seed: int
+
+    def args(self) -> list[str]:
+        return [
+            "--sim-clock-offset",
+            repr(self.offset_s),
+            "--sim-drift-ppm",
+            repr(self.drift_ppm),
+            "--sim-net",
+            self.net.value,
+            "--sim-rtt-ms",
+            repr(self.rtt_s * 1000),
+            "--sim-asymmetry-ms",
+            repr(self.asymmetry_s * 1000),
+            "--sim-seed",
+            str(self.seed),
+            "--sim-true-time",
+        ]
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    net: NetKind = NetKind.LAN
+    clock_offset_max_s: float = 60.0
+    drift_ppm: float = 100.0
+    asymmetry_ms: float = 20.0
+    seed: int = 1
+
+    def draw(self, venue_ids: list[str]) -> dict[str, SimDraw]:
+        rng = random.Random(self.seed)
+        out = {}
+        for i, vid in enumerate(venue_ids):
+            if self.net is NetKind.LAN:
+                # A switched LAN: sub-millisecond paths, nearly symmetric.
+                rtt, asym = rng.uniform(0.0005, 0.0015), rng.uniform(-0.0001, 0.0001)
+            elif self.net is NetKind.NONE:
+                rtt, asym = 0.0, 0.0
+            else:
+                rtt = rng.uniform(0.020, 0.300)
+                a = min(self.asymmetry_ms / 1000, rtt * 0.9)
+                asym = rng.uniform(-a, a)
+            out[vid] = SimDraw(
+                offset_s=rng.uniform(-self.clock_offset_max_s, self.clock_offset_max_s),
+                drift_ppm=rng.uniform(-self.drift_ppm, self.drift_ppm),
+                net=self.net,
+                rtt_s=rtt,
+                asymmetry_s=asym,
+                seed=self.seed * 100 + i,
+            )
+        return out
+
+
 @dataclass
 class DemoOptions:
     venues: int = 11
@@ -162,6 +229,9 @@ class DemoOptions:
     venue_video: VideoFormat = field(default_factory=lambda: VideoFormat(320, 180, 15))
     incidents: list[Incident] = field(default_factory=list)
     join_timeout_s: float = 20.0
+    sim: SimOptions | None = field(default_factory=SimOptions)
+    countdown_lead_s: float = 5.0
+    venue_media: bool = True
 
 
 @dataclass
@@ -188,11 +258,14 @@ class Demo:
         self.procs: dict[str, VenueProcess] = {}
         self.engine: StudioEngine | None = None
         self._joined_at: dict[str, float] = {}
+        ids = [v.id for v in self.sheet.venues]
+        self.sim: dict[str, SimDraw] = options.sim.draw(ids) if options.sim else {}
 
     def say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self, body: Body | None = None) -> dict[str, Any]:
+        """Start the studio and the venues, run `body` (default: the ceremony), stop all."""
         o = self.options
         o.out.mkdir(parents=True, exist_ok=True)
         (o.out / "invites").mkdir(exist_ok=True)
@@ -216,21 +289,27 @@ class Demo:
             )
             path = o.out / "invites" / f"{venue.id}.invite.txt"
             path.write_text(invite.to_string() + "\n", encoding="utf-8")
+            draw = self.sim.get(venue.id)
             self.procs[venue.id] = VenueProcess(
-                venue.id, path, o.out / "logs" / f"{venue.id}.log", o.venue_video
+                venue.id,
+                path,
+                o.out / "logs" / f"{venue.id}.log",
+                o.venue_video,
+                (draw.args() if draw else []) + ([] if o.venue_media else ["--no-media"]),
             )
         self.say(
             f"studio on wss://{LOOPBACK}:{port}/signal; program {o.program}, "
             f"venue video {o.venue_video}; starting {len(self.procs)} venue processes"
         )
         try:
-            return await self._run(engine, compressed)
+            await self._spawn_and_join()
+            return await (body or self._ceremony)(engine, compressed)
         finally:
             for proc in self.procs.values():
                 proc.stop()
             await engine.stop()
 
-    async def _run(self, engine: StudioEngine, compressed: Runsheet) -> dict[str, Any]:
+    async def _spawn_and_join(self) -> None:
         o = self.options
         t0 = time.monotonic()
         for proc in self.procs.values():
@@ -241,9 +320,13 @@ class Demo:
             await asyncio.sleep(0.1)
         self.say(
             f"{len(self._joined_at)}/{len(self.procs)} venues joined "
-            f"in {time.monotonic() - t0:.1f} s; the ceremony starts"
+            f"in {time.monotonic() - t0:.1f} s"
         )
-        operator = StandInOperator(engine)
+
+    async def _ceremony(self, engine: StudioEngine, compressed: Runsheet) -> dict[str, Any]:
+        o = self.options
+        self.say("the ceremony starts")
+        operator = StandInOperator(engine, o.countdown_lead_s)
         start = time.monotonic()
         next_sample = start + 1.0
         pending = sorted(o.incidents, key=lambda i: i.at_s)
@@ -294,7 +377,10 @@ class Demo:
         now = time.monotonic()
         if event.status is VenueStatus.JOINED:
             self._joined_at.setdefault(event.venue_id, now)
-            self.procs[event.venue_id].yield_cpu()
+            if self.options.venue_media:
+                # Only under media load: niced venues also stamp clock probes later than the
+                # studio does, which biases the countdown by half the difference.
+                self.procs[event.venue_id].yield_cpu()
             for inc in self.options.incidents:
                 if (
                     inc.venue_id == event.venue_id
@@ -428,10 +514,56 @@ class Demo:
             "venues": venues,
             "items": items,
             "incidents": [i.result() for i in self.options.incidents],
+            "countdown": countdown_result(self.engine, self.sim),
         }
         path = self.options.out / "report.json"
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         return report
+
+
+def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str, Any] | None:
+    """The last countdown as measured: true fire times against the studio's instant.
+
+    `limit_ms` is what no two-way exchange can beat (−a/2 for a path whose forward delay exceeds
+    its return by a); `excess_ms` is how far the venue landed from that limit.
+    """
+    cd = engine.countdown
+    if cd.fire_at is None:
+        return None
+    venues: list[dict[str, Any]] = []
+    fired: list[float] = []
+    limits: list[float] = []
+    for v in cd.venues.values():
+        draw = sim.get(v.venue_id)
+        limit = -draw.asymmetry_s / 2 if draw else 0.0
+        error = v.fired_true - cd.fire_at if v.fired_true is not None else None
+        bound = v.fire_bound_s
+        limits.append(limit * 1000)
+        if error is not None:
+            fired.append(error * 1000)
+        venues.append(
+            {
+                "id": v.venue_id,
+                "state": v.state.value if v.state else "no_answer",
+                "error_ms": round(error * 1000, 3) if error is not None else None,
+                "bound_ms": round(bound * 1000, 3) if bound is not None else None,
+                "within_bound": abs(error) <= bound
+                if error is not None and bound is not None
+                else None,
+                "limit_ms": round(limit * 1000, 3),
+                "excess_ms": round(abs(error - limit) * 1000, 3) if error is not None else None,
+            }
+        )
+    return {
+        "arm_id": cd.arm_id,
+        "fire_at": cd.fire_at,
+        "aborted": cd.aborted,
+        "fired": len(fired),
+        "missed": sum(1 for v in venues if v["state"] in ("missed", "no_clock", "no_answer")),
+        "spread_ms": round(max(fired) - min(fired), 3) if fired else None,
+        "limit_spread_ms": round(max(limits) - min(limits), 3) if limits else None,
+        "venues": venues,
+    }
 
 
 def summarize(report: dict[str, Any]) -> str:
@@ -448,4 +580,12 @@ def summarize(report: dict[str, Any]) -> str:
     ]
     for inc in report["incidents"]:
         lines.append(f"incident {inc}")
+    cd = report.get("countdown")
+    if cd:
+        within = sum(1 for v in cd["venues"] if v["within_bound"])
+        lines.append(
+            f"countdown: {cd['fired']} fired, spread {cd['spread_ms']} ms "
+            f"(physical limit {cd['limit_spread_ms']} ms), {within} within their bound, "
+            f"{cd['missed']} missed"
+        )
     return "\n".join(lines)

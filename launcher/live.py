@@ -9,12 +9,13 @@ import itertools
 import logging
 import signal
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import TextIO
 
 from ceremony.invite import Invite, InviteError, parse_invite
-from ceremony.runsheet import EndAction, Runsheet
+from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
 from launcher import clock
@@ -47,10 +48,13 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 
 
 class StandInOperator:
-    """Presses GO when an item that waits on hold has used its time (rehearsals, demo)."""
+    """Presses GO when an item that waits on hold has used its time, and arms the countdown
+    when its item starts (rehearsals, demo)."""
 
-    def __init__(self, engine: StudioEngine) -> None:
+    def __init__(self, engine: StudioEngine, countdown_lead_s: float = 5.0) -> None:
         self.engine = engine
+        self.lead_s = countdown_lead_s
+        self._armed_for: int | None = None
 
     def step(self) -> None:
         seq = self.engine.desk.sequencer
@@ -61,6 +65,13 @@ class StandInOperator:
         if st.status is not Status.RUNNING or st.current is None:
             return
         item = seq.sheet.items[st.current]
+        if item.kind is ItemKind.COUNTDOWN:
+            if self._armed_for != st.current:
+                self._armed_for = st.current
+                self.engine.arm_countdown(self.lead_s, title=item.title)
+            fire_at = self.engine.countdown.fire_at
+            if fire_at is not None and time.monotonic() < fire_at + 1.5:
+                return  # stay on the countdown until zero has passed and reports are in
         if item.end_action is EndAction.HOLD and seq.remaining(clock.now()) <= 0:
             self.engine.command(cmd.Go())
 
@@ -116,6 +127,7 @@ async def run_venue(
     config: VenueConfig,
     stream: TextIO = sys.stdout,
     quiet: bool = False,
+    media: bool = True,
 ) -> int:
     pattern = TestPattern(
         invite.venue_name, video.width, video.height, hue=zlib.crc32(invite.venue_id.encode()) % 256
@@ -128,8 +140,10 @@ async def run_venue(
     link = VenueLink(
         invite,
         config,
-        camera,
-        lambda: ToneTrack(base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200),
+        camera if media else None,
+        (lambda: ToneTrack(base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200))
+        if media
+        else None,
     )
 
     def show(event: object) -> None:

@@ -530,11 +530,9 @@ class StudioEngine:
                 self._close(record, "peer connection failed")
 
         await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        video_track = self.bus.subscribe(vid)
-        audio_track = self.audio_bus.subscribe(vid)
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "video":
-                transceiver.sender.replaceTrack(video_track)
+                transceiver.sender.replaceTrack(self.bus.subscribe(vid))
                 transceiver.direction = "sendrecv"
                 vp8 = [
                     c
@@ -544,7 +542,7 @@ class StudioEngine:
                 transceiver.setCodecPreferences(vp8)
                 self.bus.route_keyframe_requests(transceiver.sender)
             elif transceiver.kind == "audio":
-                transceiver.sender.replaceTrack(audio_track)
+                transceiver.sender.replaceTrack(self.audio_bus.subscribe(vid))
                 transceiver.direction = "sendrecv"
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)

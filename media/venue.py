@@ -106,9 +106,10 @@ class VenueLink:
         self,
         invite: Invite,
         config: VenueConfig,
-        make_video: TrackFactory,
-        make_audio: TrackFactory,
+        make_video: TrackFactory | None,
+        make_audio: TrackFactory | None,
     ) -> None:
+        """Without track factories the venue joins with data channels only (clock benches)."""
         self.invite = invite
         self.config = config
         self._make_video = make_video
@@ -280,12 +281,14 @@ class VenueLink:
             "studio",
             shim=NetShim(net, reliable=False, seed=seed + 1) if net else None,
         )
-        self._video_track = self._make_video()
-        video_sender = pc.addTrack(self._video_track)
-        attach = getattr(self._video_track, "attach", None)
-        if attach is not None:
-            attach(video_sender)  # our own encoder: keyframe requests must reach it
-        pc.addTrack(self._make_audio())
+        if self._make_video is not None:
+            self._video_track = self._make_video()
+            video_sender = pc.addTrack(self._video_track)
+            attach = getattr(self._video_track, "attach", None)
+            if attach is not None:
+                attach(video_sender)  # our own encoder: keyframe requests must reach it
+        if self._make_audio is not None:
+            pc.addTrack(self._make_audio())
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "video":
                 transceiver.setCodecPreferences(

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 BURST_PROBES = 8
 BURST_GAP_S = 0.03
-PROBE_INTERVAL_S = 0.5  # 2 Hz steady
+PROBE_INTERVAL_S = 0.2  # 5 Hz steady: more chances of a round trip the busy loops did not delay
 ACK_REFRESH_S = 1.0
 
 
@@ -184,6 +184,10 @@ class CountdownAgent:
         latency = self.siren.latency_s
         audible_local = record.fired_local + latency
         audible_true = record.fired_true + latency
+        # How late the thread really fired, on this venue's own clock: part of the honest bound.
+        lateness = max(0.0, record.fired_local - record.deadline_local)
+        if arm is not None and arm.bound_s is not None:
+            arm.bound_s += lateness
         self.countdown.fired(record.arm_id, audible_local, audible_true)
         log.info("fired arm %d at local %.6f", record.arm_id, audible_local)
         deadline = arm.deadline_local if arm else record.deadline_local + latency
