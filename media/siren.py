@@ -49,7 +49,7 @@ class Siren:
         try:
             # Imported here: without PortAudio the import itself fails, and the app must start.
             import sounddevice as sd  # noqa: PLC0415
-        except OSError as exc:
+        except (OSError, ImportError) as exc:
             self.problem = (
                 f"no sound: PortAudio is missing ({exc}); install the libportaudio2 package"
             )

@@ -1,0 +1,90 @@
+"""The firing thread and the siren, with a clock the test controls."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from media.firing import FireRecord, FireScheduler
+from media.siren import Siren, siren_samples
+
+
+class SteppingClock:
+    """Each read moves time on by `step`: the spin loop always ends."""
+
+    def __init__(self, start: float, step: float = 1e-5) -> None:
+        self.t = start
+        self.step = step
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            self.t += self.step
+            return self.t
+
+
+def test_fires_at_deadline_on_the_given_clock() -> None:
+    clock = SteppingClock(100.0)
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(clock, on_fire, true_clock=lambda: 42.0)
+    scheduler.schedule(7, 100.0004)  # inside the spin window: no real waiting
+    assert done.wait(timeout=5)
+    scheduler.close()
+    (record,) = fired
+    assert record.arm_id == 7
+    assert 100.0004 <= record.fired_local < 100.0005
+    assert record.fired_true == 42.0
+
+
+def test_cancelled_deadline_never_fires() -> None:
+    clock = SteppingClock(0.0, step=0.0)  # time stands still: the deadline is never reached
+    fired: list[FireRecord] = []
+    scheduler = FireScheduler(clock, fired.append)
+    scheduler.schedule(1, 3600.0)
+    scheduler.cancel(1)
+    scheduler.cancel(99)  # cancelling another arm is harmless
+    scheduler.close()
+    assert fired == []
+
+
+def test_moved_deadline_fires_once_at_the_new_one() -> None:
+    clock = SteppingClock(10.0)
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(clock, on_fire)
+    scheduler.schedule(1, 3600.0)
+    scheduler.schedule(1, 10.0003)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert [r.deadline_local for r in fired] == [10.0003]
+
+
+def test_siren_sound_is_bounded_and_audible() -> None:
+    samples = siren_samples(2.0)
+    assert samples.dtype.name == "float32"
+    assert len(samples) == 96_000
+    assert 0.3 < float(abs(samples).max()) <= 0.5
+
+
+def test_siren_without_portaudio_explains_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # the import fails, as without it
+    siren = Siren()
+    assert siren.open() is False
+    assert siren.problem is not None and "libportaudio2" in siren.problem
+    siren.play()  # playing without a stream is harmless
+    siren.close()
