@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import av
-import numpy as np
 from aiortc import RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony.liveness import RateMeter
-from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, VIDEO_CLOCK, audio_frame
+from media.sources import VIDEO_CLOCK
 
 log = logging.getLogger(__name__)
 
@@ -228,104 +227,6 @@ class ProgramBus:
         if frame is None and self._fallback is not None:
             frame = self._fallback()
         return frame
-
-
-class AudioSourceBuffer:
-    """The last fraction of a second of one incoming audio source, as 48 kHz mono s16 blocks."""
-
-    def __init__(self, max_blocks: int = 10) -> None:
-        self._blocks: collections.deque[np.ndarray] = collections.deque(maxlen=max_blocks)
-        self._pending = np.zeros(0, np.int16)
-
-    def push_frame(self, frame: av.AudioFrame) -> None:
-        samples = frame.to_ndarray()
-        if frame.format.name != "s16" or frame.sample_rate != 48_000:
-            return  # aiortc's Opus decoder gives s16 at 48 kHz; anything else is not ours to mix
-        channels = len(frame.layout.channels)
-        mono = (
-            samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
-            if channels > 1
-            else (samples.reshape(-1))
-        )
-        data = np.concatenate([self._pending, mono])
-        while len(data) >= AUDIO_SAMPLES:
-            self._blocks.append(data[:AUDIO_SAMPLES])
-            data = data[AUDIO_SAMPLES:]
-        self._pending = data
-
-    def pop(self) -> np.ndarray | None:
-        return self._blocks.popleft() if self._blocks else None
-
-
-class ProgramAudioTrack(MediaStreamTrack):
-    kind = "audio"
-
-    def __init__(self, bus: ProgramAudioBus, venue_id: str) -> None:
-        super().__init__()
-        self.venue_id = venue_id
-        self._bus = bus
-        self._queue: collections.deque[np.ndarray] = collections.deque(maxlen=10)
-        self._ready = asyncio.Event()
-        self._n = 0
-
-    def push(self, block: np.ndarray) -> None:
-        self._queue.append(block)
-        self._ready.set()
-
-    async def recv(self) -> av.AudioFrame:
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            await self._ready.wait()
-        frame = audio_frame(self._queue.popleft(), self._n * AUDIO_SAMPLES)
-        self._n += 1
-        return frame
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
-        self._bus.unsubscribe(self)
-
-
-BlockSource = Callable[[], np.ndarray | None]
-
-
-class ProgramAudioBus:
-    """Program audio in 20 ms blocks at a steady rate from the current source (or silence)."""
-
-    def __init__(self) -> None:
-        self._tracks: set[ProgramAudioTrack] = set()
-        self._source: BlockSource | None = None
-        self._silence = np.zeros(AUDIO_SAMPLES, np.int16)
-
-    def set_source(self, source: BlockSource) -> None:
-        self._source = source
-
-    def subscribe(self, venue_id: str) -> ProgramAudioTrack:
-        track = ProgramAudioTrack(self, venue_id)
-        self._tracks.add(track)
-        return track
-
-    def unsubscribe(self, track: ProgramAudioTrack) -> None:
-        self._tracks.discard(track)
-
-    async def run(self) -> None:
-        start = time.monotonic()
-        n = 0
-        while True:
-            due = start + n * AUDIO_PTIME
-            now = time.monotonic()
-            if due > now:
-                await asyncio.sleep(due - now)
-            elif now - due > 1.0:
-                n = int((now - start) / AUDIO_PTIME)
-            n += 1
-            block = self._source() if self._source else None
-            if block is None:
-                block = self._silence
-            for track in list(self._tracks):
-                track.push(block)
 
 
 class EncodedSourceTrack(ProgramVideoTrack):

@@ -35,12 +35,8 @@ from ceremony.timebase import Now
 from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.identity import StudioIdentity
-from media.program import (
-    AudioSourceBuffer,
-    ProgramAudioBus,
-    ProgramBus,
-    VideoFormat,
-)
+from media.mixer import AudioMixer, AudioSourceBuffer
+from media.program import ProgramBus, VideoFormat
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 
 log = logging.getLogger(__name__)
@@ -48,6 +44,7 @@ log = logging.getLogger(__name__)
 STALE_VIDEO_S = 1.0  # an on-air venue's picture older than this is replaced by a slate
 SIGNAL_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
+STUDIO_SOURCE = "studio"
 LIVENESS_CHECK_S = 0.1
 
 
@@ -164,7 +161,8 @@ class StudioEngine:
         self._journal = JournalWriter(journal_path)
         self.desk = JournaledSequencer(sheet, self._journal, clock_now())
         self.bus = ProgramBus(config.program, config.program_bitrate)
-        self.audio_bus = ProgramAudioBus()
+        self.mixer = AudioMixer()
+        self.mixer.add_source(STUDIO_SOURCE, self._studio_microphone)
         self._studio_pattern = TestPattern(
             sheet.ceremony.studio, config.program.width, config.program.height, hue=90
         )
@@ -203,7 +201,7 @@ class StudioEngine:
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self.bus.run(), name="program-video"),
-            loop.create_task(self.audio_bus.run(), name="program-audio"),
+            loop.create_task(self.mixer.run(), name="program-audio"),
             loop.create_task(self._heartbeats(), name="heartbeats"),
             loop.create_task(self._ticks(), name="sequencer-ticks"),
             loop.create_task(self._watch_loop_lag(), name="loop-lag"),
@@ -319,7 +317,7 @@ class StudioEngine:
     def _set_program(self, source: Source) -> None:
         self._program_source = source
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
-        self.audio_bus.set_source(lambda: self._program_audio(source))
+        self.mixer.set_live(self._live_audio(source))
         self.desk.note({"program": str(source)}, clock_now())
 
     def _program_frame(self, source: Source) -> av.VideoFrame | None:
@@ -346,18 +344,23 @@ class StudioEngine:
         self._studio_frame_n += 1
         return self._slates[key].frame(self._studio_frame_n)
 
-    def _program_audio(self, source: Source) -> np.ndarray | None:
+    @staticmethod
+    def _live_audio(source: Source) -> dict[str, float]:
+        """Who is heard in the program: the on-air source (file audio arrives with files)."""
         if source.kind is SourceKind.VENUE:
-            record = self.venues.get(source.ref)
-            return record.conn.audio.pop() if record and record.conn else None
+            return {source.ref: 1.0}
         if source.kind is SourceKind.STUDIO:
-            end = self._tone_pos + AUDIO_SAMPLES
-            if end > len(self._tone):
-                self._tone_pos, end = 0, AUDIO_SAMPLES
-            block = self._tone[self._tone_pos : end]
-            self._tone_pos = end
-            return block
-        return None
+            return {STUDIO_SOURCE: 1.0}
+        return {}
+
+    def _studio_microphone(self) -> np.ndarray:
+        # The studio microphone's stand-in on this machine: a voice-like tone.
+        end = self._tone_pos + AUDIO_SAMPLES
+        if end > len(self._tone):
+            self._tone_pos, end = 0, AUDIO_SAMPLES
+        block = self._tone[self._tone_pos : end]
+        self._tone_pos = end
+        return block
 
     def program_state_for(self, venue_id: str) -> wire.ProgramState:
         seq = self.desk.sequencer
@@ -501,6 +504,7 @@ class StudioEngine:
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         conn = VenueConnection(pc=pc, ws=ws, started_mono=time.monotonic())
         record.conn = conn
+        self.mixer.add_source(vid, conn.audio.pop)
         self._set_status(record, VenueStatus.CONNECTING, "offer received")
 
         @pc.on("datachannel")
@@ -542,7 +546,7 @@ class StudioEngine:
                 transceiver.setCodecPreferences(vp8)
                 self.bus.route_keyframe_requests(transceiver.sender)
             elif transceiver.kind == "audio":
-                transceiver.sender.replaceTrack(self.audio_bus.subscribe(vid))
+                transceiver.sender.replaceTrack(self.mixer.subscribe(vid))
                 transceiver.direction = "sendrecv"
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
@@ -716,6 +720,7 @@ class StudioEngine:
             return None
         conn.closed = True
         record.conn = None
+        self.mixer.remove_source(record.venue.id)
         record.lost_mono = time.monotonic()
         self._set_status(record, status, reason)
         for task in conn.tasks:
@@ -760,6 +765,9 @@ class StudioEngine:
                     else None,
                     "reconnects": r.reconnects,
                     "ready": r.ready,
+                    "audio_rms_dbfs": round(self.mixer.levels[vid].rms_dbfs, 1)
+                    if vid in self.mixer.levels
+                    else None,
                 }
             )
         lag = sorted(self.loop_lag)

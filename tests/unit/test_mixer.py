@@ -1,0 +1,84 @@
+"""Program audio: mix-minus and meters, on synthetic blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from media.mixer import SILENCE_DBFS, AudioMixer, AudioSourceBuffer, measure
+from media.sources import AUDIO_RATE, AUDIO_SAMPLES
+
+
+def tone(hz: float, amplitude: float = 0.25) -> np.ndarray:
+    t = np.arange(AUDIO_SAMPLES) / AUDIO_RATE
+    return (np.sin(2 * np.pi * hz * t) * amplitude * 32767).astype(np.int16)
+
+
+def energy_at(block: np.ndarray, hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(block.astype(np.float32)))
+    freqs = np.fft.rfftfreq(len(block), 1 / AUDIO_RATE)
+    return float(spectrum[np.argmin(np.abs(freqs - hz))])
+
+
+def test_mix_minus_leaves_out_the_on_air_venues_own_signal() -> None:
+    mixer = AudioMixer()
+    cirebon, studio = tone(1000), tone(300)
+    mixer.add_source("kota-cirebon", lambda: cirebon)
+    mixer.add_source("studio", lambda: studio)
+    mixer.add_source("lokasi-02", lambda: tone(700))
+    for vid in ("kota-cirebon", "lokasi-02"):
+        mixer.subscribe(vid)
+    mixer.set_live({"kota-cirebon": 1.0, "studio": 1.0})  # the mayor on air, studio mic open
+    out = mixer.tick()
+    # Cirebon hears the studio but not itself; the others hear both; nobody hears lokasi-02.
+    assert energy_at(out["kota-cirebon"], 1000) < 1e-3 * energy_at(out["lokasi-02"], 1000)
+    assert energy_at(out["kota-cirebon"], 300) > 1000
+    assert energy_at(out["lokasi-02"], 1000) > 1000
+    assert energy_at(out["lokasi-02"], 700) < 1e-3 * energy_at(out["lokasi-02"], 1000)
+    np.testing.assert_array_equal(out["kota-cirebon"], studio)
+
+
+def test_meters_for_every_source_even_muted_ones() -> None:
+    mixer = AudioMixer()
+    mixer.add_source("a", lambda: tone(440, 0.5))
+    mixer.add_source("b", lambda: None)  # nothing arrived this block
+    mixer.set_live({})
+    mixer.tick()
+    assert mixer.levels["a"].peak_dbfs == pytest.approx(-6.0, abs=0.1)
+    assert mixer.levels["a"].rms_dbfs == pytest.approx(-9.0, abs=0.2)
+    assert mixer.levels["b"].peak_dbfs == SILENCE_DBFS
+    assert mixer.program_level.peak_dbfs == SILENCE_DBFS
+
+
+def test_mix_clips_instead_of_wrapping() -> None:
+    mixer = AudioMixer()
+    loud = np.full(AUDIO_SAMPLES, 30000, np.int16)
+    mixer.add_source("a", lambda: loud)
+    mixer.add_source("b", lambda: loud)
+    mixer.subscribe("c")
+    mixer.set_live({"a": 1.0, "b": 1.0})
+    assert int(mixer.tick()["c"].min()) == 32767
+
+
+def test_return_queue_is_bounded() -> None:
+    mixer = AudioMixer()
+    track = mixer.subscribe("slow")
+    mixer.add_source("a", lambda: tone(440))
+    mixer.set_live({"a": 1.0})
+    for _ in range(100):  # the venue's sender stalls: blocks are dropped, not hoarded
+        mixer.tick()
+    assert len(track._queue) == 10
+
+
+def test_source_buffer_reblocks_any_frame_size() -> None:
+    buf = AudioSourceBuffer()
+    buf.push_samples(np.arange(AUDIO_SAMPLES + 100, dtype=np.int16))
+    first = buf.pop()
+    assert first is not None and len(first) == AUDIO_SAMPLES and buf.pop() is None
+    buf.push_samples(np.zeros(AUDIO_SAMPLES - 100, np.int16))
+    second = buf.pop()
+    assert second is not None and second[0] == AUDIO_SAMPLES
+
+
+def test_measure_silence() -> None:
+    assert measure(np.zeros(AUDIO_SAMPLES, np.int16)).rms_dbfs == SILENCE_DBFS
