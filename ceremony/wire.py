@@ -121,6 +121,8 @@ class Stats(_Msg, tag="stats"):
     video_fps_sent: float
     video_frames_sent: int
     reconnects: int
+    latency_p50_ms: float | None = None  # program glass-to-glass, from the picture's time code
+    latency_p95_ms: float | None = None
 
 
 class CueAck(_Msg, tag="cue_ack"):

@@ -242,6 +242,8 @@ class Samples:
     at_venue: dict[str, list[float]] = field(default_factory=dict)
     sent: dict[str, list[float]] = field(default_factory=dict)
     rtt: dict[str, list[float]] = field(default_factory=dict)
+    latency_p50: dict[str, list[float]] = field(default_factory=dict)
+    latency_p95: dict[str, list[float]] = field(default_factory=dict)
     program_sent: list[float] = field(default_factory=list)
 
 
@@ -438,6 +440,9 @@ class Demo:
             self.samples.sent.setdefault(vid, []).append(v["video_fps_sent"])
             if v["rtt_ms"] is not None:
                 self.samples.rtt.setdefault(vid, []).append(v["rtt_ms"])
+            if v["latency_p50_ms"] is not None:
+                self.samples.latency_p50.setdefault(vid, []).append(v["latency_p50_ms"])
+                self.samples.latency_p95.setdefault(vid, []).append(v["latency_p95_ms"])
             at_venue_now.append(v["program_fps_at_venue"])
         for inc in self.options.incidents:
             if inc.injected_mono is not None and (inc.rejoined_mono is None) and at_venue_now:
@@ -492,6 +497,10 @@ class Demo:
                     if at_venue and program_sent
                     else None,
                     "rtt_ms": _median(s.rtt.get(vid, [])),
+                    "latency_ms": {
+                        "p50": _median(s.latency_p50.get(vid, [])),
+                        "p95": _median(s.latency_p95.get(vid, [])),
+                    },
                     "reconnects": record.reconnects,
                     "bad_messages": record.bad_messages,
                 }

@@ -23,6 +23,7 @@ from aiortc import RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony.liveness import RateMeter
+from media.compositor import Compositor
 from media.sources import VIDEO_CLOCK
 
 log = logging.getLogger(__name__)
@@ -149,9 +150,13 @@ FrameSource = Callable[[], av.VideoFrame | None]
 class ProgramBus:
     """Makes the program video at a fixed rate from the current source, encodes once, fans out."""
 
-    def __init__(self, fmt: VideoFormat, bitrate: int = 1_500_000) -> None:
+    def __init__(
+        self, fmt: VideoFormat, bitrate: int = 1_500_000, *, compose: bool = False
+    ) -> None:
         self.fmt = fmt
         self._encoder = Vp8Encoder(fmt, bitrate)
+        # The program carries a lower third and the latency code; a venue camera carries neither.
+        self.compositor = Compositor(fmt.width, fmt.height) if compose else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="program-encode")
         self._tracks: set[ProgramVideoTrack] = set()
         self._source: FrameSource | None = None
@@ -210,8 +215,9 @@ class ProgramBus:
                     keyframe, self._keyframe_requested = True, False
                     self._last_keyframe = now
                 t0 = time.perf_counter()
+                stamp_ms = int(time.monotonic() * 1000)
                 packets = await loop.run_in_executor(
-                    self._executor, self._encoder.encode, frame, pts, keyframe
+                    self._executor, self._encode, frame, pts, keyframe, stamp_ms
                 )
                 self.encode_seconds += time.perf_counter() - t0
                 self.frames_encoded += 1
@@ -221,6 +227,13 @@ class ProgramBus:
                         track.push(packet)
         finally:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _encode(
+        self, frame: av.VideoFrame, pts: int, keyframe: bool, stamp_ms: int
+    ) -> list[Packet]:
+        if self.compositor is not None:
+            frame = self.compositor.compose(frame, stamp_ms)
+        return self._encoder.encode(frame, pts, keyframe)
 
     def _current_frame(self) -> av.VideoFrame | None:
         frame = self._source() if self._source else None

@@ -32,6 +32,7 @@ from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
 from ceremony.timebase import Now
+from media.compositor import LowerThird
 from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.identity import StudioIdentity
@@ -160,7 +161,7 @@ class StudioEngine:
         self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
         self._journal = JournalWriter(journal_path)
         self.desk = JournaledSequencer(sheet, self._journal, clock_now())
-        self.bus = ProgramBus(config.program, config.program_bitrate)
+        self.bus = ProgramBus(config.program, config.program_bitrate, compose=True)
         self.mixer = AudioMixer()
         self.mixer.add_source(STUDIO_SOURCE, self._studio_microphone)
         self._studio_pattern = TestPattern(
@@ -310,7 +311,13 @@ class StudioEngine:
             return
         for event in events:
             if isinstance(event, ItemStarted):
-                self._set_program(self.sheet.items[event.index].source)
+                item = self.sheet.items[event.index]
+                self._set_program(item.source)
+                if self.bus.compositor is not None:
+                    speaker = item.speaker
+                    self.bus.compositor.lower_third = (
+                        LowerThird(speaker.name, speaker.role) if speaker else None
+                    )
         self._broadcast_state()
         self._emit(SequencerEvents(tuple(events)))
 
@@ -760,6 +767,8 @@ class StudioEngine:
                     "video_fps_at_studio": round(conn.video.rate(now), 2) if conn else 0.0,
                     "program_fps_at_venue": r.stats.program_fps if r.stats else 0.0,
                     "video_fps_sent": r.stats.video_fps_sent if r.stats else 0.0,
+                    "latency_p50_ms": r.stats.latency_p50_ms if r.stats else None,
+                    "latency_p95_ms": r.stats.latency_p95_ms if r.stats else None,
                     "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
                     if conn and conn.liveness.rtt_s is not None
                     else None,

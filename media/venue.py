@@ -6,6 +6,7 @@ program, keeps the control channel alive, and reconnects by itself with a fresh 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import random
@@ -22,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import wire
 from ceremony.invite import Invite
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.netsim import NetProfile, NetShim
@@ -126,6 +128,7 @@ class VenueLink:
         self._joins = 0
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
+        self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self.countdown = CountdownAgent(
             config.clock, self._emit, report_true_time=config.report_true_time
         )
@@ -365,7 +368,10 @@ class VenueLink:
         sent_now = getattr(self._video_track, "frames_sent", 0)
         total_sent = self._frames_sent_before + sent_now
         self.counters.sent.add(now, max(0, total_sent - self.counters.sent.total))
+        latency = self.latency_percentiles(now)
         return wire.Stats(
+            latency_p50_ms=latency[0] if latency else None,
+            latency_p95_ms=latency[1] if latency else None,
             program_fps=round(self.counters.program.rate(now), 2),
             program_frames=self.counters.program_frames,
             audio_frames=self.counters.audio_frames,
@@ -413,7 +419,29 @@ class VenueLink:
                 self.counters.program.add(now)
                 self.liveness.heard(now)  # the studio's picture arriving is proof of life
                 assert isinstance(frame, av.VideoFrame)
+                self._measure_latency(frame, now)
                 self._emit(ProgramFrame(frame))
+
+    def _measure_latency(self, frame: av.VideoFrame, now: float) -> None:
+        """Program latency: the studio clock now (through our offset) minus the picture's code."""
+        if frame.format.name != "yuv420p":
+            return
+        code = read_code(luma(frame))
+        local = self.config.clock()
+        estimate = self.countdown.estimator.estimate(local)
+        if code is None or estimate is None:
+            return
+        studio_ms = int((local + estimate.offset) * 1000) & 0xFFFFFFFF
+        latency = (studio_ms - code) & 0xFFFFFFFF
+        if latency > 0x7FFFFFFF:
+            latency -= 0x100000000  # the estimate put us a hair before the stamp
+        self.latencies.append((now, float(latency)))
+
+    def latency_percentiles(self, now: float, window_s: float = 5.0) -> tuple[float, float] | None:
+        recent = sorted(v for t, v in self.latencies if now - t <= window_s)
+        if not recent:
+            return None
+        return recent[len(recent) // 2], recent[min(len(recent) - 1, int(len(recent) * 0.95))]
 
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):

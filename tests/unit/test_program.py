@@ -1,0 +1,96 @@
+"""The program bus and compositor without a network: encode once, keyframes, bounded queues,
+overlays, and the latency code surviving compression."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from media.compositor import Compositor, LowerThird, draw_code, luma, read_code
+from media.program import ProgramBus, VideoFormat, Vp8Encoder
+from media.sources import TestPattern
+
+FMT = VideoFormat(640, 360, 15)
+
+
+def encode_decode(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+    enc = Vp8Encoder(FMT, 600_000)
+    dec = av.CodecContext.create("libvpx", "r")
+    out = []
+    for i, frame in enumerate(frames):
+        for packet in enc.encode(frame, i * 6000, keyframe=i == 0):
+            out.extend(dec.decode(packet))
+    return out
+
+
+def test_latency_code_survives_vp8() -> None:
+    comp = Compositor(FMT.width, FMT.height)
+    comp.lower_third = LowerThird("Wali Kota Cirebon", "Wali Kota")
+    pattern = TestPattern("MPP Kota Cirebon", 320, 180)  # a venue picture, scaled up
+    stamps = [4_294_960_000 + i * 67 for i in range(20)]  # across the 32-bit wrap
+    decoded = encode_decode([comp.compose(pattern.frame(i), s) for i, s in enumerate(stamps)])
+    assert [read_code(luma(f)) for f in decoded] == [s & 0xFFFFFFFF for s in stamps]
+
+
+def test_code_rejects_a_picture_without_one() -> None:
+    frame = TestPattern("no code here", 640, 360).frame(3)
+    assert read_code(luma(frame)) is None
+    noise = np.random.default_rng(1).integers(0, 255, (360, 640), dtype=np.uint8)
+    draw_code(noise, 12345)
+    noise[-10:, -10:] ^= 0xFF  # damage the last block: the checksum catches it
+    assert read_code(noise) in (None, 12345)
+
+
+def test_lower_third_is_drawn_and_the_source_left_alone() -> None:
+    comp = Compositor(FMT.width, FMT.height)
+    source = TestPattern("Studio", 640, 360).frame(1)
+    before = source.to_ndarray().copy()
+    plain = comp.compose(source, 1).to_ndarray()
+    comp.lower_third = LowerThird("Menteri PANRB", "Menteri")
+    titled = comp.compose(source, 1).to_ndarray()
+    assert np.array_equal(source.to_ndarray(), before)
+    changed = np.argwhere(plain[:360] != titled[:360])
+    assert changed.size and changed[:, 0].min() > 360 // 2  # in the lower part of the picture
+
+
+def test_keyframe_requests_from_a_sender_reach_the_shared_encoder() -> None:
+    bus = ProgramBus(FMT, compose=False)
+
+    class FakeSender:
+        def _send_keyframe(self) -> None:
+            raise AssertionError("aiortc's own handler must be replaced")
+
+    sender = FakeSender()
+    bus._keyframe_requested = False
+    bus.route_keyframe_requests(sender)  # type: ignore[arg-type]
+    sender._send_keyframe()  # what aiortc calls on PLI/FIR
+    assert bus._keyframe_requested
+
+
+def test_slow_venue_drops_frames_and_asks_for_a_keyframe() -> None:
+    bus = ProgramBus(FMT, compose=False)
+    track = bus.subscribe("slow")
+    enc = Vp8Encoder(FMT, 600_000)
+    pattern = TestPattern("x", 640, 360)
+    packets = [p for i in range(12) for p in enc.encode(pattern.frame(i), i * 6000, i == 0)]
+    bus._keyframe_requested = False
+    for packet in packets:  # nobody pulls: the venue's sender is stuck
+        track.push(packet)
+    assert len(track._queue) == 4  # bounded
+    assert track.dropped == len(packets) - 4
+    assert bus._keyframe_requested
+
+
+def test_a_new_track_starts_at_a_keyframe() -> None:
+    bus = ProgramBus(FMT, compose=False)
+    track = bus.subscribe("late")
+    enc = Vp8Encoder(FMT, 600_000)
+    pattern = TestPattern("x", 640, 360)
+    first = enc.encode(pattern.frame(0), 0, keyframe=True)
+    deltas = [p for i in range(1, 4) for p in enc.encode(pattern.frame(i), i * 6000, False)]
+    for packet in deltas:
+        track.push(packet)
+    assert not track._queue  # deltas without a keyframe are useless to a new decoder
+    for packet in first + deltas:
+        track.push(packet)
+    assert track._queue[0].is_keyframe
