@@ -160,8 +160,15 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     _ice_config(args)
+    sheet_dir = (args.runsheet or paths.sample_runsheet()).resolve().parent
     config = StudioConfig(
-        host=args.host, port=args.port, ice_servers=tuple(args.ice_server), program=args.program
+        host=args.host,
+        port=args.port,
+        ice_servers=tuple(args.ice_server),
+        program=args.program,
+        camera=args.camera,
+        microphone=args.microphone,
+        media_dir=args.media_dir or sheet_dir,
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
     return asyncio.run(
@@ -197,8 +204,37 @@ def cmd_venue(args: argparse.Namespace) -> int:
         config.sim_seed = args.sim_seed
         config.report_true_time = True
     return asyncio.run(
-        live.run_venue(invite, video=args.video, config=config, media=not args.no_media)
+        live.run_venue(
+            invite,
+            video=args.video,
+            config=config,
+            media=not args.no_media,
+            camera_spec=args.camera,
+            microphone=args.microphone,
+        )
     )
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from media.devices import DeviceError, list_audio_devices, list_cameras
+
+    cameras = list_cameras()
+    print("cameras (use with --camera):")
+    for cam in cameras:
+        print(f"  {cam.spec:14} {cam.name}")
+    if not cameras:
+        print("  none found (no /dev/video* devices); the test pattern will be sent")
+    print("audio devices (use part of the name with --microphone):")
+    try:
+        devices = list_audio_devices()
+    except DeviceError as exc:
+        print(f"  {exc}")
+        return EXIT_OK
+    for d in devices:
+        print(f"  [{d.host_api}] {d.name} (in {d.inputs}, out {d.outputs})")
+    if not devices:
+        print("  none found")
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -271,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--journal", type=Path, default=None)
     st.add_argument("--data-dir", type=Path, default=None)
     st.add_argument("--auto-go", action="store_true", help="stand-in operator presses GO")
+    st.add_argument("--camera", default=None, help="camera index or device path")
+    st.add_argument("--microphone", default=None, help="part of the input device's name")
+    st.add_argument("--media-dir", type=Path, default=None, help="where file: sources are")
     _ice_arguments(st)
     st.set_defaults(func=cmd_studio)
 
@@ -279,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("--invite", required=True, help="the invite string, or a file holding it")
     ve.add_argument("--video", type=_video_format, default="320x180@15")
     ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
+    ve.add_argument("--camera", default=None, help="camera index or device path")
+    ve.add_argument("--microphone", default=None, help="part of the input device's name")
     _ice_arguments(ve)
     sim = ve.add_argument_group(
         "simulation (rehearsal harness only: shifts this venue's clock and impairs its data "
@@ -297,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
     ve.set_defaults(func=cmd_venue)
+
+    dv = sub.add_parser("devices", help="list cameras and audio devices")
+    dv.set_defaults(func=cmd_devices)
 
     be = sub.add_parser("bench", help="benchmarks (JSON out)")
     be_sub = be.add_subparsers(dest="bench", required=True)

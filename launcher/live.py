@@ -11,17 +11,23 @@ import signal
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+import av
+from aiortc.mediastreams import MediaStreamTrack
 
 from ceremony.invite import Invite, InviteError, parse_invite
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
 from launcher import clock
+from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors
+from media.mixer import AudioSourceBuffer, BufferedAudioTrack
 from media.program import EncodedSourceTrack, VideoFormat
 from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
@@ -128,22 +134,42 @@ async def run_venue(
     stream: TextIO = sys.stdout,
     quiet: bool = False,
     media: bool = True,
+    camera_spec: str | None = None,
+    microphone: str | None = None,
 ) -> int:
-    pattern = TestPattern(
-        invite.venue_name, video.width, video.height, hue=zlib.crc32(invite.venue_id.encode()) % 256
-    )
+    hue = zlib.crc32(invite.venue_id.encode()) % 256
+    pattern = TestPattern(invite.venue_name, video.width, video.height, hue=hue)
     frames = itertools.count()
+    picture: Callable[[], av.VideoFrame | None] = lambda: pattern.frame(next(frames))  # noqa: E731
+    if camera_spec is not None:
+        try:
+            camera = CameraSource(camera_spec, video.width, video.height)
+            slate = TestPattern(f"{invite.venue_name}: kamera terputus", video.width, video.height)
+            picture = lambda: camera.latest() or slate.frame(next(frames))  # noqa: E731
+        except DeviceError as exc:
+            print(f"camera: {exc}; sending a test pattern instead", file=sys.stderr)
+            slate = TestPattern(f"{invite.venue_name}: tanpa kamera", video.width, video.height)
+            picture = lambda: slate.frame(next(frames))  # noqa: E731
 
-    def camera() -> EncodedSourceTrack:
-        return EncodedSourceTrack(lambda: pattern.frame(next(frames)), video, VENUE_VIDEO_BITRATE)
+    def make_camera() -> EncodedSourceTrack:
+        return EncodedSourceTrack(picture, video, VENUE_VIDEO_BITRATE)
+
+    make_audio: Callable[[], MediaStreamTrack] = lambda: ToneTrack(  # noqa: E731
+        base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200
+    )
+    if microphone is not None:
+        try:
+            mic = MicrophoneSource(microphone)
+            make_audio = lambda: BufferedAudioTrack(mic.buffer)  # noqa: E731
+        except DeviceError as exc:
+            print(f"microphone: {exc}; sending silence instead", file=sys.stderr)
+            make_audio = lambda: BufferedAudioTrack(AudioSourceBuffer())  # noqa: E731
 
     link = VenueLink(
         invite,
         config,
-        camera if media else None,
-        (lambda: ToneTrack(base_hz=200 + zlib.crc32(invite.venue_id.encode()) % 200))
-        if media
-        else None,
+        make_camera if media else None,
+        make_audio if media else None,
     )
 
     def show(event: object) -> None:

@@ -188,3 +188,30 @@ class AudioMixer:
 def _to_int16(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = np.clip(x, -32768, 32767).astype(np.int16)
     return out
+
+
+class BufferedAudioTrack(MediaStreamTrack):
+    """A paced 20 ms audio track reading a capture buffer (a microphone); silence when empty."""
+
+    kind = "audio"
+
+    def __init__(self, buffer: AudioSourceBuffer) -> None:
+        super().__init__()
+        self._buffer = buffer
+        self._start: float | None = None
+        self._n = 0
+        self._silence = np.zeros(AUDIO_SAMPLES, np.int16)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + self._n * AUDIO_PTIME
+        if due > now:
+            await asyncio.sleep(due - now)
+        block = self._buffer.pop()
+        frame = audio_frame(block if block is not None else self._silence, self._n * AUDIO_SAMPLES)
+        self._n += 1
+        return frame

@@ -34,6 +34,7 @@ from ceremony.sequencer.events import Event, ItemStarted
 from ceremony.timebase import Now
 from media.compositor import LowerThird
 from media.control import WireChannel
+from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSource
 from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
@@ -67,6 +68,9 @@ class StudioConfig:
     ice_servers: tuple[str, ...] = ()
     program: VideoFormat = field(default_factory=lambda: VideoFormat(640, 360, 15))
     program_bitrate: int = 600_000
+    camera: str | None = None  # opencv index or device path; None: the test pattern
+    microphone: str | None = None  # part of an input device's name; None: a synthetic voice
+    media_dir: Path = field(default_factory=Path.cwd)  # where run-sheet file: sources live
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -176,6 +180,10 @@ class StudioEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
+        self.camera: CameraSource | None = None
+        self.microphone: MicrophoneSource | None = None
+        self.files: dict[str, FileSource] = {}
+        self.device_problems: dict[str, str] = {}
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self._teardowns: set[asyncio.Task[None]] = set()
         self.countdown = StudioCountdown()
@@ -188,6 +196,7 @@ class StudioEngine:
         self._subscribers.append(callback)
 
     async def start(self) -> None:
+        self._open_devices()
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
         self._runner = web.AppRunner(app, access_log=None)
@@ -220,6 +229,15 @@ class StudioEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
+        self.close()
+
+    def close(self) -> None:
+        """Release devices, files and the journal (also for an engine that never started)."""
+        for device in (self.camera, self.microphone, *self.files.values()):
+            if device is not None:
+                device.close()
+        self.files.clear()
+        self.camera = self.microphone = None
         self._journal.close()
 
     # ---- operator commands -------------------------------------------------------------
@@ -323,21 +341,61 @@ class StudioEngine:
 
     def _set_program(self, source: Source) -> None:
         self._program_source = source
+        if source.kind is SourceKind.FILE:
+            self._open_file(source.ref)
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
         self.mixer.set_live(self._live_audio(source))
         self.desk.note({"program": str(source)}, clock_now())
 
+    def _open_devices(self) -> None:
+        """The studio camera and microphone; a failure is reported and replaced, not fatal."""
+        fmt = self.config.program
+        if self.config.camera is not None:
+            try:
+                self.camera = CameraSource(self.config.camera, fmt.width, fmt.height)
+            except DeviceError as exc:
+                self._device_problem("camera", str(exc))
+        if self.config.microphone is not None:
+            try:
+                self.microphone = MicrophoneSource(self.config.microphone)
+                self.mixer.add_source(STUDIO_SOURCE, self.microphone.buffer.pop)
+            except DeviceError as exc:
+                self._device_problem("microphone", str(exc))
+                self.mixer.add_source(STUDIO_SOURCE, lambda: None)  # silence, not a fake voice
+
+    def _device_problem(self, device: str, problem: str) -> None:
+        log.warning("%s: %s", device, problem)
+        self.device_problems[device] = problem
+        self.desk.note({"device": device, "problem": problem}, clock_now())
+
+    def _open_file(self, ref: str) -> None:
+        if ref in self.files:
+            return
+        path = Path(ref) if Path(ref).is_absolute() else self.config.media_dir / ref
+        try:
+            source = FileSource(path)
+        except DeviceError as exc:
+            self._device_problem(f"file:{ref}", str(exc))
+            return
+        self.files[ref] = source
+        self.mixer.add_source(f"file:{ref}", source.audio.pop)
+
     def _program_frame(self, source: Source) -> av.VideoFrame | None:
         if source.kind is SourceKind.STUDIO:
+            if self.camera is not None:
+                return self.camera.latest()  # None while it fails: the slate shows
             self._studio_frame_n += 1
             return self._studio_pattern.frame(self._studio_frame_n)
+        if source.kind is SourceKind.FILE:
+            file = self.files.get(source.ref)
+            return file.latest() if file else None
         if source.kind is SourceKind.VENUE:
             record = self.venues.get(source.ref)
             conn = record.conn if record else None
             fresh = conn and time.monotonic() - conn.latest_video_mono <= STALE_VIDEO_S
             if conn and fresh:
                 return conn.latest_video
-        return None  # file sources arrive with the media issue; a slate meanwhile
+        return None
 
     def _slate(self, source: Source) -> av.VideoFrame:
         key = str(source)
@@ -353,12 +411,12 @@ class StudioEngine:
 
     @staticmethod
     def _live_audio(source: Source) -> dict[str, float]:
-        """Who is heard in the program: the on-air source (file audio arrives with files)."""
+        """Who is heard in the program: the on-air source."""
         if source.kind is SourceKind.VENUE:
             return {source.ref: 1.0}
         if source.kind is SourceKind.STUDIO:
             return {STUDIO_SOURCE: 1.0}
-        return {}
+        return {str(source): 1.0}
 
     def _studio_microphone(self) -> np.ndarray:
         # The studio microphone's stand-in on this machine: a voice-like tone.
