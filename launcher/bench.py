@@ -13,8 +13,11 @@ import dataclasses
 import json
 import os
 import platform
+import resource
+import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from ceremony import runsheet
@@ -25,11 +28,14 @@ from media.netsim import NetKind
 from media.studio import StudioEngine
 
 WARM_UP_S = 12.0
+FANOUT_WARM_UP_S = 5.0
 
 
 def main(args: argparse.Namespace) -> int:
     if args.bench == "sync":
         return sync(args)
+    if args.bench == "fanout":
+        return fanout(args)
     sheet = runsheet.load(Paths.default().sample_runsheet())
     venues = [v.id for v in sheet.venues]
     options = DemoOptions(venues=args.venues, duration_s=args.duration, out=args.out)
@@ -152,4 +158,106 @@ def sync(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
+    sheet = runsheet.load(Paths.default().sample_runsheet())
+    mode = "naive" if naive else "encode-once"
+    options = DemoOptions(
+        venues=args.venues,
+        duration_s=60,
+        out=args.out / mode,
+        program=args.program,
+        venue_video=args.venue_video,
+        sim=None,
+        decoding_venues=2,
+        naive_fanout=naive,
+        program_bitrate=args.bitrate,
+    )
+    progress = sys.stderr if args.json else sys.stdout
+    demo = Demo(sheet, options, progress)
+
+    async def body(engine: StudioEngine, _sheet: Runsheet) -> dict[str, Any]:
+        await asyncio.sleep(FANOUT_WARM_UP_S)
+        rss_start, cpu_start, wall_start = _rss_mb(), _cpu_s(), time.monotonic()
+        lag_start = len(engine.loop_lag)
+        per_venue: dict[str, list[float]] = {vid: [] for vid in engine.venues}
+        latency: dict[str, list[tuple[float, float]]] = {}
+        sent: list[float] = []
+        end = wall_start + args.duration
+        while time.monotonic() < end:
+            await asyncio.sleep(1.0)
+            snap = engine.snapshot()
+            sent.append(float(snap["program_fps_sent"]))  # type: ignore[arg-type]
+            for v in snap["venues"]:  # type: ignore[attr-defined]
+                per_venue[v["id"]].append(
+                    v["program_fps_at_venue"] if v["status"] == "joined" else 0.0
+                )
+                if v["latency_p50_ms"] is not None:
+                    latency.setdefault(v["id"], []).append(
+                        (v["latency_p50_ms"], v["latency_p95_ms"])
+                    )
+            demo.say(
+                f"{mode}: {time.monotonic() - wall_start:4.0f}s  program {sent[-1]} fps  "
+                f"lowest at a venue {min(x[-1] for x in per_venue.values() if x)} fps"
+            )
+        wall = time.monotonic() - wall_start
+        medians = {vid: statistics.median(v) if v else 0.0 for vid, v in per_venue.items()}
+        lat_p50 = [p50 for v in latency.values() for p50, _ in v]
+        lat_p95 = [p95 for v in latency.values() for _, p95 in v]
+        return {
+            "mode": mode,
+            "studio_cpu_cores": round((_cpu_s() - cpu_start) / wall, 3),
+            "program_fps_sent": round(statistics.median(sent), 2) if sent else None,
+            "min_venue_program_fps": round(min(medians.values()), 2) if medians else None,
+            "venue_program_fps": {k: round(v, 2) for k, v in medians.items()},
+            "latency_ms": {
+                "p50": round(statistics.median(lat_p50), 1) if lat_p50 else None,
+                "p95": round(statistics.median(lat_p95), 1) if lat_p95 else None,
+                "venues_measuring": sorted(latency),
+            },
+            "studio_rss_mb": {"start": rss_start, "end": _rss_mb()},
+            "loop_lag_ms_p95": engine.snapshot()["loop_lag_ms_p95"],
+            "loop_lag_samples": len(engine.loop_lag) - lag_start,
+        }
+
+    return asyncio.run(demo.run(body))
+
+
+def fanout(args: argparse.Namespace) -> int:
+    """`ceremony bench fanout`: the studio's cost of sending the program to every venue."""
+    modes = [False, True] if args.both else [args.naive]
+    runs = [_fanout_once(args, naive) for naive in modes]
+    result: dict[str, Any] = {
+        "bench": "fanout",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "venues": args.venues,
+        "program": str(args.program),
+        "venue_video": str(args.venue_video),
+        "program_bitrate": args.bitrate,
+        "venue_processes": "all send camera and microphone; 2 decode the program fully (latency),"
+        " the others count complete frames reassembled from RTP without decoding",
+        "runs": runs,
+    }
+    if len(runs) == 2 and runs[0]["studio_cpu_cores"]:
+        result["naive_over_once_cpu"] = round(
+            runs[1]["studio_cpu_cores"] / runs[0]["studio_cpu_cores"], 2
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "fanout.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result, indent=2))
     return 0

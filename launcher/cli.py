@@ -193,6 +193,10 @@ def cmd_venue(args: argparse.Namespace) -> int:
         print(f"invite: {exc}", file=sys.stderr)
         return EXIT_INVALID
     _ice_config(args)
+    if args.count_only:
+        from media.lightreceive import count_only_video
+
+        count_only_video()
     config = VenueConfig(ice_servers=tuple(args.ice_server))
     if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
         from media.netsim import NetKind, NetProfile, SimClock
@@ -318,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("--invite", required=True, help="the invite string, or a file holding it")
     ve.add_argument("--video", type=_video_format, default="320x180@15")
     ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
+    ve.add_argument(
+        "--count-only",
+        action="store_true",
+        help="benchmark harness: count program frames without decoding them",
+    )
     ve.add_argument("--camera", default=None, help="camera index or device path")
     ve.add_argument("--microphone", default=None, help="part of the input device's name")
     _ice_arguments(ve)
@@ -365,6 +374,17 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--out", type=Path, default=Path("bench-out/sync"))
     sy.add_argument("--json", action="store_true")
     sy.set_defaults(func=cmd_bench)
+    fo = be_sub.add_parser("fanout", help="program fan-out: encode once vs one encoder per venue")
+    fo.add_argument("--venues", type=int, default=11)
+    fo.add_argument("--program", type=_video_format, default="1280x720@30")
+    fo.add_argument("--venue-video", type=_video_format, default="640x360@15")
+    fo.add_argument("--duration", type=float, default=30.0)
+    fo.add_argument("--naive", action="store_true", help="one encoder per venue (plain aiortc)")
+    fo.add_argument("--both", action="store_true", help="encode-once then naive, one report")
+    fo.add_argument("--bitrate", type=int, default=2_500_000)
+    fo.add_argument("--out", type=Path, default=Path("bench-out/fanout"))
+    fo.add_argument("--json", action="store_true")
+    fo.set_defaults(func=cmd_bench)
     return p
 
 

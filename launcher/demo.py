@@ -232,6 +232,9 @@ class DemoOptions:
     sim: SimOptions | None = field(default_factory=SimOptions)
     countdown_lead_s: float = 5.0
     venue_media: bool = True
+    decoding_venues: int | None = None  # bench: only the first N venues decode the program
+    naive_fanout: bool = False
+    program_bitrate: int = 600_000
 
 
 @dataclass
@@ -280,12 +283,18 @@ class Demo:
         compressed = self.sheet.scaled(o.duration_s)
         journal = o.out / "journal.jsonl"
         journal.unlink(missing_ok=True)
-        config = StudioConfig(host=LOOPBACK, port=port, program=o.program)
+        config = StudioConfig(
+            host=LOOPBACK,
+            port=port,
+            program=o.program,
+            program_bitrate=o.program_bitrate,
+            naive_fanout=o.naive_fanout,
+        )
         engine = StudioEngine(compressed, identity, config, journal)
         self.engine = engine
         engine.subscribe(self._on_event)
         await engine.start()
-        for venue in self.sheet.venues:
+        for index, venue in enumerate(self.sheet.venues):
             invite = identity.invite(
                 self.sheet, venue.id, [f"{LOOPBACK}:{port}"], time.time() + 24 * 3600
             )
@@ -297,7 +306,13 @@ class Demo:
                 path,
                 o.out / "logs" / f"{venue.id}.log",
                 o.venue_video,
-                (draw.args() if draw else []) + ([] if o.venue_media else ["--no-media"]),
+                (draw.args() if draw else [])
+                + ([] if o.venue_media else ["--no-media"])
+                + (
+                    ["--count-only"]
+                    if o.decoding_venues is not None and index >= o.decoding_venues
+                    else []
+                ),
             )
         self.say(
             f"studio on wss://{LOOPBACK}:{port}/signal; program {o.program}, "

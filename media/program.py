@@ -144,6 +144,40 @@ class ProgramVideoTrack(MediaStreamTrack):
         self._bus.unsubscribe(self)
 
 
+class RawProgramTrack(MediaStreamTrack):
+    """Naive fan-out (benchmark comparison only): composed frames, each sender encodes its own.
+
+    This is what a plain aiortc server does. The frame is yuv420p, so aiortc's encoder does not
+    reformat it; a shared frame in another format crashed libswscale here (see DESIGN.md).
+    """
+
+    kind = "video"
+
+    def __init__(self, bus: ProgramBus, venue_id: str) -> None:
+        super().__init__()
+        self.venue_id = venue_id
+        self._bus = bus
+        self._queue: collections.deque[av.VideoFrame] = collections.deque(maxlen=2)
+        self._ready = asyncio.Event()
+
+    def push(self, frame: av.VideoFrame) -> None:
+        self._queue.append(frame)
+        self._ready.set()
+
+    async def recv(self) -> av.VideoFrame:
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        return self._queue.popleft()
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+        self._bus.unsubscribe_raw(self)
+
+
 FrameSource = Callable[[], av.VideoFrame | None]
 
 
@@ -151,9 +185,16 @@ class ProgramBus:
     """Makes the program video at a fixed rate from the current source, encodes once, fans out."""
 
     def __init__(
-        self, fmt: VideoFormat, bitrate: int = 1_500_000, *, compose: bool = False
+        self,
+        fmt: VideoFormat,
+        bitrate: int = 1_500_000,
+        *,
+        compose: bool = False,
+        naive: bool = False,
     ) -> None:
         self.fmt = fmt
+        self.naive = naive
+        self._raw_tracks: set[RawProgramTrack] = set()
         self._encoder = Vp8Encoder(fmt, bitrate)
         # The program carries a lower third and the latency code; a venue camera carries neither.
         self.compositor = Compositor(fmt.width, fmt.height) if compose else None
@@ -180,6 +221,14 @@ class ProgramBus:
 
     def unsubscribe(self, track: ProgramVideoTrack) -> None:
         self._tracks.discard(track)
+
+    def subscribe_raw(self, venue_id: str) -> RawProgramTrack:
+        track = RawProgramTrack(self, venue_id)
+        self._raw_tracks.add(track)
+        return track
+
+    def unsubscribe_raw(self, track: RawProgramTrack) -> None:
+        self._raw_tracks.discard(track)
 
     def route_keyframe_requests(self, sender: RTCRtpSender) -> None:
         """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder."""
@@ -216,6 +265,15 @@ class ProgramBus:
                     self._last_keyframe = now
                 t0 = time.perf_counter()
                 stamp_ms = int(time.monotonic() * 1000)
+                if self.naive:
+                    composed = await loop.run_in_executor(
+                        self._executor, self._compose, frame, pts, stamp_ms
+                    )
+                    for raw in list(self._raw_tracks):
+                        raw.push(composed)
+                    self.frames_encoded += 1
+                    self.meter.add(time.monotonic())
+                    continue
                 packets = await loop.run_in_executor(
                     self._executor, self._encode, frame, pts, keyframe, stamp_ms
                 )
@@ -234,6 +292,15 @@ class ProgramBus:
         if self.compositor is not None:
             frame = self.compositor.compose(frame, stamp_ms)
         return self._encoder.encode(frame, pts, keyframe)
+
+    def _compose(self, frame: av.VideoFrame, pts: int, stamp_ms: int) -> av.VideoFrame:
+        if self.compositor is not None:
+            frame = self.compositor.compose(frame, stamp_ms)
+        elif frame.format.name != "yuv420p" or frame.width != self.fmt.width:
+            frame = frame.reformat(self.fmt.width, self.fmt.height, "yuv420p")
+        frame.pts = pts
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        return frame
 
     def _current_frame(self) -> av.VideoFrame | None:
         frame = self._source() if self._source else None

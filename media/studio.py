@@ -71,6 +71,7 @@ class StudioConfig:
     camera: str | None = None  # opencv index or device path; None: the test pattern
     microphone: str | None = None  # part of an input device's name; None: a synthetic voice
     media_dir: Path = field(default_factory=Path.cwd)  # where run-sheet file: sources live
+    naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -165,7 +166,9 @@ class StudioEngine:
         self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
         self._journal = JournalWriter(journal_path)
         self.desk = JournaledSequencer(sheet, self._journal, clock_now())
-        self.bus = ProgramBus(config.program, config.program_bitrate, compose=True)
+        self.bus = ProgramBus(
+            config.program, config.program_bitrate, compose=True, naive=config.naive_fanout
+        )
         self.mixer = AudioMixer()
         self.mixer.add_source(STUDIO_SOURCE, self._studio_microphone)
         self._studio_pattern = TestPattern(
@@ -600,7 +603,10 @@ class StudioEngine:
 
         await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         for transceiver in pc.getTransceivers():
-            if transceiver.kind == "video":
+            if transceiver.kind == "video" and self.bus.naive:
+                transceiver.sender.replaceTrack(self.bus.subscribe_raw(vid))
+                transceiver.direction = "sendrecv"
+            elif transceiver.kind == "video":
                 transceiver.sender.replaceTrack(self.bus.subscribe(vid))
                 transceiver.direction = "sendrecv"
                 vp8 = [
