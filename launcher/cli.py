@@ -107,6 +107,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         options.incidents.append(
             demo.Incident("kill", args.kill_venue, args.kill_at, args.restart_after)
         )
+    if not args.headless and _has_display():
+        from ui.console.app import run_console
+
+        runner = demo.Demo(sheet, options, sys.stdout)
+        return run_console(
+            demo.fit_venues(sheet, args.venues).scaled(args.duration),
+            runner.prepare,
+            paths.config / "console.ini",
+            after_start=runner.rehearse,
+            on_stop=runner.stop_venues,
+            screenshot=args.screenshot,
+            after_s=args.after,
+            language=args.language,
+        )
     report = asyncio.run(demo.Demo(sheet, options, sys.stdout).run())
     print(demo.summarize(report))
     print(f"report: {args.out / 'report.json'}")
@@ -152,9 +166,6 @@ def cmd_studio(args: argparse.Namespace) -> int:
     from launcher import live
     from media.studio import StudioConfig
 
-    if not args.headless:
-        print("the studio console GUI arrives with its own issue; use --headless", file=sys.stderr)
-        return EXIT_FAILED
     paths = Paths.default()
     sheet = _load_or_report(args.runsheet or paths.sample_runsheet())
     if sheet is None:
@@ -171,6 +182,28 @@ def cmd_studio(args: argparse.Namespace) -> int:
         media_dir=args.media_dir or sheet_dir,
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
+    if not args.headless:
+        if not _has_display():
+            print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
+            return EXIT_FAILED
+        from media.identity import ensure_identity
+        from media.studio import StudioEngine
+        from ui.console.app import run_console
+
+        data_dir = args.data_dir or paths.data / "studio"
+
+        def make_engine() -> StudioEngine:
+            identity = ensure_identity(data_dir, [config.host])
+            return StudioEngine(sheet, identity, config, journal)
+
+        return run_console(
+            sheet,
+            make_engine,
+            paths.config / "console.ini",
+            screenshot=args.screenshot,
+            after_s=args.after,
+            language=args.language,
+        )
     return asyncio.run(
         live.run_studio(
             sheet, args.data_dir or paths.data / "studio", journal, config, auto_go=args.auto_go
@@ -247,6 +280,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def _has_display() -> bool:
+    import os
+
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "xcb", "wayland")
+    )
+
+
+def _gui_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="render the window after --after seconds, save a PNG, exit",
+    )
+    p.add_argument("--after", type=float, default=10.0)
+    p.add_argument("--language", choices=["id", "en"], default=None)
+
+
 def _video_format(text: str) -> object:
     from media.program import VideoFormat
 
@@ -287,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--kill-at", type=float, default=20.0)
     d.add_argument("--restart-after", type=float, default=5.0)
     d.add_argument("--sequencer-only", action="store_true", help="no media: the sequencer alone")
+    _gui_arguments(d)
     d.set_defaults(func=cmd_demo)
 
     inv = sub.add_parser("invites", help="write one invite (text + QR PNG) per venue")
@@ -314,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--camera", default=None, help="camera index or device path")
     st.add_argument("--microphone", default=None, help="part of the input device's name")
     st.add_argument("--media-dir", type=Path, default=None, help="where file: sources are")
+    _gui_arguments(st)
     _ice_arguments(st)
     st.set_defaults(func=cmd_studio)
 

@@ -262,6 +262,7 @@ class Demo:
         self.samples = Samples()
         self.procs: dict[str, VenueProcess] = {}
         self.engine: StudioEngine | None = None
+        self.compressed = self.sheet
         self._joined_at: dict[str, float] = {}
         ids = [v.id for v in self.sheet.venues]
         self.sim: dict[str, SimDraw] = options.sim.draw(ids) if options.sim else {}
@@ -269,18 +270,20 @@ class Demo:
     def say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
-    async def run(self, body: Body | None = None) -> dict[str, Any]:
-        """Start the studio and the venues, run `body` (default: the ceremony), stop all."""
+    def prepare(self) -> StudioEngine:
+        """Everything before the event loop runs: folders, identity, invites, the engine.
+
+        Call on the thread whose loop will run the engine (aiortc objects belong to their loop).
+        """
         o = self.options
         o.out.mkdir(parents=True, exist_ok=True)
         (o.out / "invites").mkdir(exist_ok=True)
         (o.out / "logs").mkdir(exist_ok=True)
         pin_host_addresses([LOOPBACK])
         enlarge_socket_buffers()
-        quiet_teardown_errors(asyncio.get_running_loop())
         port = free_port()
         identity = ensure_identity(o.out / "studio", [LOOPBACK])
-        compressed = self.sheet.scaled(o.duration_s)
+        self.compressed = self.sheet.scaled(o.duration_s)
         journal = o.out / "journal.jsonl"
         journal.unlink(missing_ok=True)
         config = StudioConfig(
@@ -290,10 +293,9 @@ class Demo:
             program_bitrate=o.program_bitrate,
             naive_fanout=o.naive_fanout,
         )
-        engine = StudioEngine(compressed, identity, config, journal)
+        engine = StudioEngine(self.compressed, identity, config, journal)
         self.engine = engine
         engine.subscribe(self._on_event)
-        await engine.start()
         for index, venue in enumerate(self.sheet.venues):
             invite = identity.invite(
                 self.sheet, venue.id, [f"{LOOPBACK}:{port}"], time.time() + 24 * 3600
@@ -316,15 +318,34 @@ class Demo:
             )
         self.say(
             f"studio on wss://{LOOPBACK}:{port}/signal; program {o.program}, "
-            f"venue video {o.venue_video}; starting {len(self.procs)} venue processes"
+            f"venue video {o.venue_video if o.venue_media else 'off'}; "
+            f"starting {len(self.procs)} venue processes"
         )
+        return engine
+
+    def stop_venues(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+
+    async def run(self, body: Body | None = None) -> dict[str, Any]:
+        """Start the studio and the venues, run `body` (default: the ceremony), stop all."""
+        quiet_teardown_errors(asyncio.get_running_loop())
+        engine = self.prepare()
+        await engine.start()
         try:
             await self._spawn_and_join()
-            return await (body or self._ceremony)(engine, compressed)
+            return await (body or self._ceremony)(engine, self.compressed)
         finally:
-            for proc in self.procs.values():
-                proc.stop()
+            self.stop_venues()
             await engine.stop()
+
+    async def rehearse(self, engine: StudioEngine) -> None:
+        """For the console demo: venues join, and the stand-in operator runs the ceremony."""
+        await self._spawn_and_join()
+        operator = StandInOperator(engine, self.options.countdown_lead_s)
+        while engine.desk.sequencer.state.status is not Status.ENDED:
+            await asyncio.sleep(0.05)
+            operator.step()
 
     async def _spawn_and_join(self) -> None:
         o = self.options

@@ -205,6 +205,7 @@ class ProgramBus:
         self._keyframe_requested = True
         self._last_keyframe = 0.0
         self.frames_encoded = 0
+        self.last_frame: av.VideoFrame | None = None
         self.meter = RateMeter()
         self.encode_seconds = 0.0
 
@@ -291,11 +292,13 @@ class ProgramBus:
     ) -> list[Packet]:
         if self.compositor is not None:
             frame = self.compositor.compose(frame, stamp_ms)
+        self.last_frame = frame  # what went to air, for the console's program monitor
         return self._encoder.encode(frame, pts, keyframe)
 
     def _compose(self, frame: av.VideoFrame, pts: int, stamp_ms: int) -> av.VideoFrame:
         if self.compositor is not None:
             frame = self.compositor.compose(frame, stamp_ms)
+            self.last_frame = frame
         elif frame.format.name != "yuv420p" or frame.width != self.fmt.width:
             frame = frame.reformat(self.fmt.width, self.fmt.height, "yuv420p")
         frame.pts = pts

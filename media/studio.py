@@ -183,6 +183,8 @@ class StudioEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
+        self.preview_venue: str | None = None
+        self.manual_override = False
         self.camera: CameraSource | None = None
         self.microphone: MicrophoneSource | None = None
         self.files: dict[str, FileSource] = {}
@@ -260,6 +262,28 @@ class StudioEngine:
         self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
         return self._cue_seq
 
+    def take(self, source: Source) -> None:
+        """Manual override: put `source` on air outside the run-sheet (journaled, shown)."""
+        self.manual_override = source != self._run_sheet_source()
+        self._set_program(source)
+        self.desk.note(
+            {"manual_override": str(source), "active": self.manual_override}, clock_now()
+        )
+        self._broadcast_state()
+
+    def preview(self, venue_id: str | None) -> None:
+        """The operator's preview choice (a green tally at that venue); None: the next item."""
+        self.preview_venue = venue_id
+        self._broadcast_state()
+
+    def _run_sheet_source(self) -> Source:
+        cur = self.desk.sequencer.state.current
+        return self.sheet.items[cur].source if cur is not None else Source.studio()
+
+    @property
+    def program_source(self) -> Source:
+        return self._program_source
+
     def arm_countdown(
         self, lead_s: float = DEFAULT_LEAD_S, venue_ids: list[str] | None = None, title: str = ""
     ) -> int:
@@ -333,6 +357,7 @@ class StudioEngine:
         for event in events:
             if isinstance(event, ItemStarted):
                 item = self.sheet.items[event.index]
+                self.manual_override = False  # the run-sheet takes over again
                 self._set_program(item.source)
                 if self.bus.compositor is not None:
                     speaker = item.speaker
@@ -436,9 +461,13 @@ class StudioEngine:
         cur = view.current
         items = self.sheet.items
         tally = wire.Tally.STANDBY
-        if cur is not None and items[cur].source == Source.venue(venue_id):
-            tally = wire.Tally.ON_AIR
-        elif view.next is not None and items[view.next].source == Source.venue(venue_id):
+        if self._program_source == Source.venue(venue_id):
+            tally = wire.Tally.ON_AIR  # what is really on air, manual override included
+        elif self.preview_venue == venue_id or (
+            self.preview_venue is None
+            and view.next is not None
+            and items[view.next].source == Source.venue(venue_id)
+        ):
             tally = wire.Tally.PREVIEW
         if cur is None:
             return wire.ProgramState(

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001
+SSL_SHUTDOWN_GRACE_S = 0.25
 
 
 class LinkState(StrEnum):
@@ -192,6 +193,9 @@ class VenueLink:
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         self._set_state(LinkState.STOPPED)
         self.countdown.close()
+        # aiohttp's advice for TLS: let the transports finish their close handshakes before the
+        # loop goes away, or they are left half-closed (and leak their sockets).
+        await asyncio.sleep(SSL_SHUTDOWN_GRACE_S)
         return self.state
 
     async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:

@@ -1,0 +1,185 @@
+"""The studio console, offscreen, driving a real engine on loopback with a real venue link."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from ceremony import runsheet, wire
+from ceremony.runsheet import Runsheet
+from ceremony.sequencer import commands as cmd
+from media.ice import pin_host_addresses
+from media.identity import ensure_identity
+from media.program import VideoFormat
+from media.sources import PacedVideoTrack, TestPattern, ToneTrack
+from media.studio import StudioConfig, StudioEngine
+from media.venue import MessageReceived, VenueConfig, VenueLink
+from tests.unit.conftest import SAMPLE
+from ui.bridge import EngineHost, Snapshot
+from ui.console.window import ConsoleWindow
+
+pytestmark = pytest.mark.gui
+
+SMALL = VideoFormat(160, 96, 10)
+
+
+class VenueThread:
+    """A real venue link on its own loop and thread, recording what the studio sends it."""
+
+    def __init__(self, invite: object) -> None:
+        self.messages: list[wire.Message] = []
+        self.lock = threading.Lock()
+        self.link: VenueLink | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._main(invite)), daemon=True)
+        self.thread.start()
+
+    async def _main(self, invite: object) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.link = VenueLink(
+            invite,  # type: ignore[arg-type]
+            VenueConfig(),
+            lambda: PacedVideoTrack(TestPattern("v", SMALL.width, SMALL.height), SMALL.fps),
+            ToneTrack,
+        )
+        self.link.subscribe(self._record)
+        await self.link.run()
+
+    def _record(self, event: object) -> None:
+        if isinstance(event, MessageReceived):
+            with self.lock:
+                self.messages.append(event.message)
+
+    def program_states(self) -> list[wire.ProgramState]:
+        with self.lock:
+            return [m for m in self.messages if isinstance(m, wire.ProgramState)]
+
+    def stop(self) -> None:
+        if self.loop and self.link:
+            self.loop.call_soon_threadsafe(self.link.stop)
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def sheet() -> Runsheet:
+    return runsheet.load(SAMPLE).scaled(1200)
+
+
+@pytest.fixture
+def console(
+    qtbot: QtBot, tmp_path: Path, sheet: Runsheet
+) -> Iterator[tuple[ConsoleWindow, EngineHost, VenueThread]]:
+    import socket
+
+    pin_host_addresses(["127.0.0.1"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
+    config = StudioConfig(host="127.0.0.1", port=port, program=SMALL)
+    host = EngineHost(lambda: StudioEngine(sheet, identity, config, tmp_path / "j.jsonl"))
+    settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    window = ConsoleWindow(host, sheet, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(host.started, timeout=15000):
+        host.start()
+    invite = identity.invite(sheet, "kota-cirebon", [f"127.0.0.1:{port}"], time.time() + 3600)
+    venue = VenueThread(invite)
+    window.show()
+    qtbot.waitUntil(
+        lambda: (
+            window.last is not None
+            and next(v for v in window.last.venues if v.id == "kota-cirebon").status == "joined"
+        ),
+        timeout=20000,
+    )
+    yield window, host, venue
+    venue.stop()
+    host.stop()
+    pin_host_addresses(None)
+
+
+def current(window: ConsoleWindow) -> int | None:
+    assert window.last is not None
+    return window.last.view.current
+
+
+def test_go_advances_and_the_venue_receives_its_tally(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, host, venue = console
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # GO: the opening starts
+    qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
+    window.items.selectRow(3)  # the Cirebon report
+    window.jump.click()
+    qtbot.waitUntil(lambda: current(window) == 3, timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(
+            s.tally is wire.Tally.ON_AIR and s.item_index == 3 for s in venue.program_states()
+        ),
+        timeout=5000,
+    )
+    assert window.items.item(3, 2).background().color().name() == "#c62828"  # on air, in red
+
+
+def test_double_press_is_refused_and_undo_restores(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, host, _ = console
+    first = host.command(cmd.Go())
+    first.result(timeout=5)
+    with qtbot.waitSignal(host.message, timeout=5000, check_params_cb=lambda k, t: k == "refused"):
+        qtbot.keyClick(window, Qt.Key.Key_Space)  # within 500 ms of the first GO
+    qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
+    qtbot.waitUntil(lambda: "double_press" in window.status_line.text(), timeout=5000)
+    qtbot.wait(600)  # past the double-press guard, as a real second press would be
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: current(window) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.undo.isEnabled(), timeout=5000)
+    window.undo.click()
+    qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
+
+
+def test_countdown_refuses_a_short_lead(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, host, _ = console
+    assert window.lead.minimum() == 5.0  # the spin box will not go lower
+    future = host.call(lambda e: e.arm_countdown(2.0))
+    with pytest.raises(Exception, match="minimum"):
+        future.result(timeout=5)
+    window.lead.setValue(8.0)
+    window.arm.click()
+    qtbot.waitUntil(lambda: "armed" in window.countdown_state.text(), timeout=10000)
+    window.abort.click()
+    qtbot.waitUntil(
+        lambda: (
+            window.last is not None
+            and all(v.countdown_state in (None, "aborted") for v in window.last.venues)
+        ),
+        timeout=10000,
+    )
+
+
+def test_snapshot_shows_venue_figures(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, _, _ = console
+    qtbot.waitUntil(
+        lambda: (
+            window.board.item(0, 1).text().startswith("JOINED")
+            and window.board.item(0, 3).text() not in ("", "0")
+        ),
+        timeout=10000,
+    )
+    snap = window.last
+    assert isinstance(snap, Snapshot)
+    lost = [v for v in snap.venues if v.status == "invited"]
+    assert len(lost) == 10  # the ten other venues never joined in this test

@@ -1,0 +1,267 @@
+"""The engine's thread and its Qt bridge.
+
+The studio engine (asyncio + aiortc) runs on its own thread with its own event loop, created
+there (aiortc objects must live on the loop that runs them). The GUI never touches engine state
+directly: commands go in with `call_soon_threadsafe`, and the engine thread publishes a complete
+snapshot every 100 ms (plus small video thumbnails every 200 ms) through queued Qt signals. So a
+busy GUI can never stall the network loop, and the countdown fires from its own thread anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from ceremony.countdown import ArmState
+from ceremony.sequencer import View
+from ceremony.sequencer import commands as cmd
+from ceremony.sequencer.events import Event, Refused
+from ceremony.timebase import Now
+from media.loop import quiet_teardown_errors
+from media.studio import (
+    ChatReceived,
+    JoinRefused,
+    SequencerEvents,
+    StudioEngine,
+    StudioEvent,
+    VenueStatusChanged,
+)
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_INTERVAL_S = 0.1
+THUMB_INTERVAL_S = 0.2
+THUMB_SIZE = (192, 108)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    id: str
+    name: str
+    status: str
+    rtt_ms: float | None
+    video_fps: float
+    program_fps: float
+    latency_ms: float | None
+    ready: bool
+    contact: str
+    reconnects: int
+    audio_dbfs: float | None
+    tally: str  # on_air / preview / standby
+    countdown_state: str | None
+    countdown_bound_ms: float | None
+    countdown_error_ms: float | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the console shows, taken on the engine thread at one instant."""
+
+    now: Now
+    view: View
+    venues: tuple[VenueRow, ...]
+    countdown_fire_at: float | None
+    countdown_armed: bool
+    countdown_flagged: tuple[str, ...]
+    program_fps: float
+    loop_lag_ms: float | None
+    device_problems: dict[str, str] = field(default_factory=dict)
+
+
+class EngineHost(QObject):
+    """Owns the engine thread. Signals arrive on the GUI thread (queued connections)."""
+
+    snapshot = Signal(object)  # Snapshot
+    thumbnails = Signal(object)  # dict[str, tuple[int, int, bytes]]: source -> (w, h, rgb)
+    message = Signal(str, str)  # kind ("event", "venue", "chat", "refused"), text
+    started = Signal()
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        make_engine: Callable[[], StudioEngine],
+        *,
+        after_start: Callable[[StudioEngine], Coroutine[Any, Any, None]] | None = None,
+        on_stop: Callable[[], None] | None = None,
+    ) -> None:
+        """`make_engine` runs on the engine thread; `after_start` there too, as a task (the demo
+        starts its venue processes and stand-in operator that way); `on_stop` at the end."""
+        super().__init__()
+        self._make_engine = make_engine
+        self._after_start = after_start
+        self._on_stop = on_stop
+        self.engine: StudioEngine | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_started(self, timeout: float = 10.0) -> bool:
+        return self._ready.wait(timeout)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception as exc:  # the console must show why, not die silently
+            log.exception("engine thread failed")
+            self.failed.emit(str(exc))
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        engine = self._make_engine()
+        self.engine = engine
+        engine.subscribe(self._on_event)
+        quiet_teardown_errors(asyncio.get_running_loop())
+        await engine.start()
+        self._ready.set()
+        self.started.emit()
+        extra = (
+            asyncio.get_running_loop().create_task(self._after_start(engine))
+            if self._after_start
+            else None
+        )
+        next_thumb = 0.0
+        try:
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=SNAPSHOT_INTERVAL_S)
+                self.snapshot.emit(self._take_snapshot(engine))
+                if time.monotonic() >= next_thumb:
+                    next_thumb = time.monotonic() + THUMB_INTERVAL_S
+                    self.thumbnails.emit(self._take_thumbnails(engine))
+        finally:
+            if extra is not None:
+                extra.cancel()
+                await asyncio.gather(extra, return_exceptions=True)
+            if self._on_stop is not None:
+                self._on_stop()
+            await engine.stop()
+
+    # ---- commands in (from the GUI thread) ---------------------------------------------
+
+    def call(self, fn: Callable[[StudioEngine], T]) -> Future[T]:
+        """Run `fn(engine)` on the engine thread; the future carries its result or error."""
+        if self._loop is None or self.engine is None:
+            raise RuntimeError("the engine is not running")
+        engine = self.engine
+
+        async def run() -> T:
+            return fn(engine)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def command(self, command: cmd.Command) -> Future[list[Event]]:
+        return self.call(lambda e: e.command(command))
+
+    # ---- events out (on the engine thread) ---------------------------------------------
+
+    def _on_event(self, event: StudioEvent) -> None:
+        match event:
+            case SequencerEvents(events=events):
+                for e in events:
+                    kind = "refused" if isinstance(e, Refused) else "event"
+                    self.message.emit(kind, describe_event(e))
+            case VenueStatusChanged(venue_id=vid, status=status, reason=reason):
+                self.message.emit("venue", f"{vid}: {status.value} ({reason})")
+            case ChatReceived(venue_id=vid, text=text):
+                self.message.emit("chat", f"{vid}: {text}")
+            case JoinRefused(venue_id=vid, reason=reason, detail=detail):
+                self.message.emit("venue", f"{vid}: refused, {reason.value}: {detail}")
+            case _:
+                pass
+
+    @staticmethod
+    def _take_snapshot(engine: StudioEngine) -> Snapshot:
+        now = Now(time.monotonic(), time.time())
+        seq = engine.desk.sequencer
+        view = seq.view(now)
+        snap = engine.snapshot()
+        cd = engine.countdown
+        rows = []
+        by_id: dict[str, Any] = {v["id"]: v for v in snap["venues"]}  # type: ignore[attr-defined]
+        for vid, record in engine.venues.items():
+            v = by_id[vid]
+            arm = cd.venues.get(vid)
+            state = engine.program_state_for(vid) if record.status.value == "joined" else None
+            error = (
+                (arm.fired_true - cd.fire_at) * 1000
+                if arm and arm.fired_true is not None and cd.fire_at is not None
+                else None
+            )
+            rows.append(
+                VenueRow(
+                    id=vid,
+                    name=record.venue.name,
+                    status=record.status.value,
+                    rtt_ms=v["rtt_ms"],
+                    video_fps=v["video_fps_at_studio"],
+                    program_fps=v["program_fps_at_venue"],
+                    latency_ms=v["latency_p50_ms"],
+                    ready=record.ready,
+                    contact=record.contact,
+                    reconnects=record.reconnects,
+                    audio_dbfs=v["audio_rms_dbfs"],
+                    tally=state.tally.value if state else "standby",
+                    countdown_state=arm.state.value if arm and arm.state else None,
+                    countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
+                    countdown_error_ms=error,
+                )
+            )
+        return Snapshot(
+            now=now,
+            view=view,
+            venues=tuple(rows),
+            countdown_fire_at=cd.fire_at,
+            countdown_armed=cd.fire_at is not None
+            and not cd.aborted
+            and any(a.state is ArmState.ARMED for a in cd.venues.values()),
+            countdown_flagged=tuple(cd.flagged()),
+            program_fps=float(snap["program_fps_sent"]),  # type: ignore[arg-type]
+            loop_lag_ms=snap["loop_lag_ms_p95"],  # type: ignore[arg-type]
+            device_problems=dict(engine.device_problems),
+        )
+
+    @staticmethod
+    def _take_thumbnails(engine: StudioEngine) -> dict[str, tuple[int, int, bytes]]:
+        """Small RGB pictures of every venue and of the program, made on the engine thread."""
+        w, h = THUMB_SIZE
+        out: dict[str, tuple[int, int, bytes]] = {}
+        for vid, record in engine.venues.items():
+            conn = record.conn
+            frame = conn.latest_video if conn else None
+            if frame is not None:
+                out[vid] = (w, h, frame.reformat(w, h, "rgb24").to_ndarray().tobytes())
+        program = engine.bus.last_frame
+        if program is not None:
+            pw, ph = w * 2, h * 2
+            out["program"] = (pw, ph, program.reformat(pw, ph, "rgb24").to_ndarray().tobytes())
+        return out
+
+
+def describe_event(event: Event) -> str:
+    name = type(event).__name__
+    fields = {k: getattr(event, k) for k in event.__struct_fields__}
+    return f"{name} " + ", ".join(f"{k}={v}" for k, v in fields.items())

@@ -1,0 +1,56 @@
+"""Starting the studio console: the Qt application, language, settings and the engine thread."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ceremony.runsheet import Runsheet
+from media.studio import StudioEngine
+from ui.bridge import EngineHost
+from ui.console.window import ConsoleWindow
+from ui.i18n import Language, system_language
+
+log = logging.getLogger(__name__)
+
+
+def run_console(
+    sheet: Runsheet,
+    make_engine: Callable[[], StudioEngine],
+    settings_path: Path,
+    *,
+    after_start: Callable[[StudioEngine], Coroutine[Any, Any, None]] | None = None,
+    on_stop: Callable[[], None] | None = None,
+    screenshot: Path | None = None,
+    after_s: float = 10.0,
+    language: str | None = None,
+) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    lang = Language(app)
+    lang.use(language or str(settings.value("language", system_language())))
+    host = EngineHost(make_engine, after_start=after_start, on_stop=on_stop)
+    window = ConsoleWindow(host, sheet, settings)
+    window.resize(1600, 1000)
+    host.start()
+    window.show()
+    if screenshot is not None:
+
+        def shoot() -> None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(screenshot))
+            log.info("screenshot saved to %s", screenshot)
+            window.close()
+
+        QTimer.singleShot(int(after_s * 1000), shoot)
+    app.lastWindowClosed.connect(app.quit)
+    code = app.exec()
+    host.stop()
+    return code

@@ -1,0 +1,508 @@
+"""The studio console: the operator's desk for the whole ceremony.
+
+Everything here is display and input. Commands go to the engine through the EngineHost; state
+comes back as snapshots. No protocol or timing logic lives in this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ceremony.countdown import CountdownError
+from ceremony.runsheet import Runsheet, Source
+from ceremony.sequencer import ItemStatus
+from ceremony.sequencer import commands as cmd
+from ui.bridge import EngineHost, Snapshot, VenueRow
+from ui.widgets.tiles import VideoTile
+from ui.widgets.timer import SpeakerTimer, format_clock
+
+log = logging.getLogger(__name__)
+
+LOG_LINES = 500
+ADD_TIME_S = 30.0
+
+
+def _time_of_day(wall: float | None, tz: str) -> str:
+    if wall is None:
+        return ""
+    return dt.datetime.fromtimestamp(wall, tz=zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+
+
+def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
+    item = table.item(row, col)
+    if item is None:  # every cell is created with the table; keep it so if one went missing
+        item = QTableWidgetItem("")
+        table.setItem(row, col, item)
+    return item
+
+
+class ConsoleWindow(QMainWindow):
+    def __init__(self, host: EngineHost, sheet: Runsheet, settings: QSettings) -> None:
+        super().__init__()
+        self.host = host
+        self.sheet = sheet
+        self.settings = settings
+        self.last: Snapshot | None = None
+        self.selected_venue: str | None = None
+        self._build()
+        self.retranslate()
+        host.snapshot.connect(self.on_snapshot)
+        host.thumbnails.connect(self.on_thumbnails)
+        host.message.connect(self.on_message)
+        host.failed.connect(
+            lambda text: self.status_line.setText(self.tr("Engine failed: ") + text)
+        )
+        geometry = settings.value("console/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size:18px; font-weight:bold;")
+        self.clock = QLabel()
+        self.clock.setStyleSheet("font-size:16px;")
+        self.override_label = QLabel()
+        self.override_label.setStyleSheet("color:#ff8a65; font-weight:bold;")
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.override_label)
+        top.addWidget(self.clock)
+
+        # Run-sheet, live.
+        self.items = QTableWidget(len(self.sheet.items), 8)
+        self.items.verticalHeader().setVisible(False)
+        self.items.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.items.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.items.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for i, item in enumerate(self.sheet.items):
+            self.items.setItem(i, 0, QTableWidgetItem(str(i + 1)))
+            self.items.setItem(i, 2, QTableWidgetItem(item.title))
+            self.items.setItem(i, 3, QTableWidgetItem(item.speaker.name if item.speaker else ""))
+            self.items.setItem(i, 4, QTableWidgetItem(self._source_name(item.source)))
+            self.items.setItem(i, 5, QTableWidgetItem(format_clock(item.duration_s)))
+            for col in (1, 6, 7):
+                self.items.setItem(i, col, QTableWidgetItem(""))
+
+        self.timer = SpeakerTimer()
+        self.go = QPushButton()
+        self.go.setMinimumHeight(56)
+        self.go.setStyleSheet("font-size:22px; font-weight:bold; background:#2e7d32; color:white;")
+        self.hold = QPushButton()
+        self.back = QPushButton()
+        self.skip = QPushButton()
+        self.undo = QPushButton()
+        self.add_time = QPushButton()
+        self.remove_time = QPushButton()
+        self.jump = QPushButton()
+        self.take = QPushButton()
+        self.take.setStyleSheet("background:#b71c1c; color:white; font-weight:bold;")
+        self.go.clicked.connect(lambda: self._command(cmd.Go()))
+        self.hold.clicked.connect(self._hold_or_resume)
+        self.back.clicked.connect(lambda: self._command(cmd.Back()))
+        self.skip.clicked.connect(lambda: self._command(cmd.Skip()))
+        self.undo.clicked.connect(lambda: self._command(cmd.UndoGo()))
+        self.add_time.clicked.connect(lambda: self._command(cmd.AddTime(ADD_TIME_S)))
+        self.remove_time.clicked.connect(lambda: self._command(cmd.AddTime(-ADD_TIME_S)))
+        self.jump.clicked.connect(self._jump_to_selected)
+        self.take.clicked.connect(self._take_selected)
+        buttons = QGridLayout()
+        buttons.addWidget(self.go, 0, 0, 1, 4)
+        for col, button in enumerate((self.hold, self.back, self.skip, self.undo)):
+            buttons.addWidget(button, 1, col)
+        for col, button in enumerate((self.add_time, self.remove_time, self.jump, self.take)):
+            buttons.addWidget(button, 2, col)
+
+        self.program = VideoTile("program", "PROGRAM")
+        self.program.setMinimumSize(384, 250)
+        centre = QVBoxLayout()
+        centre.addWidget(self.program, 3)
+        centre.addWidget(self.timer, 1)
+        centre.addLayout(buttons)
+        centre_box = QWidget()
+        centre_box.setLayout(centre)
+
+        # Venue board.
+        self.board = QTableWidget(len(self.sheet.venues), 8)
+        self.board.verticalHeader().setVisible(False)
+        self.board.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.board.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for i, venue in enumerate(self.sheet.venues):
+            self.board.setItem(i, 0, QTableWidgetItem(venue.name))
+            for col in range(1, 8):
+                self.board.setItem(i, col, QTableWidgetItem(""))
+
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(self.items)
+        upper.addWidget(centre_box)
+        upper.addWidget(self.board)
+        upper.setSizes([520, 420, 460])
+
+        # Multiviewer.
+        self.tiles: dict[str, VideoTile] = {}
+        grid = QGridLayout()
+        for i, venue in enumerate(self.sheet.venues):
+            tile = VideoTile(venue.id, venue.name)
+            tile.clicked.connect(self._select_venue)
+            self.tiles[venue.id] = tile
+            grid.addWidget(tile, i // 6, i % 6)
+        multiviewer = QWidget()
+        multiviewer.setLayout(grid)
+
+        # Countdown, messages, log.
+        self.lead = QDoubleSpinBox()
+        self.lead.setRange(5.0, 600.0)
+        self.lead.setValue(10.0)
+        self.lead.setSuffix(" s")
+        self.arm = QPushButton()
+        self.arm.setStyleSheet("background:#e65100; color:white; font-weight:bold;")
+        self.abort = QPushButton()
+        self.arm.clicked.connect(self._arm)
+        self.abort.clicked.connect(self._abort)
+        self.countdown_state = QLabel()
+        self.countdown_state.setStyleSheet("font-size:16px; font-weight:bold;")
+        cd_row = QHBoxLayout()
+        self.lead_label = QLabel()
+        for cd_widget in (self.lead_label, self.lead, self.arm, self.abort, self.countdown_state):
+            cd_row.addWidget(cd_widget)
+        cd_row.addStretch(1)
+        countdown = QWidget()
+        countdown.setLayout(cd_row)
+
+        self.cue_target = QComboBox()
+        self.cue_text = QLineEdit()
+        self.send_cue = QPushButton()
+        self.send_chat = QPushButton()
+        self.send_cue.clicked.connect(self._send_cue)
+        self.send_chat.clicked.connect(self._send_chat)
+        self.cue_text.returnPressed.connect(self._send_cue)
+        msg_row = QHBoxLayout()
+        for msg_widget in (self.cue_target, self.cue_text, self.send_cue, self.send_chat):
+            msg_row.addWidget(msg_widget)
+        self.chat_log = QPlainTextEdit()
+        self.chat_log.setReadOnly(True)
+        messages_layout = QVBoxLayout()
+        messages_layout.addLayout(msg_row)
+        messages_layout.addWidget(self.chat_log)
+        messages = QWidget()
+        messages.setLayout(messages_layout)
+
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(LOG_LINES)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(countdown, "")
+        self.tabs.addTab(messages, "")
+        self.tabs.addTab(self.log_view, "")
+
+        lower = QSplitter(Qt.Orientation.Vertical)
+        lower.addWidget(multiviewer)
+        lower.addWidget(self.tabs)
+        lower.setSizes([300, 160])
+
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(upper)
+        main.addWidget(lower)
+        main.setSizes([430, 470])
+
+        self.status_line = QLabel()
+        self.statusBar().addWidget(self.status_line, 1)
+
+        root = QVBoxLayout()
+        root.addLayout(top)
+        root.addWidget(main, 1)
+        central = QWidget()
+        central.setLayout(root)
+        self.setCentralWidget(central)
+
+        self.shortcuts: dict[str, QAction] = {}
+        for name, keys, slot in (
+            ("go", "Space", self.go.click),
+            ("hold", "H", self.hold.click),
+            ("back", "B", self.back.click),
+            ("skip", "S", self.skip.click),
+            ("undo", "Ctrl+Z", self.undo.click),
+            ("add", "+", self.add_time.click),
+            ("remove", "-", self.remove_time.click),
+        ):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.shortcuts[name] = action
+
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._refresh_clock)
+        self._tick.start(250)
+
+    def retranslate(self) -> None:
+        c = self.sheet.ceremony
+        self.setWindowTitle(self.tr("Studio console") + f" — {c.title}")
+        self.title.setText(f"{c.title} · {c.studio}")
+        self.items.setHorizontalHeaderLabels(
+            [
+                "#",
+                self.tr("Planned"),
+                self.tr("Item"),
+                self.tr("Speaker"),
+                self.tr("From"),
+                self.tr("Length"),
+                self.tr("Actual"),
+                self.tr("Over/under"),
+            ]
+        )
+        self.board.setHorizontalHeaderLabels(
+            [
+                self.tr("Venue"),
+                self.tr("State"),
+                self.tr("RTT ms"),
+                self.tr("Video fps"),
+                self.tr("Return fps"),
+                self.tr("Latency ms"),
+                self.tr("Ready"),
+                self.tr("Countdown"),
+            ]
+        )
+        self.go.setText(self.tr("GO  (Space)"))
+        self.hold.setText(self.tr("HOLD (H)"))
+        self.back.setText(self.tr("BACK (B)"))
+        self.skip.setText(self.tr("SKIP next (S)"))
+        self.undo.setText(self.tr("Undo GO (Ctrl+Z)"))
+        self.add_time.setText(self.tr("+30 s"))
+        self.remove_time.setText(self.tr("−30 s"))
+        self.jump.setText(self.tr("Jump to selected"))
+        self.take.setText(self.tr("TAKE venue"))
+        self.lead_label.setText(self.tr("Lead time"))
+        self.arm.setText(self.tr("ARM countdown"))
+        self.abort.setText(self.tr("ABORT"))
+        self.send_cue.setText(self.tr("Send cue"))
+        self.send_chat.setText(self.tr("Chat"))
+        self.cue_text.setPlaceholderText(self.tr("Cue or message for the crews"))
+        self.cue_target.clear()
+        self.cue_target.addItem(self.tr("All venues"), None)
+        for venue in self.sheet.venues:
+            self.cue_target.addItem(venue.name, venue.id)
+        self.tabs.setTabText(0, self.tr("Countdown"))
+        self.tabs.setTabText(1, self.tr("Messages"))
+        self.tabs.setTabText(2, self.tr("Log"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.settings.setValue("console/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+    # ---- input -------------------------------------------------------------------------
+
+    def _source_name(self, source: Source) -> str:
+        if source.kind.value == "venue":
+            venue = self.sheet.venue(source.ref)
+            return venue.name if venue else source.ref
+        if source.kind.value == "studio":
+            return self.tr("Studio")
+        return source.ref
+
+    def _command(self, command: cmd.Command) -> Future[Any]:
+        return self.host.command(command)
+
+    def _hold_or_resume(self) -> None:
+        held = self.last is not None and self.last.view.status.value == "holding"
+        self._command(cmd.Resume() if held else cmd.Hold())
+
+    def _jump_to_selected(self) -> None:
+        row = self.items.currentRow()
+        if row >= 0:
+            self._command(cmd.Jump(row))
+
+    def _select_venue(self, venue_id: str) -> None:
+        self.selected_venue = venue_id
+        self.host.call(lambda e: e.preview(venue_id))
+        venue = self.sheet.venue(venue_id)
+        self.status_line.setText(self.tr("Preview: ") + (venue.name if venue else venue_id))
+
+    def _take_selected(self) -> None:
+        if self.selected_venue is None:
+            self.status_line.setText(self.tr("Click a venue tile first, then TAKE."))
+            return
+        vid = self.selected_venue
+        self.host.call(lambda e: e.take(Source.venue(vid)))
+
+    def _arm(self) -> Future[int] | None:
+        lead = self.lead.value()
+        future = self.host.call(lambda e: e.arm_countdown(lead))
+        future.add_done_callback(self._arm_done)
+        return future
+
+    def _arm_done(self, future: Future[int]) -> None:
+        exc = future.exception()
+        if isinstance(exc, CountdownError):
+            # Back on the GUI thread through a queued single-shot timer.
+            QTimer.singleShot(
+                0, lambda: self.status_line.setText(self.tr("Cannot arm: ") + str(exc))
+            )
+
+    def _abort(self) -> None:
+        self.host.call(lambda e: e.abort_countdown())
+
+    def _send_cue(self) -> None:
+        text = self.cue_text.text().strip()
+        if not text:
+            return
+        target = self.cue_target.currentData()
+        self.host.call(lambda e: e.cue(text, target))
+        self.chat_log.appendPlainText(f"→ {self.cue_target.currentText()}: [cue] {text}")
+        self.cue_text.clear()
+
+    def _send_chat(self) -> None:
+        text = self.cue_text.text().strip()
+        target = self.cue_target.currentData()
+        if not text or target is None:
+            self.status_line.setText(self.tr("Choose one venue to chat with."))
+            return
+        self.host.call(lambda e: e.chat(target, text))
+        self.chat_log.appendPlainText(f"→ {self.cue_target.currentText()}: {text}")
+        self.cue_text.clear()
+
+    # ---- output ------------------------------------------------------------------------
+
+    def _refresh_clock(self) -> None:
+        tz = self.sheet.ceremony.timezone
+        now = dt.datetime.now(zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+        end = _time_of_day(self.last.view.projected_end_wall, tz) if self.last else ""
+        self.clock.setText(self.tr("Now ") + now + "   " + self.tr("Projected end ") + end)
+
+    def on_snapshot(self, snap: Snapshot) -> None:
+        self.last = snap
+        view = snap.view
+        tz = self.sheet.ceremony.timezone
+        for row in view.rows:
+            i = row.index
+            _cell(self.items, i, 1).setText(_time_of_day(row.planned_start_wall, tz))
+            _cell(self.items, i, 6).setText(
+                _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else ""
+            )
+            over = (
+                "" if row.over_s is None else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
+            )
+            _cell(self.items, i, 7).setText(over)
+            colour = {
+                ItemStatus.ON_AIR: QColor("#c62828"),
+                ItemStatus.DONE: QColor("#37474f"),
+                ItemStatus.SKIPPED: QColor("#5d4037"),
+            }.get(row.status)
+            for col in range(8):
+                cell = _cell(self.items, i, col)
+                cell.setBackground(colour if colour else QColor(0, 0, 0, 0))
+                cell.setForeground(QColor("#ffffff") if colour else QColor("#000000"))
+        if view.current is not None:
+            item = self.sheet.items[view.current]
+            caption = item.title + (f" — {item.speaker.name}" if item.speaker else "")
+            if view.status.value == "holding":
+                caption = self.tr("HOLD · ") + caption
+            self.timer.set_remaining(view.remaining_s, view.phase, caption)
+        else:
+            caption = self.tr("Ended") if view.status.value == "ended" else self.tr("Ready")
+            self.timer.set_remaining(None, None, caption)
+        self.hold.setText(
+            self.tr("RESUME (H)") if view.status.value == "holding" else self.tr("HOLD (H)")
+        )
+        self.undo.setEnabled(view.can_undo)
+        for i, v in enumerate(snap.venues):
+            values = [
+                v.status.upper() + (f" ↻{v.reconnects}" if v.reconnects else ""),
+                f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
+                f"{v.video_fps:.0f}",
+                f"{v.program_fps:.0f}",
+                f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
+                (self.tr("yes") + (f" ({v.contact})" if v.contact else "")) if v.ready else "",
+                self._countdown_cell(v),
+            ]
+            for col, text in enumerate(values, start=1):
+                _cell(self.board, i, col).setText(text)
+            lost = v.status == "lost"
+            for col in range(8):
+                _cell(self.board, i, col).setBackground(
+                    QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
+                )
+            tile = self.tiles[v.id]
+            flag = ""
+            if v.id in snap.countdown_flagged:
+                flag = self.tr("clock ±{0:.0f} ms").format(v.countdown_bound_ms or 0)
+            tile.set_state(
+                tally=v.tally,
+                status=v.status,
+                figures=f"RTT {v.rtt_ms or 0:.0f} ms · {v.video_fps:.0f} fps",
+                level_dbfs=v.audio_dbfs,
+                flag=flag,
+            )
+        self.countdown_state.setText(self._countdown_summary(snap))
+
+    def _countdown_cell(self, v: VenueRow) -> str:
+        if v.countdown_state is None:
+            return ""
+        text: str = v.countdown_state
+        if v.countdown_bound_ms is not None:
+            text += f" ±{v.countdown_bound_ms:.1f}"
+        if v.countdown_error_ms is not None:
+            text += f" err {v.countdown_error_ms:+.1f}"
+        return text
+
+    def _countdown_summary(self, snap: Snapshot) -> str:
+        if snap.countdown_fire_at is None:
+            return ""
+        left = snap.countdown_fire_at - snap.now.mono
+        acked = sum(1 for v in snap.venues if v.countdown_state in ("armed", "fired"))
+        if left > 0:
+            return self.tr("T−{0:.1f} s · {1}/{2} venues armed").format(
+                left, acked, len(snap.venues)
+            )
+        return self.tr("Zero passed")
+
+    def on_thumbnails(self, thumbs: dict[str, tuple[int, int, bytes]]) -> None:
+        for key, (w, h, rgb) in thumbs.items():
+            tile = self.program if key == "program" else self.tiles.get(key)
+            if tile is not None:
+                tile.set_picture(w, h, rgb)
+        self.override_label.setText(self.tr("MANUAL OVERRIDE") if self._override() else "")
+
+    def _override(self) -> bool:
+        engine = self.host.engine
+        return bool(engine and engine.manual_override)
+
+    def on_message(self, kind: str, text: str) -> None:
+        self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [{kind}] {text}")
+        if kind == "refused":
+            self.status_line.setText(self.tr("Refused: ") + text)
+        elif kind == "chat":
+            self.chat_log.appendPlainText("← " + text)

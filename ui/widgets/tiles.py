@@ -1,0 +1,87 @@
+"""Multiviewer tiles: a picture, a name, a tally border, an audio meter and link figures."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+TALLY_COLOURS = {"on_air": QColor("#e53935"), "preview": QColor("#43a047")}
+
+
+class VideoTile(QWidget):
+    """Paints the latest thumbnail it was given; clicking selects the tile."""
+
+    clicked = Signal(str)
+
+    def __init__(self, key: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.title = title
+        self.image: QImage | None = None
+        self.tally = "standby"
+        self.status = "invited"
+        self.figures = ""
+        self.level_dbfs: float | None = None
+        self.flag = ""
+        self.setMinimumSize(192, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_picture(self, width: int, height: int, rgb: bytes) -> None:
+        # QImage over the bytes, then one copy owned by Qt: the bytes object may go away.
+        self.image = QImage(rgb, width, height, width * 3, QImage.Format.Format_RGB888).copy()
+        self.update()
+
+    def set_state(
+        self, *, tally: str, status: str, figures: str, level_dbfs: float | None, flag: str = ""
+    ) -> None:
+        changed = (tally, status, figures, level_dbfs, flag) != (
+            self.tally,
+            self.status,
+            self.figures,
+            self.level_dbfs,
+            self.flag,
+        )
+        self.tally, self.status, self.figures, self.level_dbfs, self.flag = (
+            tally,
+            status,
+            figures,
+            level_dbfs,
+            flag,
+        )
+        if changed:
+            self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.clicked.emit(self.key)
+        super().mousePressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        r = self.rect()
+        p.fillRect(r, QColor("#111111"))
+        pic = r.adjusted(4, 4, -14, -36)
+        if self.image is not None and self.status == "joined":
+            p.drawImage(pic, self.image)
+        else:
+            p.setPen(QColor("#bbbbbb"))
+            p.drawText(pic, Qt.AlignmentFlag.AlignCenter, self.status.upper())
+        # Audio meter on the right edge: -60 dBFS .. 0.
+        if self.level_dbfs is not None:
+            fill = max(0.0, min(1.0, (self.level_dbfs + 60) / 60))
+            bar = QRect(r.right() - 9, pic.top(), 6, pic.height())
+            p.fillRect(bar, QColor("#333333"))
+            h = int(bar.height() * fill)
+            colour = QColor("#e53935") if self.level_dbfs > -6 else QColor("#7cb342")
+            p.fillRect(QRect(bar.left(), bar.bottom() - h, bar.width(), h), colour)
+        p.setPen(QColor("#ffffff"))
+        p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
+        p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
+        p.drawText(
+            r.adjusted(6, 0, -6, -2), Qt.AlignmentFlag.AlignBottom, self.flag or self.figures
+        )
+        lost = self.status == "lost"
+        border = TALLY_COLOURS.get(self.tally, QColor("#ffb300") if lost else QColor("#424242"))
+        p.setPen(QPen(border, 4 if self.tally in TALLY_COLOURS or lost else 1))
+        p.drawRect(r.adjusted(2, 2, -2, -2))
+        p.end()

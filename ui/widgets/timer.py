@@ -1,0 +1,51 @@
+"""The speaker timer: large digits coloured by phase."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ceremony.sequencer.events import Phase
+
+PHASE_COLOURS = {
+    None: ("#1e1e1e", "#9e9e9e"),
+    Phase.NORMAL: ("#1b5e20", "#ffffff"),
+    Phase.WARNING: ("#f9a825", "#000000"),
+    Phase.DANGER: ("#c62828", "#ffffff"),
+    Phase.OVERTIME: ("#4a0072", "#ffffff"),
+}
+
+
+def format_clock(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    s = abs(int(seconds))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m:02d}:{sec:02d}"
+
+
+class SpeakerTimer(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digits = QLabel("--:--")
+        self.digits.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = QFont()
+        font.setPointSize(48)
+        font.setBold(True)
+        self.digits.setFont(font)
+        self.caption = QLabel("")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.digits)
+        layout.addWidget(self.caption)
+        self.phase: Phase | None = None
+        self.set_remaining(None, None, "")
+
+    def set_remaining(self, remaining_s: float | None, phase: Phase | None, caption: str) -> None:
+        self.phase = phase
+        self.digits.setText(format_clock(remaining_s) if remaining_s is not None else "--:--")
+        self.caption.setText(caption)
+        bg, fg = PHASE_COLOURS.get(phase, PHASE_COLOURS[None])
+        self.setStyleSheet(f"background:{bg}; color:{fg}; border-radius:6px;")
+        self.setAutoFillBackground(True)
