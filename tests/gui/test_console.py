@@ -23,7 +23,7 @@ from media.studio import StudioConfig, StudioEngine
 from media.venue import MessageReceived, VenueConfig, VenueLink
 from tests.unit.conftest import SAMPLE
 from ui.bridge import EngineHost, Snapshot
-from ui.console.window import ConsoleWindow
+from ui.console.window import ConsoleWindow, _cell
 
 pytestmark = pytest.mark.gui
 
@@ -114,8 +114,8 @@ def current(window: ConsoleWindow) -> int | None:
 def test_go_advances_and_the_venue_receives_its_tally(
     qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
 ) -> None:
-    window, host, venue = console
-    qtbot.keyClick(window, Qt.Key.Key_Space)  # GO: the opening starts
+    window, _, venue = console
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]  # GO: the opening starts
     qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
     window.items.selectRow(3)  # the Cirebon report
     window.jump.click()
@@ -126,7 +126,7 @@ def test_go_advances_and_the_venue_receives_its_tally(
         ),
         timeout=5000,
     )
-    assert window.items.item(3, 2).background().color().name() == "#c62828"  # on air, in red
+    assert _cell(window.items, 3, 2).background().color().name() == "#c62828"  # on air, in red
 
 
 def test_double_press_is_refused_and_undo_restores(
@@ -136,13 +136,13 @@ def test_double_press_is_refused_and_undo_restores(
     first = host.command(cmd.Go())
     first.result(timeout=5)
     with qtbot.waitSignal(host.message, timeout=5000, check_params_cb=lambda k, t: k == "refused"):
-        qtbot.keyClick(window, Qt.Key.Key_Space)  # within 500 ms of the first GO
+        qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]  # within 500 ms of the first GO
     qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
     qtbot.waitUntil(lambda: "double_press" in window.status_line.text(), timeout=5000)
     qtbot.wait(600)  # past the double-press guard, as a real second press would be
-    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: current(window) == 1, timeout=5000)
-    qtbot.waitUntil(lambda: window.undo.isEnabled(), timeout=5000)
+    qtbot.waitUntil(window.undo.isEnabled, timeout=5000)
     window.undo.click()
     qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
 
@@ -174,8 +174,8 @@ def test_snapshot_shows_venue_figures(
     window, _, _ = console
     qtbot.waitUntil(
         lambda: (
-            window.board.item(0, 1).text().startswith("JOINED")
-            and window.board.item(0, 3).text() not in ("", "0")
+            _cell(window.board, 0, 1).text().startswith("JOINED")
+            and _cell(window.board, 0, 3).text() not in ("", "0")
         ),
         timeout=10000,
     )
