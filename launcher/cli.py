@@ -108,18 +108,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.Incident("kill", args.kill_venue, args.kill_at, args.restart_after)
         )
     if not args.headless and _has_display():
-        from ui.console.app import run_console
+        from ui.console.app import exit_now, run_console
 
         runner = demo.Demo(sheet, options, sys.stdout)
-        return run_console(
-            demo.fit_venues(sheet, args.venues).scaled(args.duration),
-            runner.prepare,
-            paths.config / "console.ini",
-            after_start=runner.rehearse,
-            on_stop=runner.stop_venues,
-            screenshot=args.screenshot,
-            after_s=args.after,
-            language=args.language,
+        exit_now(
+            run_console(
+                demo.fit_venues(sheet, args.venues).scaled(args.duration),
+                runner.prepare,
+                paths.config / "console.ini",
+                after_start=runner.rehearse,
+                on_stop=runner.stop_venues,
+                screenshot=args.screenshot,
+                after_s=args.after,
+                language=args.language,
+            )
         )
     report = asyncio.run(demo.Demo(sheet, options, sys.stdout).run())
     print(demo.summarize(report))
@@ -188,7 +190,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         from media.identity import ensure_identity
         from media.studio import StudioEngine
-        from ui.console.app import run_console
+        from ui.console.app import exit_now, run_console
 
         data_dir = args.data_dir or paths.data / "studio"
 
@@ -196,13 +198,15 @@ def cmd_studio(args: argparse.Namespace) -> int:
             identity = ensure_identity(data_dir, [config.host])
             return StudioEngine(sheet, identity, config, journal)
 
-        return run_console(
-            sheet,
-            make_engine,
-            paths.config / "console.ini",
-            screenshot=args.screenshot,
-            after_s=args.after,
-            language=args.language,
+        exit_now(
+            run_console(
+                sheet,
+                make_engine,
+                paths.config / "console.ini",
+                screenshot=args.screenshot,
+                after_s=args.after,
+                language=args.language,
+            )
         )
     return asyncio.run(
         live.run_studio(

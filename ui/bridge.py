@@ -19,6 +19,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import av
+import cv2
 from PySide6.QtCore import QObject, Signal
 
 from ceremony.countdown import ArmState
@@ -38,8 +40,8 @@ from media.studio import (
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_INTERVAL_S = 0.1
-THUMB_INTERVAL_S = 0.2
+SNAPSHOT_INTERVAL_S = 0.25
+THUMB_INTERVAL_S = 0.4
 THUMB_SIZE = (192, 108)
 
 T = TypeVar("T")
@@ -82,8 +84,11 @@ class Snapshot:
 class EngineHost(QObject):
     """Owns the engine thread. Signals arrive on the GUI thread (queued connections)."""
 
-    snapshot = Signal(object)  # Snapshot
-    thumbnails = Signal(object)  # dict[str, tuple[int, int, bytes]]: source -> (w, h, rgb)
+    # Notifications only: the data waits in `latest_snapshot()` / `latest_thumbnails()`, so a
+    # slow GUI skips to the newest snapshot instead of queueing every one, and no Python objects
+    # go through PySide's cross-thread marshalling.
+    snapshot = Signal()
+    thumbnails = Signal()
     message = Signal(str, str)  # kind ("event", "venue", "chat", "refused"), text
     started = Signal()
     failed = Signal(str)
@@ -106,6 +111,18 @@ class EngineHost(QObject):
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._thumbs: dict[str, tuple[int, int, bytes]] = {}
+
+    def latest_snapshot(self) -> Snapshot | None:
+        with self._lock:
+            return self._snapshot
+
+    def latest_thumbnails(self) -> dict[str, tuple[int, int, bytes]]:
+        with self._lock:
+            thumbs, self._thumbs = self._thumbs, {}
+            return thumbs
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -115,10 +132,15 @@ class EngineHost(QObject):
     def wait_started(self, timeout: float = 10.0) -> bool:
         return self._ready.wait(timeout)
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the engine and wait for its thread; False if it did not finish in time."""
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("the engine thread did not stop within %.0f s", timeout)
+            return False
+        return True
 
     def _run(self) -> None:
         try:
@@ -148,10 +170,16 @@ class EngineHost(QObject):
             while not self._stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), timeout=SNAPSHOT_INTERVAL_S)
-                self.snapshot.emit(self._take_snapshot(engine))
+                snap = self._take_snapshot(engine)
+                with self._lock:
+                    self._snapshot = snap
+                self.snapshot.emit()
                 if time.monotonic() >= next_thumb:
                     next_thumb = time.monotonic() + THUMB_INTERVAL_S
-                    self.thumbnails.emit(self._take_thumbnails(engine))
+                    thumbs = self._take_thumbnails(engine)
+                    with self._lock:
+                        self._thumbs.update(thumbs)
+                    self.thumbnails.emit()
         finally:
             if extra is not None:
                 extra.cancel()
@@ -202,10 +230,25 @@ class EngineHost(QObject):
         cd = engine.countdown
         rows = []
         by_id: dict[str, Any] = {v["id"]: v for v in snap["venues"]}  # type: ignore[attr-defined]
+        items = engine.sheet.items
+        on_air = engine.program_source
+        preview = engine.preview_venue
+        if (
+            preview is None
+            and view.next is not None
+            and items[view.next].source.kind.value == "venue"
+        ):
+            preview = items[view.next].source.ref
         for vid, record in engine.venues.items():
             v = by_id[vid]
             arm = cd.venues.get(vid)
-            state = engine.program_state_for(vid) if record.status.value == "joined" else None
+            tally = (
+                "on_air"
+                if on_air.kind.value == "venue" and on_air.ref == vid
+                else "preview"
+                if preview == vid
+                else "standby"
+            )
             error = (
                 (arm.fired_true - cd.fire_at) * 1000
                 if arm and arm.fired_true is not None and cd.fire_at is not None
@@ -224,7 +267,7 @@ class EngineHost(QObject):
                     contact=record.contact,
                     reconnects=record.reconnects,
                     audio_dbfs=v["audio_rms_dbfs"],
-                    tally=state.tally.value if state else "standby",
+                    tally=tally,
                     countdown_state=arm.state.value if arm and arm.state else None,
                     countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
                     countdown_error_ms=error,
@@ -253,12 +296,26 @@ class EngineHost(QObject):
             conn = record.conn
             frame = conn.latest_video if conn else None
             if frame is not None:
-                out[vid] = (w, h, frame.reformat(w, h, "rgb24").to_ndarray().tobytes())
+                out[vid] = (w, h, thumbnail(frame, w, h))
         program = engine.bus.last_frame
         if program is not None:
-            pw, ph = w * 2, h * 2
-            out["program"] = (pw, ph, program.reformat(pw, ph, "rgb24").to_ndarray().tobytes())
+            out["program"] = (w * 2, h * 2, thumbnail(program, w * 2, h * 2))
         return out
+
+
+def thumbnail(frame: av.VideoFrame, width: int, height: int) -> bytes:
+    """RGB bytes of a small copy of `frame`.
+
+    Never `frame.reformat()` here: the same frame may be being composed for the program on the
+    encoder thread, and PyAV keeps one reformatter per frame; two threads using it corrupted
+    memory (a crash at exit, as DESIGN.md warns for shared frames). `to_ndarray` only copies.
+    """
+    if frame.format.name != "yuv420p":
+        return bytes(width * height * 3)
+    i420 = frame.to_ndarray()
+    rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+    small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    return bytes(small.tobytes())
 
 
 def describe_event(event: Event) -> str:

@@ -109,6 +109,12 @@ class Sequencer:
         n = len(sheet.items)
         self.state = State(Status.READY, extra_s=[0.0] * n, skipped=[False] * n)
         self._undo: State | None = None
+        c = sheet.ceremony
+        # Times of day never change during a ceremony: convert them once, not on every view.
+        self._hard_starts = [
+            local_epoch(c.date, item.hard_start, c.timezone) if item.hard_start else None
+            for item in sheet.items
+        ]
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -172,11 +178,7 @@ class Sequencer:
         return ItemStatus.PENDING
 
     def _hard_start_wall(self, index: int) -> float | None:
-        hard = self.sheet.items[index].hard_start
-        if hard is None:
-            return None
-        c = self.sheet.ceremony
-        return local_epoch(c.date, hard, c.timezone)
+        return self._hard_starts[index]
 
     def planned_starts(self, now: Now) -> list[float]:
         """Planned start (wall) of every item: from the first hard start, else the actual start."""

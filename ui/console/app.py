@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -52,5 +53,21 @@ def run_console(
         QTimer.singleShot(int(after_s * 1000), shoot)
     app.lastWindowClosed.connect(app.quit)
     code = app.exec()
-    host.stop()
+    stopped = host.stop()
+    settings.sync()
+    if not stopped:
+        log.error("leaving with the engine thread still running")
     return code
+
+
+def exit_now(code: int) -> None:
+    """Leave without the interpreter's final garbage collection.
+
+    With PySide6 6.12 and a busy console (eleven live tiles) that collection crashed the process
+    ("none_dealloc" while finalizing) after everything had been stopped, closed and flushed. So
+    the console flushes what is left and exits directly; journals and files are closed by then.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

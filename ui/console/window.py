@@ -69,10 +69,12 @@ class ConsoleWindow(QMainWindow):
         self.settings = settings
         self.last: Snapshot | None = None
         self.selected_venue: str | None = None
+        self._row_colours: dict[int, ItemStatus] = {}
+        self._board_lost: dict[int, bool] = {}
         self._build()
         self.retranslate()
-        host.snapshot.connect(self.on_snapshot)
-        host.thumbnails.connect(self.on_thumbnails)
+        host.snapshot.connect(self._pull_snapshot)
+        host.thumbnails.connect(self._pull_thumbnails)
         host.message.connect(self.on_message)
         host.failed.connect(
             lambda text: self.status_line.setText(self.tr("Engine failed: ") + text)
@@ -140,6 +142,7 @@ class ConsoleWindow(QMainWindow):
             buttons.addWidget(button, 2, col)
 
         self.program = VideoTile("program", "PROGRAM")
+        self.program.status = "joined"  # the program is always live
         self.program.setMinimumSize(384, 250)
         centre = QVBoxLayout()
         centre.addWidget(self.program, 3)
@@ -402,29 +405,47 @@ class ConsoleWindow(QMainWindow):
         end = _time_of_day(self.last.view.projected_end_wall, tz) if self.last else ""
         self.clock.setText(self.tr("Now ") + now + "   " + self.tr("Projected end ") + end)
 
+    def _pull_snapshot(self) -> None:
+        snap = self.host.latest_snapshot()
+        if snap is not None and snap is not self.last:
+            self.on_snapshot(snap)
+
+    def _pull_thumbnails(self) -> None:
+        thumbs = self.host.latest_thumbnails()
+        if thumbs:
+            self.on_thumbnails(thumbs)
+
+    @staticmethod
+    def _set(cell: QTableWidgetItem, text: str) -> None:
+        if cell.text() != text:  # every change repaints: touch only what changed
+            cell.setText(text)
+
     def on_snapshot(self, snap: Snapshot) -> None:
         self.last = snap
         view = snap.view
         tz = self.sheet.ceremony.timezone
         for row in view.rows:
             i = row.index
-            _cell(self.items, i, 1).setText(_time_of_day(row.planned_start_wall, tz))
-            _cell(self.items, i, 6).setText(
-                _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else ""
+            self._set(_cell(self.items, i, 1), _time_of_day(row.planned_start_wall, tz))
+            self._set(
+                _cell(self.items, i, 6),
+                _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else "",
             )
             over = (
                 "" if row.over_s is None else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
             )
-            _cell(self.items, i, 7).setText(over)
+            self._set(_cell(self.items, i, 7), over)
             colour = {
                 ItemStatus.ON_AIR: QColor("#c62828"),
                 ItemStatus.DONE: QColor("#37474f"),
                 ItemStatus.SKIPPED: QColor("#5d4037"),
             }.get(row.status)
-            for col in range(8):
-                cell = _cell(self.items, i, col)
-                cell.setBackground(colour if colour else QColor(0, 0, 0, 0))
-                cell.setForeground(QColor("#ffffff") if colour else QColor("#000000"))
+            if self._row_colours.get(i) != row.status:
+                self._row_colours[i] = row.status
+                for col in range(8):
+                    cell = _cell(self.items, i, col)
+                    cell.setBackground(colour if colour else QColor(0, 0, 0, 0))
+                    cell.setForeground(QColor("#ffffff") if colour else QColor("#000000"))
         if view.current is not None:
             item = self.sheet.items[view.current]
             caption = item.title + (f" — {item.speaker.name}" if item.speaker else "")
@@ -449,12 +470,14 @@ class ConsoleWindow(QMainWindow):
                 self._countdown_cell(v),
             ]
             for col, text in enumerate(values, start=1):
-                _cell(self.board, i, col).setText(text)
+                self._set(_cell(self.board, i, col), text)
             lost = v.status == "lost"
-            for col in range(8):
-                _cell(self.board, i, col).setBackground(
-                    QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
-                )
+            if self._board_lost.get(i) != lost:
+                self._board_lost[i] = lost
+                for col in range(8):
+                    _cell(self.board, i, col).setBackground(
+                        QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
+                    )
             tile = self.tiles[v.id]
             flag = ""
             if v.id in snap.countdown_flagged:

@@ -9,6 +9,24 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 TALLY_COLOURS = {"on_air": QColor("#e53935"), "preview": QColor("#43a047")}
 
 
+def rgb_image(width: int, height: int, rgb: bytes) -> QImage:
+    """A QImage that owns its pixels, filled from packed RGB bytes.
+
+    Not QImage(bytes, ...): in PySide6 6.12 images built over a Python buffer corrupted a
+    reference count (the process crashed at exit after a few thousand thumbnails).
+    """
+    image = QImage(width, height, QImage.Format.Format_RGB888)
+    line = width * 3
+    stride = image.bytesPerLine()
+    bits = memoryview(image.bits()).cast("B")
+    if stride == line:
+        bits[: line * height] = rgb[: line * height]
+    else:
+        for row in range(height):
+            bits[row * stride : row * stride + line] = rgb[row * line : (row + 1) * line]
+    return image
+
+
 class VideoTile(QWidget):
     """Paints the latest thumbnail it was given; clicking selects the tile."""
 
@@ -28,8 +46,7 @@ class VideoTile(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_picture(self, width: int, height: int, rgb: bytes) -> None:
-        # QImage over the bytes, then one copy owned by Qt: the bytes object may go away.
-        self.image = QImage(rgb, width, height, width * 3, QImage.Format.Format_RGB888).copy()
+        self.image = rgb_image(width, height, rgb)
         self.update()
 
     def set_state(
@@ -62,7 +79,14 @@ class VideoTile(QWidget):
         p.fillRect(r, QColor("#111111"))
         pic = r.adjusted(4, 4, -14, -36)
         if self.image is not None and self.status == "joined":
-            p.drawImage(pic, self.image)
+            # Scaled here and drawn at a point: drawImage(QRect, QImage), which scales while
+            # drawing, crashed PySide6 6.12 at exit (a reference count it got wrong).
+            scaled = self.image.scaled(
+                pic.size(),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            p.drawImage(pic.topLeft(), scaled)
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, self.status.upper())
