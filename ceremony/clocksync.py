@@ -18,6 +18,8 @@ DEFAULT_WINDOW_S = 60.0
 MAX_DRIFT_PPM = 200.0  # quartz is within ±100 ppm; anything beyond is not believed
 MIN_DRIFT_SPAN_S = 8.0  # fit a drift only over a window at least this long
 FIRE_JITTER_S = 0.0003  # the firing thread's own wake-up error, added to every bound
+NEAR_BEST_FRACTION = 0.05  # samples within 5 % of the best round trip (plus 50 us) are averaged
+NEAR_BEST_ABS_S = 0.00005
 
 
 @dataclass(frozen=True)
@@ -129,14 +131,22 @@ class ClockEstimator:
         if not window:
             return None
         drift, uncertainty = self.drift(now_local)
-        # The single sample giving the smallest bound *now*: a short round trip, not too old.
-        # (Averaging many samples does not help here: the delays added by busy event loops at
-        # either end are one-sided, so an average keeps their bias; the shortest round trip is
-        # the one they delayed least.)
-        chosen = min(window, key=lambda s: s.rtt / 2 + uncertainty * abs(now_local - s.local_mid))
-        offset_now = chosen.offset + drift * (now_local - chosen.local_mid)
-        bound = chosen.rtt / 2 + uncertainty * abs(now_local - chosen.local_mid) + FIRE_JITTER_S
-        return Estimate(offset_now, drift, bound, now_local, chosen.rtt, len(window))
+
+        def claimed(s: ClockSample) -> float:
+            """This sample's own bound now: half its round trip, plus drift since it was taken."""
+            return s.rtt / 2 + uncertainty * abs(now_local - s.local_mid)
+
+        # The best samples are the ones whose bound *now* is smallest. Their offsets are averaged
+        # only among those nearly as good as the very best: on a jittery WAN path this cancels
+        # the random split of each round trip between its two legs; a wider average would keep
+        # the one-sided delays busy event loops add at either end.
+        best = min(claimed(s) for s in window)
+        tolerance = NEAR_BEST_FRACTION * min(s.rtt for s in window) + NEAR_BEST_ABS_S
+        chosen = [s for s in window if claimed(s) <= best + tolerance]
+        offset_now = sum(s.offset + drift * (now_local - s.local_mid) for s in chosen) / len(chosen)
+        bound = max(claimed(s) for s in chosen) + FIRE_JITTER_S
+        rtt = min(s.rtt for s in chosen)
+        return Estimate(offset_now, drift, bound, now_local, rtt, len(window))
 
     def deadline(self, studio_t: float, now_local: float) -> tuple[float, float] | None:
         """(venue-clock deadline for studio time T, claimed bound at that deadline)."""

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-# The last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms late on an idle machine.
-# Kept short: on a shared machine every spinning venue takes a core from the others.
+# The last stretch is spun, not slept: an ordinary thread's timed wait wakes ~0.05-0.1 ms late
+# (timer slack), more on a busy machine. A real-time thread wakes within microseconds and spins
+# only a hair: a FIFO thread that spins is never time-sliced, so eleven of them spinning on two
+# cores (the benchmark machine) made each other fire up to 2 ms late.
 SPIN_S = 0.0005
+REALTIME_SPIN_S = 0.00005
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
@@ -75,6 +78,7 @@ class FireScheduler:
         self._arm_id: int | None = None
         self._deadline: float | None = None
         self._stopping = False
+        self._realtime = False  # learnt at the first approach: whether the OS grants it
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
         self._thread.start()
 
@@ -114,7 +118,7 @@ class FireScheduler:
                 return False
             assert self._deadline is not None and self._arm_id is not None
             arm_id, deadline = self._arm_id, self._deadline
-            wait = deadline - self._clock() - SPIN_S
+            wait = deadline - self._clock() - (REALTIME_SPIN_S if self._realtime else SPIN_S)
             if wait > APPROACH_S:
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
@@ -123,6 +127,10 @@ class FireScheduler:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
             realtime = _enter_realtime()
+            if realtime and not self._realtime:
+                self._realtime = True  # a shorter spin from now on; look again with it
+                _leave_realtime(realtime)
+                return True
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if self._arm_id != arm_id or self._deadline != deadline:

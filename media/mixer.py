@@ -7,11 +7,9 @@ own contribution, so the venue on air never hears itself come back a fraction of
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +17,7 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from media.pacing import Pacer, QueuedTrack
 from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, audio_frame
 
 log = logging.getLogger(__name__)
@@ -76,37 +75,20 @@ class AudioSourceBuffer:
         return self._blocks.popleft() if self._blocks else None
 
 
-class ReturnAudioTrack(MediaStreamTrack):
+class ReturnAudioTrack(QueuedTrack[np.ndarray]):
     """One venue's return feed (its own mix-minus), fed by the mixer, bounded queue."""
 
     kind = "audio"
 
     def __init__(self, mixer: AudioMixer, venue_id: str) -> None:
-        super().__init__()
+        super().__init__(10, lambda t: mixer.unsubscribe(self))
         self.venue_id = venue_id
-        self._mixer = mixer
-        self._queue: collections.deque[np.ndarray] = collections.deque(maxlen=10)
-        self._ready = asyncio.Event()
         self._n = 0
 
-    def push(self, block: np.ndarray) -> None:
-        self._queue.append(block)
-        self._ready.set()
-
     async def recv(self) -> av.AudioFrame:
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            await self._ready.wait()
-        frame = audio_frame(self._queue.popleft(), self._n * AUDIO_SAMPLES)
+        frame = audio_frame(await self.next_item(), self._n * AUDIO_SAMPLES)
         self._n += 1
         return frame
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
-        self._mixer.unsubscribe(self)
 
 
 BlockSource = Callable[[], np.ndarray | None]
@@ -169,16 +151,9 @@ class AudioMixer:
         return out
 
     async def run(self) -> None:
-        start = time.monotonic()
-        n = 0
+        pacer = Pacer(AUDIO_PTIME)
         while True:
-            due = start + n * AUDIO_PTIME
-            now = time.monotonic()
-            if due > now:
-                await asyncio.sleep(due - now)
-            elif now - due > 1.0:
-                n = int((now - start) / AUDIO_PTIME)  # far behind: skip, don't burst
-            n += 1
+            await pacer.next()
             try:
                 self.tick()
             except Exception:
@@ -198,20 +173,12 @@ class BufferedAudioTrack(MediaStreamTrack):
     def __init__(self, buffer: AudioSourceBuffer) -> None:
         super().__init__()
         self._buffer = buffer
-        self._start: float | None = None
-        self._n = 0
+        self._pacer = Pacer(AUDIO_PTIME)
         self._silence = np.zeros(AUDIO_SAMPLES, np.int16)
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        due = self._start + self._n * AUDIO_PTIME
-        if due > now:
-            await asyncio.sleep(due - now)
+        n = await self._pacer.next()
         block = self._buffer.pop()
-        frame = audio_frame(block if block is not None else self._silence, self._n * AUDIO_SAMPLES)
-        self._n += 1
-        return frame
+        return audio_frame(block if block is not None else self._silence, n * AUDIO_SAMPLES)

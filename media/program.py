@@ -9,7 +9,6 @@ every venue's sender has its PLI/FIR routed here. Queues are bounded: a slow ven
 from __future__ import annotations
 
 import asyncio
-import collections
 import fractions
 import logging
 import time
@@ -20,10 +19,10 @@ from typing import Any, TypeAlias
 
 import av
 from aiortc import RTCRtpSender
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony.liveness import RateMeter
 from media.compositor import Compositor
+from media.pacing import Pacer, QueuedTrack
 from media.sources import VIDEO_CLOCK
 
 log = logging.getLogger(__name__)
@@ -105,46 +104,32 @@ class Vp8Encoder:
         return packets
 
 
-class ProgramVideoTrack(MediaStreamTrack):
+class ProgramVideoTrack(QueuedTrack[Packet]):
     """One venue's view of the program: pre-encoded packets from the bus, bounded queue."""
 
     kind = "video"
 
     def __init__(self, bus: ProgramBus, venue_id: str) -> None:
-        super().__init__()
+        super().__init__(TRACK_QUEUE, lambda t: bus.unsubscribe(self))
         self.venue_id = venue_id
         self._bus = bus
-        self._queue: collections.deque[Packet] = collections.deque(maxlen=TRACK_QUEUE)
-        self._ready = asyncio.Event()
         self._synced = False  # a decoder can start only at a keyframe
-        self.dropped = 0
 
-    def push(self, packet: Packet) -> None:
+    def push(self, item: Packet) -> bool:
         if not self._synced:
-            if not packet.is_keyframe:
-                return
+            if not item.is_keyframe:
+                return False
             self._synced = True
-        if len(self._queue) == self._queue.maxlen:
-            self.dropped += 1
+        dropped = super().push(item)
+        if dropped:
             self._bus.request_keyframe(f"{self.venue_id} fell behind")
-        self._queue.append(packet)
-        self._ready.set()
+        return dropped
 
     async def recv(self) -> Packet:
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            await self._ready.wait()
-        return self._queue.popleft()
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
-        self._bus.unsubscribe(self)
+        return await self.next_item()
 
 
-class RawProgramTrack(MediaStreamTrack):
+class RawProgramTrack(QueuedTrack[av.VideoFrame]):
     """Naive fan-out (benchmark comparison only): composed frames, each sender encodes its own.
 
     This is what a plain aiortc server does. The frame is yuv420p, so aiortc's encoder does not
@@ -154,28 +139,11 @@ class RawProgramTrack(MediaStreamTrack):
     kind = "video"
 
     def __init__(self, bus: ProgramBus, venue_id: str) -> None:
-        super().__init__()
+        super().__init__(2, lambda t: bus.unsubscribe_raw(self))
         self.venue_id = venue_id
-        self._bus = bus
-        self._queue: collections.deque[av.VideoFrame] = collections.deque(maxlen=2)
-        self._ready = asyncio.Event()
-
-    def push(self, frame: av.VideoFrame) -> None:
-        self._queue.append(frame)
-        self._ready.set()
 
     async def recv(self) -> av.VideoFrame:
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            await self._ready.wait()
-        return self._queue.popleft()
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
-        self._bus.unsubscribe_raw(self)
+        return await self.next_item()
 
 
 FrameSource = Callable[[], av.VideoFrame | None]
@@ -242,18 +210,12 @@ class ProgramBus:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        start = time.monotonic()
-        n = 0
+        pacer = Pacer(1 / self.fmt.fps)
         try:
             while True:
-                due = start + n / self.fmt.fps
+                n = await pacer.next()
                 now = time.monotonic()
-                if due > now:
-                    await asyncio.sleep(due - now)
-                elif now - due > 1.0:
-                    n = int((now - start) * self.fmt.fps)  # skip, don't burst
                 pts = int(n * VIDEO_CLOCK / self.fmt.fps)
-                n += 1
                 frame = self._current_frame()
                 if frame is None:
                     continue

@@ -6,15 +6,15 @@ track interface). Frames are made directly in yuv420p so no encoder has to conve
 
 from __future__ import annotations
 
-import asyncio
 import fractions
 import logging
-import time
 
 import av
 import cv2
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from media.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -82,26 +82,16 @@ class PacedVideoTrack(MediaStreamTrack):
         super().__init__()
         self._pattern = pattern
         self._fps = fps
-        self._index = 0
-        self._start: float | None = None
+        self._pacer = Pacer(1 / fps)
         self.frames_sent = 0
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        due = self._start + self._index / self._fps
-        if due > now:
-            await asyncio.sleep(due - now)
-        elif now - due > 1.0:
-            # Far behind (the machine stalled): skip ahead rather than burst a second of frames.
-            self._index = int((now - self._start) * self._fps)
-        frame = self._pattern.frame(self._index)
-        frame.pts = int(self._index * VIDEO_CLOCK / self._fps)
+        n = await self._pacer.next()
+        frame = self._pattern.frame(n)
+        frame.pts = int(n * VIDEO_CLOCK / self._fps)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
-        self._index += 1
         self.frames_sent += 1
         return frame
 
@@ -132,25 +122,15 @@ class ToneTrack(MediaStreamTrack):
         super().__init__()
         self._samples = voice_like(base_hz=base_hz)
         self._pos = 0
-        self._start: float | None = None
-        self._n = 0
+        self._pacer = Pacer(AUDIO_PTIME)
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        due = self._start + self._n * AUDIO_PTIME
-        if due > now:
-            await asyncio.sleep(due - now)
-        elif now - due > 1.0:
-            self._n = int((now - self._start) / AUDIO_PTIME)
+        n = await self._pacer.next()
         end = self._pos + AUDIO_SAMPLES
         if end > len(self._samples):
             self._pos, end = 0, AUDIO_SAMPLES
         chunk = self._samples[self._pos : end]
         self._pos = end
-        frame = audio_frame(chunk, self._n * AUDIO_SAMPLES)
-        self._n += 1
-        return frame
+        return audio_frame(chunk, n * AUDIO_SAMPLES)

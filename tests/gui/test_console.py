@@ -183,3 +183,22 @@ def test_snapshot_shows_venue_figures(
     assert isinstance(snap, Snapshot)
     lost = [v for v in snap.venues if v.status == "invited"]
     assert len(lost) == 10  # the ten other venues never joined in this test
+
+
+def test_switching_language_retranslates_the_window(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    window, _, _ = console
+    app = QApplication.instance()
+    assert app is not None
+    window.language = Language(app)
+    window.set_language("id")
+    assert window.go.text() == "LANJUT  (Spasi)"
+    assert window.tabs.tabText(0) == "Hitung mundur"
+    window.set_language("en")
+    assert window.go.text() == "GO  (Space)"
+    assert window.language_actions["en"].isChecked()

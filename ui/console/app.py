@@ -38,7 +38,7 @@ def run_console(
     lang = Language(app)
     lang.use(language or str(settings.value("language", system_language())))
     host = EngineHost(make_engine, after_start=after_start, on_stop=on_stop)
-    window = ConsoleWindow(host, sheet, settings)
+    window = ConsoleWindow(host, sheet, settings, lang)
     window.resize(1600, 1000)
     host.start()
     window.show()

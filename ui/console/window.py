@@ -38,6 +38,7 @@ from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus
 from ceremony.sequencer import commands as cmd
 from ui.bridge import EngineHost, Snapshot, VenueRow
+from ui.i18n import LANGUAGES, Language
 from ui.widgets.tiles import VideoTile
 from ui.widgets.timer import SpeakerTimer, format_clock
 
@@ -62,9 +63,16 @@ def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
 
 
 class ConsoleWindow(QMainWindow):
-    def __init__(self, host: EngineHost, sheet: Runsheet, settings: QSettings) -> None:
+    def __init__(
+        self,
+        host: EngineHost,
+        sheet: Runsheet,
+        settings: QSettings,
+        language: Language | None = None,
+    ) -> None:
         super().__init__()
         self.host = host
+        self.language = language
         self.sheet = sheet
         self.settings = settings
         self.last: Snapshot | None = None
@@ -262,6 +270,15 @@ class ConsoleWindow(QMainWindow):
             self.addAction(action)
             self.shortcuts[name] = action
 
+        self.language_menu = self.menuBar().addMenu("")
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._refresh_clock)
         self._tick.start(250)
@@ -316,6 +333,18 @@ class ConsoleWindow(QMainWindow):
         self.tabs.setTabText(0, self.tr("Countdown"))
         self.tabs.setTabText(1, self.tr("Messages"))
         self.tabs.setTabText(2, self.tr("Log"))
+        self.language_menu.setTitle(self.tr("Language"))
+        current = self.language.current if self.language else "en"
+        for code, action in self.language_actions.items():
+            action.setChecked(code == current)
+
+    def set_language(self, code: str) -> None:
+        """Switch the interface language now; Qt re-translates every window."""
+        if self.language is None:
+            return
+        self.language.use(code)
+        self.settings.setValue("language", code)
+        self.retranslate()  # LanguageChange also arrives; this makes it immediate
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
