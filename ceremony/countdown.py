@@ -43,6 +43,7 @@ class VenueArmView:
     fired_local: float | None = None
     fired_true: float | None = None  # only from the simulation harness
     fire_bound_s: float | None = None
+    fired_late_s: float | None = None  # how late the venue fired on its own clock
 
 
 @dataclass
@@ -111,6 +112,8 @@ class StudioCountdown:
         local_fire: float,
         bound_s: float,
         true_fire: float | None,
+        *,
+        local_deadline: float | None = None,
     ) -> None:
         v = self.venues.get(venue_id)
         if v is None or arm_id != self.arm_id:
@@ -121,6 +124,8 @@ class StudioCountdown:
             bound_s,
             true_fire,
         )
+        if local_deadline is not None:
+            v.fired_late_s = local_fire - local_deadline
 
     def flagged(self) -> list[str]:
         """Venues whose claimed bound exceeds the threshold (shown in red on the board)."""

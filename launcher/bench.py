@@ -128,12 +128,20 @@ def sync(args: argparse.Namespace) -> int:
     asyncio.run(demo.run(body))
     venues = [v for t in trials for v in t["venues"]]
     spreads = [t["spread_ms"] for t in trials if t["spread_ms"] is not None]
+    placements = [t["placement_spread_ms"] for t in trials if t["placement_spread_ms"] is not None]
+    late = [v["late_ms"] for v in venues if v["late_ms"] is not None]
     excess = [v["excess_ms"] for v in venues if v["excess_ms"] is not None]
     summary = {
         "spread_ms": {q: _percentile(spreads, p) for q, p in (("p50", 0.5), ("p95", 0.95))}
         | {"max": max(spreads, default=None)},
         "excess_ms": {q: _percentile(excess, p) for q, p in (("p50", 0.5), ("p95", 0.95))}
         | {"max": max(excess, default=None)},
+        "placement_spread_ms": {
+            q: _percentile(placements, p) for q, p in (("p50", 0.5), ("p95", 0.95))
+        }
+        | {"max": max(placements, default=None)},
+        "late_ms": {q: _percentile(late, p) for q, p in (("p50", 0.5), ("p95", 0.95))}
+        | {"max": max(late, default=None)},
         "bound_violations": sum(1 for v in venues if v["within_bound"] is False),
         "missed": sum(t["missed"] for t in trials),
         "fires": sum(t["fired"] for t in trials),

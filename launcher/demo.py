@@ -581,6 +581,7 @@ def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str,
         return None
     venues: list[dict[str, Any]] = []
     fired: list[float] = []
+    placed: list[float] = []  # error minus firing lateness: the clock estimate's share
     limits: list[float] = []
     for v in cd.venues.values():
         draw = sim.get(v.venue_id)
@@ -601,8 +602,12 @@ def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str,
                 else None,
                 "limit_ms": round(limit * 1000, 3),
                 "excess_ms": round(abs(error - limit) * 1000, 3) if error is not None else None,
+                # The venue's own measure of how late its thread fired (part of error_ms).
+                "late_ms": round(v.fired_late_s * 1000, 3) if v.fired_late_s is not None else None,
             }
         )
+        if error is not None and v.fired_late_s is not None:
+            placed.append((error - v.fired_late_s) * 1000)
     return {
         "arm_id": cd.arm_id,
         "fire_at": cd.fire_at,
@@ -610,6 +615,7 @@ def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str,
         "fired": len(fired),
         "missed": sum(1 for v in venues if v["state"] in ("missed", "no_clock", "no_answer")),
         "spread_ms": round(max(fired) - min(fired), 3) if fired else None,
+        "placement_spread_ms": round(max(placed) - min(placed), 3) if placed else None,
         "limit_spread_ms": round(max(limits) - min(limits), 3) if limits else None,
         "venues": venues,
     }

@@ -734,7 +734,12 @@ class StudioEngine:
                 if known is not None and known.fired_local is not None:
                     return  # a resend of a report already counted
                 self.countdown.on_fired(
-                    record.venue.id, msg.arm_id, msg.local_fire, msg.bound_s, msg.true_fire
+                    record.venue.id,
+                    msg.arm_id,
+                    msg.local_fire,
+                    msg.bound_s,
+                    msg.true_fire,
+                    local_deadline=msg.local_deadline,
                 )
                 self.desk.note(
                     {
