@@ -97,6 +97,11 @@ class ProgramState(_Msg, tag="program_state"):
     source_name: str = ""
     next_title: str = ""
     ended: bool = False
+    # The speaker timer, as of sending: the venue counts down from here on its own clock.
+    remaining_s: float | None = None
+    phase: str = ""  # normal / warning / danger / overtime
+    held: bool = False
+    ceremony_title: str = ""
 
 
 class Cue(_Msg, tag="cue"):

@@ -222,8 +222,39 @@ def cmd_venue(args: argparse.Namespace) -> int:
     from media.venue import VenueConfig
 
     if not args.headless:
-        print("the venue app GUI arrives with its own issue; use --headless", file=sys.stderr)
-        return EXIT_FAILED
+        if not _has_display():
+            print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
+            return EXIT_FAILED
+        from media.venue import VenueConfig as GuiVenueConfig
+        from ui.console.app import exit_now
+        from ui.venue.app import run_venue_app
+
+        _ice_config(args)
+        text = ""
+        if args.invite:
+            candidate = Path(args.invite)
+            text = candidate.read_text(encoding="utf-8") if candidate.exists() else args.invite
+        paths = Paths.default()
+        exit_now(
+            run_venue_app(
+                lambda invite: live.make_venue_link(
+                    invite,
+                    video=args.video,
+                    config=GuiVenueConfig(ice_servers=tuple(args.ice_server)),
+                    camera_spec=args.camera,
+                    microphone=args.microphone,
+                ),
+                paths.config / "venue.ini",
+                invite_text=text.strip(),
+                join_at_once=args.join,
+                screenshot=args.screenshot,
+                after_s=args.after,
+                language=args.language,
+            )
+        )
+    if not args.invite:
+        print("venue --headless needs --invite", file=sys.stderr)
+        return EXIT_INVALID
     try:
         invite = live.read_invite(args.invite)
     except live.InviteError as exc:
@@ -379,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ve = sub.add_parser("venue", help="run a venue")
     ve.add_argument("--headless", action="store_true")
-    ve.add_argument("--invite", required=True, help="the invite string, or a file holding it")
+    ve.add_argument("--invite", default=None, help="the invite string, or a file holding it")
+    ve.add_argument("--join", action="store_true", help="join at once with --invite (GUI)")
     ve.add_argument("--video", type=_video_format, default="320x180@15")
     ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
     ve.add_argument(
@@ -389,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ve.add_argument("--camera", default=None, help="camera index or device path")
     ve.add_argument("--microphone", default=None, help="part of the input device's name")
+    _gui_arguments(ve)
     _ice_arguments(ve)
     sim = ve.add_argument_group(
         "simulation (rehearsal harness only: shifts this venue's clock and impairs its data "

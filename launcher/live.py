@@ -126,17 +126,17 @@ async def run_studio(
     return 0
 
 
-async def run_venue(
+def make_venue_link(
     invite: Invite,
     *,
     video: VideoFormat,
     config: VenueConfig,
-    stream: TextIO = sys.stdout,
-    quiet: bool = False,
     media: bool = True,
     camera_spec: str | None = None,
     microphone: str | None = None,
-) -> int:
+    report: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
+) -> VenueLink:
+    """A venue link with its camera and microphone, or stand-ins that say why they stand in."""
     hue = zlib.crc32(invite.venue_id.encode()) % 256
     pattern = TestPattern(invite.venue_name, video.width, video.height, hue=hue)
     frames = itertools.count()
@@ -147,7 +147,7 @@ async def run_venue(
             slate = TestPattern(f"{invite.venue_name}: kamera terputus", video.width, video.height)
             picture = lambda: camera.latest() or slate.frame(next(frames))  # noqa: E731
         except DeviceError as exc:
-            print(f"camera: {exc}; sending a test pattern instead", file=sys.stderr)
+            report(f"camera: {exc}; sending a test pattern instead")
             slate = TestPattern(f"{invite.venue_name}: tanpa kamera", video.width, video.height)
             picture = lambda: slate.frame(next(frames))  # noqa: E731
 
@@ -162,14 +162,35 @@ async def run_venue(
             mic = MicrophoneSource(microphone)
             make_audio = lambda: BufferedAudioTrack(mic.buffer)  # noqa: E731
         except DeviceError as exc:
-            print(f"microphone: {exc}; sending silence instead", file=sys.stderr)
+            report(f"microphone: {exc}; sending silence instead")
             make_audio = lambda: BufferedAudioTrack(AudioSourceBuffer())  # noqa: E731
 
-    link = VenueLink(
+    return VenueLink(
         invite,
         config,
         make_camera if media else None,
         make_audio if media else None,
+    )
+
+
+async def run_venue(
+    invite: Invite,
+    *,
+    video: VideoFormat,
+    config: VenueConfig,
+    stream: TextIO = sys.stdout,
+    quiet: bool = False,
+    media: bool = True,
+    camera_spec: str | None = None,
+    microphone: str | None = None,
+) -> int:
+    link = make_venue_link(
+        invite,
+        video=video,
+        config=config,
+        media=media,
+        camera_spec=camera_spec,
+        microphone=microphone,
     )
 
     def show(event: object) -> None:

@@ -493,6 +493,10 @@ class StudioEngine:
             source=str(item.source),
             source_name=source_name,
             next_title=items[view.next].title if view.next is not None else "",
+            remaining_s=round(view.remaining_s, 3),
+            phase=view.phase.value if view.phase else "",
+            held=view.status.value == "holding",
+            ceremony_title=self.sheet.ceremony.title,
         )
 
     def _broadcast_state(self) -> None:
@@ -532,6 +536,8 @@ class StudioEngine:
                 last = conn.liveness._sent.get(conn.liveness.next_seq - 1)
                 if last is None or now - last >= HEARTBEAT_INTERVAL_S:
                     conn.control.send(wire.Heartbeat(seq=conn.liveness.heartbeat_sent(now)))
+                    # The confidence timer at the venue re-syncs on this once a second.
+                    conn.control.send(self.program_state_for(record.venue.id))
 
     # ---- signaling ---------------------------------------------------------------------
 

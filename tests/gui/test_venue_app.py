@@ -1,0 +1,171 @@
+"""The venue app offscreen: join flow, refusals, tally and cues, timer, countdown, reconnect."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from ceremony import wire
+from ceremony.countdown import ArmState
+from ceremony.invite import Invite
+from launcher.live import make_venue_link
+from media.program import VideoFormat
+from media.venue import LinkState, VenueConfig
+from ui.venue.host import VenueHost, VenueView
+from ui.venue.program_view import ProgramView, countdown_digits
+from ui.venue.window import VenueWindow
+
+pytestmark = pytest.mark.gui
+
+INVITE = Invite(
+    studio="Studio Kementerian PANRB",
+    addresses=["127.0.0.1:9"],
+    ceremony_id="c",
+    ceremony_title="Peresmian Serentak",
+    venue_id="kota-cirebon",
+    venue_name="MPP Kota Cirebon",
+    fingerprint="AB:" * 31 + "AB",
+    expires=time.time() + 3600,
+    token="00" * 32,
+)
+
+
+class FakeClock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def never_started(invite: Invite) -> VenueHost:
+    raise AssertionError("the test joins by hand")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> VenueWindow:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    w = VenueWindow(never_started, settings)
+    qtbot.addWidget(w)
+    return w
+
+
+def state(**fields: object) -> wire.ProgramState:
+    base: dict[str, object] = {"tally": wire.Tally.STANDBY, "item_index": 0, "item_count": 8}
+    base.update(fields)
+    return wire.ProgramState(**base)  # type: ignore[arg-type]
+
+
+def test_a_good_invite_shows_where_it_leads(window: VenueWindow) -> None:
+    window.join_page.text.setPlainText(INVITE.to_string())
+    assert window.join_page.join.isEnabled()
+    details = window.join_page.details.text()
+    assert "Studio Kementerian PANRB" in details and "MPP Kota Cirebon" in details
+    assert "AB:AB:AB" in details  # the certificate the app will insist on
+
+
+def test_a_damaged_invite_is_explained(window: VenueWindow) -> None:
+    window.join_page.text.setPlainText(INVITE.to_string()[:-30] + "!!")
+    assert not window.join_page.join.isEnabled()
+    assert "damaged" in window.join_page.problem.text()
+
+
+@pytest.mark.parametrize(
+    ("detail", "words"),
+    [
+        ("expired: the invite has expired", "expired"),
+        ("other_venue: this invite belongs to venue 'lokasi-02'", "another venue"),
+        ("certificate_mismatch: fingerprint", "not the studio"),
+    ],
+)
+def test_each_refusal_sends_the_crew_back_with_a_reason(
+    window: VenueWindow, detail: str, words: str
+) -> None:
+    window.pages.setCurrentWidget(window.live_page)
+    window.apply_view(VenueView(link=LinkState.REFUSED, link_detail=detail))
+    assert window.pages.currentWidget() is window.join_page
+    assert words in window.join_page.problem.text()
+
+
+def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
+    view = VenueView(
+        link=LinkState.CONNECTED,
+        program=state(
+            tally=wire.Tally.ON_AIR,
+            item_title="Laporan Wali Kota Cirebon",
+            speaker_name="Wali Kota Cirebon",
+            remaining_s=95.0,
+            phase="normal",
+        ),
+        program_at=time.monotonic(),
+        cue="Mohon bersiap, 30 detik lagi",
+        cue_at=time.monotonic(),
+    )
+    window.apply_view(view)
+    program = window.live_page.program
+    assert program.cue_text() == "Mohon bersiap, 30 detik lagi"
+    remaining = program.confidence_remaining()
+    assert remaining is not None and 94.0 < remaining <= 95.0
+    assert "Laporan Wali Kota Cirebon" in window.live_page.item.text()
+    window.apply_view(VenueView(link=LinkState.CONNECTED, program=state(remaining_s=10.0)))
+    assert program.confidence_remaining() is None  # not on air: no speaker timer here
+
+
+def test_countdown_digits_change_on_the_shared_second() -> None:
+    assert [countdown_digits(100.0, t) for t in (96.9, 97.0, 97.01, 99.999, 100.0, 101)] == [
+        4,
+        3,
+        3,
+        1,
+        0,
+        0,
+    ]
+
+
+def test_countdown_screen_reaches_zero_on_the_deadline(qtbot: QtBot) -> None:
+    clock = FakeClock(97.5)
+    view = ProgramView(clock)
+    qtbot.addWidget(view)
+    view.set_view(VenueView(countdown_state=ArmState.ARMED, countdown_deadline=100.0))
+    assert view.countdown_text() == "3"
+    clock.t = 99.999
+    assert view.countdown_text() == "1"
+    clock.t = 100.0
+    assert view.countdown_text() == "0"
+    view.set_view(
+        VenueView(
+            countdown_state=ArmState.FIRED,
+            countdown_deadline=100.0,
+            program=state(ceremony_title="Peresmian Serentak"),
+        )
+    )
+    assert view.countdown_text() is None and view.inaugurated()
+    view.grab()  # paints the inaugurated screen without error
+
+
+def test_reconnecting_is_said_over_the_picture(qtbot: QtBot) -> None:
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.set_view(VenueView(link=LinkState.RECONNECTING))
+    assert "Reconnecting" in (view.link_banner() or "")
+    view.set_view(VenueView(link=LinkState.CONNECTED))
+    assert view.link_banner() is None
+
+
+def test_a_missing_camera_falls_back_and_says_why() -> None:
+    said: list[str] = []
+    link = make_venue_link(
+        INVITE,
+        video=VideoFormat(160, 96, 10),
+        config=VenueConfig(),
+        camera_spec="/dev/video-missing",
+        microphone="no such microphone",
+        report=said.append,
+    )
+    assert link is not None
+    assert any("camera" in s and "test pattern" in s for s in said)
+    assert any("microphone" in s and "silence" in s for s in said)

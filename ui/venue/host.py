@@ -1,0 +1,144 @@
+"""The venue link's thread and its Qt bridge (the venue app's counterpart of ui.bridge)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+from PySide6.QtCore import QObject, Signal
+
+from ceremony import wire
+from ceremony.countdown import ArmState
+from media.loop import quiet_teardown_errors
+from media.venue import (
+    LinkState,
+    LinkStateChanged,
+    MessageReceived,
+    ProgramFrame,
+    VenueEvent,
+    VenueLink,
+)
+from media.venue_countdown import CountdownChanged
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VenueView:
+    """What the venue screens show; replaced whole on every change (read under the lock)."""
+
+    link: LinkState = LinkState.CONNECTING
+    link_detail: str = ""
+    welcome: wire.Welcome | None = None
+    program: wire.ProgramState | None = None
+    program_at: float = 0.0  # local monotonic time the program state arrived
+    cue: str = ""
+    cue_at: float = 0.0
+    chat: list[str] = field(default_factory=list)
+    countdown_state: ArmState | None = None
+    countdown_deadline: float | None = None  # on the link's countdown clock
+    countdown_bound_s: float | None = None
+    rtt_ms: float | None = None
+
+
+class VenueHost(QObject):
+    changed = Signal()  # the view changed: read `view()`
+    picture = Signal()  # a new program picture: read `latest_picture()`
+
+    def __init__(self, make_link: Callable[[], VenueLink]) -> None:
+        super().__init__()
+        self._make_link = make_link
+        self.link: VenueLink | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self._view = VenueView()
+        self._picture: av.VideoFrame | None = None
+        self._last_picture_emit = 0.0
+        self._thread = threading.Thread(target=self._run, name="venue-link", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self._loop is not None and self.link is not None:
+            self._loop.call_soon_threadsafe(self.link.stop)
+        self._thread.join(timeout)
+
+    def view(self) -> VenueView:
+        with self._lock:
+            return self._view
+
+    def latest_picture(self) -> av.VideoFrame | None:
+        with self._lock:
+            return self._picture
+
+    def clock(self) -> float:
+        return self.link.config.clock() if self.link else time.monotonic()
+
+    def send(self, message: wire._Msg) -> None:
+        """Send a message to the studio from the GUI thread (dropped while disconnected)."""
+        link = self.link
+        if self._loop is not None and link is not None:
+            self._loop.call_soon_threadsafe(link.send, message)
+
+    def set_ready(self, ready: bool, contact: str) -> None:
+        link = self.link
+        if self._loop is not None and link is not None:
+            self._loop.call_soon_threadsafe(link.set_ready, ready, contact)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        quiet_teardown_errors(self._loop)
+        link = self._make_link()
+        self.link = link
+        link.subscribe(self._on_event)
+        await link.run()
+
+    def _update(self, **changes: Any) -> None:
+        with self._lock:
+            self._view = dataclasses.replace(self._view, **changes)
+        self.changed.emit()
+
+    def _on_event(self, event: VenueEvent) -> None:
+        match event:
+            case LinkStateChanged(state=state, detail=detail):
+                self._update(link=state, link_detail=detail)
+            case ProgramFrame(frame=frame):
+                with self._lock:
+                    self._picture = frame
+                now = time.monotonic()
+                if now - self._last_picture_emit >= 1 / 30:
+                    self._last_picture_emit = now
+                    self.picture.emit()
+            case CountdownChanged(state=state, deadline_local=deadline, bound_s=bound):
+                self._update(
+                    countdown_state=state, countdown_deadline=deadline, countdown_bound_s=bound
+                )
+            case MessageReceived(message=msg):
+                self._on_message(msg)
+
+    def _on_message(self, msg: wire.Message) -> None:
+        link = self.link
+        rtt = link.liveness.rtt_s * 1000 if link and link.liveness.rtt_s is not None else None
+        match msg:
+            case wire.Welcome():
+                self._update(welcome=msg, rtt_ms=rtt)
+            case wire.ProgramState():
+                self._update(program=msg, program_at=time.monotonic(), rtt_ms=rtt)
+            case wire.Cue(text=text):
+                self._update(cue=text, cue_at=time.monotonic())
+            case wire.Chat(text=text):
+                chat = [*self.view().chat, f"studio: {text}"][-50:]
+                self._update(chat=chat)
+            case _:
+                pass

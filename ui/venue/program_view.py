@@ -1,0 +1,172 @@
+"""The program as the hall sees it: the picture, tally, cues, timer, countdown and its zero.
+
+Used twice: inside the crew's window and full screen on the projector. Everything it shows is
+computed from the venue view and a clock it is given, so tests can drive it with a fake clock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import av
+import cv2
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ceremony.countdown import ArmState
+from ceremony.sequencer.events import Phase
+from media.venue import LinkState
+from ui.venue.host import VenueView
+from ui.widgets.tiles import rgb_image
+from ui.widgets.timer import PHASE_COLOURS, format_clock
+
+CUE_SHOWN_S = 15.0
+PHASES = {p.value for p in Phase}
+TALLY_STYLE = {
+    "on_air": ("#d32f2f", "ON AIR"),
+    "preview": ("#388e3c", "PREVIEW"),
+    "standby": ("#424242", "STANDBY"),
+}
+
+
+def countdown_digits(deadline: float, now: float) -> int:
+    """Whole seconds shown before zero; it changes exactly on the shared second boundaries."""
+    return max(0, math.ceil(deadline - now))
+
+
+class ProgramView(QWidget):
+    def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.view = VenueView()
+        self.image: QImage | None = None
+        self.setMinimumSize(480, 270)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_view(self, view: VenueView) -> None:
+        self.view = view
+        self.update()
+
+    def set_frame(self, frame: av.VideoFrame) -> None:
+        if frame.format.name != "yuv420p":
+            return
+        rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
+        h, w = rgb.shape[:2]
+        self.image = rgb_image(w, h, rgb.tobytes())
+        self.update()
+
+    # What the screen is showing right now (also what the tests look at).
+    def countdown_text(self) -> str | None:
+        v = self.view
+        if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
+            return None
+        return str(countdown_digits(v.countdown_deadline, self.clock()))
+
+    def inaugurated(self) -> bool:
+        """After zero, until the operator moves on to another item."""
+        v = self.view
+        return v.countdown_state is ArmState.FIRED
+
+    def confidence_remaining(self) -> float | None:
+        """The speaker's time left, when this venue is on air."""
+        p = self.view.program
+        if p is None or p.tally.value != "on_air" or p.remaining_s is None:
+            return None
+        if p.held:
+            return p.remaining_s
+        return p.remaining_s - (time.monotonic() - self.view.program_at)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        r = self.rect()
+        p.fillRect(r, QColor("#000000"))
+        v = self.view
+        if self.image is not None:
+            scaled = self.image.scaled(
+                r.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            p.drawImage(
+                r.center().x() - scaled.width() // 2, r.center().y() - scaled.height() // 2, scaled
+            )
+        unit = max(12, r.height() // 24)
+        tally = v.program.tally.value if v.program else "standby"
+        colour, label = TALLY_STYLE.get(tally, TALLY_STYLE["standby"])
+        bar = QRect(0, 0, r.width(), unit * 2)
+        p.fillRect(bar, QColor(colour))
+        p.setPen(QColor("#ffffff"))
+        p.setFont(_font(unit))
+        title = v.program.item_title if v.program and v.program.item_title else ""
+        p.drawText(bar.adjusted(unit, 0, -unit, 0), Qt.AlignmentFlag.AlignVCenter, self.tr(label))
+        p.drawText(
+            bar.adjusted(unit, 0, -unit, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            title,
+        )
+        remaining = self.confidence_remaining()
+        if remaining is not None and v.program is not None:
+            phase = Phase(v.program.phase) if v.program.phase in PHASES else None
+            bg, fg = PHASE_COLOURS[phase]
+            box = QRect(r.width() - unit * 10, unit * 3, unit * 9, unit * 3)
+            p.fillRect(box, QColor(bg))
+            p.setPen(QColor(fg))
+            p.setFont(_font(unit * 2, bold=True))
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, format_clock(remaining))
+        cue_text = self.cue_text()
+        if cue_text:
+            cue = QRect(0, r.height() - unit * 4, r.width(), unit * 3)
+            p.fillRect(cue, QColor("#fdd835"))
+            p.setPen(QColor("#000000"))
+            p.setFont(_font(unit * 1.4, bold=True))
+            p.drawText(cue, Qt.AlignmentFlag.AlignCenter, cue_text)
+        digits = self.countdown_text()
+        if digits is not None:
+            p.fillRect(r, QColor(0, 0, 0, 150))
+            p.setPen(QColor("#ffffff"))
+            p.setFont(_font(r.height() // 2, bold=True))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, digits)
+        elif self.inaugurated():
+            p.fillRect(r, QColor("#b71c1c"))
+            p.setPen(QColor("#ffffff"))
+            p.setFont(_font(r.height() // 6, bold=True))
+            p.drawText(
+                r.adjusted(0, 0, 0, -r.height() // 5),
+                Qt.AlignmentFlag.AlignCenter,
+                self.tr("DIRESMIKAN"),
+            )
+            p.setFont(_font(unit * 1.5))
+            ceremony = v.program.ceremony_title if v.program else ""
+            p.drawText(r.adjusted(0, r.height() // 3, 0, 0), Qt.AlignmentFlag.AlignCenter, ceremony)
+        banner_text = self.link_banner()
+        if banner_text:
+            banner = QRect(0, r.height() // 2 - unit * 2, r.width(), unit * 4)
+            p.fillRect(banner, QColor(255, 143, 0, 220))
+            p.setPen(QColor("#000000"))
+            p.setFont(_font(unit * 1.4, bold=True))
+            p.drawText(banner, Qt.AlignmentFlag.AlignCenter, banner_text)
+        p.end()
+
+    def link_banner(self) -> str | None:
+        """Never a frozen picture without saying so."""
+        if self.view.link is LinkState.RECONNECTING:
+            return self.tr("Reconnecting to the studio… the picture is not live")
+        if self.view.link is LinkState.CONNECTING:
+            return self.tr("Connecting to the studio…")
+        if self.view.link is LinkState.REPLACED:
+            return self.tr("Another computer joined as this venue")
+        return None
+
+    def cue_text(self) -> str | None:
+        v = self.view
+        return v.cue if v.cue and time.monotonic() - v.cue_at < CUE_SHOWN_S else None
+
+
+def _font(size: float, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(max(8, int(size)))
+    font.setBold(bold)
+    return font

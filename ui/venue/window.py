@@ -1,0 +1,300 @@
+"""The venue app: join with an invite, then the live screen for the crew and the hall."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ceremony import wire
+from ceremony.invite import Invite, InviteError, parse_invite
+from media.venue import LinkState
+from ui.venue.host import VenueHost, VenueView
+from ui.venue.program_view import ProgramView
+
+log = logging.getLogger(__name__)
+
+
+class JoinPage(QWidget):
+    join_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.invite: Invite | None = None
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size:22px; font-weight:bold;")
+        self.text = QPlainTextEdit()
+        self.text.setMaximumHeight(120)
+        self.open_file = QPushButton()
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color:#c62828; font-size:16px;")
+        self.join = QPushButton()
+        self.join.setMinimumHeight(56)
+        self.join.setStyleSheet("font-size:20px; font-weight:bold;")
+        self.join.setEnabled(False)
+        layout = QVBoxLayout(self)
+        for w in (self.heading, self.text, self.open_file, self.details, self.problem, self.join):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.text.textChanged.connect(self._parse)
+        self.open_file.clicked.connect(self._choose_file)
+        self.join.clicked.connect(self.join_requested.emit)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("Join the ceremony"))
+        self.text.setPlaceholderText(self.tr("Paste the invite you received from the studio here"))
+        self.open_file.setText(self.tr("Open invite file…"))
+        self.join.setText(self.tr("Join"))
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Invite file"), "", "*.txt")
+        if path:
+            self.text.setPlainText(Path(path).read_text(encoding="utf-8", errors="replace"))
+
+    def _parse(self) -> None:
+        text = self.text.toPlainText().strip()
+        self.invite = None
+        self.details.setText("")
+        if not text:
+            self.problem.setText("")
+            self.join.setEnabled(False)
+            return
+        try:
+            invite = parse_invite(text)
+        except InviteError as exc:
+            self.problem.setText(str(exc))
+            self.join.setEnabled(False)
+            return
+        self.invite = invite
+        expires = dt.datetime.fromtimestamp(invite.expires).strftime("%Y-%m-%d %H:%M")
+        self.details.setText(
+            self.tr(
+                "Studio: {0}\nVenue: {1}\nCeremony: {2}\nStudio certificate: {3}…\nValid until: {4}"
+            ).format(
+                invite.studio,
+                invite.venue_name,
+                invite.ceremony_title,
+                invite.fingerprint[:23],
+                expires,
+            )
+        )
+        self.problem.setText("")
+        self.join.setEnabled(True)
+
+    def show_refusal(self, text: str) -> None:
+        self.problem.setText(text)
+
+
+class LivePage(QWidget):
+    def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.program = ProgramView(clock)
+        self.item = QLabel()
+        self.item.setWordWrap(True)
+        self.item.setStyleSheet("font-size:18px;")
+        self.link = QLabel()
+        self.link.setWordWrap(True)
+        self.contact = QLineEdit()
+        self.ready = QCheckBox()
+        self.ready.setStyleSheet("font-size:18px;")
+        self.chat_log = QPlainTextEdit()
+        self.chat_log.setReadOnly(True)
+        self.chat_text = QLineEdit()
+        self.screens = QComboBox()
+        self.fullscreen = QPushButton()
+        side = QVBoxLayout()
+        for w in (
+            self.item,
+            self.link,
+            self.contact,
+            self.ready,
+            self.chat_log,
+            self.chat_text,
+            self.screens,
+            self.fullscreen,
+        ):
+            side.addWidget(w)
+        side_box = QWidget()
+        side_box.setLayout(side)
+        side_box.setMaximumWidth(380)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.program, 1)
+        layout.addWidget(side_box)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.contact.setPlaceholderText(self.tr("Crew contact name and phone"))
+        self.ready.setText(self.tr("We are ready"))
+        self.chat_text.setPlaceholderText(self.tr("Message to the studio (Enter)"))
+        self.fullscreen.setText(self.tr("Program full screen on this monitor"))
+
+
+REFUSALS = {
+    "bad_token": "The invite is not valid for this studio. Ask the studio for a new invite.",
+    "expired": "The invite has expired. Ask the studio for a new invite.",
+    "other_venue": "This invite belongs to another venue. Check you opened your own invite.",
+    "unknown_venue": "This venue is not in today's run-sheet. Call the studio.",
+    "wrong_ceremony": "The invite is for another ceremony. Ask the studio for today's invite.",
+    "malformed": "The studio could not read our request. Update the app or call the studio.",
+    "certificate_mismatch": "The computer at that address is not the studio in the invite. "
+    "Check the address, or ask for a new invite if the studio computer was replaced.",
+}
+
+
+class VenueWindow(QMainWindow):
+    def __init__(
+        self,
+        make_host: Callable[[Invite], VenueHost],
+        settings: QSettings,
+        invite_text: str = "",
+    ) -> None:
+        super().__init__()
+        self.make_host = make_host
+        self.settings = settings
+        self.host: VenueHost | None = None
+        self.join_page = JoinPage()
+        self.live_page = LivePage(self._clock)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.join_page)
+        self.pages.addWidget(self.live_page)
+        self.setCentralWidget(self.pages)
+        self.projector: ProgramView | None = None
+        self.join_page.join_requested.connect(self._join)
+        self.live_page.ready.toggled.connect(self._ready_changed)
+        self.live_page.chat_text.returnPressed.connect(self._send_chat)
+        self.live_page.fullscreen.clicked.connect(self._program_fullscreen)
+        self.live_page.contact.setText(str(settings.value("venue/contact", "")))
+        self.setWindowTitle(self.tr("Venue"))
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._repaint)
+        self._tick.start(50)  # the countdown digits change on the shared second: look often
+        if invite_text:
+            self.join_page.text.setPlainText(invite_text)
+
+    def _clock(self) -> float:
+        return self.host.clock() if self.host else 0.0
+
+    def _join(self) -> None:
+        invite = self.join_page.invite
+        if invite is None:
+            return
+        host = self.make_host(invite)
+        self.host = host
+        host.changed.connect(self._on_changed)
+        host.picture.connect(self._on_picture)
+        host.start()
+        self.pages.setCurrentWidget(self.live_page)
+        self._fill_screens()
+
+    def _fill_screens(self) -> None:
+        self.live_page.screens.clear()
+        for i, screen in enumerate(QGuiApplication.screens()):
+            geometry = screen.geometry()
+            self.live_page.screens.addItem(
+                f"{i + 1}: {screen.name()} {geometry.width()}×{geometry.height()}", i
+            )
+
+    def _program_fullscreen(self) -> None:
+        screens = QGuiApplication.screens()
+        index = self.live_page.screens.currentData() or 0
+        if self.projector is None:
+            self.projector = ProgramView(self._clock)
+            self.projector.setWindowTitle(self.tr("Program"))
+        if 0 <= index < len(screens):
+            self.projector.setScreen(screens[index])
+            self.projector.setGeometry(screens[index].geometry())
+        self.projector.showFullScreen()
+
+    def _ready_changed(self, ready: bool) -> None:
+        contact = self.live_page.contact.text().strip()
+        self.settings.setValue("venue/contact", contact)
+        if self.host:
+            self.host.set_ready(ready, contact)
+
+    def _send_chat(self) -> None:
+        text = self.live_page.chat_text.text().strip()
+        if text and self.host:
+            self.host.send(wire.Chat(text=text))
+            self.live_page.chat_log.appendPlainText(self.tr("us: ") + text)
+            self.live_page.chat_text.clear()
+
+    def _on_picture(self) -> None:
+        frame = self.host.latest_picture() if self.host else None
+        if frame is not None:
+            self.live_page.program.set_frame(frame)
+            if self.projector is not None and self.projector.isVisible():
+                self.projector.set_frame(frame)
+
+    def _on_changed(self) -> None:
+        if self.host is None:
+            return
+        view = self.host.view()
+        self.apply_view(view)
+
+    def apply_view(self, view: VenueView) -> None:
+        self.live_page.program.set_view(view)
+        if self.projector is not None:
+            self.projector.set_view(view)
+        if view.link is LinkState.REFUSED:
+            reason = view.link_detail.split(":", 1)[0]
+            self.join_page.show_refusal(
+                self.tr(REFUSALS.get(reason, "The studio refused: ")) + "\n" + view.link_detail
+            )
+            self.pages.setCurrentWidget(self.join_page)
+            if self.host is not None:
+                self.host.stop()
+                self.host = None
+            return
+        if view.link is LinkState.REPLACED:
+            self.live_page.link.setText(
+                self.tr("Another computer joined as this venue; this one has stopped.")
+            )
+            return
+        p = view.program
+        if p is not None:
+            speaker = f"\n{p.speaker_name}" + (f" ({p.speaker_role})" if p.speaker_role else "")
+            self.live_page.item.setText(
+                self.tr("Now: ")
+                + p.item_title
+                + (speaker if p.speaker_name else "")
+                + ("\n" + self.tr("Next: ") + p.next_title if p.next_title else "")
+            )
+        rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None else "–"
+        bound = (
+            f" · {self.tr('clock')} ±{view.countdown_bound_s * 1000:.1f} ms"
+            if view.countdown_bound_s is not None
+            else ""
+        )
+        self.live_page.link.setText(f"{view.link.value} · RTT {rtt}{bound}\n{view.link_detail}")
+        self.live_page.chat_log.setPlainText("\n".join(view.chat))
+
+    def _repaint(self) -> None:
+        self.live_page.program.update()
+        if self.projector is not None and self.projector.isVisible():
+            self.projector.update()
+
+    def shutdown(self) -> None:
+        if self.host is not None:
+            self.host.stop()
