@@ -63,6 +63,59 @@ ID = {
     "MANUAL OVERRIDE": "KENDALI MANUAL",
     "Refused: ": "Ditolak: ",
     "Language": "Bahasa",
+    "Join the ceremony": "Bergabung ke acara",
+    "Paste the invite you received from the studio here": "Tempel undangan dari studio di sini",
+    "Open invite file…": "Buka berkas undangan…",
+    "Join": "Bergabung",
+    "Invite file": "Berkas undangan",
+    "Studio: {0}\nVenue: {1}\nCeremony: {2}\nStudio certificate: {3}…\nValid until: {4}": (
+        "Studio: {0}\nLokasi: {1}\nAcara: {2}\nSertifikat studio: {3}…\nBerlaku sampai: {4}"
+    ),
+    "Crew contact name and phone": "Nama dan nomor telepon kru",
+    "We are ready": "Kami siap",
+    "Message to the studio (Enter)": "Pesan ke studio (Enter)",
+    "Program full screen on this monitor": "Program layar penuh di monitor ini",
+    "DIRESMIKAN": "DIRESMIKAN",
+    "Reconnecting to the studio… the picture is not live": (
+        "Menyambung ulang ke studio… gambar tidak langsung"
+    ),
+    "Connecting to the studio…": "Menyambung ke studio…",
+    "Another computer joined as this venue": "Komputer lain bergabung sebagai lokasi ini",
+    "Program": "Program",
+    "us: ": "kami: ",
+    "Another computer joined as this venue; this one has stopped.": (
+        "Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti."
+    ),
+    "Now: ": "Sekarang: ",
+    "Next: ": "Berikutnya: ",
+    "ON AIR": "SIARAN LANGSUNG",
+    "PREVIEW": "SIAGA BERIKUTNYA",
+    "STANDBY": "SIAGA",
+    "clock": "jam",
+    "The invite is not valid for this studio. Ask the studio for a new invite.": (
+        "Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio."
+    ),
+    "The invite has expired. Ask the studio for a new invite.": (
+        "Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio."
+    ),
+    "This invite belongs to another venue. Check you opened your own invite.": (
+        "Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda."
+    ),
+    "This venue is not in today's run-sheet. Call the studio.": (
+        "Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio."
+    ),
+    "The invite is for another ceremony. Ask the studio for today's invite.": (
+        "Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio."
+    ),
+    "The studio could not read our request. Update the app or call the studio.": (
+        "Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio."
+    ),
+    "The computer at that address is not the studio in the invite. Check the address, or ask "
+    "for a new invite if the studio computer was replaced.": (
+        "Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah "
+        "undangan baru jika komputer studio diganti."
+    ),
+    "The studio refused to let us join.": "Studio menolak kami bergabung.",
 }
 
 

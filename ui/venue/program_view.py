@@ -25,11 +25,7 @@ from ui.widgets.timer import PHASE_COLOURS, format_clock
 
 CUE_SHOWN_S = 15.0
 PHASES = {p.value for p in Phase}
-TALLY_STYLE = {
-    "on_air": ("#d32f2f", "ON AIR"),
-    "preview": ("#388e3c", "PREVIEW"),
-    "standby": ("#424242", "STANDBY"),
-}
+TALLY_COLOURS = {"on_air": "#d32f2f", "preview": "#388e3c", "standby": "#424242"}
 
 
 def countdown_digits(deadline: float, now: float) -> int:
@@ -95,13 +91,14 @@ class ProgramView(QWidget):
             )
         unit = max(12, r.height() // 24)
         tally = v.program.tally.value if v.program else "standby"
-        colour, label = TALLY_STYLE.get(tally, TALLY_STYLE["standby"])
+        colour = TALLY_COLOURS.get(tally, TALLY_COLOURS["standby"])
+        label = self.tally_label(tally)
         bar = QRect(0, 0, r.width(), unit * 2)
         p.fillRect(bar, QColor(colour))
         p.setPen(QColor("#ffffff"))
         p.setFont(_font(unit))
         title = v.program.item_title if v.program and v.program.item_title else ""
-        p.drawText(bar.adjusted(unit, 0, -unit, 0), Qt.AlignmentFlag.AlignVCenter, self.tr(label))
+        p.drawText(bar.adjusted(unit, 0, -unit, 0), Qt.AlignmentFlag.AlignVCenter, label)
         p.drawText(
             bar.adjusted(unit, 0, -unit, 0),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
@@ -149,6 +146,13 @@ class ProgramView(QWidget):
             p.setFont(_font(unit * 1.4, bold=True))
             p.drawText(banner, Qt.AlignmentFlag.AlignCenter, banner_text)
         p.end()
+
+    def tally_label(self, tally: str) -> str:
+        if tally == "on_air":
+            return self.tr("ON AIR")
+        if tally == "preview":
+            return self.tr("PREVIEW")
+        return self.tr("STANDBY")
 
     def link_banner(self) -> str | None:
         """Never a frozen picture without saying so."""

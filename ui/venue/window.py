@@ -151,18 +151,6 @@ class LivePage(QWidget):
         self.fullscreen.setText(self.tr("Program full screen on this monitor"))
 
 
-REFUSALS = {
-    "bad_token": "The invite is not valid for this studio. Ask the studio for a new invite.",
-    "expired": "The invite has expired. Ask the studio for a new invite.",
-    "other_venue": "This invite belongs to another venue. Check you opened your own invite.",
-    "unknown_venue": "This venue is not in today's run-sheet. Call the studio.",
-    "wrong_ceremony": "The invite is for another ceremony. Ask the studio for today's invite.",
-    "malformed": "The studio could not read our request. Update the app or call the studio.",
-    "certificate_mismatch": "The computer at that address is not the studio in the invite. "
-    "Check the address, or ask for a new invite if the studio computer was replaced.",
-}
-
-
 class VenueWindow(QMainWindow):
     def __init__(
         self,
@@ -259,9 +247,7 @@ class VenueWindow(QMainWindow):
             self.projector.set_view(view)
         if view.link is LinkState.REFUSED:
             reason = view.link_detail.split(":", 1)[0]
-            self.join_page.show_refusal(
-                self.tr(REFUSALS.get(reason, "The studio refused: ")) + "\n" + view.link_detail
-            )
+            self.join_page.show_refusal(self.refusal_text(reason) + "\n" + view.link_detail)
             self.pages.setCurrentWidget(self.join_page)
             if self.host is not None:
                 self.host.stop()
@@ -282,13 +268,38 @@ class VenueWindow(QMainWindow):
                 + ("\n" + self.tr("Next: ") + p.next_title if p.next_title else "")
             )
         rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None else "–"
+        clock_word = self.tr("clock")
         bound = (
-            f" · {self.tr('clock')} ±{view.countdown_bound_s * 1000:.1f} ms"
+            f" · {clock_word} ±{view.countdown_bound_s * 1000:.1f} ms"
             if view.countdown_bound_s is not None
             else ""
         )
         self.live_page.link.setText(f"{view.link.value} · RTT {rtt}{bound}\n{view.link_detail}")
         self.live_page.chat_log.setPlainText("\n".join(view.chat))
+
+    def refusal_text(self, reason: str) -> str:
+        """What the crew should do about each refusal, in their language."""
+        texts = {
+            "bad_token": self.tr(
+                "The invite is not valid for this studio. Ask the studio for a new invite."
+            ),
+            "expired": self.tr("The invite has expired. Ask the studio for a new invite."),
+            "other_venue": self.tr(
+                "This invite belongs to another venue. Check you opened your own invite."
+            ),
+            "unknown_venue": self.tr("This venue is not in today's run-sheet. Call the studio."),
+            "wrong_ceremony": self.tr(
+                "The invite is for another ceremony. Ask the studio for today's invite."
+            ),
+            "malformed": self.tr(
+                "The studio could not read our request. Update the app or call the studio."
+            ),
+            "certificate_mismatch": self.tr(
+                "The computer at that address is not the studio in the invite. Check the "
+                "address, or ask for a new invite if the studio computer was replaced."
+            ),
+        }
+        return texts.get(reason, self.tr("The studio refused to let us join."))
 
     def _repaint(self) -> None:
         self.live_page.program.update()
