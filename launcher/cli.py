@@ -309,6 +309,17 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    if not _has_display():
+        print("no display: run under Xvfb (xvfb-run -a ceremony screenshots)", file=sys.stderr)
+        return EXIT_FAILED
+    from launcher.screenshots import take
+    from ui.console.app import exit_now
+
+    exit_now(take(args.out, args.language or "id"))
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from launcher import bench
 
@@ -440,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
     ve.set_defaults(func=cmd_venue)
+
+    sc = sub.add_parser("screenshots", help="capture the venue app's screens (under Xvfb)")
+    sc.add_argument("--out", type=Path, default=Path("docs"))
+    sc.add_argument("--language", choices=["id", "en"], default=None)
+    sc.set_defaults(func=cmd_screenshots)
 
     dv = sub.add_parser("devices", help="list cameras and audio devices")
     dv.set_defaults(func=cmd_devices)

@@ -407,41 +407,71 @@ Berlaku sampai: {4}</translation>
     </message>
     <message>
         <location filename="../venue/window.py" line="284" />
+        <source>connecting</source>
+        <translation>menyambung</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="285" />
+        <source>connected</source>
+        <translation>tersambung</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="286" />
+        <source>reconnecting</source>
+        <translation>menyambung ulang</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="287" />
+        <source>refused</source>
+        <translation>ditolak</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="288" />
+        <source>replaced</source>
+        <translation>digantikan</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="289" />
+        <source>stopped</source>
+        <translation>berhenti</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="297" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="286" />
+        <location filename="../venue/window.py" line="299" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="288" />
+        <location filename="../venue/window.py" line="301" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="290" />
+        <location filename="../venue/window.py" line="303" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="292" />
+        <location filename="../venue/window.py" line="305" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="295" />
+        <location filename="../venue/window.py" line="308" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="298" />
+        <location filename="../venue/window.py" line="311" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="302" />
+        <location filename="../venue/window.py" line="315" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>

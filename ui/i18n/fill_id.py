@@ -116,6 +116,12 @@ ID = {
         "undangan baru jika komputer studio diganti."
     ),
     "The studio refused to let us join.": "Studio menolak kami bergabung.",
+    "connecting": "menyambung",
+    "connected": "tersambung",
+    "reconnecting": "menyambung ulang",
+    "refused": "ditolak",
+    "replaced": "digantikan",
+    "stopped": "berhenti",
 }
 
 

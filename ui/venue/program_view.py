@@ -135,8 +135,9 @@ class ProgramView(QWidget):
                 Qt.AlignmentFlag.AlignCenter,
                 self.tr("DIRESMIKAN"),
             )
-            p.setFont(_font(unit * 1.5))
             ceremony = v.program.ceremony_title if v.program else ""
+            # As large as fits: the ceremony's title is long, the projector's width is not.
+            p.setFont(_font(min(unit * 1.5, r.width() * 1.6 / max(10, len(ceremony)))))
             p.drawText(r.adjusted(0, r.height() // 3, 0, 0), Qt.AlignmentFlag.AlignCenter, ceremony)
         banner_text = self.link_banner()
         if banner_text:

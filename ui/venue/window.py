@@ -274,8 +274,21 @@ class VenueWindow(QMainWindow):
             if view.countdown_bound_s is not None
             else ""
         )
-        self.live_page.link.setText(f"{view.link.value} · RTT {rtt}{bound}\n{view.link_detail}")
+        self.live_page.link.setText(
+            f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{view.link_detail}"
+        )
         self.live_page.chat_log.setPlainText("\n".join(view.chat))
+
+    def link_text(self, state: LinkState) -> str:
+        texts = {
+            LinkState.CONNECTING: self.tr("connecting"),
+            LinkState.CONNECTED: self.tr("connected"),
+            LinkState.RECONNECTING: self.tr("reconnecting"),
+            LinkState.REFUSED: self.tr("refused"),
+            LinkState.REPLACED: self.tr("replaced"),
+            LinkState.STOPPED: self.tr("stopped"),
+        }
+        return texts[state]
 
     def refusal_text(self, reason: str) -> str:
         """What the crew should do about each refusal, in their language."""
