@@ -117,7 +117,7 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
             log.error("screenshots: gave up waiting for %r", steps[0][0])
             window.close()
             return
-        name, ready, act = steps[0]
+        _, ready, act = steps[0]
         if ready():
             steps.pop(0)
             act()
