@@ -70,7 +70,12 @@ class FireScheduler:
         clock: Clock,
         on_fire: Callable[[FireRecord], None],
         true_clock: Clock = time.monotonic,
+        quiet: Callable[[threading.Event], None] | None = None,
     ) -> None:
+        """`quiet(released)` is called on the final approach to park other Python threads
+        (the event loop) until `released` is set just after firing: while they wait they hold
+        no interpreter lock this thread could have to wait for at zero."""
+        self._quiet = quiet
         self._clock = clock
         self._true_clock = true_clock
         self._on_fire = on_fire
@@ -131,15 +136,20 @@ class FireScheduler:
                 self._realtime = True  # a shorter spin from now on; look again with it
                 _leave_realtime(realtime)
                 return True
+            released = threading.Event()
+            if self._quiet is not None:
+                self._quiet(released)
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if self._arm_id != arm_id or self._deadline != deadline:
+                    released.set()
                     _leave_realtime(realtime)
                     return True
         now = self._clock()
         while now < deadline:
             now = self._clock()
         true_now = self._true_clock()
+        released.set()
         _leave_realtime(realtime)
         sys.setswitchinterval(normal_interval)
         with self._cond:

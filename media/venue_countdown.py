@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ BURST_PROBES = 8
 BURST_GAP_S = 0.03
 PROBE_INTERVAL_S = 0.2  # 5 Hz steady: more chances of a round trip the busy loops did not delay
 ACK_REFRESH_S = 1.0
+PARK_MAX_S = 0.05  # the loop never waits longer than this for the firing thread
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class CountdownAgent:
         self._seq = 0
         self._last_ack = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.scheduler = FireScheduler(clock, self._fired_in_thread)
+        self.scheduler = FireScheduler(clock, self._fired_in_thread, quiet=self._park_loop)
 
     def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
         self._control, self._clock_ch = control, clock_channel
@@ -173,6 +175,11 @@ class CountdownAgent:
                     self._ack(refined)
 
     # ---- firing ------------------------------------------------------------------------
+
+    def _park_loop(self, released: threading.Event) -> None:
+        """Hold the event loop (GIL released) for the last milliseconds before zero."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(released.wait, PARK_MAX_S)
 
     def _fired_in_thread(self, record: FireRecord) -> None:
         self.siren.play()  # first, from the firing thread itself: nothing may delay the sound
