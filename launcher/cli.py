@@ -225,7 +225,9 @@ def cmd_venue(args: argparse.Namespace) -> int:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
             return EXIT_FAILED
+        from ceremony.invite import Invite
         from media.venue import VenueConfig as GuiVenueConfig
+        from media.venue import VenueLink
         from ui.console.app import exit_now
         from ui.venue.app import run_venue_app
 
@@ -235,15 +237,21 @@ def cmd_venue(args: argparse.Namespace) -> int:
             candidate = Path(args.invite)
             text = candidate.read_text(encoding="utf-8") if candidate.exists() else args.invite
         paths = Paths.default()
+
+        def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
+            camera, microphone, speaker = devices
+            return live.make_venue_link(
+                invite,
+                video=args.video,
+                config=GuiVenueConfig(ice_servers=tuple(args.ice_server), speaker=speaker),
+                # The command line wins over the choice made in the app.
+                camera_spec=args.camera or camera,
+                microphone=args.microphone or microphone,
+            )
+
         exit_now(
             run_venue_app(
-                lambda invite: live.make_venue_link(
-                    invite,
-                    video=args.video,
-                    config=GuiVenueConfig(ice_servers=tuple(args.ice_server)),
-                    camera_spec=args.camera,
-                    microphone=args.microphone,
-                ),
+                make_link,
                 paths.config / "venue.ini",
                 invite_text=text.strip(),
                 join_at_once=args.join,

@@ -54,7 +54,7 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
     invite = identity.invite(sheet, CIREBON, [f"{LOOPBACK}:{port}"], time.time() + 3600)
     settings = QSettings(str(work / "venue.ini"), QSettings.Format.IniFormat)
     window = VenueWindow(
-        lambda inv: VenueHost(
+        lambda inv, _devices: VenueHost(
             lambda: make_venue_link(inv, video=VideoFormat(320, 180, 15), config=VenueConfig())
         ),
         settings,

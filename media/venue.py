@@ -27,6 +27,7 @@ from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.netsim import NetProfile, NetShim
+from media.siren import Siren
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
 
@@ -90,6 +91,7 @@ class VenueConfig:
     net: NetProfile | None = None  # simulated impairment of the data channels (harness only)
     sim_seed: int = 0
     report_true_time: bool = False  # harness only: add the host's clock to fire reports
+    speaker: str | None = None  # output device for the siren; None: the system default
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -131,7 +133,10 @@ class VenueLink:
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self.countdown = CountdownAgent(
-            config.clock, self._emit, report_true_time=config.report_true_time
+            config.clock,
+            self._emit,
+            report_true_time=config.report_true_time,
+            siren=Siren(config.speaker),
         )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:

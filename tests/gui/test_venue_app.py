@@ -42,7 +42,7 @@ class FakeClock:
         return self.t
 
 
-def never_started(invite: Invite) -> VenueHost:
+def never_started(invite: Invite, devices: object) -> VenueHost:
     raise AssertionError("the test joins by hand")
 
 
@@ -77,8 +77,12 @@ def test_a_damaged_invite_is_explained(window: VenueWindow) -> None:
 @pytest.mark.parametrize(
     ("detail", "words"),
     [
+        ("bad_token: signature", "not valid for this studio"),
         ("expired: the invite has expired", "expired"),
         ("other_venue: this invite belongs to venue 'lokasi-02'", "another venue"),
+        ("unknown_venue: not in the run-sheet", "not in today's run-sheet"),
+        ("wrong_ceremony: another ceremony", "another ceremony"),
+        ("malformed: bad offer", "could not read"),
         ("certificate_mismatch: fingerprint", "not the studio"),
     ],
 )
@@ -169,3 +173,92 @@ def test_a_missing_camera_falls_back_and_says_why() -> None:
     assert link is not None
     assert any("camera" in s and "test pattern" in s for s in said)
     assert any("microphone" in s and "silence" in s for s in said)
+
+
+def test_devices_page_explains_what_is_missing_and_remembers(qtbot: QtBot, tmp_path: Path) -> None:
+    from ui.venue.devices import DevicesPage
+
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    settings.setValue("venue/camera", "/dev/video7")  # a camera that was there yesterday
+    page = DevicesPage(settings)
+    qtbot.addWidget(page)
+    notes = page.notes.text()
+    assert "/dev/video7" in notes  # the missing remembered device is named
+    if page.camera.count() == 1:  # this machine has no camera
+        assert "test pattern" in notes
+    assert page.chosen()[0] is None  # falls back to the test pattern, not to an error
+    page.start_preview()
+    page.stop_preview()
+    if page.speaker.count() == 1:  # no sound card here: the test tone says why it is silent
+        assert page.play_test_tone() is False
+        assert "No sound" in page.notes.text()
+
+
+def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    asked: list[object] = []
+
+    def make_host(invite: Invite, devices: object) -> VenueHost:
+        asked.append(devices)
+        return VenueHost(
+            lambda: make_venue_link(  # never started: we only look at the call
+                invite, video=VideoFormat(160, 96, 10), config=VenueConfig()
+            )
+        )
+
+    w = VenueWindow(make_host, settings, INVITE.to_string())
+    qtbot.addWidget(w)
+    w.show_devices()
+    assert w.pages.currentWidget() is w.devices_box
+    w.close_devices()
+    w.make_host(INVITE, w.devices_page.chosen())
+    assert asked == [(None, None, None)]
+
+
+def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    """The whole join flow: a studio engine on loopback, the crew pastes the invite and joins."""
+    import socket
+
+    from ceremony import runsheet
+    from media.ice import pin_host_addresses
+    from media.identity import ensure_identity
+    from media.studio import StudioConfig, StudioEngine
+    from tests.unit.conftest import SAMPLE
+    from ui.bridge import EngineHost
+
+    pin_host_addresses(["127.0.0.1"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sheet = runsheet.load(SAMPLE).scaled(1200)
+    identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
+    config = StudioConfig(host="127.0.0.1", port=port, program=VideoFormat(160, 96, 10))
+    studio = EngineHost(lambda: StudioEngine(sheet, identity, config, tmp_path / "j.jsonl"))
+    with qtbot.waitSignal(studio.started, timeout=15000):
+        studio.start()
+    invite = identity.invite(sheet, "kota-cirebon", [f"127.0.0.1:{port}"], time.time() + 600)
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    window = VenueWindow(
+        lambda inv, _d: VenueHost(
+            lambda: make_venue_link(inv, video=VideoFormat(160, 96, 10), config=VenueConfig())
+        ),
+        settings,
+        invite.to_string(),
+    )
+    qtbot.addWidget(window)
+    try:
+        window.join_page.join.click()
+        assert window.pages.currentWidget() is window.live_page
+        qtbot.waitUntil(
+            lambda: window.host is not None and window.host.view().link is LinkState.CONNECTED,
+            timeout=20000,
+        )
+        qtbot.waitUntil(lambda: window.live_page.program.image is not None, timeout=20000)
+        studio.call(lambda e: e.cue("Mohon bersiap", "kota-cirebon"))
+        qtbot.waitUntil(
+            lambda: window.live_page.program.cue_text() == "Mohon bersiap", timeout=10000
+        )
+    finally:
+        window.shutdown()
+        studio.stop()
+        pin_host_addresses(None)

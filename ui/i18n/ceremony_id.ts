@@ -267,34 +267,102 @@
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <location filename="../venue/devices.py" line="78" />
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="79" />
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="80" />
+        <source>Speaker (siren and program)</source>
+        <translation>Pengeras suara (sirene dan program)</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="81" />
+        <source>Play a test tone</source>
+        <translation>Putar nada uji</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="91" />
+        <source>Test pattern (no camera)</source>
+        <translation>Pola uji (tanpa kamera)</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="95" />
+        <source>No camera found: a test pattern will be sent.</source>
+        <translation>Kamera tidak ditemukan: pola uji yang akan dikirim.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="96" />
+        <source>Synthetic voice (no microphone)</source>
+        <translation>Suara sintetis (tanpa mikrofon)</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="97" />
+        <source>System default</source>
+        <translation>Bawaan sistem</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="110" />
+        <source>No microphone found: a synthetic voice will be sent.</source>
+        <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="119" />
+        <source>The device chosen last time is not here: {0}</source>
+        <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="205" />
+        <source>No sound: PortAudio is missing ({0}); install libportaudio2.</source>
+        <translation>Tidak ada suara: PortAudio tidak ada ({0}); pasang libportaudio2.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="209" />
+        <source>No sound: {0}</source>
+        <translation>Tidak ada suara: {0}</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="66" />
+        <location filename="../venue/window.py" line="78" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="67" />
+        <location filename="../venue/window.py" line="79" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="68" />
+        <location filename="../venue/window.py" line="80" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="69" />
+        <location filename="../venue/window.py" line="81" />
+        <source>Camera, microphone and speaker…</source>
+        <translation>Kamera, mikrofon, dan pengeras suara…</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="82" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="72" />
+        <location filename="../venue/window.py" line="85" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="94" />
+        <location filename="../venue/window.py" line="107" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -310,22 +378,22 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="148" />
+        <location filename="../venue/window.py" line="161" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="149" />
+        <location filename="../venue/window.py" line="162" />
         <source>We are ready</source>
         <translation>Kami siap</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="150" />
+        <location filename="../venue/window.py" line="163" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="151" />
+        <location filename="../venue/window.py" line="164" />
         <source>Program full screen on this monitor</source>
         <translation>Program layar penuh di monitor ini</translation>
     </message>
@@ -338,32 +406,32 @@ Berlaku sampai: {4}</translation>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="152" />
+        <location filename="../venue/program_view.py" line="153" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="154" />
+        <location filename="../venue/program_view.py" line="155" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="155" />
+        <location filename="../venue/program_view.py" line="156" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="160" />
+        <location filename="../venue/program_view.py" line="161" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="162" />
+        <location filename="../venue/program_view.py" line="163" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="164" />
+        <location filename="../venue/program_view.py" line="165" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>
@@ -371,107 +439,112 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="177" />
+        <location filename="../venue/window.py" line="193" />
+        <source>Done</source>
+        <translation>Selesai</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="201" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="212" />
+        <location filename="../venue/window.py" line="246" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="228" />
+        <location filename="../venue/window.py" line="262" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="258" />
+        <location filename="../venue/window.py" line="292" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="265" />
+        <location filename="../venue/window.py" line="299" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="268" />
+        <location filename="../venue/window.py" line="302" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="271" />
+        <location filename="../venue/window.py" line="305" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="284" />
+        <location filename="../venue/window.py" line="318" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="285" />
+        <location filename="../venue/window.py" line="319" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="286" />
+        <location filename="../venue/window.py" line="320" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="287" />
+        <location filename="../venue/window.py" line="321" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="288" />
+        <location filename="../venue/window.py" line="322" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="289" />
+        <location filename="../venue/window.py" line="323" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="297" />
+        <location filename="../venue/window.py" line="331" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="299" />
+        <location filename="../venue/window.py" line="333" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="301" />
+        <location filename="../venue/window.py" line="335" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="303" />
+        <location filename="../venue/window.py" line="337" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="305" />
+        <location filename="../venue/window.py" line="339" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="308" />
+        <location filename="../venue/window.py" line="342" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="311" />
+        <location filename="../venue/window.py" line="345" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="315" />
+        <location filename="../venue/window.py" line="349" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>

@@ -122,6 +122,28 @@ ID = {
     "refused": "ditolak",
     "replaced": "digantikan",
     "stopped": "berhenti",
+    "Camera": "Kamera",
+    "Microphone": "Mikrofon",
+    "Speaker (siren and program)": "Pengeras suara (sirene dan program)",
+    "Play a test tone": "Putar nada uji",
+    "Test pattern (no camera)": "Pola uji (tanpa kamera)",
+    "No camera found: a test pattern will be sent.": (
+        "Kamera tidak ditemukan: pola uji yang akan dikirim."
+    ),
+    "Synthetic voice (no microphone)": "Suara sintetis (tanpa mikrofon)",
+    "System default": "Bawaan sistem",
+    "No microphone found: a synthetic voice will be sent.": (
+        "Mikrofon tidak ditemukan: suara sintetis yang akan dikirim."
+    ),
+    "The device chosen last time is not here: {0}": (
+        "Perangkat yang dipilih sebelumnya tidak ada: {0}"
+    ),
+    "No sound: PortAudio is missing ({0}); install libportaudio2.": (
+        "Tidak ada suara: PortAudio tidak ada ({0}); pasang libportaudio2."
+    ),
+    "No sound: {0}": "Tidak ada suara: {0}",
+    "Camera, microphone and speaker…": "Kamera, mikrofon, dan pengeras suara…",
+    "Done": "Selesai",
 }
 
 

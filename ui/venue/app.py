@@ -14,13 +14,13 @@ from ceremony.invite import Invite
 from media.venue import VenueLink
 from ui.i18n import Language, system_language
 from ui.venue.host import VenueHost
-from ui.venue.window import VenueWindow
+from ui.venue.window import Devices, VenueWindow
 
 log = logging.getLogger(__name__)
 
 
 def run_venue_app(
-    make_link: Callable[[Invite], VenueLink],
+    make_link: Callable[[Invite, Devices], VenueLink],
     settings_path: Path,
     *,
     invite_text: str = "",
@@ -33,7 +33,11 @@ def run_venue_app(
     assert isinstance(app, QApplication)
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     Language(app).use(language or str(settings.value("language", system_language())))
-    window = VenueWindow(lambda invite: VenueHost(lambda: make_link(invite)), settings, invite_text)
+    window = VenueWindow(
+        lambda invite, devices: VenueHost(lambda: make_link(invite, devices)),
+        settings,
+        invite_text,
+    )
     window.resize(1366, 768)  # the smallest laptop the crews bring
     window.show()
     if join_at_once and window.join_page.invite is not None:

@@ -27,10 +27,13 @@ from PySide6.QtWidgets import (
 from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
 from media.venue import LinkState
+from ui.venue.devices import DevicesPage
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
 
 log = logging.getLogger(__name__)
+
+Devices = tuple[str | None, str | None, str | None]  # camera spec, microphone, speaker
 
 
 class JoinPage(QWidget):
@@ -49,12 +52,21 @@ class JoinPage(QWidget):
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color:#c62828; font-size:16px;")
+        self.devices = QPushButton()
         self.join = QPushButton()
         self.join.setMinimumHeight(56)
         self.join.setStyleSheet("font-size:20px; font-weight:bold;")
         self.join.setEnabled(False)
         layout = QVBoxLayout(self)
-        for w in (self.heading, self.text, self.open_file, self.details, self.problem, self.join):
+        for w in (
+            self.heading,
+            self.text,
+            self.open_file,
+            self.details,
+            self.problem,
+            self.devices,
+            self.join,
+        ):
             layout.addWidget(w)
         layout.addStretch(1)
         self.text.textChanged.connect(self._parse)
@@ -66,6 +78,7 @@ class JoinPage(QWidget):
         self.heading.setText(self.tr("Join the ceremony"))
         self.text.setPlaceholderText(self.tr("Paste the invite you received from the studio here"))
         self.open_file.setText(self.tr("Open invite file…"))
+        self.devices.setText(self.tr("Camera, microphone and speaker…"))
         self.join.setText(self.tr("Join"))
 
     def _choose_file(self) -> None:
@@ -154,7 +167,7 @@ class LivePage(QWidget):
 class VenueWindow(QMainWindow):
     def __init__(
         self,
-        make_host: Callable[[Invite], VenueHost],
+        make_host: Callable[[Invite, Devices], VenueHost],
         settings: QSettings,
         invite_text: str = "",
     ) -> None:
@@ -164,9 +177,20 @@ class VenueWindow(QMainWindow):
         self.host: VenueHost | None = None
         self.join_page = JoinPage()
         self.live_page = LivePage(self._clock)
+        self.devices_page = DevicesPage(settings)
+        self.devices_done = QPushButton()
+        devices_box = QWidget()
+        devices_layout = QVBoxLayout(devices_box)
+        devices_layout.addWidget(self.devices_page, 1)
+        devices_layout.addWidget(self.devices_done)
+        self.devices_box = devices_box
         self.pages = QStackedWidget()
         self.pages.addWidget(self.join_page)
         self.pages.addWidget(self.live_page)
+        self.pages.addWidget(devices_box)
+        self.join_page.devices.clicked.connect(self.show_devices)
+        self.devices_done.clicked.connect(self.close_devices)
+        self.devices_done.setText(self.tr("Done"))
         self.setCentralWidget(self.pages)
         self.projector: ProgramView | None = None
         self.join_page.join_requested.connect(self._join)
@@ -184,11 +208,21 @@ class VenueWindow(QMainWindow):
     def _clock(self) -> float:
         return self.host.clock() if self.host else 0.0
 
+    def show_devices(self) -> None:
+        self.devices_page.refresh()
+        self.devices_page.start_preview()
+        self.pages.setCurrentWidget(self.devices_box)
+
+    def close_devices(self) -> None:
+        self.devices_page.stop_preview()
+        self.pages.setCurrentWidget(self.join_page)
+
     def _join(self) -> None:
         invite = self.join_page.invite
         if invite is None:
             return
-        host = self.make_host(invite)
+        self.devices_page.stop_preview()  # the link opens the devices itself
+        host = self.make_host(invite, self.devices_page.chosen())
         self.host = host
         host.changed.connect(self._on_changed)
         host.picture.connect(self._on_picture)
@@ -320,5 +354,6 @@ class VenueWindow(QMainWindow):
             self.projector.update()
 
     def shutdown(self) -> None:
+        self.devices_page.stop_preview()
         if self.host is not None:
             self.host.stop()

@@ -1,0 +1,211 @@
+"""The crew's device check: camera, microphone and speaker by name, with a live self-preview,
+an input level meter and a test tone. Choices are remembered. Nothing missing is fatal: the
+page says what is missing and what will be sent instead."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from media.devices import (
+    CameraSource,
+    DeviceError,
+    MicrophoneSource,
+    list_audio_devices,
+    list_cameras,
+)
+from media.mixer import measure
+from media.siren import RATE
+from ui.venue.host import VenueView
+from ui.venue.program_view import ProgramView
+
+log = logging.getLogger(__name__)
+
+NONE = ""  # the combo data for "no device: use the stand-in"
+
+
+class DevicesPage(QWidget):
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.camera = QComboBox()
+        self.microphone = QComboBox()
+        self.speaker = QComboBox()
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color:#e65100;")
+        self.preview = ProgramView(lambda: 0.0)
+        self.preview.setMinimumSize(320, 180)
+        self.level = QProgressBar()
+        self.level.setRange(-60, 0)
+        self.level.setFormat("%v dBFS")
+        self.tone = QPushButton()
+        form = QFormLayout()
+        self.camera_label, self.mic_label, self.speaker_label = QLabel(), QLabel(), QLabel()
+        form.addRow(self.camera_label, self.camera)
+        form.addRow(self.mic_label, self.microphone)
+        form.addRow(self.speaker_label, self.speaker)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.level)
+        layout.addWidget(self.tone)
+        layout.addWidget(self.notes)
+        self._camera: CameraSource | None = None
+        self._mic: MicrophoneSource | None = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._poll)
+        self.tone.clicked.connect(self.play_test_tone)
+        self.retranslate()
+        self.refresh()
+        self.camera.currentIndexChanged.connect(self._camera_changed)
+        self.microphone.currentIndexChanged.connect(self._mic_changed)
+        self.speaker.currentIndexChanged.connect(self._remember)
+
+    def retranslate(self) -> None:
+        self.camera_label.setText(self.tr("Camera"))
+        self.mic_label.setText(self.tr("Microphone"))
+        self.speaker_label.setText(self.tr("Speaker (siren and program)"))
+        self.tone.setText(self.tr("Play a test tone"))
+
+    # ---- lists ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """List the devices again (after plugging something in) and restore the choices."""
+        problems: list[str] = []
+        for combo in (self.camera, self.microphone, self.speaker):
+            combo.blockSignals(True)
+            combo.clear()
+        self.camera.addItem(self.tr("Test pattern (no camera)"), NONE)
+        for cam in list_cameras():
+            self.camera.addItem(f"{cam.name} ({cam.spec})", cam.spec)
+        if self.camera.count() == 1:
+            problems.append(self.tr("No camera found: a test pattern will be sent."))
+        self.microphone.addItem(self.tr("Synthetic voice (no microphone)"), NONE)
+        self.speaker.addItem(self.tr("System default"), NONE)
+        try:
+            devices = list_audio_devices()
+        except DeviceError as exc:
+            devices = []
+            problems.append(str(exc))
+        for d in devices:
+            label = f"{d.name} [{d.host_api}]"
+            if d.inputs:
+                self.microphone.addItem(label, d.name)
+            if d.outputs:
+                self.speaker.addItem(label, d.name)
+        if self.microphone.count() == 1 and devices is not None:
+            problems.append(self.tr("No microphone found: a synthetic voice will be sent."))
+        for combo, key in (
+            (self.camera, "venue/camera"),
+            (self.microphone, "venue/microphone"),
+            (self.speaker, "venue/speaker"),
+        ):
+            saved = str(self.settings.value(key, NONE))
+            index = combo.findData(saved)
+            if index < 0 and saved:
+                missing = self.tr("The device chosen last time is not here: {0}")
+                problems.append(missing.format(saved))
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+        self.notes.setText("\n".join(problems))
+
+    def chosen(self) -> tuple[str | None, str | None, str | None]:
+        """(camera spec, microphone name, speaker name); None means the stand-in or default."""
+        return (
+            self.camera.currentData() or None,
+            self.microphone.currentData() or None,
+            self.speaker.currentData() or None,
+        )
+
+    def _remember(self) -> None:
+        cam, mic, spk = self.chosen()
+        self.settings.setValue("venue/camera", cam or NONE)
+        self.settings.setValue("venue/microphone", mic or NONE)
+        self.settings.setValue("venue/speaker", spk or NONE)
+
+    # ---- preview and meter ---------------------------------------------------------------
+
+    def start_preview(self) -> None:
+        self._camera_changed()
+        self._mic_changed()
+        self._timer.start(100)
+
+    def stop_preview(self) -> None:
+        self._timer.stop()
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+        if self._mic is not None:
+            self._mic.close()
+            self._mic = None
+
+    def _camera_changed(self) -> None:
+        self._remember()
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+        spec = self.camera.currentData()
+        self.preview.set_view(VenueView())
+        if spec:
+            try:
+                self._camera = CameraSource(spec, 640, 360)
+            except DeviceError as exc:
+                self.notes.setText(str(exc))
+
+    def _mic_changed(self) -> None:
+        self._remember()
+        if self._mic is not None:
+            self._mic.close()
+            self._mic = None
+        name = self.microphone.currentData()
+        if name:
+            try:
+                self._mic = MicrophoneSource(name)
+            except DeviceError as exc:
+                self.notes.setText(str(exc))
+
+    def _poll(self) -> None:
+        if self._camera is not None:
+            frame = self._camera.latest()
+            if frame is not None:
+                self.preview.set_frame(frame)
+        if self._mic is not None:
+            block = self._mic.buffer.pop()
+            if block is not None:
+                self.level.setValue(int(max(-60.0, measure(block).rms_dbfs)))
+
+    # ---- test tone -----------------------------------------------------------------------
+
+    def play_test_tone(self) -> bool:
+        """One second of 1 kHz on the chosen speaker; False (with the reason shown) if not."""
+        speaker = self.speaker.currentData() or None
+        t = np.arange(RATE) / RATE
+        tone = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+        try:
+            import sounddevice as sd  # noqa: PLC0415 - without PortAudio the import fails
+
+            device: Any = speaker
+            sd.check_output_settings(device=device, samplerate=RATE, channels=1)
+            sd.play(tone, RATE, device=device)  # returns at once; PortAudio plays it
+        except (OSError, ImportError) as exc:
+            self.notes.setText(
+                self.tr("No sound: PortAudio is missing ({0}); install libportaudio2.").format(exc)
+            )
+            return False
+        except Exception as exc:  # PortAudioError: no such device
+            self.notes.setText(self.tr("No sound: {0}").format(exc))
+            return False
+        return True
