@@ -125,6 +125,13 @@ class JournaledSequencer:
     def note(self, payload: dict[str, Any], now: Now) -> None:
         self.journal.append(RecordKind.NOTE, payload, now)
 
+    def replace_runsheet(self, sheet: Runsheet, now: Now) -> None:
+        """Use an edited run-sheet. Only before the first command: what ran stays as it ran."""
+        if self.sequencer.state.runs or self.sequencer.state.status.value != "ready":
+            raise ValueError("the ceremony has started: the run-sheet can no longer be replaced")
+        self.journal.append(RecordKind.NOTE, {"runsheet_replaced": to_document(sheet)}, now)
+        self.sequencer = Sequencer(sheet)
+
     def _log_events(self, events: list[Event], now: Now) -> list[Event]:
         for event in events:
             self.journal.append(RecordKind.EVENT, _to_builtins(event), now)
@@ -176,7 +183,12 @@ def replay(records: list[Record], source: str = "<journal>") -> Sequencer:
     seq = Sequencer(runsheet_from_header(records[0].payload, source))
     for record in records[1:]:
         now = Now(record.mono, record.wall)
-        if record.kind is RecordKind.COMMAND:
+        if record.kind is RecordKind.NOTE and "runsheet_replaced" in record.payload:
+            # Edited before the ceremony started (the studio refuses it afterwards).
+            seq = Sequencer(
+                runsheet_from_header({"runsheet": record.payload["runsheet_replaced"]}, source)
+            )
+        elif record.kind is RecordKind.COMMAND:
             seq.apply(decode_command(record.payload), now)
         elif record.kind is RecordKind.TICK:
             seq.tick(now)

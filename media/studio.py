@@ -262,6 +262,14 @@ class StudioEngine:
         self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
         return self._cue_seq
 
+    def replace_runsheet(self, sheet: Runsheet) -> None:
+        """An edited run-sheet, before the ceremony starts; the venues must stay the same."""
+        if [v.id for v in sheet.venues] != [v.id for v in self.sheet.venues]:
+            raise ValueError("the edited run-sheet has other venues: restart the studio with it")
+        self.desk.replace_runsheet(sheet, clock_now())
+        self.sheet = sheet
+        self._broadcast_state()
+
     def take(self, source: Source) -> None:
         """Manual override: put `source` on air outside the run-sheet (journaled, shown)."""
         self.manual_override = source != self._run_sheet_source()

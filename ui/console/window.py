@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
@@ -38,6 +39,7 @@ from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus
 from ceremony.sequencer import commands as cmd
 from ui.bridge import EngineHost, Snapshot, VenueRow
+from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
 from ui.widgets.tiles import VideoTile
 from ui.widgets.timer import SpeakerTimer, format_clock
@@ -270,6 +272,10 @@ class ConsoleWindow(QMainWindow):
             self.addAction(action)
             self.shortcuts[name] = action
 
+        self.sheet_menu = self.menuBar().addMenu("")
+        self.edit_action = QAction(self)
+        self.edit_action.triggered.connect(self.open_editor)
+        self.sheet_menu.addAction(self.edit_action)
         self.language_menu = self.menuBar().addMenu("")
         self.language_actions: dict[str, QAction] = {}
         for code, name in LANGUAGES.items():
@@ -334,9 +340,46 @@ class ConsoleWindow(QMainWindow):
         self.tabs.setTabText(1, self.tr("Messages"))
         self.tabs.setTabText(2, self.tr("Log"))
         self.language_menu.setTitle(self.tr("Language"))
+        self.sheet_menu.setTitle(self.tr("Run-sheet"))
+        self.edit_action.setText(self.tr("Edit…"))
         current = self.language.current if self.language else "en"
         for code, action in self.language_actions.items():
             action.setChecked(code == current)
+
+    def open_editor(self) -> RunsheetEditor:
+        path = self.settings.value("console/runsheet")
+        editor = RunsheetEditor(self.sheet, Path(str(path)) if path else None, self)
+        editor.saved.connect(self._use_edited)
+        editor.show()
+        return editor
+
+    def _use_edited(self, sheet: Runsheet) -> None:
+        future = self.host.call(lambda e: e.replace_runsheet(sheet))
+        try:
+            future.result(timeout=5)
+        except ValueError as exc:
+            self.status_line.setText(self.tr("Saved, not used now: ") + str(exc))
+            return
+        self.set_sheet(sheet)
+
+    def set_sheet(self, sheet: Runsheet) -> None:
+        """Show an edited run-sheet's items (same venues)."""
+        self.sheet = sheet
+        self._row_colours.clear()
+        self.items.setRowCount(len(sheet.items))
+        for i, item in enumerate(sheet.items):
+            values = [
+                str(i + 1),
+                "",
+                item.title,
+                item.speaker.name if item.speaker else "",
+                self._source_name(item.source),
+                format_clock(item.duration_s),
+                "",
+                "",
+            ]
+            for col, text in enumerate(values):
+                self.items.setItem(i, col, QTableWidgetItem(text))
 
     def set_language(self, code: str) -> None:
         """Switch the interface language now; Qt re-translates every window."""

@@ -3,265 +3,280 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="88" />
+        <location filename="../console/window.py" line="90" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="288" />
+        <location filename="../console/window.py" line="294" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="293" />
+        <location filename="../console/window.py" line="299" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="294" />
+        <location filename="../console/window.py" line="300" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="295" />
+        <location filename="../console/window.py" line="301" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="296" />
+        <location filename="../console/window.py" line="302" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="297" />
+        <location filename="../console/window.py" line="303" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="298" />
+        <location filename="../console/window.py" line="304" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="299" />
+        <location filename="../console/window.py" line="305" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="304" />
+        <location filename="../console/window.py" line="310" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="305" />
+        <location filename="../console/window.py" line="311" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="306" />
+        <location filename="../console/window.py" line="312" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="307" />
+        <location filename="../console/window.py" line="313" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="308" />
+        <location filename="../console/window.py" line="314" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="309" />
+        <location filename="../console/window.py" line="315" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="310" />
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="316" />
+        <location filename="../console/window.py" line="528" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="311" />
-        <location filename="../console/window.py" line="333" />
+        <location filename="../console/window.py" line="317" />
+        <location filename="../console/window.py" line="339" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="314" />
+        <location filename="../console/window.py" line="320" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="315" />
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="321" />
+        <location filename="../console/window.py" line="531" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="316" />
+        <location filename="../console/window.py" line="322" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="317" />
+        <location filename="../console/window.py" line="323" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="318" />
+        <location filename="../console/window.py" line="324" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="319" />
+        <location filename="../console/window.py" line="325" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="320" />
+        <location filename="../console/window.py" line="326" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="321" />
+        <location filename="../console/window.py" line="327" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="322" />
+        <location filename="../console/window.py" line="328" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="323" />
+        <location filename="../console/window.py" line="329" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="324" />
+        <location filename="../console/window.py" line="330" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="325" />
+        <location filename="../console/window.py" line="331" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="326" />
+        <location filename="../console/window.py" line="332" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="327" />
+        <location filename="../console/window.py" line="333" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="328" />
+        <location filename="../console/window.py" line="334" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="330" />
+        <location filename="../console/window.py" line="336" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="334" />
+        <location filename="../console/window.py" line="340" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="335" />
+        <location filename="../console/window.py" line="341" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="336" />
+        <location filename="../console/window.py" line="342" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="365" />
+        <location filename="../console/window.py" line="343" />
+        <source>Run-sheet</source>
+        <translation>Susunan acara</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="344" />
+        <source>Edit…</source>
+        <translation>Sunting…</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="361" />
+        <source>Saved, not used now: </source>
+        <translation>Tersimpan, belum dipakai sekarang: </translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="408" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="384" />
+        <location filename="../console/window.py" line="427" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="388" />
+        <location filename="../console/window.py" line="431" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="404" />
+        <location filename="../console/window.py" line="447" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="423" />
+        <location filename="../console/window.py" line="466" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="435" />
+        <location filename="../console/window.py" line="478" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="435" />
+        <location filename="../console/window.py" line="478" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="482" />
+        <location filename="../console/window.py" line="525" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="528" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="531" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="498" />
+        <location filename="../console/window.py" line="541" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
+        <location filename="../console/window.py" line="556" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="539" />
+        <location filename="../console/window.py" line="582" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="542" />
+        <location filename="../console/window.py" line="585" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="549" />
+        <location filename="../console/window.py" line="592" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="558" />
+        <location filename="../console/window.py" line="601" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -434,6 +449,99 @@ Berlaku sampai: {4}</translation>
         <location filename="../venue/program_view.py" line="165" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
+    </message>
+</context>
+<context>
+    <name>RunsheetEditor</name>
+    <message>
+        <location filename="../console/editor.py" line="118" />
+        <source>Run-sheet editor</source>
+        <translation>Penyunting susunan acara</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="119" />
+        <source>Add</source>
+        <translation>Tambah</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="120" />
+        <source>Duplicate</source>
+        <translation>Gandakan</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="121" />
+        <source>Delete</source>
+        <translation>Hapus</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="122" />
+        <source>Undo</source>
+        <translation>Urungkan</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="123" />
+        <source>Redo</source>
+        <translation>Ulangi</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="124" />
+        <source>Open / import…</source>
+        <translation>Buka / impor…</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="125" />
+        <source>Save</source>
+        <translation>Simpan</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="126" />
+        <source>Save as / export…</source>
+        <translation>Simpan sebagai / ekspor…</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="185" />
+        <source>run-sheet</source>
+        <translation>susunan acara</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="216" />
+        <source>Valid: {0} items</source>
+        <translation>Sah: {0} acara</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="240" />
+        <source>New item</source>
+        <translation>Acara baru</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="294" />
+        <source>Could not save {0}: {1}</source>
+        <translation>Tidak dapat menyimpan {0}: {1}</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="299" />
+        <source>Saved {0}</source>
+        <translation>Tersimpan {0}</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="320" />
+        <source>Open run-sheet</source>
+        <translation>Buka susunan acara</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="327" />
+        <source>Save run-sheet</source>
+        <translation>Simpan susunan acara</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="339" />
+        <source>Unsaved changes</source>
+        <translation>Perubahan belum disimpan</translation>
+    </message>
+    <message>
+        <location filename="../console/editor.py" line="340" />
+        <source>The run-sheet has unsaved changes. Discard them?</source>
+        <translation>Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?</translation>
     </message>
 </context>
 <context>

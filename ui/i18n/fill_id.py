@@ -144,6 +144,30 @@ ID = {
     "No sound: {0}": "Tidak ada suara: {0}",
     "Camera, microphone and speaker…": "Kamera, mikrofon, dan pengeras suara…",
     "Done": "Selesai",
+    "Run-sheet": "Susunan acara",
+    "Edit…": "Sunting…",
+    "Saved, not used now: ": "Tersimpan, belum dipakai sekarang: ",
+    "Run-sheet editor": "Penyunting susunan acara",
+    "Add": "Tambah",
+    "Duplicate": "Gandakan",
+    "Delete": "Hapus",
+    "Undo": "Urungkan",
+    "Redo": "Ulangi",
+    "Open / import…": "Buka / impor…",
+    "Save": "Simpan",
+    "Save as / export…": "Simpan sebagai / ekspor…",
+    "run-sheet": "susunan acara",
+    "Valid: {0} items": "Sah: {0} acara",
+    "New item": "Acara baru",
+    "Could not save {0}: {1}": "Tidak dapat menyimpan {0}: {1}",
+    "Saved {0}": "Tersimpan {0}",
+    "Open run-sheet": "Buka susunan acara",
+    "Save run-sheet": "Simpan susunan acara",
+    "Unsaved changes": "Perubahan belum disimpan",
+    "The run-sheet has unsaved changes. Discard them?": (
+        "Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?"
+    ),
+    "expected": "diharapkan",
 }
 
 
