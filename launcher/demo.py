@@ -344,12 +344,11 @@ class Demo:
             await engine.stop()
 
     async def rehearse(self, engine: StudioEngine) -> None:
-        """For the console demo: venues join, and the stand-in operator runs the ceremony."""
+        """For the console demo: venues join, the stand-in operator runs the ceremony, and the
+        same report.json as the headless demo is written (so both can be compared)."""
         await self._spawn_and_join()
-        operator = StandInOperator(engine, self.options.countdown_lead_s)
-        while engine.desk.sequencer.state.status is not Status.ENDED:
-            await asyncio.sleep(0.05)
-            operator.step()
+        report = await self._ceremony(engine, self.compressed)
+        self.say(summarize(report))
 
     async def _spawn_and_join(self) -> None:
         o = self.options

@@ -168,6 +168,8 @@ ID = {
         "Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?"
     ),
     "expected": "diharapkan",
+    "Program full screen on this monitor (F11)": "Program layar penuh di monitor ini (F11)",
+    "We are ready (Ctrl+R)": "Kami siap (Ctrl+R)",
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -159,9 +159,9 @@ class LivePage(QWidget):
 
     def retranslate(self) -> None:
         self.contact.setPlaceholderText(self.tr("Crew contact name and phone"))
-        self.ready.setText(self.tr("We are ready"))
         self.chat_text.setPlaceholderText(self.tr("Message to the studio (Enter)"))
-        self.fullscreen.setText(self.tr("Program full screen on this monitor"))
+        self.fullscreen.setText(self.tr("Program full screen on this monitor (F11)"))
+        self.ready.setText(self.tr("We are ready (Ctrl+R)"))
 
 
 class VenueWindow(QMainWindow):
@@ -199,6 +199,16 @@ class VenueWindow(QMainWindow):
         self.live_page.fullscreen.clicked.connect(self._program_fullscreen)
         self.live_page.contact.setText(str(settings.value("venue/contact", "")))
         self.setWindowTitle(self.tr("Venue"))
+        for keys, slot in (
+            ("F11", self._program_fullscreen),  # the program on the projector
+            ("Ctrl+R", self.live_page.ready.toggle),  # ready check-in
+            ("Ctrl+D", self.show_devices),
+            ("Escape", self._leave_fullscreen),
+        ):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._repaint)
         self._tick.start(50)  # the countdown digits change on the shared second: look often
@@ -248,6 +258,10 @@ class VenueWindow(QMainWindow):
             self.projector.setScreen(screens[index])
             self.projector.setGeometry(screens[index].geometry())
         self.projector.showFullScreen()
+
+    def _leave_fullscreen(self) -> None:
+        if self.projector is not None and self.projector.isFullScreen():
+            self.projector.showNormal()
 
     def _ready_changed(self, ready: bool) -> None:
         contact = self.live_page.contact.text().strip()
