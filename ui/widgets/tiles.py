@@ -37,6 +37,7 @@ class VideoTile(QWidget):
         self.key = key
         self.title = title
         self.image: QImage | None = None
+        self._scaled: QImage | None = None
         self.tally = "standby"
         self.status = "invited"
         self.figures = ""
@@ -47,6 +48,7 @@ class VideoTile(QWidget):
 
     def set_picture(self, width: int, height: int, rgb: bytes) -> None:
         self.image = rgb_image(width, height, rgb)
+        self._scaled = None  # scaled once per picture, not on every repaint
         self.update()
 
     def set_state(
@@ -79,14 +81,15 @@ class VideoTile(QWidget):
         p.fillRect(r, QColor("#111111"))
         pic = r.adjusted(4, 4, -14, -36)
         if self.image is not None and self.status == "joined":
-            # Scaled here and drawn at a point: drawImage(QRect, QImage), which scales while
-            # drawing, crashed PySide6 6.12 at exit (a reference count it got wrong).
-            scaled = self.image.scaled(
-                pic.size(),
-                Qt.AspectRatioMode.IgnoreAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            p.drawImage(pic.topLeft(), scaled)
+            # The engine shares this process's interpreter lock: scale once per picture (the
+            # tile repaints far more often than its picture changes).
+            if self._scaled is None or self._scaled.size() != pic.size():
+                self._scaled = self.image.scaled(
+                    pic.size(),
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            p.drawImage(pic.topLeft(), self._scaled)
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, self.status.upper())
