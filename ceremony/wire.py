@@ -7,6 +7,7 @@ reaches the session. Documented message by message in docs/protocol.md.
 
 from __future__ import annotations
 
+import typing
 from enum import StrEnum
 from typing import Any, cast
 
@@ -270,32 +271,7 @@ STUDIO_MAY_SEND: frozenset[type[_Msg]] = frozenset(
 )
 SIGNALING_FROM_VENUE: frozenset[type[_Msg]] = frozenset({Join})
 
-_TAGS: dict[str, type[_Msg]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in (
-        Heartbeat,
-        HeartbeatAck,
-        Chat,
-        Error,
-        Welcome,
-        ProgramState,
-        Cue,
-        Ready,
-        Stats,
-        CueAck,
-        Operator,
-        ClockProbe,
-        ClockReply,
-        Join,
-        Accepted,
-        Refused,
-        Arm,
-        Abort,
-        ArmAck,
-        FireReport,
-        FireReportAck,
-    )
-}
+_TAGS: dict[str, type[_Msg]] = {cls.__struct_config__.tag: cls for cls in typing.get_args(Message)}
 _TEXT_FIELDS = {Chat: "text", Cue: "text"}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import pytest
 from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.runsheet import Runsheet
+from launcher.demo import free_port
 from media.ice import pin_host_addresses
 from media.identity import StudioIdentity, ensure_identity
 from media.program import VideoFormat
@@ -53,13 +53,6 @@ class Recorder:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=left)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -9,14 +9,11 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
-
 from ceremony.runsheet import Runsheet
 from media.studio import StudioEngine
+from ui.appbase import screenshot_later, start_app
 from ui.bridge import EngineHost
 from ui.console.window import ConsoleWindow
-from ui.i18n import Language, system_language
 
 log = logging.getLogger(__name__)
 
@@ -32,26 +29,13 @@ def run_console(
     after_s: float = 10.0,
     language: str | None = None,
 ) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-    lang = Language(app)
-    lang.use(language or str(settings.value("language", system_language())))
+    app, settings, lang = start_app(settings_path, language)
     host = EngineHost(make_engine, after_start=after_start, on_stop=on_stop)
     window = ConsoleWindow(host, sheet, settings, lang)
     window.resize(1600, 1000)
     host.start()
     window.show()
-    if screenshot is not None:
-
-        def shoot() -> None:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(screenshot))
-            log.info("screenshot saved to %s", screenshot)
-            window.close()
-
-        QTimer.singleShot(int(after_s * 1000), shoot)
-    app.lastWindowClosed.connect(app.quit)
+    screenshot_later(window, screenshot, after_s)
     code = app.exec()
     stopped = host.stop()
     settings.sync()
