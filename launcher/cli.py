@@ -317,6 +317,27 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from launcher.report import write_report
+
+    try:
+        result, files = write_report(args.journal, args.out, args.language)
+    except (OSError, ValueError) as exc:
+        print(f"{args.journal}: cannot make a report ({exc})", file=sys.stderr)
+        return EXIT_INVALID
+    if result.truncated:
+        print(
+            f"{args.journal}: the last record was cut off mid-write; it is left out and the "
+            "report says so",
+            file=sys.stderr,
+        )
+    for problem in result.journal_problems:
+        print(problem, file=sys.stderr)
+    for path in files:
+        print(path)
+    return EXIT_OK
+
+
 def cmd_screenshots(args: argparse.Namespace) -> int:
     if not _has_display():
         print("no display: run under Xvfb (xvfb-run -a ceremony screenshots)", file=sys.stderr)
@@ -459,6 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
     ve.set_defaults(func=cmd_venue)
+
+    rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) from a journal")
+    rp.add_argument("journal", type=Path)
+    rp.add_argument("--out", type=Path, required=True)
+    rp.add_argument("--language", choices=["id", "en"], default="id")
+    rp.set_defaults(func=cmd_report)
 
     sc = sub.add_parser("screenshots", help="capture the venue app's screens (under Xvfb)")
     sc.add_argument("--out", type=Path, default=Path("docs"))
