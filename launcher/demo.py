@@ -386,7 +386,20 @@ class Demo:
             and time.monotonic() < settle
         ):
             await asyncio.sleep(0.1)
-        return self._report(compressed, time.monotonic() - start)
+        report = self._report(compressed, time.monotonic() - start)
+        self._as_run()
+        return report
+
+    def _as_run(self) -> None:
+        """The protocol staff's as-run report of this demo, beside report.json."""
+        from launcher.report import write_report
+
+        try:
+            _, files = write_report(self.options.out / "journal.jsonl", self.options.out / "as-run")
+        except (OSError, ValueError) as exc:
+            self.say(f"as-run report not written: {exc}")
+            return
+        self.say("as-run report: " + ", ".join(str(f) for f in files))
 
     def _incidents(self, pending: list[Incident], elapsed: float) -> None:
         now = time.monotonic()
