@@ -45,6 +45,15 @@ class Incident:
     text: str
 
 
+@dataclass(frozen=True)
+class Recording:
+    path: str
+    duration_s: float
+    sha256: str
+    chapters: int
+    failed: str | None
+
+
 @dataclass
 class AsRun:
     sheet: Runsheet
@@ -57,6 +66,7 @@ class AsRun:
     messages: list[Incident] = field(default_factory=list)  # cues and chat
     journal_problems: list[str] = field(default_factory=list)
     truncated: bool = False
+    recordings: list[Recording] = field(default_factory=list)
 
 
 def _place(sheet: Runsheet, source: Source) -> str:
@@ -136,6 +146,16 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
             )
         elif "device" in p:
             out.incidents.append(Incident(record.wall, f"{p['device']}: {p.get('problem', '')}"))
+        elif p.get("recording") == "closed":
+            out.recordings.append(
+                Recording(
+                    str(p.get("path", "")),
+                    float(p.get("duration_s", 0.0)),
+                    str(p.get("sha256", "")),
+                    len(p.get("chapters", [])),
+                    p.get("failed"),
+                )
+            )
         elif "cue" in p:
             target = p.get("venue") or "all"
             out.messages.append(Incident(record.wall, f"cue to {target}: {p['cue']}"))

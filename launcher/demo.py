@@ -235,6 +235,7 @@ class DemoOptions:
     decoding_venues: int | None = None  # bench: only the first N venues decode the program
     naive_fanout: bool = False
     program_bitrate: int = 600_000
+    record: bool = True
 
 
 @dataclass
@@ -292,6 +293,7 @@ class Demo:
             program=o.program,
             program_bitrate=o.program_bitrate,
             naive_fanout=o.naive_fanout,
+            record_dir=o.out / "recordings" if o.record else None,
         )
         engine = StudioEngine(self.compressed, identity, config, journal)
         self.engine = engine
@@ -338,10 +340,38 @@ class Demo:
         await engine.start()
         try:
             await self._spawn_and_join()
-            return await (body or self._ceremony)(engine, self.compressed)
+            result = await (body or self._ceremony)(engine, self.compressed)
         finally:
             self.stop_venues()
             await engine.stop()
+        if body is None:  # the ceremony ran: add the recording and the as-run report
+            result["recording"] = self._recording()
+            (self.options.out / "report.json").write_text(
+                json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            self._as_run()
+        return result
+
+    def _recording(self) -> dict[str, Any] | None:
+        """The program recording as the journal's last word on it says."""
+        from ceremony.journal import RecordKind, read_journal
+
+        closed = [
+            r.payload
+            for r in read_journal(self.options.out / "journal.jsonl").records
+            if r.kind is RecordKind.NOTE and r.payload.get("recording") == "closed"
+        ]
+        if not closed:
+            return None
+        last = closed[-1]
+        return {
+            "program": last["path"],
+            "duration_s": last["duration_s"],
+            "chapters": last["chapters"],
+            "sha256": last["sha256"],
+            "iso": [],
+            "failed": last["failed"],
+        }
 
     async def rehearse(self, engine: StudioEngine) -> None:
         """For the console demo: venues join, the stand-in operator runs the ceremony, and the
@@ -386,9 +416,7 @@ class Demo:
             and time.monotonic() < settle
         ):
             await asyncio.sleep(0.1)
-        report = self._report(compressed, time.monotonic() - start)
-        self._as_run()
-        return report
+        return self._report(compressed, time.monotonic() - start)
 
     def _as_run(self) -> None:
         """The protocol staff's as-run report of this demo, beside report.json."""

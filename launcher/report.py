@@ -50,6 +50,14 @@ LABELS = {
         "no_recordings": "No recordings in this journal.",
         "none": "None.",
         "not_measured": "error not measured (no common clock at the venues)",
+        "done": "done",
+        "not run": "not run",
+        "skipped": "skipped",
+        "on_air": "on air",
+        "file": "File",
+        "length": "Length",
+        "chapters": "Chapters",
+        "sha256": "SHA-256",
     },
     "id": {
         "title": "Laporan pelaksanaan acara",
@@ -84,6 +92,14 @@ LABELS = {
         "no_recordings": "Tidak ada rekaman dalam jurnal ini.",
         "none": "Tidak ada.",
         "not_measured": "selisih tidak terukur (tidak ada jam bersama)",
+        "done": "terlaksana",
+        "not run": "tidak terlaksana",
+        "skipped": "dilewati",
+        "on_air": "berlangsung",
+        "file": "Berkas",
+        "length": "Durasi",
+        "chapters": "Bab",
+        "sha256": "SHA-256",
     },
 }
 
@@ -149,7 +165,7 @@ def render_html(r: AsRun, lang: str) -> str:
             _length(i.planned_s),
             _length(i.actual_s),
             over,
-            i.status,
+            t.get(i.status, i.status),
         ]
         parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
     parts.append("</table>")
@@ -180,7 +196,20 @@ def render_html(r: AsRun, lang: str) -> str:
             )
         else:
             parts.append(f"<p>{e(t['none'])}</p>")
-    parts.append(f"<h2>{e(t['recordings'])}</h2><p>{e(t['no_recordings'])}</p>")
+    parts.append(f"<h2>{e(t['recordings'])}</h2>")
+    if r.recordings:
+        parts.append(
+            "<table width='100%'><tr>"
+            + "".join(f"<th>{e(t[k])}</th>" for k in ("file", "length", "chapters", "sha256"))
+            + "</tr>"
+        )
+        for rec in r.recordings:
+            name = rec.path.rsplit("/", 1)[-1] + (f" ({rec.failed})" if rec.failed else "")
+            cells = [name, _length(rec.duration_s), str(rec.chapters), rec.sha256]
+            parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
+        parts.append("</table>")
+    else:
+        parts.append(f"<p>{e(t['no_recordings'])}</p>")
     if r.journal_problems:
         parts.append(
             f"<h2>{e(t['journal'])}</h2><ul>"

@@ -101,6 +101,7 @@ class AudioMixer:
         self._tracks: set[ReturnAudioTrack] = set()
         self.levels: dict[str, Level] = {}
         self.program_level = Level(SILENCE_DBFS, SILENCE_DBFS)
+        self.taps: list[Callable[[np.ndarray], None]] = []  # e.g. the program recorder
 
     def add_source(self, source_id: str, pull: BlockSource) -> None:
         self._sources[source_id] = pull
@@ -142,6 +143,8 @@ class AudioMixer:
             mix += part
         program = _to_int16(mix)
         self.program_level = measure(program)
+        for tap in self.taps:
+            tap(program)
         out: dict[str, np.ndarray] = {}
         for track in list(self._tracks):
             own = contributions.get(track.venue_id)

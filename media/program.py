@@ -173,6 +173,7 @@ class ProgramBus:
         self._keyframe_requested = True
         self._last_keyframe = 0.0
         self.frames_encoded = 0
+        self.taps: list[Callable[[Packet], None]] = []  # e.g. the program recorder
         self.last_frame: av.VideoFrame | None = None
         self.meter = RateMeter()
         self.encode_seconds = 0.0
@@ -246,6 +247,8 @@ class ProgramBus:
                 for packet in packets:
                     for track in list(self._tracks):
                         track.push(packet)
+                    for tap in self.taps:
+                        tap(packet)
         finally:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -39,6 +40,7 @@ from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
+from media.recorder import WARN_REMAINING_S, ProgramRecorder, free_seconds
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class StudioConfig:
     microphone: str | None = None  # part of an input device's name; None: a synthetic voice
     media_dir: Path = field(default_factory=Path.cwd)  # where run-sheet file: sources live
     naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
+    record_dir: Path | None = None  # where the program recording goes; None: not recorded
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -184,6 +187,7 @@ class StudioEngine:
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
         self.preview_venue: str | None = None
+        self.recorder: ProgramRecorder | None = None
         self.manual_override = False
         self.camera: CameraSource | None = None
         self.microphone: MicrophoneSource | None = None
@@ -202,6 +206,7 @@ class StudioEngine:
 
     async def start(self) -> None:
         self._open_devices()
+        self._start_recording()
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
         self._runner = web.AppRunner(app, access_log=None)
@@ -234,6 +239,7 @@ class StudioEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
+        self._stop_recording()
         self.close()
 
     def close(self) -> None:
@@ -366,6 +372,9 @@ class StudioEngine:
             if isinstance(event, ItemStarted):
                 item = self.sheet.items[event.index]
                 self.manual_override = False  # the run-sheet takes over again
+                if self.recorder is not None:
+                    who = f" — {item.speaker.name}" if item.speaker else ""
+                    self.recorder.chapter(item.title + who)
                 self._set_program(item.source)
                 if self.bus.compositor is not None:
                     speaker = item.speaker
@@ -382,6 +391,54 @@ class StudioEngine:
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
         self.mixer.set_live(self._live_audio(source))
         self.desk.note({"program": str(source)}, clock_now())
+
+    def _start_recording(self) -> None:
+        directory = self.config.record_dir
+        if directory is None:
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        bitrate = self.config.program_bitrate + 64_000
+        room = free_seconds(directory, bitrate)
+        if room < self.sheet.planned_duration_s + WARN_REMAINING_S:
+            self._device_problem(
+                "recording",
+                f"only {room / 60:.0f} min of recording fit on the disk of {directory}; the "
+                f"ceremony is planned for {self.sheet.planned_duration_s / 60:.0f} min",
+            )
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = directory / f"program-{self.sheet.ceremony.id}-{stamp}.mkv"
+        try:
+            self.recorder = ProgramRecorder(path, self.config.program, self.config.program_bitrate)
+        except (OSError, av.error.FFmpegError) as exc:
+            self._device_problem("recording", f"cannot record to {path}: {exc}")
+            return
+        self.bus.taps.append(self.recorder.add_video)
+        self.mixer.taps.append(self.recorder.add_audio)
+        self.desk.note({"recording": "started", "path": str(path)}, clock_now())
+
+    def _stop_recording(self) -> None:
+        rec = self.recorder
+        if rec is None:
+            return
+        self.recorder = None
+        rec.close()
+        digest = hashlib.sha256()
+        with contextlib.suppress(OSError), open(rec.path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        self.desk.note(
+            {
+                "recording": "closed",
+                "path": str(rec.path),
+                "duration_s": round(rec.duration_s, 3),
+                "chapters": [
+                    {"title": c.title, "start_s": round(c.start_s, 3)} for c in rec.chapters
+                ],
+                "sha256": digest.hexdigest(),
+                "failed": rec.failed,
+            },
+            clock_now(),
+        )
 
     def _open_devices(self) -> None:
         """The studio camera and microphone; a failure is reported and replaced, not fatal."""
@@ -515,12 +572,27 @@ class StudioEngine:
     # ---- loops -------------------------------------------------------------------------
 
     async def _ticks(self) -> None:
+        next_disk_check = 0.0
         while True:
             await asyncio.sleep(0.1)
             try:
                 self._handle_sequencer(self.desk.tick(clock_now()))
             except Exception:
                 log.exception("sequencer tick failed")
+            rec = self.recorder
+            if rec is None:
+                continue
+            if rec.failed and "recording" not in self.device_problems:
+                # A full disk stops the recording with an alert; the ceremony goes on.
+                self._device_problem("recording", f"recording stopped: {rec.failed}")
+            if time.monotonic() >= next_disk_check:
+                next_disk_check = time.monotonic() + 10.0
+                with contextlib.suppress(OSError):
+                    room = free_seconds(rec.path.parent, rec.bitrate_bps)
+                    if room < WARN_REMAINING_S and "disk" not in self.device_problems:
+                        self._device_problem(
+                            "disk", f"less than {room / 60:.0f} min of recording space left"
+                        )
 
     async def _watch_loop_lag(self) -> None:
         """How late the event loop runs a 50 ms timer: the studio's own health figure."""

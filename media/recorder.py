@@ -1,0 +1,140 @@
+"""The program recording: the encoded program as it was sent, plus the program sound.
+
+Video is stream-copied (the bus's VP8 packets, no second encode); sound is the mixer's program
+encoded to Opus. Matroska, written through packet by packet, so a killed studio leaves a file
+that plays up to its last packet. Chapters (one per item as run) are added when the file is
+closed and are in the journal anyway. A write error (a full disk) stops the recording, never
+the ceremony.
+"""
+
+from __future__ import annotations
+
+import fractions
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from media.program import VideoFormat
+from media.sources import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
+
+log = logging.getLogger(__name__)
+
+MS = fractions.Fraction(1, 1000)
+WARN_REMAINING_S = 600.0  # warn when the disk holds less than ten more minutes
+# Matroska keeps a whole cluster (up to 5 s) in memory, and interleaving waits up to 10 s for a
+# silent stream: a killed studio would lose all that. Close a cluster every second, never hold
+# packets back more than a second, and write each one through.
+MUXER_OPTIONS = {
+    "cluster_time_limit": "1000",
+    "max_interleave_delta": "1000000",
+    "flush_packets": "1",
+}
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_s: float
+
+
+def free_seconds(directory: Path, bitrate_bps: int) -> float:
+    """How many seconds of recording the disk under `directory` can still hold."""
+    free = shutil.disk_usage(directory).free
+    return free * 8 / max(1, bitrate_bps)
+
+
+class ProgramRecorder:
+    def __init__(self, path: Path, fmt: VideoFormat, bitrate_bps: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.bitrate_bps = bitrate_bps + 64_000  # program video + Opus
+        self.failed: str | None = None
+        self.chapters: list[Chapter] = []
+        self.started_mono = time.monotonic()
+        self._out: Any = av.open(str(path), "w", format="matroska", container_options=MUXER_OPTIONS)
+        video = self._out.add_stream("libvpx", rate=round(fmt.fps))
+        video.width, video.height, video.pix_fmt = fmt.width, fmt.height, "yuv420p"
+        video.time_base = MS
+        audio = self._out.add_stream("libopus", rate=AUDIO_RATE)
+        audio.layout = "mono"
+        self._video, self._audio = video, audio
+        self._audio_n = 0
+        self._video_origin: int | None = None  # the bus's first pts: the file starts at zero
+        self._last_video_s = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return time.monotonic() - self.started_mono
+
+    def add_video(self, packet: av.Packet[Any]) -> None:
+        if self.failed:
+            return
+        if self._video_origin is None:
+            if not packet.is_keyframe:
+                return  # a recording starts on a picture
+            self._video_origin = int(packet.pts or 0)
+        copy = av.Packet(bytes(packet))  # the original is on its way to eleven venues
+        copy.pts = copy.dts = int(packet.pts or 0) - self._video_origin
+        copy.time_base = packet.time_base
+        copy.is_keyframe = packet.is_keyframe
+        copy.stream = self._video
+        self._last_video_s = float(copy.pts * packet.time_base)
+        self._write(copy)
+
+    def add_audio(self, block: np.ndarray) -> None:
+        if self.failed or self._video_origin is None:
+            return
+        frame = audio_frame(block, self._audio_n * AUDIO_SAMPLES)
+        self._audio_n += 1
+        try:
+            packets = self._audio.encode(frame)
+        except av.error.FFmpegError as exc:
+            self._fail(f"audio encoding failed: {exc}")
+            return
+        for packet in packets:
+            self._write(packet)
+
+    def chapter(self, title: str) -> None:
+        self.chapters.append(Chapter(title, max(0.0, self._last_video_s)))
+
+    def _write(self, packet: av.Packet[Any]) -> None:
+        try:
+            self._out.mux(packet)
+        except (OSError, av.error.FFmpegError) as exc:
+            self._fail(str(exc))
+
+    def _fail(self, reason: str) -> None:
+        self.failed = reason
+        log.error("program recording stopped: %s", reason)
+
+    def close(self) -> None:
+        if self._out is None:
+            return
+        try:
+            if not self.failed:
+                for packet in self._audio.encode(None):
+                    self._out.mux(packet)
+            end_ms = int(self._last_video_s * 1000)
+            marks = [int(c.start_s * 1000) for c in self.chapters] + [end_ms]
+            self._out.set_chapters(
+                [
+                    {
+                        "id": i + 1,
+                        "start": marks[i],
+                        "end": max(marks[i], marks[i + 1]),
+                        "time_base": MS,
+                        "metadata": {"title": c.title},
+                    }
+                    for i, c in enumerate(self.chapters)
+                ]
+            )
+            self._out.close()
+        except (OSError, av.error.FFmpegError) as exc:
+            log.error("closing the program recording: %s", exc)
+        self._out = None
