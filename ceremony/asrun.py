@@ -156,6 +156,16 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
                     p.get("failed"),
                 )
             )
+        elif p.get("recording") == "iso":
+            out.recordings.append(
+                Recording(
+                    str(p.get("path", "")),
+                    float(p.get("duration_s", 0.0)),
+                    "",
+                    0,
+                    p.get("failed"),
+                )
+            )
         elif "cue" in p:
             target = p.get("venue") or "all"
             out.messages.append(Incident(record.wall, f"cue to {target}: {p['cue']}"))

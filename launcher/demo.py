@@ -356,10 +356,22 @@ class Demo:
         """The program recording as the journal's last word on it says."""
         from ceremony.journal import RecordKind, read_journal
 
-        closed = [
+        notes = [
             r.payload
             for r in read_journal(self.options.out / "journal.jsonl").records
-            if r.kind is RecordKind.NOTE and r.payload.get("recording") == "closed"
+            if r.kind is RecordKind.NOTE
+        ]
+        closed = [p for p in notes if p.get("recording") == "closed"]
+        isos = [
+            {
+                "venue": p["venue"],
+                "path": p["path"],
+                "duration_s": p["duration_s"],
+                "frames": p["frames"],
+                "failed": p["failed"],
+            }
+            for p in notes
+            if p.get("recording") == "iso"
         ]
         if not closed:
             return None
@@ -369,7 +381,7 @@ class Demo:
             "duration_s": last["duration_s"],
             "chapters": last["chapters"],
             "sha256": last["sha256"],
-            "iso": [],
+            "iso": isos,
             "failed": last["failed"],
         }
 

@@ -138,3 +138,85 @@ class ProgramRecorder:
         except (OSError, av.error.FFmpegError) as exc:
             log.error("closing the program recording: %s", exc)
         self._out = None
+
+
+def vp8_size(frame: bytes) -> tuple[int, int] | None:
+    """Width and height from a VP8 keyframe's header (RFC 6386 §9.1), None for other frames."""
+    if len(frame) < 10 or frame[0] & 1 or frame[3:6] != b"\x9d\x01\x2a":
+        return None
+    width = int.from_bytes(frame[6:8], "little") & 0x3FFF
+    height = int.from_bytes(frame[8:10], "little") & 0x3FFF
+    return width, height
+
+
+class IsoRecorder:
+    """One venue's own picture as it arrived: its VP8 frames stream-copied (no re-encode)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.failed: str | None = None
+        self.frames = 0
+        self._out: Any = None
+        self._stream: Any = None
+        self._first_ts: int | None = None
+        self._last_ts = 0
+        self._rebase = False
+
+    def rebase(self) -> None:
+        """The venue reconnected: its RTP clock starts elsewhere; continue the file's time."""
+        self._rebase = True
+
+    def add(self, data: bytes, rtp_timestamp: int) -> None:
+        if self.failed:
+            return
+        if self._out is None:
+            size = vp8_size(data)
+            if size is None:
+                return  # a recording starts on a keyframe
+            try:
+                self._open(*size)
+            except (OSError, av.error.FFmpegError) as exc:
+                self.failed = str(exc)
+                return
+            self._first_ts = rtp_timestamp
+        if self._rebase:
+            if vp8_size(data) is None:
+                return  # resume on a keyframe
+            self._rebase = False
+            self._first_ts = (rtp_timestamp - self._last_ts - 3_000) & 0xFFFFFFFF
+        assert self._first_ts is not None
+        ts = (rtp_timestamp - self._first_ts) & 0xFFFFFFFF  # the RTP clock wraps at 2^32
+        if ts < self._last_ts:
+            return  # late or repeated: Matroska wants rising times
+        self._last_ts = ts
+        packet = av.Packet(data)
+        packet.pts = packet.dts = ts
+        packet.time_base = fractions.Fraction(1, 90_000)
+        packet.is_keyframe = vp8_size(data) is not None
+        packet.stream = self._stream
+        try:
+            self._out.mux(packet)
+            self.frames += 1
+        except (OSError, av.error.FFmpegError) as exc:
+            self.failed = str(exc)
+            log.error("ISO recording %s stopped: %s", self.path.name, exc)
+
+    def _open(self, width: int, height: int) -> None:
+        self._out = av.open(str(self.path), "w", format="matroska", container_options=MUXER_OPTIONS)
+        stream = self._out.add_stream("libvpx", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = MS
+        self._stream = stream
+
+    @property
+    def duration_s(self) -> float:
+        return self._last_ts / 90_000
+
+    def close(self) -> None:
+        if self._out is not None:
+            try:
+                self._out.close()
+            except (OSError, av.error.FFmpegError) as exc:
+                log.error("closing ISO recording %s: %s", self.path.name, exc)
+            self._out = None

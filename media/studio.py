@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import av
+import cv2
 import numpy as np
 from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -40,7 +42,7 @@ from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
-from media.recorder import WARN_REMAINING_S, ProgramRecorder, free_seconds
+from media.recorder import WARN_REMAINING_S, IsoRecorder, ProgramRecorder, free_seconds
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,7 @@ class StudioEngine:
         self._cue_seq = 0
         self.preview_venue: str | None = None
         self.recorder: ProgramRecorder | None = None
+        self.isos: dict[str, IsoRecorder] = {}
         self.manual_override = False
         self.camera: CameraSource | None = None
         self.microphone: MicrophoneSource | None = None
@@ -332,9 +335,18 @@ class StudioEngine:
         return list(self.venues)
 
     async def _countdown_sends(self) -> None:
+        snapped: int | None = None
         while True:
             await asyncio.sleep(0.05)
             cd = self.countdown
+            if (
+                cd.fire_at is not None
+                and not cd.aborted
+                and snapped != cd.arm_id
+                and time.monotonic() >= cd.fire_at
+            ):
+                snapped = cd.arm_id
+                self._snapshot_at_zero(cd.arm_id)
             reachable = {
                 vid for vid, r in self.venues.items() if r.conn is not None and r.conn.control
             }
@@ -416,7 +428,65 @@ class StudioEngine:
         self.mixer.taps.append(self.recorder.add_audio)
         self.desk.note({"recording": "started", "path": str(path)}, clock_now())
 
+    def _record_iso(self, record: VenueRecord, pc: RTCPeerConnection, track: Any) -> None:
+        """Tee the venue's encoded frames, as they leave the jitter buffer, into its ISO file.
+
+        aiortc hands each complete frame to its decoder thread through a queue; the tee wraps that
+        queue's put for this one receiver (no process-wide patch) and writes on the loop thread.
+        """
+        if self.config.record_dir is None:
+            return
+        receiver = next(
+            (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
+        )
+        queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+        if queue is None:
+            log.warning("%s: cannot tee the incoming video for an ISO recording", record.venue.id)
+            return
+        iso = self.isos.get(record.venue.id)
+        if iso is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            iso = IsoRecorder(self.config.record_dir / f"iso-{record.venue.id}-{stamp}.mkv")
+            self.isos[record.venue.id] = iso
+        else:
+            iso.rebase()
+        put = queue.put
+
+        def tee(task: Any, *args: Any, **kwargs: Any) -> None:
+            if task is not None:
+                _codec, frame = task
+                iso.add(bytes(frame.data), int(frame.timestamp))
+            put(task, *args, **kwargs)
+
+        queue.put = tee
+
+    def _snapshot_at_zero(self, arm_id: int) -> None:
+        """Pictures of the program and of every venue at the countdown's zero, for the record."""
+        if self.config.record_dir is None:
+            return
+        frames = {"program": self.bus.last_frame}
+        for vid, record in self.venues.items():
+            frames[vid] = record.conn.latest_video if record.conn else None
+        folder = self.config.record_dir / f"zero-{arm_id}"
+        loop = asyncio.get_running_loop()
+        # Written on a worker thread: the loop must not wait for the disk.
+        loop.run_in_executor(None, _save_pictures, folder, frames)
+        self.desk.note({"snapshots": str(folder), "arm_id": arm_id}, clock_now())
+
     def _stop_recording(self) -> None:
+        for vid, iso in self.isos.items():
+            iso.close()
+            self.desk.note(
+                {
+                    "recording": "iso",
+                    "venue": vid,
+                    "path": str(iso.path),
+                    "frames": iso.frames,
+                    "duration_s": round(iso.duration_s, 3),
+                    "failed": iso.failed,
+                },
+                clock_now(),
+            )
         rec = self.recorder
         if rec is None:
             return
@@ -709,6 +779,8 @@ class StudioEngine:
         def on_track(track: MediaStreamTrack) -> None:
             consume = self._consume_video if track.kind == "video" else self._consume_audio
             conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
+            if track.kind == "video":
+                self._record_iso(record, pc, track)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -972,3 +1044,16 @@ class StudioEngine:
 
     def dump_snapshot(self) -> str:
         return json.dumps(self.snapshot())
+
+
+def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        if frame is None or frame.format.name != "yuv420p":
+            continue
+        try:
+            # to_ndarray copies: the frame may be in use on the encoder thread (no reformat).
+            rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
+            cv2.imwrite(str(folder / f"{name}.png"), rgb)
+        except (OSError, cv2.error) as exc:
+            log.warning("snapshot %s not saved: %s", name, exc)

@@ -95,7 +95,7 @@ async def studio(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
     engine = StudioEngine(
         sheet,
         identity,
-        StudioConfig(host=LOOPBACK, port=port, program=SMALL),
+        StudioConfig(host=LOOPBACK, port=port, program=SMALL, record_dir=tmp_path / "rec"),
         tmp_path / "journal.jsonl",
     )
     events = Recorder()

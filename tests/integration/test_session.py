@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -192,3 +193,20 @@ async def test_silent_venue_is_marked_lost_by_heartbeat(studio: Studio) -> None:
             timeout=6,
         )
         assert "no heartbeat" in lost.reason
+
+
+async def test_program_and_venue_recordings(studio: Studio, tmp_path: Path) -> None:
+    """The studio records the program (stream copy) and the venue's own picture (ISO)."""
+    import av
+
+    from media.recorder import IsoRecorder
+
+    link, events = studio.link(studio.invite(CIREBON))
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        await events.wait(lambda e: studio.engine.venues[CIREBON].video_frames >= 20, timeout=15)
+    iso = studio.engine.isos[CIREBON]
+    assert isinstance(iso, IsoRecorder) and iso.frames >= 10 and iso.failed is None
+    studio.engine._stop_recording()
+    with av.open(str(iso.path)) as c:
+        assert sum(1 for _ in c.decode(video=0)) >= 10
