@@ -484,6 +484,7 @@ class StudioEngine:
                     "frames": iso.frames,
                     "duration_s": round(iso.duration_s, 3),
                     "failed": iso.failed,
+                    "sha256": _sha256(iso.path),
                 },
                 clock_now(),
             )
@@ -492,10 +493,6 @@ class StudioEngine:
             return
         self.recorder = None
         rec.close()
-        digest = hashlib.sha256()
-        with contextlib.suppress(OSError), open(rec.path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
         self.desk.note(
             {
                 "recording": "closed",
@@ -504,7 +501,7 @@ class StudioEngine:
                 "chapters": [
                     {"title": c.title, "start_s": round(c.start_s, 3)} for c in rec.chapters
                 ],
-                "sha256": digest.hexdigest(),
+                "sha256": _sha256(rec.path),
                 "failed": rec.failed,
             },
             clock_now(),
@@ -1057,3 +1054,15 @@ def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> Non
             cv2.imwrite(str(folder / f"{name}.png"), rgb)
         except (OSError, cv2.error) as exc:
             log.warning("snapshot %s not saved: %s", name, exc)
+
+
+def _sha256(path: Path) -> str:
+    """The checksum protocol staff hand over with a recording ("" if it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
