@@ -166,6 +166,10 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
                     p.get("failed"),
                 )
             )
+        elif "marker" in p:
+            out.messages.append(Incident(record.wall, f"marker: {p['marker']}"))
+        elif "note" in p and isinstance(p["note"], str):
+            out.messages.append(Incident(record.wall, f"note: {p['note']}"))
         elif "cue" in p:
             target = p.get("venue") or "all"
             out.messages.append(Incident(record.wall, f"cue to {target}: {p['cue']}"))

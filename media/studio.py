@@ -271,6 +271,45 @@ class StudioEngine:
         self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
         return self._cue_seq
 
+    # ---- protocol staff -----------------------------------------------------------------
+
+    def start_recording(self) -> bool:
+        if self.recorder is not None:
+            return True
+        if self.config.record_dir is None:
+            return False
+        self._start_recording()
+        return self.recorder is not None
+
+    def stop_recording(self) -> None:
+        self._stop_recording()
+
+    def marker(self, text: str) -> None:
+        """A marker: a chapter in the recording and a line in the journal."""
+        if self.recorder is not None:
+            self.recorder.chapter(f"* {text}")
+        self.desk.note({"marker": text[: wire.MAX_TEXT]}, clock_now())
+
+    def protocol_note(self, text: str) -> None:
+        self.desk.note({"note": text[: wire.MAX_TEXT]}, clock_now())
+
+    def recording_health(self) -> dict[str, object]:
+        rec = self.recorder
+        if rec is None:
+            return {"recording": False}
+        free_min: float | None = None
+        with contextlib.suppress(OSError):
+            free_min = round(free_seconds(rec.path.parent, rec.bitrate_bps) / 60, 1)
+        return {
+            "recording": True,
+            "file": rec.path.name,
+            "duration_s": round(rec.duration_s, 1),
+            "size_mb": round(rec.path.stat().st_size / 1e6, 1) if rec.path.exists() else 0.0,
+            "free_min": free_min,
+            "failed": rec.failed,
+            "isos": len(self.isos),
+        }
+
     def replace_runsheet(self, sheet: Runsheet) -> None:
         """An edited run-sheet, before the ceremony starts; the venues must stay the same."""
         if [v.id for v in sheet.venues] != [v.id for v in self.sheet.venues]:

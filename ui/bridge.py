@@ -79,6 +79,7 @@ class Snapshot:
     program_fps: float
     loop_lag_ms: float | None
     device_problems: dict[str, str] = field(default_factory=dict)
+    recording: dict[str, object] = field(default_factory=dict)
 
 
 class EngineHost(QObject):
@@ -285,6 +286,7 @@ class EngineHost(QObject):
             program_fps=float(snap["program_fps_sent"]),  # type: ignore[arg-type]
             loop_lag_ms=snap["loop_lag_ms_p95"],  # type: ignore[arg-type]
             device_problems=dict(engine.device_problems),
+            recording=engine.recording_health(),
         )
 
     @staticmethod

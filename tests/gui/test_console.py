@@ -202,3 +202,22 @@ def test_switching_language_retranslates_the_window(
     window.set_language("en")
     assert window.go.text() == "GO  (Space)"
     assert window.language_actions["en"].isChecked()
+
+
+def test_protocol_tab_marks_notes_and_shows_the_recording(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread], tmp_path: Path
+) -> None:
+    window, host, _ = console
+    assert host.call(lambda e: e.start_recording()).result(timeout=5) is False  # no folder set
+    qtbot.waitUntil(lambda: "Not recording" in window.record_health.text(), timeout=5000)
+    window.note_text.setText("Menteri tiba di studio")
+    window._note()
+    window.note_text.setText("Sirene")
+    window._marker()
+    engine = host.engine
+    assert engine is not None
+    journal = engine.desk.journal.path
+    qtbot.waitUntil(
+        lambda: b"Menteri tiba" in journal.read_bytes() and b"marker" in journal.read_bytes(),
+        timeout=5000,
+    )

@@ -230,10 +230,32 @@ class ConsoleWindow(QMainWindow):
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
 
+        # Protocol staff: the recording, markers and notes (all journaled).
+        self.record_start = QPushButton()
+        self.record_stop = QPushButton()
+        self.marker_button = QPushButton()
+        self.note_text = QLineEdit()
+        self.record_health = QLabel()
+        self.record_health.setWordWrap(True)
+        self.record_start.clicked.connect(lambda: self.host.call(lambda e: e.start_recording()))
+        self.record_stop.clicked.connect(lambda: self.host.call(lambda e: e.stop_recording()))
+        self.marker_button.clicked.connect(self._marker)
+        self.note_text.returnPressed.connect(self._note)
+        protocol_row = QHBoxLayout()
+        for pw in (self.record_start, self.record_stop, self.marker_button, self.note_text):
+            protocol_row.addWidget(pw)
+        protocol_layout = QVBoxLayout()
+        protocol_layout.addLayout(protocol_row)
+        protocol_layout.addWidget(self.record_health)
+        protocol_layout.addStretch(1)
+        protocol = QWidget()
+        protocol.setLayout(protocol_layout)
+
         self.tabs = QTabWidget()
         self.tabs.addTab(countdown, "")
         self.tabs.addTab(messages, "")
         self.tabs.addTab(self.log_view, "")
+        self.tabs.addTab(protocol, "")
 
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.addWidget(multiviewer)
@@ -247,6 +269,9 @@ class ConsoleWindow(QMainWindow):
 
         self.status_line = QLabel()
         self.statusBar().addWidget(self.status_line, 1)
+        self.problems_label = QLabel()
+        self.problems_label.setStyleSheet("color:#e65100; font-weight:bold;")
+        self.statusBar().addPermanentWidget(self.problems_label)
 
         root = QVBoxLayout()
         root.addLayout(top)
@@ -339,6 +364,11 @@ class ConsoleWindow(QMainWindow):
         self.tabs.setTabText(0, self.tr("Countdown"))
         self.tabs.setTabText(1, self.tr("Messages"))
         self.tabs.setTabText(2, self.tr("Log"))
+        self.tabs.setTabText(3, self.tr("Protocol"))
+        self.record_start.setText(self.tr("Start recording"))
+        self.record_stop.setText(self.tr("Stop recording"))
+        self.marker_button.setText(self.tr("Marker"))
+        self.note_text.setPlaceholderText(self.tr("Note for the record (Enter)"))
         self.language_menu.setTitle(self.tr("Language"))
         self.sheet_menu.setTitle(self.tr("Run-sheet"))
         self.edit_action.setText(self.tr("Edit…"))
@@ -449,6 +479,31 @@ class ConsoleWindow(QMainWindow):
 
     def _abort(self) -> None:
         self.host.call(lambda e: e.abort_countdown())
+
+    def _marker(self) -> None:
+        text = self.note_text.text().strip() or self.tr("marker")
+        self.host.call(lambda e: e.marker(text))
+        self.note_text.clear()
+
+    def _note(self) -> None:
+        text = self.note_text.text().strip()
+        if text:
+            self.host.call(lambda e: e.protocol_note(text))
+            self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [note] {text}")
+            self.note_text.clear()
+
+    def _recording_text(self, snap: Snapshot) -> str:
+        r = snap.recording
+        if not r.get("recording"):
+            return self.tr("Not recording.")
+        text = self.tr(
+            "Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left"
+        ).format(
+            r.get("file"), r.get("duration_s"), r.get("size_mb"), r.get("isos"), r.get("free_min")
+        )
+        if r.get("failed"):
+            text = self.tr("RECORDING STOPPED: ") + str(r.get("failed")) + "\n" + text
+        return text
 
     def _send_cue(self) -> None:
         text = self.cue_text.text().strip()
@@ -562,6 +617,10 @@ class ConsoleWindow(QMainWindow):
                 flag=flag,
             )
         self.countdown_state.setText(self._countdown_summary(snap))
+        self.record_health.setText(self._recording_text(snap))
+        problems = "; ".join(f"{k}: {v}" for k, v in snap.device_problems.items())
+        if self.problems_label.text() != problems:
+            self.problems_label.setText(problems)  # devices, disk, recording: always in view
 
     def _countdown_cell(self, v: VenueRow) -> str:
         if v.countdown_state is None:

@@ -8,275 +8,320 @@
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="294" />
+        <location filename="../console/window.py" line="319" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="299" />
+        <location filename="../console/window.py" line="324" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="300" />
+        <location filename="../console/window.py" line="325" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="301" />
+        <location filename="../console/window.py" line="326" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="302" />
+        <location filename="../console/window.py" line="327" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="303" />
+        <location filename="../console/window.py" line="328" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="304" />
+        <location filename="../console/window.py" line="329" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="305" />
+        <location filename="../console/window.py" line="330" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="310" />
+        <location filename="../console/window.py" line="335" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="311" />
+        <location filename="../console/window.py" line="336" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="312" />
+        <location filename="../console/window.py" line="337" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="313" />
+        <location filename="../console/window.py" line="338" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="314" />
+        <location filename="../console/window.py" line="339" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="315" />
+        <location filename="../console/window.py" line="340" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="316" />
-        <location filename="../console/window.py" line="528" />
+        <location filename="../console/window.py" line="341" />
+        <location filename="../console/window.py" line="583" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="317" />
-        <location filename="../console/window.py" line="339" />
+        <location filename="../console/window.py" line="342" />
+        <location filename="../console/window.py" line="364" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="320" />
+        <location filename="../console/window.py" line="345" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="321" />
-        <location filename="../console/window.py" line="531" />
+        <location filename="../console/window.py" line="346" />
+        <location filename="../console/window.py" line="586" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="322" />
+        <location filename="../console/window.py" line="347" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="323" />
+        <location filename="../console/window.py" line="348" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="324" />
+        <location filename="../console/window.py" line="349" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="325" />
+        <location filename="../console/window.py" line="350" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="326" />
+        <location filename="../console/window.py" line="351" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="327" />
+        <location filename="../console/window.py" line="352" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="328" />
+        <location filename="../console/window.py" line="353" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="329" />
+        <location filename="../console/window.py" line="354" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="330" />
+        <location filename="../console/window.py" line="355" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="331" />
+        <location filename="../console/window.py" line="356" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="332" />
+        <location filename="../console/window.py" line="357" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="333" />
+        <location filename="../console/window.py" line="358" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="334" />
+        <location filename="../console/window.py" line="359" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="336" />
+        <location filename="../console/window.py" line="361" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="340" />
+        <location filename="../console/window.py" line="365" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="341" />
+        <location filename="../console/window.py" line="366" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="342" />
+        <location filename="../console/window.py" line="367" />
+        <source>Protocol</source>
+        <translation>Protokol</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="368" />
+        <source>Start recording</source>
+        <translation>Mulai merekam</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="369" />
+        <source>Stop recording</source>
+        <translation>Hentikan rekaman</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="370" />
+        <source>Marker</source>
+        <translation>Penanda</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="371" />
+        <source>Note for the record (Enter)</source>
+        <translation>Catatan untuk risalah (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="372" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="343" />
+        <location filename="../console/window.py" line="373" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="344" />
+        <location filename="../console/window.py" line="374" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="361" />
+        <location filename="../console/window.py" line="391" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="438" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="457" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="431" />
+        <location filename="../console/window.py" line="461" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="477" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="484" />
+        <source>marker</source>
+        <translation>penanda</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="498" />
+        <source>Not recording.</source>
+        <translation>Tidak merekam.</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="500" />
+        <source>Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left</source>
+        <translation>Merekam {0}: {1} dtk, {2} MB, {3} berkas lokasi; sisa disk {4} menit</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="505" />
+        <source>RECORDING STOPPED: </source>
+        <translation>REKAMAN BERHENTI: </translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="521" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="478" />
+        <location filename="../console/window.py" line="533" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="478" />
+        <location filename="../console/window.py" line="533" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="525" />
+        <location filename="../console/window.py" line="580" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="528" />
+        <location filename="../console/window.py" line="583" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="531" />
+        <location filename="../console/window.py" line="586" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="541" />
+        <location filename="../console/window.py" line="596" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="556" />
+        <location filename="../console/window.py" line="611" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="582" />
+        <location filename="../console/window.py" line="641" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="585" />
+        <location filename="../console/window.py" line="644" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="592" />
+        <location filename="../console/window.py" line="651" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="601" />
+        <location filename="../console/window.py" line="660" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>

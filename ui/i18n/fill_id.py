@@ -170,6 +170,17 @@ ID = {
     "expected": "diharapkan",
     "Program full screen on this monitor (F11)": "Program layar penuh di monitor ini (F11)",
     "We are ready (Ctrl+R)": "Kami siap (Ctrl+R)",
+    "Protocol": "Protokol",
+    "Start recording": "Mulai merekam",
+    "Stop recording": "Hentikan rekaman",
+    "Marker": "Penanda",
+    "Note for the record (Enter)": "Catatan untuk risalah (Enter)",
+    "marker": "penanda",
+    "Not recording.": "Tidak merekam.",
+    "Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left": (
+        "Merekam {0}: {1} dtk, {2} MB, {3} berkas lokasi; sisa disk {4} menit"
+    ),
+    "RECORDING STOPPED: ": "REKAMAN BERHENTI: ",
 }
 
 
