@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import fractions
 import logging
+import queue
 import shutil
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,22 +76,27 @@ class ProgramRecorder:
         return time.monotonic() - self.started_mono
 
     def add_video(self, packet: av.Packet[Any]) -> None:
-        if self.failed:
+        self.add_encoded(bytes(packet), int(packet.pts or 0), packet.time_base, packet.is_keyframe)
+
+    def add_encoded(
+        self, data: bytes, pts: int, time_base: fractions.Fraction, keyframe: bool
+    ) -> None:
+        if self.failed or self._out is None:
             return
         if self._video_origin is None:
-            if not packet.is_keyframe:
+            if not keyframe:
                 return  # a recording starts on a picture
-            self._video_origin = int(packet.pts or 0)
-        copy = av.Packet(bytes(packet))  # the original is on its way to eleven venues
-        copy.pts = copy.dts = int(packet.pts or 0) - self._video_origin
-        copy.time_base = packet.time_base
-        copy.is_keyframe = packet.is_keyframe
+            self._video_origin = pts
+        copy = av.Packet(data)  # a copy: the original is on its way to eleven venues
+        copy.pts = copy.dts = pts - self._video_origin
+        copy.time_base = time_base
+        copy.is_keyframe = keyframe
         copy.stream = self._video
-        self._last_video_s = float(copy.pts * packet.time_base)
+        self._last_video_s = float(copy.pts * time_base)
         self._write(copy)
 
     def add_audio(self, block: np.ndarray) -> None:
-        if self.failed or self._video_origin is None:
+        if self.failed or self._video_origin is None or self._out is None:
             return
         frame = audio_frame(block, self._audio_n * AUDIO_SAMPLES)
         self._audio_n += 1
@@ -162,13 +170,14 @@ class IsoRecorder:
         self._first_ts: int | None = None
         self._last_ts = 0
         self._rebase = False
+        self.closed = False
 
     def rebase(self) -> None:
         """The venue reconnected: its RTP clock starts elsewhere; continue the file's time."""
         self._rebase = True
 
     def add(self, data: bytes, rtp_timestamp: int) -> None:
-        if self.failed:
+        if self.failed or self.closed:
             return
         if self._out is None:
             size = vp8_size(data)
@@ -214,9 +223,46 @@ class IsoRecorder:
         return self._last_ts / 90_000
 
     def close(self) -> None:
+        self.closed = True
         if self._out is not None:
             try:
                 self._out.close()
             except (OSError, av.error.FFmpegError) as exc:
                 log.error("closing ISO recording %s: %s", self.path.name, exc)
             self._out = None
+
+
+class RecordingWriter:
+    """Does the recorders' work on a thread of its own, so the network loop never waits for
+    an encoder or the disk. Bounded: when the disk cannot keep up, work is dropped and counted,
+    the ceremony is never held up."""
+
+    def __init__(self, max_pending: int = 2000) -> None:
+        self._queue: queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None] = queue.Queue(
+            maxsize=max_pending
+        )
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="recording-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            self._queue.put_nowait((fn, args))
+        except queue.Full:
+            self.dropped += 1
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("recording work failed")
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)

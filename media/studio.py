@@ -42,7 +42,13 @@ from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
-from media.recorder import WARN_REMAINING_S, IsoRecorder, ProgramRecorder, free_seconds
+from media.recorder import (
+    WARN_REMAINING_S,
+    IsoRecorder,
+    ProgramRecorder,
+    RecordingWriter,
+    free_seconds,
+)
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 
 log = logging.getLogger(__name__)
@@ -191,6 +197,7 @@ class StudioEngine:
         self.preview_venue: str | None = None
         self.recorder: ProgramRecorder | None = None
         self.isos: dict[str, IsoRecorder] = {}
+        self.rec_writer = RecordingWriter()
         self.manual_override = False
         self.camera: CameraSource | None = None
         self.microphone: MicrophoneSource | None = None
@@ -247,6 +254,7 @@ class StudioEngine:
 
     def close(self) -> None:
         """Release devices, files and the journal (also for an engine that never started)."""
+        self.rec_writer.close(timeout=5)
         for device in (self.camera, self.microphone, *self.files.values()):
             if device is not None:
                 device.close()
@@ -463,8 +471,20 @@ class StudioEngine:
         except (OSError, av.error.FFmpegError) as exc:
             self._device_problem("recording", f"cannot record to {path}: {exc}")
             return
-        self.bus.taps.append(self.recorder.add_video)
-        self.mixer.taps.append(self.recorder.add_audio)
+        recorder, writer = self.recorder, self.rec_writer
+
+        def video_tap(packet: Any) -> None:
+            # Copied here (cheap), written there: the loop never waits for the disk.
+            writer.submit(
+                recorder.add_encoded,
+                bytes(packet),
+                int(packet.pts or 0),
+                packet.time_base,
+                packet.is_keyframe,
+            )
+
+        self.bus.taps.append(video_tap)
+        self.mixer.taps.append(lambda block: writer.submit(recorder.add_audio, block))
         self.desk.note({"recording": "started", "path": str(path)}, clock_now())
 
     def _record_iso(self, record: VenueRecord, pc: RTCPeerConnection, track: Any) -> None:
@@ -491,10 +511,12 @@ class StudioEngine:
             iso.rebase()
         put = queue.put
 
+        writer = self.rec_writer
+
         def tee(task: Any, *args: Any, **kwargs: Any) -> None:
             if task is not None:
                 _codec, frame = task
-                iso.add(bytes(frame.data), int(frame.timestamp))
+                writer.submit(iso.add, bytes(frame.data), int(frame.timestamp))
             put(task, *args, **kwargs)
 
         queue.put = tee
@@ -513,6 +535,9 @@ class StudioEngine:
         self.desk.note({"snapshots": str(folder), "arm_id": arm_id}, clock_now())
 
     def _stop_recording(self) -> None:
+        # Let the writer finish what it has, then close the files on this thread.
+        self.rec_writer.close()
+        self.rec_writer = RecordingWriter()
         for vid, iso in self.isos.items():
             iso.close()
             self.desk.note(
