@@ -235,7 +235,9 @@ class DemoOptions:
     decoding_venues: int | None = None  # bench: only the first N venues decode the program
     naive_fanout: bool = False
     program_bitrate: int = 600_000
-    record: bool = True
+    # Off by default: on this 2-core machine, recording eleven venues and the program beside
+    # eleven venue processes takes the studio below its live targets (see BENCHMARKS.md).
+    record: bool = False
 
 
 @dataclass

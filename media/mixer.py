@@ -23,6 +23,7 @@ from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, audio_frame
 log = logging.getLogger(__name__)
 
 SILENCE_DBFS = -120.0
+METER_EVERY = 5  # mixer ticks (20 ms) between meter readings
 FULL_SCALE = 32768.0
 
 
@@ -102,6 +103,7 @@ class AudioMixer:
         self.levels: dict[str, Level] = {}
         self.program_level = Level(SILENCE_DBFS, SILENCE_DBFS)
         self.taps: list[Callable[[np.ndarray], None]] = []  # e.g. the program recorder
+        self._ticks = -1
 
     def add_source(self, source_id: str, pull: BlockSource) -> None:
         self._sources[source_id] = pull
@@ -125,12 +127,15 @@ class AudioMixer:
     def tick(self) -> dict[str, np.ndarray]:
         """Mix one 20 ms block; returns each subscribed venue's return block (for tests too)."""
         blocks: dict[str, np.ndarray] = {}
+        self._ticks += 1
+        metering = self._ticks % METER_EVERY == 0  # meters at 10 Hz: plenty for eyes
         for source_id, pull in list(self._sources.items()):
             block = pull()
             if block is not None and block.size == AUDIO_SAMPLES:
                 blocks[source_id] = block
-                self.levels[source_id] = measure(block)
-            else:
+                if metering:
+                    self.levels[source_id] = measure(block)
+            elif metering:
                 self.levels[source_id] = Level(SILENCE_DBFS, SILENCE_DBFS)
         mix = np.zeros(AUDIO_SAMPLES, np.float32)
         contributions: dict[str, np.ndarray] = {}
@@ -142,7 +147,8 @@ class AudioMixer:
             contributions[source_id] = part
             mix += part
         program = _to_int16(mix)
-        self.program_level = measure(program)
+        if metering:
+            self.program_level = measure(program)
         for tap in self.taps:
             tap(program)
         out: dict[str, np.ndarray] = {}

@@ -58,6 +58,7 @@ SIGNAL_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
 STUDIO_SOURCE = "studio"
 LIVENESS_CHECK_S = 0.1
+PROGRAM_STATE_EVERY = 5  # heartbeats between program-state refreshes (changes go at once)
 
 
 def clock_now() -> Now:
@@ -746,9 +747,11 @@ class StudioEngine:
                     continue
                 last = conn.liveness._sent.get(conn.liveness.next_seq - 1)
                 if last is None or now - last >= HEARTBEAT_INTERVAL_S:
-                    conn.control.send(wire.Heartbeat(seq=conn.liveness.heartbeat_sent(now)))
-                    # The confidence timer at the venue re-syncs on this once a second.
-                    conn.control.send(self.program_state_for(record.venue.id))
+                    seq = conn.liveness.heartbeat_sent(now)
+                    conn.control.send(wire.Heartbeat(seq=seq))
+                    if seq % PROGRAM_STATE_EVERY == 0:
+                        # The venue's confidence timer counts on its own; this re-syncs it.
+                        conn.control.send(self.program_state_for(record.venue.id))
 
     # ---- signaling ---------------------------------------------------------------------
 

@@ -132,6 +132,8 @@ class VenueLink:
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
+        self._offset: float | None = None
+        self._offset_at = -1e9
         self.countdown = CountdownAgent(
             config.clock,
             self._emit,
@@ -436,11 +438,17 @@ class VenueLink:
         if frame.format.name != "yuv420p":
             return
         code = read_code(luma(frame))
-        local = self.config.clock()
-        estimate = self.countdown.estimator.estimate(local)
-        if code is None or estimate is None:
+        if code is None:
             return
-        studio_ms = int((local + estimate.offset) * 1000) & 0xFFFFFFFF
+        local = self.config.clock()
+        if now - self._offset_at > 1.0:
+            # The estimate walks the whole probe window: once a second is plenty for latency.
+            estimate = self.countdown.estimator.estimate(local)
+            self._offset = estimate.offset if estimate else None
+            self._offset_at = now
+        if self._offset is None:
+            return
+        studio_ms = int((local + self._offset) * 1000) & 0xFFFFFFFF
         latency = (studio_ms - code) & 0xFFFFFFFF
         if latency > 0x7FFFFFFF:
             latency -= 0x100000000  # the estimate put us a hair before the stamp

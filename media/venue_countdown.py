@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 BURST_PROBES = 8
 BURST_GAP_S = 0.03
-PROBE_INTERVAL_S = 0.2  # 5 Hz steady: more chances of a round trip the busy loops did not delay
+PROBE_INTERVAL_S = 0.5  # 2 Hz steady: enough to follow drift, light on a loaded studio
+ARMED_PROBE_INTERVAL_S = 0.2  # 5 Hz while armed: more chances of an undelayed round trip
 ACK_REFRESH_S = 1.0
 PARK_MAX_S = 0.05  # the loop never waits longer than this for the firing thread
 
@@ -89,7 +90,9 @@ class CountdownAgent:
             if now >= next_report:
                 self._resend_reports()
                 next_report = now + 1.0
-            await asyncio.sleep(PROBE_INTERVAL_S)
+            arm = self.countdown.current
+            armed = arm is not None and arm.state is ArmState.ARMED
+            await asyncio.sleep(ARMED_PROBE_INTERVAL_S if armed else PROBE_INTERVAL_S)
 
     def _probe(self) -> None:
         if self._clock_ch is None:
