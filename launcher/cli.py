@@ -417,8 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--kill-at", type=float, default=20.0)
     d.add_argument("--restart-after", type=float, default=5.0)
     d.add_argument("--sequencer-only", action="store_true", help="no media: the sequencer alone")
-    d.add_argument("--record", action="store_true",
-                   help="record the program and every venue into DIR/recordings")
+    d.add_argument(
+        "--record",
+        action="store_true",
+        help="record the program and every venue into DIR/recordings",
+    )
     _gui_arguments(d)
     d.set_defaults(func=cmd_demo)
 
