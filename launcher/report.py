@@ -104,6 +104,21 @@ LABELS = {
 }
 
 
+# The item table's columns, the same in the HTML (and PDF) and the CSV.
+ITEM_COLUMNS = (
+    "n",
+    "item",
+    "speaker",
+    "from",
+    "planned",
+    "actual",
+    "planned_len",
+    "actual_len",
+    "over",
+    "status",
+)
+
+
 def _clock(wall: float | None, tz: str) -> str:
     if wall is None:
         return "–"
@@ -139,18 +154,7 @@ def render_html(r: AsRun, lang: str) -> str:
     if r.truncated:
         parts.append(f"<p class='warn'>{e(t['truncated'])}</p>")
     parts.append(f"<h2>{e(t['items'])}</h2><table width='100%'><tr>")
-    for key in (
-        "n",
-        "item",
-        "speaker",
-        "from",
-        "planned",
-        "actual",
-        "planned_len",
-        "actual_len",
-        "over",
-        "status",
-    ):
+    for key in ITEM_COLUMNS:
         parts.append(f"<th>{e(t[key])}</th>")
     parts.append("</tr>")
     for i in r.items:
@@ -225,23 +229,7 @@ def write_csv(r: AsRun, path: Path, lang: str) -> None:
     tz = r.sheet.ceremony.timezone
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(
-            [
-                t[k]
-                for k in (
-                    "n",
-                    "item",
-                    "speaker",
-                    "from",
-                    "planned",
-                    "actual",
-                    "planned_len",
-                    "actual_len",
-                    "over",
-                    "status",
-                )
-            ]
-        )
+        w.writerow([t[k] for k in ITEM_COLUMNS])
         for i in r.items:
             w.writerow(
                 [
