@@ -33,6 +33,11 @@ class Liveness:
     def silent_for(self, now: float) -> float:
         return 0.0 if self.last_heard is None else now - self.last_heard
 
+    def heartbeat_due(self, now: float, interval: float) -> bool:
+        """True when no heartbeat went out in the last `interval` seconds."""
+        last = self._sent.get(self.next_seq - 1)
+        return last is None or now - last >= interval
+
     def heartbeat_sent(self, now: float) -> int:
         seq = self.next_seq
         self.next_seq += 1

@@ -156,3 +156,19 @@ class Compositor:
         _neutral(u, v, (w - CODE_COLS * b, h - CODE_ROWS * b, CODE_COLS * b, CODE_ROWS * b))
         out = av.VideoFrame.from_ndarray(buf, format="yuv420p")
         return out
+
+
+def rgb_picture(frame: av.VideoFrame, width: int | None = None, height: int | None = None) -> bytes:
+    """Packed RGB of `frame`, scaled to width×height if given (for the screens of the apps).
+
+    Never `frame.reformat()` here: the same frame may be being composed for the program on the
+    encoder thread, and PyAV keeps one reformatter per frame; two threads using it corrupted
+    memory (a crash at exit, as DESIGN.md warns for shared frames). `to_ndarray` only copies.
+    """
+    w, h = width or frame.width, height or frame.height
+    if frame.format.name != "yuv420p":
+        return bytes(w * h * 3)
+    rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
+    if (w, h) != (frame.width, frame.height):
+        rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    return bytes(rgb.tobytes())

@@ -235,3 +235,18 @@ class FileSource:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+
+
+TEST_TONE_HZ = 1000.0
+
+
+def play_test_tone(speaker: str | None, rate: int = AUDIO_RATE) -> None:
+    """One second of 1 kHz on `speaker` (None: the default output). Raises DeviceError."""
+    sd = _sounddevice()
+    t = np.arange(rate) / rate
+    tone = (0.3 * np.sin(2 * np.pi * TEST_TONE_HZ * t)).astype(np.float32)
+    try:
+        sd.check_output_settings(device=speaker, samplerate=rate, channels=1)
+        sd.play(tone, rate, device=speaker)  # returns at once; PortAudio plays it
+    except Exception as exc:  # PortAudioError, ValueError: no such device
+        raise DeviceError(f"the speaker could not be used ({exc})") from None

@@ -745,8 +745,7 @@ class StudioEngine:
                     silent = conn.liveness.silent_for(now)
                     self._close(record, f"no heartbeat for {silent:.1f} s")
                     continue
-                last = conn.liveness._sent.get(conn.liveness.next_seq - 1)
-                if last is None or now - last >= HEARTBEAT_INTERVAL_S:
+                if conn.liveness.heartbeat_due(now, HEARTBEAT_INTERVAL_S):
                     seq = conn.liveness.heartbeat_sent(now)
                     conn.control.send(wire.Heartbeat(seq=seq))
                     if seq % PROGRAM_STATE_EVERY == 0:

@@ -19,8 +19,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import av
-import cv2
 from PySide6.QtCore import QObject, Signal
 
 from ceremony.countdown import ArmState
@@ -28,6 +26,7 @@ from ceremony.sequencer import View
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, Refused
 from ceremony.timebase import Now
+from media.compositor import rgb_picture
 from media.loop import quiet_teardown_errors
 from media.studio import (
     ChatReceived,
@@ -298,26 +297,11 @@ class EngineHost(QObject):
             conn = record.conn
             frame = conn.latest_video if conn else None
             if frame is not None:
-                out[vid] = (w, h, thumbnail(frame, w, h))
+                out[vid] = (w, h, rgb_picture(frame, w, h))
         program = engine.bus.last_frame
         if program is not None:
-            out["program"] = (w * 2, h * 2, thumbnail(program, w * 2, h * 2))
+            out["program"] = (w * 2, h * 2, rgb_picture(program, w * 2, h * 2))
         return out
-
-
-def thumbnail(frame: av.VideoFrame, width: int, height: int) -> bytes:
-    """RGB bytes of a small copy of `frame`.
-
-    Never `frame.reformat()` here: the same frame may be being composed for the program on the
-    encoder thread, and PyAV keeps one reformatter per frame; two threads using it corrupted
-    memory (a crash at exit, as DESIGN.md warns for shared frames). `to_ndarray` only copies.
-    """
-    if frame.format.name != "yuv420p":
-        return bytes(width * height * 3)
-    i420 = frame.to_ndarray()
-    rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
-    small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-    return bytes(small.tobytes())
 
 
 def describe_event(event: Event) -> str:

@@ -38,3 +38,11 @@ def test_rate_meter_window() -> None:
     assert m.rate(2.0) == pytest.approx(30, abs=0.5)
     assert m.rate(10.0) == 0.0
     assert m.total == 60
+
+
+def test_heartbeat_due_once_per_interval() -> None:
+    live = Liveness()
+    assert live.heartbeat_due(10.0, 1.0)  # none sent yet
+    live.heartbeat_sent(10.0)
+    assert not live.heartbeat_due(10.5, 1.0)
+    assert live.heartbeat_due(11.0, 1.0)

@@ -329,62 +329,57 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../venue/devices.py" line="78" />
+        <location filename="../venue/devices.py" line="76" />
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="79" />
+        <location filename="../venue/devices.py" line="77" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="80" />
+        <location filename="../venue/devices.py" line="78" />
         <source>Speaker (siren and program)</source>
         <translation>Pengeras suara (sirene dan program)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="81" />
+        <location filename="../venue/devices.py" line="79" />
         <source>Play a test tone</source>
         <translation>Putar nada uji</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="91" />
+        <location filename="../venue/devices.py" line="89" />
         <source>Test pattern (no camera)</source>
         <translation>Pola uji (tanpa kamera)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="95" />
+        <location filename="../venue/devices.py" line="93" />
         <source>No camera found: a test pattern will be sent.</source>
         <translation>Kamera tidak ditemukan: pola uji yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="96" />
+        <location filename="../venue/devices.py" line="94" />
         <source>Synthetic voice (no microphone)</source>
         <translation>Suara sintetis (tanpa mikrofon)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="97" />
+        <location filename="../venue/devices.py" line="95" />
         <source>System default</source>
         <translation>Bawaan sistem</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="110" />
+        <location filename="../venue/devices.py" line="108" />
         <source>No microphone found: a synthetic voice will be sent.</source>
         <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="119" />
+        <location filename="../venue/devices.py" line="117" />
         <source>The device chosen last time is not here: {0}</source>
         <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="205" />
-        <source>No sound: PortAudio is missing ({0}); install libportaudio2.</source>
-        <translation>Tidak ada suara: PortAudio tidak ada ({0}); pasang libportaudio2.</translation>
-    </message>
-    <message>
-        <location filename="../venue/devices.py" line="209" />
+        <location filename="../venue/devices.py" line="195" />
         <source>No sound: {0}</source>
         <translation>Tidak ada suara: {0}</translation>
     </message>
@@ -461,37 +456,37 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="136" />
+        <location filename="../venue/program_view.py" line="134" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="153" />
+        <location filename="../venue/program_view.py" line="151" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="155" />
+        <location filename="../venue/program_view.py" line="153" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="156" />
+        <location filename="../venue/program_view.py" line="154" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="161" />
+        <location filename="../venue/program_view.py" line="159" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="163" />
+        <location filename="../venue/program_view.py" line="161" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="165" />
+        <location filename="../venue/program_view.py" line="163" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>

@@ -5,9 +5,7 @@ page says what is missing and what will be sent instead."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,9 +23,9 @@ from media.devices import (
     MicrophoneSource,
     list_audio_devices,
     list_cameras,
+    play_test_tone,
 )
 from media.mixer import measure
-from media.siren import RATE
 from ui.venue.host import VenueView
 from ui.venue.program_view import ProgramView
 
@@ -191,21 +189,9 @@ class DevicesPage(QWidget):
 
     def play_test_tone(self) -> bool:
         """One second of 1 kHz on the chosen speaker; False (with the reason shown) if not."""
-        speaker = self.speaker.currentData() or None
-        t = np.arange(RATE) / RATE
-        tone = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
         try:
-            import sounddevice as sd  # noqa: PLC0415 - without PortAudio the import fails
-
-            device: Any = speaker
-            sd.check_output_settings(device=device, samplerate=RATE, channels=1)
-            sd.play(tone, RATE, device=device)  # returns at once; PortAudio plays it
-        except (OSError, ImportError) as exc:
-            self.notes.setText(
-                self.tr("No sound: PortAudio is missing ({0}); install libportaudio2.").format(exc)
-            )
-            return False
-        except Exception as exc:  # PortAudioError: no such device
+            play_test_tone(self.speaker.currentData() or None)
+        except DeviceError as exc:
             self.notes.setText(self.tr("No sound: {0}").format(exc))
             return False
         return True

@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 
 import av
-import cv2
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ceremony.countdown import ArmState
 from ceremony.sequencer.events import Phase
+from media.compositor import rgb_picture
 from media.venue import LinkState
 from ui.venue.host import VenueView
 from ui.widgets.tiles import rgb_image
@@ -49,9 +49,7 @@ class ProgramView(QWidget):
     def set_frame(self, frame: av.VideoFrame) -> None:
         if frame.format.name != "yuv420p":
             return
-        rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
-        h, w = rgb.shape[:2]
-        self.image = rgb_image(w, h, rgb.tobytes())
+        self.image = rgb_image(frame.width, frame.height, rgb_picture(frame))
         self.update()
 
     # What the screen is showing right now (also what the tests look at).
