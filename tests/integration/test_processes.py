@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from launcher.demo import VenueProcess
+from media.program import VideoFormat
 from media.studio import VenueStatus, VenueStatusChanged
 from tests.integration.conftest import LOOPBACK, Studio
 
@@ -19,25 +21,11 @@ pytestmark = pytest.mark.integration
 
 
 def spawn_venue(invite_file: Path, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "launcher.cli",
-                "venue",
-                "--headless",
-                "--invite",
-                str(invite_file),
-                "--ice-address",
-                LOOPBACK,
-                "--video",
-                "160x96@10",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    """A venue process started the way the demo starts them."""
+    venue = VenueProcess("kota-cirebon", invite_file, log, VideoFormat(160, 96, 10))
+    venue.spawn()
+    assert venue.proc is not None
+    return venue.proc
 
 
 def status(venue: str, s: VenueStatus, after: int) -> Callable[[object], bool]:
