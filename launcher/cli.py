@@ -14,8 +14,8 @@ from ceremony.runsheet import RunsheetError
 from ceremony.runsheet.fields import format_duration
 from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
-from launcher import clock
 from launcher.paths import Paths
+from media import clock
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from typing import Any, TextIO
 
 from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import Status
-from launcher import clock
 from launcher.live import StandInOperator
+from media import clock
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors

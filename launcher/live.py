@@ -22,7 +22,7 @@ from ceremony.invite import Invite, InviteError, parse_invite
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
-from launcher import clock
+from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity

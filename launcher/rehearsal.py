@@ -20,7 +20,7 @@ from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted, PhaseChanged
 from ceremony.timebase import format_wall
-from launcher import clock
+from media import clock
 
 log = logging.getLogger(__name__)
 

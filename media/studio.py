@@ -10,7 +10,6 @@ import asyncio
 import collections
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
-from ceremony.timebase import Now
+from media.clock import now as clock_now
 from media.compositor import LowerThird
 from media.control import WireChannel
 from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSource
@@ -59,10 +58,6 @@ CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this
 STUDIO_SOURCE = "studio"
 LIVENESS_CHECK_S = 0.1
 PROGRAM_STATE_EVERY = 5  # heartbeats between program-state refreshes (changes go at once)
-
-
-def clock_now() -> Now:
-    return Now(time.monotonic(), time.time())
 
 
 class VenueStatus(StrEnum):
@@ -1104,9 +1099,6 @@ class StudioEngine:
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }
-
-    def dump_snapshot(self) -> str:
-        return json.dumps(self.snapshot())
 
 
 def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:

@@ -1,4 +1,4 @@
-"""The one place the app reads the clocks the pure core is given."""
+"""The one place the app reads the two clocks it hands to the pure core (which never reads one)."""
 
 from __future__ import annotations
 
