@@ -8,6 +8,7 @@ venue that learns of an arm after T reports it missed instead of firing late.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,6 +19,13 @@ DEFAULT_LEAD_S = 10.0
 DEFAULT_BOUND_THRESHOLD_S = 0.020
 RESEND_S = 0.5
 FIRE_REPORT_RESEND_S = 1.0
+
+
+def seconds_shown(deadline: float, now: float) -> int:
+    """Whole seconds a countdown shows before zero. It changes exactly on the shared second
+    boundaries before the deadline, so every venue's digits turn together, whatever the
+    moment its screen is repainted."""
+    return max(0, math.ceil(deadline - now))
 
 
 class ArmState(StrEnum):

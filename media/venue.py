@@ -277,6 +277,7 @@ class VenueLink:
     ) -> None:
         self.liveness = Liveness()
         self.welcome = None
+        self._welcomed = asyncio.Event()
         control = pc.createDataChannel("control")
         clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
         net = self.config.net
@@ -344,14 +345,13 @@ class VenueLink:
         await pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
 
     async def _wait_welcome(self) -> None:
-        deadline = time.monotonic() + WELCOME_TIMEOUT_S
-        while self.welcome is None:
-            if time.monotonic() > deadline:
-                raise StudioUnreachableError(
-                    "media connection could not be set up (no welcome on the control channel); "
-                    "a firewall may be blocking UDP"
-                )
-            await asyncio.sleep(0.02)
+        try:
+            await asyncio.wait_for(self._welcomed.wait(), timeout=WELCOME_TIMEOUT_S)
+        except TimeoutError:
+            raise StudioUnreachableError(
+                "media connection could not be set up (no welcome on the control channel); "
+                "a firewall may be blocking UDP"
+            ) from None
 
     async def _watch_ws(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for _ in ws:
@@ -399,6 +399,7 @@ class VenueLink:
         match msg:
             case wire.Welcome():
                 self.welcome = msg
+                self._welcomed.set()
                 self.liveness.start(now)
             case wire.Heartbeat(seq=seq):
                 if self._control:

@@ -10,13 +10,13 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from ceremony import wire
-from ceremony.countdown import ArmState
+from ceremony.countdown import ArmState, seconds_shown
 from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
 from media.venue import LinkState, VenueConfig
 from ui.venue.host import VenueHost, VenueView
-from ui.venue.program_view import ProgramView, countdown_digits
+from ui.venue.program_view import ProgramView
 from ui.venue.window import VenueWindow
 
 pytestmark = pytest.mark.gui
@@ -120,7 +120,7 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
 
 
 def test_countdown_digits_change_on_the_shared_second() -> None:
-    assert [countdown_digits(100.0, t) for t in (96.9, 97.0, 97.01, 99.999, 100.0, 101)] == [
+    assert [seconds_shown(100.0, t) for t in (96.9, 97.0, 97.01, 99.999, 100.0, 101)] == [
         4,
         3,
         3,

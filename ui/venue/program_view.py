@@ -6,7 +6,6 @@ computed from the venue view and a clock it is given, so tests can drive it with
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -15,7 +14,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ceremony.countdown import ArmState
+from ceremony.countdown import ArmState, seconds_shown
 from ceremony.sequencer.events import Phase
 from media.compositor import rgb_picture
 from media.venue import LinkState
@@ -26,11 +25,6 @@ from ui.widgets.timer import PHASE_COLOURS, format_clock
 CUE_SHOWN_S = 15.0
 PHASES = {p.value for p in Phase}
 TALLY_COLOURS = {"on_air": "#d32f2f", "preview": "#388e3c", "standby": "#424242"}
-
-
-def countdown_digits(deadline: float, now: float) -> int:
-    """Whole seconds shown before zero; it changes exactly on the shared second boundaries."""
-    return max(0, math.ceil(deadline - now))
 
 
 class ProgramView(QWidget):
@@ -57,7 +51,7 @@ class ProgramView(QWidget):
         v = self.view
         if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
             return None
-        return str(countdown_digits(v.countdown_deadline, self.clock()))
+        return str(seconds_shown(v.countdown_deadline, self.clock()))
 
     def inaugurated(self) -> bool:
         """After zero, until the operator moves on to another item."""
