@@ -3,6 +3,8 @@
 Every 20 ms the mixer takes one block from each source (studio microphone, each venue, a file),
 meters it, and mixes the live ones. Each venue gets its own return: the program mix minus its
 own contribution, so the venue on air never hears itself come back a fraction of a second late.
+Returns are encoded here (media.opus): the program mix once for every venue not in it, and one
+mix-minus encoder per venue whose sound is live.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from media.opus import EncodedAudioTrack, OpusPacketizer
 from media.pacing import Pacer, QueuedTrack
 from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, audio_frame
 
 log = logging.getLogger(__name__)
 
 SILENCE_DBFS = -120.0
+RETURN_QUEUE = 5  # 60 ms packets: 300 ms, then the oldest go
 METER_EVERY = 5  # mixer ticks (20 ms) between meter readings
 FULL_SCALE = 32768.0
 
@@ -57,16 +61,13 @@ class AudioSourceBuffer:
     def push_frame(self, frame: av.AudioFrame) -> None:
         if frame.format.name != "s16" or frame.sample_rate != 48_000:
             return  # aiortc's Opus decoder gives s16 at 48 kHz; anything else is not ours to mix
-        samples = frame.to_ndarray()
+        samples = frame.to_ndarray().reshape(-1)
         channels = len(frame.layout.channels)
-        if channels > 1:
-            mono = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
-        else:
-            mono = samples.reshape(-1)
-        self.push_samples(mono)
+        # Venues send mono, which the decoder upmixes: one channel is the signal (and cheap).
+        self.push_samples(samples[::channels] if channels > 1 else samples)
 
     def push_samples(self, mono: np.ndarray) -> None:
-        data = np.concatenate([self._pending, mono.astype(np.int16)])
+        data = np.concatenate([self._pending, mono.astype(np.int16, copy=False)])
         while len(data) >= AUDIO_SAMPLES:
             self._blocks.append(data[:AUDIO_SAMPLES])
             data = data[AUDIO_SAMPLES:]
@@ -76,22 +77,6 @@ class AudioSourceBuffer:
         return self._blocks.popleft() if self._blocks else None
 
 
-class ReturnAudioTrack(QueuedTrack[np.ndarray]):
-    """One venue's return feed (its own mix-minus), fed by the mixer, bounded queue."""
-
-    kind = "audio"
-
-    def __init__(self, mixer: AudioMixer, venue_id: str) -> None:
-        super().__init__(10, lambda t: mixer.unsubscribe(self))
-        self.venue_id = venue_id
-        self._n = 0
-
-    async def recv(self) -> av.AudioFrame:
-        frame = audio_frame(await self.next_item(), self._n * AUDIO_SAMPLES)
-        self._n += 1
-        return frame
-
-
 BlockSource = Callable[[], np.ndarray | None]
 
 
@@ -99,7 +84,9 @@ class AudioMixer:
     def __init__(self) -> None:
         self._sources: dict[str, BlockSource] = {}
         self._gains: dict[str, float] = {}
-        self._tracks: set[ReturnAudioTrack] = set()
+        self._tracks: dict[EncodedAudioTrack, str] = {}  # return track -> its venue
+        self._program_encoder = OpusPacketizer()
+        self._own_encoders: dict[str, OpusPacketizer] = {}  # venues whose sound is live
         self.levels: dict[str, Level] = {}
         self.program_level = Level(SILENCE_DBFS, SILENCE_DBFS)
         self.taps: list[Callable[[np.ndarray], None]] = []  # e.g. the program recorder
@@ -115,14 +102,25 @@ class AudioMixer:
     def set_live(self, gains: dict[str, float]) -> None:
         """Which sources are in the program, at what gain (1.0 = unity); others are muted."""
         self._gains = dict(gains)
+        # A venue's own encoder lives exactly as long as its sound is live (not per block, so
+        # a late packet cannot flip it between encoders).
+        live = {source_id for source_id, gain in gains.items() if gain != 0}
+        self._own_encoders = {
+            vid: self._own_encoders.get(vid) or OpusPacketizer()
+            for vid in set(self._tracks.values())
+            if vid in live
+        }
 
-    def subscribe(self, venue_id: str) -> ReturnAudioTrack:
-        track = ReturnAudioTrack(self, venue_id)
-        self._tracks.add(track)
+    def subscribe(self, venue_id: str) -> EncodedAudioTrack:
+        track = EncodedAudioTrack(RETURN_QUEUE, self.unsubscribe)
+        self._tracks[track] = venue_id
+        if self._gains.get(venue_id, 0) != 0:
+            self._own_encoders.setdefault(venue_id, OpusPacketizer())
         return track
 
-    def unsubscribe(self, track: ReturnAudioTrack) -> None:
-        self._tracks.discard(track)
+    def unsubscribe(self, track: QueuedTrack[bytes]) -> None:
+        if isinstance(track, EncodedAudioTrack):
+            self._tracks.pop(track, None)
 
     def tick(self) -> dict[str, np.ndarray]:
         """Mix one 20 ms block; returns each subscribed venue's return block (for tests too)."""
@@ -152,11 +150,23 @@ class AudioMixer:
         for tap in self.taps:
             tap(program)
         out: dict[str, np.ndarray] = {}
-        for track in list(self._tracks):
-            own = contributions.get(track.venue_id)
-            block = program if own is None else _to_int16(mix - own)
-            out[track.venue_id] = block
-            track.push(block)
+        packets: dict[str, list[bytes]] = {}
+        shared: list[bytes] | None = None
+        for track, vid in list(self._tracks.items()):
+            encoder = self._own_encoders.get(vid)
+            if encoder is None:
+                out[vid] = program
+                if shared is None:
+                    shared = self._program_encoder.push(program)
+                payloads = shared
+            else:
+                if vid not in packets:
+                    own = contributions.get(vid)
+                    out[vid] = program if own is None else _to_int16(mix - own)
+                    packets[vid] = encoder.push(out[vid])
+                payloads = packets[vid]
+            for payload in payloads:
+                track.push(payload)
         return out
 
     async def run(self) -> None:

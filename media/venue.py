@@ -27,6 +27,7 @@ from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.netsim import NetProfile, NetShim
+from media.opus import OpusEncodingTrack
 from media.siren import Siren
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
@@ -303,7 +304,7 @@ class VenueLink:
             if attach is not None:
                 attach(video_sender)  # our own encoder: keyframe requests must reach it
         if self._make_audio is not None:
-            pc.addTrack(self._make_audio())
+            pc.addTrack(OpusEncodingTrack(self._make_audio()))
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "video":
                 transceiver.setCodecPreferences(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 
-from media.mixer import SILENCE_DBFS, AudioMixer, AudioSourceBuffer, measure
+from media.mixer import RETURN_QUEUE, SILENCE_DBFS, AudioMixer, AudioSourceBuffer, measure
+from media.opus import PACKET_SAMPLES, EncodedAudioTrack
 from media.sources import AUDIO_RATE, AUDIO_SAMPLES
 
 
@@ -67,7 +69,7 @@ def test_return_queue_is_bounded() -> None:
     mixer.set_live({"a": 1.0})
     for _ in range(100):  # the venue's sender stalls: blocks are dropped, not hoarded
         mixer.tick()
-    assert len(track._queue) == 10
+    assert len(track._queue) == RETURN_QUEUE
 
 
 def test_source_buffer_reblocks_any_frame_size() -> None:
@@ -82,3 +84,51 @@ def test_source_buffer_reblocks_any_frame_size() -> None:
 
 def test_measure_silence() -> None:
     assert measure(np.zeros(AUDIO_SAMPLES, np.int16)).rms_dbfs == SILENCE_DBFS
+
+
+def decode(payloads: list[bytes]) -> np.ndarray:
+    codec = av.CodecContext.create("libopus", "r")
+    assert isinstance(codec, av.AudioCodecContext)
+    codec.format, codec.layout, codec.sample_rate = "s16", "mono", AUDIO_RATE
+    frames = [f for p in payloads for f in codec.decode(av.Packet(p))]
+    return np.concatenate([f.to_ndarray().reshape(-1) for f in frames])
+
+
+def drain(track: EncodedAudioTrack) -> list[bytes]:
+    out = list(track._queue)
+    track._queue.clear()
+    return out
+
+
+def test_returns_are_encoded_once_for_everyone_not_on_air() -> None:
+    mixer = AudioMixer()
+    mixer.add_source("kota-cirebon", lambda: tone(1000))
+    mixer.add_source("studio", lambda: tone(300))
+    tracks = {vid: mixer.subscribe(vid) for vid in ("kota-cirebon", "lokasi-02", "lokasi-03")}
+    mixer.set_live({"kota-cirebon": 1.0, "studio": 1.0})
+    got: dict[str, list[bytes]] = {vid: [] for vid in tracks}
+    for _ in range(30):  # 600 ms: ten 60 ms packets each
+        mixer.tick()
+        for vid, track in tracks.items():
+            got[vid] += drain(track)
+    assert [len(p) for p in got.values()] == [10, 10, 10]
+    # One encode serves every venue not on air: the very same payload objects.
+    assert all(a is b for a, b in zip(got["lokasi-02"], got["lokasi-03"], strict=True))
+    cirebon, others = decode(got["kota-cirebon"])[4800:], decode(got["lokasi-02"])[4800:]
+    assert energy_at(cirebon, 1000) < 0.02 * energy_at(others, 1000)
+    assert energy_at(cirebon, 300) > 0.5 * energy_at(others, 300)
+
+
+async def test_a_return_track_keeps_its_timestamps_across_encoders() -> None:
+    mixer = AudioMixer()
+    mixer.add_source("a", lambda: tone(440))
+    track = mixer.subscribe("a")
+    pts = []
+    for live in ({}, {"a": 1.0}, {}):  # off air, on air (own encoder), off again
+        mixer.set_live(live)
+        for _ in range(6):
+            mixer.tick()
+        while track._queue:
+            packet = await track.recv()
+            pts.append(packet.pts)
+    assert pts == [i * PACKET_SAMPLES for i in range(len(pts))] and len(pts) >= 5
