@@ -102,7 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out=args.out,
         program=args.program,
         venue_video=args.venue_video,
-        record=args.record,
+        record=not args.no_record,
     )
     if args.kill_venue:
         options.incidents.append(
@@ -418,9 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--restart-after", type=float, default=5.0)
     d.add_argument("--sequencer-only", action="store_true", help="no media: the sequencer alone")
     d.add_argument(
-        "--record",
+        "--no-record",
         action="store_true",
-        help="record the program and every venue into DIR/recordings",
+        help="do not record (by default the program and every venue go to DIR/recordings)",
     )
     _gui_arguments(d)
     d.set_defaults(func=cmd_demo)

@@ -235,8 +235,8 @@ class DemoOptions:
     decoding_venues: int | None = None  # bench: only the first N venues decode the program
     naive_fanout: bool = False
     program_bitrate: int = 600_000
-    # Off by default: on this 2-core machine, recording eleven venues and the program beside
-    # eleven venue processes takes the studio below its live targets (see BENCHMARKS.md).
+    # The demo command records unless told not to; benchmarks and tests leave it off so they
+    # measure (and wait for) the live session alone.
     record: bool = False
 
 
