@@ -186,7 +186,8 @@ def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
     mode = "naive" if naive else "encode-once"
     options = DemoOptions(
         venues=args.venues,
-        duration_s=60,
+        # The run-sheet spans the whole run, so a long soak keeps switching sources.
+        duration_s=max(60, int(args.duration + FANOUT_WARM_UP_S)),
         out=args.out / mode,
         program=args.program,
         venue_video=args.venue_video,
@@ -201,13 +202,16 @@ def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
     async def body(engine: StudioEngine, _sheet: Runsheet) -> dict[str, Any]:
         await asyncio.sleep(FANOUT_WARM_UP_S)
         rss_start, cpu_start, wall_start = _rss_mb(), _cpu_s(), time.monotonic()
-        lag_start = len(engine.loop_lag)
+        rss_samples, next_rss = [rss_start], wall_start + 60
         per_venue: dict[str, list[float]] = {vid: [] for vid in engine.venues}
         latency: dict[str, list[tuple[float, float]]] = {}
         sent: list[float] = []
         end = wall_start + args.duration
         while time.monotonic() < end:
             await asyncio.sleep(1.0)
+            if time.monotonic() >= next_rss:
+                rss_samples.append(_rss_mb())  # a soak's memory curve, once a minute
+                next_rss += 60
             snap = engine.snapshot()
             sent.append(float(snap["program_fps_sent"]))  # type: ignore[arg-type]
             for v in snap["venues"]:  # type: ignore[attr-defined]
@@ -237,9 +241,13 @@ def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
                 "p95": round(statistics.median(lat_p95), 1) if lat_p95 else None,
                 "venues_measuring": sorted(latency),
             },
-            "studio_rss_mb": {"start": rss_start, "end": _rss_mb()},
-            "loop_lag_ms_p95": engine.snapshot()["loop_lag_ms_p95"],
-            "loop_lag_samples": len(engine.loop_lag) - lag_start,
+            "studio_rss_mb": {
+                "start": rss_start,
+                "end": (rss_end := _rss_mb()),
+                "growth_pct": round((rss_end - rss_start) / rss_start * 100, 2),
+                "per_minute": rss_samples,
+            },
+            "loop_lag_ms_p95_last_10s": engine.snapshot()["loop_lag_ms_p95"],
         }
 
     return asyncio.run(demo.run(body))
