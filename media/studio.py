@@ -9,17 +9,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import av
-import cv2
 import numpy as np
 from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -41,14 +38,8 @@ from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
-from media.recorder import (
-    WARN_REMAINING_S,
-    IsoRecorder,
-    ProgramRecorder,
-    RecordingWriter,
-    free_seconds,
-)
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
+from media.studio_record import StudioRecording
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +182,13 @@ class StudioEngine:
         self._runner: web.AppRunner | None = None
         self._cue_seq = 0
         self.preview_venue: str | None = None
-        self.recorder: ProgramRecorder | None = None
-        self.isos: dict[str, IsoRecorder] = {}
-        self.rec_writer = RecordingWriter()
+        self.record = StudioRecording(
+            config.record_dir,
+            config.program,
+            config.program_bitrate,
+            note=lambda fields: self.desk.note(fields, clock_now()),
+            problem=self._device_problem,
+        )
         self.manual_override = False
         self.camera: CameraSource | None = None
         self.microphone: MicrophoneSource | None = None
@@ -212,7 +207,7 @@ class StudioEngine:
 
     async def start(self) -> None:
         self._open_devices()
-        self._start_recording()
+        self.start_recording()
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
         self._runner = web.AppRunner(app, access_log=None)
@@ -245,12 +240,12 @@ class StudioEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
-        self._stop_recording()
+        self.record.stop()
         self.close()
 
     def close(self) -> None:
         """Release devices, files and the journal (also for an engine that never started)."""
-        self.rec_writer.close(timeout=5)
+        self.record.close()
         for device in (self.camera, self.microphone, *self.files.values()):
             if device is not None:
                 device.close()
@@ -278,41 +273,23 @@ class StudioEngine:
     # ---- protocol staff -----------------------------------------------------------------
 
     def start_recording(self) -> bool:
-        if self.recorder is not None:
-            return True
-        if self.config.record_dir is None:
-            return False
-        self._start_recording()
-        return self.recorder is not None
+        return self.record.start(
+            self.sheet.ceremony.id, self.sheet.planned_duration_s, self.bus, self.mixer
+        )
 
     def stop_recording(self) -> None:
-        self._stop_recording()
+        self.record.stop()
 
     def marker(self, text: str) -> None:
         """A marker: a chapter in the recording and a line in the journal."""
-        if self.recorder is not None:
-            self.recorder.chapter(f"* {text}")
+        self.record.chapter(f"* {text}")
         self.desk.note({"marker": text[: wire.MAX_TEXT]}, clock_now())
 
     def protocol_note(self, text: str) -> None:
         self.desk.note({"note": text[: wire.MAX_TEXT]}, clock_now())
 
     def recording_health(self) -> dict[str, object]:
-        rec = self.recorder
-        if rec is None:
-            return {"recording": False}
-        free_min: float | None = None
-        with contextlib.suppress(OSError):
-            free_min = round(free_seconds(rec.path.parent, rec.bitrate_bps) / 60, 1)
-        return {
-            "recording": True,
-            "file": rec.path.name,
-            "duration_s": round(rec.duration_s, 1),
-            "size_mb": round(rec.path.stat().st_size / 1e6, 1) if rec.path.exists() else 0.0,
-            "free_min": free_min,
-            "failed": rec.failed,
-            "isos": len(self.isos),
-        }
+        return self.record.health()
 
     def replace_runsheet(self, sheet: Runsheet) -> None:
         """An edited run-sheet, before the ceremony starts; the venues must stay the same."""
@@ -389,7 +366,10 @@ class StudioEngine:
                 and time.monotonic() >= cd.fire_at
             ):
                 snapped = cd.arm_id
-                self._snapshot_at_zero(cd.arm_id)
+                frames = {"program": self.bus.last_frame}
+                for vid, record in self.venues.items():
+                    frames[vid] = record.conn.latest_video if record.conn else None
+                self.record.snapshot(cd.arm_id, frames)
             reachable = {
                 vid for vid, r in self.venues.items() if r.conn is not None and r.conn.control
             }
@@ -427,9 +407,8 @@ class StudioEngine:
             if isinstance(event, ItemStarted):
                 item = self.sheet.items[event.index]
                 self.manual_override = False  # the run-sheet takes over again
-                if self.recorder is not None:
-                    who = f" — {item.speaker.name}" if item.speaker else ""
-                    self.recorder.chapter(item.title + who)
+                who = f" — {item.speaker.name}" if item.speaker else ""
+                self.record.chapter(item.title + who)
                 self._set_program(item.source)
                 if self.bus.compositor is not None:
                     speaker = item.speaker
@@ -446,126 +425,6 @@ class StudioEngine:
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
         self.mixer.set_live(self._live_audio(source))
         self.desk.note({"program": str(source)}, clock_now())
-
-    def _start_recording(self) -> None:
-        directory = self.config.record_dir
-        if directory is None:
-            return
-        directory.mkdir(parents=True, exist_ok=True)
-        bitrate = self.config.program_bitrate + 64_000
-        room = free_seconds(directory, bitrate)
-        if room < self.sheet.planned_duration_s + WARN_REMAINING_S:
-            self._device_problem(
-                "recording",
-                f"only {room / 60:.0f} min of recording fit on the disk of {directory}; the "
-                f"ceremony is planned for {self.sheet.planned_duration_s / 60:.0f} min",
-            )
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = directory / f"program-{self.sheet.ceremony.id}-{stamp}.mkv"
-        try:
-            self.recorder = ProgramRecorder(path, self.config.program, self.config.program_bitrate)
-        except (OSError, av.error.FFmpegError) as exc:
-            self._device_problem("recording", f"cannot record to {path}: {exc}")
-            return
-        recorder, writer = self.recorder, self.rec_writer
-
-        def video_tap(packet: Any) -> None:
-            # Copied here (cheap), written there: the loop never waits for the disk.
-            writer.submit(
-                recorder.add_encoded,
-                bytes(packet),
-                int(packet.pts or 0),
-                packet.time_base,
-                packet.is_keyframe,
-            )
-
-        self.bus.taps.append(video_tap)
-        self.mixer.taps.append(lambda block: writer.submit(recorder.add_audio, block))
-        self.desk.note({"recording": "started", "path": str(path)}, clock_now())
-
-    def _record_iso(self, record: VenueRecord, pc: RTCPeerConnection, track: Any) -> None:
-        """Tee the venue's encoded frames, as they leave the jitter buffer, into its ISO file.
-
-        aiortc hands each complete frame to its decoder thread through a queue; the tee wraps that
-        queue's put for this one receiver (no process-wide patch) and writes on the loop thread.
-        """
-        if self.config.record_dir is None:
-            return
-        receiver = next(
-            (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
-        )
-        queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
-        if queue is None:
-            log.warning("%s: cannot tee the incoming video for an ISO recording", record.venue.id)
-            return
-        iso = self.isos.get(record.venue.id)
-        if iso is None:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            iso = IsoRecorder(self.config.record_dir / f"iso-{record.venue.id}-{stamp}.mkv")
-            self.isos[record.venue.id] = iso
-        else:
-            iso.rebase()
-        put = queue.put
-
-        writer = self.rec_writer
-
-        def tee(task: Any, *args: Any, **kwargs: Any) -> None:
-            if task is not None:
-                _codec, frame = task
-                writer.submit(iso.add, bytes(frame.data), int(frame.timestamp))
-            put(task, *args, **kwargs)
-
-        queue.put = tee
-
-    def _snapshot_at_zero(self, arm_id: int) -> None:
-        """Pictures of the program and of every venue at the countdown's zero, for the record."""
-        if self.config.record_dir is None:
-            return
-        frames = {"program": self.bus.last_frame}
-        for vid, record in self.venues.items():
-            frames[vid] = record.conn.latest_video if record.conn else None
-        folder = self.config.record_dir / f"zero-{arm_id}"
-        loop = asyncio.get_running_loop()
-        # Written on a worker thread: the loop must not wait for the disk.
-        loop.run_in_executor(None, _save_pictures, folder, frames)
-        self.desk.note({"snapshots": str(folder), "arm_id": arm_id}, clock_now())
-
-    def _stop_recording(self) -> None:
-        # Let the writer finish what it has, then close the files on this thread.
-        self.rec_writer.close()
-        self.rec_writer = RecordingWriter()
-        for vid, iso in self.isos.items():
-            iso.close()
-            self.desk.note(
-                {
-                    "recording": "iso",
-                    "venue": vid,
-                    "path": str(iso.path),
-                    "frames": iso.frames,
-                    "duration_s": round(iso.duration_s, 3),
-                    "failed": iso.failed,
-                    "sha256": _sha256(iso.path),
-                },
-                clock_now(),
-            )
-        rec = self.recorder
-        if rec is None:
-            return
-        self.recorder = None
-        rec.close()
-        self.desk.note(
-            {
-                "recording": "closed",
-                "path": str(rec.path),
-                "duration_s": round(rec.duration_s, 3),
-                "chapters": [
-                    {"title": c.title, "start_s": round(c.start_s, 3)} for c in rec.chapters
-                ],
-                "sha256": _sha256(rec.path),
-                "failed": rec.failed,
-            },
-            clock_now(),
-        )
 
     def _open_devices(self) -> None:
         """The studio camera and microphone; a failure is reported and replaced, not fatal."""
@@ -699,27 +558,13 @@ class StudioEngine:
     # ---- loops -------------------------------------------------------------------------
 
     async def _ticks(self) -> None:
-        next_disk_check = 0.0
         while True:
             await asyncio.sleep(0.1)
             try:
                 self._handle_sequencer(self.desk.tick(clock_now()))
             except Exception:
                 log.exception("sequencer tick failed")
-            rec = self.recorder
-            if rec is None:
-                continue
-            if rec.failed and "recording" not in self.device_problems:
-                # A full disk stops the recording with an alert; the ceremony goes on.
-                self._device_problem("recording", f"recording stopped: {rec.failed}")
-            if time.monotonic() >= next_disk_check:
-                next_disk_check = time.monotonic() + 10.0
-                with contextlib.suppress(OSError):
-                    room = free_seconds(rec.path.parent, rec.bitrate_bps)
-                    if room < WARN_REMAINING_S and "disk" not in self.device_problems:
-                        self._device_problem(
-                            "disk", f"less than {room / 60:.0f} min of recording space left"
-                        )
+            self.record.watch(time.monotonic())
 
     async def _watch_loop_lag(self) -> None:
         """How late the event loop runs a 50 ms timer: the studio's own health figure."""
@@ -838,7 +683,10 @@ class StudioEngine:
             consume = self._consume_video if track.kind == "video" else self._consume_audio
             conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
             if track.kind == "video":
-                self._record_iso(record, pc, track)
+                receiver = next(
+                    (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
+                )
+                self.record.tee_iso(vid, receiver)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -1099,28 +947,3 @@ class StudioEngine:
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }
-
-
-def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        if frame is None or frame.format.name != "yuv420p":
-            continue
-        try:
-            # to_ndarray copies: the frame may be in use on the encoder thread (no reformat).
-            rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
-            cv2.imwrite(str(folder / f"{name}.png"), rgb)
-        except (OSError, cv2.error) as exc:
-            log.warning("snapshot %s not saved: %s", name, exc)
-
-
-def _sha256(path: Path) -> str:
-    """The checksum protocol staff hand over with a recording ("" if it cannot be read)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()

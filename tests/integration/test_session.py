@@ -205,8 +205,8 @@ async def test_program_and_venue_recordings(studio: Studio, tmp_path: Path) -> N
     async with running(link):
         await events.wait(state(LinkState.CONNECTED))
         await events.wait(lambda e: studio.engine.venues[CIREBON].video_frames >= 20, timeout=15)
-    iso = studio.engine.isos[CIREBON]
+    iso = studio.engine.record.isos[CIREBON]
     assert isinstance(iso, IsoRecorder) and iso.frames >= 10 and iso.failed is None
-    studio.engine._stop_recording()
+    studio.engine.stop_recording()
     with av.open(str(iso.path)) as c:
         assert sum(1 for _ in c.decode(video=0)) >= 10

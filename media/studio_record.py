@@ -1,0 +1,260 @@
+"""The studio's record: the program file, one ISO file per venue, pictures at zero, the disk.
+
+The engine tells it what happens (an item starts, a venue's video arrives, the countdown reaches
+zero); it turns that into files and journal notes. Files are written on the RecordingWriter's
+thread, so the network loop never waits for the disk; a full disk stops the recording with an
+alert, never the ceremony.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from media.mixer import AudioMixer
+from media.program import Packet, ProgramBus, VideoFormat
+from media.recorder import (
+    WARN_REMAINING_S,
+    IsoRecorder,
+    ProgramRecorder,
+    RecordingWriter,
+    free_seconds,
+)
+
+log = logging.getLogger(__name__)
+
+AUDIO_BITRATE = 64_000
+DISK_CHECK_S = 10.0
+
+Note = Callable[[dict[str, object]], None]  # a line for the journal
+Problem = Callable[[str, str], None]  # (what, the operator-facing message)
+
+
+class StudioRecording:
+    def __init__(
+        self,
+        directory: Path | None,
+        fmt: VideoFormat,
+        bitrate_bps: int,
+        note: Note,
+        problem: Problem,
+    ) -> None:
+        self.directory = directory
+        self._fmt = fmt
+        self._bitrate = bitrate_bps
+        self._note = note
+        self._problem = problem
+        self.program: ProgramRecorder | None = None
+        self.isos: dict[str, IsoRecorder] = {}
+        self._writer = RecordingWriter()
+        self._detach: list[Callable[[], None]] = []
+        self._next_disk_check = 0.0
+        self._alerted: set[str] = set()
+
+    @property
+    def active(self) -> bool:
+        return self.program is not None
+
+    def start(self, ceremony_id: str, planned_s: float, bus: ProgramBus, mixer: AudioMixer) -> bool:
+        """Open the program file and tap the bus and the mixer; False when not recording."""
+        if self.program is not None:
+            return True
+        directory = self.directory
+        if directory is None:
+            return False
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            room = free_seconds(directory, self._bitrate + AUDIO_BITRATE)
+        except OSError as exc:
+            self._problem("recording", f"cannot record to {directory}: {exc}")
+            return False
+        if room < planned_s + WARN_REMAINING_S:
+            self._problem(
+                "recording",
+                f"only {room / 60:.0f} min of recording fit on the disk of {directory}; the "
+                f"ceremony is planned for {planned_s / 60:.0f} min",
+            )
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = directory / f"program-{ceremony_id}-{stamp}.mkv"
+        try:
+            recorder = ProgramRecorder(path, self._fmt, self._bitrate)
+        except (OSError, av.error.FFmpegError) as exc:
+            self._problem("recording", f"cannot record to {path}: {exc}")
+            return False
+        self.program = recorder
+        writer = self._writer
+
+        def video_tap(packet: Packet) -> None:
+            # Copied here (cheap), written there: the loop never waits for the disk.
+            writer.submit(
+                recorder.add_encoded,
+                bytes(packet),
+                int(packet.pts or 0),
+                packet.time_base,
+                packet.is_keyframe,
+            )
+
+        def audio_tap(block: np.ndarray) -> None:
+            writer.submit(recorder.add_audio, block)
+
+        bus.taps.append(video_tap)
+        mixer.taps.append(audio_tap)
+        self._detach = [lambda: bus.taps.remove(video_tap), lambda: mixer.taps.remove(audio_tap)]
+        self._note({"recording": "started", "path": str(path)})
+        return True
+
+    def chapter(self, title: str) -> None:
+        if self.program is not None:
+            self.program.chapter(title)
+
+    def tee_iso(self, venue_id: str, receiver: object) -> None:
+        """Tee the venue's encoded frames, as they leave the jitter buffer, into its ISO file.
+
+        aiortc hands each complete frame to its decoder thread through a queue; the tee wraps
+        that queue's put for this one receiver (no process-wide patch). A venue that rejoins
+        goes on in the same file.
+        """
+        if self.directory is None:
+            return
+        queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+        if queue is None:
+            log.warning("%s: cannot tee the incoming video for an ISO recording", venue_id)
+            return
+        iso = self.isos.get(venue_id)
+        if iso is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            iso = IsoRecorder(self.directory / f"iso-{venue_id}-{stamp}.mkv")
+            self.isos[venue_id] = iso
+        else:
+            iso.rebase()
+        put = queue.put
+        writer = self._writer
+
+        def tee(task: Any, *args: Any, **kwargs: Any) -> None:
+            if task is not None:
+                _codec, frame = task
+                writer.submit(iso.add, bytes(frame.data), int(frame.timestamp))
+            put(task, *args, **kwargs)
+
+        queue.put = tee
+
+    def snapshot(self, arm_id: int, frames: dict[str, av.VideoFrame | None]) -> None:
+        """Pictures of the program and of every venue at the countdown's zero."""
+        if self.directory is None:
+            return
+        folder = self.directory / f"zero-{arm_id}"
+        # Written on a worker thread: the loop must not wait for the disk.
+        asyncio.get_running_loop().run_in_executor(None, _save_pictures, folder, frames)
+        self._note({"snapshots": str(folder), "arm_id": arm_id})
+
+    def watch(self, now_mono: float) -> None:
+        """Called every tick: a failed write or a nearly full disk becomes one alert."""
+        rec = self.program
+        if rec is None:
+            return
+        if rec.failed and "recording" not in self._alerted:
+            self._alerted.add("recording")
+            self._problem("recording", f"recording stopped: {rec.failed}")
+        if now_mono < self._next_disk_check:
+            return
+        self._next_disk_check = now_mono + DISK_CHECK_S
+        with contextlib.suppress(OSError):
+            room = free_seconds(rec.path.parent, rec.bitrate_bps)
+            if room < WARN_REMAINING_S and "disk" not in self._alerted:
+                self._alerted.add("disk")
+                self._problem("disk", f"less than {room / 60:.0f} min of recording space left")
+
+    def health(self) -> dict[str, object]:
+        rec = self.program
+        if rec is None:
+            return {"recording": False}
+        free_min: float | None = None
+        with contextlib.suppress(OSError):
+            free_min = round(free_seconds(rec.path.parent, rec.bitrate_bps) / 60, 1)
+        return {
+            "recording": True,
+            "file": rec.path.name,
+            "duration_s": round(rec.duration_s, 1),
+            "size_mb": round(rec.path.stat().st_size / 1e6, 1) if rec.path.exists() else 0.0,
+            "free_min": free_min,
+            "failed": rec.failed,
+            "isos": len(self.isos),
+        }
+
+    def stop(self) -> None:
+        """Close every file and put each, with its checksum, in the journal."""
+        for detach in self._detach:
+            with contextlib.suppress(ValueError):
+                detach()
+        self._detach = []
+        # Let the writer finish what it has, then close the files on this thread.
+        self._writer.close()
+        self._writer = RecordingWriter()
+        for vid, iso in self.isos.items():
+            iso.close()
+            self._note(
+                {
+                    "recording": "iso",
+                    "venue": vid,
+                    "path": str(iso.path),
+                    "frames": iso.frames,
+                    "duration_s": round(iso.duration_s, 3),
+                    "failed": iso.failed,
+                    "sha256": sha256(iso.path),
+                }
+            )
+        self.isos = {}
+        rec, self.program = self.program, None
+        if rec is None:
+            return
+        rec.close()
+        self._note(
+            {
+                "recording": "closed",
+                "path": str(rec.path),
+                "duration_s": round(rec.duration_s, 3),
+                "chapters": [
+                    {"title": c.title, "start_s": round(c.start_s, 3)} for c in rec.chapters
+                ],
+                "sha256": sha256(rec.path),
+                "failed": rec.failed,
+            }
+        )
+
+    def close(self) -> None:
+        self._writer.close(timeout=5)
+
+
+def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        if frame is None or frame.format.name != "yuv420p":
+            continue
+        try:
+            # to_ndarray copies: the frame may be in use on the encoder thread (no reformat).
+            rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
+            cv2.imwrite(str(folder / f"{name}.png"), rgb)
+        except (OSError, cv2.error) as exc:
+            log.warning("snapshot %s not saved: %s", name, exc)
+
+
+def sha256(path: Path) -> str:
+    """The checksum protocol staff hand over with a recording ("" if it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()

@@ -1,0 +1,55 @@
+"""The studio's record keeper: taps come and go with the recording, problems are alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from media.mixer import AudioMixer
+from media.program import ProgramBus, VideoFormat
+from media.studio_record import StudioRecording, sha256
+
+FMT = VideoFormat(320, 180, 15)
+
+
+def keeper(directory: Path | None) -> tuple[StudioRecording, list[dict[str, object]], list[str]]:
+    notes: list[dict[str, object]] = []
+    problems: list[str] = []
+    rec = StudioRecording(
+        directory, FMT, 300_000, notes.append, lambda what, msg: problems.append(what)
+    )
+    return rec, notes, problems
+
+
+def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> None:
+    bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
+    rec, notes, problems = keeper(tmp_path / "rec")
+    assert rec.start("upacara", 600, bus, mixer) and rec.active
+    assert len(bus.taps) == 1 and len(mixer.taps) == 1
+    mixer.taps[0](np.zeros(960, np.int16))
+    rec.stop()
+    assert bus.taps == [] and mixer.taps == [] and not rec.active
+    closed = [n for n in notes if n.get("recording") == "closed"]
+    assert len(closed) == 1 and closed[0]["sha256"] == sha256(Path(str(closed[0]["path"])))
+    # A second start opens a new file with fresh taps; the old recorder gets nothing more.
+    assert rec.start("upacara", 600, bus, mixer) and len(bus.taps) == 1
+    rec.stop()
+    rec.close()
+    assert problems == []
+
+
+def test_no_folder_means_no_recording() -> None:
+    rec, notes, _ = keeper(None)
+    assert not rec.start("upacara", 600, ProgramBus(FMT, 300_000), AudioMixer())
+    assert rec.health() == {"recording": False} and notes == []
+    rec.close()
+
+
+def test_an_unwritable_folder_is_an_alert_not_a_crash(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    rec, _, problems = keeper(blocker / "rec")
+    assert not rec.start("upacara", 600, ProgramBus(FMT, 300_000), AudioMixer())
+    assert problems == ["recording"]
+    rec.close()
