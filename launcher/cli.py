@@ -274,7 +274,11 @@ def cmd_venue(args: argparse.Namespace) -> int:
         from media.lightreceive import count_only_video
 
         count_only_video()
-    config = VenueConfig(ice_servers=tuple(args.ice_server))
+    config = VenueConfig(
+        ice_servers=tuple(args.ice_server),
+        speaker=args.speaker,
+        program_sound=not args.no_program_sound,
+    )
     if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
         from media.netsim import NetKind, NetProfile, SimClock
 
@@ -467,6 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ve.add_argument("--camera", default=None, help="camera index or device path")
     ve.add_argument("--microphone", default=None, help="part of the input device's name")
+    ve.add_argument(
+        "--speaker", default=None, help="part of the output device's name (program and siren)"
+    )
+    ve.add_argument(
+        "--no-program-sound",
+        action="store_true",
+        help="play only the siren, not the program (venues sharing one machine's speaker)",
+    )
     _gui_arguments(ve)
     _ice_arguments(ve)
     sim = ve.add_argument_group(

@@ -93,6 +93,7 @@ class VenueProcess:
                 LOOPBACK,
                 "--video",
                 str(self.video),
+                "--no-program-sound",  # eleven copies of the program on one speaker: no
                 *self.extra_args,
             ],
             stdout=log_file,

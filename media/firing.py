@@ -18,12 +18,14 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-# The last stretch is spun, not slept: an ordinary thread's timed wait wakes ~0.05-0.1 ms late
-# (timer slack), more on a busy machine. A real-time thread wakes within microseconds and spins
-# only a hair: a FIFO thread that spins is never time-sliced, so eleven of them spinning on two
-# cores (the benchmark machine) made each other fire up to 2 ms late.
+# The last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms late (timer slack, a
+# virtual CPU's wake-up), more on a busy machine. A real-time (FIFO) thread is never time-sliced,
+# so one that spins would keep every other spinner off its core: eleven venues on the two cores
+# of the benchmark machine fired one after another, up to a millisecond late. A real-time
+# spinner therefore yields on every turn (sched_yield puts it behind the other spinners of its
+# priority), and each gets to look at its clock every few microseconds.
 SPIN_S = 0.0005
-REALTIME_SPIN_S = 0.00005
+REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
@@ -147,6 +149,8 @@ class FireScheduler:
                     return True
         now = self._clock()
         while now < deadline:
+            if realtime:
+                os.sched_yield()
             now = self._clock()
         true_now = self._true_clock()
         released.set()

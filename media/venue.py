@@ -28,7 +28,7 @@ from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.netsim import NetProfile, NetShim
 from media.opus import OpusEncodingTrack
-from media.siren import Siren
+from media.speaker import Speaker
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
 
@@ -92,7 +92,8 @@ class VenueConfig:
     net: NetProfile | None = None  # simulated impairment of the data channels (harness only)
     sim_seed: int = 0
     report_true_time: bool = False  # harness only: add the host's clock to fire reports
-    speaker: str | None = None  # output device for the siren; None: the system default
+    speaker: str | None = None  # output for the program and the siren; None: system default
+    program_sound: bool = True  # False: the siren only (the demo's venues share one machine)
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -135,11 +136,12 @@ class VenueLink:
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
+        self.speaker = Speaker(config.speaker, program=config.program_sound)
         self.countdown = CountdownAgent(
             config.clock,
             self._emit,
             report_true_time=config.report_true_time,
-            siren=Siren(config.speaker),
+            siren=self.speaker,
         )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
@@ -465,5 +467,7 @@ class VenueLink:
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
-                await track.recv()
+                frame = await track.recv()
                 self.counters.audio_frames += 1
+                if isinstance(frame, av.AudioFrame):
+                    self.speaker.push_program(frame)

@@ -14,7 +14,7 @@ from ceremony.clocksync import ClockEstimator, ClockSample
 from ceremony.countdown import ArmState, VenueArm, VenueCountdown
 from media.control import WireChannel
 from media.firing import FireRecord, FireScheduler
-from media.siren import Siren
+from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,14 @@ class CountdownAgent:
         emit: Callable[[CountdownChanged], None],
         *,
         report_true_time: bool = False,
-        siren: Siren | None = None,
+        siren: Speaker | None = None,
     ) -> None:
         self.clock = clock
         self.estimator = ClockEstimator()
         self.countdown = VenueCountdown(self.estimator)
         self._emit = emit
         self._report_true = report_true_time
-        self.siren = siren or Siren()
+        self.siren = siren or Speaker(program=False)
         self._control: WireChannel | None = None
         self._clock_ch: WireChannel | None = None
         self._probes: dict[int, float] = {}
@@ -185,7 +185,7 @@ class CountdownAgent:
             self._loop.call_soon_threadsafe(released.wait, PARK_MAX_S)
 
     def _fired_in_thread(self, record: FireRecord) -> None:
-        self.siren.play()  # first, from the firing thread itself: nothing may delay the sound
+        self.siren.play_siren()  # first, from the firing thread itself: nothing may delay the sound
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fired, record)
 

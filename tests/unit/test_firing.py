@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from media.firing import FireRecord, FireScheduler
-from media.siren import Siren, siren_samples
+from media.speaker import Speaker, siren_samples
 
 
 class SteppingClock:
@@ -83,8 +83,8 @@ def test_siren_without_portaudio_explains_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # the import fails, as without it
-    siren = Siren()
-    assert siren.open() is False
-    assert siren.problem is not None and "libportaudio2" in siren.problem
-    siren.play()  # playing without a stream is harmless
-    siren.close()
+    speaker = Speaker()
+    assert speaker.open() is False
+    assert speaker.problem is not None and "libportaudio2" in speaker.problem
+    speaker.play_siren()  # playing without a stream is harmless
+    speaker.close()

@@ -1,0 +1,92 @@
+"""The venue's speaker: program playout buffer and the siren on top, through its callback."""
+
+from __future__ import annotations
+
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from media.speaker import MAX_BUFFER_S, PREBUFFER_S, RATE, Speaker, siren_samples
+
+BLOCK = 480  # a 10 ms PortAudio callback
+
+
+def pull(speaker: Speaker, frames: int = BLOCK) -> np.ndarray:
+    out = np.zeros((frames, 1), np.float32)
+    speaker._callback(out, frames, None, None)
+    return out[:, 0].copy()
+
+
+def ramp(n: int, start: int = 0) -> np.ndarray:
+    return (np.arange(start, start + n) % 1000).astype(np.float32) / 1000
+
+
+def test_program_plays_in_order_once_enough_has_arrived() -> None:
+    speaker = Speaker()
+    sent = ramp(int(PREBUFFER_S * RATE) - BLOCK)
+    speaker.push_samples(sent)
+    assert not pull(speaker).any()  # still buffering: silence, not a stutter
+    speaker.push_samples(ramp(2 * BLOCK, len(sent)))
+    played = np.concatenate([pull(speaker) for _ in range(len(sent) // BLOCK + 2)])
+    np.testing.assert_array_equal(played, ramp(len(played)))
+    assert speaker.underruns == 0
+
+
+def test_running_dry_plays_silence_then_buffers_again() -> None:
+    speaker = Speaker()
+    speaker.push_samples(ramp(int(PREBUFFER_S * RATE)))
+    for _ in range(int(PREBUFFER_S * RATE) // BLOCK):
+        pull(speaker)
+    assert not pull(speaker).any() and speaker.underruns == 1
+    speaker.push_samples(ramp(BLOCK))  # a trickle is not enough to start again
+    assert not pull(speaker).any()
+
+
+def test_the_hall_never_falls_far_behind() -> None:
+    speaker = Speaker()
+    for i in range(100):  # a second arrives at once after a stall
+        speaker.push_samples(np.full(BLOCK, i / 100, np.float32))
+    assert speaker._buffered <= MAX_BUFFER_S * RATE
+    assert speaker.dropped_samples >= 100 * BLOCK - MAX_BUFFER_S * RATE
+    assert pull(speaker)[0] > 0.6  # what plays is the newest sound, not the oldest
+
+
+def test_siren_plays_over_the_program() -> None:
+    speaker = Speaker()
+    speaker.push_samples(np.full(RATE, 0.1, np.float32))
+    speaker.play_siren()
+    np.testing.assert_allclose(pull(speaker), 0.1 + siren_samples()[:BLOCK], atol=1e-6)
+
+
+def test_decoded_stereo_frames_become_mono() -> None:
+    speaker = Speaker()
+    stereo = np.zeros((1, 2 * 960), np.int16)
+    stereo[0, 0::2], stereo[0, 1::2] = 16384, -16384
+    frame = av.AudioFrame.from_ndarray(stereo, format="s16", layout="stereo")
+    frame.sample_rate = RATE
+    speaker._tried = True  # as after a failed open: buffer only
+    speaker._stream = object()
+    speaker.push_program(frame)
+    np.testing.assert_array_equal(speaker._program[0], np.full(960, 0.5, np.float32))
+
+
+def test_without_portaudio_program_sound_is_tried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    speaker = Speaker()
+    frame = av.AudioFrame.from_ndarray(np.zeros((1, 960), np.int16), format="s16", layout="mono")
+    frame.sample_rate = RATE
+    speaker.push_program(frame)
+    assert speaker.problem is not None and "libportaudio2" in speaker.problem
+    speaker.problem = None
+    speaker.push_program(frame)
+    assert speaker.problem is None  # not opened again fifty times a second
+
+
+def test_a_siren_only_speaker_ignores_the_program() -> None:
+    speaker = Speaker(program=False)
+    frame = av.AudioFrame.from_ndarray(np.ones((1, 960), np.int16), format="s16", layout="mono")
+    frame.sample_rate = RATE
+    speaker.push_program(frame)
+    assert speaker._buffered == 0 and speaker.problem is None
