@@ -55,7 +55,9 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
     settings = QSettings(str(work / "venue.ini"), QSettings.Format.IniFormat)
     window = VenueWindow(
         lambda inv, _devices: VenueHost(
-            lambda: make_venue_link(inv, video=VideoFormat(320, 180, 15), config=VenueConfig())
+            lambda: make_venue_link(
+                inv, video=VideoFormat(320, 180, 15), config=VenueConfig(program_sound=False)
+            )
         ),
         settings,
         invite.to_string(),

@@ -45,7 +45,7 @@ class VenueThread:
         self.loop = asyncio.get_running_loop()
         self.link = VenueLink(
             invite,  # type: ignore[arg-type]
-            VenueConfig(),
+            VenueConfig(program_sound=False),
             lambda: PacedVideoTrack(TestPattern("v", SMALL.width, SMALL.height), SMALL.fps),
             ToneTrack,
         )

@@ -165,7 +165,7 @@ def test_a_missing_camera_falls_back_and_says_why() -> None:
     link = make_venue_link(
         INVITE,
         video=VideoFormat(160, 96, 10),
-        config=VenueConfig(),
+        config=VenueConfig(program_sound=False),
         camera_spec="/dev/video-missing",
         microphone="no such microphone",
         report=said.append,
@@ -240,7 +240,9 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     window = VenueWindow(
         lambda inv, _d: VenueHost(
-            lambda: make_venue_link(inv, video=VideoFormat(160, 96, 10), config=VenueConfig())
+            lambda: make_venue_link(
+                inv, video=VideoFormat(160, 96, 10), config=VenueConfig(program_sound=False)
+            )
         ),
         settings,
         invite.to_string(),

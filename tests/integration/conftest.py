@@ -71,7 +71,7 @@ class Studio:
     def link(self, invite: Invite) -> tuple[VenueLink, Recorder]:
         link = VenueLink(
             invite,
-            VenueConfig(),
+            VenueConfig(program_sound=False),
             lambda: PacedVideoTrack(
                 TestPattern(invite.venue_name, SMALL.width, SMALL.height), SMALL.fps
             ),

@@ -59,8 +59,9 @@ async def test_venues_with_shifted_clocks_fire_at_the_studio_instant(studio: Stu
         net=NetProfile.make(NetKind.LAN, 0.001, 0.0),
         sim_seed=3,
         report_true_time=True,
+        program_sound=False,
     )
-    plain = VenueConfig(report_true_time=True)
+    plain = VenueConfig(report_true_time=True, program_sound=False)
     a, a_events = make_link(studio, "kota-cirebon", shifted)
     b, b_events = make_link(studio, "lokasi-02", plain)
     async with running(a, b):
@@ -98,7 +99,7 @@ async def test_venues_with_shifted_clocks_fire_at_the_studio_instant(studio: Stu
 
 
 async def test_abort_reaches_venues_and_nothing_fires(studio: Studio) -> None:
-    link, events = make_link(studio, "kota-cirebon", VenueConfig())
+    link, events = make_link(studio, "kota-cirebon", VenueConfig(program_sound=False))
     async with running(link):
         await events.wait(connected)
         await events.wait(lambda e: link.countdown.estimator.estimate(time.monotonic()) is not None)
