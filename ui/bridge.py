@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ceremony.countdown import ArmState
 from ceremony.sequencer import View
@@ -200,6 +200,23 @@ class EngineHost(QObject):
             return fn(engine)
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def when_done(self, future: Future[T], on_done: Callable[[Future[T]], None]) -> None:
+        """`on_done(future)` on the GUI thread once the engine has answered; never blocks.
+
+        Polled (every 20 ms) rather than signalled, so no Python object crosses threads
+        through Qt."""
+        timer = QTimer(self)
+        timer.setInterval(20)
+
+        def check() -> None:
+            if future.done():
+                timer.stop()
+                timer.deleteLater()
+                on_done(future)
+
+        timer.timeout.connect(check)
+        timer.start()
 
     def command(self, command: cmd.Command) -> Future[list[Event]]:
         return self.call(lambda e: e.command(command))

@@ -384,13 +384,17 @@ class ConsoleWindow(QMainWindow):
         return editor
 
     def _use_edited(self, sheet: Runsheet) -> None:
-        future = self.host.call(lambda e: e.replace_runsheet(sheet))
-        try:
-            future.result(timeout=5)
-        except ValueError as exc:
-            self.status_line.setText(self.tr("Saved, not used now: ") + str(exc))
-            return
-        self.set_sheet(sheet)
+        """Hand a saved run-sheet to the engine; the window follows once the engine took it."""
+
+        def done(future: Future[None]) -> None:
+            try:
+                future.result()
+            except ValueError as exc:
+                self.status_line.setText(self.tr("Saved, not used now: ") + str(exc))
+                return
+            self.set_sheet(sheet)
+
+        self.host.when_done(self.host.call(lambda e: e.replace_runsheet(sheet)), done)
 
     def set_sheet(self, sheet: Runsheet) -> None:
         """Show an edited run-sheet's items (same venues)."""
