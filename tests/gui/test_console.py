@@ -232,10 +232,10 @@ def test_an_edited_runsheet_is_taken_without_blocking_the_window(
     items = list(sheet.items)
     items[0] = dataclasses.replace(items[0], title="Pembukaan (diubah)")
     window._use_edited(dataclasses.replace(sheet, items=tuple(items)))
-    qtbot.waitUntil(lambda: window.items.item(0, 2).text() == "Pembukaan (diubah)", timeout=5000)
+    qtbot.waitUntil(lambda: _cell(window.items, 0, 2).text() == "Pembukaan (diubah)", timeout=5000)
     assert host.engine is not None and host.engine.sheet.items[0].title == "Pembukaan (diubah)"
 
     other = dataclasses.replace(sheet, venues=sheet.venues[:2])  # venues cannot change live
     window._use_edited(other)
     qtbot.waitUntil(lambda: "not used now" in window.status_line.text(), timeout=5000)
-    assert window.items.item(0, 2).text() == "Pembukaan (diubah)"
+    assert _cell(window.items, 0, 2).text() == "Pembukaan (diubah)"
