@@ -79,6 +79,7 @@ class Snapshot:
     loop_lag_ms: float | None
     device_problems: dict[str, str] = field(default_factory=dict)
     recording: dict[str, object] = field(default_factory=dict)
+    preview: str | None = None  # the venue in preview: picked by the operator, else the next item's
 
 
 class EngineHost(QObject):
@@ -176,7 +177,7 @@ class EngineHost(QObject):
                 self.snapshot.emit()
                 if time.monotonic() >= next_thumb:
                     next_thumb = time.monotonic() + THUMB_INTERVAL_S
-                    thumbs = self._take_thumbnails(engine)
+                    thumbs = self._take_thumbnails(engine, snap.preview)
                     with self._lock:
                         self._thumbs.update(thumbs)
                     self.thumbnails.emit()
@@ -303,11 +304,14 @@ class EngineHost(QObject):
             loop_lag_ms=snap["loop_lag_ms_p95"],  # type: ignore[arg-type]
             device_problems=dict(engine.device_problems),
             recording=engine.recording_health(),
+            preview=preview,
         )
 
     @staticmethod
-    def _take_thumbnails(engine: StudioEngine) -> dict[str, tuple[int, int, bytes]]:
-        """Small RGB pictures of every venue and of the program, made on the engine thread."""
+    def _take_thumbnails(
+        engine: StudioEngine, preview: str | None
+    ) -> dict[str, tuple[int, int, bytes]]:
+        """Small RGB pictures of every venue, the program and the preview (engine thread)."""
         w, h = THUMB_SIZE
         out: dict[str, tuple[int, int, bytes]] = {}
         for vid, record in engine.venues.items():
@@ -315,6 +319,8 @@ class EngineHost(QObject):
             frame = conn.latest_video if conn else None
             if frame is not None:
                 out[vid] = (w, h, rgb_picture(frame, w, h))
+                if vid == preview:
+                    out["preview"] = (w * 2, h * 2, rgb_picture(frame, w * 2, h * 2))
         program = engine.bus.last_frame
         if program is not None:
             out["program"] = (w * 2, h * 2, rgb_picture(program, w * 2, h * 2))

@@ -239,3 +239,15 @@ def test_an_edited_runsheet_is_taken_without_blocking_the_window(
     window._use_edited(other)
     qtbot.waitUntil(lambda: "not used now" in window.status_line.text(), timeout=5000)
     assert _cell(window.items, 0, 2).text() == "Pembukaan (diubah)"
+
+
+def test_clicking_a_tile_puts_its_picture_in_the_preview_monitor(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, _, _ = console
+    qtbot.mouseClick(window.tiles["kota-cirebon"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Kota Cirebon" in window.preview.title, timeout=5000)
+    qtbot.waitUntil(lambda: window.preview.image is not None, timeout=5000)
+    assert window.last is not None and window.last.preview == "kota-cirebon"
+    tile = next(v for v in window.last.venues if v.id == "kota-cirebon")
+    assert tile.tally == "preview"  # the venue's tally says so too

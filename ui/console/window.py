@@ -153,9 +153,18 @@ class ConsoleWindow(QMainWindow):
 
         self.program = VideoTile("program", "PROGRAM")
         self.program.status = "joined"  # the program is always live
-        self.program.setMinimumSize(384, 250)
+        self.program.tally = "on_air"
+        self.program.setMinimumSize(300, 200)
+        # Preview left of program, as on every vision mixer: what TAKE would put on air.
+        self.preview = VideoTile("preview", "PREVIEW")
+        self.preview.tally = "preview"
+        self.preview.status = "—"
+        self.preview.setMinimumSize(300, 200)
+        monitors = QHBoxLayout()
+        monitors.addWidget(self.preview)
+        monitors.addWidget(self.program)
         centre = QVBoxLayout()
-        centre.addWidget(self.program, 3)
+        centre.addLayout(monitors, 3)
         centre.addWidget(self.timer, 1)
         centre.addLayout(buttons)
         centre_box = QWidget()
@@ -175,7 +184,7 @@ class ConsoleWindow(QMainWindow):
         upper.addWidget(self.items)
         upper.addWidget(centre_box)
         upper.addWidget(self.board)
-        upper.setSizes([520, 420, 460])
+        upper.setSizes([440, 680, 440])
 
         # Multiviewer.
         self.tiles: dict[str, VideoTile] = {}
@@ -620,11 +629,31 @@ class ConsoleWindow(QMainWindow):
                 level_dbfs=v.audio_dbfs,
                 flag=flag,
             )
+        self._show_preview(snap)
         self.countdown_state.setText(self._countdown_summary(snap))
         self.record_health.setText(self._recording_text(snap))
         problems = "; ".join(f"{k}: {v}" for k, v in snap.device_problems.items())
         if self.problems_label.text() != problems:
             self.problems_label.setText(problems)  # devices, disk, recording: always in view
+
+    def _show_preview(self, snap: Snapshot) -> None:
+        row = next((v for v in snap.venues if v.id == snap.preview), None)
+        if row is None:
+            self.preview.title = self.tr("PREVIEW")
+            self.preview.image = None
+            self.preview.update()
+            self.preview.set_state(tally="preview", status="—", figures="", level_dbfs=None)
+            return
+        title = self.tr("PREVIEW") + f" · {row.name}"
+        if title != self.preview.title:
+            self.preview.title = title
+            self.preview.update()
+        self.preview.set_state(
+            tally="preview",
+            status=row.status,
+            figures=f"RTT {row.rtt_ms or 0:.0f} ms · {row.video_fps:.0f} fps",
+            level_dbfs=row.audio_dbfs,
+        )
 
     def _countdown_cell(self, v: VenueRow) -> str:
         if v.countdown_state is None:
@@ -649,7 +678,9 @@ class ConsoleWindow(QMainWindow):
 
     def on_thumbnails(self, thumbs: dict[str, tuple[int, int, bytes]]) -> None:
         for key, (w, h, rgb) in thumbs.items():
-            tile = self.program if key == "program" else self.tiles.get(key)
+            tile = {"program": self.program, "preview": self.preview}.get(key) or self.tiles.get(
+                key
+            )
             if tile is not None:
                 tile.set_picture(w, h, rgb)
         self.override_label.setText(self.tr("MANUAL OVERRIDE") if self._override() else "")

@@ -183,20 +183,26 @@ ID = {
     "RECORDING STOPPED: ": "REKAMAN BERHENTI: ",
 }
 
+# The same English word, two meanings: the console's preview monitor, the venue's "you are next".
+IN_CONTEXT = {("ConsoleWindow", "PREVIEW"): "PRATINJAU"}
+
 
 def fill(ts: Path) -> int:
     tree = ET.parse(ts)
     missing = 0
-    for message in tree.iter("message"):
-        source = message.findtext("source") or ""
-        translation = message.find("translation")
-        if translation is None:
-            continue
-        if source in ID:
-            translation.text = ID[source]
+    for context in tree.iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            source = message.findtext("source") or ""
+            translation = message.find("translation")
+            if translation is None:
+                continue
+            text = IN_CONTEXT.get((name, source), ID.get(source))
+            if text is None:
+                missing += 1
+                continue
+            translation.text = text
             translation.attrib.pop("type", None)
-        else:
-            missing += 1
     tree.write(ts, encoding="utf-8", xml_declaration=True)
     return missing
 
