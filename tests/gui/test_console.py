@@ -245,7 +245,7 @@ def test_clicking_a_tile_puts_its_picture_in_the_preview_monitor(
     qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
 ) -> None:
     window, _, _ = console
-    qtbot.mouseClick(window.tiles["kota-cirebon"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.tiles["kota-cirebon"], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: "Kota Cirebon" in window.preview.title, timeout=5000)
     qtbot.waitUntil(lambda: window.preview.image is not None, timeout=5000)
     assert window.last is not None and window.last.preview == "kota-cirebon"
