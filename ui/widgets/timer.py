@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -18,8 +20,11 @@ PHASE_COLOURS = {
 
 
 def format_clock(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    s = abs(int(seconds))
+    """Whole seconds rounded up, as a speaker's timer counts: 0.4 s left shows 00:01, zero shows
+    00:00 for its whole second, then overtime counts -00:01, -00:02 ..."""
+    shown = math.ceil(seconds)
+    sign = "-" if shown < 0 else ""
+    s = abs(shown)
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m:02d}:{sec:02d}"
