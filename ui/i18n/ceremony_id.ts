@@ -380,12 +380,17 @@
         <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="117" />
+        <location filename="../venue/devices.py" line="111" />
+        <source>No speaker found: the program's sound and the siren will not be heard here.</source>
+        <translation>Pengeras suara tidak ditemukan: suara program dan sirene tidak akan terdengar di sini.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="121" />
         <source>The device chosen last time is not here: {0}</source>
         <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="195" />
+        <location filename="../venue/devices.py" line="199" />
         <source>No sound: {0}</source>
         <translation>Tidak ada suara: {0}</translation>
     </message>

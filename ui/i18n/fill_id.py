@@ -125,6 +125,9 @@ ID = {
     "Camera": "Kamera",
     "Microphone": "Mikrofon",
     "Speaker (siren and program)": "Pengeras suara (sirene dan program)",
+    "No speaker found: the program's sound and the siren will not be heard here.": (
+        "Pengeras suara tidak ditemukan: suara program dan sirene tidak akan terdengar di sini."
+    ),
     "Play a test tone": "Putar nada uji",
     "Test pattern (no camera)": "Pola uji (tanpa kamera)",
     "No camera found: a test pattern will be sent.": (

@@ -106,6 +106,12 @@ class DevicesPage(QWidget):
                 self.speaker.addItem(label, d.name)
         if self.microphone.count() == 1 and devices is not None:
             problems.append(self.tr("No microphone found: a synthetic voice will be sent."))
+        if self.speaker.count() == 1:
+            problems.append(
+                self.tr(
+                    "No speaker found: the program's sound and the siren will not be heard here."
+                )
+            )
         for combo, key in (
             (self.camera, "venue/camera"),
             (self.microphone, "venue/microphone"),
