@@ -184,7 +184,7 @@ class ConsoleWindow(QMainWindow):
         upper.addWidget(self.items)
         upper.addWidget(centre_box)
         upper.addWidget(self.board)
-        upper.setSizes([440, 680, 440])
+        upper.setSizes([500, 600, 460])
 
         # Multiviewer.
         self.tiles: dict[str, VideoTile] = {}
