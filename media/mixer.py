@@ -21,7 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from media.opus import EncodedAudioTrack, OpusPacketizer
 from media.pacing import Pacer, QueuedTrack
-from media.sources import AUDIO_PTIME, AUDIO_SAMPLES, audio_frame
+from media.sources import AUDIO_PTIME, AUDIO_RATE, AUDIO_SAMPLES, audio_frame, mono_int16
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,9 @@ class AudioSourceBuffer:
         self._pending = np.zeros(0, np.int16)
 
     def push_frame(self, frame: av.AudioFrame) -> None:
-        if frame.format.name != "s16" or frame.sample_rate != 48_000:
-            return  # aiortc's Opus decoder gives s16 at 48 kHz; anything else is not ours to mix
-        samples = frame.to_ndarray().reshape(-1)
-        channels = len(frame.layout.channels)
-        # Venues send mono, which the decoder upmixes: one channel is the signal (and cheap).
-        self.push_samples(samples[::channels] if channels > 1 else samples)
+        if frame.sample_rate != AUDIO_RATE:
+            return  # aiortc's Opus decoder gives 48 kHz; anything else is not ours to mix
+        self.push_samples(mono_int16(frame))
 
     def push_samples(self, mono: np.ndarray) -> None:
         data = np.concatenate([self._pending, mono.astype(np.int16, copy=False)])

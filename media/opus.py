@@ -22,7 +22,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from media.pacing import QueuedTrack
 from media.program import Packet
-from media.sources import AUDIO_RATE
+from media.sources import AUDIO_RATE, mono_int16
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +113,7 @@ class OpusEncodingTrack(MediaStreamTrack):
         while not self._ready:
             frame = await self._source.recv()
             assert isinstance(frame, av.AudioFrame)
-            samples = frame.to_ndarray().reshape(-1)
-            if len(frame.layout.channels) > 1:
-                samples = samples[:: len(frame.layout.channels)]  # first channel is enough
-            self._ready.extend(self._encoder.push(samples))
+            self._ready.extend(self._encoder.push(mono_int16(frame)))
         packet = opus_packet(self._ready.pop(0), self._pts)
         self._pts += PACKET_SAMPLES
         return packet

@@ -105,6 +105,26 @@ def voice_like(seconds: float = 2.0, base_hz: float = 220.0) -> np.ndarray:
     return samples
 
 
+def mono_int16(frame: av.AudioFrame) -> np.ndarray:
+    """The first channel of any decoded or captured frame, as int16 samples.
+
+    Venues send mono, which decoders upmix: one channel is the signal (and the cheapest)."""
+    samples = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if frame.format.is_planar or channels == 1:
+        first = samples.reshape(-1, frame.samples)[0]
+    else:
+        first = samples.reshape(-1)[::channels]
+    out: np.ndarray
+    if first.dtype.kind == "f":
+        out = (np.clip(first, -1.0, 1.0) * 32767).astype(np.int16)
+    elif first.dtype == np.int32:
+        out = (first >> 16).astype(np.int16)
+    else:
+        out = first.astype(np.int16, copy=False)
+    return out
+
+
 def audio_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:
     frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
     frame.sample_rate = AUDIO_RATE

@@ -20,6 +20,8 @@ from typing import Any
 import av
 import numpy as np
 
+from media.sources import mono_int16
+
 log = logging.getLogger(__name__)
 
 RATE = 48_000
@@ -97,7 +99,7 @@ class Speaker:
             if self._tried:
                 return  # it failed once and said why; do not retry fifty times a second
             self.open()
-        self.push_samples(_mono_float(frame))
+        self.push_samples(mono_int16(frame).astype(np.float32) / FULL_SCALE)
 
     def push_samples(self, mono: np.ndarray) -> None:
         with self._lock:
@@ -149,15 +151,3 @@ class Speaker:
         if filled < frames:
             self.underruns += 1
             self._playing = False
-
-
-def _mono_float(frame: av.AudioFrame) -> np.ndarray:
-    samples = frame.to_ndarray().reshape(-1)
-    channels = len(frame.layout.channels)
-    if frame.format.is_planar or channels == 1:
-        samples = samples[: frame.samples]  # the first plane: one channel
-    else:
-        samples = samples[::channels]
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) / FULL_SCALE
-    return samples.astype(np.float32)

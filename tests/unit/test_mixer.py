@@ -132,3 +132,23 @@ async def test_a_return_track_keeps_its_timestamps_across_encoders() -> None:
             packet = await track.recv()
             pts.append(packet.pts)
     assert pts == [i * PACKET_SAMPLES for i in range(len(pts))] and len(pts) >= 5
+
+
+@pytest.mark.parametrize(
+    ("fmt", "layout", "data"),
+    [
+        ("s16", "mono", np.array([[100, -200, 300]], np.int16)),
+        ("s16", "stereo", np.array([[100, 7, -200, 7, 300, 7]], np.int16)),  # interleaved
+        ("fltp", "stereo", np.array([[100, -200, 300], [7, 7, 7]], np.float32) / 32767),
+        ("s32", "mono", np.array([[100 << 16, -200 << 16, 300 << 16]], np.int32)),
+    ],
+)
+def test_any_frame_becomes_its_first_channel_in_int16(
+    fmt: str, layout: str, data: np.ndarray
+) -> None:
+    from media.sources import mono_int16
+
+    frame = av.AudioFrame.from_ndarray(data, format=fmt, layout=layout)
+    frame.sample_rate = AUDIO_RATE
+    np.testing.assert_allclose(mono_int16(frame), [100, -200, 300], atol=1)
+    assert mono_int16(frame).dtype == np.int16
