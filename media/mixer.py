@@ -86,7 +86,8 @@ class AudioMixer:
         self._own_encoders: dict[str, OpusPacketizer] = {}  # venues whose sound is live
         self.levels: dict[str, Level] = {}
         self.program_level = Level(SILENCE_DBFS, SILENCE_DBFS)
-        self.taps: list[Callable[[np.ndarray], None]] = []  # e.g. the program recorder
+        # The program's Opus packets, as sent to the venues (the recorder copies them).
+        self.taps: list[Callable[[bytes], None]] = []
         self._ticks = -1
 
     def add_source(self, source_id: str, pull: BlockSource) -> None:
@@ -144,11 +145,14 @@ class AudioMixer:
         program = _to_int16(mix)
         if metering:
             self.program_level = measure(program)
-        for tap in self.taps:
-            tap(program)
         out: dict[str, np.ndarray] = {}
         packets: dict[str, list[bytes]] = {}
         shared: list[bytes] | None = None
+        if self.taps:
+            shared = self._program_encoder.push(program)
+            for payload in shared:
+                for tap in self.taps:
+                    tap(payload)
         for track, vid in list(self._tracks.items()):
             encoder = self._own_encoders.get(vid)
             if encoder is None:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 PACKET_MS = 60
 PACKET_SAMPLES = AUDIO_RATE * PACKET_MS // 1000
 BITRATE = 64_000  # mono speech and the anthem: plenty for a return feed and the record
+OPTIONS = {"application": "audio", "frame_duration": str(PACKET_MS)}  # music too, not only voice
 TIME_BASE = fractions.Fraction(1, AUDIO_RATE)
 
 
@@ -43,7 +44,7 @@ class OpusPacketizer:
         codec.layout = "mono"
         codec.sample_rate = AUDIO_RATE
         codec.time_base = TIME_BASE
-        codec.options = {"application": "audio", "frame_duration": str(PACKET_MS)}
+        codec.options = dict(OPTIONS)
         self._codec = codec
         self._pending = np.zeros(0, np.int16)
         self._pts = 0

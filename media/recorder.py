@@ -1,10 +1,10 @@
 """The program recording: the encoded program as it was sent, plus the program sound.
 
-Video is stream-copied (the bus's VP8 packets, no second encode); sound is the mixer's program
-encoded to Opus. Matroska, written through packet by packet, so a killed studio leaves a file
-that plays up to its last packet. Chapters (one per item as run) are added when the file is
-closed and are in the journal anyway. A write error (a full disk) stops the recording, never
-the ceremony.
+Video and sound are stream-copied as they were sent: the bus's VP8 packets and the mixer's
+program Opus packets (60 ms each), no second encode. Matroska, written through packet by
+packet, so a killed studio leaves a file that plays up to its last packet. Chapters (one per
+item as run) are added when the file is closed and are in the journal anyway. A write error (a
+full disk) stops the recording, never the ceremony.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 
+from media.opus import BITRATE as OPUS_BITRATE
+from media.opus import OPTIONS as OPUS_OPTIONS
+from media.opus import PACKET_SAMPLES as OPUS_PACKET_SAMPLES
+from media.opus import TIME_BASE as OPUS_TIME_BASE
 from media.program import VideoFormat
-from media.sources import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
+from media.sources import AUDIO_RATE
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,12 @@ class ProgramRecorder:
         video = self._out.add_stream("libvpx", rate=round(fmt.fps))
         video.width, video.height, video.pix_fmt = fmt.width, fmt.height, "yuv420p"
         video.time_base = MS
+        # Never used to encode: the muxer opens it for its parameters (the Opus header), so it
+        # is set up exactly as the mixer's encoder is.
         audio = self._out.add_stream("libopus", rate=AUDIO_RATE)
         audio.layout = "mono"
+        audio.bit_rate = OPUS_BITRATE
+        audio.options = dict(OPUS_OPTIONS)
         self._video, self._audio = video, audio
         self._audio_n = 0
         self._video_origin: int | None = None  # the bus's first pts: the file starts at zero
@@ -95,18 +102,17 @@ class ProgramRecorder:
         self._last_video_s = float(copy.pts * time_base)
         self._write(copy)
 
-    def add_audio(self, block: np.ndarray) -> None:
+    def add_opus(self, payload: bytes) -> None:
+        """One 60 ms packet of the program's sound, as the venues got it."""
         if self.failed or self._video_origin is None or self._out is None:
-            return
-        frame = audio_frame(block, self._audio_n * AUDIO_SAMPLES)
+            return  # the sound starts with the first picture, as the video does
+        packet = av.Packet(payload)
+        packet.pts = packet.dts = self._audio_n * OPUS_PACKET_SAMPLES
+        packet.duration = OPUS_PACKET_SAMPLES
+        packet.time_base = OPUS_TIME_BASE
+        packet.stream = self._audio
         self._audio_n += 1
-        try:
-            packets = self._audio.encode(frame)
-        except av.error.FFmpegError as exc:
-            self._fail(f"audio encoding failed: {exc}")
-            return
-        for packet in packets:
-            self._write(packet)
+        self._write(packet)
 
     def chapter(self, title: str) -> None:
         self.chapters.append(Chapter(title, max(0.0, self._last_video_s)))
@@ -125,9 +131,6 @@ class ProgramRecorder:
         if self._out is None:
             return
         try:
-            if not self.failed:
-                for packet in self._audio.encode(None):
-                    self._out.mux(packet)
             end_ms = int(self._last_video_s * 1000)
             marks = [int(c.start_s * 1000) for c in self.chapters] + [end_ms]
             self._out.set_chapters(

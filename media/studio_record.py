@@ -19,7 +19,6 @@ from typing import Any
 
 import av
 import cv2
-import numpy as np
 
 from media.mixer import AudioMixer
 from media.program import Packet, ProgramBus, VideoFormat
@@ -104,8 +103,8 @@ class StudioRecording:
                 packet.is_keyframe,
             )
 
-        def audio_tap(block: np.ndarray) -> None:
-            writer.submit(recorder.add_audio, block)
+        def audio_tap(payload: bytes) -> None:
+            writer.submit(recorder.add_opus, payload)
 
         bus.taps.append(video_tap)
         mixer.taps.append(audio_tap)

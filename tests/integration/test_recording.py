@@ -12,6 +12,7 @@ import av
 import numpy as np
 import pytest
 
+from media.opus import OpusPacketizer
 from media.program import VideoFormat, Vp8Encoder
 from media.recorder import ProgramRecorder
 from media.sources import AUDIO_SAMPLES, TestPattern
@@ -25,14 +26,16 @@ def test_recording_has_both_streams_the_right_length_and_chapters(tmp_path: Path
     rec = ProgramRecorder(tmp_path / "program.mkv", FMT, 300_000)
     enc = Vp8Encoder(FMT, 300_000)
     pattern = TestPattern("rec", 320, 180)
+    opus = OpusPacketizer()
     tone = (np.sin(np.arange(AUDIO_SAMPLES) / 10) * 8000).astype(np.int16)
     for i in range(45):  # three seconds at 15 fps
         if i == 15:
             rec.chapter("Laporan Wali Kota Cirebon")
         for packet in enc.encode(pattern.frame(i), i * 6000, i == 0):
             rec.add_video(packet)
-        for _ in range(3 if i % 3 else 4):  # ~50 blocks of 20 ms a second
-            rec.add_audio(tone)
+        for _ in range(3 if i % 3 else 4):  # ~50 blocks of 20 ms a second, as the mixer
+            for payload in opus.push(tone):
+                rec.add_opus(payload)
     rec.chapter("Penutupan")
     rec.close()
     with av.open(str(tmp_path / "program.mkv")) as c:
@@ -41,6 +44,9 @@ def test_recording_has_both_streams_the_right_length_and_chapters(tmp_path: Path
         titles = [ch["metadata"]["title"] for ch in c.chapters()]
         assert titles == ["Laporan Wali Kota Cirebon", "Penutupan"]
         assert sum(1 for _ in c.decode(video=0)) == 45
+    with av.open(str(tmp_path / "program.mkv")) as c:
+        sound = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+        assert len(sound) > 2.8 * 48_000 and np.abs(sound).max() > 0.1  # the tone, decoded
     assert rec.failed is None
 
 
@@ -51,11 +57,13 @@ def test_a_killed_studio_leaves_a_playable_recording(tmp_path: Path) -> None:
         from pathlib import Path
         import numpy as np
         from media.program import Vp8Encoder, VideoFormat
+        from media.opus import OpusPacketizer
         from media.recorder import ProgramRecorder
         from media.sources import TestPattern
         fmt = VideoFormat(320, 180, 15)
         rec = ProgramRecorder(Path({str(path)!r}), fmt, 300_000)
         enc, pattern = Vp8Encoder(fmt, 300_000), TestPattern("kill", 320, 180)
+        opus = OpusPacketizer()
         start = time.monotonic()
         for i in range(10_000):
             while time.monotonic() < start + i / 15:
@@ -63,7 +71,8 @@ def test_a_killed_studio_leaves_a_playable_recording(tmp_path: Path) -> None:
             for packet in enc.encode(pattern.frame(i), i * 6000, i % 30 == 0):
                 rec.add_video(packet)
             for _ in range(3 if i % 3 else 4):  # the mixer's 20 ms blocks
-                rec.add_audio(np.zeros(960, np.int16))
+                for payload in opus.push(np.zeros(960, np.int16)):
+                    rec.add_opus(payload)
             if i % 15 == 0:
                 print(i // 15, flush=True)
     """)

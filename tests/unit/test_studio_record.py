@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from media.mixer import AudioMixer
 from media.program import ProgramBus, VideoFormat
 from media.studio_record import StudioRecording, sha256
@@ -27,7 +25,7 @@ def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> Non
     rec, notes, problems = keeper(tmp_path / "rec")
     assert rec.start("upacara", 600, bus, mixer) and rec.active
     assert len(bus.taps) == 1 and len(mixer.taps) == 1
-    mixer.taps[0](np.zeros(960, np.int16))
+    mixer.taps[0](b"\xf8\xff\xfe")  # an Opus packet
     rec.stop()
     assert bus.taps == [] and mixer.taps == [] and not rec.active
     closed = [n for n in notes if n.get("recording") == "closed"]
