@@ -3,7 +3,8 @@
 The studio engine (asyncio + aiortc) runs on its own thread with its own event loop, created
 there (aiortc objects must live on the loop that runs them). The GUI never touches engine state
 directly: commands go in with `call_soon_threadsafe`, and the engine thread publishes a complete
-snapshot every 100 ms (plus small video thumbnails every 200 ms) through queued Qt signals. So a
+snapshot four times a second, and each new picture as a small thumbnail (up to 15 a second per
+tile, converted on the engine thread only when the picture changed), through queued Qt signals. So a
 busy GUI can never stall the network loop, and the countdown fires from its own thread anyway.
 """
 
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -37,10 +38,13 @@ from media.studio import (
     VenueStatusChanged,
 )
 
+if TYPE_CHECKING:
+    import av  # frames are only passed through here; media/ converts them
+
 log = logging.getLogger(__name__)
 
 SNAPSHOT_INTERVAL_S = 0.25
-THUMB_INTERVAL_S = 0.4
+TILE_FPS = 15.0  # the venues' camera rate: tiles show every picture that arrives
 THUMB_SIZE = (192, 108)
 
 T = TypeVar("T")
@@ -166,7 +170,7 @@ class EngineHost(QObject):
             if self._after_start
             else None
         )
-        next_thumb = 0.0
+        tiles = asyncio.get_running_loop().create_task(self._tiles(engine), name="tiles")
         try:
             while not self._stop.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -175,13 +179,9 @@ class EngineHost(QObject):
                 with self._lock:
                     self._snapshot = snap
                 self.snapshot.emit()
-                if time.monotonic() >= next_thumb:
-                    next_thumb = time.monotonic() + THUMB_INTERVAL_S
-                    thumbs = self._take_thumbnails(engine, snap.preview)
-                    with self._lock:
-                        self._thumbs.update(thumbs)
-                    self.thumbnails.emit()
         finally:
+            tiles.cancel()
+            await asyncio.gather(tiles, return_exceptions=True)
             if extra is not None:
                 extra.cancel()
                 await asyncio.gather(extra, return_exceptions=True)
@@ -307,23 +307,38 @@ class EngineHost(QObject):
             preview=preview,
         )
 
+    async def _tiles(self, engine: StudioEngine) -> None:
+        shown: dict[str, av.VideoFrame] = {}  # the picture each tile shows now
+        while True:
+            await asyncio.sleep(1 / TILE_FPS)
+            with self._lock:
+                preview = self._snapshot.preview if self._snapshot else None
+            thumbs = self._take_thumbnails(engine, preview, shown)
+            if thumbs:
+                with self._lock:
+                    self._thumbs.update(thumbs)
+                self.thumbnails.emit()
+
     @staticmethod
     def _take_thumbnails(
-        engine: StudioEngine, preview: str | None
+        engine: StudioEngine, preview: str | None, shown: dict[str, av.VideoFrame]
     ) -> dict[str, tuple[int, int, bytes]]:
-        """Small RGB pictures of every venue, the program and the preview (engine thread)."""
+        """Small RGB pictures of the venues, the program and the preview that changed since
+        `shown` (engine thread); `shown` is updated."""
         w, h = THUMB_SIZE
+        wanted: list[tuple[str, av.VideoFrame | None, int, int]] = [
+            (vid, r.conn.latest_video if r.conn else None, w, h) for vid, r in engine.venues.items()
+        ]
+        preview_record = engine.venues.get(preview) if preview else None
+        if preview_record is not None and preview_record.conn is not None:
+            wanted.append(("preview", preview_record.conn.latest_video, w * 2, h * 2))
+        wanted.append(("program", engine.bus.last_frame, w * 2, h * 2))
         out: dict[str, tuple[int, int, bytes]] = {}
-        for vid, record in engine.venues.items():
-            conn = record.conn
-            frame = conn.latest_video if conn else None
-            if frame is not None:
-                out[vid] = (w, h, rgb_picture(frame, w, h))
-                if vid == preview:
-                    out["preview"] = (w * 2, h * 2, rgb_picture(frame, w * 2, h * 2))
-        program = engine.bus.last_frame
-        if program is not None:
-            out["program"] = (w * 2, h * 2, rgb_picture(program, w * 2, h * 2))
+        for key, frame, tw, th in wanted:
+            if frame is None or shown.get(key) is frame:
+                continue
+            shown[key] = frame
+            out[key] = (tw, th, rgb_picture(frame, tw, th))
         return out
 
 
