@@ -61,6 +61,9 @@ class CountdownAgent:
         self._seq = 0
         self._last_ack = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Other threads of this process to hold for the last milliseconds (the venue app's GUI
+        # thread): each is given the event that is set just after firing.
+        self.also_quiet: list[Callable[[threading.Event], None]] = []
         self.scheduler = FireScheduler(clock, self._fired_in_thread, quiet=self._park_loop)
 
     def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
@@ -183,6 +186,11 @@ class CountdownAgent:
         """Hold the event loop (GIL released) for the last milliseconds before zero."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(released.wait, PARK_MAX_S)
+        for park in self.also_quiet:
+            try:
+                park(released)
+            except Exception:
+                log.exception("could not hold a thread for the firing")
 
     def _fired_in_thread(self, record: FireRecord) -> None:
         self.siren.play_siren()  # first, from the firing thread itself: nothing may delay the sound

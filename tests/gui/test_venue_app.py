@@ -265,3 +265,25 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         window.shutdown()
         studio.stop()
         pin_host_addresses(None)
+
+
+def test_the_firing_thread_holds_the_gui_thread_until_it_has_fired(qtbot: QtBot) -> None:
+    """The countdown's firing thread asks, ~20 ms ahead, for the GUI thread to wait (holding no
+    interpreter lock) until it has fired; the request must land on the GUI thread."""
+    import threading
+
+    waited_on: list[int] = []
+
+    class Released(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waited_on.append(threading.get_ident())
+            return super().wait(timeout)
+
+    host = VenueHost(lambda: None)  # type: ignore[arg-type, return-value]  # never started
+    released = Released()
+    firing = threading.Thread(target=host._request_hold, args=(released,))
+    firing.start()
+    firing.join()
+    assert waited_on == []  # nothing waits on the firing thread itself
+    released.set()  # fired: the GUI thread's wait returns at once when it gets to it
+    qtbot.waitUntil(lambda: waited_on == [threading.get_ident()], timeout=2000)

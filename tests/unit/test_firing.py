@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -88,3 +89,15 @@ def test_siren_without_portaudio_explains_what_to_install(
     assert speaker.problem is not None and "libportaudio2" in speaker.problem
     speaker.play_siren()  # playing without a stream is harmless
     speaker.close()
+
+
+def test_countdown_agent_asks_every_registered_thread_to_hold() -> None:
+    from media.venue_countdown import CountdownAgent
+
+    agent = CountdownAgent(time.monotonic, lambda e: None)
+    asked: list[threading.Event] = []
+    agent.also_quiet.append(asked.append)
+    released = threading.Event()
+    agent._park_loop(released)
+    agent.close()
+    assert asked == [released]

@@ -25,7 +25,7 @@ from media.venue import (
     VenueEvent,
     VenueLink,
 )
-from media.venue_countdown import CountdownChanged
+from media.venue_countdown import PARK_MAX_S, CountdownChanged
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class VenueView:
 class VenueHost(QObject):
     changed = Signal()  # the view changed: read `view()`
     picture = Signal()  # a new program picture: read `latest_picture()`
+    _park = Signal()  # from the firing thread: hold the GUI thread until it has fired
 
     def __init__(self, make_link: Callable[[], VenueLink]) -> None:
         super().__init__()
@@ -62,6 +63,8 @@ class VenueHost(QObject):
         self._picture: av.VideoFrame | None = None
         self._last_picture_emit = 0.0
         self._thread = threading.Thread(target=self._run, name="venue-link", daemon=True)
+        self._released: threading.Event | None = None
+        self._park.connect(self._hold_gui)
 
     def start(self) -> None:
         self._thread.start()
@@ -102,7 +105,19 @@ class VenueHost(QObject):
         link = self._make_link()
         self.link = link
         link.subscribe(self._on_event)
+        link.countdown.also_quiet.append(self._request_hold)
         await link.run()
+
+    def _request_hold(self, released: threading.Event) -> None:
+        """Firing thread, ~20 ms before zero: a video frame being painted then (the GUI thread
+        holding the interpreter lock for milliseconds) must not make the siren late."""
+        self._released = released
+        self._park.emit()  # queued: runs on the GUI thread
+
+    def _hold_gui(self) -> None:
+        released = self._released
+        if released is not None:
+            released.wait(PARK_MAX_S)
 
     def _update(self, **changes: Any) -> None:
         with self._lock:
