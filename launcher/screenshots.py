@@ -96,7 +96,7 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
 
     def live() -> None:
         shot("venue-live-on-air.png")
-        host.call(lambda e: e.arm_countdown(6.0))
+        host.arm_countdown(6.0)
 
     steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
         ("join", lambda: True, join),

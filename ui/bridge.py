@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ceremony.countdown import ArmState
+from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import View
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, Refused
@@ -84,6 +85,7 @@ class Snapshot:
     device_problems: dict[str, str] = field(default_factory=dict)
     recording: dict[str, object] = field(default_factory=dict)
     preview: str | None = None  # the venue in preview: picked by the operator, else the next item's
+    manual_override: bool = False  # the operator took a source outside the run-sheet
 
 
 class EngineHost(QObject):
@@ -219,8 +221,44 @@ class EngineHost(QObject):
         timer.timeout.connect(check)
         timer.start()
 
+    # The console's whole vocabulary towards the engine: named, so that it is one list to
+    # check against the engine (and to carry over a process boundary later).
+
     def command(self, command: cmd.Command) -> Future[list[Event]]:
         return self.call(lambda e: e.command(command))
+
+    def preview(self, venue_id: str | None) -> Future[None]:
+        return self.call(lambda e: e.preview(venue_id))
+
+    def take(self, source: Source) -> Future[None]:
+        return self.call(lambda e: e.take(source))
+
+    def arm_countdown(self, lead_s: float) -> Future[int]:
+        return self.call(lambda e: e.arm_countdown(lead_s))
+
+    def abort_countdown(self) -> Future[int | None]:
+        return self.call(lambda e: e.abort_countdown())
+
+    def cue(self, text: str, venue_id: str | None) -> Future[int]:
+        return self.call(lambda e: e.cue(text, venue_id))
+
+    def chat(self, venue_id: str, text: str) -> Future[None]:
+        return self.call(lambda e: e.chat(venue_id, text))
+
+    def start_recording(self) -> Future[bool]:
+        return self.call(lambda e: e.start_recording())
+
+    def stop_recording(self) -> Future[None]:
+        return self.call(lambda e: e.stop_recording())
+
+    def marker(self, text: str) -> Future[None]:
+        return self.call(lambda e: e.marker(text))
+
+    def protocol_note(self, text: str) -> Future[None]:
+        return self.call(lambda e: e.protocol_note(text))
+
+    def replace_runsheet(self, sheet: Runsheet) -> Future[None]:
+        return self.call(lambda e: e.replace_runsheet(sheet))
 
     # ---- events out (on the engine thread) ---------------------------------------------
 
@@ -305,6 +343,7 @@ class EngineHost(QObject):
             device_problems=dict(engine.device_problems),
             recording=engine.recording_health(),
             preview=preview,
+            manual_override=engine.manual_override,
         )
 
     async def _tiles(self, engine: StudioEngine) -> None:

@@ -152,9 +152,11 @@ def test_countdown_refuses_a_short_lead(
 ) -> None:
     window, host, _ = console
     assert window.lead.minimum() == 5.0  # the spin box will not go lower
-    future = host.call(lambda e: e.arm_countdown(2.0))
+    future = host.arm_countdown(2.0)
     with pytest.raises(Exception, match="minimum"):
         future.result(timeout=5)
+    host.when_done(future, window._arm_done)  # the engine's refusal, said on the GUI thread
+    qtbot.waitUntil(lambda: "minimum" in window.status_line.text(), timeout=5000)
     window.lead.setValue(8.0)
     window.arm.click()
     qtbot.waitUntil(lambda: "armed" in window.countdown_state.text(), timeout=10000)
@@ -208,7 +210,7 @@ def test_protocol_tab_marks_notes_and_shows_the_recording(
     qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread], tmp_path: Path
 ) -> None:
     window, host, _ = console
-    assert host.call(lambda e: e.start_recording()).result(timeout=5) is False  # no folder set
+    assert host.start_recording().result(timeout=5) is False  # no folder set
     qtbot.waitUntil(lambda: "Not recording" in window.record_health.text(), timeout=5000)
     window.note_text.setText("Menteri tiba di studio")
     window._note()

@@ -246,8 +246,8 @@ class ConsoleWindow(QMainWindow):
         self.note_text = QLineEdit()
         self.record_health = QLabel()
         self.record_health.setWordWrap(True)
-        self.record_start.clicked.connect(lambda: self.host.call(lambda e: e.start_recording()))
-        self.record_stop.clicked.connect(lambda: self.host.call(lambda e: e.stop_recording()))
+        self.record_start.clicked.connect(self.host.start_recording)
+        self.record_stop.clicked.connect(self.host.stop_recording)
         self.marker_button.clicked.connect(self._marker)
         self.note_text.returnPressed.connect(self._note)
         protocol_row = QHBoxLayout()
@@ -403,7 +403,7 @@ class ConsoleWindow(QMainWindow):
                 return
             self.set_sheet(sheet)
 
-        self.host.when_done(self.host.call(lambda e: e.replace_runsheet(sheet)), done)
+        self.host.when_done(self.host.replace_runsheet(sheet), done)
 
     def set_sheet(self, sheet: Runsheet) -> None:
         """Show an edited run-sheet's items (same venues)."""
@@ -465,7 +465,7 @@ class ConsoleWindow(QMainWindow):
 
     def _select_venue(self, venue_id: str) -> None:
         self.selected_venue = venue_id
-        self.host.call(lambda e: e.preview(venue_id))
+        self.host.preview(venue_id)
         venue = self.sheet.venue(venue_id)
         self.status_line.setText(self.tr("Preview: ") + (venue.name if venue else venue_id))
 
@@ -474,34 +474,30 @@ class ConsoleWindow(QMainWindow):
             self.status_line.setText(self.tr("Click a venue tile first, then TAKE."))
             return
         vid = self.selected_venue
-        self.host.call(lambda e: e.take(Source.venue(vid)))
+        self.host.take(Source.venue(vid))
 
     def _arm(self) -> Future[int] | None:
-        lead = self.lead.value()
-        future = self.host.call(lambda e: e.arm_countdown(lead))
-        future.add_done_callback(self._arm_done)
+        future = self.host.arm_countdown(self.lead.value())
+        self.host.when_done(future, self._arm_done)
         return future
 
     def _arm_done(self, future: Future[int]) -> None:
         exc = future.exception()
         if isinstance(exc, CountdownError):
-            # Back on the GUI thread through a queued single-shot timer.
-            QTimer.singleShot(
-                0, lambda: self.status_line.setText(self.tr("Cannot arm: ") + str(exc))
-            )
+            self.status_line.setText(self.tr("Cannot arm: ") + str(exc))
 
     def _abort(self) -> None:
-        self.host.call(lambda e: e.abort_countdown())
+        self.host.abort_countdown()
 
     def _marker(self) -> None:
         text = self.note_text.text().strip() or self.tr("marker")
-        self.host.call(lambda e: e.marker(text))
+        self.host.marker(text)
         self.note_text.clear()
 
     def _note(self) -> None:
         text = self.note_text.text().strip()
         if text:
-            self.host.call(lambda e: e.protocol_note(text))
+            self.host.protocol_note(text)
             self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [note] {text}")
             self.note_text.clear()
 
@@ -523,7 +519,7 @@ class ConsoleWindow(QMainWindow):
         if not text:
             return
         target = self.cue_target.currentData()
-        self.host.call(lambda e: e.cue(text, target))
+        self.host.cue(text, target)
         self.chat_log.appendPlainText(f"→ {self.cue_target.currentText()}: [cue] {text}")
         self.cue_text.clear()
 
@@ -533,7 +529,7 @@ class ConsoleWindow(QMainWindow):
         if not text or target is None:
             self.status_line.setText(self.tr("Choose one venue to chat with."))
             return
-        self.host.call(lambda e: e.chat(target, text))
+        self.host.chat(target, text)
         self.chat_log.appendPlainText(f"→ {self.cue_target.currentText()}: {text}")
         self.cue_text.clear()
 
@@ -562,6 +558,9 @@ class ConsoleWindow(QMainWindow):
 
     def on_snapshot(self, snap: Snapshot) -> None:
         self.last = snap
+        override = self.tr("MANUAL OVERRIDE") if snap.manual_override else ""
+        if self.override_label.text() != override:
+            self.override_label.setText(override)
         view = snap.view
         tz = self.sheet.ceremony.timezone
         for row in view.rows:
@@ -683,11 +682,6 @@ class ConsoleWindow(QMainWindow):
             )
             if tile is not None:
                 tile.set_picture(w, h, rgb)
-        self.override_label.setText(self.tr("MANUAL OVERRIDE") if self._override() else "")
-
-    def _override(self) -> bool:
-        engine = self.host.engine
-        return bool(engine and engine.manual_override)
 
     def on_message(self, kind: str, text: str) -> None:
         self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [{kind}] {text}")
