@@ -163,6 +163,11 @@ def _ice_config(args: argparse.Namespace) -> None:
         pin_host_addresses(args.ice_address)
 
 
+def _ceremony_folder(paths: Paths, sheet: runsheet.Runsheet) -> Path:
+    """One folder per ceremony and day under the user's videos: protocol staff find it there."""
+    return paths.videos / f"{sheet.ceremony.id}-{time.strftime('%Y-%m-%d')}"
+
+
 def cmd_studio(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -183,6 +188,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
         camera=args.camera,
         microphone=args.microphone,
         media_dir=args.media_dir or sheet_dir,
+        record_dir=None if args.no_record else args.record_dir or _ceremony_folder(paths, sheet),
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
     if not args.headless:
@@ -454,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--camera", default=None, help="camera index or device path")
     st.add_argument("--microphone", default=None, help="part of the input device's name")
     st.add_argument("--media-dir", type=Path, default=None, help="where file: sources are")
+    st.add_argument(
+        "--record-dir",
+        type=Path,
+        default=None,
+        help="where the recordings go (default: a folder per ceremony in your Videos folder)",
+    )
+    st.add_argument("--no-record", action="store_true", help="do not record")
     _gui_arguments(st)
     _ice_arguments(st)
     st.set_defaults(func=cmd_studio)

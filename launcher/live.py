@@ -110,6 +110,12 @@ async def run_studio(
         file=stream,
         flush=True,
     )
+    health = engine.recording_health()
+    if health.get("recording") and config.record_dir is not None:
+        print(f"recording to {config.record_dir / str(health['file'])}", file=stream, flush=True)
+    elif config.record_dir is not None:
+        problem = engine.device_problems.get("recording", "")
+        print(f"NOT RECORDING: {problem}", file=stream, flush=True)
     stop = asyncio.Event()
     install_stop_signals(stop)
     operator = StandInOperator(engine) if auto_go else None

@@ -87,3 +87,16 @@ def test_invites_written_for_every_venue(tmp_path: Path) -> None:
     invite = parse_invite(texts[0].read_text(encoding="utf-8"))
     assert invite.addresses == ["127.0.0.1:8443"]
     assert invite.fingerprint in out.stdout
+
+
+def test_the_studio_records_into_a_folder_per_ceremony_under_videos(tmp_path: Path) -> None:
+    import time
+
+    from ceremony import runsheet
+    from launcher.cli import _ceremony_folder
+    from launcher.paths import Paths
+
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "videos", tmp_path / "l")
+    folder = _ceremony_folder(paths, runsheet.load(SAMPLE))
+    assert folder.parent == tmp_path / "videos"
+    assert folder.name == f"peresmian-mpp-serentak-{time.strftime('%Y-%m-%d')}"
