@@ -180,11 +180,13 @@ class StudioRecording:
         free_min: float | None = None
         with contextlib.suppress(OSError):
             free_min = round(free_seconds(rec.path.parent, rec.bitrate_bps) / 60, 1)
+        size = rec.path.stat().st_size if rec.path.exists() else 0
         return {
             "recording": True,
             "file": rec.path.name,
             "duration_s": round(rec.duration_s, 1),
-            "size_mb": round(rec.path.stat().st_size / 1e6, 1) if rec.path.exists() else 0.0,
+            "size_mb": round(size / 1e6, 1),
+            "kbps": round(size * 8 / 1000 / rec.duration_s) if rec.duration_s > 0 else 0,
             "free_min": free_min,
             "failed": rec.failed,
             "isos": len(self.isos),

@@ -25,6 +25,9 @@ def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> Non
     rec, notes, problems = keeper(tmp_path / "rec")
     assert rec.start("upacara", 600, bus, mixer) and rec.active
     assert len(bus.taps) == 1 and len(mixer.taps) == 1
+    health = rec.health()
+    assert health["recording"] is True and isinstance(health["kbps"], int)
+    assert health["isos"] == 0 and health["failed"] is None
     mixer.taps[0](b"\xf8\xff\xfe")  # an Opus packet
     rec.stop()
     assert bus.taps == [] and mixer.taps == [] and not rec.active

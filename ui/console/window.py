@@ -506,9 +506,14 @@ class ConsoleWindow(QMainWindow):
         if not r.get("recording"):
             return self.tr("Not recording.")
         text = self.tr(
-            "Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left"
+            "Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left"
         ).format(
-            r.get("file"), r.get("duration_s"), r.get("size_mb"), r.get("isos"), r.get("free_min")
+            r.get("file"),
+            r.get("duration_s"),
+            r.get("size_mb"),
+            r.get("isos"),
+            r.get("free_min"),
+            r.get("kbps"),
         )
         if r.get("failed"):
             text = self.tr("RECORDING STOPPED: ") + str(r.get("failed")) + "\n" + text

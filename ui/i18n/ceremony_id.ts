@@ -79,7 +79,7 @@
     </message>
     <message>
         <location filename="../console/window.py" line="350" />
-        <location filename="../console/window.py" line="596" />
+        <location filename="../console/window.py" line="600" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
@@ -96,7 +96,7 @@
     </message>
     <message>
         <location filename="../console/window.py" line="355" />
-        <location filename="../console/window.py" line="599" />
+        <location filename="../console/window.py" line="603" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
@@ -241,93 +241,93 @@
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="487" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="493" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="507" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
-        <source>Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left</source>
-        <translation>Merekam {0}: {1} dtk, {2} MB, {3} berkas lokasi; sisa disk {4} menit</translation>
-    </message>
-    <message>
-        <location filename="../console/window.py" line="518" />
+        <location filename="../console/window.py" line="519" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="534" />
+        <location filename="../console/window.py" line="535" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="546" />
+        <location filename="../console/window.py" line="547" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="546" />
+        <location filename="../console/window.py" line="547" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="593" />
+        <location filename="../console/window.py" line="597" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="596" />
+        <location filename="../console/window.py" line="600" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="599" />
+        <location filename="../console/window.py" line="603" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="609" />
+        <location filename="../console/window.py" line="613" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="624" />
+        <location filename="../console/window.py" line="628" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="642" />
-        <location filename="../console/window.py" line="647" />
+        <location filename="../console/window.py" line="646" />
+        <location filename="../console/window.py" line="651" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="674" />
+        <location filename="../console/window.py" line="678" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="677" />
+        <location filename="../console/window.py" line="681" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="686" />
+        <location filename="../console/window.py" line="566" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="695" />
+        <location filename="../console/window.py" line="509" />
+        <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
+        <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="694" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -380,17 +380,17 @@
         <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="111" />
+        <location filename="../venue/devices.py" line="112" />
         <source>No speaker found: the program's sound and the siren will not be heard here.</source>
         <translation>Pengeras suara tidak ditemukan: suara program dan sirene tidak akan terdengar di sini.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="121" />
+        <location filename="../venue/devices.py" line="123" />
         <source>The device chosen last time is not here: {0}</source>
         <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="199" />
+        <location filename="../venue/devices.py" line="201" />
         <source>No sound: {0}</source>
         <translation>Tidak ada suara: {0}</translation>
     </message>

@@ -180,8 +180,8 @@ ID = {
     "Note for the record (Enter)": "Catatan untuk risalah (Enter)",
     "marker": "penanda",
     "Not recording.": "Tidak merekam.",
-    "Recording {0}: {1} s, {2} MB, {3} venue files; {4} min of disk left": (
-        "Merekam {0}: {1} dtk, {2} MB, {3} berkas lokasi; sisa disk {4} menit"
+    "Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left": (
+        "Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit"
     ),
     "RECORDING STOPPED: ": "REKAMAN BERHENTI: ",
 }
