@@ -165,10 +165,22 @@ def rgb_picture(frame: av.VideoFrame, width: int | None = None, height: int | No
     encoder thread, and PyAV keeps one reformatter per frame; two threads using it corrupted
     memory (a crash at exit, as DESIGN.md warns for shared frames). `to_ndarray` only copies.
     """
+    return _picture(frame, width, height, cv2.COLOR_YUV2RGB_I420, 3)
+
+
+def bgra_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
+    """B, G, R, 255 per pixel at exactly width×height: what a Qt RGB32 image holds, so a tile
+    draws it without converting or scaling on the GUI thread (see rgb_picture on frames)."""
+    return _picture(frame, width, height, cv2.COLOR_YUV2BGRA_I420, 4)
+
+
+def _picture(
+    frame: av.VideoFrame, width: int | None, height: int | None, code: int, channels: int
+) -> bytes:
     w, h = width or frame.width, height or frame.height
     if frame.format.name != "yuv420p":
-        return bytes(w * h * 3)
-    rgb = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
+        return bytes(w * h * channels)
+    out = cv2.cvtColor(frame.to_ndarray(), code)
     if (w, h) != (frame.width, frame.height):
-        rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
-    return bytes(rgb.tobytes())
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
+    return bytes(out.tobytes())

@@ -28,7 +28,7 @@ from ceremony.sequencer import View
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, Refused
 from ceremony.timebase import Now
-from media.compositor import rgb_picture
+from media.compositor import bgra_picture
 from media.loop import quiet_teardown_errors
 from media.studio import (
     ChatReceived,
@@ -121,6 +121,8 @@ class EngineHost(QObject):
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._thumbs: dict[str, tuple[int, int, bytes]] = {}
+        # Picture size per tile key, set by the GUI (a dict item assignment: atomic).
+        self.picture_sizes: dict[str, tuple[int, int]] = {}
 
     def latest_snapshot(self) -> Snapshot | None:
         with self._lock:
@@ -346,13 +348,17 @@ class EngineHost(QObject):
             manual_override=engine.manual_override,
         )
 
+    def set_picture_size(self, key: str, width: int, height: int) -> None:
+        """GUI thread: the size tile `key` draws its picture at (pictures come at that size)."""
+        self.picture_sizes[key] = (width, height)
+
     async def _tiles(self, engine: StudioEngine) -> None:
-        shown: dict[str, av.VideoFrame] = {}  # the picture each tile shows now
+        shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]] = {}  # what each tile shows
         while True:
             await asyncio.sleep(1 / TILE_FPS)
             with self._lock:
                 preview = self._snapshot.preview if self._snapshot else None
-            thumbs = self._take_thumbnails(engine, preview, shown)
+            thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
             if thumbs:
                 with self._lock:
                     self._thumbs.update(thumbs)
@@ -360,24 +366,28 @@ class EngineHost(QObject):
 
     @staticmethod
     def _take_thumbnails(
-        engine: StudioEngine, preview: str | None, shown: dict[str, av.VideoFrame]
+        engine: StudioEngine,
+        preview: str | None,
+        shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]],
+        sizes: dict[str, tuple[int, int]],
     ) -> dict[str, tuple[int, int, bytes]]:
-        """Small RGB pictures of the venues, the program and the preview that changed since
-        `shown` (engine thread); `shown` is updated."""
-        w, h = THUMB_SIZE
-        wanted: list[tuple[str, av.VideoFrame | None, int, int]] = [
-            (vid, r.conn.latest_video if r.conn else None, w, h) for vid, r in engine.venues.items()
+        """Pictures (BGRA, at each tile's size) of the venues, the program and the preview
+        that changed since `shown` (engine thread); `shown` is updated."""
+        wanted: list[tuple[str, av.VideoFrame | None]] = [
+            (vid, r.conn.latest_video if r.conn else None) for vid, r in engine.venues.items()
         ]
         preview_record = engine.venues.get(preview) if preview else None
         if preview_record is not None and preview_record.conn is not None:
-            wanted.append(("preview", preview_record.conn.latest_video, w * 2, h * 2))
-        wanted.append(("program", engine.bus.last_frame, w * 2, h * 2))
+            wanted.append(("preview", preview_record.conn.latest_video))
+        wanted.append(("program", engine.bus.last_frame))
         out: dict[str, tuple[int, int, bytes]] = {}
-        for key, frame, tw, th in wanted:
-            if frame is None or shown.get(key) is frame:
+        for key, frame in wanted:
+            size = sizes.get(key, THUMB_SIZE)
+            before = shown.get(key)
+            if frame is None or (before is not None and before[0] is frame and before[1] == size):
                 continue
-            shown[key] = frame
-            out[key] = (tw, th, rgb_picture(frame, tw, th))
+            shown[key] = (frame, size)
+            out[key] = (*size, bgra_picture(frame, *size))
         return out
 
 

@@ -253,3 +253,18 @@ def test_clicking_a_tile_puts_its_picture_in_the_preview_monitor(
     assert window.last is not None and window.last.preview == "kota-cirebon"
     tile = next(v for v in window.last.venues if v.id == "kota-cirebon")
     assert tile.tally == "preview"  # the venue's tally says so too
+
+
+def test_tiles_get_pictures_at_their_own_size(
+    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+) -> None:
+    window, _, _ = console
+    tile = window.tiles["kota-cirebon"]
+
+    def fits() -> bool:
+        image = tile.image
+        return image is not None and (image.width(), image.height()) == tile.picture_size()
+
+    qtbot.waitUntil(fits, timeout=5000)  # drawn as it comes: no scaling on the GUI thread
+    tile.resize(tile.width() + 40, tile.height() + 20)
+    qtbot.waitUntil(fits, timeout=5000)  # and again after the tile changed size

@@ -94,3 +94,15 @@ def test_a_new_track_starts_at_a_keyframe() -> None:
     for packet in first + deltas:
         track.push(packet)
     assert track._queue[0].is_keyframe
+
+
+def test_bgra_picture_is_qt_rgb32_at_the_asked_size() -> None:
+    import numpy as np
+
+    from media.compositor import bgra_picture
+
+    red = av.VideoFrame.from_ndarray(np.full((90, 160, 3), (255, 0, 0), np.uint8), format="rgb24")
+    data = bgra_picture(red.reformat(format="yuv420p"), 40, 20)
+    pixels = np.frombuffer(data, np.uint8).reshape(20, 40, 4)
+    b, g, r, a = (int(v) for v in pixels[10, 20])
+    assert r > 230 and g < 30 and b < 30 and a == 255

@@ -160,6 +160,8 @@ class ConsoleWindow(QMainWindow):
         self.preview.tally = "preview"
         self.preview.status = "—"
         self.preview.setMinimumSize(300, 200)
+        for monitor in (self.program, self.preview):
+            monitor.resized.connect(self.host.set_picture_size)
         monitors = QHBoxLayout()
         monitors.addWidget(self.preview)
         monitors.addWidget(self.program)
@@ -192,6 +194,7 @@ class ConsoleWindow(QMainWindow):
         for i, venue in enumerate(self.sheet.venues):
             tile = VideoTile(venue.id, venue.name)
             tile.clicked.connect(self._select_venue)
+            tile.resized.connect(self.host.set_picture_size)
             self.tiles[venue.id] = tile
             grid.addWidget(tile, i // 6, i % 6)
         multiviewer = QWidget()

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 TALLY_COLOURS = {"on_air": QColor("#e53935"), "preview": QColor("#43a047")}
@@ -27,10 +35,21 @@ def rgb_image(width: int, height: int, rgb: bytes) -> QImage:
     return image
 
 
+def bgra_image(width: int, height: int, bgra: bytes) -> QImage:
+    """A QImage that owns its pixels, from B, G, R, 255 bytes (Qt's own RGB32: drawn as is)."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    memoryview(image.bits()).cast("B")[: width * height * 4] = bgra[: width * height * 4]
+    return image
+
+
 class VideoTile(QWidget):
-    """Paints the latest thumbnail it was given; clicking selects the tile."""
+    """Paints the latest thumbnail it was given; clicking selects the tile.
+
+    The engine sends pictures at the size the tile asked for (`picture_size`, announced with
+    `resized`), so painting is one straight copy; only a picture of another size is scaled."""
 
     clicked = Signal(str)
+    resized = Signal(str, int, int)  # key, picture width, height
 
     def __init__(self, key: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,10 +65,21 @@ class VideoTile(QWidget):
         self.setMinimumSize(192, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_picture(self, width: int, height: int, rgb: bytes) -> None:
-        self.image = rgb_image(width, height, rgb)
-        self._scaled = None  # scaled once per picture, not on every repaint
-        self.update()
+    def set_picture(self, width: int, height: int, bgra: bytes) -> None:
+        self.image = bgra_image(width, height, bgra)
+        self._scaled = None  # scaled (if at all) once per picture, not on every repaint
+        self.update(self._picture_rect())
+
+    def _picture_rect(self) -> QRect:
+        return self.rect().adjusted(4, 4, -14, -36)
+
+    def picture_size(self) -> tuple[int, int]:
+        pic = self._picture_rect()
+        return max(16, pic.width()), max(16, pic.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.resized.emit(self.key, *self.picture_size())
 
     def set_state(
         self, *, tally: str, status: str, figures: str, level_dbfs: float | None, flag: str = ""
@@ -79,17 +109,18 @@ class VideoTile(QWidget):
         p = QPainter(self)
         r = self.rect()
         p.fillRect(r, QColor("#111111"))
-        pic = r.adjusted(4, 4, -14, -36)
+        pic = self._picture_rect()
         if self.image is not None and self.status == "joined":
-            # The engine shares this process's interpreter lock: scale once per picture (the
-            # tile repaints far more often than its picture changes).
-            if self._scaled is None or self._scaled.size() != pic.size():
-                self._scaled = self.image.scaled(
-                    pic.size(),
-                    Qt.AspectRatioMode.IgnoreAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            p.drawImage(pic.topLeft(), self._scaled)
+            image = self.image
+            if image.size() != pic.size():  # just resized: the next picture will fit
+                if self._scaled is None or self._scaled.size() != pic.size():
+                    self._scaled = image.scaled(
+                        pic.size(),
+                        Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.FastTransformation,
+                    )
+                image = self._scaled
+            p.drawImage(pic.topLeft(), image)
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, self.status.upper())
