@@ -158,29 +158,21 @@ class Compositor:
         return out
 
 
-def rgb_picture(frame: av.VideoFrame, width: int | None = None, height: int | None = None) -> bytes:
-    """Packed RGB of `frame`, scaled to width×height if given (for the screens of the apps).
+def bgra_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
+    """B, G, R, 255 per pixel at exactly width×height: what a Qt RGB32 image holds, so a screen
+    draws it without converting or scaling on the GUI thread.
 
     Never `frame.reformat()` here: the same frame may be being composed for the program on the
     encoder thread, and PyAV keeps one reformatter per frame; two threads using it corrupted
     memory (a crash at exit, as DESIGN.md warns for shared frames). `to_ndarray` only copies.
     """
-    return _picture(frame, width, height, cv2.COLOR_YUV2RGB_I420, 3)
-
-
-def bgra_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
-    """B, G, R, 255 per pixel at exactly width×height: what a Qt RGB32 image holds, so a tile
-    draws it without converting or scaling on the GUI thread (see rgb_picture on frames)."""
-    return _picture(frame, width, height, cv2.COLOR_YUV2BGRA_I420, 4)
-
-
-def _picture(
-    frame: av.VideoFrame, width: int | None, height: int | None, code: int, channels: int
-) -> bytes:
-    w, h = width or frame.width, height or frame.height
     if frame.format.name != "yuv420p":
-        return bytes(w * h * channels)
-    out = cv2.cvtColor(frame.to_ndarray(), code)
-    if (w, h) != (frame.width, frame.height):
-        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
+        return bytes(width * height * 4)
+    out = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGRA_I420)
+    if (width, height) != (frame.width, frame.height):
+        # Area averaging to shrink (tiles); linear to enlarge (a venue's full screen), since
+        # area averaging enlarges like nearest-neighbour: blocky.
+        shrink = width * height < frame.width * frame.height
+        interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+        out = cv2.resize(out, (width, height), interpolation=interpolation)
     return bytes(out.tobytes())

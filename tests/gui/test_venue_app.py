@@ -287,3 +287,15 @@ def test_the_firing_thread_holds_the_gui_thread_until_it_has_fired(qtbot: QtBot)
     assert waited_on == []  # nothing waits on the firing thread itself
     released.set()  # fired: the GUI thread's wait returns at once when it gets to it
     qtbot.waitUntil(lambda: waited_on == [threading.get_ident()], timeout=2000)
+
+
+def test_program_picture_is_fitted_to_the_screen_off_the_gui_path(qtbot: QtBot) -> None:
+    import av
+    import numpy as np
+
+    view = ProgramView(time.monotonic)
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    frame = av.VideoFrame.from_ndarray(np.zeros((180, 320, 3), np.uint8), format="rgb24")
+    view.set_frame(frame.reformat(format="yuv420p"))
+    assert view.image is not None and (view.image.width(), view.image.height()) == (800, 450)

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ceremony.countdown import ArmState, seconds_shown
 from ceremony.sequencer.events import Phase
-from media.compositor import rgb_picture
+from media.compositor import bgra_picture
 from media.venue import LinkState
 from ui.venue.host import VenueView
-from ui.widgets.tiles import rgb_image
+from ui.widgets.tiles import bgra_image
 from ui.widgets.timer import PHASE_COLOURS, format_clock
 
 CUE_SHOWN_S = 15.0
@@ -41,9 +41,12 @@ class ProgramView(QWidget):
         self.update()
 
     def set_frame(self, frame: av.VideoFrame) -> None:
+        """Converted and scaled to fit this screen by cv2 (outside the interpreter lock, which
+        the countdown's firing thread may need), so painting is a plain copy."""
         if frame.format.name != "yuv420p":
             return
-        self.image = rgb_image(frame.width, frame.height, rgb_picture(frame))
+        w, h = _fit(frame.width, frame.height, max(1, self.width()), max(1, self.height()))
+        self.image = bgra_image(w, h, bgra_picture(frame, w, h))
         self.update()
 
     # What the screen is showing right now (also what the tests look at).
@@ -73,11 +76,13 @@ class ProgramView(QWidget):
         p.fillRect(r, QColor("#000000"))
         v = self.view
         if self.image is not None:
-            scaled = self.image.scaled(
-                r.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
+            scaled = self.image
+            if not _fits(scaled.width(), scaled.height(), r.width(), r.height()):
+                scaled = scaled.scaled(  # resized since the last picture: until the next one
+                    r.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
             p.drawImage(
                 r.center().x() - scaled.width() // 2, r.center().y() - scaled.height() // 2, scaled
             )
@@ -167,3 +172,13 @@ def _font(size: float, *, bold: bool = False) -> QFont:
     font.setPixelSize(max(8, int(size)))
     font.setBold(bold)
     return font
+
+
+def _fit(w: int, h: int, box_w: int, box_h: int) -> tuple[int, int]:
+    """w×h scaled to fill box_w×box_h without distortion (letterboxed)."""
+    scale = min(box_w / w, box_h / h)
+    return max(2, round(w * scale)), max(2, round(h * scale))
+
+
+def _fits(w: int, h: int, box_w: int, box_h: int) -> bool:
+    return _fit(w, h, box_w, box_h) == (w, h)

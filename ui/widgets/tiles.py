@@ -17,26 +17,12 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 TALLY_COLOURS = {"on_air": QColor("#e53935"), "preview": QColor("#43a047")}
 
 
-def rgb_image(width: int, height: int, rgb: bytes) -> QImage:
-    """A QImage that owns its pixels, filled from packed RGB bytes.
+def bgra_image(width: int, height: int, bgra: bytes) -> QImage:
+    """A QImage that owns its pixels, from B, G, R, 255 bytes (Qt's own RGB32: drawn as is).
 
     Not QImage(bytes, ...): in PySide6 6.12 images built over a Python buffer corrupted a
     reference count (the process crashed at exit after a few thousand thumbnails).
     """
-    image = QImage(width, height, QImage.Format.Format_RGB888)
-    line = width * 3
-    stride = image.bytesPerLine()
-    bits = memoryview(image.bits()).cast("B")
-    if stride == line:
-        bits[: line * height] = rgb[: line * height]
-    else:
-        for row in range(height):
-            bits[row * stride : row * stride + line] = rgb[row * line : (row + 1) * line]
-    return image
-
-
-def bgra_image(width: int, height: int, bgra: bytes) -> QImage:
-    """A QImage that owns its pixels, from B, G, R, 255 bytes (Qt's own RGB32: drawn as is)."""
     image = QImage(width, height, QImage.Format.Format_RGB32)
     memoryview(image.bits()).cast("B")[: width * height * 4] = bgra[: width * height * 4]
     return image
