@@ -931,6 +931,7 @@ class StudioEngine:
                     "video_fps_sent": r.stats.video_fps_sent if r.stats else 0.0,
                     "latency_p50_ms": r.stats.latency_p50_ms if r.stats else None,
                     "latency_p95_ms": r.stats.latency_p95_ms if r.stats else None,
+                    "sound_problem": r.stats.sound_problem if r.stats else "",
                     "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
                     if conn and conn.liveness.rtt_s is not None
                     else None,

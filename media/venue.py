@@ -392,6 +392,7 @@ class VenueLink:
             video_fps_sent=round(self.counters.sent.rate(now), 2),
             video_frames_sent=total_sent,
             reconnects=self.counters.reconnects,
+            sound_problem=(self.speaker.problem or "")[: wire.MAX_TEXT],
         )
 
     # ---- traffic -----------------------------------------------------------------------

@@ -68,6 +68,7 @@ class VenueRow:
     countdown_state: str | None
     countdown_bound_ms: float | None
     countdown_error_ms: float | None
+    sound_problem: str = ""  # the venue's speaker is silent, and why
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,7 @@ class EngineHost(QObject):
                     countdown_state=arm.state.value if arm and arm.state else None,
                     countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
                     countdown_error_ms=error,
+                    sound_problem=str(v["sound_problem"]),
                 )
             )
         return Snapshot(

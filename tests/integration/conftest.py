@@ -68,10 +68,10 @@ class Studio:
             self.sheet, venue_id, [f"{LOOPBACK}:{self.port}"], time.time() + expires_in
         )
 
-    def link(self, invite: Invite) -> tuple[VenueLink, Recorder]:
+    def link(self, invite: Invite, config: VenueConfig | None = None) -> tuple[VenueLink, Recorder]:
         link = VenueLink(
             invite,
-            VenueConfig(program_sound=False),
+            config or VenueConfig(program_sound=False),
             lambda: PacedVideoTrack(
                 TestPattern(invite.venue_name, SMALL.width, SMALL.height), SMALL.fps
             ),

@@ -210,3 +210,23 @@ async def test_program_and_venue_recordings(studio: Studio, tmp_path: Path) -> N
     studio.engine.stop_recording()
     with av.open(str(iso.path)) as c:
         assert sum(1 for _ in c.decode(video=0)) >= 10
+
+
+async def test_a_venue_that_cannot_play_the_program_tells_the_studio(studio: Studio) -> None:
+    """No speaker by that name (or no PortAudio at all): the crew is told, and so is the desk."""
+    from media.venue import VenueConfig
+
+    config = VenueConfig(speaker="no such speaker in this hall", program_sound=True)
+    link, events = studio.link(studio.invite(CIREBON), config)
+
+    def studio_knows(_event: object) -> bool:
+        stats = studio.engine.venues[CIREBON].stats
+        return stats is not None and stats.sound_problem.startswith("no sound")
+
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        await events.wait(studio_knows, timeout=15)
+    assert link.speaker.problem is not None
+    snap = studio.engine.snapshot()
+    row = next(v for v in snap["venues"] if v["id"] == CIREBON)  # type: ignore[attr-defined]
+    assert str(row["sound_problem"]).startswith("no sound")

@@ -608,7 +608,9 @@ class ConsoleWindow(QMainWindow):
         self.undo.setEnabled(view.can_undo)
         for i, v in enumerate(snap.venues):
             values = [
-                v.status.upper() + (f" ↻{v.reconnects}" if v.reconnects else ""),
+                v.status.upper()
+                + (f" ↻{v.reconnects}" if v.reconnects else "")
+                + (" · " + self.tr("no sound") if v.sound_problem else ""),
                 f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
                 f"{v.video_fps:.0f}",
                 f"{v.program_fps:.0f}",
@@ -618,6 +620,9 @@ class ConsoleWindow(QMainWindow):
             ]
             for col, text in enumerate(values, start=1):
                 self._set(_cell(self.board, i, col), text)
+            status_cell = _cell(self.board, i, 1)
+            if status_cell.toolTip() != v.sound_problem:
+                status_cell.setToolTip(v.sound_problem)  # the venue's own words on why
             lost = v.status == "lost"
             if self._board_lost.get(i) != lost:
                 self._board_lost[i] = lost
@@ -626,9 +631,12 @@ class ConsoleWindow(QMainWindow):
                         QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
                     )
             tile = self.tiles[v.id]
-            flag = ""
+            flags = []
             if v.id in snap.countdown_flagged:
-                flag = self.tr("clock ±{0:.0f} ms").format(v.countdown_bound_ms or 0)
+                flags.append(self.tr("clock ±{0:.0f} ms").format(v.countdown_bound_ms or 0))
+            if v.sound_problem:
+                flags.append(self.tr("no sound at the venue"))
+            flag = " · ".join(flags)
             tile.set_state(
                 tally=v.tally,
                 status=v.status,

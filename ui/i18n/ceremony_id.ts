@@ -8,326 +8,336 @@
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="328" />
+        <location filename="../console/window.py" line="331" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="333" />
+        <location filename="../console/window.py" line="336" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="334" />
+        <location filename="../console/window.py" line="337" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="335" />
+        <location filename="../console/window.py" line="338" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="336" />
+        <location filename="../console/window.py" line="339" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="337" />
+        <location filename="../console/window.py" line="340" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="338" />
+        <location filename="../console/window.py" line="341" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="339" />
+        <location filename="../console/window.py" line="342" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="344" />
+        <location filename="../console/window.py" line="347" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="345" />
+        <location filename="../console/window.py" line="348" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="346" />
+        <location filename="../console/window.py" line="349" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="347" />
+        <location filename="../console/window.py" line="350" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="348" />
+        <location filename="../console/window.py" line="351" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="349" />
+        <location filename="../console/window.py" line="352" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="350" />
-        <location filename="../console/window.py" line="600" />
+        <location filename="../console/window.py" line="353" />
+        <location filename="../console/window.py" line="603" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="351" />
-        <location filename="../console/window.py" line="373" />
+        <location filename="../console/window.py" line="354" />
+        <location filename="../console/window.py" line="376" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="354" />
+        <location filename="../console/window.py" line="357" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="355" />
-        <location filename="../console/window.py" line="603" />
+        <location filename="../console/window.py" line="358" />
+        <location filename="../console/window.py" line="606" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="356" />
+        <location filename="../console/window.py" line="359" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="357" />
+        <location filename="../console/window.py" line="360" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="358" />
+        <location filename="../console/window.py" line="361" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="359" />
+        <location filename="../console/window.py" line="362" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="360" />
+        <location filename="../console/window.py" line="363" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="361" />
+        <location filename="../console/window.py" line="364" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="362" />
+        <location filename="../console/window.py" line="365" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="363" />
+        <location filename="../console/window.py" line="366" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="364" />
+        <location filename="../console/window.py" line="367" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="365" />
+        <location filename="../console/window.py" line="368" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="366" />
+        <location filename="../console/window.py" line="369" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="367" />
+        <location filename="../console/window.py" line="370" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="368" />
+        <location filename="../console/window.py" line="371" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="370" />
+        <location filename="../console/window.py" line="373" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="374" />
+        <location filename="../console/window.py" line="377" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="375" />
+        <location filename="../console/window.py" line="378" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="376" />
+        <location filename="../console/window.py" line="379" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="380" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="378" />
+        <location filename="../console/window.py" line="381" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="379" />
+        <location filename="../console/window.py" line="382" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="380" />
+        <location filename="../console/window.py" line="383" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="381" />
+        <location filename="../console/window.py" line="384" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="382" />
+        <location filename="../console/window.py" line="385" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="383" />
+        <location filename="../console/window.py" line="386" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="402" />
+        <location filename="../console/window.py" line="405" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="451" />
+        <location filename="../console/window.py" line="454" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="473" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="474" />
+        <location filename="../console/window.py" line="477" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="490" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="493" />
+        <location filename="../console/window.py" line="496" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="510" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="519" />
+        <location filename="../console/window.py" line="522" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="535" />
+        <location filename="../console/window.py" line="538" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="547" />
+        <location filename="../console/window.py" line="550" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="547" />
+        <location filename="../console/window.py" line="550" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="597" />
+        <location filename="../console/window.py" line="600" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="600" />
+        <location filename="../console/window.py" line="603" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="603" />
+        <location filename="../console/window.py" line="606" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
         <location filename="../console/window.py" line="613" />
+        <source>no sound</source>
+        <translation>tanpa suara</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="618" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="628" />
+        <location filename="../console/window.py" line="636" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="646" />
-        <location filename="../console/window.py" line="651" />
+        <location filename="../console/window.py" line="638" />
+        <source>no sound at the venue</source>
+        <translation>tanpa suara di lokasi</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="657" />
+        <location filename="../console/window.py" line="662" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="678" />
+        <location filename="../console/window.py" line="689" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="681" />
+        <location filename="../console/window.py" line="692" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="566" />
+        <location filename="../console/window.py" line="569" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="512" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="694" />
+        <location filename="../console/window.py" line="705" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -467,37 +477,37 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="128" />
+        <location filename="../venue/program_view.py" line="133" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="145" />
+        <location filename="../venue/program_view.py" line="150" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="147" />
+        <location filename="../venue/program_view.py" line="152" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="148" />
+        <location filename="../venue/program_view.py" line="153" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="153" />
+        <location filename="../venue/program_view.py" line="158" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="155" />
+        <location filename="../venue/program_view.py" line="160" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="157" />
+        <location filename="../venue/program_view.py" line="162" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>

@@ -90,6 +90,8 @@ ID = {
     "Next: ": "Berikutnya: ",
     "ON AIR": "SIARAN LANGSUNG",
     "PREVIEW": "SIAGA BERIKUTNYA",
+    "no sound at the venue": "tanpa suara di lokasi",
+    "no sound": "tanpa suara",
     "STANDBY": "SIAGA",
     "clock": "jam",
     "The invite is not valid for this studio. Ask the studio for a new invite.": (
