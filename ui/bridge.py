@@ -360,7 +360,11 @@ class EngineHost(QObject):
             await asyncio.sleep(1 / TILE_FPS)
             with self._lock:
                 preview = self._snapshot.preview if self._snapshot else None
-            thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
+            try:
+                thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
+            except Exception:  # one bad picture must not freeze every tile for the day
+                log.exception("tile pictures failed")
+                continue
             if thumbs:
                 with self._lock:
                     self._thumbs.update(thumbs)
