@@ -356,6 +356,7 @@ class EngineHost(QObject):
 
     async def _tiles(self, engine: StudioEngine) -> None:
         shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]] = {}  # what each tile shows
+        failed = False
         while True:
             await asyncio.sleep(1 / TILE_FPS)
             with self._lock:
@@ -363,7 +364,9 @@ class EngineHost(QObject):
             try:
                 thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
             except Exception:  # one bad picture must not freeze every tile for the day
-                log.exception("tile pictures failed")
+                if not failed:
+                    log.exception("tile pictures failed (logged once)")
+                failed = True
                 continue
             if thumbs:
                 with self._lock:
