@@ -299,3 +299,18 @@ def test_program_picture_is_fitted_to_the_screen_off_the_gui_path(qtbot: QtBot) 
     frame = av.VideoFrame.from_ndarray(np.zeros((180, 320, 3), np.uint8), format="rgb24")
     view.set_frame(frame.reformat(format="yuv420p"))
     assert view.image is not None and (view.image.width(), view.image.height()) == (800, 450)
+
+
+def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWindow) -> None:
+    from types import SimpleNamespace
+
+    from media.speaker import Speaker
+
+    speaker = Speaker()
+    window.host = SimpleNamespace(link=SimpleNamespace(speaker=speaker))  # type: ignore[assignment]
+    window._repaint()
+    assert window.live_page.sound.text() == ""  # plays, or not tried yet: nothing to say
+    speaker.problem = "no sound: the output device could not be opened"
+    window._repaint()
+    assert "could not be opened" in window.live_page.sound.text()
+    window.host = None

@@ -454,22 +454,22 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="161" />
+        <location filename="../venue/window.py" line="165" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="163" />
+        <location filename="../venue/window.py" line="167" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="164" />
+        <location filename="../venue/window.py" line="168" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="162" />
+        <location filename="../venue/window.py" line="166" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -608,114 +608,119 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="193" />
+        <location filename="../venue/window.py" line="197" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="201" />
+        <location filename="../venue/window.py" line="205" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="256" />
+        <location filename="../venue/window.py" line="260" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="276" />
+        <location filename="../venue/window.py" line="280" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="306" />
+        <location filename="../venue/window.py" line="310" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="313" />
+        <location filename="../venue/window.py" line="317" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="316" />
+        <location filename="../venue/window.py" line="320" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="319" />
+        <location filename="../venue/window.py" line="323" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="332" />
+        <location filename="../venue/window.py" line="336" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="333" />
+        <location filename="../venue/window.py" line="337" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="334" />
+        <location filename="../venue/window.py" line="338" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="335" />
+        <location filename="../venue/window.py" line="339" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="336" />
+        <location filename="../venue/window.py" line="340" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="337" />
+        <location filename="../venue/window.py" line="341" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="345" />
+        <location filename="../venue/window.py" line="349" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="347" />
+        <location filename="../venue/window.py" line="351" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="349" />
+        <location filename="../venue/window.py" line="353" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="351" />
+        <location filename="../venue/window.py" line="355" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="353" />
+        <location filename="../venue/window.py" line="357" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="356" />
+        <location filename="../venue/window.py" line="360" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="359" />
+        <location filename="../venue/window.py" line="363" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="363" />
+        <location filename="../venue/window.py" line="367" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="373" />
+        <source>No sound here: </source>
+        <translation>Tidak ada suara di sini: </translation>
     </message>
 </context>
 </TS>

@@ -92,6 +92,7 @@ ID = {
     "PREVIEW": "SIAGA BERIKUTNYA",
     "no sound at the venue": "tanpa suara di lokasi",
     "no sound": "tanpa suara",
+    "No sound here: ": "Tidak ada suara di sini: ",
     "STANDBY": "SIAGA",
     "clock": "jam",
     "The invite is not valid for this studio. Ask the studio for a new invite.": (

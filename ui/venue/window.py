@@ -129,6 +129,9 @@ class LivePage(QWidget):
         self.item.setStyleSheet("font-size:18px;")
         self.link = QLabel()
         self.link.setWordWrap(True)
+        self.sound = QLabel()  # empty while the speaker plays
+        self.sound.setWordWrap(True)
+        self.sound.setStyleSheet("color:#c62828; font-size:16px;")
         self.contact = QLineEdit()
         self.ready = QCheckBox()
         self.ready.setStyleSheet("font-size:18px;")
@@ -141,6 +144,7 @@ class LivePage(QWidget):
         for w in (
             self.item,
             self.link,
+            self.sound,
             self.contact,
             self.ready,
             self.chat_log,
@@ -364,6 +368,11 @@ class VenueWindow(QMainWindow):
 
     def _repaint(self) -> None:
         self.live_page.program.update()
+        link = self.host.link if self.host else None
+        problem = link.speaker.problem if link is not None else None  # a str: read whole
+        text = self.tr("No sound here: ") + problem if problem else ""
+        if self.live_page.sound.text() != text:
+            self.live_page.sound.setText(text)
         if self.projector is not None and self.projector.isVisible():
             self.projector.update()
 
