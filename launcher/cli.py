@@ -175,11 +175,17 @@ def cmd_studio(args: argparse.Namespace) -> int:
     from media.studio import StudioConfig
 
     paths = Paths.default()
-    sheet = _load_or_report(args.runsheet or paths.sample_runsheet())
+    sheet_path = args.runsheet
+    if sheet_path is None and not args.headless and _has_display():
+        from ui.console.app import remembered_runsheet
+
+        sheet_path = remembered_runsheet(paths.config / "console.ini")  # the last one used
+    sheet_path = sheet_path or paths.sample_runsheet()
+    sheet = _load_or_report(sheet_path)
     if sheet is None:
         return EXIT_INVALID
     _ice_config(args)
-    sheet_dir = (args.runsheet or paths.sample_runsheet()).resolve().parent
+    sheet_dir = sheet_path.resolve().parent
     config = StudioConfig(
         host=args.host,
         port=args.port,
@@ -197,9 +203,11 @@ def cmd_studio(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         from media.identity import ensure_identity
         from media.studio import StudioEngine
-        from ui.console.app import exit_now, run_console
+        from ui.console.app import exit_now, remember_runsheet, run_console
 
         data_dir = args.data_dir or paths.data / "studio"
+        if args.runsheet is not None:
+            remember_runsheet(paths.config / "console.ini", args.runsheet)
 
         def make_engine() -> StudioEngine:
             identity = ensure_identity(data_dir, [config.host])

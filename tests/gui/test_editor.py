@@ -110,3 +110,16 @@ def test_opening_a_broken_file_says_why_and_keeps_the_table(
     assert not editor.open_file(broken)
     assert "valid YAML" in editor.status.text()
     assert editor.rows() == rows
+
+
+def test_the_last_runsheet_is_remembered_for_the_next_start(tmp_path: Path) -> None:
+    from ui.console.app import remember_runsheet, remembered_runsheet
+
+    ini = tmp_path / "console.ini"
+    assert remembered_runsheet(ini) is None
+    sheet = tmp_path / "upacara.yaml"
+    sheet.write_text("ceremony: {}\n", encoding="utf-8")
+    remember_runsheet(ini, sheet)
+    assert remembered_runsheet(ini) == sheet.resolve()
+    sheet.unlink()  # moved away since: start from the sample instead of failing
+    assert remembered_runsheet(ini) is None

@@ -44,6 +44,23 @@ def run_console(
     return code
 
 
+def remembered_runsheet(settings_path: Path) -> Path | None:
+    """The run-sheet the console last opened or saved, if it is still there."""
+    from PySide6.QtCore import QSettings  # noqa: PLC0415 - only the console needs Qt
+
+    value = QSettings(str(settings_path), QSettings.Format.IniFormat).value("console/runsheet")
+    path = Path(str(value)) if value else None
+    return path if path is not None and path.is_file() else None
+
+
+def remember_runsheet(settings_path: Path, path: Path) -> None:
+    from PySide6.QtCore import QSettings  # noqa: PLC0415
+
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    settings.setValue("console/runsheet", str(path.resolve()))
+    settings.sync()
+
+
 def exit_now(code: int) -> None:
     """Leave without the interpreter's final garbage collection.
 

@@ -392,8 +392,14 @@ class ConsoleWindow(QMainWindow):
         path = self.settings.value("console/runsheet")
         editor = RunsheetEditor(self.sheet, Path(str(path)) if path else None, self)
         editor.saved.connect(self._use_edited)
+        editor.saved.connect(lambda _sheet: self._remember_runsheet(editor.path))
         editor.show()
         return editor
+
+    def _remember_runsheet(self, path: Path | None) -> None:
+        """The next `ceremony studio` without --runsheet opens this one."""
+        if path is not None and path.suffix.lower() in (".yaml", ".yml"):
+            self.settings.setValue("console/runsheet", str(path.resolve()))
 
     def _use_edited(self, sheet: Runsheet) -> None:
         """Hand a saved run-sheet to the engine; the window follows once the engine took it."""
