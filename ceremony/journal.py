@@ -172,6 +172,51 @@ def read_journal(path: Path) -> JournalRead:
     return out
 
 
+class JournalTail:
+    """The records appended to a journal since the last `read()` (the console's log panel).
+
+    Only whole lines are taken: a record being written at that moment waits for the next read.
+    """
+
+    MAX_READ = 1 << 20  # a read never takes more than this much (a long journal catches up)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self._partial = b""
+
+    def read(self) -> list[Record]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self._offset)
+                data = f.read(self.MAX_READ)
+        except OSError:
+            return []
+        self._offset += len(data)
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        out = []
+        for line in lines:
+            try:
+                out.append(_record_decoder.decode(line))
+            except msgspec.DecodeError:
+                continue  # read_journal reports these; a log panel just moves on
+        return out
+
+
+def describe_record(record: Record, limit: int = 160) -> str | None:
+    """One line for a person reading the journal as it grows; None for bookkeeping ticks."""
+    if record.kind is RecordKind.TICK:
+        return None
+    p = record.payload
+    if record.kind is RecordKind.HEADER:
+        title = p.get("runsheet", {}).get("ceremony", {}).get("title", "")
+        return f"journal opened: {title}"
+    head = str(p.get("type", "")) if record.kind in (RecordKind.COMMAND, RecordKind.EVENT) else ""
+    fields = " ".join(f"{k}={v}" for k, v in p.items() if k not in {"type", "runsheet_replaced"})
+    text = f"{record.kind.value} {head} {fields}".replace("  ", " ").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ReplayError(Exception):
     pass
 

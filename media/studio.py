@@ -202,6 +202,10 @@ class StudioEngine:
 
     # ---- lifecycle ---------------------------------------------------------------------
 
+    @property
+    def journal_path(self) -> Path:
+        return self._journal.path
+
     def subscribe(self, callback: Callable[[StudioEvent], None]) -> None:
         self._subscribers.append(callback)
 

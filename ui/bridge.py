@@ -87,6 +87,7 @@ class Snapshot:
     recording: dict[str, object] = field(default_factory=dict)
     preview: str | None = None  # the venue in preview: picked by the operator, else the next item's
     manual_override: bool = False  # the operator took a source outside the run-sheet
+    journal_path: str = ""
 
 
 class EngineHost(QObject):
@@ -348,6 +349,7 @@ class EngineHost(QObject):
             recording=engine.recording_health(),
             preview=preview,
             manual_override=engine.manual_override,
+            journal_path=str(engine.journal_path),
         )
 
     def set_picture_size(self, key: str, width: int, height: int) -> None:

@@ -127,6 +127,9 @@ def test_go_advances_and_the_venue_receives_its_tally(
         timeout=5000,
     )
     assert _cell(window.items, 3, 2).background().color().name() == "#c62828"  # on air, in red
+    # The Log tab is the journal as it grows: the GO and the jump are there.
+    qtbot.waitUntil(lambda: "command go" in window.log_view.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "item_started" in window.log_view.toPlainText(), timeout=5000)
 
 
 def test_double_press_is_refused_and_undo_restores(

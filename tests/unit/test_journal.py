@@ -93,3 +93,24 @@ def test_garbage_in_the_middle_is_reported_not_fatal(tmp_path: Path, sample: Run
     assert not read.truncated_tail
     assert "line 2" in read.problems[0]
     assert replay(read.records).state.current == 0
+
+
+def test_journal_tail_gives_whole_new_records_only(tmp_path: Path) -> None:
+    from ceremony.journal import JournalTail, describe_record
+
+    path = tmp_path / "j.jsonl"
+    line = (
+        b'{"seq":%d,"mono":1.0,"wall":2.0,"kind":"event",'
+        b'"payload":{"type":"item_started","index":%d}}\n'
+    )
+    tail = JournalTail(path)
+    assert tail.read() == []  # not written yet
+    path.write_bytes(line % (1, 0) + (line % (2, 1))[:20])  # the second is being written
+    first = tail.read()
+    assert [r.seq for r in first] == [1]
+    assert describe_record(first[0]) == "event item_started index=0"
+    with open(path, "ab") as f:
+        f.write((line % (2, 1))[20:] + b'{"seq":3,"mono":1,"wall":2,"kind":"tick","payload":{}}\n')
+    rest = tail.read()
+    assert [r.seq for r in rest] == [2, 3]
+    assert describe_record(rest[1]) is None  # ticks are bookkeeping

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ceremony.countdown import CountdownError
+from ceremony.journal import JournalTail, describe_record
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus
 from ceremony.sequencer import commands as cmd
@@ -325,6 +326,11 @@ class ConsoleWindow(QMainWindow):
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._refresh_clock)
         self._tick.start(250)
+        # The Log tab is the journal itself, as it grows (what the as-run report will say).
+        self._journal: JournalTail | None = None
+        self._journal_timer = QTimer(self)
+        self._journal_timer.timeout.connect(self._read_journal)
+        self._journal_timer.start(1000)
 
     def retranslate(self) -> None:
         c = self.sheet.ceremony
@@ -705,8 +711,22 @@ class ConsoleWindow(QMainWindow):
             if tile is not None:
                 tile.set_picture(w, h, rgb)
 
+    def _read_journal(self) -> None:
+        if self._journal is None:
+            path = self.last.journal_path if self.last else ""
+            if not path:
+                return
+            self._journal = JournalTail(Path(path))
+        tz = zoneinfo.ZoneInfo(self.sheet.ceremony.timezone)
+        for record in self._journal.read():
+            text = describe_record(record)
+            if text is not None:
+                when = dt.datetime.fromtimestamp(record.wall, tz)
+                self.log_view.appendPlainText(f"{when:%H:%M:%S}  {text}")
+
     def on_message(self, kind: str, text: str) -> None:
-        self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [{kind}] {text}")
+        if kind == "refused":  # the journal has the rest; a refusal is said at once
+            self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [{kind}] {text}")
         if kind == "refused":
             self.status_line.setText(self.tr("Refused: ") + text)
         elif kind == "chat":
