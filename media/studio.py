@@ -48,6 +48,7 @@ SIGNAL_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
 STUDIO_SOURCE = "studio"
 LIVENESS_CHECK_S = 0.1
+LINK_QUALITY_S = 2.0
 PROGRAM_STATE_EVERY = 5  # heartbeats between program-state refreshes (changes go at once)
 
 
@@ -126,6 +127,11 @@ class VenueConnection:
     latest_video: av.VideoFrame | None = None
     latest_video_mono: float = 0.0
     audio: AudioSourceBuffer = field(default_factory=AudioSourceBuffer)
+    # Packet loss in %, over the last few seconds: the venue's camera as it reaches us, and the
+    # program as the venue reports receiving it (RTCP receiver reports).
+    loss_in_pct: float | None = None
+    loss_out_pct: float | None = None
+    counted_in: tuple[int, int] = (0, 0)  # (received, lost) at the last look
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     closed: bool = False
 
@@ -142,6 +148,7 @@ class VenueRecord:
     ready: bool = False
     contact: str = ""
     stats: wire.Stats | None = None
+    last_seen_mono: float | None = None  # the last message from the venue, any connection
     video_frames: int = 0  # received at the studio, all connections
     bad_messages: int = 0
 
@@ -231,6 +238,7 @@ class StudioEngine:
             loop.create_task(self._ticks(), name="sequencer-ticks"),
             loop.create_task(self._watch_loop_lag(), name="loop-lag"),
             loop.create_task(self._countdown_sends(), name="countdown-sends"),
+            loop.create_task(self._link_quality(), name="link-quality"),
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
@@ -570,6 +578,19 @@ class StudioEngine:
                 log.exception("sequencer tick failed")
             self.record.watch(time.monotonic())
 
+    async def _link_quality(self) -> None:
+        """Packet loss both ways for every joined venue, every LINK_QUALITY_S."""
+        while True:
+            await asyncio.sleep(LINK_QUALITY_S)
+            for record in list(self.venues.values()):
+                conn = record.conn
+                if conn is None or conn.closed or record.status is not VenueStatus.JOINED:
+                    continue
+                try:
+                    await _measure_loss(conn)
+                except Exception:  # statistics are a nicety; never let them hurt the session
+                    log.debug("%s: link statistics failed", record.venue.id, exc_info=True)
+
     async def _watch_loop_lag(self) -> None:
         """How late the event loop runs a 50 ms timer: the studio's own health figure."""
         while True:
@@ -757,6 +778,7 @@ class StudioEngine:
     def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
         now = time.monotonic()
         conn.liveness.heard(now)
+        record.last_seen_mono = now
         match msg:
             case wire.Heartbeat(seq=seq):
                 if conn.control:
@@ -936,6 +958,11 @@ class StudioEngine:
                     "latency_p50_ms": r.stats.latency_p50_ms if r.stats else None,
                     "latency_p95_ms": r.stats.latency_p95_ms if r.stats else None,
                     "sound_problem": r.stats.sound_problem if r.stats else "",
+                    "loss_in_pct": conn.loss_in_pct if conn else None,
+                    "loss_out_pct": conn.loss_out_pct if conn else None,
+                    "last_seen_s": round(now - r.last_seen_mono, 1)
+                    if r.last_seen_mono is not None
+                    else None,
                     "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
                     if conn and conn.liveness.rtt_s is not None
                     else None,
@@ -952,3 +979,21 @@ class StudioEngine:
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }
+
+
+async def _measure_loss(conn: VenueConnection) -> None:
+    """Loss from aiortc's RTP statistics of the video transceiver (the picture matters most)."""
+    for transceiver in conn.pc.getTransceivers():
+        if transceiver.kind != "video":
+            continue
+        for stat in (await transceiver.receiver.getStats()).values():
+            if stat.type == "inbound-rtp":
+                received, lost = stat.packetsReceived, max(0, stat.packetsLost)
+                d_received = received - conn.counted_in[0]
+                d_lost = lost - conn.counted_in[1]
+                conn.counted_in = (received, lost)
+                if d_received + d_lost > 0:
+                    conn.loss_in_pct = round(100 * max(0, d_lost) / (d_received + d_lost), 1)
+        for stat in (await transceiver.sender.getStats()).values():
+            if stat.type == "remote-inbound-rtp":
+                conn.loss_out_pct = round(100 * stat.fractionLost, 1)

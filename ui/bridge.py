@@ -69,6 +69,9 @@ class VenueRow:
     countdown_bound_ms: float | None
     countdown_error_ms: float | None
     sound_problem: str = ""  # the venue's speaker is silent, and why
+    loss_in_pct: float | None = None  # the venue's camera reaching the studio
+    loss_out_pct: float | None = None  # the program reaching the venue
+    last_seen_s: float | None = None  # since the venue's last message
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,9 @@ class EngineHost(QObject):
                     countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
                     countdown_error_ms=error,
                     sound_problem=str(v["sound_problem"]),
+                    loss_in_pct=v["loss_in_pct"],
+                    loss_out_pct=v["loss_out_pct"],
+                    last_seen_s=v["last_seen_s"],
                 )
             )
         return Snapshot(

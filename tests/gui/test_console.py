@@ -180,10 +180,14 @@ def test_snapshot_shows_venue_figures(
     qtbot.waitUntil(
         lambda: (
             _cell(window.board, 0, 1).text().startswith("JOINED")
-            and _cell(window.board, 0, 3).text() not in ("", "0")
+            and _cell(window.board, 0, 4).text() not in ("", "0")  # its video, in fps
+            and "/" in _cell(window.board, 0, 3).text()  # packet loss in/out, in %
         ),
         timeout=10000,
     )
+    row = next(v for v in window.last.venues if v.id == "kota-cirebon")  # type: ignore[union-attr]
+    assert row.loss_in_pct is not None and 0.0 <= row.loss_in_pct <= 100.0
+    assert row.last_seen_s is not None and row.last_seen_s < 3.0
     snap = window.last
     assert isinstance(snap, Snapshot)
     lost = [v for v in snap.venues if v.status == "invited"]

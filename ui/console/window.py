@@ -57,6 +57,24 @@ def _time_of_day(wall: float | None, tz: str) -> str:
     return dt.datetime.fromtimestamp(wall, tz=zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
 
 
+BOARD_COLUMNS = 9
+LOSSY_PCT = 1.0  # a tile shows loss from here on; the board always does
+
+
+def _loss(v: VenueRow) -> str:
+    if v.loss_in_pct is None and v.loss_out_pct is None:
+        return ""
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x:.1f}"
+
+    return f"{pct(v.loss_in_pct)}/{pct(v.loss_out_pct)}"
+
+
+def _lossy(v: VenueRow) -> bool:
+    return max(v.loss_in_pct or 0.0, v.loss_out_pct or 0.0) >= LOSSY_PCT
+
+
 def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
     item = table.item(row, col)
     if item is None:  # every cell is created with the table; keep it so if one went missing
@@ -174,13 +192,13 @@ class ConsoleWindow(QMainWindow):
         centre_box.setLayout(centre)
 
         # Venue board.
-        self.board = QTableWidget(len(self.sheet.venues), 8)
+        self.board = QTableWidget(len(self.sheet.venues), BOARD_COLUMNS)
         self.board.verticalHeader().setVisible(False)
         self.board.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.board.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for i, venue in enumerate(self.sheet.venues):
             self.board.setItem(i, 0, QTableWidgetItem(venue.name))
-            for col in range(1, 8):
+            for col in range(1, BOARD_COLUMNS):
                 self.board.setItem(i, col, QTableWidgetItem(""))
 
         upper = QSplitter(Qt.Orientation.Horizontal)
@@ -353,6 +371,7 @@ class ConsoleWindow(QMainWindow):
                 self.tr("Venue"),
                 self.tr("State"),
                 self.tr("RTT ms"),
+                self.tr("Loss % in/out"),
                 self.tr("Video fps"),
                 self.tr("Return fps"),
                 self.tr("Latency ms"),
@@ -622,8 +641,14 @@ class ConsoleWindow(QMainWindow):
             values = [
                 v.status.upper()
                 + (f" ↻{v.reconnects}" if v.reconnects else "")
+                + (
+                    " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
+                    if v.status == "lost" and v.last_seen_s is not None
+                    else ""
+                )
                 + (" · " + self.tr("no sound") if v.sound_problem else ""),
                 f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
+                _loss(v),
                 f"{v.video_fps:.0f}",
                 f"{v.program_fps:.0f}",
                 f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
@@ -638,7 +663,7 @@ class ConsoleWindow(QMainWindow):
             lost = v.status == "lost"
             if self._board_lost.get(i) != lost:
                 self._board_lost[i] = lost
-                for col in range(8):
+                for col in range(BOARD_COLUMNS):
                     _cell(self.board, i, col).setBackground(
                         QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
                     )
@@ -652,7 +677,8 @@ class ConsoleWindow(QMainWindow):
             tile.set_state(
                 tally=v.tally,
                 status=v.status,
-                figures=f"RTT {v.rtt_ms or 0:.0f} ms · {v.video_fps:.0f} fps",
+                figures=f"RTT {v.rtt_ms or 0:.0f} ms · {v.video_fps:.0f} fps"
+                + (f" · loss {_loss(v)} %" if _lossy(v) else ""),
                 level_dbfs=v.audio_dbfs,
                 flag=flag,
             )

@@ -92,6 +92,8 @@ ID = {
     "PREVIEW": "SIAGA BERIKUTNYA",
     "no sound at the venue": "tanpa suara di lokasi",
     "no sound": "tanpa suara",
+    "Loss % in/out": "Hilang % masuk/keluar",
+    "{0:.0f} s ago": "{0:.0f} dtk lalu",
     "No sound here: ": "Tidak ada suara di sini: ",
     "STANDBY": "SIAGA",
     "clock": "jam",

@@ -1,0 +1,36 @@
+"""Packet loss both ways, from aiortc's RTP statistics (stubbed: the arithmetic is ours)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from media.studio import VenueConnection, _measure_loss
+
+
+class Stats:
+    def __init__(self, *stats: SimpleNamespace) -> None:
+        self.stats = stats
+
+    async def getStats(self) -> dict[str, SimpleNamespace]:  # noqa: N802 - aiortc's name
+        return {str(i): s for i, s in enumerate(self.stats)}
+
+
+def connection(received: int, lost: int, fraction_lost: float) -> Any:
+    inbound = SimpleNamespace(type="inbound-rtp", packetsReceived=received, packetsLost=lost)
+    remote = SimpleNamespace(type="remote-inbound-rtp", fractionLost=fraction_lost)
+    video = SimpleNamespace(kind="video", receiver=Stats(inbound), sender=Stats(remote))
+    audio = SimpleNamespace(kind="audio", receiver=Stats(), sender=Stats())
+    return SimpleNamespace(getTransceivers=lambda: [audio, video])
+
+
+async def test_loss_is_measured_over_the_last_interval_not_since_the_start() -> None:
+    conn = VenueConnection(pc=connection(1000, 0, 0.0), ws=None, started_mono=0.0)  # type: ignore[arg-type]
+    await _measure_loss(conn)
+    assert conn.loss_in_pct == 0.0 and conn.loss_out_pct == 0.0
+    conn.pc = connection(1090, 10, 0.02)  # 100 more packets, 10 of them lost
+    await _measure_loss(conn)
+    assert conn.loss_in_pct == 10.0 and conn.loss_out_pct == 2.0
+    conn.pc = connection(1190, 10, 0.0)  # a clean interval after a bad one
+    await _measure_loss(conn)
+    assert conn.loss_in_pct == 0.0
