@@ -371,7 +371,7 @@ class ConsoleWindow(QMainWindow):
                 self.tr("Venue"),
                 self.tr("State"),
                 self.tr("RTT ms"),
-                self.tr("Loss % in/out"),
+                self.tr("Loss %"),
                 self.tr("Video fps"),
                 self.tr("Return fps"),
                 self.tr("Latency ms"),
@@ -379,6 +379,13 @@ class ConsoleWindow(QMainWindow):
                 self.tr("Countdown"),
             ]
         )
+        loss_header = self.board.horizontalHeaderItem(3)
+        if loss_header is not None:
+            loss_header.setToolTip(
+                self.tr(
+                    "Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue"  # noqa: E501 - one translatable text
+                )
+            )
         self.go.setText(self.tr("GO  (Space)"))
         self.hold.setText(self.tr("HOLD (H)"))
         self.back.setText(self.tr("BACK (B)"))

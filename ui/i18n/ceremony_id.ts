@@ -63,11 +63,6 @@
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="374" />
-        <source>Loss % in/out</source>
-        <translation>Hilang % masuk/keluar</translation>
-    </message>
-    <message>
         <location filename="../console/window.py" line="375" />
         <source>Video fps</source>
         <translation>Video fps</translation>
@@ -84,270 +79,280 @@
     </message>
     <message>
         <location filename="../console/window.py" line="378" />
-        <location filename="../console/window.py" line="634" />
+        <location filename="../console/window.py" line="641" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
         <location filename="../console/window.py" line="379" />
-        <location filename="../console/window.py" line="401" />
+        <location filename="../console/window.py" line="408" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="382" />
+        <location filename="../console/window.py" line="386" />
+        <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
+        <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="389" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="383" />
-        <location filename="../console/window.py" line="637" />
+        <location filename="../console/window.py" line="390" />
+        <location filename="../console/window.py" line="644" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="384" />
+        <location filename="../console/window.py" line="391" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="385" />
+        <location filename="../console/window.py" line="392" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="386" />
+        <location filename="../console/window.py" line="393" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="387" />
+        <location filename="../console/window.py" line="394" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="388" />
+        <location filename="../console/window.py" line="395" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="396" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="390" />
+        <location filename="../console/window.py" line="397" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="398" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="392" />
+        <location filename="../console/window.py" line="399" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="393" />
+        <location filename="../console/window.py" line="400" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="394" />
+        <location filename="../console/window.py" line="401" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="395" />
+        <location filename="../console/window.py" line="402" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="396" />
+        <location filename="../console/window.py" line="403" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="405" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="402" />
+        <location filename="../console/window.py" line="409" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="403" />
+        <location filename="../console/window.py" line="410" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="404" />
+        <location filename="../console/window.py" line="411" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="405" />
+        <location filename="../console/window.py" line="412" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="413" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="407" />
+        <location filename="../console/window.py" line="414" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="415" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="416" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="417" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="411" />
+        <location filename="../console/window.py" line="418" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="443" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="492" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="511" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="515" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="521" />
+        <location filename="../console/window.py" line="528" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="527" />
+        <location filename="../console/window.py" line="534" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="541" />
+        <location filename="../console/window.py" line="548" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="553" />
+        <location filename="../console/window.py" line="560" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="569" />
+        <location filename="../console/window.py" line="576" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="581" />
+        <location filename="../console/window.py" line="588" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="581" />
+        <location filename="../console/window.py" line="588" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="631" />
+        <location filename="../console/window.py" line="638" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="634" />
+        <location filename="../console/window.py" line="641" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="637" />
+        <location filename="../console/window.py" line="644" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="645" />
+        <location filename="../console/window.py" line="652" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="649" />
+        <location filename="../console/window.py" line="656" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="655" />
+        <location filename="../console/window.py" line="662" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="673" />
+        <location filename="../console/window.py" line="680" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="675" />
+        <location filename="../console/window.py" line="682" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="695" />
-        <location filename="../console/window.py" line="700" />
+        <location filename="../console/window.py" line="702" />
+        <location filename="../console/window.py" line="707" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="727" />
+        <location filename="../console/window.py" line="734" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="730" />
+        <location filename="../console/window.py" line="737" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="600" />
+        <location filename="../console/window.py" line="607" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="543" />
+        <location filename="../console/window.py" line="374" />
+        <source>Loss %</source>
+        <translation>Hilang %</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="550" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="757" />
+        <location filename="../console/window.py" line="764" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>

@@ -92,7 +92,10 @@ ID = {
     "PREVIEW": "SIAGA BERIKUTNYA",
     "no sound at the venue": "tanpa suara di lokasi",
     "no sound": "tanpa suara",
-    "Loss % in/out": "Hilang % masuk/keluar",
+    "Loss %": "Hilang %",
+    "Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue": (
+        "Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi"
+    ),
     "{0:.0f} s ago": "{0:.0f} dtk lalu",
     "No sound here: ": "Tidak ada suara di sini: ",
     "STANDBY": "SIAGA",
