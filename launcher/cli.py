@@ -241,7 +241,6 @@ def cmd_venue(args: argparse.Namespace) -> int:
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
             return EXIT_FAILED
         from ceremony.invite import Invite
-        from media.venue import VenueConfig as GuiVenueConfig
         from media.venue import VenueLink
         from ui.console.app import exit_now
         from ui.venue.app import run_venue_app
@@ -258,7 +257,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
             return live.make_venue_link(
                 invite,
                 video=args.video,
-                config=GuiVenueConfig(ice_servers=tuple(args.ice_server), speaker=speaker),
+                config=VenueConfig(ice_servers=tuple(args.ice_server), speaker=speaker),
                 # The command line wins over the choice made in the app.
                 camera_spec=args.camera or camera,
                 microphone=args.microphone or microphone,

@@ -28,8 +28,7 @@ from media.studio import StudioConfig, StudioEngine
 from media.venue import VenueConfig
 from ui.bridge import EngineHost
 from ui.i18n import Language
-from ui.venue.host import VenueHost
-from ui.venue.window import VenueWindow
+from ui.venue.app import venue_window
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +52,9 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
         raise RuntimeError("the studio engine did not start")
     invite = identity.invite(sheet, CIREBON, [f"{LOOPBACK}:{port}"], time.time() + 3600)
     settings = QSettings(str(work / "venue.ini"), QSettings.Format.IniFormat)
-    window = VenueWindow(
-        lambda inv, _devices: VenueHost(
-            lambda: make_venue_link(
-                inv, video=VideoFormat(320, 180, 15), config=VenueConfig(program_sound=False)
-            )
+    window = venue_window(
+        lambda inv, _devices: make_venue_link(
+            inv, video=VideoFormat(320, 180, 15), config=VenueConfig(program_sound=False)
         ),
         settings,
         invite.to_string(),

@@ -15,6 +15,7 @@ from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
 from media.venue import LinkState, VenueConfig
+from ui.venue.app import venue_window
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
 from ui.venue.window import VenueWindow
@@ -239,11 +240,9 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         studio.start()
     invite = identity.invite(sheet, "kota-cirebon", [f"127.0.0.1:{port}"], time.time() + 600)
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
-    window = VenueWindow(
-        lambda inv, _d: VenueHost(
-            lambda: make_venue_link(
-                inv, video=VideoFormat(160, 96, 10), config=VenueConfig(program_sound=False)
-            )
+    window = venue_window(
+        lambda inv, _d: make_venue_link(
+            inv, video=VideoFormat(160, 96, 10), config=VenueConfig(program_sound=False)
         ),
         settings,
         invite.to_string(),

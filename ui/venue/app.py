@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
+
 from ceremony.invite import Invite
 from media.venue import VenueLink
 from ui.appbase import screenshot_later, start_app
@@ -13,6 +15,17 @@ from ui.venue.host import VenueHost
 from ui.venue.window import Devices, VenueWindow
 
 log = logging.getLogger(__name__)
+
+
+def venue_window(
+    make_link: Callable[[Invite, Devices], VenueLink], settings: QSettings, invite_text: str = ""
+) -> VenueWindow:
+    """The crew's window; joining starts a VenueHost running `make_link(invite, devices)`."""
+    return VenueWindow(
+        lambda invite, devices: VenueHost(lambda: make_link(invite, devices)),
+        settings,
+        invite_text,
+    )
 
 
 def run_venue_app(
@@ -26,11 +39,7 @@ def run_venue_app(
     language: str | None = None,
 ) -> int:
     app, settings, _ = start_app(settings_path, language)
-    window = VenueWindow(
-        lambda invite, devices: VenueHost(lambda: make_link(invite, devices)),
-        settings,
-        invite_text,
-    )
+    window = venue_window(make_link, settings, invite_text)
     window.resize(1366, 768)  # the smallest laptop the crews bring
     window.show()
     if join_at_once and window.join_page.invite is not None:
