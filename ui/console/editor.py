@@ -270,16 +270,16 @@ class RunsheetEditor(QDialog):
         self._apply(rows)
 
     def undo(self) -> None:
-        if self._undo:
-            self._redo.append(self._rows_shown)
-            self._load_rows(self._undo.pop())
-            self.dirty = True
-            self._validate()
+        self._step(self._undo, self._redo)
 
     def redo(self) -> None:
-        if self._redo:
-            self._undo.append(self._rows_shown)
-            self._load_rows(self._redo.pop())
+        self._step(self._redo, self._undo)
+
+    def _step(self, back: list[list[list[str]]], forth: list[list[list[str]]]) -> None:
+        """Show the newest state of `back`, keeping what is shown now on `forth`."""
+        if back:
+            forth.append(self._rows_shown)
+            self._load_rows(back.pop())
             self.dirty = True
             self._validate()
 
