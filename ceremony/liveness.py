@@ -19,7 +19,8 @@ class Liveness:
     last_heard: float | None = None
     next_seq: int = 0
     rtt_s: float | None = None
-    _sent: dict[int, float] = field(default_factory=dict)
+    last_sent: float | None = None
+    _sent: dict[int, float] = field(default_factory=dict)  # awaiting their ack
 
     def heard(self, now: float) -> None:
         self.last_heard = now
@@ -35,13 +36,13 @@ class Liveness:
 
     def heartbeat_due(self, now: float, interval: float) -> bool:
         """True when no heartbeat went out in the last `interval` seconds."""
-        last = self._sent.get(self.next_seq - 1)
-        return last is None or now - last >= interval
+        return self.last_sent is None or now - self.last_sent >= interval
 
     def heartbeat_sent(self, now: float) -> int:
         seq = self.next_seq
         self.next_seq += 1
         self._sent[seq] = now
+        self.last_sent = now
         for old in [s for s in self._sent if s < seq - 10]:
             del self._sent[old]
         return seq

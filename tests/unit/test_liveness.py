@@ -46,3 +46,12 @@ def test_heartbeat_due_once_per_interval() -> None:
     live.heartbeat_sent(10.0)
     assert not live.heartbeat_due(10.5, 1.0)
     assert live.heartbeat_due(11.0, 1.0)
+
+
+def test_an_acked_heartbeat_still_counts_as_sent() -> None:
+    """The ack used to erase the send time: the studio then sent ten heartbeats a second."""
+    live = Liveness()
+    seq = live.heartbeat_sent(10.0)
+    live.ack_received(seq, 10.002)
+    assert not live.heartbeat_due(10.1, 1.0)
+    assert live.heartbeat_due(11.0, 1.0)
