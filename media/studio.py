@@ -290,7 +290,8 @@ class StudioEngine:
         )
 
     def stop_recording(self) -> None:
-        self.record.stop()
+        """The operator's Stop: the files are closed and hashed off the network loop."""
+        self.record.stop(wait=False)
 
     def marker(self, text: str) -> None:
         """A marker: a chapter in the recording and a line in the journal."""

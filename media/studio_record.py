@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,10 @@ class StudioRecording:
         self.isos: dict[str, IsoRecorder] = {}
         self._writer = RecordingWriter()
         self._detach: list[Callable[[], None]] = []
+        self._receivers: dict[str, object] = {}  # each venue's latest video receiver
+        self._closing: list[_Closing] = []  # stopped recordings still being closed
         self._next_disk_check = 0.0
+        self._free_min: float | None = None  # as of the last disk check (health reads it)
         self._alerted: set[str] = set()
 
     @property
@@ -109,7 +114,10 @@ class StudioRecording:
         bus.taps.append(video_tap)
         mixer.taps.append(audio_tap)
         self._detach = [lambda: bus.taps.remove(video_tap), lambda: mixer.taps.remove(audio_tap)]
+        self._next_disk_check = 0.0
         self._note({"recording": "started", "path": str(path)})
+        for venue_id, receiver in self._receivers.items():  # venues already there
+            self._tee(venue_id, receiver)
         return True
 
     def chapter(self, title: str) -> None:
@@ -117,11 +125,18 @@ class StudioRecording:
             self.program.chapter(title)
 
     def tee_iso(self, venue_id: str, receiver: object) -> None:
+        """Record the venue's incoming video (its new connection's receiver) in its ISO file,
+        now if recording, else from the next start."""
+        self._receivers[venue_id] = receiver
+        if self.program is not None:
+            self._tee(venue_id, receiver)
+
+    def _tee(self, venue_id: str, receiver: object) -> None:
         """Tee the venue's encoded frames, as they leave the jitter buffer, into its ISO file.
 
         aiortc hands each complete frame to its decoder thread through a queue; the tee wraps
-        that queue's put for this one receiver (no process-wide patch). A venue that rejoins
-        goes on in the same file.
+        that queue's put for this one receiver (no process-wide patch) until the recording
+        stops. A venue that rejoins goes on in the same file.
         """
         if self.directory is None:
             return
@@ -146,14 +161,14 @@ class StudioRecording:
             put(task, *args, **kwargs)
 
         queue.put = tee
+        self._detach.append(lambda: setattr(queue, "put", put))
 
     def snapshot(self, arm_id: int, frames: dict[str, av.VideoFrame | None]) -> None:
         """Pictures of the program and of every venue at the countdown's zero."""
         if self.directory is None:
             return
         folder = self.directory / f"zero-{arm_id}"
-        # Written on a worker thread: the loop must not wait for the disk.
-        asyncio.get_running_loop().run_in_executor(None, _save_pictures, folder, frames)
+        self._writer.submit(_save_pictures, folder, frames)  # the loop never waits for the disk
         self._note({"snapshots": str(folder), "arm_id": arm_id})
 
     def watch(self, now_mono: float) -> None:
@@ -169,6 +184,7 @@ class StudioRecording:
         self._next_disk_check = now_mono + DISK_CHECK_S
         with contextlib.suppress(OSError):
             room = free_seconds(rec.path.parent, rec.bitrate_bps)
+            self._free_min = round(room / 60, 1)
             if room < WARN_REMAINING_S and "disk" not in self._alerted:
                 self._alerted.add("disk")
                 self._problem("disk", f"less than {room / 60:.0f} min of recording space left")
@@ -177,33 +193,89 @@ class StudioRecording:
         rec = self.program
         if rec is None:
             return {"recording": False}
-        free_min: float | None = None
+        size = 0
         with contextlib.suppress(OSError):
-            free_min = round(free_seconds(rec.path.parent, rec.bitrate_bps) / 60, 1)
-        size = rec.path.stat().st_size if rec.path.exists() else 0
+            size = rec.path.stat().st_size
         return {
             "recording": True,
             "file": rec.path.name,
             "duration_s": round(rec.duration_s, 1),
             "size_mb": round(size / 1e6, 1),
             "kbps": round(size * 8 / 1000 / rec.duration_s) if rec.duration_s > 0 else 0,
-            "free_min": free_min,
+            "free_min": self._free_min,  # checked every DISK_CHECK_S by watch()
             "failed": rec.failed,
             "isos": len(self.isos),
         }
 
-    def stop(self) -> None:
-        """Close every file and put each, with its checksum, in the journal."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop recording: every file is closed and goes, with its checksum, into the journal.
+
+        `wait=False` (the operator's Stop, mid-ceremony): closing and hashing an hour of
+        program and eleven ISO files takes seconds, so it happens on a thread of its own and
+        the notes reach the journal through the event loop when it is done.
+        """
         for detach in self._detach:
             with contextlib.suppress(ValueError):
                 detach()
         self._detach = []
-        # Let the writer finish what it has, then close the files on this thread.
-        self._writer.close()
-        self._writer = RecordingWriter()
+        closing = _Closing(self._writer, self.isos, self.program)
+        self._writer, self.isos, self.program = RecordingWriter(), {}, None
+        if wait:
+            closing.run()
+            self._deliver(closing)
+            return
+        loop = asyncio.get_running_loop()
+
+        def finish() -> None:
+            closing.run()
+            loop.call_soon_threadsafe(self._deliver, closing)
+
+        self._closing.append(closing)
+        closing.thread = threading.Thread(target=finish, name="recording-close", daemon=True)
+        closing.thread.start()
+
+    def _deliver(self, closing: _Closing) -> None:
+        """On the loop thread, once: the closed files' notes into the journal."""
+        if closing.delivered:
+            return
+        closing.delivered = True
+        for fields in closing.notes:
+            self._note(fields)
+        with contextlib.suppress(ValueError):
+            self._closing.remove(closing)
+
+    async def flushed(self) -> None:
+        """Until every stopped recording is closed and journaled (without blocking the loop)."""
+        for closing in list(self._closing):
+            if closing.thread is not None:
+                await asyncio.to_thread(closing.thread.join)
+            self._deliver(closing)
+
+    def close(self) -> None:
+        """At the end: wait for recordings still being closed, so their notes are journaled."""
+        for closing in list(self._closing):
+            if closing.thread is not None:
+                closing.thread.join(timeout=60)
+            self._deliver(closing)
+        self._writer.close(timeout=5)
+
+
+@dataclass
+class _Closing:
+    """One stopped recording's files, closed and hashed (possibly on another thread)."""
+
+    writer: RecordingWriter
+    isos: dict[str, IsoRecorder]
+    program: ProgramRecorder | None
+    notes: list[dict[str, object]] = field(default_factory=list)
+    thread: threading.Thread | None = None
+    delivered: bool = False
+
+    def run(self) -> None:
+        self.writer.close()  # let the writer finish what it has, then close the files
         for vid, iso in self.isos.items():
             iso.close()
-            self._note(
+            self.notes.append(
                 {
                     "recording": "iso",
                     "venue": vid,
@@ -214,12 +286,11 @@ class StudioRecording:
                     "sha256": sha256(iso.path),
                 }
             )
-        self.isos = {}
-        rec, self.program = self.program, None
+        rec = self.program
         if rec is None:
             return
         rec.close()
-        self._note(
+        self.notes.append(
             {
                 "recording": "closed",
                 "path": str(rec.path),
@@ -231,9 +302,6 @@ class StudioRecording:
                 "failed": rec.failed,
             }
         )
-
-    def close(self) -> None:
-        self._writer.close(timeout=5)
 
 
 def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:

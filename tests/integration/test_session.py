@@ -207,7 +207,8 @@ async def test_program_and_venue_recordings(studio: Studio, tmp_path: Path) -> N
         await events.wait(lambda e: studio.engine.venues[CIREBON].video_frames >= 20, timeout=15)
     iso = studio.engine.record.isos[CIREBON]
     assert isinstance(iso, IsoRecorder) and iso.frames >= 10 and iso.failed is None
-    studio.engine.stop_recording()
+    studio.engine.stop_recording()  # closes and hashes off the loop
+    await studio.engine.record.flushed()
     with av.open(str(iso.path)) as c:
         assert sum(1 for _ in c.decode(video=0)) >= 10
 

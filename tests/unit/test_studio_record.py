@@ -54,3 +54,37 @@ def test_an_unwritable_folder_is_an_alert_not_a_crash(tmp_path: Path) -> None:
     assert not rec.start("upacara", 600, ProgramBus(FMT, 300_000), AudioMixer())
     assert problems == ["recording"]
     rec.close()
+
+
+async def test_the_operators_stop_closes_files_off_the_loop_and_journals_them(
+    tmp_path: Path,
+) -> None:
+    bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
+    rec, notes, _ = keeper(tmp_path / "rec")
+    assert rec.start("upacara", 600, bus, mixer)
+    rec.stop(wait=False)
+    assert not rec.active and bus.taps == []  # stopped at once
+    await rec.flushed()
+    closed = [n for n in notes if n.get("recording") == "closed"]
+    assert len(closed) == 1 and closed[0]["sha256"] == sha256(Path(str(closed[0]["path"])))
+    rec.close()
+    assert [n.get("recording") for n in notes].count("closed") == 1  # journaled once
+
+
+def test_iso_tees_follow_the_recording(tmp_path: Path) -> None:
+    """Venues already connected are recorded from a (re)start; a stop removes every tee."""
+    import queue
+    from types import SimpleNamespace
+
+    decoder_queue: queue.Queue[object] = queue.Queue()
+    original = decoder_queue.put
+    receiver = SimpleNamespace(_RTCRtpReceiver__decoder_queue=decoder_queue)
+    bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
+    rec, _, _ = keeper(tmp_path / "rec")
+    rec.tee_iso("kota-cirebon", receiver)  # joined before the recording started
+    assert decoder_queue.put == original and rec.isos == {}
+    assert rec.start("upacara", 600, bus, mixer)
+    assert decoder_queue.put != original and "kota-cirebon" in rec.isos
+    rec.stop()
+    assert decoder_queue.put == original  # no more copies into a closed file
+    rec.close()
