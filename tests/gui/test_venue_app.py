@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -313,3 +314,14 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     window._repaint()
     assert "could not be opened" in window.live_page.sound.text()
     window.host = None
+
+
+def test_the_crews_own_chat_lines_survive_later_updates(window: VenueWindow) -> None:
+    host = VenueHost(lambda: None)  # type: ignore[arg-type, return-value]  # never started
+    host.say("kami siap")
+    host._on_message(wire.Chat(text="terima kasih", sender="studio"))
+    window.apply_view(host.view())
+    window.apply_view(dataclasses.replace(host.view(), rtt_ms=12.0))  # any later change
+    lines = window.live_page.chat_log.toPlainText().splitlines()
+    assert len(lines) == 2 and lines[0].endswith("kami siap")
+    assert lines[1].endswith("terima kasih")

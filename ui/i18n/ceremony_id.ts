@@ -423,37 +423,37 @@
 <context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="78" />
+        <location filename="../venue/window.py" line="77" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="79" />
+        <location filename="../venue/window.py" line="78" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="80" />
+        <location filename="../venue/window.py" line="79" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="81" />
+        <location filename="../venue/window.py" line="80" />
         <source>Camera, microphone and speaker…</source>
         <translation>Kamera, mikrofon, dan pengeras suara…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="82" />
+        <location filename="../venue/window.py" line="81" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="85" />
+        <location filename="../venue/window.py" line="84" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="107" />
+        <location filename="../venue/window.py" line="106" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -469,22 +469,22 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="165" />
+        <location filename="../venue/window.py" line="164" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="167" />
+        <location filename="../venue/window.py" line="166" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="168" />
+        <location filename="../venue/window.py" line="167" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="166" />
+        <location filename="../venue/window.py" line="165" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -623,7 +623,7 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="197" />
+        <location filename="../venue/window.py" line="196" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
@@ -638,102 +638,107 @@ Berlaku sampai: {4}</translation>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="280" />
+        <location filename="../venue/window.py" line="333" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="310" />
+        <location filename="../venue/window.py" line="309" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="317" />
+        <location filename="../venue/window.py" line="316" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="320" />
+        <location filename="../venue/window.py" line="319" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="323" />
+        <location filename="../venue/window.py" line="322" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="336" />
+        <location filename="../venue/window.py" line="333" />
+        <source>studio: </source>
+        <translation>studio: </translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="340" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="337" />
+        <location filename="../venue/window.py" line="341" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="338" />
+        <location filename="../venue/window.py" line="342" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="339" />
+        <location filename="../venue/window.py" line="343" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="340" />
+        <location filename="../venue/window.py" line="344" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="341" />
+        <location filename="../venue/window.py" line="345" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="349" />
+        <location filename="../venue/window.py" line="353" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="351" />
+        <location filename="../venue/window.py" line="355" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="353" />
+        <location filename="../venue/window.py" line="357" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="355" />
+        <location filename="../venue/window.py" line="359" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="357" />
+        <location filename="../venue/window.py" line="361" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="360" />
+        <location filename="../venue/window.py" line="364" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="363" />
+        <location filename="../venue/window.py" line="367" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="367" />
+        <location filename="../venue/window.py" line="371" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="373" />
+        <location filename="../venue/window.py" line="377" />
         <source>No sound here: </source>
         <translation>Tidak ada suara di sini: </translation>
     </message>

@@ -92,6 +92,7 @@ ID = {
     "PREVIEW": "SIAGA BERIKUTNYA",
     "no sound at the venue": "tanpa suara di lokasi",
     "no sound": "tanpa suara",
+    "studio: ": "studio: ",
     "Loss %": "Hilang %",
     "Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue": (
         "Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi"

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import av
@@ -29,6 +29,8 @@ from media.venue_countdown import PARK_MAX_S, CountdownChanged
 
 log = logging.getLogger(__name__)
 
+CHAT_LINES = 50
+
 
 @dataclass
 class VenueView:
@@ -41,7 +43,7 @@ class VenueView:
     program_at: float = 0.0  # local monotonic time the program state arrived
     cue: str = ""
     cue_at: float = 0.0
-    chat: list[str] = field(default_factory=list)
+    chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
     countdown_state: ArmState | None = None
     countdown_deadline: float | None = None  # on the link's countdown clock
     countdown_bound_s: float | None = None
@@ -90,6 +92,16 @@ class VenueHost(QObject):
         link = self.link
         if self._loop is not None and link is not None:
             self._loop.call_soon_threadsafe(link.send, message)
+
+    def say(self, text: str) -> None:
+        """A chat line to the studio (GUI thread); it joins the conversation shown."""
+        self.send(wire.Chat(text=text))
+        self._add_chat(False, text)
+
+    def _add_chat(self, from_studio: bool, text: str) -> None:
+        with self._lock:
+            chat = (*self._view.chat, (from_studio, text))[-CHAT_LINES:]
+        self._update(chat=chat)
 
     def set_ready(self, ready: bool, contact: str) -> None:
         link = self.link
@@ -153,7 +165,6 @@ class VenueHost(QObject):
             case wire.Cue(text=text):
                 self._update(cue=text, cue_at=time.monotonic())
             case wire.Chat(text=text):
-                chat = [*self.view().chat, f"studio: {text}"][-50:]
-                self._update(chat=chat)
+                self._add_chat(True, text)
             case _:
                 pass

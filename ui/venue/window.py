@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
 from media.venue import LinkState
 from ui.venue.devices import DevicesPage
@@ -197,6 +196,7 @@ class VenueWindow(QMainWindow):
         self.devices_done.setText(self.tr("Done"))
         self.setCentralWidget(self.pages)
         self.projector: ProgramView | None = None
+        self._chat_shown: tuple[tuple[bool, str], ...] = ()
         self.join_page.join_requested.connect(self._join)
         self.live_page.ready.toggled.connect(self._ready_changed)
         self.live_page.chat_text.returnPressed.connect(self._send_chat)
@@ -276,8 +276,7 @@ class VenueWindow(QMainWindow):
     def _send_chat(self) -> None:
         text = self.live_page.chat_text.text().strip()
         if text and self.host:
-            self.host.send(wire.Chat(text=text))
-            self.live_page.chat_log.appendPlainText(self.tr("us: ") + text)
+            self.host.say(text)
             self.live_page.chat_text.clear()
 
     def _on_picture(self) -> None:
@@ -329,7 +328,12 @@ class VenueWindow(QMainWindow):
         self.live_page.link.setText(
             f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{view.link_detail}"
         )
-        self.live_page.chat_log.setPlainText("\n".join(view.chat))
+        if view.chat is not self._chat_shown:  # redrawn when it changed, not on every view
+            self._chat_shown = view.chat
+            studio, us = self.tr("studio: "), self.tr("us: ")
+            self.live_page.chat_log.setPlainText(
+                "\n".join((studio if theirs else us) + text for theirs, text in view.chat)
+            )
 
     def link_text(self, state: LinkState) -> str:
         texts = {
