@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -22,21 +21,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ceremony.countdown import ArmState
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import View
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, Refused
 from ceremony.timebase import Now
+from media.clock import now as clock_now
 from media.compositor import bgra_picture
 from media.loop import quiet_teardown_errors
 from media.studio import (
     ChatReceived,
-    JoinRefused,
     SequencerEvents,
     StudioEngine,
     StudioEvent,
-    VenueStatusChanged,
 )
 
 if TYPE_CHECKING:
@@ -82,10 +79,7 @@ class Snapshot:
     view: View
     venues: tuple[VenueRow, ...]
     countdown_fire_at: float | None
-    countdown_armed: bool
     countdown_flagged: tuple[str, ...]
-    program_fps: float
-    loop_lag_ms: float | None
     device_problems: dict[str, str] = field(default_factory=dict)
     recording: dict[str, object] = field(default_factory=dict)
     preview: str | None = None  # the venue in preview: picked by the operator, else the next item's
@@ -270,23 +264,21 @@ class EngineHost(QObject):
     # ---- events out (on the engine thread) ---------------------------------------------
 
     def _on_event(self, event: StudioEvent) -> None:
+        # Only what the console says at once; everything else reaches it in the snapshot and
+        # in the journal's tail.
         match event:
             case SequencerEvents(events=events):
                 for e in events:
-                    kind = "refused" if isinstance(e, Refused) else "event"
-                    self.message.emit(kind, describe_event(e))
-            case VenueStatusChanged(venue_id=vid, status=status, reason=reason):
-                self.message.emit("venue", f"{vid}: {status.value} ({reason})")
+                    if isinstance(e, Refused):
+                        self.message.emit("refused", describe_event(e))
             case ChatReceived(venue_id=vid, text=text):
                 self.message.emit("chat", f"{vid}: {text}")
-            case JoinRefused(venue_id=vid, reason=reason, detail=detail):
-                self.message.emit("venue", f"{vid}: refused, {reason.value}: {detail}")
             case _:
                 pass
 
     @staticmethod
     def _take_snapshot(engine: StudioEngine) -> Snapshot:
-        now = Now(time.monotonic(), time.time())
+        now = clock_now()
         seq = engine.desk.sequencer
         view = seq.view(now)
         snap = engine.snapshot()
@@ -345,12 +337,7 @@ class EngineHost(QObject):
             view=view,
             venues=tuple(rows),
             countdown_fire_at=cd.fire_at,
-            countdown_armed=cd.fire_at is not None
-            and not cd.aborted
-            and any(a.state is ArmState.ARMED for a in cd.venues.values()),
             countdown_flagged=tuple(cd.flagged()),
-            program_fps=float(snap["program_fps_sent"]),  # type: ignore[arg-type]
-            loop_lag_ms=snap["loop_lag_ms_p95"],  # type: ignore[arg-type]
             device_problems=dict(engine.device_problems),
             recording=engine.recording_health(),
             preview=preview,

@@ -279,9 +279,8 @@ class RunsheetEditor(QDialog):
         """Show the newest state of `back`, keeping what is shown now on `forth`."""
         if back:
             forth.append(self._rows_shown)
-            self._load_rows(back.pop())
+            self._load_rows(back.pop())  # validates
             self.dirty = True
-            self._validate()
 
     # ---- files -----------------------------------------------------------------------------
 

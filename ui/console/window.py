@@ -39,6 +39,7 @@ from ceremony.journal import JournalTail, describe_record
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus
 from ceremony.sequencer import commands as cmd
+from ceremony.timebase import format_wall
 from ui.bridge import EngineHost, Snapshot, VenueRow
 from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
@@ -52,9 +53,7 @@ ADD_TIME_S = 30.0
 
 
 def _time_of_day(wall: float | None, tz: str) -> str:
-    if wall is None:
-        return ""
-    return dt.datetime.fromtimestamp(wall, tz=zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+    return "" if wall is None else format_wall(wall, tz)
 
 
 BOARD_COLUMNS = 9
@@ -538,8 +537,7 @@ class ConsoleWindow(QMainWindow):
     def _note(self) -> None:
         text = self.note_text.text().strip()
         if text:
-            self.host.protocol_note(text)
-            self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [note] {text}")
+            self.host.protocol_note(text)  # journaled: the Log tab shows it within a second
             self.note_text.clear()
 
     def _recording_text(self, snap: Snapshot) -> str:
@@ -758,8 +756,7 @@ class ConsoleWindow(QMainWindow):
                 self.log_view.appendPlainText(f"{when:%H:%M:%S}  {text}")
 
     def on_message(self, kind: str, text: str) -> None:
-        if kind == "refused":  # the journal has the rest; a refusal is said at once
-            self.log_view.appendPlainText(f"{dt.datetime.now():%H:%M:%S} [{kind}] {text}")
+        """Said at once (the Log tab gets them too, from the journal)."""
         if kind == "refused":
             self.status_line.setText(self.tr("Refused: ") + text)
         elif kind == "chat":
