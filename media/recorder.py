@@ -25,7 +25,7 @@ import av
 from media.opus import BITRATE as OPUS_BITRATE
 from media.opus import OPTIONS as OPUS_OPTIONS
 from media.opus import PACKET_SAMPLES as OPUS_PACKET_SAMPLES
-from media.opus import TIME_BASE as OPUS_TIME_BASE
+from media.opus import opus_packet
 from media.program import VideoFormat
 from media.sources import AUDIO_RATE
 
@@ -59,7 +59,7 @@ class ProgramRecorder:
     def __init__(self, path: Path, fmt: VideoFormat, bitrate_bps: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.bitrate_bps = bitrate_bps + 64_000  # program video + Opus
+        self.bitrate_bps = bitrate_bps + OPUS_BITRATE  # program video + sound
         self.failed: str | None = None
         self.chapters: list[Chapter] = []
         self.started_mono = time.monotonic()
@@ -106,10 +106,9 @@ class ProgramRecorder:
         """One 60 ms packet of the program's sound, as the venues got it."""
         if self.failed or self._video_origin is None or self._out is None:
             return  # the sound starts with the first picture, as the video does
-        packet = av.Packet(payload)
-        packet.pts = packet.dts = self._audio_n * OPUS_PACKET_SAMPLES
+        packet = opus_packet(payload, self._audio_n * OPUS_PACKET_SAMPLES)
+        packet.dts = packet.pts
         packet.duration = OPUS_PACKET_SAMPLES
-        packet.time_base = OPUS_TIME_BASE
         packet.stream = self._audio
         self._audio_n += 1
         self._write(packet)

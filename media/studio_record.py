@@ -23,6 +23,7 @@ import av
 import cv2
 
 from media.mixer import AudioMixer
+from media.opus import BITRATE as OPUS_BITRATE
 from media.program import Packet, ProgramBus, VideoFormat
 from media.recorder import (
     WARN_REMAINING_S,
@@ -34,7 +35,6 @@ from media.recorder import (
 
 log = logging.getLogger(__name__)
 
-AUDIO_BITRATE = 64_000
 DISK_CHECK_S = 10.0
 
 Note = Callable[[dict[str, object]], None]  # a line for the journal
@@ -78,7 +78,7 @@ class StudioRecording:
             return False
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            room = free_seconds(directory, self._bitrate + AUDIO_BITRATE)
+            room = free_seconds(directory, self._bitrate + OPUS_BITRATE)
         except OSError as exc:
             self._problem("recording", f"cannot record to {directory}: {exc}")
             return False
