@@ -349,11 +349,13 @@ class Demo:
             await engine.stop()
         if body is None:  # the ceremony ran: add the recording and the as-run report
             result["recording"] = self._recording()
-            (self.options.out / "report.json").write_text(
-                json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
+            self._write_report(result)
             self._as_run()
         return result
+
+    def _write_report(self, report: dict[str, Any]) -> None:
+        path = self.options.out / "report.json"
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
     def _recording(self) -> dict[str, Any] | None:
         """The program recording as the journal's last word on it says."""
@@ -393,6 +395,8 @@ class Demo:
         same report.json as the headless demo is written (so both can be compared)."""
         await self._spawn_and_join()
         report = await self._ceremony(engine, self.compressed)
+        # The recording is still open (it closes with the console), so it is not in here.
+        self._write_report(report)
         self.say(summarize(report))
 
     async def _spawn_and_join(self) -> None:
@@ -620,8 +624,6 @@ class Demo:
             "incidents": [i.result() for i in self.options.incidents],
             "countdown": countdown_result(self.engine, self.sim),
         }
-        path = self.options.out / "report.json"
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         return report
 
 
