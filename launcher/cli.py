@@ -197,37 +197,26 @@ def cmd_studio(args: argparse.Namespace) -> int:
         record_dir=None if args.no_record else args.record_dir or _ceremony_folder(paths, sheet),
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
+    data_dir = args.data_dir or paths.data / "studio"
     if not args.headless:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
             return EXIT_FAILED
-        from media.identity import ensure_identity
-        from media.studio import StudioEngine
         from ui.console.app import exit_now, remember_runsheet, run_console
 
-        data_dir = args.data_dir or paths.data / "studio"
         if args.runsheet is not None:
             remember_runsheet(paths.config / "console.ini", args.runsheet)
-
-        def make_engine() -> StudioEngine:
-            identity = ensure_identity(data_dir, [config.host])
-            return StudioEngine(sheet, identity, config, journal)
-
         exit_now(
             run_console(
                 sheet,
-                make_engine,
+                lambda: live.make_studio_engine(sheet, data_dir, journal, config),
                 paths.config / "console.ini",
                 screenshot=args.screenshot,
                 after_s=args.after,
                 language=args.language,
             )
         )
-    return asyncio.run(
-        live.run_studio(
-            sheet, args.data_dir or paths.data / "studio", journal, config, auto_go=args.auto_go
-        )
-    )
+    return asyncio.run(live.run_studio(sheet, data_dir, journal, config, auto_go=args.auto_go))
 
 
 def cmd_venue(args: argparse.Namespace) -> int:
@@ -246,10 +235,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
         from ui.venue.app import run_venue_app
 
         _ice_config(args)
-        text = ""
-        if args.invite:
-            candidate = Path(args.invite)
-            text = candidate.read_text(encoding="utf-8") if candidate.exists() else args.invite
+        text = live.invite_text(args.invite) if args.invite else ""
         paths = Paths.default()
 
         def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:

@@ -38,12 +38,24 @@ log = logging.getLogger(__name__)
 VENUE_VIDEO_BITRATE = 300_000
 
 
-def read_invite(text_or_path: str) -> Invite:
-    """An invite string, or the path of a file holding one."""
+def invite_text(text_or_path: str) -> str:
+    """An invite string as given, or the text of the file that holds one."""
     candidate = Path(text_or_path)
     if not text_or_path.startswith("CEREMONY") and candidate.exists():
-        text_or_path = candidate.read_text(encoding="utf-8")
-    return parse_invite(text_or_path)
+        return candidate.read_text(encoding="utf-8")
+    return text_or_path
+
+
+def read_invite(text_or_path: str) -> Invite:
+    """An invite string, or the path of a file holding one."""
+    return parse_invite(invite_text(text_or_path))
+
+
+def make_studio_engine(
+    sheet: Runsheet, data_dir: Path, journal: Path, config: StudioConfig
+) -> StudioEngine:
+    """The studio engine with its identity (created on first run) in `data_dir`."""
+    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal)
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -91,8 +103,7 @@ async def run_studio(
     auto_go: bool,
     stream: TextIO = sys.stdout,
 ) -> int:
-    identity = ensure_identity(data_dir, [config.host])
-    engine = StudioEngine(sheet, identity, config, journal)
+    engine = make_studio_engine(sheet, data_dir, journal, config)
 
     def show(event: object) -> None:
         if isinstance(event, VenueStatusChanged):
@@ -106,7 +117,7 @@ async def run_studio(
     await engine.start()
     print(
         f"studio ready on wss://{config.host}:{config.port}/signal "
-        f"(certificate {identity.certificate.fingerprint[:23]}…)",
+        f"(certificate {engine.identity.certificate.fingerprint[:23]}…)",
         file=stream,
         flush=True,
     )
