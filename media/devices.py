@@ -189,7 +189,6 @@ class FileSource:
             raise DeviceError(f"media file {path} cannot be read ({exc})") from None
         self.path = path
         self.audio = AudioSourceBuffer(max_blocks=50)
-        self.finished = False
         self.first_frame = threading.Event()
         self.done = threading.Event()
         self._lock = threading.Lock()
@@ -224,7 +223,6 @@ class FileSource:
         except av.error.FFmpegError as exc:
             log.warning("media file %s: %s", self.path, exc)
         finally:
-            self.finished = True
             container.close()
             self.done.set()
 

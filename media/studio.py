@@ -455,6 +455,17 @@ class StudioEngine:
                 self._device_problem("microphone", str(exc))
                 self.mixer.add_source(STUDIO_SOURCE, lambda: None)  # silence, not a fake voice
 
+    def _watch_camera(self) -> None:
+        """A studio camera that stops delivering (unplugged) shows on the desk, and clears."""
+        if self.camera is None:
+            return
+        problem, shown = self.camera.problem, self.device_problems.get("camera")
+        if problem and problem != shown:
+            self._device_problem("camera", problem)
+        elif not problem and shown:
+            del self.device_problems["camera"]
+            self.desk.note({"device": "camera", "problem": None}, clock_now())
+
     def _device_problem(self, device: str, problem: str) -> None:
         log.warning("%s: %s", device, problem)
         self.device_problems[device] = problem
@@ -578,6 +589,7 @@ class StudioEngine:
             except Exception:
                 log.exception("sequencer tick failed")
             self.record.watch(time.monotonic())
+            self._watch_camera()
 
     async def _link_quality(self) -> None:
         """Packet loss both ways for every joined venue, every LINK_QUALITY_S."""

@@ -118,3 +118,23 @@ def test_studio_without_its_camera_still_makes_a_program(tmp_path: Path) -> None
     assert "microphone" in engine.device_problems
     assert engine._program_frame(Source.studio()) is not None  # the test pattern instead
     engine.close()
+
+
+def test_a_camera_unplugged_mid_ceremony_shows_on_the_desk_and_clears(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from media.studio import StudioEngine
+
+    engine = make_studio(tmp_path)
+    assert isinstance(engine, StudioEngine)
+    camera = SimpleNamespace(problem=None, close=lambda: None)
+    engine.camera = camera  # type: ignore[assignment]
+    engine._watch_camera()
+    assert "camera" not in engine.device_problems
+    camera.problem = "camera '0' stopped delivering pictures (unplugged?)"
+    engine._watch_camera()
+    assert "unplugged" in engine.device_problems["camera"]
+    camera.problem = None  # plugged back in: pictures again
+    engine._watch_camera()
+    assert "camera" not in engine.device_problems
+    engine.close()
