@@ -156,8 +156,10 @@ def cmd_invites(args: argparse.Namespace) -> int:
 
 
 def _ice_config(args: argparse.Namespace) -> None:
+    from media import aiortc_compat
     from media.ice import enlarge_socket_buffers, pin_host_addresses
 
+    aiortc_compat.verify()  # an aiortc/aioice this build was not tested with: say so loudly
     enlarge_socket_buffers()
     if args.ice_address:
         pin_host_addresses(args.ice_address)

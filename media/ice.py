@@ -4,35 +4,21 @@ aiortc falls back to a public STUN server when given no ICE servers, which stall
 connection offline, so we always pass an explicit list (empty on a LAN). aioice also leaves
 127.0.0.1 out of its host candidates; `pin_host_addresses` lets the operator (and tests, the
 demo, benchmarks) choose the interfaces instead. aioice reads them through a module function,
-so the pin is process-wide: call it once at start-up, from configuration.
+so the pin is process-wide: call it once at start-up, from configuration. Both hooks live in
+media/aiortc_compat.py with the other reach-ins into aiortc/aioice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import aioice.ice
-import aioice.turn
 from aiortc import RTCConfiguration, RTCIceServer
 
+from media import aiortc_compat
+from media.aiortc_compat import pin_host_addresses
+
 log = logging.getLogger(__name__)
-
-_original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
-
-
-def pin_host_addresses(addresses: Sequence[str] | None) -> None:
-    """Gather host candidates only on `addresses` (None: every interface, aioice's default)."""
-    if addresses is None:
-        aioice.ice.get_host_addresses = _original_get_host_addresses  # type: ignore[assignment]
-        return
-    pinned = list(addresses)
-
-    def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        return [a for a in pinned if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
-
-    aioice.ice.get_host_addresses = get_host_addresses
-    log.info("ICE host candidates pinned to %s", ", ".join(pinned))
 
 
 def rtc_configuration(ice_servers: Sequence[str] = ()) -> RTCConfiguration:
@@ -63,4 +49,7 @@ def enlarge_socket_buffers(size: int = SOCKET_BUFFER_BYTES) -> None:
     retransmission timeout (at least 1 s), long enough to look like a lost venue. The kernel caps
     the size at net.core.rmem_max.
     """
-    aioice.turn.UDP_SOCKET_BUFFER_SIZE = size
+    aiortc_compat.set_udp_receive_buffer(size)
+
+
+__all__ = ["enlarge_socket_buffers", "pin_host_addresses", "rtc_configuration"]

@@ -14,9 +14,7 @@ import queue
 import threading
 from typing import Any
 
-import aiortc.rtcrtpreceiver as receiver
-
-_original_worker = receiver.decoder_worker
+from media import aiortc_compat
 
 
 def _count_only_worker(
@@ -42,11 +40,13 @@ def _count_only_worker(
             continue
         if audio_thread is None:
             audio_thread = threading.Thread(
-                target=_original_worker, args=(loop, audio_q, output_q, decode_error), daemon=True
+                target=aiortc_compat.ORIGINAL_DECODER_WORKER,
+                args=(loop, audio_q, output_q, decode_error),
+                daemon=True,
             )
             audio_thread.start()
         audio_q.put(task)
 
 
 def count_only_video(enabled: bool = True) -> None:
-    receiver.decoder_worker = _count_only_worker if enabled else _original_worker
+    aiortc_compat.use_decoder_worker(_count_only_worker if enabled else None)

@@ -21,6 +21,7 @@ import av
 from aiortc import RTCRtpSender
 
 from ceremony.liveness import RateMeter
+from media import aiortc_compat
 from media.compositor import Compositor
 from media.pacing import Pacer, QueuedTrack
 from media.sources import VIDEO_CLOCK
@@ -202,7 +203,7 @@ class ProgramBus:
 
     def route_keyframe_requests(self, sender: RTCRtpSender) -> None:
         """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder."""
-        sender._send_keyframe = lambda: self.request_keyframe("PLI/FIR")  # type: ignore[method-assign]
+        aiortc_compat.on_keyframe_request(sender, lambda: self.request_keyframe("PLI/FIR"))
 
     def request_keyframe(self, why: str) -> None:
         if not self._keyframe_requested:

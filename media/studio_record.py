@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import av
 import cv2
+from aiortc import RTCRtpReceiver
 
+from media import aiortc_compat
 from media.mixer import AudioMixer
 from media.opus import BITRATE as OPUS_BITRATE
 from media.program import Packet, ProgramBus, VideoFormat
@@ -134,34 +136,31 @@ class StudioRecording:
     def _tee(self, venue_id: str, receiver: object) -> None:
         """Tee the venue's encoded frames, as they leave the jitter buffer, into its ISO file.
 
-        aiortc hands each complete frame to its decoder thread through a queue; the tee wraps
-        that queue's put for this one receiver (no process-wide patch) until the recording
-        stops. A venue that rejoins goes on in the same file.
+        The tee (media/aiortc_compat.py) sits on this one receiver until the recording stops;
+        a failing copy never reaches the live video. A venue that rejoins goes on in the same
+        file.
         """
         if self.directory is None:
-            return
-        queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
-        if queue is None:
-            log.warning("%s: cannot tee the incoming video for an ISO recording", venue_id)
             return
         iso = self.isos.get(venue_id)
         if iso is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             iso = IsoRecorder(self.directory / f"iso-{venue_id}-{stamp}.mkv")
-            self.isos[venue_id] = iso
-        else:
-            iso.rebase()
-        put = queue.put
         writer = self._writer
-
-        def tee(task: Any, *args: Any, **kwargs: Any) -> None:
-            if task is not None:
-                _codec, frame = task
-                writer.submit(iso.add, bytes(frame.data), int(frame.timestamp))
-            put(task, *args, **kwargs)
-
-        queue.put = tee
-        self._detach.append(lambda: setattr(queue, "put", put))
+        detach = aiortc_compat.tee_encoded_frames(
+            cast(RTCRtpReceiver, receiver),
+            lambda data, timestamp: writer.submit(iso.add, data, timestamp),
+        )
+        if detach is None:
+            self._problem(
+                f"iso-{venue_id}",
+                f"{venue_id}: this aiortc version hides the incoming video; no ISO recording",
+            )
+            return
+        if venue_id in self.isos:
+            iso.rebase()
+        self.isos[venue_id] = iso
+        self._detach.append(detach)
 
     def snapshot(self, arm_id: int, frames: dict[str, av.VideoFrame | None]) -> None:
         """Pictures of the program and of every venue at the countdown's zero."""

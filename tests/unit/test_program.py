@@ -53,18 +53,19 @@ def test_lower_third_is_drawn_and_the_source_left_alone() -> None:
     assert changed.size and changed[:, 0].min() > 360 // 2  # in the lower part of the picture
 
 
-def test_keyframe_requests_from_a_sender_reach_the_shared_encoder() -> None:
+async def test_keyframe_requests_from_a_sender_reach_the_shared_encoder() -> None:
+    from aiortc import RTCPeerConnection
+    from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+
     bus = ProgramBus(FMT, compose=False)
-
-    class FakeSender:
-        def _send_keyframe(self) -> None:
-            raise AssertionError("aiortc's own handler must be replaced")
-
-    sender = FakeSender()
+    pc = RTCPeerConnection()
+    sender = pc.addTransceiver("video").sender
     bus._keyframe_requested = False
-    bus.route_keyframe_requests(sender)  # type: ignore[arg-type]
-    sender._send_keyframe()  # what aiortc calls on PLI/FIR
+    bus.route_keyframe_requests(sender)
+    # A venue's PLI, through aiortc's own RTCP handling of a real sender.
+    await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=2))
     assert bus._keyframe_requested
+    await pc.close()
 
 
 def test_slow_venue_drops_frames_and_asks_for_a_keyframe() -> None:

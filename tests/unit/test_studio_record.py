@@ -71,20 +71,32 @@ async def test_the_operators_stop_closes_files_off_the_loop_and_journals_them(
     assert [n.get("recording") for n in notes].count("closed") == 1  # journaled once
 
 
-def test_iso_tees_follow_the_recording(tmp_path: Path) -> None:
+async def test_iso_tees_follow_the_recording(tmp_path: Path) -> None:
     """Venues already connected are recorded from a (re)start; a stop removes every tee."""
-    import queue
-    from types import SimpleNamespace
+    from aiortc import RTCPeerConnection
 
-    decoder_queue: queue.Queue[object] = queue.Queue()
+    pc = RTCPeerConnection()
+    receiver = pc.addTransceiver("video").receiver  # a real receiver: the hook's contract
+    decoder_queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue")  # noqa: B009
     original = decoder_queue.put
-    receiver = SimpleNamespace(_RTCRtpReceiver__decoder_queue=decoder_queue)
     bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
-    rec, _, _ = keeper(tmp_path / "rec")
+    rec, _, problems = keeper(tmp_path / "rec")
     rec.tee_iso("kota-cirebon", receiver)  # joined before the recording started
     assert decoder_queue.put == original and rec.isos == {}
     assert rec.start("upacara", 600, bus, mixer)
     assert decoder_queue.put != original and "kota-cirebon" in rec.isos
     rec.stop()
     assert decoder_queue.put == original  # no more copies into a closed file
+    rec.close()
+    await pc.close()
+    assert problems == []
+
+
+def test_a_receiver_without_the_hook_is_an_operator_problem(tmp_path: Path) -> None:
+    bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
+    rec, _, problems = keeper(tmp_path / "rec")
+    assert rec.start("upacara", 600, bus, mixer)
+    rec.tee_iso("kota-cirebon", object())
+    assert problems == ["iso-kota-cirebon"] and rec.isos == {}
+    rec.stop()
     rec.close()

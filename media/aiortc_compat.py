@@ -1,0 +1,172 @@
+"""Every place the product reaches into aiortc's or aioice's internals, in one module.
+
+aiortc has no public API for four things the product needs: choosing the interfaces ICE gathers
+on (tests and the demo pin loopback, which aioice leaves out), the size of the ICE sockets'
+receive buffers, hearing a venue's keyframe request for a track we encode ourselves, and seeing
+each complete encoded frame a receiver reassembles (ISO recording, and the benchmarks' count-only
+venues). Each hook below names the private thing it touches, and `problems()` checks every
+assumption against the *installed* libraries: a test runs it (tests/unit/test_aiortc_compat.py)
+and every process runs it at start-up (`verify()`), so an upgrade that renames one of them fails
+loudly instead of silently dropping keyframe requests or ISO recordings. pyproject.toml pins the
+versions these checks were written against.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import queue
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import aioice.ice
+import aioice.turn
+import aiortc.rtcrtpreceiver
+from aiortc import RTCRtpReceiver, RTCRtpSender
+
+log = logging.getLogger(__name__)
+
+# The original module functions, kept to restore them (tests, `None` arguments).
+_ORIGINAL_HOST_ADDRESSES: Callable[..., list[str]] = aioice.ice.get_host_addresses
+ORIGINAL_DECODER_WORKER: Callable[..., None] = aiortc.rtcrtpreceiver.decoder_worker
+
+_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue`
+
+DecoderWorker = Callable[..., None]
+FrameCopy = Callable[[bytes, int], None]  # (encoded frame, RTP timestamp)
+
+
+def _source(obj: object) -> str | None:
+    """The library's source, or None where it is not shipped (a frozen build has only
+    bytecode): then the checks that read it are skipped, not failed."""
+    try:
+        return inspect.getsource(obj)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return None
+
+
+def _mentions(obj: object, text: str) -> bool:
+    source = _source(obj)
+    return source is None or text in source
+
+
+def _check(condition: bool, problem: str) -> list[str]:
+    return [] if condition else [problem]
+
+
+def problems() -> list[str]:
+    """Every assumption about aiortc/aioice internals that the installed versions break."""
+    found: list[str] = []
+    found += _check(
+        callable(getattr(aioice.ice, "get_host_addresses", None))
+        and _mentions(aioice.ice.Connection.gather_candidates, "get_host_addresses("),
+        "aioice no longer gathers through aioice.ice.get_host_addresses: "
+        "--ice-address and loopback pinning would be ignored",
+    )
+    params = list(inspect.signature(_ORIGINAL_HOST_ADDRESSES).parameters)
+    found += _check(
+        params == ["use_ipv4", "use_ipv6"],
+        f"aioice.ice.get_host_addresses takes {params}, not (use_ipv4, use_ipv6)",
+    )
+    found += _check(
+        isinstance(getattr(aioice.turn, "UDP_SOCKET_BUFFER_SIZE", None), int)
+        and _mentions(aioice.ice, "UDP_SOCKET_BUFFER_SIZE"),
+        "aioice no longer reads aioice.turn.UDP_SOCKET_BUFFER_SIZE: ICE sockets keep small "
+        "receive buffers (drops under load)",
+    )
+    found += _check(
+        callable(getattr(RTCRtpSender, "_send_keyframe", None))
+        and _mentions(RTCRtpSender._handle_rtcp_packet, "self._send_keyframe()"),
+        "aiortc's RTCRtpSender no longer handles PLI/FIR through _send_keyframe: venues' "
+        "keyframe requests would be lost",
+    )
+    found += _check(
+        _mentions(RTCRtpReceiver.__init__, "self.__decoder_queue")
+        and _mentions(
+            RTCRtpReceiver._handle_rtp_packet, "self.__decoder_queue.put((codec, encoded_frame))"
+        ),
+        "aiortc's RTCRtpReceiver no longer queues (codec, encoded_frame) for its decoder: "
+        "ISO recording and count-only reception cannot see incoming frames",
+    )
+    worker = list(inspect.signature(ORIGINAL_DECODER_WORKER).parameters)
+    found += _check(
+        worker == ["loop", "input_q", "output_q", "decode_error"]
+        and _mentions(RTCRtpReceiver, "target=decoder_worker"),
+        f"aiortc's decoder_worker takes {worker}; the count-only worker expects "
+        "(loop, input_q, output_q, decode_error)",
+    )
+    return found
+
+
+def verify() -> list[str]:
+    """Log each broken assumption as an error (once per process start) and return them."""
+    found = problems()
+    for problem in found:
+        log.error("installed aiortc/aioice do not match this build: %s", problem)
+    return found
+
+
+def pin_host_addresses(addresses: Sequence[str] | None) -> None:
+    """Gather host candidates only on `addresses` (None: every interface, aioice's default).
+
+    aioice reads them through a module function, so the pin is process-wide.
+    """
+    if addresses is None:
+        aioice.ice.get_host_addresses = _ORIGINAL_HOST_ADDRESSES
+        return
+    pinned = list(addresses)
+
+    def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in pinned if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = get_host_addresses
+    log.info("ICE host candidates pinned to %s", ", ".join(pinned))
+
+
+def set_udp_receive_buffer(size: int) -> None:
+    """The SO_RCVBUF aioice gives each ICE/TURN UDP socket made from now on."""
+    aioice.turn.UDP_SOCKET_BUFFER_SIZE = size
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call `callback` when the remote asks `sender` for a keyframe (PLI/FIR).
+
+    aiortc ignores these for tracks that hand it ready-encoded packets; our own encoders must
+    hear them. The hook is on this one sender (an instance attribute), not process-wide.
+    """
+    sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def tee_encoded_frames(receiver: RTCRtpReceiver, copy: FrameCopy) -> Callable[[], None] | None:
+    """Hand every complete encoded frame `receiver` reassembles to `copy`, as it goes to the
+    decoder. Returns the function that removes the tee, or None if it cannot be placed.
+
+    A failing `copy` is logged once and never reaches aiortc's receive path: a recording
+    problem must not cost the venue's live video.
+    """
+    decoder_queue = getattr(receiver, _DECODER_QUEUE, None)
+    if not isinstance(decoder_queue, queue.Queue):
+        return None
+    put = decoder_queue.put
+    failed = False
+
+    def tee(task: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal failed
+        if task is not None:
+            try:
+                _codec, frame = task
+                copy(bytes(frame.data), int(frame.timestamp))
+            except Exception:
+                if not failed:
+                    log.exception("copying an incoming frame failed; the live video goes on")
+                failed = True
+        put(task, *args, **kwargs)
+
+    decoder_queue.put = tee  # type: ignore[method-assign,assignment]
+    return lambda: setattr(decoder_queue, "put", put)
+
+
+def use_decoder_worker(worker: DecoderWorker | None) -> None:
+    """Replace the thread function every receiver started from now on decodes with (None:
+    aiortc's own). Process-wide; only the benchmarks' count-only venues use it."""
+    aiortc.rtcrtpreceiver.decoder_worker = worker or ORIGINAL_DECODER_WORKER

@@ -1,0 +1,99 @@
+"""The contract between this build and the installed aiortc/aioice: each private hook the
+product relies on is checked against the real libraries and real objects, so an upgrade that
+breaks one fails here instead of silently losing keyframe requests, ISO recordings or pinning."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+import aioice
+import aiortc.rtcrtpreceiver
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+
+from media import aiortc_compat
+
+
+@pytest.fixture
+async def transceiver() -> AsyncIterator[tuple[RTCRtpSender, RTCRtpReceiver]]:
+    pc = RTCPeerConnection()
+    t = pc.addTransceiver("video")
+    yield t.sender, t.receiver
+    await pc.close()
+
+
+def test_every_assumption_holds_for_the_installed_versions() -> None:
+    assert aiortc_compat.problems() == []
+    assert aiortc_compat.verify() == []
+
+
+def test_a_broken_assumption_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(RTCRtpSender, "_send_keyframe")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "keyframe" in found[0]
+
+
+async def test_a_keyframe_request_from_the_network_reaches_our_callback(
+    transceiver: tuple[RTCRtpSender, RTCRtpReceiver],
+) -> None:
+    sender, _ = transceiver
+    asked: list[str] = []
+    aiortc_compat.on_keyframe_request(sender, lambda: asked.append("pli"))
+    pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1234, media_ssrc=sender._ssrc)
+    await sender._handle_rtcp_packet(pli)  # aiortc's own RTCP path, as a venue's PLI takes
+    assert asked == ["pli"]
+
+
+async def test_the_tee_copies_frames_survives_a_failing_copy_and_detaches(
+    transceiver: tuple[RTCRtpSender, RTCRtpReceiver],
+) -> None:
+    _, receiver = transceiver
+    decoder_queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue")  # noqa: B009
+    assert isinstance(decoder_queue, queue.Queue)
+    copied: list[tuple[bytes, int]] = []
+
+    def copy(data: bytes, timestamp: int) -> None:
+        if timestamp == 2:
+            raise OSError("disk full")
+        copied.append((data, timestamp))
+
+    detach = aiortc_compat.tee_encoded_frames(receiver, copy)
+    assert detach is not None
+    codec = SimpleNamespace(mimeType="video/VP8", name="VP8")
+    for ts in (1, 2, 3):
+        decoder_queue.put((codec, SimpleNamespace(data=b"frame%d" % ts, timestamp=ts)))
+    decoder_queue.put(None)  # the end-of-stream sentinel passes through untouched
+    assert copied == [(b"frame1", 1), (b"frame3", 3)]
+    assert decoder_queue.qsize() == 4  # the decoder still got every item, the failed one too
+    detach()
+    decoder_queue.put((codec, SimpleNamespace(data=b"late", timestamp=4)))
+    assert len(copied) == 2
+
+
+def test_no_tee_on_an_object_without_the_queue() -> None:
+    assert aiortc_compat.tee_encoded_frames(object(), lambda d, t: None) is None  # type: ignore[arg-type]
+
+
+async def test_pinned_host_addresses_are_what_ice_gathers() -> None:
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    try:
+        conn = aioice.Connection(ice_controlling=True)
+        await conn.gather_candidates()
+        assert {c.host for c in conn.local_candidates} == {"127.0.0.1"}
+        await conn.close()
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+    assert aioice.ice.get_host_addresses is aiortc_compat._ORIGINAL_HOST_ADDRESSES
+
+
+def test_the_decoder_worker_is_swapped_and_restored() -> None:
+    def worker(*args: object) -> None:
+        return None
+
+    aiortc_compat.use_decoder_worker(worker)
+    assert aiortc.rtcrtpreceiver.decoder_worker is worker
+    aiortc_compat.use_decoder_worker(None)
+    assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat.ORIGINAL_DECODER_WORKER
