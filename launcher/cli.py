@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ceremony
 from ceremony import runsheet
@@ -16,6 +17,9 @@ from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
 from launcher.paths import Paths
 from media import clock
+
+if TYPE_CHECKING:
+    from media.remote.service import RemoteConfig
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +204,9 @@ def cmd_studio(args: argparse.Namespace) -> int:
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
     data_dir = args.data_dir or paths.data / "studio"
+    remote = _remote_config(args, paths)
+    if isinstance(remote, int):
+        return remote
     if not args.headless:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
@@ -213,12 +220,31 @@ def cmd_studio(args: argparse.Namespace) -> int:
                 sheet,
                 lambda: live.make_studio_engine(sheet, data_dir, journal, config),
                 paths.config / "console.ini",
+                after_start=(lambda e: live.serve_remote(e, remote)) if remote.enabled else None,
                 screenshot=args.screenshot,
                 after_s=args.after,
                 language=args.language,
             )
         )
-    return asyncio.run(live.run_studio(sheet, data_dir, journal, config, auto_go=args.auto_go))
+    return asyncio.run(
+        live.run_studio(sheet, data_dir, journal, config, auto_go=args.auto_go, remote=remote)
+    )
+
+
+def _remote_config(args: argparse.Namespace, paths: Paths) -> RemoteConfig | int:
+    """The remote-control surfaces asked for (off unless named), or an exit status."""
+    from media.remote.service import ControlAddressError, RemoteConfig, parse_address
+
+    try:
+        return RemoteConfig(
+            http=parse_address(args.control_http) if args.control_http else None,
+            osc=parse_address(args.control_osc) if args.control_osc else None,
+            osc_feedback=tuple(parse_address(a) for a in args.osc_feedback),
+            folder=paths.data / "control",
+        )
+    except ControlAddressError as exc:
+        print(f"ceremony studio: {exc}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def cmd_venue(args: argparse.Namespace) -> int:
@@ -462,6 +488,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the recordings go (default: a folder per ceremony in your Videos folder)",
     )
     st.add_argument("--no-record", action="store_true", help="do not record")
+    st.add_argument(
+        "--control-http",
+        metavar="HOST:PORT",
+        default=None,
+        help="HTTP control API, feed and speaker timer page (loopback unless a host is named)",
+    )
+    st.add_argument("--control-osc", metavar="HOST:PORT", default=None, help="OSC control (UDP)")
+    st.add_argument(
+        "--osc-feedback",
+        metavar="HOST:PORT",
+        action="append",
+        default=[],
+        help="send OSC state feedback here (repeatable)",
+    )
     _gui_arguments(st)
     _ice_arguments(st)
     st.set_defaults(func=cmd_studio)
@@ -520,6 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     dv = sub.add_parser("devices", help="list cameras and audio devices")
     dv.set_defaults(func=cmd_devices)
+
+    from launcher import ctl
+
+    ctl.add_parser(sub)
 
     be = sub.add_parser("bench", help="benchmarks (JSON out)")
     be_sub = be.add_subparsers(dest="bench", required=True)

@@ -29,6 +29,7 @@ from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors
 from media.mixer import AudioSourceBuffer, BufferedAudioTrack
 from media.program import EncodedSourceTrack, VideoFormat
+from media.remote.service import RemoteConfig, RemoteControl
 from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
 from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueConfig, VenueLink
@@ -56,6 +57,22 @@ def make_studio_engine(
 ) -> StudioEngine:
     """The studio engine with its identity (created on first run) in `data_dir`."""
     return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal)
+
+
+async def serve_remote(engine: StudioEngine, config: RemoteConfig) -> None:
+    """The engine's remote-control surfaces, for as long as this task runs."""
+    remote = RemoteControl(engine, config)
+    try:
+        await remote.start()
+        if remote.http is not None:
+            print(
+                f"control API on http://{config.http[0] if config.http else ''}:{remote.http.port}"
+                f"/api — speaker timer: /timer?token=… (`ceremony ctl token`)",
+                flush=True,
+            )
+        await asyncio.Event().wait()
+    finally:
+        await remote.stop()
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -102,6 +119,7 @@ async def run_studio(
     *,
     auto_go: bool,
     stream: TextIO = sys.stdout,
+    remote: RemoteConfig | None = None,
 ) -> int:
     engine = make_studio_engine(sheet, data_dir, journal, config)
 
@@ -130,6 +148,11 @@ async def run_studio(
     stop = asyncio.Event()
     install_stop_signals(stop)
     operator = StandInOperator(engine) if auto_go else None
+    control = (
+        asyncio.create_task(serve_remote(engine, remote), name="remote-control")
+        if remote is not None and remote.enabled
+        else None
+    )
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -139,6 +162,9 @@ async def run_studio(
                 if engine.desk.sequencer.state.status is Status.ENDED:
                     break
     finally:
+        if control is not None:
+            control.cancel()
+            await asyncio.gather(control, return_exceptions=True)
         await engine.stop()
     return 0
 
