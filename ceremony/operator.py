@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import msgspec
 
-from ceremony.runsheet import Runsheet, Source, SourceKind
+from ceremony.runsheet import EndAction, Runsheet, Source, SourceKind
 from ceremony.sequencer import commands as cmd
 from ceremony.wire import MAX_TEXT, Tally
 
@@ -180,6 +180,8 @@ class ItemInfo(msgspec.Struct, frozen=True, kw_only=True):
     speaker: str = ""
     source: str = ""  # where the program comes from: the studio's or the venue's name
     planned_s: float = 0.0
+    kind: str = ""  # the run-sheet's item kind: opening, speech, countdown, …
+    waits: bool = True  # stays on air past its time until GO (end action hold)
 
 
 class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -248,6 +250,8 @@ def item_info(sheet: Runsheet, index: int) -> ItemInfo:
         speaker=item.speaker.name if item.speaker else "",
         source=source,
         planned_s=item.duration_s,
+        kind=item.kind.value,
+        waits=item.end_action is EndAction.HOLD,
     )
 
 
