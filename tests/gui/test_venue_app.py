@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,28 +77,59 @@ def test_a_damaged_invite_is_explained(window: VenueWindow) -> None:
     assert "damaged" in window.join_page.problem.text()
 
 
-@pytest.mark.parametrize(
-    ("detail", "words"),
-    [
-        ("bad_token: signature", "not valid for this studio"),
-        ("expired: the invite has expired", "expired"),
-        ("other_venue: this invite belongs to venue 'lokasi-02'", "another venue"),
-        ("unknown_venue: not in the run-sheet", "not in today's run-sheet"),
-        ("wrong_ceremony: another ceremony", "another ceremony"),
-        ("malformed: bad offer", "could not read"),
-        ("certificate_mismatch: fingerprint", "not the studio"),
-    ],
-)
+REFUSAL_WORDS = {
+    wire.JoinRefusal.BAD_TOKEN: "not valid for this studio",
+    wire.JoinRefusal.EXPIRED: "expired",
+    wire.JoinRefusal.OTHER_VENUE: "another venue",
+    wire.JoinRefusal.UNKNOWN_VENUE: "not in today's run-sheet",
+    wire.JoinRefusal.WRONG_CEREMONY: "another ceremony",
+    wire.JoinRefusal.MALFORMED: "could not read",
+    wire.JoinRefusal.CERTIFICATE_MISMATCH: "not the studio",
+}
+
+
+@pytest.mark.parametrize("reason", list(wire.JoinRefusal))
 def test_each_refusal_sends_the_crew_back_with_a_reason(
-    window: VenueWindow, detail: str, words: str
+    window: VenueWindow, reason: wire.JoinRefusal
 ) -> None:
     window.pages.setCurrentWidget(window.live_page)
-    window.apply_view(VenueView(link=LinkState.REFUSED, link_detail=detail))
+    # The detail is the studio's English sentence: the crew's text comes from the typed reason.
+    view = VenueView(link=LinkState.REFUSED, refusal=reason, link_detail="x: <object at 0x1>")
+    window.apply_view(view)
     assert window.pages.currentWidget() is window.join_page
-    assert words in window.join_page.problem.text()
+    shown = window.join_page.problem.text()
+    assert REFUSAL_WORDS[reason] in shown
+    assert "0x1" not in shown
+
+
+@pytest.fixture
+def indonesian(qtbot: QtBot) -> Iterator[None]:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    app = QApplication.instance()
+    assert app is not None
+    language = Language(app)
+    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
+    yield
+    language.use("en")
+
+
+def test_a_refusal_is_told_in_indonesian(indonesian: None, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    w = VenueWindow(never_started, settings)
+    w.apply_view(VenueView(link=LinkState.REFUSED, refusal=wire.JoinRefusal.EXPIRED))
+    assert w.join_page.problem.text() == (
+        "Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio."
+    )
+    w.deleteLater()
 
 
 def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
+    clock = FakeClock(1000.0)
+    program = window.live_page.program
+    program.clock = clock  # the host's clock in the app; here one the test moves
     view = VenueView(
         link=LinkState.CONNECTED,
         program=state(
@@ -107,15 +139,27 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
             remaining_s=95.0,
             phase="normal",
         ),
-        program_at=time.monotonic(),
+        program_at=1000.0,
         cue="Mohon bersiap, 30 detik lagi",
-        cue_at=time.monotonic(),
+        cue_at=1000.0,
     )
     window.apply_view(view)
-    program = window.live_page.program
     assert program.cue_text() == "Mohon bersiap, 30 detik lagi"
-    remaining = program.confidence_remaining()
-    assert remaining is not None and 94.0 < remaining <= 95.0
+    assert program.confidence_remaining() == 95.0
+    clock.t = 1012.5
+    assert program.confidence_remaining() == 82.5  # counted on the clock it was given
+    assert program.cue_text() == "Mohon bersiap, 30 detik lagi"
+    clock.t = 1015.0
+    assert program.cue_text() is None  # a cue is shown for 15 s
+    clock.t = 1100.0
+    assert program.confidence_remaining() == -5.0  # overtime counts on
+    held = dataclasses.replace(
+        view, program=state(tally=wire.Tally.ON_AIR, remaining_s=40.0, held=True)
+    )
+    window.apply_view(held)
+    assert program.confidence_remaining() == 40.0  # held: it does not run
+    assert "Laporan Wali Kota Cirebon" not in window.live_page.item.text()
+    window.apply_view(view)
     assert "Laporan Wali Kota Cirebon" in window.live_page.item.text()
     window.apply_view(VenueView(link=LinkState.CONNECTED, program=state(remaining_s=10.0)))
     assert program.confidence_remaining() is None  # not on air: no speaker timer here
@@ -178,23 +222,53 @@ def test_a_missing_camera_falls_back_and_says_why() -> None:
 
 
 def test_devices_page_explains_what_is_missing_and_remembers(qtbot: QtBot, tmp_path: Path) -> None:
-    from ui.venue.devices import DevicesPage
+    from media.devices import DeviceError
+    from ui.venue.devices import DeviceCatalog, DevicesPage
+
+    def no_speaker(name: str | None) -> None:
+        raise DeviceError("the speaker could not be used (Error querying device -1)")
 
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     settings.setValue("venue/camera", "/dev/video7")  # a camera that was there yesterday
-    page = DevicesPage(settings)
+    bare = DeviceCatalog(cameras=list, audio=list, test_tone=no_speaker)  # a machine with none
+    page = DevicesPage(settings, catalog=bare)
     qtbot.addWidget(page)
     notes = page.notes.text()
     assert "/dev/video7" in notes  # the missing remembered device is named
-    if page.camera.count() == 1:  # this machine has no camera
-        assert "test pattern" in notes
-    assert page.chosen()[0] is None  # falls back to the test pattern, not to an error
+    assert "test pattern" in notes
+    assert "synthetic voice" in notes
+    assert "program's sound and the siren" in notes
+    assert page.chosen() == (None, None, None)  # the stand-ins, not an error
     page.start_preview()
     page.stop_preview()
-    if page.speaker.count() == 1:  # no sound card here: the test tone says why it is silent
-        assert "program's sound and the siren" in notes
-        assert page.play_test_tone() is False
-        assert "No sound" in page.notes.text()
+    assert page.play_test_tone() is False
+    assert "No sound" in page.notes.text() and "-1" not in page.notes.text()
+    assert "Error querying device -1" in page.notes.toolTip()
+
+
+def test_devices_page_lists_and_remembers_what_is_there(qtbot: QtBot, tmp_path: Path) -> None:
+    from media.devices import AudioDeviceInfo, CameraInfo
+    from ui.venue.devices import DeviceCatalog, DevicesPage
+
+    played: list[str | None] = []
+    catalog = DeviceCatalog(
+        cameras=lambda: [CameraInfo("/dev/video0", "HD Webcam")],
+        audio=lambda: [
+            AudioDeviceInfo("USB Audio", "ALSA", inputs=1, outputs=2),
+            AudioDeviceInfo("HDMI", "ALSA", inputs=0, outputs=2),
+        ],
+        test_tone=played.append,
+    )
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    settings.setValue("venue/speaker", "HDMI")  # chosen yesterday, still here
+    page = DevicesPage(settings, catalog=catalog)
+    qtbot.addWidget(page)
+    assert page.notes.text() == ""  # nothing missing: nothing to explain
+    assert page.camera.count() == 2 and page.microphone.count() == 2 and page.speaker.count() == 3
+    assert page.chosen() == (None, None, "HDMI")
+    page.speaker.setCurrentIndex(page.speaker.findData("USB Audio"))
+    assert settings.value("venue/speaker") == "USB Audio"  # remembered for next time
+    assert page.play_test_tone() is True and played == ["USB Audio"]
 
 
 def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:
@@ -310,9 +384,11 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     window.host = SimpleNamespace(link=SimpleNamespace(speaker=speaker))  # type: ignore[assignment]
     window._repaint()
     assert window.live_page.sound.text() == ""  # plays, or not tried yet: nothing to say
-    speaker.problem = "no sound: the output device could not be opened"
+    speaker.problem = "no sound: the output device could not be opened (PaErrorCode -9996)"
     window._repaint()
-    assert "could not be opened" in window.live_page.sound.text()
+    assert "speaker cannot play the program" in window.live_page.sound.text()
+    assert "-9996" not in window.live_page.sound.text()  # the technical words: a tooltip
+    assert "-9996" in window.live_page.sound.toolTip()
     window.host = None
 
 

@@ -18,6 +18,7 @@ from ceremony import wire
 from ceremony.countdown import ArmState
 from media.loop import quiet_teardown_errors
 from media.venue import (
+    LinkProblem,
     LinkState,
     LinkStateChanged,
     MessageReceived,
@@ -37,12 +38,15 @@ class VenueView:
     """What the venue screens show; replaced whole on every change (read under the lock)."""
 
     link: LinkState = LinkState.CONNECTING
-    link_detail: str = ""
+    link_detail: str = ""  # English, for the log and a tooltip; screens use the typed fields
+    refusal: wire.JoinRefusal | None = None  # why, when `link` is REFUSED
+    problem: LinkProblem | None = None  # why, when `link` is RECONNECTING
+    retry_in_s: float | None = None
     welcome: wire.Welcome | None = None
     program: wire.ProgramState | None = None
-    program_at: float = 0.0  # local monotonic time the program state arrived
+    program_at: float = 0.0  # the link's clock (`VenueHost.clock`) when the state arrived
     cue: str = ""
-    cue_at: float = 0.0
+    cue_at: float = 0.0  # the link's clock
     chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
     countdown_state: ArmState | None = None
     countdown_deadline: float | None = None  # on the link's countdown clock
@@ -138,8 +142,14 @@ class VenueHost(QObject):
 
     def _on_event(self, event: VenueEvent) -> None:
         match event:
-            case LinkStateChanged(state=state, detail=detail):
-                self._update(link=state, link_detail=detail)
+            case LinkStateChanged():
+                self._update(
+                    link=event.state,
+                    link_detail=event.detail,
+                    refusal=event.refusal,
+                    problem=event.problem,
+                    retry_in_s=event.retry_in_s,
+                )
             case ProgramFrame(frame=frame):
                 with self._lock:
                     self._picture = frame
@@ -161,9 +171,9 @@ class VenueHost(QObject):
             case wire.Welcome():
                 self._update(welcome=msg, rtt_ms=rtt)
             case wire.ProgramState():
-                self._update(program=msg, program_at=time.monotonic(), rtt_ms=rtt)
+                self._update(program=msg, program_at=self.clock(), rtt_ms=rtt)
             case wire.Cue(text=text):
-                self._update(cue=text, cue_at=time.monotonic())
+                self._update(cue=text, cue_at=self.clock())
             case wire.Chat(text=text):
                 self._add_chat(True, text)
             case _:
