@@ -16,7 +16,7 @@ from ceremony.countdown import ArmState, seconds_shown
 from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
-from media.venue import LinkState, VenueConfig
+from media.venue import LinkProblem, LinkState, VenueConfig
 from ui.venue.app import venue_window
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
@@ -297,6 +297,7 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
     import socket
 
     from ceremony import runsheet
+    from ceremony.sequencer import commands as cmd
     from media.ice import pin_host_addresses
     from media.identity import ensure_identity
     from media.studio import StudioConfig, StudioEngine
@@ -323,6 +324,7 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         invite.to_string(),
     )
     qtbot.addWidget(window)
+    stopped = False
     try:
         window.join_page.join.click()
         assert window.pages.currentWidget() is window.live_page
@@ -335,10 +337,43 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         qtbot.waitUntil(
             lambda: window.live_page.program.cue_text() == "Mohon bersiap", timeout=10000
         )
+        # The last item done: the hall sees the end while still connected ...
+        studio.command(cmd.Jump(len(sheet.items) - 1))
+        studio.command(cmd.Go())
+        program = window.live_page.program
+        qtbot.waitUntil(program.ended, timeout=10000)
+        venue = window.host
+        assert venue is not None and venue.view().link is LinkState.CONNECTED
+        # ... and when the studio then closes, the venue stays calm: no reconnecting.
+        stopped = studio.stop()
+        assert stopped
+        qtbot.waitUntil(lambda: venue.view().link is LinkState.ENDED, timeout=10000)
+        assert program.link_banner() is None
+        assert not window.live_page.join_again.isHidden()
+        assert window.live_page.item.text() == "The ceremony has ended"
     finally:
         window.shutdown()
-        studio.stop()
+        if not stopped:
+            studio.stop()
         pin_host_addresses(None)
+
+
+def test_an_unreachable_studio_is_said_in_words(qtbot: QtBot) -> None:
+    """Nothing listens on the invite's port: the venue keeps trying and says why, in words."""
+    host = VenueHost(
+        lambda: make_venue_link(
+            INVITE, video=VideoFormat(160, 96, 10), config=VenueConfig(), media=False
+        )
+    )
+    host.start()
+    try:
+        qtbot.waitUntil(lambda: host.view().problem is LinkProblem.UNREACHABLE, timeout=15000)
+        view = host.view()
+        assert view.link is LinkState.RECONNECTING and view.retry_in_s is not None
+        assert "127.0.0.1:9: connection refused" in view.link_detail
+        assert "object at" not in view.link_detail and "ssl:" not in view.link_detail
+    finally:
+        host.stop()
 
 
 def test_the_firing_thread_holds_the_gui_thread_until_it_has_fired(qtbot: QtBot) -> None:
@@ -401,3 +436,141 @@ def test_the_crews_own_chat_lines_survive_later_updates(window: VenueWindow) -> 
     lines = window.live_page.chat_log.toPlainText().splitlines()
     assert len(lines) == 2 and lines[0].endswith("kami siap")
     assert lines[1].endswith("terima kasih")
+
+
+WELCOME = wire.Welcome(
+    studio="Studio Kementerian PANRB",
+    ceremony_id="c",
+    ceremony_title="Peresmian Serentak Mal Pelayanan Publik",
+    venue_id="kota-cirebon",
+    venue_name="MPP Kota Cirebon",
+)
+
+
+def test_the_end_is_calm_and_says_so(window: VenueWindow) -> None:
+    program = window.live_page.program
+    ended = VenueView(link=LinkState.ENDED, welcome=WELCOME, link_detail="studio ended")
+    window.apply_view(ended)
+    assert program.ended() and program.link_banner() is None  # no reconnect banner
+    assert program.ended_text() == "The ceremony has ended"
+    assert program.ceremony_title() == "Peresmian Serentak Mal Pelayanan Publik"
+    assert window.live_page.item.text() == "The ceremony has ended"
+    assert "nothing more to do here" in window.live_page.link.text()
+    assert not window.live_page.join_again.isHidden()
+    program.grab()  # paints the end screen
+
+
+def test_ended_in_the_program_state_hides_a_reconnect_banner(qtbot: QtBot) -> None:
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.set_view(VenueView(link=LinkState.RECONNECTING, program=state(ended=True)))
+    assert view.ended() and view.link_banner() is None
+
+
+def test_the_end_and_the_banner_in_indonesian(indonesian: None, qtbot: QtBot) -> None:
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.set_view(VenueView(link=LinkState.ENDED, welcome=WELCOME))
+    assert view.ended_text() == "Acara telah selesai"
+    assert view.tr("Thank you") == "Terima kasih"
+    view.set_view(VenueView(link=LinkState.RECONNECTING, problem=LinkProblem.UNREACHABLE))
+    assert view.link_banner() == "Menyambung ulang ke studio… gambar tidak langsung"
+
+
+def test_join_again_after_the_end_starts_a_new_link(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    hosts: list[object] = []
+
+    class Host:
+        """Stands in for VenueHost: records the calls the window makes."""
+
+        def __init__(self) -> None:
+            self.started = self.stopped = False
+            self.changed = self.picture = SignalStub()
+            self.link = None  # what the window's repaint timer looks at
+
+        def start(self) -> None:
+            self.started = True
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    class SignalStub:
+        def connect(self, slot: object) -> None:
+            pass
+
+    def make_host(invite: Invite, devices: object) -> VenueHost:
+        hosts.append(Host())
+        return hosts[-1]  # type: ignore[return-value]
+
+    w = VenueWindow(make_host, settings, INVITE.to_string())
+    qtbot.addWidget(w)
+    w.join_page.join.click()
+    w.apply_view(VenueView(link=LinkState.ENDED))
+    w.live_page.join_again.click()
+    assert len(hosts) == 2
+    first, second = hosts
+    assert first.stopped and second.started  # type: ignore[attr-defined]
+    assert w.live_page.join_again.isHidden()
+
+
+@pytest.mark.parametrize("problem", list(LinkProblem))
+def test_reconnecting_says_why_in_words_not_objects(
+    window: VenueWindow, problem: LinkProblem
+) -> None:
+    detail = (
+        "studio unreachable (127.0.0.1:9: ssl:<aiohttp.client_reqrep.Fingerprint object at 0x7f>)"
+    )
+    view = VenueView(
+        link=LinkState.RECONNECTING, problem=problem, retry_in_s=2.4, link_detail=detail
+    )
+    window.apply_view(view)
+    text = window.live_page.link.text()
+    assert text.startswith("reconnecting")
+    assert window.problem_text(problem) in text and "Trying again in 2 s." in text
+    assert "object at" not in text and "<" not in text
+    assert window.live_page.program.link_banner() == (
+        "Reconnecting to the studio… the picture is not live"
+    )
+
+
+def test_the_reconnect_problem_in_indonesian(indonesian: None, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    w = VenueWindow(never_started, settings)
+    w.apply_view(
+        VenueView(link=LinkState.RECONNECTING, problem=LinkProblem.UNREACHABLE, retry_in_s=5.0)
+    )
+    assert w.live_page.link.text().splitlines()[1] == (
+        "Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio "
+        "apakah aplikasinya berjalan. Mencoba lagi dalam 5 dtk."
+    )
+    w.deleteLater()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (986, 700), (480, 270)])
+def test_the_banner_never_covers_diresmikan(qtbot: QtBot, size: tuple[int, int]) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.set_view(
+        VenueView(
+            link=LinkState.RECONNECTING,
+            countdown_state=ArmState.FIRED,
+            program=state(ceremony_title="Peresmian Serentak Mal Pelayanan Publik"),
+        )
+    )
+    assert view.inaugurated() and view.link_banner()
+    banner, area = view.banner_box(view.rect())
+    assert banner is not None
+    word, title = view.inaugurated_boxes(area)
+    assert not banner.intersects(word) and not banner.intersects(title)
+    # The word itself, in the font it is drawn with, fits its box: not cut off, not under the
+    # banner, whatever the window's size.
+    drawn = QFontMetrics(view.inaugurated_font(word)).boundingRect(
+        word, Qt.AlignmentFlag.AlignCenter, view.tr("DIRESMIKAN")
+    )
+    assert word.contains(drawn) and not drawn.intersects(banner)
+    view.grab()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -76,9 +77,19 @@ class VenueHost(QObject):
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self._loop is not None and self.link is not None:
-            self._loop.call_soon_threadsafe(self.link.stop)
-        self._thread.join(timeout)
+        if self.link is not None:
+            self._call(self.link.stop)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _call(self, fn: Callable[..., object], *args: object) -> None:
+        """Run `fn` on the link's loop; nothing once the link has finished (refused, replaced,
+        ended: its loop is closed)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # closed between the check and the call
+            loop.call_soon_threadsafe(fn, *args)
 
     def view(self) -> VenueView:
         with self._lock:
@@ -93,9 +104,8 @@ class VenueHost(QObject):
 
     def send(self, message: wire._Msg) -> None:
         """Send a message to the studio from the GUI thread (dropped while disconnected)."""
-        link = self.link
-        if self._loop is not None and link is not None:
-            self._loop.call_soon_threadsafe(link.send, message)
+        if self.link is not None:
+            self._call(self.link.send, message)
 
     def say(self, text: str) -> None:
         """A chat line to the studio (GUI thread); it joins the conversation shown."""
@@ -108,9 +118,8 @@ class VenueHost(QObject):
         self._update(chat=chat)
 
     def set_ready(self, ready: bool, contact: str) -> None:
-        link = self.link
-        if self._loop is not None and link is not None:
-            self._loop.call_soon_threadsafe(link.set_ready, ready, contact)
+        if self.link is not None:
+            self._call(self.link.set_ready, ready, contact)
 
     def _run(self) -> None:
         asyncio.run(self._main())
