@@ -58,7 +58,8 @@ def describe_program(state: wire.ProgramState) -> str:
         elif state.remaining_s < 0:
             parts.append(f"{mm_ss(state.remaining_s)} over")
         else:
-            parts.append(f"{mm_ss(state.remaining_s)} left")
+            colour = f" ({state.phase})" if state.phase in ("warning", "danger") else ""
+            parts.append(f"{mm_ss(state.remaining_s)} left{colour}")
     return " — ".join(parts)
 
 

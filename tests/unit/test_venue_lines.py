@@ -33,7 +33,7 @@ def test_a_program_state_is_one_line_and_its_resends_are_silent() -> None:
     )
     assert lines.line(laporan(186.0)) is None  # the periodic re-send: nothing new to say
     assert lines.line(laporan(25.0, phase="warning")) == (
-        "10:02:03 item 5/9 'Laporan Wali Kota' — ON AIR — 00:25 left"
+        "10:02:03 item 5/9 'Laporan Wali Kota' — ON AIR — 00:25 left (warning)"
     )
     assert lines.line(laporan(-12.0, phase="overtime")) == (
         "10:02:03 item 5/9 'Laporan Wali Kota' — ON AIR — 00:12 over"
