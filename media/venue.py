@@ -165,6 +165,7 @@ class VenueLink:
         self._control: WireChannel | None = None
         self._stopping = asyncio.Event()
         self._joins = 0
+        self._problem: LinkProblem | None = None  # why the last attempt failed
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
@@ -245,6 +246,7 @@ class VenueLink:
             except Exception:  # the link must outlive any one failed attempt
                 log.exception("link session failed")
                 problem, reason = LinkProblem.FAILED, "an internal error (see the log)"
+            self._problem = problem  # still the reason while the next attempt joins
             delay = backoff.next_delay(random.random())
             self._set_state(
                 LinkState.RECONNECTING,
@@ -291,7 +293,9 @@ class VenueLink:
 
     async def _session(self, backoff: Backoff) -> None:
         self._set_state(
-            LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING, "joining"
+            LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING,
+            "joining",
+            problem=self._problem if self._joins else None,
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -305,6 +309,7 @@ class VenueLink:
                 if self._joins > 1:
                     self.counters.reconnects += 1
                 backoff.reset()
+                self._problem = None
                 self._set_state(LinkState.CONNECTED, self.invite.studio)
                 if self.ready:
                     self.send(wire.Ready(ready=True, contact=self.config.contact))
@@ -563,7 +568,7 @@ def connect_failure(exc: BaseException) -> str:
     if isinstance(os_error, OSError):
         exc = os_error
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (is the studio app running on that port?)"
+        return "connection refused"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     if isinstance(exc, aiohttp.WSServerHandshakeError):

@@ -96,9 +96,7 @@ class ProgramView(QWidget):
             p.fillRect(banner, QColor(255, 143, 0, 235))
             p.setPen(QColor("#000000"))
             inner = banner.adjusted(unit // 2, 0, -unit // 2, 0)
-            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-            p.setFont(_fitted(banner_text, inner, unit * 1.3, flags, bold=True))
-            p.drawText(inner, flags, banner_text)
+            _draw_line(p, banner_text, inner, unit * 1.3, unit * 0.9, bold=True)
         p.end()
 
     def _paint_live(self, p: QPainter, r: QRect, area: QRect, unit: int) -> None:
@@ -158,10 +156,7 @@ class ProgramView(QWidget):
             p.setFont(self.inaugurated_font(word))
             p.drawText(word, centred, self.tr("DIRESMIKAN"))
             # As large as fits: the ceremony's title is long, the projector's width is not.
-            wrap = centred | Qt.TextFlag.TextWordWrap
-            ceremony = self.ceremony_title()
-            p.setFont(_fitted(ceremony, below, unit * 1.5, wrap))
-            p.drawText(below, wrap, ceremony)
+            _draw_title(p, self.ceremony_title(), below, unit)
 
     # Where the words go (also what the tests measure).
     def banner_box(self, r: QRect) -> tuple[QRect | None, QRect]:
@@ -200,9 +195,7 @@ class ProgramView(QWidget):
         p.drawText(top, wrap, words)
         p.setPen(QColor("#cfd8dc"))
         middle = area.adjusted(unit, h // 2, -unit, -h // 4)
-        ceremony = self.ceremony_title()
-        p.setFont(_fitted(ceremony, middle, unit * 1.5, wrap))
-        p.drawText(middle, wrap, ceremony)
+        _draw_title(p, self.ceremony_title(), middle, unit)
         bottom = area.adjusted(unit, h * 3 // 4, -unit, -h // 10)
         thanks = self.tr("Thank you")
         p.setFont(_fitted(thanks, bottom, unit * 1.5, wrap))
@@ -240,6 +233,25 @@ def _font(size: float, *, bold: bool = False) -> QFont:
     font.setPixelSize(max(8, int(size)))
     font.setBold(bold)
     return font
+
+
+def _draw_line(
+    p: QPainter, text: str, box: QRect, size: float, readable: float, *, bold: bool = False
+) -> None:
+    """Centred on one line, as large as fits up to `size` px; wrapped only when one line would
+    be smaller than `readable` (a long text in a small window)."""
+    centred = Qt.AlignmentFlag.AlignCenter
+    font = _fitted(text, box, size, centred, bold=bold)
+    flags: int = centred
+    if font.pixelSize() < readable:
+        flags = centred | Qt.TextFlag.TextWordWrap
+        font = _fitted(text, box, size, flags, bold=bold)
+    p.setFont(font)
+    p.drawText(box, flags, text)
+
+
+def _draw_title(p: QPainter, text: str, box: QRect, unit: int) -> None:
+    _draw_line(p, text, box, unit * 1.5, unit)
 
 
 def _unit(r: QRect) -> int:

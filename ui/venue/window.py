@@ -7,18 +7,20 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -129,8 +131,9 @@ class LivePage(QWidget):
         self.item.setStyleSheet("font-size:18px;")
         self.link = QLabel()
         self.link.setWordWrap(True)
-        self.sound = QLabel()  # empty while the speaker plays
+        self.sound = QLabel()  # empty (and hidden) while the speaker plays
         self.sound.setWordWrap(True)
+        self.sound.setVisible(False)
         self.sound.setStyleSheet("color:#c62828; font-size:16px;")
         self.contact = QLineEdit()
         self.ready = QCheckBox()
@@ -158,10 +161,16 @@ class LivePage(QWidget):
             side.addWidget(w)
         side_box = QWidget()
         side_box.setLayout(side)
-        side_box.setMaximumWidth(380)
+        # In a small window the crew's texts scroll rather than being squeezed over each other.
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side_box)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setFixedWidth(380)
         layout = QHBoxLayout(self)
         layout.addWidget(self.program, 1)
-        layout.addWidget(side_box)
+        layout.addWidget(side_scroll)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -345,7 +354,8 @@ class VenueWindow(QMainWindow):
                 + (speaker if p.speaker_name else "")
                 + ("\n" + self.tr("Next: ") + p.next_title if p.next_title else "")
             )
-        rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None else "–"
+        connected = view.link is LinkState.CONNECTED
+        rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None and connected else "–"
         clock_word = self.tr("clock")
         bound = (
             f" · {clock_word} ±{view.countdown_bound_s * 1000:.1f} ms"
@@ -353,7 +363,9 @@ class VenueWindow(QMainWindow):
             else ""
         )
         why = self.problem_text(view.problem) if view.link is LinkState.RECONNECTING else ""
-        if why and view.retry_in_s is not None:
+        if connected and view.welcome is not None:
+            why = view.welcome.studio  # whom we are connected to
+        elif why and view.retry_in_s is not None:
             why += " " + self.tr("Trying again in {0} s.").format(max(1, round(view.retry_in_s)))
         self.live_page.link.setText(f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{why}")
         self.live_page.link.setToolTip(view.link_detail)
@@ -448,6 +460,7 @@ class VenueWindow(QMainWindow):
         )
         if self.live_page.sound.text() != text:
             self.live_page.sound.setText(text)
+            self.live_page.sound.setVisible(bool(text))  # no empty gap while it plays
             self.live_page.sound.setToolTip(problem or "")  # the sound system's own words
         if self.projector is not None and self.projector.isVisible():
             self.projector.update()
