@@ -574,3 +574,25 @@ def test_the_banner_never_covers_diresmikan(qtbot: QtBot, size: tuple[int, int])
     )
     assert word.contains(drawn) and not drawn.intersects(banner)
     view.grab()
+
+
+def test_every_venue_text_has_its_indonesian_translation(tmp_path: Path) -> None:
+    """A text added to the venue app without running lupdate and fill_id.py would show in
+    English inside the Indonesian screen."""
+    import shutil
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    root = Path(__file__).resolve().parents[2]
+    ts = tmp_path / "check.ts"
+    shutil.copy(root / "ui/i18n/ceremony_id.ts", ts)
+    sources = sorted(str(p) for p in (root / "ui/venue").glob("*.py"))
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    subprocess.run([str(lupdate), *sources, "-ts", str(ts)], check=True, capture_output=True)
+    untranslated = [
+        m.findtext("source")
+        for m in ET.parse(ts).iter("message")
+        if (t := m.find("translation")) is not None and t.get("type") == "unfinished"
+    ]
+    assert untranslated == []

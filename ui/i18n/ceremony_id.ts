@@ -438,37 +438,37 @@
 <context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="78" />
+        <location filename="../venue/window.py" line="80" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="79" />
+        <location filename="../venue/window.py" line="81" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="80" />
+        <location filename="../venue/window.py" line="82" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="81" />
+        <location filename="../venue/window.py" line="83" />
         <source>Camera, microphone and speaker…</source>
         <translation>Kamera, mikrofon, dan pengeras suara…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="82" />
+        <location filename="../venue/window.py" line="84" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="85" />
+        <location filename="../venue/window.py" line="87" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="107" />
+        <location filename="../venue/window.py" line="109" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -484,27 +484,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="168" />
+        <location filename="../venue/window.py" line="177" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="170" />
+        <location filename="../venue/window.py" line="179" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="171" />
+        <location filename="../venue/window.py" line="180" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="172" />
+        <location filename="../venue/window.py" line="181" />
         <source>Join again</source>
         <translation>Bergabung lagi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="169" />
+        <location filename="../venue/window.py" line="178" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -512,48 +512,48 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="159" />
-        <location filename="../venue/program_view.py" line="184" />
+        <location filename="../venue/program_view.py" line="157" />
+        <location filename="../venue/program_view.py" line="179" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="207" />
+        <location filename="../venue/program_view.py" line="200" />
         <source>Thank you</source>
         <translation>Terima kasih</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="212" />
+        <location filename="../venue/program_view.py" line="205" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="216" />
+        <location filename="../venue/program_view.py" line="209" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="218" />
+        <location filename="../venue/program_view.py" line="211" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="219" />
+        <location filename="../venue/program_view.py" line="212" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="226" />
+        <location filename="../venue/program_view.py" line="219" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="228" />
+        <location filename="../venue/program_view.py" line="221" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="230" />
+        <location filename="../venue/program_view.py" line="223" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>
@@ -654,183 +654,183 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="202" />
+        <location filename="../venue/window.py" line="211" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="212" />
+        <location filename="../venue/window.py" line="221" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="275" />
+        <location filename="../venue/window.py" line="284" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="362" />
+        <location filename="../venue/window.py" line="374" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="325" />
+        <location filename="../venue/window.py" line="334" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="329" />
-        <location filename="../venue/window.py" line="339" />
+        <location filename="../venue/window.py" line="338" />
+        <location filename="../venue/window.py" line="348" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="332" />
+        <location filename="../venue/window.py" line="341" />
         <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
         <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="343" />
+        <location filename="../venue/window.py" line="352" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="346" />
+        <location filename="../venue/window.py" line="355" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="349" />
+        <location filename="../venue/window.py" line="359" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="357" />
+        <location filename="../venue/window.py" line="369" />
         <source>Trying again in {0} s.</source>
         <translation>Mencoba lagi dalam {0} dtk.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="362" />
+        <location filename="../venue/window.py" line="374" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="369" />
+        <location filename="../venue/window.py" line="381" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="370" />
+        <location filename="../venue/window.py" line="382" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="371" />
+        <location filename="../venue/window.py" line="383" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="372" />
+        <location filename="../venue/window.py" line="384" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="373" />
+        <location filename="../venue/window.py" line="385" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="374" />
+        <location filename="../venue/window.py" line="386" />
         <source>ended</source>
         <translation>selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="375" />
+        <location filename="../venue/window.py" line="387" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="383" />
+        <location filename="../venue/window.py" line="395" />
         <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
         <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="387" />
+        <location filename="../venue/window.py" line="399" />
         <source>The studio did not answer. It may be busy or restarting.</source>
         <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="390" />
+        <location filename="../venue/window.py" line="402" />
         <source>The studio closed the connection while we were joining.</source>
         <translation>Studio menutup sambungan saat kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="393" />
+        <location filename="../venue/window.py" line="405" />
         <source>The studio's answer could not be read. Update the app or call the studio.</source>
         <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="396" />
+        <location filename="../venue/window.py" line="408" />
         <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
         <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="399" />
+        <location filename="../venue/window.py" line="411" />
         <source>Nothing heard from the studio for a few seconds.</source>
         <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="401" />
+        <location filename="../venue/window.py" line="413" />
         <source>The studio closed the connection (it may be restarting).</source>
         <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="403" />
+        <location filename="../venue/window.py" line="415" />
         <source>A fault in this app; the log file has the details.</source>
         <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="411" />
+        <location filename="../venue/window.py" line="423" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="414" />
+        <location filename="../venue/window.py" line="426" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="417" />
+        <location filename="../venue/window.py" line="429" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="420" />
+        <location filename="../venue/window.py" line="432" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="423" />
+        <location filename="../venue/window.py" line="435" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="426" />
+        <location filename="../venue/window.py" line="438" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="429" />
+        <location filename="../venue/window.py" line="441" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="434" />
+        <location filename="../venue/window.py" line="446" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="443" />
+        <location filename="../venue/window.py" line="455" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>
