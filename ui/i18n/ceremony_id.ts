@@ -468,7 +468,12 @@
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="109" />
+        <location filename="../venue/window.py" line="104" />
+        <source>This invite cannot be read: it is damaged or was not copied whole. Ask the studio to send it again.</source>
+        <translation>Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio mengirimnya lagi.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="115" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -484,27 +489,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="177" />
+        <location filename="../venue/window.py" line="183" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="179" />
+        <location filename="../venue/window.py" line="185" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="180" />
+        <location filename="../venue/window.py" line="186" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="181" />
+        <location filename="../venue/window.py" line="187" />
         <source>Join again</source>
         <translation>Bergabung lagi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="178" />
+        <location filename="../venue/window.py" line="184" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -654,183 +659,183 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="211" />
+        <location filename="../venue/window.py" line="217" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="221" />
+        <location filename="../venue/window.py" line="227" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="284" />
+        <location filename="../venue/window.py" line="290" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="374" />
+        <location filename="../venue/window.py" line="380" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="334" />
+        <location filename="../venue/window.py" line="340" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="338" />
-        <location filename="../venue/window.py" line="348" />
+        <location filename="../venue/window.py" line="344" />
+        <location filename="../venue/window.py" line="354" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="341" />
+        <location filename="../venue/window.py" line="347" />
         <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
         <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="352" />
+        <location filename="../venue/window.py" line="358" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="355" />
+        <location filename="../venue/window.py" line="361" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="359" />
+        <location filename="../venue/window.py" line="365" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="369" />
+        <location filename="../venue/window.py" line="375" />
         <source>Trying again in {0} s.</source>
         <translation>Mencoba lagi dalam {0} dtk.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="374" />
+        <location filename="../venue/window.py" line="380" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="381" />
+        <location filename="../venue/window.py" line="387" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="382" />
+        <location filename="../venue/window.py" line="388" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="383" />
+        <location filename="../venue/window.py" line="389" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="384" />
+        <location filename="../venue/window.py" line="390" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="385" />
+        <location filename="../venue/window.py" line="391" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="386" />
+        <location filename="../venue/window.py" line="392" />
         <source>ended</source>
         <translation>selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="387" />
+        <location filename="../venue/window.py" line="393" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="395" />
+        <location filename="../venue/window.py" line="401" />
         <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
         <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="399" />
+        <location filename="../venue/window.py" line="405" />
         <source>The studio did not answer. It may be busy or restarting.</source>
         <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="402" />
+        <location filename="../venue/window.py" line="408" />
         <source>The studio closed the connection while we were joining.</source>
         <translation>Studio menutup sambungan saat kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="405" />
+        <location filename="../venue/window.py" line="411" />
         <source>The studio's answer could not be read. Update the app or call the studio.</source>
         <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="408" />
+        <location filename="../venue/window.py" line="414" />
         <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
         <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="411" />
+        <location filename="../venue/window.py" line="417" />
         <source>Nothing heard from the studio for a few seconds.</source>
         <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="413" />
+        <location filename="../venue/window.py" line="419" />
         <source>The studio closed the connection (it may be restarting).</source>
         <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="415" />
+        <location filename="../venue/window.py" line="421" />
         <source>A fault in this app; the log file has the details.</source>
         <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="423" />
+        <location filename="../venue/window.py" line="429" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="426" />
+        <location filename="../venue/window.py" line="432" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="429" />
+        <location filename="../venue/window.py" line="435" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="432" />
+        <location filename="../venue/window.py" line="438" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="435" />
+        <location filename="../venue/window.py" line="441" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="438" />
+        <location filename="../venue/window.py" line="444" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="441" />
+        <location filename="../venue/window.py" line="447" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="446" />
+        <location filename="../venue/window.py" line="452" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="455" />
+        <location filename="../venue/window.py" line="461" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>

@@ -245,6 +245,11 @@ ID = {
     "The studio closed the connection (it may be restarting).": (
         "Studio menutup sambungan (mungkin sedang dimulai ulang)."
     ),
+    "This invite cannot be read: it is damaged or was not copied whole. Ask the studio to "
+    "send it again.": (
+        "Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio "
+        "mengirimnya lagi."
+    ),
     "A fault in this app; the log file has the details.": (
         "Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log."
     ),

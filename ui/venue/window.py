@@ -92,6 +92,7 @@ class JoinPage(QWidget):
         text = self.text.toPlainText().strip()
         self.invite = None
         self.details.setText("")
+        self.problem.setToolTip("")
         if not text:
             self.problem.setText("")
             self.join.setEnabled(False)
@@ -99,7 +100,13 @@ class JoinPage(QWidget):
         try:
             invite = parse_invite(text)
         except InviteError as exc:
-            self.problem.setText(str(exc))
+            self.problem.setText(
+                self.tr(
+                    "This invite cannot be read: it is damaged or was not copied whole. Ask the "
+                    "studio to send it again."
+                )
+            )
+            self.problem.setToolTip(str(exc))  # which check failed, for the technician
             self.join.setEnabled(False)
             return
         self.invite = invite
