@@ -596,3 +596,36 @@ def test_every_venue_text_has_its_indonesian_translation(tmp_path: Path) -> None
         if (t := m.find("translation")) is not None and t.get("type") == "unfinished"
     ]
     assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("close_code", "said_ended", "outcome"),
+    [
+        (4002, False, "ended"),  # the studio's own signal: the ceremony is over
+        (1000, True, "ended"),  # a normal close after the last "ended" state
+        (1006, True, "ended"),  # the studio vanished after saying it had ended
+        (1000, False, "studio_closed"),  # a restart or a studio that marked us lost: retry
+    ],
+)
+def test_how_the_link_tells_the_end_from_a_drop(
+    close_code: int, said_ended: bool, outcome: str
+) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from media.venue import CeremonyEndedError, StudioUnreachableError, VenueLink
+
+    link = VenueLink(INVITE, VenueConfig(program_sound=False), None, None)
+    try:
+        link.program_state = state(ended=said_ended)
+        ws = SimpleNamespace(closed=True, close_code=close_code)
+        try:
+            asyncio.run(link._keepalive(ws))  # type: ignore[arg-type]
+            got = "returned"
+        except CeremonyEndedError:
+            got = "ended"
+        except StudioUnreachableError as exc:
+            got = exc.problem.value
+        assert got == outcome
+    finally:
+        link.countdown.close()
