@@ -440,7 +440,7 @@ class VenueLink:
         self._replaced = False
         while not self._stopping.is_set():
             now = time.monotonic()
-            if self._replaced:
+            if self._replaced or (ws.closed and ws.close_code == CLOSE_REPLACED):
                 raise ReplacedError
             if ws.closed and (
                 ws.close_code == CLOSE_ENDED

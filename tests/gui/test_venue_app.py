@@ -605,6 +605,7 @@ def test_every_venue_text_has_its_indonesian_translation(tmp_path: Path) -> None
         (1000, True, "ended"),  # a normal close after the last "ended" state
         (1006, True, "ended"),  # the studio vanished after saying it had ended
         (1000, False, "studio_closed"),  # a restart or a studio that marked us lost: retry
+        (4001, True, "replaced"),  # another device joined as this venue: not the end
     ],
 )
 def test_how_the_link_tells_the_end_from_a_drop(
@@ -613,7 +614,7 @@ def test_how_the_link_tells_the_end_from_a_drop(
     import asyncio
     from types import SimpleNamespace
 
-    from media.venue import CeremonyEndedError, StudioUnreachableError, VenueLink
+    from media.venue import CeremonyEndedError, ReplacedError, StudioUnreachableError, VenueLink
 
     link = VenueLink(INVITE, VenueConfig(program_sound=False), None, None)
     try:
@@ -624,6 +625,8 @@ def test_how_the_link_tells_the_end_from_a_drop(
             got = "returned"
         except CeremonyEndedError:
             got = "ended"
+        except ReplacedError:
+            got = "replaced"
         except StudioUnreachableError as exc:
             got = exc.problem.value
         assert got == outcome
