@@ -376,7 +376,7 @@ def test_an_unreachable_studio_is_said_in_words(qtbot: QtBot) -> None:
         host.stop()
 
 
-def test_the_firing_thread_holds_the_gui_thread_until_it_has_fired(qtbot: QtBot) -> None:
+def test_the_firing_threads_hold_request_is_served_on_the_gui_thread(qtbot: QtBot) -> None:
     """The countdown's firing thread asks, ~20 ms ahead, for the GUI thread to wait (holding no
     interpreter lock) until it has fired; the request must land on the GUI thread."""
     import threading
