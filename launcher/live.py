@@ -22,6 +22,7 @@ from ceremony.invite import Invite, InviteError, parse_invite
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
+from launcher.venue_lines import VenueLines
 from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
@@ -32,7 +33,7 @@ from media.program import EncodedSourceTrack, VideoFormat
 from media.remote.service import RemoteConfig, RemoteControl
 from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
-from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueConfig, VenueLink
+from media.venue import LinkState, VenueConfig, VenueEvent, VenueLink
 
 log = logging.getLogger(__name__)
 
@@ -236,17 +237,12 @@ async def run_venue(
         microphone=microphone,
     )
 
-    def show(event: object) -> None:
-        if quiet:
-            return
-        if isinstance(event, LinkStateChanged):
-            print(f"link: {event.state.value} {event.detail}", file=stream, flush=True)
-        elif isinstance(event, MessageReceived) and type(event.message).__name__ in (
-            "ProgramState",
-            "Cue",
-            "Chat",
-        ):
-            print(f"studio: {event.message}", file=stream, flush=True)
+    lines = VenueLines()
+
+    def show(event: VenueEvent) -> None:
+        text = None if quiet else lines.line(event)
+        if text is not None:
+            print(text, file=stream, flush=True)
 
     link.subscribe(show)
     stop = asyncio.Event()

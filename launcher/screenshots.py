@@ -1,14 +1,16 @@
 """`ceremony screenshots --out docs`: the venue app's screens, taken from the real windows.
 
 A headless studio engine runs on its own thread (as in production), a real venue link joins it
-over loopback, and the venue window is captured at three moments: the join screen, the live
-screen while the venue is on air, and the countdown at 3 s (then the inaugurated screen). Run it
-under Xvfb (`xvfb-run -a ceremony screenshots`).
+over loopback, and the venue window is captured at each moment the crew must read right: the
+join screen, the live screen while the venue is on air, the countdown at 3 s, the inaugurated
+screen, the same with the studio gone quiet (the reconnect banner, also in the smallest window),
+and the calm end after the studio closes. Run it under Xvfb (`xvfb-run -a ceremony screenshots`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +27,7 @@ from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine
-from media.venue import VenueConfig
+from media.venue import LinkProblem, LinkState, VenueConfig
 from ui.bridge import EngineHost
 from ui.i18n import Language
 from ui.venue.app import venue_window
@@ -33,6 +35,7 @@ from ui.venue.app import venue_window
 log = logging.getLogger(__name__)
 
 CIREBON = "kota-cirebon"
+SHOTS = 7
 
 
 def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
@@ -95,6 +98,45 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
         shot("venue-live-on-air.png")
         host.arm_countdown(6.0)
 
+    freeze = threading.Event()  # set: the frozen studio thaws
+    normal_size = window.size()
+
+    def link_is(state: LinkState, problem: LinkProblem | None = None) -> Callable[[], bool]:
+        def check() -> bool:
+            view = window.host.view() if window.host else None
+            return (
+                view is not None
+                and view.link is state
+                and (problem is None or view.problem is problem)
+            )
+
+        return check
+
+    def inaugurated() -> None:
+        shot("venue-diresmikan.png")
+        # The studio's loop stops answering (a frozen studio PC, or the network gone): after
+        # 3 s of silence the venue says so over the DIRESMIKAN screen, without covering it.
+        host.call(lambda _engine: freeze.wait(60))
+
+    def small() -> None:
+        shot("venue-reconnecting.png")
+        window.resize(window.minimumSizeHint())  # the smallest the crew can make it
+
+    def thaw() -> None:
+        shot("venue-reconnecting-small.png")
+        window.resize(normal_size)
+        freeze.set()
+
+    def end() -> None:
+        host.command(cmd.Jump(len(sheet.items) - 1))
+        host.command(cmd.Go())  # past the last item: the ceremony has ended
+
+    studio_closed: list[bool] = []
+
+    def close_studio() -> None:
+        host.stop()  # the operator closes the studio after the end
+        studio_closed.append(True)
+
     steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
         ("join", lambda: True, join),
         ("joined", joined, go_on_air),
@@ -104,7 +146,12 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
             lambda: program.countdown_text() == "3",
             lambda: shot("venue-countdown-3.png"),
         ),
-        ("inaugurated", program.inaugurated, lambda: shot("venue-diresmikan.png")),
+        ("inaugurated", program.inaugurated, inaugurated),
+        ("reconnecting", settled(link_is(LinkState.RECONNECTING, LinkProblem.STUDIO_QUIET)), small),
+        ("small window", settled(lambda: True), thaw),
+        ("connected again", link_is(LinkState.CONNECTED), end),
+        ("ended on the program", program.ended, close_studio),
+        ("link ended", settled(link_is(LinkState.ENDED)), lambda: shot("venue-ended.png")),
     ]
     deadline = time.monotonic() + timeout_s
 
@@ -124,7 +171,24 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
 
     QTimer.singleShot(1500, advance)
     app.exec()
+    freeze.set()
     window.shutdown()
-    host.stop()
+    if not studio_closed:
+        host.stop()
     print("\n".join(str(p) for p in taken))
-    return 0 if len(taken) == 4 else 1
+    return 0 if len(taken) == SHOTS else 1
+
+
+def settled(ready: Callable[[], bool], after_s: float = 0.5) -> Callable[[], bool]:
+    """True once `ready` has held for `after_s` (the window has repainted since it changed)."""
+    since: list[float] = []
+
+    def check() -> bool:
+        if not ready():
+            since.clear()
+            return False
+        if not since:
+            since.append(time.monotonic())
+        return time.monotonic() - since[0] >= after_s
+
+    return check

@@ -46,13 +46,39 @@ class LinkState(StrEnum):
     RECONNECTING = "reconnecting"
     REFUSED = "refused"  # final: the crew must act (new invite, right venue)
     REPLACED = "replaced"  # final: another device joined as this venue
+    ENDED = "ended"  # final: the studio said the ceremony is over; nothing to reconnect to
     STOPPED = "stopped"
+
+
+class LinkProblem(StrEnum):
+    """Why the link is down and being retried; the venue app says each one in the crew's words."""
+
+    UNREACHABLE = "unreachable"  # no address of the invite answered (network, studio not running)
+    NO_ANSWER = "no_answer"  # connected, but the studio did not answer the join in time
+    CLOSED_WHILE_JOINING = "closed_while_joining"
+    BAD_REPLY = "bad_reply"  # the studio answered the join with something unreadable
+    NO_MEDIA = "no_media"  # joined, but the peer connection never opened (UDP blocked)
+    STUDIO_QUIET = "studio_quiet"  # nothing heard from the studio for a few seconds
+    STUDIO_CLOSED = "studio_closed"  # the studio closed the link (restart, or it marked us lost)
+    FAILED = "failed"  # a fault in this app; the log has the traceback
+
+
+# The studio closes the signaling WebSocket with this code when the ceremony is over (the last
+# item done, or the operator stopped the run): the venue goes to ENDED and does not reconnect.
+# A plain normal closure (1000) after a ProgramState that said `ended` means the same.
+CLOSE_ENDED = 4002
 
 
 @dataclass(frozen=True)
 class LinkStateChanged:
+    """`detail` is an English sentence for logs and the terminal; screens are built from the
+    typed fields (`refusal` for REFUSED, `problem` and `retry_in_s` for RECONNECTING)."""
+
     state: LinkState
     detail: str = ""
+    refusal: wire.JoinRefusal | None = None
+    problem: LinkProblem | None = None
+    retry_in_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +105,16 @@ class ReplacedError(Exception):
     pass
 
 
-class StudioUnreachableError(Exception):
+class CeremonyEndedError(Exception):
     pass
+
+
+class StudioUnreachableError(Exception):
+    """One failed attempt; `problem` says which kind, the message says it in English."""
+
+    def __init__(self, problem: LinkProblem, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
 
 
 @dataclass
@@ -131,6 +165,7 @@ class VenueLink:
         self._control: WireChannel | None = None
         self._stopping = asyncio.Event()
         self._joins = 0
+        self._problem: LinkProblem | None = None  # why the last attempt failed
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
@@ -154,11 +189,19 @@ class VenueLink:
             except Exception:
                 log.exception("venue event subscriber failed")
 
-    def _set_state(self, state: LinkState, detail: str = "") -> None:
+    def _set_state(
+        self,
+        state: LinkState,
+        detail: str = "",
+        *,
+        refusal: wire.JoinRefusal | None = None,
+        problem: LinkProblem | None = None,
+        retry_in_s: float | None = None,
+    ) -> None:
         if state is not self.state:
             log.info("link %s -> %s %s", self.state.value, state.value, detail)
         self.state = state
-        self._emit(LinkStateChanged(state, detail))
+        self._emit(LinkStateChanged(state, detail, refusal, problem, retry_in_s))
 
     # ---- commands from the crew --------------------------------------------------------
 
@@ -183,22 +226,34 @@ class VenueLink:
                 await self._session(backoff)
                 if self._stopping.is_set():
                     break
-                reason = "the studio went quiet"
+                problem, reason = LinkProblem.STUDIO_QUIET, "the studio went quiet"
             except JoinRefusedError as exc:
-                self._set_state(LinkState.REFUSED, f"{exc.reason.value}: {exc.detail}")
+                self._set_state(
+                    LinkState.REFUSED, f"{exc.reason.value}: {exc.detail}", refusal=exc.reason
+                )
                 self.countdown.close()
                 return self.state
             except ReplacedError:
                 self._set_state(LinkState.REPLACED, "another device joined as this venue")
                 self.countdown.close()
                 return self.state
+            except CeremonyEndedError:
+                self._set_state(LinkState.ENDED, "the studio ended the ceremony")
+                self.countdown.close()
+                return self.state
             except StudioUnreachableError as exc:
-                reason = str(exc)
-            except Exception as exc:  # the link must outlive any one failed attempt
+                problem, reason = exc.problem, str(exc)
+            except Exception:  # the link must outlive any one failed attempt
                 log.exception("link session failed")
-                reason = f"{type(exc).__name__}: {exc}"
+                problem, reason = LinkProblem.FAILED, "an internal error (see the log)"
+            self._problem = problem  # still the reason while the next attempt joins
             delay = backoff.next_delay(random.random())
-            self._set_state(LinkState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
+            self._set_state(
+                LinkState.RECONNECTING,
+                f"{reason}; retrying in {delay:.1f} s",
+                problem=problem,
+                retry_in_s=delay,
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         self._set_state(LinkState.STOPPED)
@@ -229,15 +284,18 @@ class VenueLink:
                     "invite if the studio computer was reinstalled",
                 ) from None
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                problems.append(f"{address}: {exc or type(exc).__name__}")
+                problems.append(f"{address}: {connect_failure(exc)}")
         raise StudioUnreachableError(
+            LinkProblem.UNREACHABLE,
             "studio unreachable (" + "; ".join(problems) + "); check the network cable or "
-            "Wi-Fi, and that the studio app is running"
+            "Wi-Fi, and that the studio app is running",
         )
 
     async def _session(self, backoff: Backoff) -> None:
         self._set_state(
-            LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING, "joining"
+            LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING,
+            "joining",
+            problem=self._problem if self._joins else None,
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -251,6 +309,7 @@ class VenueLink:
                 if self._joins > 1:
                     self.counters.reconnects += 1
                 backoff.reset()
+                self._problem = None
                 self._set_state(LinkState.CONNECTED, self.invite.studio)
                 if self.ready:
                     self.send(wire.Ready(ready=True, contact=self.config.contact))
@@ -334,14 +393,25 @@ class VenueLink:
         try:
             reply = await ws.receive(timeout=WELCOME_TIMEOUT_S)
         except TimeoutError:
-            raise StudioUnreachableError("the studio did not answer the join in time") from None
+            raise StudioUnreachableError(
+                LinkProblem.NO_ANSWER, "the studio did not answer the join in time"
+            ) from None
         if reply.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
-            raise StudioUnreachableError("the studio closed the connection while joining")
+            raise StudioUnreachableError(
+                LinkProblem.CLOSED_WHILE_JOINING, "the studio closed the connection while joining"
+            )
         if reply.type != aiohttp.WSMsgType.TEXT:
-            raise StudioUnreachableError(f"unexpected signaling reply {reply.type!r}")
-        answer = wire.decode(
-            reply.data, frozenset({wire.Accepted, wire.Refused}), limit=wire.MAX_SIGNAL_BYTES
-        )
+            raise StudioUnreachableError(
+                LinkProblem.BAD_REPLY, f"unexpected signaling reply ({reply.type.name})"
+            )
+        try:
+            answer = wire.decode(
+                reply.data, frozenset({wire.Accepted, wire.Refused}), limit=wire.MAX_SIGNAL_BYTES
+            )
+        except wire.WireError as exc:
+            raise StudioUnreachableError(
+                LinkProblem.BAD_REPLY, f"unreadable answer to the join ({exc.detail})"
+            ) from None
         if isinstance(answer, wire.Refused):
             raise JoinRefusedError(answer.reason, answer.detail)
         assert isinstance(answer, wire.Accepted)
@@ -352,8 +422,9 @@ class VenueLink:
             await asyncio.wait_for(self._welcomed.wait(), timeout=WELCOME_TIMEOUT_S)
         except TimeoutError:
             raise StudioUnreachableError(
+                LinkProblem.NO_MEDIA,
                 "media connection could not be set up (no welcome on the control channel); "
-                "a firewall may be blocking UDP"
+                "a firewall may be blocking UDP",
             ) from None
 
     async def _watch_ws(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -362,16 +433,30 @@ class VenueLink:
         if ws.close_code == CLOSE_REPLACED:
             self._replaced = True
 
+    def _studio_said_ended(self) -> bool:
+        return self.program_state is not None and self.program_state.ended
+
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._replaced = False
         while not self._stopping.is_set():
             now = time.monotonic()
-            if self._replaced:
+            if self._replaced or (ws.closed and ws.close_code == CLOSE_REPLACED):
                 raise ReplacedError
-            if self.liveness.is_lost(now):
+            if ws.closed and (
+                ws.close_code == CLOSE_ENDED
+                or (ws.close_code == aiohttp.WSCloseCode.OK and self._studio_said_ended())
+            ):
+                raise CeremonyEndedError
+            if self.liveness.is_lost(now) or ws.closed:
+                # After the studio's last "ended" state, a studio that goes away is the end of
+                # the day, not a fault: no reconnect banner over the hall's screen.
+                if self._studio_said_ended():
+                    raise CeremonyEndedError
+                if ws.closed:  # the studio closed us (restart, or it marked us lost)
+                    raise StudioUnreachableError(
+                        LinkProblem.STUDIO_CLOSED, "the studio closed the connection"
+                    )
                 return
-            if ws.closed and ws.close_code != CLOSE_REPLACED:
-                return  # the studio closed us (restart, or it marked us lost)
             if self._control:
                 self._control.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
                 self._control.send(self._stats(now))
@@ -472,3 +557,20 @@ class VenueLink:
                 self.counters.audio_frames += 1
                 if isinstance(frame, av.AudioFrame):
                     self.speaker.push_program(frame)
+
+
+def connect_failure(exc: BaseException) -> str:
+    """One attempt's failure in plain words. `str()` of aiohttp's connector errors embeds the
+    SSL argument's repr (`ssl:<aiohttp.client_reqrep.Fingerprint object at 0x…>`): never shown."""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return "no answer (timed out)"
+    os_error = getattr(exc, "os_error", None)  # aiohttp.ClientConnectorError wraps the OSError
+    if isinstance(os_error, OSError):
+        exc = os_error
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"not a studio (HTTP {exc.status})"
+    return type(exc).__name__

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from ceremony.countdown import ArmState, seconds_shown
 from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
-from media.venue import LinkState, VenueConfig
+from media.venue import LinkProblem, LinkState, VenueConfig
 from ui.venue.app import venue_window
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
@@ -76,28 +77,59 @@ def test_a_damaged_invite_is_explained(window: VenueWindow) -> None:
     assert "damaged" in window.join_page.problem.text()
 
 
-@pytest.mark.parametrize(
-    ("detail", "words"),
-    [
-        ("bad_token: signature", "not valid for this studio"),
-        ("expired: the invite has expired", "expired"),
-        ("other_venue: this invite belongs to venue 'lokasi-02'", "another venue"),
-        ("unknown_venue: not in the run-sheet", "not in today's run-sheet"),
-        ("wrong_ceremony: another ceremony", "another ceremony"),
-        ("malformed: bad offer", "could not read"),
-        ("certificate_mismatch: fingerprint", "not the studio"),
-    ],
-)
+REFUSAL_WORDS = {
+    wire.JoinRefusal.BAD_TOKEN: "not valid for this studio",
+    wire.JoinRefusal.EXPIRED: "expired",
+    wire.JoinRefusal.OTHER_VENUE: "another venue",
+    wire.JoinRefusal.UNKNOWN_VENUE: "not in today's run-sheet",
+    wire.JoinRefusal.WRONG_CEREMONY: "another ceremony",
+    wire.JoinRefusal.MALFORMED: "could not read",
+    wire.JoinRefusal.CERTIFICATE_MISMATCH: "not the studio",
+}
+
+
+@pytest.mark.parametrize("reason", list(wire.JoinRefusal))
 def test_each_refusal_sends_the_crew_back_with_a_reason(
-    window: VenueWindow, detail: str, words: str
+    window: VenueWindow, reason: wire.JoinRefusal
 ) -> None:
     window.pages.setCurrentWidget(window.live_page)
-    window.apply_view(VenueView(link=LinkState.REFUSED, link_detail=detail))
+    # The detail is the studio's English sentence: the crew's text comes from the typed reason.
+    view = VenueView(link=LinkState.REFUSED, refusal=reason, link_detail="x: <object at 0x1>")
+    window.apply_view(view)
     assert window.pages.currentWidget() is window.join_page
-    assert words in window.join_page.problem.text()
+    shown = window.join_page.problem.text()
+    assert REFUSAL_WORDS[reason] in shown
+    assert "0x1" not in shown
+
+
+@pytest.fixture
+def indonesian(qtbot: QtBot) -> Iterator[None]:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    app = QApplication.instance()
+    assert app is not None
+    language = Language(app)
+    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
+    yield
+    language.use("en")
+
+
+def test_a_refusal_is_told_in_indonesian(indonesian: None, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    w = VenueWindow(never_started, settings)
+    w.apply_view(VenueView(link=LinkState.REFUSED, refusal=wire.JoinRefusal.EXPIRED))
+    assert w.join_page.problem.text() == (
+        "Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio."
+    )
+    w.deleteLater()
 
 
 def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
+    clock = FakeClock(1000.0)
+    program = window.live_page.program
+    program.clock = clock  # the host's clock in the app; here one the test moves
     view = VenueView(
         link=LinkState.CONNECTED,
         program=state(
@@ -107,15 +139,27 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
             remaining_s=95.0,
             phase="normal",
         ),
-        program_at=time.monotonic(),
+        program_at=1000.0,
         cue="Mohon bersiap, 30 detik lagi",
-        cue_at=time.monotonic(),
+        cue_at=1000.0,
     )
     window.apply_view(view)
-    program = window.live_page.program
     assert program.cue_text() == "Mohon bersiap, 30 detik lagi"
-    remaining = program.confidence_remaining()
-    assert remaining is not None and 94.0 < remaining <= 95.0
+    assert program.confidence_remaining() == 95.0
+    clock.t = 1012.5
+    assert program.confidence_remaining() == 82.5  # counted on the clock it was given
+    assert program.cue_text() == "Mohon bersiap, 30 detik lagi"
+    clock.t = 1015.0
+    assert program.cue_text() is None  # a cue is shown for 15 s
+    clock.t = 1100.0
+    assert program.confidence_remaining() == -5.0  # overtime counts on
+    held = dataclasses.replace(
+        view, program=state(tally=wire.Tally.ON_AIR, remaining_s=40.0, held=True)
+    )
+    window.apply_view(held)
+    assert program.confidence_remaining() == 40.0  # held: it does not run
+    assert "Laporan Wali Kota Cirebon" not in window.live_page.item.text()
+    window.apply_view(view)
     assert "Laporan Wali Kota Cirebon" in window.live_page.item.text()
     window.apply_view(VenueView(link=LinkState.CONNECTED, program=state(remaining_s=10.0)))
     assert program.confidence_remaining() is None  # not on air: no speaker timer here
@@ -178,23 +222,53 @@ def test_a_missing_camera_falls_back_and_says_why() -> None:
 
 
 def test_devices_page_explains_what_is_missing_and_remembers(qtbot: QtBot, tmp_path: Path) -> None:
-    from ui.venue.devices import DevicesPage
+    from media.devices import DeviceError
+    from ui.venue.devices import DeviceCatalog, DevicesPage
+
+    def no_speaker(name: str | None) -> None:
+        raise DeviceError("the speaker could not be used (Error querying device -1)")
 
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     settings.setValue("venue/camera", "/dev/video7")  # a camera that was there yesterday
-    page = DevicesPage(settings)
+    bare = DeviceCatalog(cameras=list, audio=list, test_tone=no_speaker)  # a machine with none
+    page = DevicesPage(settings, catalog=bare)
     qtbot.addWidget(page)
     notes = page.notes.text()
     assert "/dev/video7" in notes  # the missing remembered device is named
-    if page.camera.count() == 1:  # this machine has no camera
-        assert "test pattern" in notes
-    assert page.chosen()[0] is None  # falls back to the test pattern, not to an error
+    assert "test pattern" in notes
+    assert "synthetic voice" in notes
+    assert "program's sound and the siren" in notes
+    assert page.chosen() == (None, None, None)  # the stand-ins, not an error
     page.start_preview()
     page.stop_preview()
-    if page.speaker.count() == 1:  # no sound card here: the test tone says why it is silent
-        assert "program's sound and the siren" in notes
-        assert page.play_test_tone() is False
-        assert "No sound" in page.notes.text()
+    assert page.play_test_tone() is False
+    assert "No sound" in page.notes.text() and "-1" not in page.notes.text()
+    assert "Error querying device -1" in page.notes.toolTip()
+
+
+def test_devices_page_lists_and_remembers_what_is_there(qtbot: QtBot, tmp_path: Path) -> None:
+    from media.devices import AudioDeviceInfo, CameraInfo
+    from ui.venue.devices import DeviceCatalog, DevicesPage
+
+    played: list[str | None] = []
+    catalog = DeviceCatalog(
+        cameras=lambda: [CameraInfo("/dev/video0", "HD Webcam")],
+        audio=lambda: [
+            AudioDeviceInfo("USB Audio", "ALSA", inputs=1, outputs=2),
+            AudioDeviceInfo("HDMI", "ALSA", inputs=0, outputs=2),
+        ],
+        test_tone=played.append,
+    )
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    settings.setValue("venue/speaker", "HDMI")  # chosen yesterday, still here
+    page = DevicesPage(settings, catalog=catalog)
+    qtbot.addWidget(page)
+    assert page.notes.text() == ""  # nothing missing: nothing to explain
+    assert page.camera.count() == 2 and page.microphone.count() == 2 and page.speaker.count() == 3
+    assert page.chosen() == (None, None, "HDMI")
+    page.speaker.setCurrentIndex(page.speaker.findData("USB Audio"))
+    assert settings.value("venue/speaker") == "USB Audio"  # remembered for next time
+    assert page.play_test_tone() is True and played == ["USB Audio"]
 
 
 def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:
@@ -223,6 +297,7 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
     import socket
 
     from ceremony import runsheet
+    from ceremony.sequencer import commands as cmd
     from media.ice import pin_host_addresses
     from media.identity import ensure_identity
     from media.studio import StudioConfig, StudioEngine
@@ -249,6 +324,7 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         invite.to_string(),
     )
     qtbot.addWidget(window)
+    stopped = False
     try:
         window.join_page.join.click()
         assert window.pages.currentWidget() is window.live_page
@@ -261,13 +337,46 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
         qtbot.waitUntil(
             lambda: window.live_page.program.cue_text() == "Mohon bersiap", timeout=10000
         )
+        # The last item done: the hall sees the end while still connected ...
+        studio.command(cmd.Jump(len(sheet.items) - 1))
+        studio.command(cmd.Go())
+        program = window.live_page.program
+        qtbot.waitUntil(program.ended, timeout=10000)
+        venue = window.host
+        assert venue is not None and venue.view().link is LinkState.CONNECTED
+        # ... and when the studio then closes, the venue stays calm: no reconnecting.
+        stopped = studio.stop()
+        assert stopped
+        qtbot.waitUntil(lambda: venue.view().link is LinkState.ENDED, timeout=10000)
+        assert program.link_banner() is None
+        assert not window.live_page.join_again.isHidden()
+        assert window.live_page.item.text() == "The ceremony has ended"
     finally:
         window.shutdown()
-        studio.stop()
+        if not stopped:
+            studio.stop()
         pin_host_addresses(None)
 
 
-def test_the_firing_thread_holds_the_gui_thread_until_it_has_fired(qtbot: QtBot) -> None:
+def test_an_unreachable_studio_is_said_in_words(qtbot: QtBot) -> None:
+    """Nothing listens on the invite's port: the venue keeps trying and says why, in words."""
+    host = VenueHost(
+        lambda: make_venue_link(
+            INVITE, video=VideoFormat(160, 96, 10), config=VenueConfig(), media=False
+        )
+    )
+    host.start()
+    try:
+        qtbot.waitUntil(lambda: host.view().problem is LinkProblem.UNREACHABLE, timeout=15000)
+        view = host.view()
+        assert view.link is LinkState.RECONNECTING and view.retry_in_s is not None
+        assert "127.0.0.1:9: connection refused" in view.link_detail
+        assert "object at" not in view.link_detail and "ssl:" not in view.link_detail
+    finally:
+        host.stop()
+
+
+def test_the_firing_threads_hold_request_is_served_on_the_gui_thread(qtbot: QtBot) -> None:
     """The countdown's firing thread asks, ~20 ms ahead, for the GUI thread to wait (holding no
     interpreter lock) until it has fired; the request must land on the GUI thread."""
     import threading
@@ -310,9 +419,11 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     window.host = SimpleNamespace(link=SimpleNamespace(speaker=speaker))  # type: ignore[assignment]
     window._repaint()
     assert window.live_page.sound.text() == ""  # plays, or not tried yet: nothing to say
-    speaker.problem = "no sound: the output device could not be opened"
+    speaker.problem = "no sound: the output device could not be opened (PaErrorCode -9996)"
     window._repaint()
-    assert "could not be opened" in window.live_page.sound.text()
+    assert "speaker cannot play the program" in window.live_page.sound.text()
+    assert "-9996" not in window.live_page.sound.text()  # the technical words: a tooltip
+    assert "-9996" in window.live_page.sound.toolTip()
     window.host = None
 
 
@@ -325,3 +436,199 @@ def test_the_crews_own_chat_lines_survive_later_updates(window: VenueWindow) -> 
     lines = window.live_page.chat_log.toPlainText().splitlines()
     assert len(lines) == 2 and lines[0].endswith("kami siap")
     assert lines[1].endswith("terima kasih")
+
+
+WELCOME = wire.Welcome(
+    studio="Studio Kementerian PANRB",
+    ceremony_id="c",
+    ceremony_title="Peresmian Serentak Mal Pelayanan Publik",
+    venue_id="kota-cirebon",
+    venue_name="MPP Kota Cirebon",
+)
+
+
+def test_the_end_is_calm_and_says_so(window: VenueWindow) -> None:
+    program = window.live_page.program
+    ended = VenueView(link=LinkState.ENDED, welcome=WELCOME, link_detail="studio ended")
+    window.apply_view(ended)
+    assert program.ended() and program.link_banner() is None  # no reconnect banner
+    assert program.ended_text() == "The ceremony has ended"
+    assert program.ceremony_title() == "Peresmian Serentak Mal Pelayanan Publik"
+    assert window.live_page.item.text() == "The ceremony has ended"
+    assert "nothing more to do here" in window.live_page.link.text()
+    assert not window.live_page.join_again.isHidden()
+    program.grab()  # paints the end screen
+
+
+def test_ended_in_the_program_state_hides_a_reconnect_banner(qtbot: QtBot) -> None:
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.set_view(VenueView(link=LinkState.RECONNECTING, program=state(ended=True)))
+    assert view.ended() and view.link_banner() is None
+
+
+def test_the_end_and_the_banner_in_indonesian(indonesian: None, qtbot: QtBot) -> None:
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.set_view(VenueView(link=LinkState.ENDED, welcome=WELCOME))
+    assert view.ended_text() == "Acara telah selesai"
+    assert view.tr("Thank you") == "Terima kasih"
+    view.set_view(VenueView(link=LinkState.RECONNECTING, problem=LinkProblem.UNREACHABLE))
+    assert view.link_banner() == "Menyambung ulang ke studio… gambar tidak langsung"
+
+
+def test_join_again_after_the_end_starts_a_new_link(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    hosts: list[object] = []
+
+    class Host:
+        """Stands in for VenueHost: records the calls the window makes."""
+
+        def __init__(self) -> None:
+            self.started = self.stopped = False
+            self.changed = self.picture = SignalStub()
+            self.link = None  # what the window's repaint timer looks at
+
+        def start(self) -> None:
+            self.started = True
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    class SignalStub:
+        def connect(self, slot: object) -> None:
+            pass
+
+    def make_host(invite: Invite, devices: object) -> VenueHost:
+        hosts.append(Host())
+        return hosts[-1]  # type: ignore[return-value]
+
+    w = VenueWindow(make_host, settings, INVITE.to_string())
+    qtbot.addWidget(w)
+    w.join_page.join.click()
+    w.apply_view(VenueView(link=LinkState.ENDED))
+    w.live_page.join_again.click()
+    assert len(hosts) == 2
+    first, second = hosts
+    assert first.stopped and second.started  # type: ignore[attr-defined]
+    assert w.live_page.join_again.isHidden()
+
+
+@pytest.mark.parametrize("problem", list(LinkProblem))
+def test_reconnecting_says_why_in_words_not_objects(
+    window: VenueWindow, problem: LinkProblem
+) -> None:
+    detail = (
+        "studio unreachable (127.0.0.1:9: ssl:<aiohttp.client_reqrep.Fingerprint object at 0x7f>)"
+    )
+    view = VenueView(
+        link=LinkState.RECONNECTING, problem=problem, retry_in_s=2.4, link_detail=detail
+    )
+    window.apply_view(view)
+    text = window.live_page.link.text()
+    assert text.startswith("reconnecting")
+    assert window.problem_text(problem) in text and "Trying again in 2 s." in text
+    assert "object at" not in text and "<" not in text
+    assert window.live_page.program.link_banner() == (
+        "Reconnecting to the studio… the picture is not live"
+    )
+
+
+def test_the_reconnect_problem_in_indonesian(indonesian: None, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    w = VenueWindow(never_started, settings)
+    w.apply_view(
+        VenueView(link=LinkState.RECONNECTING, problem=LinkProblem.UNREACHABLE, retry_in_s=5.0)
+    )
+    assert w.live_page.link.text().splitlines()[1] == (
+        "Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio "
+        "apakah aplikasinya berjalan. Mencoba lagi dalam 5 dtk."
+    )
+    w.deleteLater()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (986, 700), (480, 270)])
+def test_the_banner_never_covers_diresmikan(qtbot: QtBot, size: tuple[int, int]) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    view = ProgramView(FakeClock(0))
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.set_view(
+        VenueView(
+            link=LinkState.RECONNECTING,
+            countdown_state=ArmState.FIRED,
+            program=state(ceremony_title="Peresmian Serentak Mal Pelayanan Publik"),
+        )
+    )
+    assert view.inaugurated() and view.link_banner()
+    banner, area = view.banner_box(view.rect())
+    assert banner is not None
+    word, title = view.inaugurated_boxes(area)
+    assert not banner.intersects(word) and not banner.intersects(title)
+    # The word itself, in the font it is drawn with, fits its box: not cut off, not under the
+    # banner, whatever the window's size.
+    drawn = QFontMetrics(view.inaugurated_font(word)).boundingRect(
+        word, Qt.AlignmentFlag.AlignCenter, view.tr("DIRESMIKAN")
+    )
+    assert word.contains(drawn) and not drawn.intersects(banner)
+    view.grab()
+
+
+def test_every_venue_text_has_its_indonesian_translation(tmp_path: Path) -> None:
+    """A text added to the venue app without running lupdate and fill_id.py would show in
+    English inside the Indonesian screen."""
+    import shutil
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    root = Path(__file__).resolve().parents[2]
+    ts = tmp_path / "check.ts"
+    shutil.copy(root / "ui/i18n/ceremony_id.ts", ts)
+    sources = sorted(str(p) for p in (root / "ui/venue").glob("*.py"))
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    subprocess.run([str(lupdate), *sources, "-ts", str(ts)], check=True, capture_output=True)
+    untranslated = [
+        m.findtext("source")
+        for m in ET.parse(ts).iter("message")
+        if (t := m.find("translation")) is not None and t.get("type") == "unfinished"
+    ]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("close_code", "said_ended", "outcome"),
+    [
+        (4002, False, "ended"),  # the studio's own signal: the ceremony is over
+        (1000, True, "ended"),  # a normal close after the last "ended" state
+        (1006, True, "ended"),  # the studio vanished after saying it had ended
+        (1000, False, "studio_closed"),  # a restart or a studio that marked us lost: retry
+        (4001, True, "replaced"),  # another device joined as this venue: not the end
+    ],
+)
+def test_how_the_link_tells_the_end_from_a_drop(
+    close_code: int, said_ended: bool, outcome: str
+) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from media.venue import CeremonyEndedError, ReplacedError, StudioUnreachableError, VenueLink
+
+    link = VenueLink(INVITE, VenueConfig(program_sound=False), None, None)
+    try:
+        link.program_state = state(ended=said_ended)
+        ws = SimpleNamespace(closed=True, close_code=close_code)
+        try:
+            asyncio.run(link._keepalive(ws))  # type: ignore[arg-type]
+            got = "returned"
+        except CeremonyEndedError:
+            got = "ended"
+        except ReplacedError:
+            got = "replaced"
+        except StudioUnreachableError as exc:
+            got = exc.problem.value
+        assert got == outcome
+    finally:
+        link.countdown.close()

@@ -3,356 +3,356 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="109" />
+        <location filename="../console/window.py" line="108" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="355" />
+        <location filename="../console/window.py" line="354" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="360" />
+        <location filename="../console/window.py" line="359" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="361" />
+        <location filename="../console/window.py" line="360" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="362" />
+        <location filename="../console/window.py" line="361" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="363" />
+        <location filename="../console/window.py" line="362" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="364" />
+        <location filename="../console/window.py" line="363" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="365" />
+        <location filename="../console/window.py" line="364" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="366" />
+        <location filename="../console/window.py" line="365" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="371" />
+        <location filename="../console/window.py" line="370" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="372" />
+        <location filename="../console/window.py" line="371" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="373" />
+        <location filename="../console/window.py" line="372" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="375" />
+        <location filename="../console/window.py" line="374" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="376" />
+        <location filename="../console/window.py" line="375" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="376" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="378" />
-        <location filename="../console/window.py" line="641" />
+        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="639" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="379" />
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="378" />
+        <location filename="../console/window.py" line="407" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="386" />
+        <location filename="../console/window.py" line="385" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="388" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="390" />
-        <location filename="../console/window.py" line="644" />
+        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="642" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="390" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="392" />
+        <location filename="../console/window.py" line="391" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="393" />
+        <location filename="../console/window.py" line="392" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="394" />
+        <location filename="../console/window.py" line="393" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="395" />
+        <location filename="../console/window.py" line="394" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="396" />
+        <location filename="../console/window.py" line="395" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="397" />
+        <location filename="../console/window.py" line="396" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="397" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="399" />
+        <location filename="../console/window.py" line="398" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="400" />
+        <location filename="../console/window.py" line="399" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="401" />
+        <location filename="../console/window.py" line="400" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="402" />
+        <location filename="../console/window.py" line="401" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="403" />
+        <location filename="../console/window.py" line="402" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="405" />
+        <location filename="../console/window.py" line="404" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="408" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="409" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="411" />
+        <location filename="../console/window.py" line="410" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="412" />
+        <location filename="../console/window.py" line="411" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="413" />
+        <location filename="../console/window.py" line="412" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="414" />
+        <location filename="../console/window.py" line="413" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="415" />
+        <location filename="../console/window.py" line="414" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="416" />
+        <location filename="../console/window.py" line="415" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="417" />
+        <location filename="../console/window.py" line="416" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="418" />
+        <location filename="../console/window.py" line="417" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="442" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="491" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="510" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="515" />
+        <location filename="../console/window.py" line="514" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="528" />
+        <location filename="../console/window.py" line="527" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="534" />
+        <location filename="../console/window.py" line="533" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="548" />
+        <location filename="../console/window.py" line="546" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="560" />
+        <location filename="../console/window.py" line="558" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="576" />
+        <location filename="../console/window.py" line="574" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="588" />
+        <location filename="../console/window.py" line="586" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="588" />
+        <location filename="../console/window.py" line="586" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="638" />
+        <location filename="../console/window.py" line="636" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="641" />
+        <location filename="../console/window.py" line="639" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="644" />
+        <location filename="../console/window.py" line="642" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="652" />
+        <location filename="../console/window.py" line="650" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="656" />
+        <location filename="../console/window.py" line="654" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="662" />
+        <location filename="../console/window.py" line="660" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="680" />
+        <location filename="../console/window.py" line="678" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="682" />
+        <location filename="../console/window.py" line="680" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="702" />
-        <location filename="../console/window.py" line="707" />
+        <location filename="../console/window.py" line="700" />
+        <location filename="../console/window.py" line="705" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="734" />
+        <location filename="../console/window.py" line="732" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="737" />
+        <location filename="../console/window.py" line="735" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="607" />
+        <location filename="../console/window.py" line="605" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="374" />
+        <location filename="../console/window.py" line="373" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="550" />
+        <location filename="../console/window.py" line="548" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="764" />
+        <location filename="../console/window.py" line="761" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -360,100 +360,120 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../venue/devices.py" line="76" />
+        <location filename="../venue/devices.py" line="95" />
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="77" />
+        <location filename="../venue/devices.py" line="96" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="78" />
+        <location filename="../venue/devices.py" line="97" />
         <source>Speaker (siren and program)</source>
         <translation>Pengeras suara (sirene dan program)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="79" />
+        <location filename="../venue/devices.py" line="98" />
         <source>Play a test tone</source>
         <translation>Putar nada uji</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="89" />
+        <location filename="../venue/devices.py" line="108" />
         <source>Test pattern (no camera)</source>
         <translation>Pola uji (tanpa kamera)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="93" />
+        <location filename="../venue/devices.py" line="112" />
         <source>No camera found: a test pattern will be sent.</source>
         <translation>Kamera tidak ditemukan: pola uji yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="94" />
+        <location filename="../venue/devices.py" line="113" />
         <source>Synthetic voice (no microphone)</source>
         <translation>Suara sintetis (tanpa mikrofon)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="95" />
+        <location filename="../venue/devices.py" line="114" />
         <source>System default</source>
         <translation>Bawaan sistem</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="108" />
+        <location filename="../venue/devices.py" line="121" />
+        <source>No sound devices can be used: PortAudio is missing. Install the libportaudio2 package.</source>
+        <translation>Perangkat suara tidak dapat dipakai: PortAudio tidak ada. Pasang paket libportaudio2.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="133" />
         <source>No microphone found: a synthetic voice will be sent.</source>
         <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="112" />
+        <location filename="../venue/devices.py" line="137" />
         <source>No speaker found: the program's sound and the siren will not be heard here.</source>
         <translation>Pengeras suara tidak ditemukan: suara program dan sirene tidak akan terdengar di sini.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="123" />
+        <location filename="../venue/devices.py" line="148" />
         <source>The device chosen last time is not here: {0}</source>
         <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="201" />
-        <source>No sound: {0}</source>
-        <translation>Tidak ada suara: {0}</translation>
+        <location filename="../venue/devices.py" line="197" />
+        <source>The camera could not be opened: check it is plugged in and not used by another program.</source>
+        <translation>Kamera tidak dapat dibuka: pastikan kamera tersambung dan tidak dipakai program lain.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="214" />
+        <source>The microphone could not be opened: check it is plugged in.</source>
+        <translation>Mikrofon tidak dapat dibuka: pastikan mikrofon tersambung.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="236" />
+        <source>No sound: the speaker could not be used. Check it is plugged in and on.</source>
+        <translation>Tidak ada suara: pengeras suara tidak dapat dipakai. Pastikan tersambung dan menyala.</translation>
     </message>
 </context>
 <context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="77" />
+        <location filename="../venue/window.py" line="80" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="78" />
+        <location filename="../venue/window.py" line="81" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="79" />
+        <location filename="../venue/window.py" line="82" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="80" />
+        <location filename="../venue/window.py" line="83" />
         <source>Camera, microphone and speaker…</source>
         <translation>Kamera, mikrofon, dan pengeras suara…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="81" />
+        <location filename="../venue/window.py" line="84" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="84" />
+        <location filename="../venue/window.py" line="87" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="106" />
+        <location filename="../venue/window.py" line="104" />
+        <source>This invite cannot be read: it is damaged or was not copied whole. Ask the studio to send it again.</source>
+        <translation>Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio mengirimnya lagi.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="115" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -469,22 +489,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="164" />
+        <location filename="../venue/window.py" line="183" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="166" />
+        <location filename="../venue/window.py" line="185" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="167" />
+        <location filename="../venue/window.py" line="186" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="165" />
+        <location filename="../venue/window.py" line="187" />
+        <source>Join again</source>
+        <translation>Bergabung lagi</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="184" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -492,37 +517,48 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="133" />
+        <location filename="../venue/program_view.py" line="157" />
+        <location filename="../venue/program_view.py" line="179" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="150" />
+        <location filename="../venue/program_view.py" line="200" />
+        <source>Thank you</source>
+        <translation>Terima kasih</translation>
+    </message>
+    <message>
+        <location filename="../venue/program_view.py" line="205" />
+        <source>The ceremony has ended</source>
+        <translation>Acara telah selesai</translation>
+    </message>
+    <message>
+        <location filename="../venue/program_view.py" line="209" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="152" />
+        <location filename="../venue/program_view.py" line="211" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="153" />
+        <location filename="../venue/program_view.py" line="212" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="158" />
+        <location filename="../venue/program_view.py" line="219" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="160" />
+        <location filename="../venue/program_view.py" line="221" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="162" />
+        <location filename="../venue/program_view.py" line="223" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>
@@ -590,32 +626,32 @@ Berlaku sampai: {4}</translation>
         <translation>Acara baru</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="294" />
+        <location filename="../console/editor.py" line="293" />
         <source>Could not save {0}: {1}</source>
         <translation>Tidak dapat menyimpan {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="299" />
+        <location filename="../console/editor.py" line="298" />
         <source>Saved {0}</source>
         <translation>Tersimpan {0}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="320" />
+        <location filename="../console/editor.py" line="319" />
         <source>Open run-sheet</source>
         <translation>Buka susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="327" />
+        <location filename="../console/editor.py" line="326" />
         <source>Save run-sheet</source>
         <translation>Simpan susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="339" />
+        <location filename="../console/editor.py" line="338" />
         <source>Unsaved changes</source>
         <translation>Perubahan belum disimpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="340" />
+        <location filename="../console/editor.py" line="339" />
         <source>The run-sheet has unsaved changes. Discard them?</source>
         <translation>Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?</translation>
     </message>
@@ -623,124 +659,185 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="196" />
+        <location filename="../venue/window.py" line="217" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="205" />
+        <location filename="../venue/window.py" line="227" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="260" />
+        <location filename="../venue/window.py" line="290" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="333" />
+        <location filename="../venue/window.py" line="380" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="309" />
+        <location filename="../venue/window.py" line="340" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="316" />
+        <location filename="../venue/window.py" line="344" />
+        <location filename="../venue/window.py" line="354" />
+        <source>The ceremony has ended</source>
+        <translation>Acara telah selesai</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="347" />
+        <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
+        <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="358" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="319" />
+        <location filename="../venue/window.py" line="361" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="322" />
+        <location filename="../venue/window.py" line="365" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="333" />
+        <location filename="../venue/window.py" line="375" />
+        <source>Trying again in {0} s.</source>
+        <translation>Mencoba lagi dalam {0} dtk.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="380" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="340" />
+        <location filename="../venue/window.py" line="387" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="341" />
+        <location filename="../venue/window.py" line="388" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="342" />
+        <location filename="../venue/window.py" line="389" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="343" />
+        <location filename="../venue/window.py" line="390" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="344" />
+        <location filename="../venue/window.py" line="391" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="345" />
+        <location filename="../venue/window.py" line="392" />
+        <source>ended</source>
+        <translation>selesai</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="393" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="353" />
+        <location filename="../venue/window.py" line="401" />
+        <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
+        <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="405" />
+        <source>The studio did not answer. It may be busy or restarting.</source>
+        <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="408" />
+        <source>The studio closed the connection while we were joining.</source>
+        <translation>Studio menutup sambungan saat kami bergabung.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="411" />
+        <source>The studio's answer could not be read. Update the app or call the studio.</source>
+        <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="414" />
+        <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
+        <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="417" />
+        <source>Nothing heard from the studio for a few seconds.</source>
+        <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="419" />
+        <source>The studio closed the connection (it may be restarting).</source>
+        <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="421" />
+        <source>A fault in this app; the log file has the details.</source>
+        <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="429" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="355" />
+        <location filename="../venue/window.py" line="432" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="357" />
+        <location filename="../venue/window.py" line="435" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="359" />
+        <location filename="../venue/window.py" line="438" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="361" />
+        <location filename="../venue/window.py" line="441" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="364" />
+        <location filename="../venue/window.py" line="444" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="367" />
+        <location filename="../venue/window.py" line="447" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="371" />
+        <location filename="../venue/window.py" line="452" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="377" />
-        <source>No sound here: </source>
-        <translation>Tidak ada suara di sini: </translation>
+        <location filename="../venue/window.py" line="461" />
+        <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
+        <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>
 </context>
 </TS>

@@ -193,6 +193,66 @@ ID = {
         "Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit"
     ),
     "RECORDING STOPPED: ": "REKAMAN BERHENTI: ",
+    "No sound devices can be used: PortAudio is missing. Install the libportaudio2 package.": (
+        "Perangkat suara tidak dapat dipakai: PortAudio tidak ada. Pasang paket libportaudio2."
+    ),
+    "The camera could not be opened: check it is plugged in and not used by another program.": (
+        "Kamera tidak dapat dibuka: pastikan kamera tersambung dan tidak dipakai program lain."
+    ),
+    "The microphone could not be opened: check it is plugged in.": (
+        "Mikrofon tidak dapat dibuka: pastikan mikrofon tersambung."
+    ),
+    "No sound: the speaker could not be used. Check it is plugged in and on.": (
+        "Tidak ada suara: pengeras suara tidak dapat dipakai. Pastikan tersambung dan menyala."
+    ),
+    "No sound here: this computer's speaker cannot play the program and the siren. Check the "
+    "speaker and its cable, then restart this app.": (
+        "Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan "
+        "sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini."
+    ),
+    "Join again": "Bergabung lagi",
+    "Thank you": "Terima kasih",
+    "The ceremony has ended": "Acara telah selesai",
+    "The studio has closed the link: nothing more to do here. Join again only if the studio "
+    "starts another run.": (
+        "Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung "
+        "lagi hanya jika studio memulai putaran berikutnya."
+    ),
+    "Trying again in {0} s.": "Mencoba lagi dalam {0} dtk.",
+    "ended": "selesai",
+    "The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio "
+    "whether its app is running.": (
+        "Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio "
+        "apakah aplikasinya berjalan."
+    ),
+    "The studio did not answer. It may be busy or restarting.": (
+        "Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang."
+    ),
+    "The studio closed the connection while we were joining.": (
+        "Studio menutup sambungan saat kami bergabung."
+    ),
+    "The studio's answer could not be read. Update the app or call the studio.": (
+        "Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio."
+    ),
+    "Picture and sound could not be connected: a firewall may be blocking UDP. Call the "
+    "studio's technician.": (
+        "Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi "
+        "studio."
+    ),
+    "Nothing heard from the studio for a few seconds.": (
+        "Tidak ada kabar dari studio selama beberapa detik."
+    ),
+    "The studio closed the connection (it may be restarting).": (
+        "Studio menutup sambungan (mungkin sedang dimulai ulang)."
+    ),
+    "This invite cannot be read: it is damaged or was not copied whole. Ask the studio to "
+    "send it again.": (
+        "Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio "
+        "mengirimnya lagi."
+    ),
+    "A fault in this app; the log file has the details.": (
+        "Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log."
+    ),
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

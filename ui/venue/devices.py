@@ -5,6 +5,8 @@ page says what is missing and what will be sent instead."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from media.devices import (
+    AudioDeviceInfo,
+    CameraInfo,
     CameraSource,
     DeviceError,
     MicrophoneSource,
@@ -34,10 +38,25 @@ log = logging.getLogger(__name__)
 NONE = ""  # the combo data for "no device: use the stand-in"
 
 
+@dataclass(frozen=True)
+class DeviceCatalog:
+    """Where the page finds devices: this machine's by default; tests give fixed lists."""
+
+    cameras: Callable[[], list[CameraInfo]] = list_cameras
+    audio: Callable[[], list[AudioDeviceInfo]] = list_audio_devices
+    test_tone: Callable[[str | None], None] = play_test_tone
+
+
 class DevicesPage(QWidget):
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings,
+        parent: QWidget | None = None,
+        catalog: DeviceCatalog | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.catalog = catalog or DeviceCatalog()
         self.camera = QComboBox()
         self.microphone = QComboBox()
         self.speaker = QComboBox()
@@ -87,17 +106,23 @@ class DevicesPage(QWidget):
             combo.blockSignals(True)
             combo.clear()
         self.camera.addItem(self.tr("Test pattern (no camera)"), NONE)
-        for cam in list_cameras():
+        for cam in self.catalog.cameras():
             self.camera.addItem(f"{cam.name} ({cam.spec})", cam.spec)
         if self.camera.count() == 1:
             problems.append(self.tr("No camera found: a test pattern will be sent."))
         self.microphone.addItem(self.tr("Synthetic voice (no microphone)"), NONE)
         self.speaker.addItem(self.tr("System default"), NONE)
         try:
-            devices = list_audio_devices()
+            devices = self.catalog.audio()
         except DeviceError as exc:
             devices = []
-            problems.append(str(exc))
+            problems.append(
+                self.tr(
+                    "No sound devices can be used: PortAudio is missing. Install the "
+                    "libportaudio2 package."
+                )
+            )
+            self.notes.setToolTip(str(exc))  # the sound system's own words
         for d in devices:
             label = f"{d.name} [{d.host_api}]"
             if d.inputs:
@@ -167,7 +192,13 @@ class DevicesPage(QWidget):
             try:
                 self._camera = CameraSource(spec, 640, 360)
             except DeviceError as exc:
-                self.notes.setText(str(exc))
+                self.notes.setText(
+                    self.tr(
+                        "The camera could not be opened: check it is plugged in and not used "
+                        "by another program."
+                    )
+                )
+                self.notes.setToolTip(str(exc))
 
     def _mic_changed(self) -> None:
         self._remember()
@@ -179,7 +210,10 @@ class DevicesPage(QWidget):
             try:
                 self._mic = MicrophoneSource(name)
             except DeviceError as exc:
-                self.notes.setText(str(exc))
+                self.notes.setText(
+                    self.tr("The microphone could not be opened: check it is plugged in.")
+                )
+                self.notes.setToolTip(str(exc))
 
     def _poll(self) -> None:
         if self._camera is not None:
@@ -196,8 +230,11 @@ class DevicesPage(QWidget):
     def play_test_tone(self) -> bool:
         """One second of 1 kHz on the chosen speaker; False (with the reason shown) if not."""
         try:
-            play_test_tone(self.speaker.currentData() or None)
+            self.catalog.test_tone(self.speaker.currentData() or None)
         except DeviceError as exc:
-            self.notes.setText(self.tr("No sound: {0}").format(exc))
+            self.notes.setText(
+                self.tr("No sound: the speaker could not be used. Check it is plugged in and on.")
+            )
+            self.notes.setToolTip(str(exc))
             return False
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -18,6 +19,7 @@ from ceremony import wire
 from ceremony.countdown import ArmState
 from media.loop import quiet_teardown_errors
 from media.venue import (
+    LinkProblem,
     LinkState,
     LinkStateChanged,
     MessageReceived,
@@ -37,12 +39,15 @@ class VenueView:
     """What the venue screens show; replaced whole on every change (read under the lock)."""
 
     link: LinkState = LinkState.CONNECTING
-    link_detail: str = ""
+    link_detail: str = ""  # English, for the log and a tooltip; screens use the typed fields
+    refusal: wire.JoinRefusal | None = None  # why, when `link` is REFUSED
+    problem: LinkProblem | None = None  # why, when `link` is RECONNECTING
+    retry_in_s: float | None = None
     welcome: wire.Welcome | None = None
     program: wire.ProgramState | None = None
-    program_at: float = 0.0  # local monotonic time the program state arrived
+    program_at: float = 0.0  # the link's clock (`VenueHost.clock`) when the state arrived
     cue: str = ""
-    cue_at: float = 0.0
+    cue_at: float = 0.0  # the link's clock
     chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
     countdown_state: ArmState | None = None
     countdown_deadline: float | None = None  # on the link's countdown clock
@@ -72,9 +77,19 @@ class VenueHost(QObject):
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self._loop is not None and self.link is not None:
-            self._loop.call_soon_threadsafe(self.link.stop)
-        self._thread.join(timeout)
+        if self.link is not None:
+            self._call(self.link.stop)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _call(self, fn: Callable[..., object], *args: object) -> None:
+        """Run `fn` on the link's loop; nothing once the link has finished (refused, replaced,
+        ended: its loop is closed)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # closed between the check and the call
+            loop.call_soon_threadsafe(fn, *args)
 
     def view(self) -> VenueView:
         with self._lock:
@@ -89,9 +104,8 @@ class VenueHost(QObject):
 
     def send(self, message: wire._Msg) -> None:
         """Send a message to the studio from the GUI thread (dropped while disconnected)."""
-        link = self.link
-        if self._loop is not None and link is not None:
-            self._loop.call_soon_threadsafe(link.send, message)
+        if self.link is not None:
+            self._call(self.link.send, message)
 
     def say(self, text: str) -> None:
         """A chat line to the studio (GUI thread); it joins the conversation shown."""
@@ -104,9 +118,8 @@ class VenueHost(QObject):
         self._update(chat=chat)
 
     def set_ready(self, ready: bool, contact: str) -> None:
-        link = self.link
-        if self._loop is not None and link is not None:
-            self._loop.call_soon_threadsafe(link.set_ready, ready, contact)
+        if self.link is not None:
+            self._call(self.link.set_ready, ready, contact)
 
     def _run(self) -> None:
         asyncio.run(self._main())
@@ -138,8 +151,14 @@ class VenueHost(QObject):
 
     def _on_event(self, event: VenueEvent) -> None:
         match event:
-            case LinkStateChanged(state=state, detail=detail):
-                self._update(link=state, link_detail=detail)
+            case LinkStateChanged():
+                self._update(
+                    link=event.state,
+                    link_detail=event.detail,
+                    refusal=event.refusal,
+                    problem=event.problem,
+                    retry_in_s=event.retry_in_s,
+                )
             case ProgramFrame(frame=frame):
                 with self._lock:
                     self._picture = frame
@@ -161,9 +180,9 @@ class VenueHost(QObject):
             case wire.Welcome():
                 self._update(welcome=msg, rtt_ms=rtt)
             case wire.ProgramState():
-                self._update(program=msg, program_at=time.monotonic(), rtt_ms=rtt)
+                self._update(program=msg, program_at=self.clock(), rtt_ms=rtt)
             case wire.Cue(text=text):
-                self._update(cue=text, cue_at=time.monotonic())
+                self._update(cue=text, cue_at=self.clock())
             case wire.Chat(text=text):
                 self._add_chat(True, text)
             case _:

@@ -6,16 +6,16 @@ computed from the venue view and a clock it is given, so tests can drive it with
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import av
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ceremony.countdown import ArmState, seconds_shown
 from ceremony.sequencer.events import Phase
+from ceremony.wire import Tally
 from media.compositor import bgra_picture
 from media.venue import LinkState
 from ui.venue.host import VenueView
@@ -24,7 +24,7 @@ from ui.widgets.timer import PHASE_COLOURS, format_clock
 
 CUE_SHOWN_S = 15.0
 PHASES = {p.value for p in Phase}
-TALLY_COLOURS = {"on_air": "#d32f2f", "preview": "#388e3c", "standby": "#424242"}
+TALLY_COLOURS = {Tally.ON_AIR: "#d32f2f", Tally.PREVIEW: "#388e3c", Tally.STANDBY: "#424242"}
 
 
 class ProgramView(QWidget):
@@ -64,16 +64,42 @@ class ProgramView(QWidget):
     def confidence_remaining(self) -> float | None:
         """The speaker's time left, when this venue is on air."""
         p = self.view.program
-        if p is None or p.tally.value != "on_air" or p.remaining_s is None:
+        if p is None or p.tally is not Tally.ON_AIR or p.remaining_s is None:
             return None
         if p.held:
             return p.remaining_s
-        return p.remaining_s - (time.monotonic() - self.view.program_at)
+        return p.remaining_s - (self.clock() - self.view.program_at)
+
+    def ended(self) -> bool:
+        """The studio said the ceremony is over: the calm end screen, no banner."""
+        v = self.view
+        return v.link is LinkState.ENDED or (v.program is not None and v.program.ended)
+
+    def ceremony_title(self) -> str:
+        v = self.view
+        if v.program is not None and v.program.ceremony_title:
+            return v.program.ceremony_title
+        return v.welcome.ceremony_title if v.welcome is not None else ""
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         r = self.rect()
         p.fillRect(r, QColor("#000000"))
+        unit = _unit(r)
+        banner_text = self.link_banner()
+        banner, area = self.banner_box(r)
+        if self.ended():
+            self._paint_ended(p, area, unit)
+        else:
+            self._paint_live(p, r, area, unit)
+        if banner_text and banner is not None:
+            p.fillRect(banner, QColor(255, 143, 0, 235))
+            p.setPen(QColor("#000000"))
+            inner = banner.adjusted(unit // 2, 0, -unit // 2, 0)
+            _draw_line(p, banner_text, inner, unit * 1.3, unit * 0.9, bold=True)
+        p.end()
+
+    def _paint_live(self, p: QPainter, r: QRect, area: QRect, unit: int) -> None:
         v = self.view
         if self.image is not None:
             scaled = self.image
@@ -86,9 +112,8 @@ class ProgramView(QWidget):
             p.drawImage(
                 r.center().x() - scaled.width() // 2, r.center().y() - scaled.height() // 2, scaled
             )
-        unit = max(12, r.height() // 24)
-        tally = v.program.tally.value if v.program else "standby"
-        colour = TALLY_COLOURS.get(tally, TALLY_COLOURS["standby"])
+        tally = v.program.tally if v.program else Tally.STANDBY
+        colour = TALLY_COLOURS.get(tally, TALLY_COLOURS[Tally.STANDBY])
         label = self.tally_label(tally)
         bar = QRect(0, 0, r.width(), unit * 2)
         p.fillRect(bar, QColor(colour))
@@ -112,7 +137,7 @@ class ProgramView(QWidget):
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, format_clock(remaining))
         cue_text = self.cue_text()
         if cue_text:
-            cue = QRect(0, r.height() - unit * 4, r.width(), unit * 3)
+            cue = QRect(0, area.bottom() + 1 - unit * 4, r.width(), unit * 3)
             p.fillRect(cue, QColor("#fdd835"))
             p.setPen(QColor("#000000"))
             p.setFont(_font(unit * 1.4, bold=True))
@@ -121,39 +146,75 @@ class ProgramView(QWidget):
         if digits is not None:
             p.fillRect(r, QColor(0, 0, 0, 150))
             p.setPen(QColor("#ffffff"))
-            p.setFont(_font(r.height() // 2, bold=True))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, digits)
+            p.setFont(_font(area.height() // 2, bold=True))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, digits)
         elif self.inaugurated():
             p.fillRect(r, QColor("#b71c1c"))
             p.setPen(QColor("#ffffff"))
-            p.setFont(_font(r.height() // 6, bold=True))
-            p.drawText(
-                r.adjusted(0, 0, 0, -r.height() // 5),
-                Qt.AlignmentFlag.AlignCenter,
-                self.tr("DIRESMIKAN"),
-            )
-            ceremony = v.program.ceremony_title if v.program else ""
+            word, below = self.inaugurated_boxes(area)
+            centred = Qt.AlignmentFlag.AlignCenter
+            p.setFont(self.inaugurated_font(word))
+            p.drawText(word, centred, self.tr("DIRESMIKAN"))
             # As large as fits: the ceremony's title is long, the projector's width is not.
-            p.setFont(_font(min(unit * 1.5, r.width() * 1.6 / max(10, len(ceremony)))))
-            p.drawText(r.adjusted(0, r.height() // 3, 0, 0), Qt.AlignmentFlag.AlignCenter, ceremony)
-        banner_text = self.link_banner()
-        if banner_text:
-            banner = QRect(0, r.height() // 2 - unit * 2, r.width(), unit * 4)
-            p.fillRect(banner, QColor(255, 143, 0, 220))
-            p.setPen(QColor("#000000"))
-            p.setFont(_font(unit * 1.4, bold=True))
-            p.drawText(banner, Qt.AlignmentFlag.AlignCenter, banner_text)
-        p.end()
+            _draw_title(p, self.ceremony_title(), below, unit)
 
-    def tally_label(self, tally: str) -> str:
-        if tally == "on_air":
+    # Where the words go (also what the tests measure).
+    def banner_box(self, r: QRect) -> tuple[QRect | None, QRect]:
+        """The link banner's strip at the bottom (None without a banner), and the rest. The
+        screens above it (DIRESMIKAN, the digits, the end) are laid out in the rest, so a
+        banner never covers their words, whatever the window's size."""
+        if not self.link_banner():
+            return None, QRect(r)
+        unit = _unit(r)
+        return QRect(0, r.height() - unit * 3, r.width(), unit * 3), r.adjusted(0, 0, 0, -unit * 3)
+
+    def inaugurated_boxes(self, area: QRect) -> tuple[QRect, QRect]:
+        """DIRESMIKAN's box and the ceremony title's box below it."""
+        unit, h = _unit(self.rect()), area.height()
+        word = area.adjusted(unit, 0, -unit, -h // 5)
+        return word, area.adjusted(unit, h * 3 // 5, -unit, 0)
+
+    def inaugurated_font(self, word: QRect) -> QFont:
+        return _fitted(
+            self.tr("DIRESMIKAN"),
+            word,
+            word.height() / 4.8,
+            Qt.AlignmentFlag.AlignCenter,
+            bold=True,
+        )
+
+    def _paint_ended(self, p: QPainter, area: QRect, unit: int) -> None:
+        p.fillRect(self.rect(), QColor("#1a2b3c"))
+        p.setPen(QColor("#ffffff"))
+        h = area.height()
+        centred = Qt.AlignmentFlag.AlignCenter
+        wrap = centred | Qt.TextFlag.TextWordWrap
+        words = self.ended_text()
+        top = area.adjusted(unit, h // 6, -unit, -h // 2)
+        p.setFont(_fitted(words, top, h / 9, wrap, bold=True))
+        p.drawText(top, wrap, words)
+        p.setPen(QColor("#cfd8dc"))
+        middle = area.adjusted(unit, h // 2, -unit, -h // 4)
+        _draw_title(p, self.ceremony_title(), middle, unit)
+        bottom = area.adjusted(unit, h * 3 // 4, -unit, -h // 10)
+        thanks = self.tr("Thank you")
+        p.setFont(_fitted(thanks, bottom, unit * 1.5, wrap))
+        p.drawText(bottom, wrap, thanks)
+
+    def ended_text(self) -> str:
+        return self.tr("The ceremony has ended")
+
+    def tally_label(self, tally: Tally) -> str:
+        if tally is Tally.ON_AIR:
             return self.tr("ON AIR")
-        if tally == "preview":
+        if tally is Tally.PREVIEW:
             return self.tr("PREVIEW")
         return self.tr("STANDBY")
 
     def link_banner(self) -> str | None:
-        """Never a frozen picture without saying so."""
+        """Never a frozen picture without saying so; nothing to say once the ceremony is over."""
+        if self.ended():
+            return None
         if self.view.link is LinkState.RECONNECTING:
             return self.tr("Reconnecting to the studio… the picture is not live")
         if self.view.link is LinkState.CONNECTING:
@@ -164,13 +225,49 @@ class ProgramView(QWidget):
 
     def cue_text(self) -> str | None:
         v = self.view
-        return v.cue if v.cue and time.monotonic() - v.cue_at < CUE_SHOWN_S else None
+        return v.cue if v.cue and self.clock() - v.cue_at < CUE_SHOWN_S else None
 
 
 def _font(size: float, *, bold: bool = False) -> QFont:
     font = QFont()
     font.setPixelSize(max(8, int(size)))
     font.setBold(bold)
+    return font
+
+
+def _draw_line(
+    p: QPainter, text: str, box: QRect, size: float, readable: float, *, bold: bool = False
+) -> None:
+    """Centred on one line, as large as fits up to `size` px; wrapped only when one line would
+    be smaller than `readable` (a long text in a small window)."""
+    centred = Qt.AlignmentFlag.AlignCenter
+    font = _fitted(text, box, size, centred, bold=bold)
+    flags: int = centred
+    if font.pixelSize() < readable:
+        flags = centred | Qt.TextFlag.TextWordWrap
+        font = _fitted(text, box, size, flags, bold=bold)
+    p.setFont(font)
+    p.drawText(box, flags, text)
+
+
+def _draw_title(p: QPainter, text: str, box: QRect, unit: int) -> None:
+    _draw_line(p, text, box, unit * 1.5, unit)
+
+
+def _unit(r: QRect) -> int:
+    """The screen's text unit: everything scales with the window's height."""
+    return max(12, r.height() // 24)
+
+
+def _fitted(text: str, box: QRect, size: float, flags: int, *, bold: bool = False) -> QFont:
+    """The largest font up to `size` px in which `text` fits `box` (a small window or a long
+    translation shrinks the words instead of cutting them off)."""
+    font = _font(size, bold=bold)
+    while font.pixelSize() > 8:
+        needed = QFontMetrics(font).boundingRect(box, flags, text)
+        if needed.width() <= box.width() and needed.height() <= box.height():
+            break
+        font.setPixelSize(max(8, int(font.pixelSize() * 0.9)))
     return font
 
 

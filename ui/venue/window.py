@@ -7,26 +7,29 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
-from media.venue import LinkState
-from ui.venue.devices import DevicesPage
+from media.venue import LinkProblem, LinkState
+from ui.venue.devices import DeviceCatalog, DevicesPage
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
 
@@ -89,6 +92,7 @@ class JoinPage(QWidget):
         text = self.text.toPlainText().strip()
         self.invite = None
         self.details.setText("")
+        self.problem.setToolTip("")
         if not text:
             self.problem.setText("")
             self.join.setEnabled(False)
@@ -96,7 +100,13 @@ class JoinPage(QWidget):
         try:
             invite = parse_invite(text)
         except InviteError as exc:
-            self.problem.setText(str(exc))
+            self.problem.setText(
+                self.tr(
+                    "This invite cannot be read: it is damaged or was not copied whole. Ask the "
+                    "studio to send it again."
+                )
+            )
+            self.problem.setToolTip(str(exc))  # which check failed, for the technician
             self.join.setEnabled(False)
             return
         self.invite = invite
@@ -128,8 +138,9 @@ class LivePage(QWidget):
         self.item.setStyleSheet("font-size:18px;")
         self.link = QLabel()
         self.link.setWordWrap(True)
-        self.sound = QLabel()  # empty while the speaker plays
+        self.sound = QLabel()  # empty (and hidden) while the speaker plays
         self.sound.setWordWrap(True)
+        self.sound.setVisible(False)
         self.sound.setStyleSheet("color:#c62828; font-size:16px;")
         self.contact = QLineEdit()
         self.ready = QCheckBox()
@@ -139,10 +150,13 @@ class LivePage(QWidget):
         self.chat_text = QLineEdit()
         self.screens = QComboBox()
         self.fullscreen = QPushButton()
+        self.join_again = QPushButton()  # after the end: for the next run (rehearsal, then live)
+        self.join_again.setVisible(False)
         side = QVBoxLayout()
         for w in (
             self.item,
             self.link,
+            self.join_again,
             self.sound,
             self.contact,
             self.ready,
@@ -154,10 +168,16 @@ class LivePage(QWidget):
             side.addWidget(w)
         side_box = QWidget()
         side_box.setLayout(side)
-        side_box.setMaximumWidth(380)
+        # In a small window the crew's texts scroll rather than being squeezed over each other.
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side_box)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setFixedWidth(380)
         layout = QHBoxLayout(self)
         layout.addWidget(self.program, 1)
-        layout.addWidget(side_box)
+        layout.addWidget(side_scroll)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -165,6 +185,7 @@ class LivePage(QWidget):
         self.chat_text.setPlaceholderText(self.tr("Message to the studio (Enter)"))
         self.fullscreen.setText(self.tr("Program full screen on this monitor (F11)"))
         self.ready.setText(self.tr("We are ready (Ctrl+R)"))
+        self.join_again.setText(self.tr("Join again"))
 
 
 class VenueWindow(QMainWindow):
@@ -173,6 +194,7 @@ class VenueWindow(QMainWindow):
         make_host: Callable[[Invite, Devices], VenueHost],
         settings: QSettings,
         invite_text: str = "",
+        devices: DeviceCatalog | None = None,
     ) -> None:
         super().__init__()
         self.make_host = make_host
@@ -180,7 +202,7 @@ class VenueWindow(QMainWindow):
         self.host: VenueHost | None = None
         self.join_page = JoinPage()
         self.live_page = LivePage(self._clock)
-        self.devices_page = DevicesPage(settings)
+        self.devices_page = DevicesPage(settings, catalog=devices)
         self.devices_done = QPushButton()
         devices_box = QWidget()
         devices_layout = QVBoxLayout(devices_box)
@@ -201,6 +223,7 @@ class VenueWindow(QMainWindow):
         self.live_page.ready.toggled.connect(self._ready_changed)
         self.live_page.chat_text.returnPressed.connect(self._send_chat)
         self.live_page.fullscreen.clicked.connect(self._program_fullscreen)
+        self.live_page.join_again.clicked.connect(self.join_again)
         self.live_page.contact.setText(str(settings.value("venue/contact", "")))
         self.setWindowTitle(self.tr("Venue"))
         for keys, slot in (
@@ -243,6 +266,14 @@ class VenueWindow(QMainWindow):
         host.start()
         self.pages.setCurrentWidget(self.live_page)
         self._fill_screens()
+
+    def join_again(self) -> None:
+        """After the end of one run, join the next with the same invite and devices."""
+        if self.host is not None:
+            self.host.stop()  # its link has already ended: this only joins the thread
+            self.host = None
+        self.live_page.join_again.setVisible(False)
+        self._join()
 
     def _fill_screens(self) -> None:
         self.live_page.screens.clear()
@@ -296,9 +327,10 @@ class VenueWindow(QMainWindow):
         self.live_page.program.set_view(view)
         if self.projector is not None:
             self.projector.set_view(view)
+        self.live_page.join_again.setVisible(view.link is LinkState.ENDED)
         if view.link is LinkState.REFUSED:
-            reason = view.link_detail.split(":", 1)[0]
-            self.join_page.show_refusal(self.refusal_text(reason) + "\n" + view.link_detail)
+            self.join_page.show_refusal(self.refusal_text(view.refusal))
+            self.join_page.problem.setToolTip(view.link_detail)  # the studio's own words
             self.pages.setCurrentWidget(self.join_page)
             if self.host is not None:
                 self.host.stop()
@@ -309,8 +341,19 @@ class VenueWindow(QMainWindow):
                 self.tr("Another computer joined as this venue; this one has stopped.")
             )
             return
+        if view.link is LinkState.ENDED:
+            self.live_page.item.setText(self.tr("The ceremony has ended"))
+            self.live_page.link.setText(
+                self.tr(
+                    "The studio has closed the link: nothing more to do here. Join again only "
+                    "if the studio starts another run."
+                )
+            )
+            return
         p = view.program
-        if p is not None:
+        if p is not None and p.ended:
+            self.live_page.item.setText(self.tr("The ceremony has ended"))
+        elif p is not None:
             speaker = f"\n{p.speaker_name}" + (f" ({p.speaker_role})" if p.speaker_role else "")
             self.live_page.item.setText(
                 self.tr("Now: ")
@@ -318,16 +361,21 @@ class VenueWindow(QMainWindow):
                 + (speaker if p.speaker_name else "")
                 + ("\n" + self.tr("Next: ") + p.next_title if p.next_title else "")
             )
-        rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None else "–"
+        connected = view.link is LinkState.CONNECTED
+        rtt = f"{view.rtt_ms:.0f} ms" if view.rtt_ms is not None and connected else "–"
         clock_word = self.tr("clock")
         bound = (
             f" · {clock_word} ±{view.countdown_bound_s * 1000:.1f} ms"
             if view.countdown_bound_s is not None
             else ""
         )
-        self.live_page.link.setText(
-            f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{view.link_detail}"
-        )
+        why = self.problem_text(view.problem) if view.link is LinkState.RECONNECTING else ""
+        if connected and view.welcome is not None:
+            why = view.welcome.studio  # whom we are connected to
+        elif why and view.retry_in_s is not None:
+            why += " " + self.tr("Trying again in {0} s.").format(max(1, round(view.retry_in_s)))
+        self.live_page.link.setText(f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{why}")
+        self.live_page.link.setToolTip(view.link_detail)
         if view.chat is not self._chat_shown:  # redrawn when it changed, not on every view
             self._chat_shown = view.chat
             studio, us = self.tr("studio: "), self.tr("us: ")
@@ -342,41 +390,85 @@ class VenueWindow(QMainWindow):
             LinkState.RECONNECTING: self.tr("reconnecting"),
             LinkState.REFUSED: self.tr("refused"),
             LinkState.REPLACED: self.tr("replaced"),
+            LinkState.ENDED: self.tr("ended"),
             LinkState.STOPPED: self.tr("stopped"),
         }
         return texts[state]
 
-    def refusal_text(self, reason: str) -> str:
+    def problem_text(self, problem: LinkProblem | None) -> str:
+        """Why the link is down, and what (if anything) the crew can do, in their language."""
+        texts = {
+            LinkProblem.UNREACHABLE: self.tr(
+                "The studio cannot be reached. Check the network cable or Wi-Fi, and ask the "
+                "studio whether its app is running."
+            ),
+            LinkProblem.NO_ANSWER: self.tr(
+                "The studio did not answer. It may be busy or restarting."
+            ),
+            LinkProblem.CLOSED_WHILE_JOINING: self.tr(
+                "The studio closed the connection while we were joining."
+            ),
+            LinkProblem.BAD_REPLY: self.tr(
+                "The studio's answer could not be read. Update the app or call the studio."
+            ),
+            LinkProblem.NO_MEDIA: self.tr(
+                "Picture and sound could not be connected: a firewall may be blocking UDP. "
+                "Call the studio's technician."
+            ),
+            LinkProblem.STUDIO_QUIET: self.tr("Nothing heard from the studio for a few seconds."),
+            LinkProblem.STUDIO_CLOSED: self.tr(
+                "The studio closed the connection (it may be restarting)."
+            ),
+            LinkProblem.FAILED: self.tr("A fault in this app; the log file has the details."),
+        }
+        return texts[problem] if problem is not None else ""
+
+    def refusal_text(self, reason: wire.JoinRefusal | None) -> str:
         """What the crew should do about each refusal, in their language."""
         texts = {
-            "bad_token": self.tr(
+            wire.JoinRefusal.BAD_TOKEN: self.tr(
                 "The invite is not valid for this studio. Ask the studio for a new invite."
             ),
-            "expired": self.tr("The invite has expired. Ask the studio for a new invite."),
-            "other_venue": self.tr(
+            wire.JoinRefusal.EXPIRED: self.tr(
+                "The invite has expired. Ask the studio for a new invite."
+            ),
+            wire.JoinRefusal.OTHER_VENUE: self.tr(
                 "This invite belongs to another venue. Check you opened your own invite."
             ),
-            "unknown_venue": self.tr("This venue is not in today's run-sheet. Call the studio."),
-            "wrong_ceremony": self.tr(
+            wire.JoinRefusal.UNKNOWN_VENUE: self.tr(
+                "This venue is not in today's run-sheet. Call the studio."
+            ),
+            wire.JoinRefusal.WRONG_CEREMONY: self.tr(
                 "The invite is for another ceremony. Ask the studio for today's invite."
             ),
-            "malformed": self.tr(
+            wire.JoinRefusal.MALFORMED: self.tr(
                 "The studio could not read our request. Update the app or call the studio."
             ),
-            "certificate_mismatch": self.tr(
+            wire.JoinRefusal.CERTIFICATE_MISMATCH: self.tr(
                 "The computer at that address is not the studio in the invite. Check the "
                 "address, or ask for a new invite if the studio computer was replaced."
             ),
         }
-        return texts.get(reason, self.tr("The studio refused to let us join."))
+        if reason is None:
+            return self.tr("The studio refused to let us join.")
+        return texts[reason]
 
     def _repaint(self) -> None:
         self.live_page.program.update()
         link = self.host.link if self.host else None
         problem = link.speaker.problem if link is not None else None  # a str: read whole
-        text = self.tr("No sound here: ") + problem if problem else ""
+        text = (
+            self.tr(
+                "No sound here: this computer's speaker cannot play the program and the siren. "
+                "Check the speaker and its cable, then restart this app."
+            )
+            if problem
+            else ""
+        )
         if self.live_page.sound.text() != text:
             self.live_page.sound.setText(text)
+            self.live_page.sound.setVisible(bool(text))  # no empty gap while it plays
+            self.live_page.sound.setToolTip(problem or "")  # the sound system's own words
         if self.projector is not None and self.projector.isVisible():
             self.projector.update()
 
