@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from ceremony import wire
+from ceremony import operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, StudioCountdown
 from ceremony.invite import check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
@@ -535,15 +535,8 @@ class StudioEngine:
         view = seq.view(clock_now())
         cur = view.current
         items = self.sheet.items
-        tally = wire.Tally.STANDBY
-        if self._program_source == Source.venue(venue_id):
-            tally = wire.Tally.ON_AIR  # what is really on air, manual override included
-        elif self.preview_venue == venue_id or (
-            self.preview_venue is None
-            and view.next is not None
-            and items[view.next].source == Source.venue(venue_id)
-        ):
-            tally = wire.Tally.PREVIEW
+        preview = operator.preview_venue(self.preview_venue, self.sheet, view.next)
+        tally = operator.tally_for(venue_id, self._program_source, preview)
         if cur is None:
             return wire.ProgramState(
                 tally=tally,

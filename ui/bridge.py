@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ceremony import operator
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import View
 from ceremony.sequencer import commands as cmd
@@ -285,25 +286,12 @@ class EngineHost(QObject):
         cd = engine.countdown
         rows = []
         by_id: dict[str, Any] = {v["id"]: v for v in snap["venues"]}  # type: ignore[attr-defined]
-        items = engine.sheet.items
         on_air = engine.program_source
-        preview = engine.preview_venue
-        if (
-            preview is None
-            and view.next is not None
-            and items[view.next].source.kind.value == "venue"
-        ):
-            preview = items[view.next].source.ref
+        preview = operator.preview_venue(engine.preview_venue, engine.sheet, view.next)
         for vid, record in engine.venues.items():
             v = by_id[vid]
             arm = cd.venues.get(vid)
-            tally = (
-                "on_air"
-                if on_air.kind.value == "venue" and on_air.ref == vid
-                else "preview"
-                if preview == vid
-                else "standby"
-            )
+            tally = operator.tally_for(vid, on_air, preview).value  # the rule the venues get
             error = (
                 (arm.fired_true - cd.fire_at) * 1000
                 if arm and arm.fired_true is not None and cd.fire_at is not None
