@@ -45,15 +45,37 @@ def test_fires_at_deadline_on_the_given_clock() -> None:
     assert record.fired_true == 42.0
 
 
-def test_cancelled_deadline_never_fires() -> None:
-    clock = SteppingClock(0.0, step=0.0)  # time stands still: the deadline is never reached
+@pytest.mark.parametrize("cancel", [True, False])
+def test_cancelled_deadline_never_fires(cancel: bool) -> None:
+    """Cancelled while the thread spins on it, then time passes the deadline: no fire. The
+    same run without the cancel fires, so the test would see a cancel that does nothing."""
+    reads = 0
+    spinning, passed, spun_out = threading.Event(), threading.Event(), threading.Event()
+
+    def clock() -> float:
+        nonlocal reads
+        if passed.is_set():
+            return 1e9
+        reads += 1
+        if reads >= 3:  # past the wait, in the final spin
+            spinning.set()
+        return 0.0
+
+    def true_clock() -> float:
+        spun_out.set()
+        return 0.0
+
     fired: list[FireRecord] = []
-    scheduler = FireScheduler(clock, fired.append)
-    scheduler.schedule(1, 3600.0)
-    scheduler.cancel(1)
-    scheduler.cancel(99)  # cancelling another arm is harmless
-    scheduler.close()
-    assert fired == []
+    scheduler = FireScheduler(clock, fired.append, true_clock=true_clock)
+    scheduler.schedule(1, 1e-4)
+    assert spinning.wait(timeout=5)
+    if cancel:
+        scheduler.cancel(1)
+        scheduler.cancel(99)  # cancelling another arm is harmless
+    passed.set()
+    assert spun_out.wait(timeout=5)
+    scheduler.close()  # joins the thread: a fire would have happened by now
+    assert [r.arm_id for r in fired] == ([] if cancel else [1])
 
 
 def test_moved_deadline_fires_once_at_the_new_one() -> None:
