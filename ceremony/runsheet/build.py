@@ -32,7 +32,7 @@ Locator = Callable[[Path], str]
 
 T = TypeVar("T")
 
-CEREMONY_KEYS = ("id", "title", "date", "timezone", "studio")
+CEREMONY_KEYS = ("id", "title", "date", "timezone", "studio", "organizer")
 VENUE_KEYS = ("id", "name", "region")
 ITEM_KEYS = (
     "id",
@@ -174,9 +174,10 @@ def _build_ceremony(c: _Checker, value: Raw) -> CeremonyInfo | None:
     date = c.parsed(node, path, "date", fields.parse_date, required=True)
     tz = c.parsed(node, path, "timezone", _timezone, required=False) or "Asia/Jakarta"
     studio = c.text(node, path, "studio", required=True)
+    organizer = c.text(node, path, "organizer", required=False) or ""
     if cid is None or title is None or date is None or studio is None:
         return None
-    return CeremonyInfo(cid, title, date, tz, studio)
+    return CeremonyInfo(cid, title, date, tz, studio, organizer)
 
 
 def _build_venues(c: _Checker, value: Raw) -> list[Venue]:

@@ -87,7 +87,7 @@ def parse_csv(text: str, file: str = "<runsheet>") -> Runsheet:
                         f"row {number}",
                         "(header block)",
                         cells[0],
-                        "ceremony_id, title, date, timezone, studio, venue, "
+                        "ceremony_id, title, date, timezone, studio, organizer, venue, "
                         "or the item table's header row starting id,kind",
                     )
                 )
@@ -139,6 +139,8 @@ def dump_csv(sheet: Runsheet) -> str:
     w.writerow(["date", c.date.isoformat()])
     w.writerow(["timezone", c.timezone])
     w.writerow(["studio", c.studio])
+    if c.organizer:
+        w.writerow(["organizer", c.organizer])
     for v in sheet.venues:
         w.writerow([_VENUE, v.id, v.name, v.region])
     w.writerow([])

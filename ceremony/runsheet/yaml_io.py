@@ -108,6 +108,7 @@ def to_document(sheet: Runsheet) -> dict[str, Any]:
             "date": c.date.isoformat(),
             "timezone": c.timezone,
             "studio": c.studio,
+            **({"organizer": c.organizer} if c.organizer else {}),
         },
         "venues": [
             {"id": v.id, "name": v.name, **({"region": v.region} if v.region else {})}
