@@ -325,9 +325,9 @@ def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
             out.countdowns.append(cd)
         elif phase == "ack" and p.get("arm_id") in countdowns:
             state = _ACK_STATES.get(str(p.get("state", "")), FireState.ARMED)
-            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, state, p)
+            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, state, p, report=False)
         elif phase == "fired" and p.get("arm_id") in countdowns:
-            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, FireState.FIRED, p)
+            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, FireState.FIRED, p, report=True)
         elif phase == "aborted":
             cd_aborted = countdowns.get(p.get("arm_id", -1))
             if cd_aborted is not None:
@@ -416,20 +416,22 @@ def _replace_state(f: FireLine, state: FireState) -> FireLine:
 
 
 def _set_fire(
-    cd: Countdown, vid: str, sheet: Runsheet, state: FireState, p: dict[str, Any]
+    cd: Countdown, vid: str, sheet: Runsheet, state: FireState, p: dict[str, Any], *, report: bool
 ) -> None:
+    """`report`: the venue's fire report (with its times); else an acknowledgement, which may
+    already say "fired" (before the report arrives) or be resent after it."""
     old = next((f for f in cd.fires if f.venue_id == vid), None)
-    if old is not None and old.state is FireState.FIRED:
-        return  # an acknowledgement resent after the fire report says nothing new
+    if not report and old is not None and old.state is FireState.FIRED:
+        return  # says nothing the studio does not know
     error = late = None
     if p.get("true_fire") is not None and p.get("fire_at") is not None:
         error = (p["true_fire"] - p["fire_at"]) * 1000
     if p.get("local_fire") is not None and p.get("local_deadline") is not None:
         late = (p["local_fire"] - p["local_deadline"]) * 1000
     fire_wall = None
-    if state is FireState.FIRED and cd.zero_wall is not None:
+    offset_ms = error if error is not None else late
+    if state is FireState.FIRED and cd.zero_wall is not None and offset_ms is not None:
         # Measured where a common clock exists, else as the venue placed it on its own clock.
-        offset_ms = error if error is not None else (late or 0.0)
         fire_wall = cd.zero_wall + offset_ms / 1000
     bound = _ms(p.get("bound_s"))
     line = FireLine(

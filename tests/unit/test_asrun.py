@@ -65,6 +65,9 @@ def make_journal(path: Path, *, header: dict[str, object] | None = None) -> None
         {"countdown": "ack", "venue": "lokasi-03", "arm_id": 1, "state": "armed", "bound_s": 0.003},
         t.plus(601),
     )
+    # A venue's acknowledgement may say "fired" before its fire report arrives, and again after.
+    fired_ack = {"countdown": "ack", "venue": "kota-cirebon", "arm_id": 1, "state": "fired"}
+    desk.note({**fired_ack, "bound_s": 0.002}, t.plus(700.5))
     for vid, true_fire in (("kota-cirebon", 700.0004), ("lokasi-02", 699.9991)):
         desk.note(
             {
@@ -79,6 +82,7 @@ def make_journal(path: Path, *, header: dict[str, object] | None = None) -> None
             },
             t.plus(701),
         )
+    desk.note({**fired_ack, "bound_s": 0.002}, t.plus(702))
     desk.note({"cue": "Mohon bersiap", "venue": None, "cue_id": 1}, t.plus(400))
     desk.note({"chat_from": "kota-cirebon", "text": "Siap"}, t.plus(410))
     desk.apply(c.Go(), t.plus(800))
@@ -140,6 +144,7 @@ def test_as_run_from_the_journal(tmp_path: Path) -> None:
     assert by_id["kota-cirebon"].venue == "MPP Kota Cirebon"
     assert by_id["kota-cirebon"].state is FireState.FIRED
     assert by_id["kota-cirebon"].fire_wall == pytest.approx(ZERO_WALL + 0.0004)
+    assert by_id["kota-cirebon"].error_ms == pytest.approx(0.4)
     assert by_id["lokasi-03"].state is FireState.ARMED and by_id["lokasi-03"].bound_ms == 3.0
     assert r.fire_spread_ms is not None and abs(r.fire_spread_ms - 1.3) < 1e-6
     lost = [i for i in r.incidents if i.kind is IncidentKind.VENUE_LOST]
