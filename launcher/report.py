@@ -94,7 +94,7 @@ class Formatter:
     def ms(self, value: float | None) -> str:
         if value is None:
             return "–"
-        text = f"{value:.2f}"
+        text = f"{value:.2f}".replace("-", "−")  # a minus sign, as wide as the digits
         return text.replace(".", ",") if self.lang == "id" else text
 
     def seconds(self, value: float | None) -> str:

@@ -14,7 +14,7 @@ _UNITS = re.compile(
 )
 
 ID_EXPECTED = "lower-case letters, digits, '-' or '_' (at most 64, starting with a letter or digit)"
-DURATION_EXPECTED = "a duration such as 90, 1:30, 1:02:00 or 2m30s"
+DURATION_EXPECTED = "a duration: seconds (90), m:ss (1:30), h:mm:ss (1:02:30), or 2m30s"
 TIME_EXPECTED = "a time of day HH:MM or HH:MM:SS"
 DATE_EXPECTED = "a date YYYY-MM-DD"
 
