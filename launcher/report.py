@@ -73,9 +73,7 @@ class Formatter:
     def date(self, day: dt.date) -> str:
         weekday = words.WEEKDAYS[self.lang][day.weekday()]
         month = words.MONTHS[self.lang][day.month - 1]
-        if self.lang == "en":
-            return f"{weekday}, {day.day} {month} {day.year}"
-        return f"{weekday}, {day.day} {month} {day.year}"
+        return f"{weekday}, {day.day} {month} {day.year}"  # the same order in both languages
 
     @staticmethod
     def length(seconds: float | None) -> str:
@@ -186,9 +184,9 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
     fmt = Formatter(c.timezone, lang)
     reference = r.started_wall
     actual_date = fmt.local(reference).date() if reference is not None else None
-    zone_at = (
-        reference if reference is not None else dt.datetime.combine(c.date, dt.time(12)).timestamp()
-    )
+    # The zone's name (WIB) on the day: the start, or noon of the planned date if none.
+    noon = dt.datetime.combine(c.date, dt.time(12), tzinfo=fmt.zone).timestamp()
+    zone_at = reference if reference is not None else noon
     main = r.countdown
     items = [
         {

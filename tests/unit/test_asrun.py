@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import zoneinfo
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ceremony import runsheet
 from ceremony.asrun import (
+    AsRun,
     FireState,
     IncidentKind,
     ItemOutcome,
@@ -119,7 +121,7 @@ def make_journal(path: Path, *, header: dict[str, object] | None = None) -> None
         path.write_text("".join(lines), encoding="utf-8")
 
 
-def _as_run(path: Path):  # type: ignore[no-untyped-def]
+def _as_run(path: Path) -> AsRun:
     read = read_journal(path)
     return build(read.records, read.problems, read.truncated_tail)
 
@@ -278,6 +280,21 @@ def test_indonesian_document_html_pdf_csv_json_agree(tmp_path: Path) -> None:
     # Table cells wrap between words: "Kementerian" is never cut ("Kemente rian").
     assert "Kementerian" in pdf
     assert not re.search(r"Kemente\s+rian|Kementeri\s+an", pdf)
+    assert_words_whole(doc, pdf)
+
+
+def assert_words_whole(doc: dict[str, Any], pdf: str) -> None:
+    """Every word of every table header and item cell is in the PDF's text in one piece."""
+    t = report_text.LABELS[doc["language"]]
+    shown = ["n", "item", "speaker", "from", "start", "len", "p_short", "a_short", "over"]
+    keys = [*shown, "status", *doc["fire_columns"], "chapters", "file", "duration", "sha256"]
+    texts = [t[k] for k in keys]
+    texts += [item[k] for item in doc["items"] for k in ("item", "speaker", "from", "status")]
+    texts += [f["state"] for cd in doc["countdowns"] for f in cd["fires"]]
+    found = set(re.findall(r"[\w()]+", pdf))
+    for text in texts:
+        for word in re.findall(r"[\w()]+", text):
+            assert word in found, (word, text)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -292,6 +309,8 @@ def test_without_run_fields_the_hash_alone_and_no_marker(tmp_path: Path) -> None
     for text in pages:
         assert journal_hash in "".join(text.split())
     assert "As-run report" in page and "sounded" in page
+    doc = json.loads((tmp_path / "en" / "as-run.json").read_text(encoding="utf-8"))
+    assert_words_whole(doc, "\n".join(pages))
 
 
 def test_torn_journal_is_reported_on_page_one(tmp_path: Path) -> None:
@@ -326,3 +345,26 @@ def test_every_state_and_incident_has_words(lang: str) -> None:
             assert kind in keys
     assert set(report_text.MESSAGES[lang]) == set(MessageKind)
     assert set(report_text.LABELS[lang]) == set(report_text.LABELS["en"])
+
+
+def test_an_aborted_countdown_then_the_real_one(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    writer = JournalWriter(path, fsync=False)
+    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, Now(0, T0))
+    armed = {"countdown": "armed", "venues": ["kota-cirebon"], "title": "Hitung mundur"}
+    desk.note({**armed, "arm_id": 1, "fire_at": 20.0}, Now(10, T0 + 10))
+    desk.note({"countdown": "aborted", "arm_id": 1}, Now(12, T0 + 12))
+    desk.note({**armed, "arm_id": 2, "fire_at": 40.0}, Now(30, T0 + 30))
+    desk.note(
+        {"countdown": "fired", "venue": "kota-cirebon", "arm_id": 2, "fire_at": 40.0},
+        Now(40.1, T0 + 40.1),
+    )
+    writer.close()
+    r = _as_run(path)
+    assert [(cd.arm_id, cd.aborted) for cd in r.countdowns] == [(1, True), (2, False)]
+    assert r.countdowns[0].fires[0].state is FireState.ABORTED
+    main = r.countdown
+    assert main is not None and main.arm_id == 2 and main.zero_wall == pytest.approx(T0 + 40)
+    # Fired, but neither a measured error nor its own lateness: no time is made up for it.
+    assert main.fires[0].state is FireState.FIRED and main.fires[0].fire_wall is None
+    assert [i.kind for i in r.incidents] == [IncidentKind.COUNTDOWN_ABORTED]
