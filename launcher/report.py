@@ -297,7 +297,13 @@ def write_csv(doc: dict[str, Any], path: Path) -> None:
 
 
 def write_pdf(document_html: str, path: Path) -> None:
-    import weasyprint  # imported here: only this command needs it (and its Pango)
+    try:
+        import weasyprint  # imported here: only this command needs it (and its Pango)
+    except OSError as exc:  # the Python package is there, the C libraries it loads are not
+        raise OSError(
+            "the PDF needs Pango; on Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+            f"libharfbuzz-subset0 (the HTML, CSV and JSON were written) [{exc}]"
+        ) from exc
 
     weasyprint.HTML(string=document_html, base_url=str(TEMPLATES)).write_pdf(path)
 
@@ -311,8 +317,8 @@ def write_report(journal: Path, out: Path, lang: str = "id") -> tuple[AsRun, lis
     csv_path, json_path = out / "as-run.csv", out / "as-run.json"
     page = render_html(doc)
     html_path.write_text(page, encoding="utf-8")
-    write_pdf(page, pdf_path)
     write_csv(doc, csv_path)
     data = {k: v for k, v in doc.items() if k != "labels"}
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_pdf(page, pdf_path)  # last: the one that needs system libraries
     return r, [html_path, pdf_path, csv_path, json_path]
