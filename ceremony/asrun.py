@@ -385,7 +385,7 @@ def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
             rec = _recording(sheet, p)
             out.recordings.append(rec)
             if rec.failed:
-                subject = rec.venue or sheet.ceremony.studio
+                subject = rec.venue or ""  # "": the program
                 out.incidents.append(
                     Incident(wall, IncidentKind.RECORDING_FAILED, subject, rec.failed)
                 )

@@ -121,6 +121,8 @@ def _incident_text(i: Incident, lang: str, fmt: Formatter) -> str:
         subject = words.DEVICES[lang].get(i.subject, i.subject)
         if i.kind is IncidentKind.DEVICE_OK:
             subject = subject[:1].upper() + subject[1:]
+    if i.kind is IncidentKind.RECORDING_FAILED and not subject:
+        subject = words.LABELS[lang]["program_word"]
     reason = words.REFUSALS[lang].get(i.cause, i.detail or i.cause)
     seconds = fmt.seconds(i.seconds) if i.kind is not IncidentKind.ITEM_OVERRAN else ""
     if i.kind is IncidentKind.ITEM_OVERRAN:

@@ -368,3 +368,31 @@ def test_an_aborted_countdown_then_the_real_one(tmp_path: Path) -> None:
     # Fired, but neither a measured error nor its own lateness: no time is made up for it.
     assert main.fires[0].state is FireState.FIRED and main.fires[0].fire_wall is None
     assert [i.kind for i in r.incidents] == [IncidentKind.COUNTDOWN_ABORTED]
+
+
+def test_incidents_are_worded_for_a_reader_outside_the_control_room(tmp_path: Path) -> None:
+    from launcher.report import document
+
+    path = tmp_path / "journal.jsonl"
+    writer = JournalWriter(path, fsync=False)
+    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, Now(0, T0))
+    notes: list[dict[str, object]] = [
+        {"device": "camera", "problem": "camera unplugged"},
+        {"device": "camera", "problem": None},
+        {"manual_override": "venue:kota-cirebon", "active": True},
+        {"venue": "lokasi-03", "status": "lost", "reason": "peer connection failed"},
+        {"venue": "lokasi-03", "status": "lost", "reason": "studio shutting down"},
+        {"recording": "closed", "path": "/r/p.mkv", "duration_s": 3.0, "failed": "disk full"},
+    ]
+    for n, note in enumerate(notes):
+        desk.note(note, Now(n, T0 + n))
+    writer.close()
+    texts = [i["text"] for i in document(_as_run(path), "id", "0" * 64, "j")["incidents"]]
+    assert texts == [
+        'Gangguan pada kamera studio (catatan sistem: "camera unplugged").',
+        "Kamera studio berfungsi kembali.",
+        "Operator menayangkan MPP Kota Cirebon di luar susunan acara.",
+        "Sambungan gambar dan suara ke MPP Lokasi 03 (menyusul) gagal.",
+        # the studio closing at the end is not an incident
+        'Perekaman program terhenti (catatan sistem: "disk full").',
+    ]
