@@ -218,7 +218,7 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
             "sha256": rec.sha256 or "–",
             "failed": rec.failed,
         }
-        # The programme first, then the venues' cameras by name.
+        # The program first, then the venues' cameras by name.
         for rec in sorted(r.recordings, key=lambda x: (x.venue is not None, x.venue or ""))
     ]
     return {
