@@ -1,18 +1,72 @@
 """The as-run record, from the journal alone: what was planned, what happened, and when.
 
 Pure: takes journal records (and what the reader noticed about the file), returns data. The
-launcher renders it to HTML, CSV and PDF.
+launcher words it in the report's language and renders it to HTML, CSV, JSON and PDF; nothing
+here is prose, so every state and incident can be said in Indonesian or English alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from ceremony.journal import Record, RecordKind, replay, runsheet_from_header
 from ceremony.runsheet import Runsheet, Source, SourceKind
 from ceremony.sequencer import ItemStatus
 from ceremony.timebase import Now
+
+# An item is reported as over its time only from one whole second on: the report shows m:ss, and
+# "overtime" beside an item that shows +0:00 is a contradiction a reader cannot resolve.
+OVERRAN_MIN_S = 1.0
+
+
+class ItemOutcome(StrEnum):
+    DONE = "done"
+    ON_AIR = "on_air"  # the journal ends while it was on air (a crash, or a report made live)
+    SKIPPED = "skipped"
+    NOT_RUN = "not_run"
+
+
+class FireState(StrEnum):
+    """What the studio knows of one venue at the instant of zero."""
+
+    FIRED = "fired"  # the venue reported firing
+    ARMED = "armed"  # it confirmed the instant but never reported firing
+    NO_ANSWER = "no_answer"  # it never confirmed the instant
+    MISSED = "missed"  # the instant reached it too late; it did not fire late
+    NO_CLOCK = "no_clock"  # it could not place the instant on its own clock
+    ABORTED = "aborted"
+
+
+class IncidentKind(StrEnum):
+    VENUE_LOST = "venue_lost"
+    VENUE_BACK = "venue_back"
+    JOIN_REFUSED = "join_refused"
+    COUNTDOWN_ABORTED = "countdown_aborted"
+    MANUAL_OVERRIDE = "manual_override"
+    DEVICE_PROBLEM = "device_problem"
+    DEVICE_OK = "device_ok"
+    ITEM_OVERRAN = "item_overran"
+    RECORDING_FAILED = "recording_failed"
+
+
+class LossCause(StrEnum):
+    """Why a venue was lost, from the studio's reason; OTHER keeps the recorded text as detail."""
+
+    NO_SIGNAL = "no_signal"
+    APP_CLOSED = "app_closed"
+    MEDIA_FAILED = "media_failed"
+    REPLACED = "replaced"
+    OTHER = "other"
+
+
+class MessageKind(StrEnum):
+    MARKER = "marker"
+    NOTE = "note"
+    CUE = "cue"
+    CHAT_FROM = "chat_from"
+    CHAT_TO = "chat_to"
 
 
 @dataclass(frozen=True)
@@ -27,31 +81,75 @@ class ItemLine:
     planned_s: float
     actual_s: float
     over_s: float | None
-    status: str
+    outcome: ItemOutcome
+
+    @property
+    def overran(self) -> bool:
+        return self.over_s is not None and self.over_s >= OVERRAN_MIN_S
 
 
 @dataclass(frozen=True)
 class FireLine:
-    venue: str
-    state: str
+    venue_id: str
+    venue: str  # the venue's name from the run-sheet
+    state: FireState
+    fire_wall: float | None  # when it fired, on the studio's wall clock (zero + lateness)
     error_ms: float | None  # true fire time minus the instant (only where it was measured)
-    bound_ms: float | None
+    bound_ms: float | None  # the venue's own bound on its clock error
     late_ms: float | None  # how late the venue fired on its own clock
+
+
+@dataclass
+class Countdown:
+    arm_id: int
+    title: str
+    armed_wall: float
+    zero_wall: float | None  # the instant of zero (the moment of inauguration)
+    lead_s: float | None
+    aborted: bool = False
+    fires: list[FireLine] = field(default_factory=list)
+
+    @property
+    def spread_ms(self) -> float | None:
+        measured = [f.error_ms for f in self.fires if f.error_ms is not None]
+        return max(measured) - min(measured) if len(measured) > 1 else None
 
 
 @dataclass(frozen=True)
 class Incident:
     wall: float
+    kind: IncidentKind
+    subject: str  # a venue's name, an item's title, a device
+    detail: str = ""  # what the studio recorded, verbatim (a device's own words, a refusal)
+    seconds: float | None = None  # how long: an overrun, a silence before a loss
+    cause: str = ""  # a LossCause or a JoinRefusal value
+
+
+@dataclass(frozen=True)
+class Message:
+    wall: float
+    kind: MessageKind
+    who: str  # a venue's name (cue target, chat partner), "" for everyone / the studio
     text: str
 
 
 @dataclass(frozen=True)
 class Recording:
     path: str
+    venue: str | None  # None: the program; else the venue's name (its own camera, ISO)
     duration_s: float
     sha256: str
     chapters: int
     failed: str | None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which holding of the ceremony this journal records, when its header says so."""
+
+    run_id: str | None = None
+    rehearsal: bool | None = None  # None: the journal does not say
+    runsheet_sha256: str | None = None
 
 
 @dataclass
@@ -59,23 +157,97 @@ class AsRun:
     sheet: Runsheet
     started_wall: float | None
     ended_wall: float | None
+    run: RunInfo = field(default_factory=RunInfo)
     items: list[ItemLine] = field(default_factory=list)
-    fires: list[FireLine] = field(default_factory=list)
-    fire_spread_ms: float | None = None
+    countdowns: list[Countdown] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
-    messages: list[Incident] = field(default_factory=list)  # cues and chat
+    messages: list[Message] = field(default_factory=list)  # cues, chat, markers, notes
     journal_problems: list[str] = field(default_factory=list)
     truncated: bool = False
     recordings: list[Recording] = field(default_factory=list)
 
+    @property
+    def countdown(self) -> Countdown | None:
+        """The countdown that counted: the last one not aborted (else the last one)."""
+        for c in reversed(self.countdowns):
+            if not c.aborted:
+                return c
+        return self.countdowns[-1] if self.countdowns else None
+
+    @property
+    def fires(self) -> list[FireLine]:
+        c = self.countdown
+        return c.fires if c else []
+
+    @property
+    def fire_spread_ms(self) -> float | None:
+        c = self.countdown
+        return c.spread_ms if c else None
+
+
+def run_info(header: dict[str, Any]) -> RunInfo:
+    """Read defensively: older journals have none of these, newer may nest them under "run"."""
+    nested = header.get("run")
+    src = nested if isinstance(nested, dict) else header
+    run_id = src.get("run_id", src.get("id") if src is nested else None)
+    rehearsal = src.get("rehearsal")
+    if rehearsal is None and isinstance(src.get("mode"), str):
+        rehearsal = src["mode"].lower() == "rehearsal"
+    sha = src.get("runsheet_sha256", header.get("runsheet_sha256"))
+    return RunInfo(
+        run_id=str(run_id) if run_id not in (None, "") else None,
+        rehearsal=rehearsal if isinstance(rehearsal, bool) else None,
+        runsheet_sha256=str(sha) if sha else None,
+    )
+
+
+def _venue_name(sheet: Runsheet, venue_id: str) -> str:
+    venue = sheet.venue(venue_id)
+    return venue.name if venue else venue_id
+
 
 def _place(sheet: Runsheet, source: Source) -> str:
     if source.kind is SourceKind.VENUE:
-        venue = sheet.venue(source.ref)
-        return venue.name if venue else source.ref
+        return _venue_name(sheet, source.ref)
     if source.kind is SourceKind.STUDIO:
         return sheet.ceremony.studio
     return source.ref
+
+
+def _source_text(sheet: Runsheet, text: str) -> str:
+    kind, _, ref = text.partition(":")
+    if kind == SourceKind.VENUE:
+        return _venue_name(sheet, ref)
+    if kind == SourceKind.STUDIO:
+        return sheet.ceremony.studio
+    return ref or text
+
+
+def _loss_cause(reason: str) -> tuple[LossCause, str, float | None]:
+    """The studio's reason (media/studio.py) as a cause a reader can be told in words."""
+    if reason.startswith("no heartbeat"):
+        silent = reason.removeprefix("no heartbeat for ").removesuffix(" s").strip()
+        try:
+            return LossCause.NO_SIGNAL, "", float(silent)
+        except ValueError:
+            return LossCause.NO_SIGNAL, "", None
+    if reason == "signaling connection closed":
+        return LossCause.APP_CLOSED, "", None
+    if reason == "peer connection failed":
+        return LossCause.MEDIA_FAILED, "", None
+    if reason.startswith("replaced"):
+        return LossCause.REPLACED, "", None
+    return LossCause.OTHER, reason, None
+
+
+_OUTCOME = {
+    ItemStatus.DONE: ItemOutcome.DONE,
+    ItemStatus.ON_AIR: ItemOutcome.ON_AIR,
+    ItemStatus.SKIPPED: ItemOutcome.SKIPPED,
+    ItemStatus.PENDING: ItemOutcome.NOT_RUN,
+}
+
+_ACK_STATES = {s.value: s for s in FireState}
 
 
 def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
@@ -86,112 +258,212 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
     sheet = seq.sheet
     last = records[-1]
     view = seq.view(Now(last.mono, last.wall))
-    out = AsRun(sheet, seq.state.started_wall, seq.state.ended_wall, truncated=truncated)
+    out = AsRun(
+        sheet,
+        seq.state.started_wall,
+        seq.state.ended_wall,
+        run=run_info(records[0].payload),
+        truncated=truncated,
+    )
     out.journal_problems = list(problems)
     for row in view.rows:
         item = sheet.items[row.index]
         speaker = ""
         if item.speaker:
             speaker = item.speaker.name + (f" ({item.speaker.role})" if item.speaker.role else "")
-        out.items.append(
-            ItemLine(
-                index=row.index,
-                title=item.title,
-                kind=item.kind.value,
-                speaker=speaker,
-                place=_place(sheet, item.source),
-                planned_start_wall=row.planned_start_wall,
-                actual_start_wall=row.actual_start_wall,
-                planned_s=row.planned_s,
-                actual_s=row.ran_s,
-                over_s=row.over_s,
-                status=row.status.value if row.status is not ItemStatus.PENDING else "not run",
-            )
+        line = ItemLine(
+            index=row.index,
+            title=item.title,
+            kind=item.kind.value,
+            speaker=speaker,
+            place=_place(sheet, item.source),
+            planned_start_wall=row.planned_start_wall,
+            actual_start_wall=row.actual_start_wall,
+            planned_s=row.planned_s,
+            actual_s=row.ran_s,
+            over_s=row.over_s,
+            outcome=_OUTCOME[row.status],
         )
-    fires: dict[str, FireLine] = {}
-    arm_id: int | None = None
+        out.items.append(line)
+        if line.overran and line.actual_start_wall is not None:
+            # Dated at the planned end: the moment it started to run over.
+            out.incidents.append(
+                Incident(
+                    line.actual_start_wall + line.planned_s,
+                    IncidentKind.ITEM_OVERRAN,
+                    line.title,
+                    seconds=line.over_s,
+                )
+            )
+    _notes(records, sheet, out)
+    out.incidents.sort(key=lambda i: i.wall)
+    return out
+
+
+def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
+    countdowns: dict[int, Countdown] = {}
+    lost: set[str] = set()
     for record in records[1:]:
         p = record.payload
         if record.kind is RecordKind.NOTE and "runsheet_replaced" in p:
             sheet = runsheet_from_header({"runsheet": p["runsheet_replaced"]}, "journal")
         if record.kind is not RecordKind.NOTE:
             continue
-        if p.get("countdown") == "armed":
-            arm_id, fires = p.get("arm_id"), {}
-            for vid in p.get("venues", []):
-                fires[vid] = FireLine(vid, "no answer", None, None, None)
-        elif p.get("countdown") == "ack" and p.get("arm_id") == arm_id:
-            vid = p["venue"]
-            fires[vid] = FireLine(vid, p.get("state", ""), None, _ms(p.get("bound_s")), None)
-        elif p.get("countdown") == "fired" and p.get("arm_id") == arm_id:
-            vid = p["venue"]
-            error = None
-            if p.get("true_fire") is not None and p.get("fire_at") is not None:
-                error = (p["true_fire"] - p["fire_at"]) * 1000
-            late = None
-            if p.get("local_fire") is not None and p.get("local_deadline") is not None:
-                late = (p["local_fire"] - p["local_deadline"]) * 1000
-            fires[vid] = FireLine(vid, "fired", error, _ms(p.get("bound_s")), late)
-        elif p.get("countdown") == "aborted":
-            out.incidents.append(Incident(record.wall, f"countdown {p.get('arm_id')} aborted"))
-        elif "status" in p and "venue" in p and p["status"] in ("lost", "joined"):
-            out.incidents.append(
-                Incident(record.wall, f"{p['venue']}: {p['status']} ({p.get('reason', '')})")
+        wall = record.wall
+        phase = p.get("countdown")
+        if phase == "armed" and isinstance(p.get("arm_id"), int):
+            fire_at = p.get("fire_at")
+            zero = wall + (fire_at - record.mono) if isinstance(fire_at, int | float) else None
+            cd = Countdown(
+                p["arm_id"], str(p.get("title") or ""), wall, zero, _num(p.get("lead_s"))
             )
+            cd.fires = [
+                FireLine(v, _venue_name(sheet, v), FireState.NO_ANSWER, None, None, None, None)
+                for v in p.get("venues", [])
+            ]
+            countdowns[cd.arm_id] = cd
+            out.countdowns.append(cd)
+        elif phase == "ack" and p.get("arm_id") in countdowns:
+            state = _ACK_STATES.get(str(p.get("state", "")), FireState.ARMED)
+            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, state, p, report=False)
+        elif phase == "fired" and p.get("arm_id") in countdowns:
+            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, FireState.FIRED, p, report=True)
+        elif phase == "aborted":
+            cd_aborted = countdowns.get(p.get("arm_id", -1))
+            if cd_aborted is not None:
+                cd_aborted.aborted = True
+            out.incidents.append(
+                Incident(
+                    wall, IncidentKind.COUNTDOWN_ABORTED, cd_aborted.title if cd_aborted else ""
+                )
+            )
+        elif "status" in p and "venue" in p:
+            vid, reason = str(p["venue"]), str(p.get("reason", ""))
+            if p["status"] == "lost":
+                if reason == "studio shutting down":  # the end of the ceremony, not an incident
+                    continue
+                lost.add(vid)
+                cause, detail, silent = _loss_cause(reason)
+                out.incidents.append(
+                    Incident(
+                        wall,
+                        IncidentKind.VENUE_LOST,
+                        _venue_name(sheet, vid),
+                        detail,
+                        seconds=silent,
+                        cause=cause.value,
+                    )
+                )
+            elif p["status"] == "joined" and vid in lost:
+                lost.discard(vid)
+                out.incidents.append(
+                    Incident(wall, IncidentKind.VENUE_BACK, _venue_name(sheet, vid))
+                )
         elif "manual_override" in p and p.get("active"):
-            out.incidents.append(Incident(record.wall, f"manual override: {p['manual_override']}"))
+            out.incidents.append(
+                Incident(
+                    wall,
+                    IncidentKind.MANUAL_OVERRIDE,
+                    _source_text(sheet, str(p["manual_override"])),
+                )
+            )
         elif "join_refused" in p:
             out.incidents.append(
-                Incident(record.wall, f"{p['join_refused']}: refused ({p.get('reason', '')})")
+                Incident(
+                    wall,
+                    IncidentKind.JOIN_REFUSED,
+                    _venue_name(sheet, str(p["join_refused"])),
+                    str(p.get("detail") or ""),
+                    cause=str(p.get("reason", "")),
+                )
             )
         elif "device" in p:
-            out.incidents.append(Incident(record.wall, f"{p['device']}: {p.get('problem', '')}"))
-        elif p.get("recording") == "closed":
-            out.recordings.append(
-                Recording(
-                    str(p.get("path", "")),
-                    float(p.get("duration_s", 0.0)),
-                    str(p.get("sha256", "")),
-                    len(p.get("chapters", [])),
-                    p.get("failed"),
+            problem = p.get("problem")
+            kind = IncidentKind.DEVICE_PROBLEM if problem else IncidentKind.DEVICE_OK
+            out.incidents.append(Incident(wall, kind, str(p["device"]), str(problem or "")))
+        elif p.get("recording") in ("closed", "iso"):
+            rec = _recording(sheet, p)
+            out.recordings.append(rec)
+            if rec.failed:
+                subject = rec.venue or ""  # "": the program
+                out.incidents.append(
+                    Incident(wall, IncidentKind.RECORDING_FAILED, subject, rec.failed)
                 )
-            )
-        elif p.get("recording") == "iso":
-            out.recordings.append(
-                Recording(
-                    str(p.get("path", "")),
-                    float(p.get("duration_s", 0.0)),
-                    "",
-                    0,
-                    p.get("failed"),
-                )
-            )
         elif "marker" in p:
-            out.messages.append(Incident(record.wall, f"marker: {p['marker']}"))
+            out.messages.append(Message(wall, MessageKind.MARKER, "", str(p["marker"])))
         elif "note" in p and isinstance(p["note"], str):
-            out.messages.append(Incident(record.wall, f"note: {p['note']}"))
+            out.messages.append(Message(wall, MessageKind.NOTE, "", p["note"]))
         elif "cue" in p:
-            target = p.get("venue") or "all"
-            out.messages.append(Incident(record.wall, f"cue to {target}: {p['cue']}"))
+            target = _venue_name(sheet, p["venue"]) if p.get("venue") else ""
+            out.messages.append(Message(wall, MessageKind.CUE, target, str(p["cue"])))
         elif "chat_from" in p:
-            out.messages.append(Incident(record.wall, f"{p['chat_from']}: {p.get('text', '')}"))
+            who = _venue_name(sheet, str(p["chat_from"]))
+            out.messages.append(Message(wall, MessageKind.CHAT_FROM, who, str(p.get("text", ""))))
         elif "chat_to" in p:
-            out.messages.append(Incident(record.wall, f"to {p['chat_to']}: {p.get('text', '')}"))
-    for record in records[1:]:
-        p = record.payload
-        if (
-            record.kind is RecordKind.EVENT
-            and p.get("type") == "phase_changed"
-            and p.get("phase") == "overtime"
-        ):
-            index = p.get("index", 0)
-            title = sheet.items[index].title if index < len(sheet.items) else str(index)
-            out.incidents.append(Incident(record.wall, f"overtime: {title}"))
-    out.incidents.sort(key=lambda i: i.wall)
-    out.fires = sorted(fires.values(), key=lambda f: f.venue)
-    measured = [f.error_ms for f in out.fires if f.error_ms is not None]
-    out.fire_spread_ms = max(measured) - min(measured) if len(measured) > 1 else None
-    return out
+            who = _venue_name(sheet, str(p["chat_to"]))
+            out.messages.append(Message(wall, MessageKind.CHAT_TO, who, str(p.get("text", ""))))
+    for cd in out.countdowns:
+        cd.fires.sort(key=lambda f: f.venue)
+        if cd.aborted:
+            cd.fires = [
+                f if f.state is FireState.FIRED else _replace_state(f, FireState.ABORTED)
+                for f in cd.fires
+            ]
+
+
+def _replace_state(f: FireLine, state: FireState) -> FireLine:
+    return FireLine(f.venue_id, f.venue, state, f.fire_wall, f.error_ms, f.bound_ms, f.late_ms)
+
+
+def _set_fire(
+    cd: Countdown, vid: str, sheet: Runsheet, state: FireState, p: dict[str, Any], *, report: bool
+) -> None:
+    """`report`: the venue's fire report (with its times); else an acknowledgement, which may
+    already say "fired" (before the report arrives) or be resent after it."""
+    old = next((f for f in cd.fires if f.venue_id == vid), None)
+    if not report and old is not None and old.state is FireState.FIRED:
+        return  # says nothing the studio does not know
+    error = late = None
+    if p.get("true_fire") is not None and p.get("fire_at") is not None:
+        error = (p["true_fire"] - p["fire_at"]) * 1000
+    if p.get("local_fire") is not None and p.get("local_deadline") is not None:
+        late = (p["local_fire"] - p["local_deadline"]) * 1000
+    fire_wall = None
+    offset_ms = error if error is not None else late
+    if state is FireState.FIRED and cd.zero_wall is not None and offset_ms is not None:
+        # Measured where a common clock exists, else as the venue placed it on its own clock.
+        fire_wall = cd.zero_wall + offset_ms / 1000
+    bound = _ms(p.get("bound_s"))
+    line = FireLine(
+        vid,
+        _venue_name(sheet, vid),
+        state,
+        fire_wall,
+        error,
+        bound if bound is not None else (old.bound_ms if old else None),
+        late,
+    )
+    if old is None:
+        cd.fires.append(line)
+    else:
+        cd.fires[cd.fires.index(old)] = line
+
+
+def _recording(sheet: Runsheet, p: dict[str, Any]) -> Recording:
+    iso = p.get("recording") == "iso"
+    failed = p.get("failed")
+    return Recording(
+        path=str(p.get("path", "")),
+        venue=_venue_name(sheet, str(p.get("venue", ""))) if iso else None,
+        duration_s=float(p.get("duration_s", 0.0)),
+        sha256=str(p.get("sha256") or ""),
+        chapters=len(p.get("chapters", [])) if not iso else 0,
+        failed=str(failed) if failed else None,
+    )
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _ms(seconds: Any) -> float | None:

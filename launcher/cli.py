@@ -29,13 +29,18 @@ EXIT_INVALID = 2
 
 
 def _load_or_report(path: Path) -> runsheet.Runsheet | None:
+    """The run-sheet, with every warning printed; None (every problem printed) if unusable."""
+    notices: list[runsheet.Notice] = []
     try:
-        return runsheet.load(path)
+        sheet = runsheet.load(path, notices)
     except RunsheetError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{path}: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
         return None
+    for notice in notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    return sheet
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -73,7 +78,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
+    if runsheet.format_problem(args.output) is not None:  # refused before anything is written
+        suffix = args.output.suffix or "(no extension)"
+        print(
+            f"{args.output}: cannot write {suffix}; a run-sheet is written as .yaml/.yml (YAML) "
+            "or .csv/.tsv/.txt (CSV). For a spreadsheet, write a .csv and open it there: "
+            f"ceremony runsheet convert {args.input} {args.output.with_suffix('.csv')}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if _same_file(args.input, args.output):
+        print(
+            f"{args.output}: is the input itself; converting in place would replace it and "
+            "drop its comments. Write to a new file, e.g. "
+            f"ceremony runsheet convert {args.input} "
+            f"{args.input.with_name(args.input.stem + '-converted' + args.output.suffix)}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     sheet = _load_or_report(args.input)
     if sheet is None:
         return EXIT_INVALID

@@ -1,108 +1,34 @@
-"""`ceremony report JOURNAL --out DIR`: the as-run report as HTML, CSV and PDF.
+"""`ceremony report JOURNAL --out DIR`: the as-run document as HTML, PDF, CSV and JSON.
 
-Built from the journal alone (ceremony.asrun); a journal cut off mid-write still gives a report,
-and the report says so on its first page.
+Built from the journal alone (ceremony.asrun). One function, `document()`, words the core's data
+in the report's language and formats every value once; the JSON is that document, the HTML and
+the PDF are the same Jinja2 template over it (WeasyPrint lays the PDF out with CSS paged media:
+a running header and footer with the run id and the journal's SHA-256 on every page, page
+numbers, tables that break between words), and the CSV is its table of items. So the four
+cannot disagree. A journal cut off mid-write still gives a report, and it says so on page one.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
-import os
+import hashlib
+import json
+import logging
 import zoneinfo
 from pathlib import Path
+from typing import Any
 
-from ceremony.asrun import AsRun, build
+import jinja2
+import markupsafe
+
+from ceremony.asrun import AsRun, Countdown, FireState, Incident, IncidentKind, build
 from ceremony.journal import read_journal
+from launcher import report_text as words
 
-LABELS = {
-    "en": {
-        "title": "As-run report",
-        "date": "Date",
-        "studio": "Studio",
-        "started": "Started",
-        "ended": "Ended",
-        "items": "Items as run",
-        "n": "#",
-        "item": "Item",
-        "speaker": "Speaker",
-        "from": "From",
-        "planned": "Planned start",
-        "actual": "Actual start",
-        "planned_len": "Planned",
-        "actual_len": "Actual",
-        "over": "Over/under",
-        "status": "Status",
-        "countdown": "Countdown",
-        "venue": "Venue",
-        "state": "State",
-        "error": "Error (ms)",
-        "bound": "Claimed bound (ms)",
-        "late": "Late on own clock (ms)",
-        "spread": "Spread of measured fire times",
-        "incidents": "Incidents",
-        "messages": "Cues and messages",
-        "journal": "Journal",
-        "truncated": "The journal ends in a record cut off mid-write (a crash); it was left "
-        "out and this report covers everything before it.",
-        "recordings": "Recordings",
-        "no_recordings": "No recordings in this journal.",
-        "none": "None.",
-        "not_measured": "error not measured (no common clock at the venues)",
-        "done": "done",
-        "not run": "not run",
-        "skipped": "skipped",
-        "on_air": "on air",
-        "file": "File",
-        "length": "Length",
-        "chapters": "Chapters",
-        "sha256": "SHA-256",
-    },
-    "id": {
-        "title": "Laporan pelaksanaan acara",
-        "date": "Tanggal",
-        "studio": "Studio",
-        "started": "Mulai",
-        "ended": "Selesai",
-        "items": "Susunan acara yang terlaksana",
-        "n": "#",
-        "item": "Acara",
-        "speaker": "Pembicara",
-        "from": "Dari",
-        "planned": "Rencana mulai",
-        "actual": "Mulai sebenarnya",
-        "planned_len": "Rencana",
-        "actual_len": "Sebenarnya",
-        "over": "Lebih/kurang",
-        "status": "Status",
-        "countdown": "Hitung mundur",
-        "venue": "Lokasi",
-        "state": "Keadaan",
-        "error": "Selisih (ms)",
-        "bound": "Batas yang dinyatakan (ms)",
-        "late": "Terlambat menurut jamnya (ms)",
-        "spread": "Sebaran waktu bunyi yang terukur",
-        "incidents": "Kejadian",
-        "messages": "Aba-aba dan pesan",
-        "journal": "Jurnal",
-        "truncated": "Jurnal berakhir dengan catatan yang terpotong saat ditulis (aplikasi "
-        "berhenti mendadak); catatan itu diabaikan dan laporan ini mencakup semua sebelumnya.",
-        "recordings": "Rekaman",
-        "no_recordings": "Tidak ada rekaman dalam jurnal ini.",
-        "none": "Tidak ada.",
-        "not_measured": "selisih tidak terukur (tidak ada jam bersama)",
-        "done": "terlaksana",
-        "not run": "tidak terlaksana",
-        "skipped": "dilewati",
-        "on_air": "berlangsung",
-        "file": "Berkas",
-        "length": "Durasi",
-        "chapters": "Bab",
-        "sha256": "SHA-256",
-    },
-}
+log = logging.getLogger(__name__)
 
+TEMPLATES = Path(__file__).parent / "templates"
 
 # The item table's columns, the same in the HTML (and PDF) and the CSV.
 ITEM_COLUMNS = (
@@ -117,158 +43,284 @@ ITEM_COLUMNS = (
     "over",
     "status",
 )
+FIRE_COLUMNS = ("venue", "state", "fire_time", "error", "bound", "late")
 
 
-def _clock(wall: float | None, tz: str) -> str:
-    if wall is None:
+class Formatter:
+    """Times in the ceremony's zone, lengths as h:mm:ss (a spreadsheet reads them as such)."""
+
+    def __init__(self, timezone: str, lang: str) -> None:
+        self.zone = zoneinfo.ZoneInfo(timezone)
+        self.timezone = timezone
+        self.lang = lang
+        self.abbrev = words.ZONE_NAMES.get(timezone, "")
+
+    def local(self, wall: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(wall, tz=self.zone)
+
+    def clock(self, wall: float | None) -> str:
+        return "–" if wall is None else self.local(wall).strftime("%H:%M:%S")
+
+    def clock_ms(self, wall: float | None) -> str:
+        if wall is None:
+            return "–"
+        local = self.local(wall)
+        return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+
+    def zone_name(self, wall: float) -> str:
+        return self.abbrev or self.local(wall).strftime("%Z") or self.timezone
+
+    def date(self, day: dt.date) -> str:
+        weekday = words.WEEKDAYS[self.lang][day.weekday()]
+        month = words.MONTHS[self.lang][day.month - 1]
+        return f"{weekday}, {day.day} {month} {day.year}"  # the same order in both languages
+
+    @staticmethod
+    def length(seconds: float | None) -> str:
+        if seconds is None:
+            return "–"
+        s = round(abs(seconds))
+        h, rest = divmod(s, 3600)
+        return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
+
+    def signed(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "–"
+        s = round(seconds)
+        return ("+" if s > 0 else "−" if s < 0 else "") + self.length(seconds)
+
+    def ms(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        text = f"{value:.2f}".replace("-", "−")  # a minus sign, as wide as the digits
+        return text.replace(".", ",") if self.lang == "id" else text
+
+    def seconds(self, value: float | None) -> str:
+        if value is None:
+            return "?"
+        if value >= 60:
+            return self.length(value)
+        text = f"{value:.1f}"
+        text = text.replace(".", ",") if self.lang == "id" else text
+        return f"{text} {words.LABELS[self.lang]['seconds']}"
+
+
+def journal_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _incident_text(i: Incident, lang: str, fmt: Formatter) -> str:
+    key = f"{i.kind}:{i.cause}" if i.kind is IncidentKind.VENUE_LOST else str(i.kind)
+    template = words.INCIDENTS[lang][key]
+    subject = i.subject
+    if i.kind in (IncidentKind.DEVICE_PROBLEM, IncidentKind.DEVICE_OK):
+        subject = words.DEVICES[lang].get(i.subject, i.subject)
+        if i.kind is IncidentKind.DEVICE_OK:
+            subject = subject[:1].upper() + subject[1:]
+    if i.kind is IncidentKind.RECORDING_FAILED and not subject:
+        subject = words.LABELS[lang]["program_word"]
+    reason = words.REFUSALS[lang].get(i.cause, i.detail or i.cause)
+    seconds = fmt.seconds(i.seconds) if i.kind is not IncidentKind.ITEM_OVERRAN else ""
+    if i.kind is IncidentKind.ITEM_OVERRAN:
+        seconds = fmt.length(i.seconds)
+    return template.format(subject=subject, detail=i.detail, seconds=seconds, reason=reason)
+
+
+def _span(r: AsRun, fmt: Formatter, t: dict[str, str], zone: str) -> str:
+    """'09:00:01 – 10:02:10 WIB (length 1:02:09)', or as much of it as the journal knows."""
+    if r.started_wall is None:
         return "–"
-    return dt.datetime.fromtimestamp(wall, tz=zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+    if r.ended_wall is None:
+        return f"{fmt.clock(r.started_wall)} {zone} – {t['not_ended']}"
+    length = fmt.length(r.ended_wall - r.started_wall)
+    return (
+        f"{fmt.clock(r.started_wall)} – {fmt.clock(r.ended_wall)} {zone} ({t['length']} {length})"
+    )
 
 
-def _length(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = round(abs(seconds))
-    sign = "-" if seconds < 0 and s else ""
-    return f"{sign}{s // 60}:{s % 60:02d}"
-
-
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def render_html(r: AsRun, lang: str) -> str:
-    t = LABELS[lang]
-    c = r.sheet.ceremony
-    tz = c.timezone
-    e = html.escape
-    parts = [
-        "<html><head><meta charset='utf-8'><style>body{font-family:sans-serif;font-size:9pt}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 4px}"
-        ".warn{color:#b71c1c;font-weight:bold}</style></head><body>",
-        f"<h1>{e(t['title'])}: {e(c.title)}</h1>",
-        f"<p>{e(t['date'])}: {c.date.isoformat()} ({e(tz)}) · {e(t['studio'])}: {e(c.studio)}"
-        f" · {e(t['started'])}: {_clock(r.started_wall, tz)}"
-        f" · {e(t['ended'])}: {_clock(r.ended_wall, tz)}</p>",
+def _countdown(cd: Countdown, lang: str, fmt: Formatter) -> dict[str, Any]:
+    fires = [
+        {
+            "venue_id": f.venue_id,
+            "venue": f.venue,
+            "state_code": f.state.value,
+            "state": words.FIRE_STATES[lang][f.state],
+            "fired": f.state is FireState.FIRED,
+            "fire_time": fmt.clock_ms(f.fire_wall),
+            "fire_wall": f.fire_wall,
+            "error": fmt.ms(f.error_ms),
+            "error_ms": f.error_ms,
+            "bound": fmt.ms(f.bound_ms),
+            "bound_ms": f.bound_ms,
+            "late": fmt.ms(f.late_ms),
+            "late_ms": f.late_ms,
+        }
+        for f in cd.fires
     ]
-    if r.truncated:
-        parts.append(f"<p class='warn'>{e(t['truncated'])}</p>")
-    parts.append(f"<h2>{e(t['items'])}</h2><table width='100%'><tr>")
-    for key in ITEM_COLUMNS:
-        parts.append(f"<th>{e(t[key])}</th>")
-    parts.append("</tr>")
-    for i in r.items:
-        over = "" if i.over_s is None else ("+" if i.over_s >= 0.5 else "") + _length(i.over_s)
-        cells = [
-            str(i.index + 1),
-            i.title,
-            i.speaker,
-            i.place,
-            _clock(i.planned_start_wall, tz),
-            _clock(i.actual_start_wall, tz),
-            _length(i.planned_s),
-            _length(i.actual_s),
-            over,
-            t.get(i.status, i.status),
-        ]
-        parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
-    parts.append("</table>")
-    parts.append(f"<h2>{e(t['countdown'])}</h2>")
-    if r.fires:
-        parts.append(
-            "<table><tr>"
-            + "".join(f"<th>{e(t[k])}</th>" for k in ("venue", "state", "error", "bound", "late"))
-            + "</tr>"
-        )
-        for f in r.fires:
-            cells = [f.venue, f.state, _num(f.error_ms), _num(f.bound_ms), _num(f.late_ms)]
-            parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
-        parts.append("</table>")
-        spread = (
-            _num(r.fire_spread_ms) + " ms" if r.fire_spread_ms is not None else (t["not_measured"])
-        )
-        parts.append(f"<p>{e(t['spread'])}: {e(spread)}</p>")
-    else:
-        parts.append(f"<p>{e(t['none'])}</p>")
-    for key, lines in (("incidents", r.incidents), ("messages", r.messages)):
-        parts.append(f"<h2>{e(t[key])}</h2>")
-        if lines:
-            parts.append(
-                "<ul>"
-                + "".join(f"<li>{_clock(x.wall, tz)} {e(x.text)}</li>" for x in lines)
-                + "</ul>"
-            )
-        else:
-            parts.append(f"<p>{e(t['none'])}</p>")
-    parts.append(f"<h2>{e(t['recordings'])}</h2>")
-    if r.recordings:
-        parts.append(
-            "<table width='100%'><tr>"
-            + "".join(f"<th>{e(t[k])}</th>" for k in ("file", "length", "chapters", "sha256"))
-            + "</tr>"
-        )
-        for rec in r.recordings:
-            name = rec.path.rsplit("/", 1)[-1] + (f" ({rec.failed})" if rec.failed else "")
-            cells = [name, _length(rec.duration_s), str(rec.chapters), rec.sha256]
-            parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
-        parts.append("</table>")
-    else:
-        parts.append(f"<p>{e(t['no_recordings'])}</p>")
-    if r.journal_problems:
-        parts.append(
-            f"<h2>{e(t['journal'])}</h2><ul>"
-            + "".join(f"<li>{e(p)}</li>" for p in r.journal_problems)
-            + "</ul>"
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    spread = cd.spread_ms
+    return {
+        "arm_id": cd.arm_id,
+        "title": cd.title,
+        "armed_at": fmt.clock(cd.armed_wall),
+        "lead_s": cd.lead_s,
+        "zero": fmt.clock_ms(cd.zero_wall),
+        "zero_wall": cd.zero_wall,
+        "aborted": cd.aborted,
+        "fires": fires,
+        "fired": sum(1 for f in cd.fires if f.state is FireState.FIRED),
+        "spread": f"{fmt.ms(spread)} ms"
+        if spread is not None
+        else words.LABELS[lang]["not_measured"],
+        "spread_ms": spread,
+    }
 
 
-def write_csv(r: AsRun, path: Path, lang: str) -> None:
-    t = LABELS[lang]
-    tz = r.sheet.ceremony.timezone
-    with open(path, "w", encoding="utf-8", newline="") as f:
+def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[str, Any]:
+    """Everything the report shows, worded and formatted once (and saved as as-run.json)."""
+    t = words.LABELS[lang]
+    c = r.sheet.ceremony
+    fmt = Formatter(c.timezone, lang)
+    reference = r.started_wall
+    actual_date = fmt.local(reference).date() if reference is not None else None
+    # The zone's name (WIB) on the day: the start, or noon of the planned date if none.
+    noon = dt.datetime.combine(c.date, dt.time(12), tzinfo=fmt.zone).timestamp()
+    zone_at = reference if reference is not None else noon
+    main = r.countdown
+    items = [
+        {
+            "n": str(i.index + 1),
+            "item": i.title,
+            "speaker": i.speaker,
+            "from": i.place,
+            "planned": fmt.clock(i.planned_start_wall),
+            "actual": fmt.clock(i.actual_start_wall),
+            "planned_len": fmt.length(i.planned_s),
+            "actual_len": fmt.length(i.actual_s) if i.actual_start_wall is not None else "–",
+            "over": fmt.signed(i.over_s),
+            "status": words.OUTCOMES[lang][i.outcome],
+            "status_code": i.outcome.value,
+            "overran": i.overran,
+        }
+        for i in r.items
+    ]
+    recordings = [
+        {
+            "what": t["program"] if rec.venue is None else t["iso_of"].format(venue=rec.venue),
+            "file": Path(rec.path).name,
+            "path": rec.path,
+            "duration": fmt.length(rec.duration_s),
+            "duration_s": rec.duration_s,
+            "chapters": str(rec.chapters) if rec.venue is None else "–",
+            "sha256": rec.sha256 or "–",
+            "failed": rec.failed,
+        }
+        # The program first, then the venues' cameras by name.
+        for rec in sorted(r.recordings, key=lambda x: (x.venue is not None, x.venue or ""))
+    ]
+    return {
+        "language": lang,
+        "labels": t,
+        "organizer": c.organizer,
+        "ceremony_id": c.id,
+        "title": c.title,
+        "studio": c.studio,
+        "run_id": r.run.run_id,
+        "rehearsal": r.run.rehearsal,
+        "runsheet_sha256": r.run.runsheet_sha256,
+        "journal": journal_name,
+        "journal_sha256": journal_hash,
+        "date": fmt.date(actual_date) if actual_date else fmt.date(c.date),
+        "date_is_planned": actual_date is None,
+        "timezone": f"{fmt.zone_name(zone_at)} ({c.timezone})",
+        "zone": fmt.zone_name(zone_at),
+        "started": fmt.clock(r.started_wall),
+        "ended": fmt.clock(r.ended_wall),
+        "span": _span(r, fmt, t, fmt.zone_name(zone_at)),
+        "venue_count": len(r.sheet.venues),
+        "zero": fmt.clock_ms(main.zero_wall) if main and not main.aborted else None,
+        "truncated": r.truncated,
+        "items": items,
+        "countdowns": [_countdown(cd, lang, fmt) for cd in r.countdowns],
+        "incidents": [
+            {"time": fmt.clock(i.wall), "kind": i.kind.value, "text": _incident_text(i, lang, fmt)}
+            for i in r.incidents
+        ],
+        "messages": [
+            {
+                "time": fmt.clock(m.wall),
+                "kind": m.kind.value,
+                "text": words.MESSAGES[lang][m.kind].format(
+                    who=m.who or t["all_venues"], text=m.text
+                ),
+            }
+            for m in r.messages
+        ],
+        "recordings": recordings,
+        "journal_problems": list(r.journal_problems),
+        "item_columns": list(ITEM_COLUMNS),
+        "fire_columns": list(FIRE_COLUMNS),
+    }
+
+
+def _breakable(text: str) -> markupsafe.Markup:
+    """A file name may break after its hyphens and underscores (not before digits only)."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(escaped.replace("-", "-<wbr>").replace("_", "_<wbr>"))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a missing word is a failure, not a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["breakable"] = _breakable
+    return env
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    return _environment().get_template("asrun.html.j2").render(doc=doc, t=doc["labels"])
+
+
+def write_csv(doc: dict[str, Any], path: Path) -> None:
+    """The item table, with the document's own headers and words (UTF-8 with a BOM: Excel)."""
+    t = doc["labels"]
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow([t[k] for k in ITEM_COLUMNS])
-        for i in r.items:
-            w.writerow(
-                [
-                    i.index + 1,
-                    i.title,
-                    i.speaker,
-                    i.place,
-                    _clock(i.planned_start_wall, tz),
-                    _clock(i.actual_start_wall, tz),
-                    round(i.planned_s, 1),
-                    round(i.actual_s, 1),
-                    "" if i.over_s is None else round(i.over_s, 1),
-                    i.status,
-                ]
-            )
+        for row in doc["items"]:
+            w.writerow([row[k] for k in ITEM_COLUMNS])
 
 
 def write_pdf(document_html: str, path: Path) -> None:
-    """Qt lays the same HTML out on A4 pages (offscreen: no display needed)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication, QPageSize, QPdfWriter, QTextDocument
+    try:
+        import weasyprint  # imported here: only this command needs it (and its Pango)
+    except OSError as exc:  # the Python package is there, the C libraries it loads are not
+        raise OSError(
+            "the PDF needs Pango; on Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+            f"libharfbuzz-subset0 (the HTML, CSV and JSON were written) [{exc}]"
+        ) from exc
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setResolution(150)
-    doc = QTextDocument()
-    doc.setHtml(document_html)
-    doc.print_(writer)
-    del _app
+    weasyprint.HTML(string=document_html, base_url=str(TEMPLATES)).write_pdf(path)
 
 
 def write_report(journal: Path, out: Path, lang: str = "id") -> tuple[AsRun, list[Path]]:
     read = read_journal(journal)
     r = build(read.records, read.problems, read.truncated_tail)
+    doc = document(r, lang, journal_sha256(journal), journal.name)
     out.mkdir(parents=True, exist_ok=True)
-    html_path, csv_path, pdf_path = out / "as-run.html", out / "as-run.csv", out / "as-run.pdf"
-    document = render_html(r, lang)
-    html_path.write_text(document, encoding="utf-8")
-    write_csv(r, csv_path, lang)
-    write_pdf(document, pdf_path)
-    return r, [html_path, csv_path, pdf_path]
+    html_path, pdf_path = out / "as-run.html", out / "as-run.pdf"
+    csv_path, json_path = out / "as-run.csv", out / "as-run.json"
+    page = render_html(doc)
+    html_path.write_text(page, encoding="utf-8")
+    write_csv(doc, csv_path)
+    data = {k: v for k, v in doc.items() if k != "labels"}
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_pdf(page, pdf_path)  # last: the one that needs system libraries
+    return r, [html_path, pdf_path, csv_path, json_path]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ceremony.runsheet import fields
-from ceremony.runsheet.errors import Problem, RunsheetError
+from ceremony.runsheet.errors import Notice, Problem, RunsheetError
 from ceremony.runsheet.model import (
     CeremonyInfo,
     EndAction,
@@ -32,7 +32,7 @@ Locator = Callable[[Path], str]
 
 T = TypeVar("T")
 
-CEREMONY_KEYS = ("id", "title", "date", "timezone", "studio")
+CEREMONY_KEYS = ("id", "title", "date", "timezone", "studio", "organizer")
 VENUE_KEYS = ("id", "name", "region")
 ITEM_KEYS = (
     "id",
@@ -63,6 +63,10 @@ class _Checker:
         self.file = file
         self.locate = locate
         self.problems: list[Problem] = []
+        self.notices: list[Notice] = []
+
+    def notice(self, path: Path, value: str, message: str) -> None:
+        self.notices.append(Notice(self.file, self.locate(path), _path_text(path), value, message))
 
     def problem(self, path: Path, value: Raw, expected: str) -> None:
         shown = value if isinstance(value, str) else ("" if value is None else repr(value))
@@ -144,8 +148,13 @@ def _positive_duration(text: str) -> float:
     return value
 
 
-def build_runsheet(raw: Raw, file: str, locate: Locator) -> Runsheet:
-    """Validate everything, then build. Raises RunsheetError listing every problem found."""
+def build_runsheet(
+    raw: Raw, file: str, locate: Locator, notices: list[Notice] | None = None
+) -> Runsheet:
+    """Validate everything, then build. Raises RunsheetError listing every problem found.
+
+    Values that were read but may not be what was meant go to `notices` (when given).
+    """
     c = _Checker(file, locate)
     root = c.mapping(raw, (), ("version", "ceremony", "venues", "items"))
     if root is None:
@@ -161,6 +170,8 @@ def build_runsheet(raw: Raw, file: str, locate: Locator) -> Runsheet:
 
     if c.problems or ceremony is None:
         raise RunsheetError(c.problems)
+    if notices is not None:
+        notices.extend(c.notices)
     return Runsheet(ceremony, tuple(venues), tuple(items))
 
 
@@ -174,9 +185,10 @@ def _build_ceremony(c: _Checker, value: Raw) -> CeremonyInfo | None:
     date = c.parsed(node, path, "date", fields.parse_date, required=True)
     tz = c.parsed(node, path, "timezone", _timezone, required=False) or "Asia/Jakarta"
     studio = c.text(node, path, "studio", required=True)
+    organizer = c.text(node, path, "organizer", required=False) or ""
     if cid is None or title is None or date is None or studio is None:
         return None
-    return CeremonyInfo(cid, title, date, tz, studio)
+    return CeremonyInfo(cid, title, date, tz, studio, organizer)
 
 
 def _build_venues(c: _Checker, value: Raw) -> list[Venue]:
@@ -295,6 +307,11 @@ def _build_items(c: _Checker, value: Raw, venue_ids: set[str]) -> list[Item]:
         end = c.parsed(node, path, "end_action", _enum_parser(EndAction), required=False)
         venues = _build_item_venues(c, node.get("venues"), (*path, "venues"), venue_ids, kind)
         notes = c.text(node, path, "notes", required=False) or ""
+        for key in ("duration", "warning", "danger"):
+            text = node.get(key)
+            why = fields.duration_ambiguity(text) if isinstance(text, str) else None
+            if why is not None and isinstance(text, str):
+                c.notice((*path, key), text.strip(), why)
 
         if hard is not None:
             if last_hard is not None and hard <= last_hard[0]:

@@ -12,7 +12,7 @@ import io
 
 from ceremony.runsheet import fields
 from ceremony.runsheet.build import ALL_VENUES, CEREMONY_KEYS, Path, Raw, build_runsheet
-from ceremony.runsheet.errors import Problem, RunsheetError
+from ceremony.runsheet.errors import Notice, Problem, RunsheetError
 from ceremony.runsheet.model import ItemKind, Runsheet
 
 ITEM_COLUMNS = (
@@ -41,7 +41,7 @@ def _sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def parse_csv(text: str, file: str = "<runsheet>") -> Runsheet:
+def parse_csv(text: str, file: str = "<runsheet>", notices: list[Notice] | None = None) -> Runsheet:
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 byte-order mark
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
     rows_of: dict[Path, int] = {}
@@ -87,7 +87,7 @@ def parse_csv(text: str, file: str = "<runsheet>") -> Runsheet:
                         f"row {number}",
                         "(header block)",
                         cells[0],
-                        "ceremony_id, title, date, timezone, studio, venue, "
+                        "ceremony_id, title, date, timezone, studio, organizer, venue, "
                         "or the item table's header row starting id,kind",
                     )
                 )
@@ -122,7 +122,7 @@ def parse_csv(text: str, file: str = "<runsheet>") -> Runsheet:
 
     raw: dict[str, Raw] = {"ceremony": ceremony, "venues": venues, "items": items}
     try:
-        sheet = build_runsheet(raw, file, locate)
+        sheet = build_runsheet(raw, file, locate, notices)
     except RunsheetError as exc:
         raise RunsheetError(problems + list(exc.problems)) from None
     if problems:
@@ -139,6 +139,8 @@ def dump_csv(sheet: Runsheet) -> str:
     w.writerow(["date", c.date.isoformat()])
     w.writerow(["timezone", c.timezone])
     w.writerow(["studio", c.studio])
+    if c.organizer:
+        w.writerow(["organizer", c.organizer])
     for v in sheet.venues:
         w.writerow([_VENUE, v.id, v.name, v.region])
     w.writerow([])
@@ -155,10 +157,10 @@ def dump_csv(sheet: Runsheet) -> str:
                 item.speaker.name if item.speaker else "",
                 item.speaker.role if item.speaker else "",
                 str(item.source),
-                fields.format_duration(item.duration_s),
+                fields.format_duration_plain(item.duration_s),
                 fields.format_time_of_day(item.hard_start) if item.hard_start else "",
-                fields.format_duration(item.warning_s) if item.warning_s is not None else "",
-                fields.format_duration(item.danger_s) if item.danger_s is not None else "",
+                fields.format_duration_plain(item.warning_s) if item.warning_s is not None else "",
+                fields.format_duration_plain(item.danger_s) if item.danger_s is not None else "",
                 item.end_action.value if item.end_action.value != "hold" else "",
                 venues,
                 item.notes,

@@ -19,6 +19,22 @@ class Problem:
         return f"{place}: {self.field}: got {shown}; expected {self.expected}"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something read that may not be what was meant: the file is used, the person is told."""
+
+    file: str
+    where: str
+    field: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.where}" if self.where else self.file
+        shown = f" {self.value!r}" if self.value else ""
+        return f"{place}: {self.field}:{shown} {self.message}"
+
+
 class RunsheetError(Exception):
     """A run-sheet that cannot be used. Carries every problem found, not just the first."""
 

@@ -74,6 +74,7 @@ class CeremonyInfo:
     date: dt.date
     timezone: str
     studio: str
+    organizer: str = ""  # who holds the ceremony (a ministry): the as-run document's title block
 
 
 DEFAULT_WARNING_S = 60.0

@@ -12,7 +12,7 @@ import yaml
 
 from ceremony.runsheet import fields
 from ceremony.runsheet.build import ALL_VENUES, Path, Raw, build_runsheet
-from ceremony.runsheet.errors import Problem, RunsheetError
+from ceremony.runsheet.errors import Notice, Problem, RunsheetError
 from ceremony.runsheet.model import EndAction, Runsheet
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -41,7 +41,9 @@ def _to_raw(
     raise TypeError(f"unexpected YAML node {node!r}")
 
 
-def parse_yaml(text: str, file: str = "<runsheet>") -> Runsheet:
+def parse_yaml(
+    text: str, file: str = "<runsheet>", notices: list[Notice] | None = None
+) -> Runsheet:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -65,7 +67,7 @@ def parse_yaml(text: str, file: str = "<runsheet>") -> Runsheet:
         return f"line {lines.get(path, 1)}"
 
     try:
-        sheet = build_runsheet(raw, file, locate)
+        sheet = build_runsheet(raw, file, locate, notices)
     except RunsheetError as exc:
         raise RunsheetError(dups + list(exc.problems)) from None
     if dups:
@@ -84,13 +86,13 @@ def to_document(sheet: Runsheet) -> dict[str, Any]:
             if item.speaker.role:
                 d["speaker"]["role"] = item.speaker.role
         d["source"] = str(item.source)
-        d["duration"] = fields.format_duration(item.duration_s)
+        d["duration"] = fields.format_duration_plain(item.duration_s)
         if item.hard_start is not None:
             d["hard_start"] = fields.format_time_of_day(item.hard_start)
         if item.warning_s is not None:
-            d["warning"] = fields.format_duration(item.warning_s)
+            d["warning"] = fields.format_duration_plain(item.warning_s)
         if item.danger_s is not None:
-            d["danger"] = fields.format_duration(item.danger_s)
+            d["danger"] = fields.format_duration_plain(item.danger_s)
         if item.end_action is not EndAction.HOLD:
             d["end_action"] = item.end_action.value
         if item.venues:
@@ -108,6 +110,7 @@ def to_document(sheet: Runsheet) -> dict[str, Any]:
             "date": c.date.isoformat(),
             "timezone": c.timezone,
             "studio": c.studio,
+            **({"organizer": c.organizer} if c.organizer else {}),
         },
         "venues": [
             {"id": v.id, "name": v.name, **({"region": v.region} if v.region else {})}

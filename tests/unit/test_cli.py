@@ -42,7 +42,7 @@ def test_validate_names_three_independent_mistakes(tmp_path: Path) -> None:
     assert out.returncode == 2
     lines = [line for line in out.stderr.splitlines() if "expected" in line]
     assert len(lines) == 3
-    assert "items[0].duration" in lines[0] and ":line 31:" in lines[0]
+    assert "items[0].duration" in lines[0] and ":line 32:" in lines[0]
     assert "items[3].source" in lines[1] and "kota-cirebn" in lines[1]
     assert "items[6].kind" in lines[2] and "signeng" in lines[2]
 
@@ -65,6 +65,75 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     out = ceremony("runsheet", "validate", tmp_path / "missing.yaml")
     assert out.returncode == 2
     assert "readable file" in out.stderr
+
+
+def test_convert_to_an_unknown_extension_is_refused(tmp_path: Path) -> None:
+    out = ceremony("runsheet", "convert", SAMPLE, tmp_path / "plan.xlsx")
+    assert out.returncode == 2
+    assert f"{tmp_path / 'plan.xlsx'}: cannot write .xlsx; a run-sheet is written as " in out.stderr
+    assert f"ceremony runsheet convert {SAMPLE} {tmp_path / 'plan.csv'}" in out.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, under any name
+
+
+def test_convert_in_place_is_refused_and_keeps_the_comments(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(SAMPLE.read_bytes())
+    for target in (path, tmp_path / "." / "plan.yaml"):
+        out = ceremony("runsheet", "convert", path, target)
+        assert out.returncode == 2
+        assert "is the input itself; converting in place would replace it and drop its " in (
+            out.stderr
+        )
+        assert f"{tmp_path / 'plan-converted.yaml'}" in out.stderr
+    assert path.read_bytes() == SAMPLE.read_bytes()  # comments and all
+
+
+def test_a_windows_1252_csv_validates_with_a_warning(tmp_path: Path) -> None:
+    csv_path = tmp_path / "plan.csv"
+    assert ceremony("runsheet", "convert", SAMPLE, csv_path).returncode == 0
+    text = csv_path.read_text(encoding="utf-8").replace("MPP Kota Cirebon", "MPP Kota Cirébon")
+    csv_path.write_bytes(text.encode("cp1252"))
+    out = ceremony("runsheet", "validate", csv_path)
+    assert out.returncode == 0, out.stderr
+    assert f"warning: {csv_path}:byte " in out.stderr
+    assert "is not UTF-8; it was read as Windows-1252" in out.stderr
+    show = ceremony("runsheet", "show", csv_path)
+    assert show.returncode == 0 and "warning:" in show.stderr
+
+
+def test_a_windows_1252_yaml_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    text = SAMPLE.read_text(encoding="utf-8").replace("MPP Kota Cirebon", "MPP Kota Cirébon")
+    path.write_bytes(text.replace("—", "-").encode("cp1252"))
+    out = ceremony("runsheet", "validate", path)
+    assert out.returncode == 2
+    assert f"iconv -f WINDOWS-1252 -t UTF-8 {path} > utf8-plan.yaml" in out.stderr
+    assert "1 problem(s); nothing was loaded" in out.stderr
+
+
+def test_an_ambiguous_duration_is_warned_with_its_row(tmp_path: Path) -> None:
+    csv_path = tmp_path / "plan.csv"
+    assert ceremony("runsheet", "convert", SAMPLE, csv_path).returncode == 0
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    row = next(n for n, line in enumerate(lines) if line.startswith("doa,"))
+    lines[row] = lines[row].replace("3:00", "02:00:00")  # a typed 2:00, as Excel saves it
+    csv_path.write_text("\n".join(lines), encoding="utf-8")
+    out = ceremony("runsheet", "validate", csv_path)
+    assert out.returncode == 0, out.stderr
+    assert (
+        f"warning: {csv_path}:row {row + 1}: items[2].duration: '02:00:00' read as 2 h. "
+        "A spreadsheet turns a typed 2:00 (meant as 2 min) into 02:00:00: if 2 min was meant, "
+        "write 2m or 0:02:00; write 2h to keep 2 h without this warning"
+    ) in out.stderr
+    assert "2:38:00 planned" in out.stdout  # read by the rule: two hours
+
+
+def test_a_workbook_is_refused_with_how_to_save_it_as_csv(tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    out = ceremony("runsheet", "validate", path)
+    assert out.returncode == 2
+    assert "File > Save As > 'CSV UTF-8 (comma delimited) (*.csv)'" in out.stderr
 
 
 def test_invites_written_for_every_venue(tmp_path: Path) -> None:

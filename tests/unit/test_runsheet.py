@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -125,11 +126,12 @@ def test_csv_errors_name_rows(sample: runsheet.Runsheet) -> None:
     header_row = next(n for n, line in enumerate(lines) if line.startswith("id,kind"))
     # Break the third item's duration and the first venue's id.
     lines[header_row + 3] = lines[header_row + 3].replace("3:00", "three minutes")
-    lines[5] = lines[5].replace("kota-cirebon", "Kota Cirebon!")
+    venue_row = next(n for n, line in enumerate(lines) if line.startswith("venue,"))
+    lines[venue_row] = lines[venue_row].replace("kota-cirebon", "Kota Cirebon!")
     found = problems_of("\n".join(lines), csv=True)
     where = {(p.where, p.field) for p in found}
     assert (f"row {header_row + 4}", "items[2].duration") in where
-    assert ("row 6", "venues[0].id") in where
+    assert (f"row {venue_row + 1}", "venues[0].id") in where
 
 
 def test_csv_with_semicolons_and_bom(sample: runsheet.Runsheet) -> None:
@@ -143,7 +145,7 @@ def test_load_refuses_missing_and_binary_files(tmp_path: Path) -> None:
     with pytest.raises(RunsheetError, match="readable"):
         runsheet.load(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
-    bad.write_bytes(b"\xff\xfe\x00garbage")
+    bad.write_bytes(b"\x00\x01garbage\xff")
     with pytest.raises(RunsheetError, match="UTF-8"):
         runsheet.load(bad)
 
@@ -171,3 +173,119 @@ def test_bad_durations(text: str) -> None:
 @pytest.mark.parametrize("seconds", [0.0, 59.0, 61.0, 3600.0, 3723.0, 12.25])
 def test_duration_format_round_trip(seconds: float) -> None:
     assert parse_duration(format_duration(seconds)) == seconds
+
+
+# ---- spreadsheets as they really are ------------------------------------------------------
+
+
+def _with_accents(sample: runsheet.Runsheet) -> str:
+    """The sample as CSV, with letters that differ between UTF-8 and Windows-1252."""
+    return runsheet.dump_csv(sample).replace("MPP Kota Cirebon", "MPP Kota Cirébon – Señor")
+
+
+def test_windows_1252_csv_is_read_and_said(tmp_path: Path, sample: runsheet.Runsheet) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(_with_accents(sample).encode("cp1252"))
+    notices: list[runsheet.Notice] = []
+    sheet = runsheet.load(path, notices)
+    assert sheet.venues[0].name == "MPP Kota Cirébon – Señor"
+    assert [n.field for n in notices] == ["(file)"]
+    text = str(notices[0])
+    assert "is not UTF-8; it was read as Windows-1252" in text
+    assert "'CSV UTF-8 (comma delimited) (*.csv)'" in text
+
+
+def test_latin1_when_not_windows_1252(tmp_path: Path, sample: runsheet.Runsheet) -> None:
+    # 0x81 means nothing in Windows-1252: only Latin-1 reads every byte.
+    text = _with_accents(sample).replace("–", "-").replace("—", "-").replace("Señor", "Se\x81or")
+    path = tmp_path / "latin.csv"
+    path.write_bytes(text.encode("latin-1"))
+    notices: list[runsheet.Notice] = []
+    assert runsheet.load(path, notices).venues[0].name == "MPP Kota Cirébon - Se\x81or"
+    assert "read as Latin-1" in str(notices[0])
+
+
+def test_utf16_unicode_text_from_excel(tmp_path: Path, sample: runsheet.Runsheet) -> None:
+    path = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16 with a BOM, tabs
+    text = _with_accents(sample).replace(",", "\t")
+    text = text.replace('"Kota Cirebon\t Jawa Barat"', "Kota Cirebon, Jawa Barat")
+    path.write_bytes(text.encode("utf-16"))
+    notices: list[runsheet.Notice] = []
+    assert runsheet.load(path, notices).venues[0].name == "MPP Kota Cirébon – Señor"
+    assert notices == []
+
+
+def test_non_utf8_yaml_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.yaml"
+    path.write_bytes(GOOD.replace("Venue A", "Venue é").encode("cp1252"))
+    with pytest.raises(RunsheetError) as info:
+        runsheet.load(path)
+    (problem,) = info.value.problems
+    assert problem.where == f"byte {GOOD.index('Venue A') + 6}"
+    assert "looks saved as Windows-1252" in problem.expected
+    assert f"iconv -f WINDOWS-1252 -t UTF-8 {path} > utf8-sheet.yaml" in problem.expected
+
+
+def test_csv_with_nul_bytes_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "book.csv"
+    path.write_bytes(b"PK\x03\x04\x00\x00\xff\xfe")  # a zipped workbook renamed .csv
+    with pytest.raises(RunsheetError, match=r"NUL bytes.*Save As"):
+        runsheet.load(path)
+
+
+@pytest.mark.parametrize("name", ["plan.xlsx", "plan.xls", "plan.ods"])
+def test_workbooks_are_refused_with_how_to_save_csv(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(RunsheetError) as info:
+        runsheet.load(path)
+    assert "File > Save As > 'CSV UTF-8 (comma delimited) (*.csv)'" in str(info.value)
+
+
+def test_save_refuses_an_unknown_extension(tmp_path: Path, sample: runsheet.Runsheet) -> None:
+    with pytest.raises(RunsheetError, match=r"\.yaml or \.yml \(YAML\) or \.csv"):
+        runsheet.save(sample, tmp_path / "plan.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds", "warned"),
+    [
+        ("02:00:00", 7200, "read as 2 h. A spreadsheet turns a typed 2:00 (meant as 2 min)"),
+        ("1:30:00", 5400, "if 1 min 30 s was meant, write 1m30s or 0:01:30"),
+        ("0:02:00", 120, None),
+        ("2:00", 120, None),
+        ("90:00", 5400, None),
+        ("1:02:03", 3723, None),
+        ("2h", 7200, None),
+        ("1h30m", 5400, None),
+    ],
+)
+def test_durations_rule_and_the_ambiguous_ones_warned(
+    text: str, seconds: float, warned: str | None
+) -> None:
+    csv_text = runsheet.dump_csv(parse_yaml(GOOD)).replace(",1:00,", f",{text},", 1)
+    notices: list[runsheet.Notice] = []
+    sheet = parse_csv(csv_text, "f.csv", notices)
+    assert sheet.items[0].duration_s == seconds
+    if warned is None:
+        assert notices == []
+    else:
+        (notice,) = notices
+        assert (notice.where, notice.field, notice.value) == ("row 10", "items[0].duration", text)
+        assert warned in notice.message
+        assert str(notice).startswith(f"f.csv:row 10: items[0].duration: {text!r} read as")
+
+
+def test_files_written_here_read_back_without_warnings(
+    tmp_path: Path, sample: runsheet.Runsheet
+) -> None:
+    """An item of an hour and a half is written 1h30m, not the warned-about 1:30:00."""
+    long = replace(sample.items[4], duration_s=5400.0)
+    sheet = replace(sample, items=(*sample.items[:4], long, *sample.items[5:]))
+    for name in ("plan.csv", "plan.yaml"):
+        runsheet.save(sheet, tmp_path / name)
+        assert "1h30m" in (tmp_path / name).read_text(encoding="utf-8")
+        notices: list[runsheet.Notice] = []
+        assert runsheet.load(tmp_path / name, notices) == sheet
+        assert notices == []

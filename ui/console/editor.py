@@ -292,6 +292,9 @@ class RunsheetEditor(QDialog):
         except OSError as exc:
             self.status.setText(self.tr("Could not save {0}: {1}").format(path, exc.strerror))
             return False
+        except RunsheetError as exc:  # a name without .yaml or .csv: nothing was written
+            self.status.setText(str(exc))
+            return False
         self.path = path
         self.dirty = False
         self.saved.emit(self.sheet)
