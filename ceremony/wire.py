@@ -76,12 +76,22 @@ class Error(_Msg, tag="error"):
 # ---- studio -> venue ------------------------------------------------------------------------
 
 
+class SfuRoute(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the venue takes the program's picture from when the studio uses an SFU (Janus)."""
+
+    url: str  # the SFU's HTTP API
+    room: int
+    feed: int  # the program's publisher in the room
+    pin: str  # the room's join PIN (the studio keeps the room's admin secret)
+
+
 class Welcome(_Msg, tag="welcome"):
     studio: str
     ceremony_id: str
     ceremony_title: str
     venue_id: str
     venue_name: str
+    sfu: SfuRoute | None = None  # None: the program comes on this connection
 
 
 class ProgramState(_Msg, tag="program_state"):

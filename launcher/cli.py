@@ -233,6 +233,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
         microphone=args.microphone,
         media_dir=args.media_dir or sheet_dir,
         record_dir=None if args.no_record else args.record_dir or _ceremony_folder(paths, sheet),
+        sfu=args.sfu,
     )
     journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
     data_dir = args.data_dir or paths.data / "studio"
@@ -449,6 +450,15 @@ def _video_format(text: str) -> object:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _sfu_address(text: str) -> object:
+    from media.sfu.program import SfuAddressError, SfuConfig
+
+    try:
+        return SfuConfig.parse(text)
+    except SfuAddressError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ceremony", description="Hybrid state ceremonies.")
     p.add_argument("--version", action="version", version=f"ceremony {ceremony.__version__}")
@@ -525,6 +535,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         default=None,
         help="HTTP control API, feed and speaker timer page (loopback unless a host is named)",
+    )
+    st.add_argument(
+        "--sfu",
+        type=_sfu_address,
+        default=None,
+        metavar="janus://HOST:PORT[/ROOM]",
+        help="send the program's picture through this Janus VideoRoom (for many venues)",
     )
     st.add_argument("--control-osc", metavar="HOST:PORT", default=None, help="OSC control (UDP)")
     st.add_argument(

@@ -38,6 +38,8 @@ from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
+from media.sfu.janus import JanusError
+from media.sfu.program import SfuConfig, SfuProgram
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 from media.studio_record import StudioRecording
 
@@ -71,6 +73,7 @@ class StudioConfig:
     media_dir: Path = field(default_factory=Path.cwd)  # where run-sheet file: sources live
     naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
     record_dir: Path | None = None  # where the program recording goes; None: not recorded
+    sfu: SfuConfig | None = None  # send the program's picture through this SFU (Janus)
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -205,6 +208,9 @@ class StudioEngine:
         self._teardowns: set[asyncio.Task[None]] = set()
         self.countdown = StudioCountdown()
         self.started_mono = time.monotonic()
+        self.sfu: SfuProgram | None = (
+            SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
+        )
         self._set_program(Source.studio())
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -230,6 +236,7 @@ class StudioEngine:
             ssl_context=self.identity.certificate.server_context(),
         )
         await site.start()
+        await self._start_sfu()
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self.bus.run(), name="program-video"),
@@ -242,7 +249,20 @@ class StudioEngine:
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
+    async def _start_sfu(self) -> None:
+        """Publish the program to the SFU; if it cannot be reached, send it directly and say so."""
+        if self.sfu is None:
+            return
+        try:
+            await self.sfu.start()
+        except (JanusError, OSError) as exc:
+            await self.sfu.stop()
+            self.sfu = None
+            self._device_problem("sfu", f"SFU unreachable, program sent directly: {exc}")
+
     async def stop(self) -> None:
+        if self.sfu is not None:
+            await self.sfu.stop()
         for record in self.venues.values():
             if record.conn is not None:
                 self._close(record, "studio shutting down", status=VenueStatus.LOST)
@@ -730,6 +750,8 @@ class StudioEngine:
             if transceiver.kind == "video" and self.bus.naive:
                 transceiver.sender.replaceTrack(self.bus.subscribe_raw(vid))
                 transceiver.direction = "sendrecv"
+            elif transceiver.kind == "video" and self.sfu is not None:
+                transceiver.direction = "recvonly"  # the program's picture comes from the SFU
             elif transceiver.kind == "video":
                 transceiver.sender.replaceTrack(self.bus.subscribe(vid))
                 transceiver.direction = "sendrecv"
@@ -775,6 +797,7 @@ class StudioEngine:
                 ceremony_title=c.title,
                 venue_id=record.venue.id,
                 venue_name=record.venue.name,
+                sfu=self.sfu.route() if self.sfu else None,
             )
         )
         conn.control.send(self.program_state_for(record.venue.id))

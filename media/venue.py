@@ -28,6 +28,8 @@ from media.control import WireChannel
 from media.ice import rtc_configuration
 from media.netsim import NetProfile, NetShim
 from media.opus import OpusEncodingTrack
+from media.sfu.janus import JanusError
+from media.sfu.subscriber import SfuSubscription
 from media.speaker import Speaker
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
@@ -314,6 +316,8 @@ class VenueLink:
                 if self.ready:
                     self.send(wire.Ready(ready=True, contact=self.config.contact))
                 tasks.append(asyncio.create_task(self._watch_ws(ws)))
+                if self.welcome is not None and self.welcome.sfu is not None:
+                    tasks.append(asyncio.create_task(self._program_from_sfu(self.welcome.sfu)))
                 assert self._control is not None
                 self.countdown.attach(self._control, self._clock)
                 tasks.append(asyncio.create_task(self.countdown.run()))
@@ -510,6 +514,33 @@ class VenueLink:
             self._clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self.config.clock()))
         else:
             self.countdown.on_clock_message(msg)
+
+    async def _program_from_sfu(self, route: wire.SfuRoute) -> None:
+        """The program's picture from the SFU the studio named, for as long as this session
+        lasts; retried while the SFU is away (the studio's own link carries on meanwhile)."""
+        consumers: list[asyncio.Task[None]] = []
+
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video":
+                consumers.append(asyncio.create_task(self._consume_video(track)))
+
+        failures = 0
+        while True:
+            subscription = SfuSubscription(route, on_track, self.config.ice_servers)
+            try:
+                await subscription.open()
+                failures = 0
+                await asyncio.Event().wait()  # until the session ends and cancels this task
+            except JanusError as exc:
+                failures += 1
+                if failures in (1, 10):
+                    log.warning("program from the SFU failed (%d): %s", failures, exc)
+                await asyncio.sleep(min(5.0, 1.0 * failures))
+            finally:
+                for task in consumers:
+                    task.cancel()
+                consumers.clear()
+                await asyncio.shield(subscription.close())
 
     async def _consume_video(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):

@@ -209,7 +209,8 @@ class Session:
 @dataclass(frozen=True)
 class RoomSpec:
     room: int
-    secret: str
+    secret: str  # administers the room (create, destroy): never leaves its owner
+    pin: str | None = None  # needed to join it, as publisher or subscriber
     publishers: int = 8
     description: str = "ceremony"
     videocodec: str = "vp8"
@@ -223,6 +224,9 @@ class VideoRoom:
     def __init__(self, session: Session, spec: RoomSpec) -> None:
         self.session = session
         self.spec = spec
+
+    def _pin(self) -> dict[str, str]:
+        return {"pin": self.spec.pin} if self.spec.pin else {}
 
     async def create(self) -> None:
         """Create the room (a leftover room of the same number is destroyed first)."""
@@ -245,6 +249,7 @@ class VideoRoom:
                     "bitrate": self.spec.bitrate,
                     "fir_freq": 2,
                     "permanent": False,
+                    **({"pin": self.spec.pin} if self.spec.pin else {}),
                 }
             )
         finally:
@@ -264,7 +269,13 @@ class VideoRoom:
         """Join as a publisher and publish `offer`; the handle, the feed id and Janus's answer."""
         handle = await self.session.attach()
         joined, _ = await handle.request(
-            {"request": "join", "ptype": "publisher", "room": self.spec.room, "display": display}
+            {
+                "request": "join",
+                "ptype": "publisher",
+                "room": self.spec.room,
+                "display": display,
+                **self._pin(),
+            }
         )
         feed = int(joined["id"])
         _, answer = await handle.request({"request": "publish"}, offer)
@@ -281,6 +292,7 @@ class VideoRoom:
                 "ptype": "subscriber",
                 "room": self.spec.room,
                 "streams": [{"feed": feed} for feed in feeds],
+                **self._pin(),
             }
         )
         if offer is None:
