@@ -166,6 +166,16 @@ def tee_encoded_frames(receiver: RTCRtpReceiver, copy: FrameCopy) -> Callable[[]
     return lambda: setattr(decoder_queue, "put", put)
 
 
+def fraction_lost(stat: Any) -> float:
+    """The share (0–1) of packets the remote lost, from a `remote-inbound-rtp` stat.
+
+    The W3C field is a fraction, but aiortc puts RFC 3550's 8-bit fixed-point value there
+    (0–255): read as a fraction, 10 % loss showed as 2,500 %. Values above 1 are that.
+    """
+    value = float(stat.fractionLost)
+    return value / 256.0 if value > 1.0 else value
+
+
 def use_decoder_worker(worker: DecoderWorker | None) -> None:
     """Replace the thread function every receiver started from now on decodes with (None:
     aiortc's own). Process-wide; only the benchmarks' count-only venues use it."""

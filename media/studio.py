@@ -30,6 +30,7 @@ from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
+from media import aiortc_compat
 from media.clock import now as clock_now
 from media.compositor import LowerThird
 from media.control import WireChannel
@@ -1025,4 +1026,4 @@ async def _measure_loss(conn: VenueConnection) -> None:
                     conn.loss_in_pct = round(100 * max(0, d_lost) / (d_received + d_lost), 1)
         for stat in (await transceiver.sender.getStats()).values():
             if stat.type == "remote-inbound-rtp":
-                conn.loss_out_pct = round(100 * stat.fractionLost, 1)
+                conn.loss_out_pct = round(100 * aiortc_compat.fraction_lost(stat), 1)

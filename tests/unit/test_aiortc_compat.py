@@ -12,7 +12,7 @@ import aioice
 import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
-from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket
 
 from media import aiortc_compat
 
@@ -97,3 +97,23 @@ def test_the_decoder_worker_is_swapped_and_restored() -> None:
     assert aiortc.rtcrtpreceiver.decoder_worker is worker
     aiortc_compat.use_decoder_worker(None)
     assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat.ORIGINAL_DECODER_WORKER
+
+
+async def test_loss_reported_by_the_remote_reads_as_a_share(
+    transceiver: tuple[RTCRtpSender, RTCRtpReceiver],
+) -> None:
+    """A receiver report saying 64/256 lost (RFC 3550 fixed point), through aiortc's own RTCP
+    handling and getStats(), is 25 %."""
+    sender, _ = transceiver
+    report = RtcpReceiverInfo(
+        ssrc=sender._ssrc,
+        fraction_lost=64,
+        packets_lost=10,
+        highest_sequence=100,
+        jitter=0,
+        lsr=0,
+        dlsr=0,
+    )
+    await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report]))
+    stats = [s for s in (await sender.getStats()).values() if s.type == "remote-inbound-rtp"]
+    assert len(stats) == 1 and aiortc_compat.fraction_lost(stats[0]) == 0.25
