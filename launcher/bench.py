@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ceremony import runsheet
+from ceremony.quality import RungPolicy
 from ceremony.runsheet import Runsheet
 from launcher.demo import Demo, DemoOptions, Incident, SimOptions, countdown_result, summarize
 from launcher.paths import Paths
@@ -185,9 +186,16 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
+class _PinnedRung(RungPolicy):
+    """Benchmark only: a venue held on one rung whatever its link reports."""
+
+    def observe(self, now: float, loss_pct: float | None) -> int:
+        return self.rung
+
+
+def _fanout_once(args: argparse.Namespace, naive: bool, low_share: float = 0.0) -> dict[str, Any]:
     sheet = runsheet.load(Paths.default().sample_runsheet())
-    mode = "naive" if naive else "encode-once"
+    mode = "naive" if naive else "encode-once" if not low_share else "two-rungs"
     options = DemoOptions(
         venues=args.venues,
         # The run-sheet spans the whole run, so a long soak keeps switching sources.
@@ -205,6 +213,10 @@ def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
 
     async def body(engine: StudioEngine, _sheet: Runsheet) -> dict[str, Any]:
         await asyncio.sleep(FANOUT_WARM_UP_S)
+        low = list(engine.venues)[: round(len(engine.venues) * low_share)]
+        for vid in low:  # as if their links could not carry the top rung
+            engine.venues[vid].quality = _PinnedRung(lowest=1, rung=1)
+            engine.bus.set_rung(vid, 1)
         rss_start, cpu_start, wall_start = _rss_mb(), _cpu_s(), time.monotonic()
         rss_samples, next_rss = [rss_start], wall_start + 60
         per_venue: dict[str, list[float]] = {vid: [] for vid in engine.venues}
@@ -236,6 +248,9 @@ def _fanout_once(args: argparse.Namespace, naive: bool) -> dict[str, Any]:
         lat_p95 = [p95 for v in latency.values() for _, p95 in v]
         return {
             "mode": mode,
+            "rungs": [str(r) for r in engine.bus.rungs],
+            "venues_on_lower_rung": low,
+            "keyframes_forced_per_rung": list(engine.bus.keyframes_forced),
             "studio_cpu_cores": round((_cpu_s() - cpu_start) / wall, 3),
             "program_fps_sent": round(statistics.median(sent), 2) if sent else None,
             "min_venue_program_fps": round(min(medians.values()), 2) if medians else None,
@@ -261,6 +276,8 @@ def fanout(args: argparse.Namespace) -> int:
     """`ceremony bench fanout`: the studio's cost of sending the program to every venue."""
     modes = [False, True] if args.both else [args.naive]
     runs = [_fanout_once(args, naive) for naive in modes]
+    if args.rungs:
+        runs.append(_fanout_once(args, False, low_share=0.5))
     result: dict[str, Any] = {
         "bench": "fanout",
         "date": time.strftime("%Y-%m-%d"),
@@ -273,10 +290,12 @@ def fanout(args: argparse.Namespace) -> int:
         " the others count complete frames reassembled from RTP without decoding",
         "runs": runs,
     }
-    if len(runs) == 2 and runs[0]["studio_cpu_cores"]:
-        result["naive_over_once_cpu"] = round(
-            runs[1]["studio_cpu_cores"] / runs[0]["studio_cpu_cores"], 2
-        )
+    by_mode = {r["mode"]: r for r in runs}
+    once = by_mode.get("encode-once", {}).get("studio_cpu_cores")
+    if once and "naive" in by_mode:
+        result["naive_over_once_cpu"] = round(by_mode["naive"]["studio_cpu_cores"] / once, 2)
+    if once and "two-rungs" in by_mode:
+        result["two_rungs_over_one_cpu"] = round(by_mode["two-rungs"]["studio_cpu_cores"] / once, 2)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fanout.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -652,6 +652,9 @@ def build_parser() -> argparse.ArgumentParser:
     fo.add_argument("--duration", type=float, default=30.0)
     fo.add_argument("--naive", action="store_true", help="one encoder per venue (plain aiortc)")
     fo.add_argument("--both", action="store_true", help="encode-once then naive, one report")
+    fo.add_argument(
+        "--rungs", action="store_true", help="also a run with half the venues on the lower rung"
+    )
     fo.add_argument("--bitrate", type=int, default=2_500_000)
     fo.add_argument("--out", type=Path, default=Path("bench-out/fanout"))
     fo.add_argument("--json", action="store_true")

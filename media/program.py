@@ -29,7 +29,10 @@ from media.sources import VIDEO_CLOCK
 log = logging.getLogger(__name__)
 
 KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
-MIN_FORCED_KEYFRAME_GAP_S = 0.5  # many venues asking at once still cost one keyframe
+# Forced keyframes on one rung at most this often: many venues asking at once, or one lossy
+# venue asking again and again, must not make everyone's picture pulse (the lossy one is moved
+# down a rung instead, ceremony/quality.py).
+MIN_FORCED_KEYFRAME_GAP_S = 2.0
 TRACK_QUEUE = 4
 Packet: TypeAlias = "av.Packet[Any]"
 
@@ -105,6 +108,17 @@ class Vp8Encoder:
         return packets
 
 
+@dataclass(frozen=True)
+class Rung:
+    """One quality of the program: its own encoder, shared by every venue on it."""
+
+    fmt: VideoFormat
+    bitrate: int
+
+    def __str__(self) -> str:
+        return f"{self.fmt.width}x{self.fmt.height}@{self.bitrate // 1000}k"
+
+
 class ProgramVideoTrack(QueuedTrack[Packet]):
     """One venue's view of the program: pre-encoded packets from the bus, bounded queue."""
 
@@ -115,6 +129,17 @@ class ProgramVideoTrack(QueuedTrack[Packet]):
         self.venue_id = venue_id
         self._bus = bus
         self._synced = False  # a decoder can start only at a keyframe
+        self.rung = 0  # the rung whose packets this venue gets
+        self.wanted = 0  # the rung it moves to at that rung's next keyframe
+
+    def offer(self, rung: int, packet: Packet) -> None:
+        """A packet of `rung`: taken if it is this venue's rung, or a keyframe of the one it
+        is moving to (a decoder can change picture size only at a keyframe)."""
+        if rung != self.rung:
+            if rung != self.wanted or not packet.is_keyframe:
+                return
+            self.rung = rung
+        self.push(packet)
 
     def push(self, item: Packet) -> bool:
         if not self._synced:
@@ -123,7 +148,7 @@ class ProgramVideoTrack(QueuedTrack[Packet]):
             self._synced = True
         dropped = super().push(item)
         if dropped:
-            self._bus.request_keyframe(f"{self.venue_id} fell behind")
+            self._bus.request_keyframe(f"{self.venue_id} fell behind", self.rung)
         return dropped
 
     async def recv(self) -> Packet:
@@ -160,19 +185,24 @@ class ProgramBus:
         *,
         compose: bool = False,
         naive: bool = False,
+        lower_rungs: tuple[Rung, ...] = (),
     ) -> None:
         self.fmt = fmt
         self.naive = naive
         self._raw_tracks: set[RawProgramTrack] = set()
-        self._encoder = Vp8Encoder(fmt, bitrate)
+        self.rungs = (Rung(fmt, bitrate), *lower_rungs)
+        self._encoders = [Vp8Encoder(r.fmt, r.bitrate) for r in self.rungs]
+        # A venue asking for keyframes (its id): the studio's rung policy counts them.
+        self.on_venue_keyframe_request: Callable[[str], None] | None = None
         # The program carries a lower third and the latency code; a venue camera carries neither.
         self.compositor = Compositor(fmt.width, fmt.height) if compose else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="program-encode")
         self._tracks: set[ProgramVideoTrack] = set()
         self._source: FrameSource | None = None
         self._fallback: FrameSource | None = None
-        self._keyframe_requested = True
-        self._last_keyframe = 0.0
+        self._keyframe_requested = [True] * len(self.rungs)
+        self._last_keyframe = [-MIN_FORCED_KEYFRAME_GAP_S] * len(self.rungs)
+        self.keyframes_forced = [0] * len(self.rungs)
         self.frames_encoded = 0
         self.taps: list[Callable[[Packet], None]] = []  # e.g. the program recorder
         self.last_frame: av.VideoFrame | None = None
@@ -182,13 +212,25 @@ class ProgramBus:
     def set_source(self, source: FrameSource, fallback: FrameSource) -> None:
         """`source` gives the latest frame or None; then `fallback` (a slate) is used."""
         self._source, self._fallback = source, fallback
-        self.request_keyframe("program cut")
 
-    def subscribe(self, venue_id: str) -> ProgramVideoTrack:
+    def subscribe(self, venue_id: str, rung: int = 0) -> ProgramVideoTrack:
         track = ProgramVideoTrack(self, venue_id)
+        track.rung = track.wanted = min(rung, len(self.rungs) - 1)
         self._tracks.add(track)
-        self.request_keyframe(f"{venue_id} joined")
+        self.request_keyframe(f"{venue_id} joined", track.rung)
         return track
+
+    def set_rung(self, venue_id: str, rung: int) -> None:
+        """Move a venue to `rung` from that rung's next keyframe (asked for now)."""
+        rung = max(0, min(rung, len(self.rungs) - 1))
+        for track in self._tracks:
+            if track.venue_id == venue_id and track.wanted != rung:
+                log.info(
+                    "%s: program rung %s -> %s", venue_id, self.rungs[track.rung], self.rungs[rung]
+                )
+                track.wanted = rung
+                if track.rung != rung:
+                    self.request_keyframe(f"{venue_id} moves to {self.rungs[rung]}", rung)
 
     def unsubscribe(self, track: ProgramVideoTrack) -> None:
         self._tracks.discard(track)
@@ -201,14 +243,42 @@ class ProgramBus:
     def unsubscribe_raw(self, track: RawProgramTrack) -> None:
         self._raw_tracks.discard(track)
 
-    def route_keyframe_requests(self, sender: RTCRtpSender) -> None:
-        """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder."""
-        aiortc_compat.on_keyframe_request(sender, lambda: self.request_keyframe("PLI/FIR"))
+    def route_keyframe_requests(self, sender: RTCRtpSender, venue_id: str | None = None) -> None:
+        """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder of
+        the venue's rung (and count them against the venue)."""
+        aiortc_compat.on_keyframe_request(sender, lambda: self._venue_asks(venue_id))
 
-    def request_keyframe(self, why: str) -> None:
-        if not self._keyframe_requested:
-            log.debug("keyframe requested: %s", why)
-        self._keyframe_requested = True
+    def _venue_asks(self, venue_id: str | None) -> None:
+        track = next((t for t in self._tracks if t.venue_id == venue_id), None)
+        self.request_keyframe(f"PLI/FIR from {venue_id}", track.rung if track else 0)
+        if venue_id is not None and self.on_venue_keyframe_request is not None:
+            self.on_venue_keyframe_request(venue_id)
+
+    def request_keyframe(self, why: str, rung: int = 0) -> None:
+        if not self._keyframe_requested[rung]:
+            log.debug("keyframe requested on %s: %s", self.rungs[rung], why)
+        self._keyframe_requested[rung] = True
+
+    def _decide_keyframes(self, rungs: list[int], now: float) -> list[bool]:
+        """For each rung encoded now: force a keyframe? Asked for, and not within the gap."""
+        decisions = []
+        for r in rungs:
+            forced = (
+                self._keyframe_requested[r]
+                and now - self._last_keyframe[r] >= MIN_FORCED_KEYFRAME_GAP_S
+            )
+            if forced:
+                self._keyframe_requested[r] = False
+                self._last_keyframe[r] = now
+                self.keyframes_forced[r] += 1
+            decisions.append(forced)
+        return decisions
+
+    def _rungs_in_use(self) -> list[int]:
+        """Rung 0 always (the recording and the monitors take it); lower ones while a venue
+        is on them or moving to them."""
+        used = {0} | {t.rung for t in self._tracks} | {t.wanted for t in self._tracks}
+        return sorted(used)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -221,13 +291,8 @@ class ProgramBus:
                 frame = self._current_frame()
                 if frame is None:
                     continue
-                keyframe = False
-                if (
-                    self._keyframe_requested
-                    and now - self._last_keyframe >= MIN_FORCED_KEYFRAME_GAP_S
-                ):
-                    keyframe, self._keyframe_requested = True, False
-                    self._last_keyframe = now
+                rungs = self._rungs_in_use()
+                keyframes = self._decide_keyframes(rungs, now)
                 t0 = time.perf_counter()
                 stamp_ms = int(time.monotonic() * 1000)
                 if self.naive:
@@ -239,27 +304,38 @@ class ProgramBus:
                     self.frames_encoded += 1
                     self.meter.add(time.monotonic())
                     continue
-                packets = await loop.run_in_executor(
-                    self._executor, self._encode, frame, pts, keyframe, stamp_ms
+                encoded = await loop.run_in_executor(
+                    self._executor, self._encode, frame, pts, rungs, keyframes, stamp_ms
                 )
                 self.encode_seconds += time.perf_counter() - t0
                 self.frames_encoded += 1
                 self.meter.add(time.monotonic())
-                for packet in packets:
-                    for track in list(self._tracks):
-                        track.push(packet)
-                    for tap in self.taps:
-                        tap(packet)
+                for rung, packets in zip(rungs, encoded, strict=True):
+                    for packet in packets:
+                        for track in list(self._tracks):
+                            track.offer(rung, packet)
+                        if rung == 0:
+                            for tap in self.taps:
+                                tap(packet)
         finally:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _encode(
-        self, frame: av.VideoFrame, pts: int, keyframe: bool, stamp_ms: int
-    ) -> list[Packet]:
+        self,
+        frame: av.VideoFrame,
+        pts: int,
+        rungs: list[int],
+        keyframes: list[bool],
+        stamp_ms: int,
+    ) -> list[list[Packet]]:
+        """The composed picture encoded once per rung in use (lower rungs scale it down)."""
         if self.compositor is not None:
             frame = self.compositor.compose(frame, stamp_ms)
         self.last_frame = frame  # what went to air, for the console's program monitor
-        return self._encoder.encode(frame, pts, keyframe)
+        return [
+            self._encoders[r].encode(frame, pts, keyframe)
+            for r, keyframe in zip(rungs, keyframes, strict=True)
+        ]
 
     def _compose(self, frame: av.VideoFrame, pts: int, stamp_ms: int) -> av.VideoFrame:
         if self.compositor is not None:
@@ -289,6 +365,7 @@ class EncodedSourceTrack(ProgramVideoTrack):
     def __init__(self, source: FrameSource, fmt: VideoFormat, bitrate: int) -> None:
         bus = ProgramBus(fmt, bitrate)
         bus.set_source(source, source)
+        bus.request_keyframe("camera starts")
         super().__init__(bus, "camera")
         bus._tracks.add(self)
         self._task: asyncio.Task[None] | None = None

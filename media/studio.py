@@ -27,6 +27,7 @@ from ceremony.countdown import DEFAULT_LEAD_S, ArmState, StudioCountdown
 from ceremony.invite import check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
+from ceremony.quality import RungPolicy
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
@@ -38,7 +39,7 @@ from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSourc
 from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
-from media.program import ProgramBus, VideoFormat
+from media.program import ProgramBus, Rung, VideoFormat
 from media.sfu.janus import JanusError
 from media.sfu.program import SfuConfig, SfuProgram
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
@@ -75,6 +76,16 @@ class StudioConfig:
     naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
     record_dir: Path | None = None  # where the program recording goes; None: not recorded
     sfu: SfuConfig | None = None  # send the program's picture through this SFU (Janus)
+    # A second, smaller rung of the program for venues whose link cannot carry the first
+    # (encoded only while a venue is on it); False: one rung for everyone.
+    lower_rung: bool = True
+
+    def lower_rungs(self) -> tuple[Rung, ...]:
+        if not self.lower_rung or self.program.width < 64:
+            return ()
+        fmt = self.program
+        half = VideoFormat(fmt.width // 4 * 2, fmt.height // 4 * 2, fmt.fps)
+        return (Rung(half, max(150_000, self.program_bitrate // 4)),)
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -155,6 +166,7 @@ class VenueRecord:
     last_seen_mono: float | None = None  # the last message from the venue, any connection
     video_frames: int = 0  # received at the studio, all connections
     bad_messages: int = 0
+    quality: RungPolicy = field(default_factory=lambda: RungPolicy(lowest=0))
 
     @property
     def reconnects(self) -> int:
@@ -176,8 +188,15 @@ class StudioEngine:
         self._journal = JournalWriter(journal_path)
         self.desk = JournaledSequencer(sheet, self._journal, clock_now())
         self.bus = ProgramBus(
-            config.program, config.program_bitrate, compose=True, naive=config.naive_fanout
+            config.program,
+            config.program_bitrate,
+            compose=True,
+            naive=config.naive_fanout,
+            lower_rungs=config.lower_rungs(),
         )
+        self.bus.on_venue_keyframe_request = self._venue_asked_for_keyframe
+        for record in self.venues.values():
+            record.quality = RungPolicy(lowest=len(self.bus.rungs) - 1)
         self.mixer = AudioMixer()
         self.mixer.add_source(STUDIO_SOURCE, self._studio_microphone)
         self._studio_pattern = TestPattern(
@@ -617,6 +636,15 @@ class StudioEngine:
                     await _measure_loss(conn)
                 except Exception:  # statistics are a nicety; never let them hurt the session
                     log.debug("%s: link statistics failed", record.venue.id, exc_info=True)
+                    continue
+                self.bus.set_rung(
+                    record.venue.id, record.quality.observe(time.monotonic(), conn.loss_out_pct)
+                )
+
+    def _venue_asked_for_keyframe(self, venue_id: str) -> None:
+        record = self.venues.get(venue_id)
+        if record is not None:
+            record.quality.keyframe_requested(time.monotonic())
 
     async def _watch_loop_lag(self) -> None:
         """How late the event loop runs a 50 ms timer: the studio's own health figure."""
@@ -754,7 +782,7 @@ class StudioEngine:
             elif transceiver.kind == "video" and self.sfu is not None:
                 transceiver.direction = "recvonly"  # the program's picture comes from the SFU
             elif transceiver.kind == "video":
-                transceiver.sender.replaceTrack(self.bus.subscribe(vid))
+                transceiver.sender.replaceTrack(self.bus.subscribe(vid, record.quality.rung))
                 transceiver.direction = "sendrecv"
                 vp8 = [
                     c
@@ -762,7 +790,7 @@ class StudioEngine:
                     if c.mimeType in ("video/VP8", "video/rtx")
                 ]
                 transceiver.setCodecPreferences(vp8)
-                self.bus.route_keyframe_requests(transceiver.sender)
+                self.bus.route_keyframe_requests(transceiver.sender, vid)
             elif transceiver.kind == "audio":
                 transceiver.sender.replaceTrack(self.mixer.subscribe(vid))
                 transceiver.direction = "sendrecv"
@@ -990,6 +1018,7 @@ class StudioEngine:
                     "sound_problem": r.stats.sound_problem if r.stats else "",
                     "loss_in_pct": conn.loss_in_pct if conn else None,
                     "loss_out_pct": conn.loss_out_pct if conn else None,
+                    "program_rung": str(self.bus.rungs[r.quality.rung]),
                     "last_seen_s": round(now - r.last_seen_mono, 1)
                     if r.last_seen_mono is not None
                     else None,

@@ -231,3 +231,38 @@ async def test_a_venue_that_cannot_play_the_program_tells_the_studio(studio: Stu
     snap = studio.engine.snapshot()
     row = next(v for v in snap["venues"] if v["id"] == CIREBON)  # type: ignore[attr-defined]
     assert str(row["sound_problem"]).startswith("no sound")
+
+
+async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio) -> None:
+    """The resolution changes mid-stream at the lower rung's keyframe, and back again."""
+    import time
+
+    from ceremony.quality import RungPolicy
+    from media.venue import ProgramFrame
+
+    link, events = studio.link(studio.invite(CIREBON))
+    bus = studio.engine.bus
+    top, low = bus.rungs[0].fmt, bus.rungs[1].fmt
+    assert (low.width, low.height) == (top.width // 2, top.height // 2)
+
+    def picture(width: int) -> Callable[[Any], bool]:
+        return lambda e: isinstance(e, ProgramFrame) and e.frame.width == width
+
+    record = studio.engine.venues[CIREBON]
+    async with running(link):
+        await events.wait(picture(top.width), timeout=15)
+        # A report of heavy loss, as the link-quality loop would feed it: the policy moves it.
+        bus.set_rung(CIREBON, record.quality.observe(time.monotonic(), 30.0))
+        await events.wait(picture(low.width), timeout=15)
+        assert bus._rungs_in_use() == [0, 1] and record.quality.rung == 1
+        record.quality = RungPolicy(lowest=1)  # a clean record: back to the top
+        bus.set_rung(CIREBON, 0)
+        seen_low = False
+
+        def top_after_low(e: Any) -> bool:  # the recorder scans from the first event
+            nonlocal seen_low
+            seen_low = seen_low or picture(low.width)(e)
+            return seen_low and picture(top.width)(e)
+
+        await events.wait(top_after_low, timeout=15)
+        assert bus._rungs_in_use() == [0]  # nobody left on the lower rung: not encoded

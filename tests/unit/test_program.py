@@ -60,11 +60,11 @@ async def test_keyframe_requests_from_a_sender_reach_the_shared_encoder() -> Non
     bus = ProgramBus(FMT, compose=False)
     pc = RTCPeerConnection()
     sender = pc.addTransceiver("video").sender
-    bus._keyframe_requested = False
+    bus._keyframe_requested = [False]
     bus.route_keyframe_requests(sender)
     # A venue's PLI, through aiortc's own RTCP handling of a real sender.
     await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=2))
-    assert bus._keyframe_requested
+    assert bus._keyframe_requested == [True]
     await pc.close()
 
 
@@ -74,12 +74,12 @@ def test_slow_venue_drops_frames_and_asks_for_a_keyframe() -> None:
     enc = Vp8Encoder(FMT, 600_000)
     pattern = TestPattern("x", 640, 360)
     packets = [p for i in range(12) for p in enc.encode(pattern.frame(i), i * 6000, i == 0)]
-    bus._keyframe_requested = False
+    bus._keyframe_requested = [False]
     for packet in packets:  # nobody pulls: the venue's sender is stuck
         track.push(packet)
     assert len(track._queue) == 4  # bounded
     assert track.dropped == len(packets) - 4
-    assert bus._keyframe_requested
+    assert bus._keyframe_requested == [True]
 
 
 def test_a_new_track_starts_at_a_keyframe() -> None:
@@ -107,3 +107,52 @@ def test_bgra_picture_is_qt_rgb32_at_the_asked_size() -> None:
     pixels = np.frombuffer(data, np.uint8).reshape(20, 40, 4)
     b, g, r, a = (int(v) for v in pixels[10, 20])
     assert r > 230 and g < 30 and b < 30 and a == 255
+
+
+def test_a_venue_moves_down_a_rung_at_that_rungs_keyframe() -> None:
+    from media.program import Rung
+
+    low = Rung(VideoFormat(320, 180, 15), 200_000)
+    bus = ProgramBus(FMT, 600_000, lower_rungs=(low,))
+    lossy, fine = bus.subscribe("lossy"), bus.subscribe("fine")
+    pattern = TestPattern("x", 640, 360)
+    assert bus._rungs_in_use() == [0]  # nobody on the lower rung: it is not encoded
+
+    def tick(i: int) -> None:
+        rungs = bus._rungs_in_use()
+        keyframes = bus._decide_keyframes(rungs, now=float(i))
+        for rung, packets in zip(
+            rungs, bus._encode(pattern.frame(i), i * 6000, rungs, keyframes, 0), strict=True
+        ):
+            for packet in packets:
+                for track in (lossy, fine):
+                    track.offer(rung, packet)
+
+    for i in range(3):
+        tick(i)
+    bus.set_rung("lossy", 1)
+    assert bus._rungs_in_use() == [0, 1] and bus._keyframe_requested[1]
+    for i in range(3, 6):
+        tick(i)
+    sizes = {t.venue_id: [p.size for p in t._queue] for t in (lossy, fine)}
+    assert lossy.rung == 1 and fine.rung == 0
+    decoder = av.CodecContext.create("libvpx", "r")
+    pictures = [f for p in list(lossy._queue)[-3:] for f in decoder.decode(p)]
+    assert {(f.width, f.height) for f in pictures} == {(320, 180)}  # starts at its keyframe
+    assert list(lossy._queue)[-3].is_keyframe and sizes["fine"]
+    bus.set_rung("lossy", 0)
+    assert bus._rungs_in_use() == [0, 1]  # until it is back on the top rung's keyframe
+
+
+def test_forced_keyframes_on_a_rung_are_rate_limited() -> None:
+    from media.program import MIN_FORCED_KEYFRAME_GAP_S
+
+    bus = ProgramBus(FMT, 600_000)
+    forced = []
+    t = 100.0
+    while t < 110.0:  # a venue asking on every frame for ten seconds
+        bus.request_keyframe("PLI storm")
+        forced.append(bus._decide_keyframes([0], t)[0])
+        t += 1 / 15
+    assert sum(forced) <= 10.0 / MIN_FORCED_KEYFRAME_GAP_S + 1
+    assert bus.keyframes_forced == [sum(forced)]

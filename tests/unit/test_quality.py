@@ -1,0 +1,51 @@
+"""The per-venue rung policy on a fake clock: down on loss or a keyframe storm, up only after a
+long clean stretch, never flapping."""
+
+from __future__ import annotations
+
+from ceremony.quality import MIN_DWELL_S, UP_CLEAN_S, RungPolicy
+
+
+def test_a_lossy_link_goes_down_at_once_and_stays_at_the_bottom() -> None:
+    policy = RungPolicy(lowest=1)
+    assert policy.observe(0.0, 0.0) == 0
+    assert policy.observe(2.0, 12.0) == 1  # the first bad report moves it
+    assert policy.observe(4.0, 30.0) == 1  # nothing lower than the lowest
+
+
+def test_up_again_only_after_a_long_clean_stretch() -> None:
+    policy = RungPolicy(lowest=1)
+    policy.observe(0.0, 10.0)
+    assert policy.observe(2.0, 0.0) == 1  # the clean stretch starts here
+    assert policy.observe(10.0, 3.0) == 1  # a middling report starts it again
+    t = 12.0
+    while t < 12.0 + UP_CLEAN_S - 2:
+        assert policy.observe(t, 0.0) == 1, t
+        t += 2.0
+    assert policy.observe(12.0 + UP_CLEAN_S, 0.0) == 0
+
+
+def test_a_link_at_the_edge_does_not_flap() -> None:
+    policy = RungPolicy(lowest=1)
+    rungs = []
+    for n in range(60):  # two minutes of alternating bad and clean reports
+        rungs.append(policy.observe(n * 2.0, 6.0 if n % 2 == 0 else 0.0))
+    assert rungs == [1] * 60  # down at the first bad report, and never back up
+
+
+def test_a_keyframe_storm_moves_a_venue_down_without_loss_reports() -> None:
+    policy = RungPolicy(lowest=1)
+    for n in range(6):
+        policy.keyframe_requested(0.5 * n)
+    assert policy.observe(3.0, 0.0) == 1
+    policy_quiet = RungPolicy(lowest=1)
+    for n in range(3):
+        policy_quiet.keyframe_requested(5.0 * n)  # occasional requests are normal
+    assert policy_quiet.observe(11.0, 0.0) == 0
+
+
+def test_no_change_within_the_dwell_time() -> None:
+    policy = RungPolicy(lowest=2)
+    assert policy.observe(0.0, 10.0) == 1
+    assert policy.observe(MIN_DWELL_S - 0.1, 10.0) == 1
+    assert policy.observe(MIN_DWELL_S, 10.0) == 2
