@@ -19,9 +19,12 @@ import av
 from aiortc.mediastreams import MediaStreamTrack
 
 from ceremony.invite import Invite, InviteError, parse_invite
+from ceremony.runs import RunInfo
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
+from launcher.messages import Failure, say
+from launcher.runs import Run, explain_bind_error
 from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
@@ -31,11 +34,20 @@ from media.mixer import AudioSourceBuffer, BufferedAudioTrack
 from media.program import EncodedSourceTrack, VideoFormat
 from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
-from media.venue import LinkState, LinkStateChanged, MessageReceived, VenueConfig, VenueLink
+from media.venue import (
+    UNREACHABLE_AFTER,
+    LinkState,
+    LinkStateChanged,
+    MessageReceived,
+    StudioUnreachable,
+    VenueConfig,
+    VenueLink,
+)
 
 log = logging.getLogger(__name__)
 
 VENUE_VIDEO_BITRATE = 300_000
+CONFIRM_WINDOW_S = 3.0  # a second Ctrl+C within this ends a live ceremony
 
 
 def invite_text(text_or_path: str) -> str:
@@ -52,10 +64,14 @@ def read_invite(text_or_path: str) -> Invite:
 
 
 def make_studio_engine(
-    sheet: Runsheet, data_dir: Path, journal: Path, config: StudioConfig
+    sheet: Runsheet,
+    data_dir: Path,
+    journal: Path,
+    config: StudioConfig,
+    run: RunInfo | None = None,
 ) -> StudioEngine:
     """The studio engine with its identity (created on first run) in `data_dir`."""
-    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal)
+    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal, run)
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -63,6 +79,42 @@ def install_stop_signals(stop: asyncio.Event) -> None:
     quiet_teardown_errors(loop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+class KeyboardStop:
+    """SIGTERM stops at once (a service manager, the demo, a shutdown). Ctrl+C stops a
+    rehearsal at once, but the live ceremony only on a second Ctrl+C within `window_s`: one
+    stray key press must not end it for every venue."""
+
+    def __init__(
+        self,
+        stop: asyncio.Event,
+        *,
+        confirm: bool,
+        warn: Callable[[], None],
+        window_s: float = CONFIRM_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stop = stop
+        self.confirm = confirm
+        self.warn = warn
+        self.window_s = window_s
+        self.clock = clock
+        self._first: float | None = None
+
+    def interrupt(self) -> None:
+        now = self.clock()
+        if not self.confirm or (self._first is not None and now - self._first <= self.window_s):
+            self.stop.set()
+            return
+        self._first = now
+        self.warn()
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        quiet_teardown_errors(loop)
+        loop.add_signal_handler(signal.SIGINT, self.interrupt)
+        loop.add_signal_handler(signal.SIGTERM, self.stop.set)
 
 
 class StandInOperator:
@@ -94,16 +146,26 @@ class StandInOperator:
             self.engine.command(cmd.Go())
 
 
+async def start_engine(engine: StudioEngine, language: str) -> None:
+    """Start the engine or raise StartupError with the sentence to show (the engine closed)."""
+    try:
+        await engine.start()
+    except OSError as exc:
+        engine.close("did not start")
+        raise explain_bind_error(exc, engine.config.host, engine.config.port, language) from None
+
+
 async def run_studio(
     sheet: Runsheet,
     data_dir: Path,
-    journal: Path,
+    run: Run,
     config: StudioConfig,
     *,
     auto_go: bool,
+    language: str,
     stream: TextIO = sys.stdout,
 ) -> int:
-    engine = make_studio_engine(sheet, data_dir, journal, config)
+    engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info)
 
     def show(event: object) -> None:
         if isinstance(event, VenueStatusChanged):
@@ -114,21 +176,28 @@ async def run_studio(
             )
 
     engine.subscribe(show)
-    await engine.start()
+    await start_engine(engine, language)
+    mode = "REHEARSAL/GLADI" if run.info.rehearsal else "LIVE/RESMI"
+    print(f"run {run.info.id} — {mode} — journal {run.journal}", file=stream, flush=True)
     print(
         f"studio ready on wss://{config.host}:{config.port}/signal "
         f"(certificate {engine.identity.certificate.fingerprint[:23]}…)",
         file=stream,
         flush=True,
     )
-    health = engine.recording_health()
-    if health.get("recording") and config.record_dir is not None:
-        print(f"recording to {config.record_dir / str(health['file'])}", file=stream, flush=True)
-    elif config.record_dir is not None:
-        problem = engine.device_problems.get("recording", "")
-        print(f"NOT RECORDING: {problem}", file=stream, flush=True)
+    if config.record_dir is not None:
+        if engine.recording_health().get("recording"):
+            print(f"recording into {config.record_dir}", file=stream, flush=True)
+        else:
+            problem = engine.device_problems.get("recording", "")
+            print(f"NOT RECORDING: {problem}", file=stream, flush=True)
     stop = asyncio.Event()
-    install_stop_signals(stop)
+    keys = KeyboardStop(
+        stop,
+        confirm=not run.info.rehearsal,
+        warn=lambda: print(say(Failure.CONFIRM_LIVE_STOP, language), file=stream, flush=True),
+    )
+    keys.install()
     operator = StandInOperator(engine) if auto_go else None
     try:
         while not stop.is_set():
@@ -139,7 +208,8 @@ async def run_studio(
                 if engine.desk.sequencer.state.status is Status.ENDED:
                     break
     finally:
-        await engine.stop()
+        print(say(Failure.STOPPING, language, run=run.info.id), file=stream, flush=True)
+        await engine.stop("stopped" if stop.is_set() else "ended")
     return 0
 
 
@@ -200,6 +270,7 @@ async def run_venue(
     media: bool = True,
     camera_spec: str | None = None,
     microphone: str | None = None,
+    language: str = "id",
 ) -> int:
     link = make_venue_link(
         invite,
@@ -211,6 +282,23 @@ async def run_venue(
     )
 
     def show(event: object) -> None:
+        if isinstance(event, StudioUnreachable):
+            # Said at the third failed attempt, then every tenth: the crew must act on it.
+            if event.attempts == UNREACHABLE_AFTER or event.attempts % 10 == 0:
+                print(
+                    say(
+                        Failure.STUDIO_UNREACHABLE,
+                        language,
+                        address=", ".join(event.addresses),
+                        attempts=event.attempts,
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return
+        if isinstance(event, LinkStateChanged) and event.state is LinkState.ENDED:
+            print(say(Failure.CEREMONY_ENDED, language), file=stream, flush=True)
+            return
         if quiet:
             return
         if isinstance(event, LinkStateChanged):

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001
+CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
+UNREACHABLE_AFTER = 3  # failed attempts in a row before the crew is told to check the invite
 SSL_SHUTDOWN_GRACE_S = 0.25
 
 
@@ -46,13 +48,33 @@ class LinkState(StrEnum):
     RECONNECTING = "reconnecting"
     REFUSED = "refused"  # final: the crew must act (new invite, right venue)
     REPLACED = "replaced"  # final: another device joined as this venue
+    ENDED = "ended"  # final: the studio ended the ceremony (and closed the link)
     STOPPED = "stopped"
+
+
+class UnreachableCause(StrEnum):
+    """Why the studio's address did not answer: each points the crew somewhere else."""
+
+    REFUSED = "refused"  # the computer answered, nothing listens on that port: wrong port
+    TIMED_OUT = "timed_out"  # no answer at all: wrong address, network down, firewall
+    NAME_NOT_FOUND = "name_not_found"  # the host name in the invite does not resolve
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
 class LinkStateChanged:
     state: LinkState
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class StudioUnreachable:
+    """The studio has not answered `attempts` attempts in a row (from UNREACHABLE_AFTER on,
+    once per further attempt). The link keeps trying; the crew should check the invite."""
+
+    addresses: tuple[str, ...]
+    attempts: int
+    cause: UnreachableCause
 
 
 @dataclass(frozen=True)
@@ -65,7 +87,9 @@ class ProgramFrame:
     frame: av.VideoFrame
 
 
-VenueEvent = LinkStateChanged | MessageReceived | ProgramFrame | CountdownChanged
+VenueEvent = (
+    LinkStateChanged | MessageReceived | ProgramFrame | CountdownChanged | StudioUnreachable
+)
 
 
 class JoinRefusedError(Exception):
@@ -80,7 +104,38 @@ class ReplacedError(Exception):
 
 
 class StudioUnreachableError(Exception):
+    def __init__(self, text: str, cause: UnreachableCause | None = None) -> None:
+        """`cause` is set when no address could be reached at all (not a later failure)."""
+        super().__init__(text)
+        self.cause = cause
+
+
+class CeremonyEndedError(Exception):
     pass
+
+
+def plain_error(exc: BaseException) -> str:
+    """An exception as words for a person: aiohttp's own text carries Python object reprs."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return exc.os_error.strerror or type(exc.os_error).__name__
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "no answer (timed out)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def unreachable_cause(exc: BaseException) -> UnreachableCause:
+    os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(os_error, ConnectionRefusedError):
+        return UnreachableCause.REFUSED
+    if isinstance(os_error, TimeoutError | asyncio.TimeoutError):
+        return UnreachableCause.TIMED_OUT
+    if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
+        isinstance(os_error, OSError) and "Name or service" in str(os_error)
+    ):
+        return UnreachableCause.NAME_NOT_FOUND
+    return UnreachableCause.OTHER
 
 
 @dataclass
@@ -131,6 +186,8 @@ class VenueLink:
         self._control: WireChannel | None = None
         self._stopping = asyncio.Event()
         self._joins = 0
+        self.unreachable_attempts = 0  # connection attempts in a row that reached no address
+        self._ended = False
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
@@ -192,8 +249,20 @@ class VenueLink:
                 self._set_state(LinkState.REPLACED, "another device joined as this venue")
                 self.countdown.close()
                 return self.state
+            except CeremonyEndedError:
+                self._set_state(LinkState.ENDED, "the studio ended the ceremony")
+                self.countdown.close()
+                return self.state
             except StudioUnreachableError as exc:
                 reason = str(exc)
+                if exc.cause is not None:
+                    self.unreachable_attempts += 1
+                    if self.unreachable_attempts >= UNREACHABLE_AFTER:
+                        self._emit(
+                            StudioUnreachable(
+                                tuple(self.invite.addresses), self.unreachable_attempts, exc.cause
+                            )
+                        )
             except Exception as exc:  # the link must outlive any one failed attempt
                 log.exception("link session failed")
                 reason = f"{type(exc).__name__}: {exc}"
@@ -211,6 +280,7 @@ class VenueLink:
     async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
         pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
         problems = []
+        cause = UnreachableCause.OTHER
         for address in self.invite.addresses:
             url = f"wss://{address}/signal"
             try:
@@ -229,10 +299,12 @@ class VenueLink:
                     "invite if the studio computer was reinstalled",
                 ) from None
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                problems.append(f"{address}: {exc or type(exc).__name__}")
+                problems.append(f"{address}: {plain_error(exc)}")
+                cause = unreachable_cause(exc)
         raise StudioUnreachableError(
-            "studio unreachable (" + "; ".join(problems) + "); check the network cable or "
-            "Wi-Fi, and that the studio app is running"
+            "studio unreachable (" + "; ".join(problems) + "); check the address and port in "
+            "the invite, the network cable or Wi-Fi, and that the studio app is running",
+            cause,
         )
 
     async def _session(self, backoff: Backoff) -> None:
@@ -242,6 +314,7 @@ class VenueLink:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             ws = await self._connect_ws(http)
+            self.unreachable_attempts = 0
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
             tasks: list[asyncio.Task[None]] = []
             try:
@@ -361,6 +434,8 @@ class VenueLink:
             pass
         if ws.close_code == CLOSE_REPLACED:
             self._replaced = True
+        elif ws.close_code == CLOSE_ENDED:
+            self._ended = True
 
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._replaced = False
@@ -368,9 +443,13 @@ class VenueLink:
             now = time.monotonic()
             if self._replaced:
                 raise ReplacedError
+            if self._ended or (ws.closed and ws.close_code == CLOSE_ENDED):
+                raise CeremonyEndedError
             if self.liveness.is_lost(now):
                 return
             if ws.closed and ws.close_code != CLOSE_REPLACED:
+                if self.program_state is not None and self.program_state.ended:
+                    raise CeremonyEndedError  # it said so before it closed
                 return  # the studio closed us (restart, or it marked us lost)
             if self._control:
                 self._control.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
