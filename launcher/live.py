@@ -176,6 +176,14 @@ async def run_studio(
             )
 
     engine.subscribe(show)
+    # Before anything is said to be ready: a Ctrl+C from then on is this run's to handle.
+    stop = asyncio.Event()
+    keys = KeyboardStop(
+        stop,
+        confirm=not run.info.rehearsal,
+        warn=lambda: print(say(Failure.CONFIRM_LIVE_STOP, language), file=stream, flush=True),
+    )
+    keys.install()
     await start_engine(engine, language)
     mode = "REHEARSAL/GLADI" if run.info.rehearsal else "LIVE/RESMI"
     print(f"run {run.info.id} — {mode} — journal {run.journal}", file=stream, flush=True)
@@ -191,13 +199,6 @@ async def run_studio(
         else:
             problem = engine.device_problems.get("recording", "")
             print(f"NOT RECORDING: {problem}", file=stream, flush=True)
-    stop = asyncio.Event()
-    keys = KeyboardStop(
-        stop,
-        confirm=not run.info.rehearsal,
-        warn=lambda: print(say(Failure.CONFIRM_LIVE_STOP, language), file=stream, flush=True),
-    )
-    keys.install()
     operator = StandInOperator(engine) if auto_go else None
     try:
         while not stop.is_set():

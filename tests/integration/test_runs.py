@@ -109,9 +109,7 @@ def test_rehearsal_then_live_are_two_runs_with_two_reports(tmp_path: Path, sheet
     # An old journal that collected both runs in one file is refused unless one run is chosen.
     legacy = home / "data" / "journals" / f"{CEREMONY}.jsonl"
     legacy.parent.mkdir(parents=True)
-    legacy.write_bytes(
-        journal_of(home, first).read_bytes() + journal_of(home, second).read_bytes()
-    )
+    legacy.write_bytes(journal_of(home, first).read_bytes() + journal_of(home, second).read_bytes())
     mixed = run(["report", str(legacy), "--out", str(tmp_path / "old")], env)
     assert mixed.proc.returncode == 2
     assert "holds 2 runs mixed in one file" in mixed.stderr and first in mixed.stderr
