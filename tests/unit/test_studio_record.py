@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -22,7 +23,7 @@ def keeper(directory: Path | None) -> tuple[StudioRecording, list[dict[str, obje
     return rec, notes, problems
 
 
-def vp8_keyframe() -> av.Packet:
+def vp8_keyframe() -> av.Packet[Any]:
     import fractions
 
     import numpy as np
