@@ -151,7 +151,6 @@ async def start_engine(engine: StudioEngine, language: str) -> None:
     try:
         await engine.start()
     except OSError as exc:
-        engine.close("did not start")
         raise explain_bind_error(exc, engine.config.host, engine.config.port, language) from None
 
 

@@ -240,6 +240,7 @@ class StudioEngine:
         except OSError:
             await self._runner.cleanup()
             self._runner = None
+            self.close("did not start")  # the journal says so, and is closed
             raise
         # The port first: a studio that cannot be reached must not have started a recording.
         self._open_devices()

@@ -112,11 +112,10 @@ class StopSignals(QObject):
         if self.asking is not None:  # a second Ctrl+C while asking: that is the answer
             self.asking.done(QMessageBox.StandardButton.Yes.value)
             return
-        tr = QCoreApplication.translate
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            tr("ConsoleStart", "End the ceremony?"),
-            tr(
+            QCoreApplication.translate("ConsoleStart", "End the ceremony?"),
+            QCoreApplication.translate(
                 "ConsoleStart",
                 "This is the LIVE ceremony. End it now for every venue? Recordings and the "
                 "journal are closed and the venues are told the ceremony has ended.",
@@ -156,21 +155,29 @@ def ask_rehearsal(title: str, language: str) -> bool | None:
     """Before the run starts: rehearsal (True) or the live ceremony (False, the default);
     None when the operator closes the question."""
     _app, _lang = _dialog_app(language)
-    tr = QCoreApplication.translate
-    box = QMessageBox(QMessageBox.Icon.Question, tr("ConsoleStart", "Start the ceremony"), title)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        QCoreApplication.translate("ConsoleStart", "Start the ceremony"),
+        title,
+    )
     box.setInformativeText(
-        tr(
+        QCoreApplication.translate(
             "ConsoleStart",
             "Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?",
         )
     )
-    live = box.addButton(tr("ConsoleStart", "LIVE ceremony"), QMessageBox.ButtonRole.AcceptRole)
+    live = box.addButton(
+        QCoreApplication.translate("ConsoleStart", "LIVE ceremony"),
+        QMessageBox.ButtonRole.AcceptRole,
+    )
     rehearsal = box.addButton(
-        tr("ConsoleStart", "REHEARSAL (GLADI)"), QMessageBox.ButtonRole.AcceptRole
+        QCoreApplication.translate("ConsoleStart", "REHEARSAL (GLADI)"),
+        QMessageBox.ButtonRole.AcceptRole,
     )
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(live)
     box.exec()
+    _lang.use("en")  # the console installs its own translator next
     clicked = box.clickedButton()
     if clicked is live:
         return False
@@ -182,11 +189,13 @@ def ask_rehearsal(title: str, language: str) -> bool | None:
 def show_failure(text: str, language: str) -> None:
     """A reason the console cannot start, in a dialog (the same sentence the terminal shows)."""
     _app, _lang = _dialog_app(language)
-    tr = QCoreApplication.translate
     box = QMessageBox(
-        QMessageBox.Icon.Critical, tr("ConsoleStart", "The studio cannot start"), text
+        QMessageBox.Icon.Critical,
+        QCoreApplication.translate("ConsoleStart", "The studio cannot start"),
+        text,
     )
     box.exec()
+    _lang.use("en")
 
 
 def remembered_runsheet(settings_path: Path) -> Path | None:

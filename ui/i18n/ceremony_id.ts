@@ -3,6 +3,26 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
+        <location filename="../console/window.py" line="0" />
+        <source>The studio cannot run</source>
+        <translation>Studio tidak dapat berjalan</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="0" />
+        <source>REHEARSAL/GLADI</source>
+        <translation>GLADI (REHEARSAL)</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="0" />
+        <source>LIVE</source>
+        <translation>RESMI (LIVE)</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="0" />
+        <source>run</source>
+        <translation>run</translation>
+    </message>
+    <message>
         <location filename="../console/window.py" line="109" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
@@ -623,6 +643,11 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
+        <location filename="../venue/window.py" line="0" />
+        <source>ceremony ended</source>
+        <translation>acara selesai</translation>
+    </message>
+    <message>
         <location filename="../venue/window.py" line="196" />
         <source>Done</source>
         <translation>Selesai</translation>
@@ -741,6 +766,44 @@ Berlaku sampai: {4}</translation>
         <location filename="../venue/window.py" line="377" />
         <source>No sound here: </source>
         <translation>Tidak ada suara di sini: </translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleStart</name>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>End the ceremony?</source>
+        <translation>Akhiri acara?</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>This is the LIVE ceremony. End it now for every venue? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
+        <translation>Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai.</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>Start the ceremony</source>
+        <translation>Mulai acara</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?</source>
+        <translation>Apakah run ini acara RESMI (risalah resmi) atau GLADI (latihan)?</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>LIVE ceremony</source>
+        <translation>Acara RESMI</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>REHEARSAL (GLADI)</source>
+        <translation>GLADI (latihan)</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="0" />
+        <source>The studio cannot start</source>
+        <translation>Studio tidak dapat dimulai</translation>
     </message>
 </context>
 </TS>
