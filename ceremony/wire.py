@@ -85,6 +85,8 @@ class Welcome(_Msg, tag="welcome"):
     ceremony_title: str
     venue_id: str
     venue_name: str
+    rehearsal: bool = False  # this run is a rehearsal (GLADI): every screen says so
+    run_id: str = ""
 
 
 class ProgramState(_Msg, tag="program_state"):

@@ -18,6 +18,7 @@ from typing import TextIO
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
+from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
 from ceremony.runs import RunInfo
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
@@ -296,6 +297,9 @@ async def run_venue(
                     flush=True,
                 )
             return
+        message = event.message if isinstance(event, MessageReceived) else None
+        if isinstance(message, wire.Welcome) and message.rehearsal:
+            print(f"run {event.message.run_id}: REHEARSAL/GLADI", file=stream, flush=True)
         if isinstance(event, LinkStateChanged) and event.state is LinkState.ENDED:
             print(say(Failure.CEREMONY_ENDED, language), file=stream, flush=True)
             return

@@ -815,6 +815,8 @@ class StudioEngine:
                 ceremony_title=c.title,
                 venue_id=record.venue.id,
                 venue_name=record.venue.name,
+                rehearsal=self.run.rehearsal if self.run else False,
+                run_id=self.run.id if self.run else "",
             )
         )
         conn.control.send(self.program_state_for(record.venue.id))

@@ -142,7 +142,7 @@ def test_sigterm_ends_the_run_and_the_venue_is_told(tmp_path: Path, sheet: Path)
         env,
     )
     assert invites.proc.returncode == 0, invites.stderr
-    studio = Proc(studio_args(sheet, port, "--no-record"), env)
+    studio = Proc(studio_args(sheet, port, "--no-record", "--rehearsal"), env)
     venue = None
     try:
         studio.wait_line("studio ready")
@@ -161,6 +161,7 @@ def test_sigterm_ends_the_run_and_the_venue_is_told(tmp_path: Path, sheet: Path)
             env,
         )
         studio.wait_line("venue kota-cirebon: joined")
+        venue.wait_line(": REHEARSAL/GLADI")  # the venue knows it is a rehearsal
         studio.signal(signal.SIGTERM)
         assert studio.wait(60) == 0
         venue.wait_line("Studio mengakhiri acara: acara telah selesai.")
