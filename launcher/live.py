@@ -299,7 +299,7 @@ async def run_venue(
             return
         message = event.message if isinstance(event, MessageReceived) else None
         if isinstance(message, wire.Welcome) and message.rehearsal:
-            print(f"run {event.message.run_id}: REHEARSAL/GLADI", file=stream, flush=True)
+            print(f"run {message.run_id}: REHEARSAL/GLADI", file=stream, flush=True)
         if isinstance(event, LinkStateChanged) and event.state is LinkState.ENDED:
             print(say(Failure.CEREMONY_ENDED, language), file=stream, flush=True)
             return
