@@ -211,5 +211,10 @@ def _titles(records: list[Record]) -> list[str]:
         elif record.kind is RecordKind.NOTE and "runsheet_replaced" in p:
             doc = p["runsheet_replaced"]
         if isinstance(doc, dict):
-            titles = [str(i.get("title", "")) for i in doc.get("items", [])]
+            # As the engine names its chapters: the title, and who speaks.
+            titles = [
+                str(i.get("title", ""))
+                + (f" — {i['speaker']['name']}" if isinstance(i.get("speaker"), dict) else "")
+                for i in doc.get("items", [])
+            ]
     return titles

@@ -127,7 +127,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         if runner.result is not None:  # it ran to its end: the recording is closed now
             runner.finish(runner.result)
-            print(demo.summarize(runner.result))
+            print(f"report: {args.out / 'report.json'}")
         exit_now(code)
     report = asyncio.run(demo.Demo(sheet, options, sys.stdout).run())
     print(demo.summarize(report))

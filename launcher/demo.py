@@ -357,6 +357,7 @@ class Demo:
             keys.install()
         try:
             await self._spawn_and_join()
+            began = time.monotonic()
             work: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(
                 (body or self._ceremony)(engine, self.compressed)
             )
@@ -369,7 +370,8 @@ class Demo:
                 work.cancel()
                 await asyncio.gather(work, return_exceptions=True)
                 self.say(say(Failure.STOPPING, language, run=engine.run.id if engine.run else ""))
-                result = {"interrupted": True}
+                result = self._report(self.compressed, time.monotonic() - began)
+                result["interrupted"] = True
         finally:
             self.stop_venues()
             await engine.stop("stopped" if stop.is_set() else "ended")

@@ -251,3 +251,32 @@ def test_invites_last_until_after_the_ceremony_and_refuse_nonsense(
         env,
     )
     assert short.proc.returncode == 0, short.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_under_a_display_ends_after_its_run(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo", "--venues", "1", "--duration", "12", "--out", str(out), "--rehearsal"]
+    demo = run(args, environment(tmp_path / "home"), timeout=180)
+    assert demo.proc.returncode == 0, demo.stderr
+    assert (out / "as-run" / "as-run.html").is_file()
+    records = read_journal(out / "journal.jsonl").records
+    assert records[0].payload["run"]["rehearsal"] is True
+    assert records[-1].payload.get("reason") == "ended"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_headless_demo_cleanly(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo", "--headless", "--venues", "1", "--duration", "600", "--out", str(out)]
+    demo = Proc(args, environment(tmp_path / "home"))
+    try:
+        demo.wait_line(" 1/8 ", timeout=120)  # a progress line: the first item is on
+        demo.signal(signal.SIGTERM)
+        assert demo.wait(120) == 0
+    finally:
+        demo.kill()
+    no_traceback(demo)
+    notes = [r.payload for r in read_journal(out / "journal.jsonl").records]
+    assert notes[-1].get("reason") == "stopped"
+    assert any(p.get("recording") == "closed" and p.get("chapters") for p in notes)

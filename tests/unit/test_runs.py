@@ -121,8 +121,10 @@ def test_a_crash_leaves_recordings_whose_chapters_the_journal_can_rebuild(
     [open_recording] = unclosed_recordings(read_journal(journal).records)
     assert open_recording.path == "/rec/resmi.mkv"
     sheet = runsheet.load(SAMPLE)
+    first = sheet.items[0]
+    assert first.speaker is not None
     assert open_recording.chapters == [
-        (sheet.items[0].title, 1.0),
+        (f"{first.title} — {first.speaker.name}", 1.0),  # as the engine names its chapters
         ("* pita", 2.0),
         (sheet.items[1].title, 4.0),
     ]
