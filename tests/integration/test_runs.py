@@ -118,7 +118,8 @@ def test_rehearsal_then_live_are_two_runs_with_two_reports(tmp_path: Path, sheet
     assert f"run {first} (rehearsal/GLADI)" in chosen.stdout
 
 
-def test_a_killed_studio_is_repaired_by_the_report(tmp_path: Path, sheet: Path) -> None:
+@pytest.mark.parametrize("by", ["report", "next start"])
+def test_a_killed_studio_is_repaired(tmp_path: Path, sheet: Path, by: str) -> None:
     home = tmp_path / "home"
     env = environment(home)
     long = tmp_path / "long.yaml"
@@ -138,24 +139,34 @@ def test_a_killed_studio_is_repaired_by_the_report(tmp_path: Path, sheet: Path) 
         studio.kill()
     notes = [r.payload for r in read_journal(journal).records if r.kind is RecordKind.NOTE]
     assert not any(p.get("recording") == "closed" for p in notes)  # the crash left it open
-    report = run(["report", run_id], env)
-    assert report.proc.returncode == 0, report.stderr
-    assert "repaired after a crash" in report.stderr
+    if by == "report":
+        first = run(["report", run_id], env)
+        assert first.proc.returncode == 0, first.stderr
+    else:  # the next start repairs before anything else (here it then finds its port taken)
+        import socket
+
+        with socket.socket() as busy:
+            busy.bind((LOOPBACK, 0))
+            busy.listen(1)
+            first = run(studio_args(long, busy.getsockname()[1], "--rehearsal"), env)
+        assert first.proc.returncode == 1
+    assert "repaired after a crash" in first.stderr
     read = read_journal(journal)
     asrun = build(read.records, read.problems, read.truncated_tail)
     assert len(asrun.recordings) == 1 and asrun.recordings[0].duration_s > 0
     assert asrun.recordings[0].sha256  # hashed after the repair
     with av.open(asrun.recordings[0].path) as container:
         assert [c["metadata"]["title"] for c in container.chapters()] == ["Pembukaan"]
+    # The report (again, or for the first time) repairs nothing twice and lists the recording.
+    report = run(["report", run_id], env)
+    assert report.proc.returncode == 0 and "repaired" not in report.stderr
     html = (journal.parent / "as-run" / "as-run.html").read_text("utf-8")
     assert "Tidak ada rekaman" not in html and "No recordings" not in html
-    listing = run(["runs", "list"], env)
-    assert "unfinished" in listing.stdout  # the run never said it ended: that stays visible
-    # A second report does not repair (or list) it twice.
-    again = run(["report", run_id], env)
-    assert "repaired" not in again.stderr
+    assert Path(asrun.recordings[0].path).name in html
     read = read_journal(journal)
     assert len(build(read.records, read.problems, read.truncated_tail).recordings) == 1
+    listing = run(["runs", "list"], env)
+    assert "unfinished" in listing.stdout  # the run never said it ended: that stays visible
 
 
 def _wait_for(condition: object, timeout: float = 30.0) -> None:
