@@ -139,3 +139,24 @@ def test_ctrl_c_asks_before_ending_a_live_run_and_sigterm_does_not(
     finally:
         stops.uninstall()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_startup_failure_is_shown_in_a_dialog(qtbot: QtBot) -> None:
+    from ui.console.app import show_failure
+
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        box = _visible_box()
+        if box is None:
+            QTimer.singleShot(20, read_and_close)
+            return
+        seen.extend([box.windowTitle(), box.text()])
+        box.accept()
+
+    QTimer.singleShot(0, read_and_close)
+    show_failure("Port 8443 di 0.0.0.0 sudah dipakai program lain.", "id")
+    assert seen == [
+        "Studio tidak dapat dimulai",
+        "Port 8443 di 0.0.0.0 sudah dipakai program lain.",
+    ]
