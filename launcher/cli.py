@@ -524,7 +524,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"{target}: no report written", file=sys.stderr)
         return EXIT_INVALID
     journal = target
-    out = args.out or target.parent / "as-run"
+    default_out = "as-run" if len(found_runs) == 1 else f"as-run-{_safe(chosen.segment.info.id)}"
+    out = args.out or target.parent / default_out
     if len(found_runs) > 1:
         # An old journal that collected several runs: this run's lines, as they were, apart.
         journal = out / f"journal-{_safe(chosen.segment.info.id)}.jsonl"

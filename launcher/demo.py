@@ -350,7 +350,7 @@ class Demo:
         language = pick_language(None)
         keys = KeyboardStop(
             stop,
-            confirm=not self.options.rehearsal,
+            confirm=body is None and not self.options.rehearsal,  # benchmarks stop at once
             warn=lambda: self.say(say(Failure.CONFIRM_LIVE_STOP, language)),
         )
         with contextlib.suppress(RuntimeError, ValueError):  # only the main thread has signals

@@ -14,7 +14,7 @@ import pytest
 
 from ceremony.journal import RecordKind, read_journal
 from tests.integration.procs import LOOPBACK, TINY_SHEET, Proc, environment, free_port, run
-from tests.integration.test_runs import CEREMONY, journal_of, run_ids, studio_args
+from tests.integration.test_runs import CEREMONY, _wait_for, journal_of, run_ids, studio_args
 
 pytestmark = pytest.mark.integration
 
@@ -107,6 +107,8 @@ def test_a_live_run_needs_a_second_ctrl_c_a_rehearsal_does_not(tmp_path: Path, s
     live = Proc(studio_args(sheet, free_port(), "--auto-go"), environment(home))
     try:
         live.wait_line("recording into")
+        folder = home / "videos" / CEREMONY / run_ids(home)[0]
+        _wait_for(lambda: any(p.stat().st_size > 0 for p in folder.glob("*.mkv")))  # a picture
         live.signal(signal.SIGINT)
         live.wait_line("tekan Ctrl+C sekali lagi dalam 3 detik")
         assert live.proc.poll() is None  # one Ctrl+C did not end the live ceremony
