@@ -115,14 +115,19 @@ class CeremonyEndedError(Exception):
 
 
 def plain_error(exc: BaseException) -> str:
-    """An exception as words for a person: aiohttp's own text carries Python object reprs."""
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return exc.os_error.strerror or type(exc.os_error).__name__
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+    """An exception as words for a person: aiohttp's and asyncio's texts carry Python reprs
+    (`ssl:<aiohttp.client_reqrep.Fingerprint object at 0x…>`, `('10.0.0.1', 8443)`)."""
+    cause = unreachable_cause(exc)
+    if cause is UnreachableCause.REFUSED:
+        return "connection refused (nothing answers on that port)"
+    if cause is UnreachableCause.TIMED_OUT:
         return "no answer (timed out)"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+    if cause is UnreachableCause.NAME_NOT_FOUND:
+        return "host name not found"
+    os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(os_error, OSError) and os_error.strerror and "(" not in os_error.strerror:
+        return os_error.strerror
+    return type(os_error).__name__
 
 
 def unreachable_cause(exc: BaseException) -> UnreachableCause:
@@ -131,7 +136,8 @@ def unreachable_cause(exc: BaseException) -> UnreachableCause:
         return UnreachableCause.REFUSED
     if isinstance(os_error, TimeoutError | asyncio.TimeoutError):
         return UnreachableCause.TIMED_OUT
-    if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", ())  # aiohttp >= 3.11
+    if isinstance(exc, dns_error) or (
         isinstance(os_error, OSError) and "Name or service" in str(os_error)
     ):
         return UnreachableCause.NAME_NOT_FOUND

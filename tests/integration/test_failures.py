@@ -207,6 +207,10 @@ def test_a_venue_with_the_wrong_port_says_so_and_keeps_trying(tmp_path: Path, sh
     finally:
         venue.kill()
     assert "object at 0x" not in venue.stdout + venue.stderr  # no Python reprs for the crew
+    assert f"{LOOPBACK}:{wrong}: connection refused (nothing answers on that port)" in (
+        venue.stdout
+    )
+    assert "('127.0.0.1'" not in venue.stdout
     no_traceback(venue)
     en = Proc([*args, "--language", "en"], env)
     try:
