@@ -312,6 +312,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
     except runs.StartupError as exc:
         _remove_empty(run)
         return _startup_failed(exc.text, gui, language)
+    lock = runs.hold_run_lock(run.journal)  # held until this process ends  # noqa: F841
     if gui:
         from ui.console.app import exit_now, remember_runsheet, run_console
 
@@ -591,9 +592,9 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     rows.sort(key=lambda r: r[1].started_wall)
 
-    def stamp(wall: float | None) -> str:
+    def stamp(wall: float | None, journal: Path | None = None) -> str:
         if wall is None:
-            return "unfinished"
+            return "running" if journal is not None and runs.is_running(journal) else "unfinished"
         return dt.datetime.fromtimestamp(wall).strftime("%Y-%m-%d %H:%M:%S")
 
     header = f"{'run':20} {'mode':15} {'start':19}  {'end':19}  {'items':>7} {'rec':>3}  ceremony"
@@ -601,7 +602,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     print("-" * len(header))
     for found, s in rows:
         mode = "rehearsal/GLADI" if s.rehearsal else "live/RESMI"
-        end = stamp(s.ended_wall)
+        end = stamp(s.ended_wall, found.journal)
         print(
             f"{s.id:20} {mode:15} {stamp(s.started_wall):19}  {end:19}  "
             f"{s.items_run:>3}/{s.items_total:<3} {s.recordings:>3}  {s.title}"

@@ -176,6 +176,38 @@ def _why(exc: OSError, language: str) -> str:
     return en if language == "en" else idn
 
 
+# ---- a run in progress -------------------------------------------------------------------
+
+
+def hold_run_lock(journal: Path) -> object:
+    """Mark the run as in progress for as long as this process lives (or the returned file is
+    open): its journal and recordings are then never "repaired" under a running studio."""
+    try:
+        import fcntl
+    except ImportError:  # not on Windows: a repair there trusts the operator
+        return None
+    lock = open(journal.with_suffix(".lock"), "a+b")  # noqa: SIM115 - held for the run
+    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return lock
+
+
+def is_running(journal: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    path = journal.with_suffix(".lock")
+    if not path.exists():
+        return False
+    with open(path, "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    return False
+
+
 # ---- finding runs again -----------------------------------------------------------------
 
 
@@ -230,6 +262,8 @@ def repair(journal: Path) -> list[str]:
     from media.recorder import repair_chapters  # media only when there is work
     from media.studio_record import sha256
 
+    if is_running(journal):
+        return []  # a studio is recording into it right now: nothing to repair
     read = read_journal(journal)
     segments = split_runs(read.records)
     if not segments:

@@ -133,6 +133,13 @@ def test_a_killed_studio_is_repaired(tmp_path: Path, sheet: Path, by: str) -> No
         studio.wait_line("recording into")
         recordings = home / "videos" / CEREMONY / run_id
         _wait_for(lambda: any(p.stat().st_size > 2000 for p in recordings.glob("*.mkv")))
+        if by == "report":
+            # While the studio runs, nothing is "repaired" under it, and the list says so.
+            listing = run(["runs", "list"], env)
+            assert "running" in listing.stdout and "unfinished" not in listing.stdout
+            early = run(["report", run_id, "--out", str(tmp_path / "early")], env)
+            assert early.proc.returncode == 0 and "repaired" not in early.stderr
+            assert studio.proc.poll() is None
         studio.signal(signal.SIGKILL)
         studio.wait()
     finally:
