@@ -183,3 +183,16 @@ def test_the_language_follows_the_flag_then_the_locale(monkeypatch: pytest.Monke
     assert pick_language("id") == "id"
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     assert pick_language(None) == "id"  # a locale we have no texts for: Indonesian
+
+
+def test_the_unreachable_studio_is_said_in_both_languages() -> None:
+    from launcher.messages import Failure, say
+
+    fields = {"address": "10.0.0.5:8443", "attempts": 3}
+    assert say(Failure.STUDIO_UNREACHABLE, "en", **fields) == (
+        "Studio unreachable at 10.0.0.5:8443 after 3 attempts — check the address/port in the "
+        "invite (still trying)."
+    )
+    assert say(Failure.STUDIO_UNREACHABLE, "id", **fields).startswith(
+        "Studio tidak dapat dihubungi di 10.0.0.5:8443 setelah 3 percobaan"
+    )
