@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ceremony
 from ceremony import runsheet
@@ -16,6 +17,9 @@ from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
 from launcher.paths import Paths
 from media import clock
+
+if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
+    from launcher.runs import FoundRun, Run
 
 log = logging.getLogger(__name__)
 
@@ -348,13 +352,10 @@ def _startup_failed(text: str, gui: bool, language: str) -> int:
     return EXIT_FAILED
 
 
-def _remove_empty(run: object) -> None:
+def _remove_empty(run: Run) -> None:
     """A run that never started leaves no empty journal or folder behind."""
     import contextlib
 
-    from launcher.runs import Run
-
-    assert isinstance(run, Run)
     with contextlib.suppress(OSError):
         if run.journal.stat().st_size == 0:
             run.journal.unlink()
@@ -556,13 +557,10 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
 
-def _extract(journal: Path, run: object, into: Path) -> None:
+def _extract(journal: Path, run: FoundRun, into: Path) -> None:
     """Copy the lines of one run's records out of a journal holding several."""
     import msgspec
 
-    from launcher.runs import FoundRun
-
-    assert isinstance(run, FoundRun)
     wanted = {(r.seq, r.wall) for r in run.segment.records}
     lines = []
     for line in journal.read_bytes().split(b"\n"):
