@@ -245,6 +245,10 @@ def describe_record(record: Record, limit: int = 160) -> str | None:
     p = record.payload
     if record.kind is RecordKind.HEADER:
         title = p.get("runsheet", {}).get("ceremony", {}).get("title", "")
+        run = p.get("run")
+        if isinstance(run, dict):
+            mode = "REHEARSAL/GLADI" if run.get("rehearsal") else "LIVE"
+            return f"journal opened: {title} · run {run.get('id', '')} · {mode}"
         return f"journal opened: {title}"
     head = str(p.get("type", "")) if record.kind in (RecordKind.COMMAND, RecordKind.EVENT) else ""
     fields = " ".join(f"{k}={v}" for k, v in p.items() if k not in {"type", "runsheet_replaced"})

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ceremony.journal import JournalWriter, RecordKind, read_journal
-from ceremony.runs import RunInfo, RunSegment, runsheet_sha256, split_runs, unclosed_recordings
+from ceremony.runs import (
+    RunInfo,
+    RunSegment,
+    make_run_id,
+    runsheet_sha256,
+    split_runs,
+    unclosed_recordings,
+)
 from ceremony.runsheet import Runsheet
 from launcher.messages import Failure, say
 from launcher.paths import Paths
@@ -54,11 +61,7 @@ def new_run(
     ceremony_id = sheet.ceremony.id
     root = paths.runs / ceremony_id
     taken = {p.name for p in root.iterdir()} if root.is_dir() else set()
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_id, n = stamp, 1
-    while run_id in taken:
-        n += 1
-        run_id = f"{stamp}-{n}"
+    run_id = make_run_id(time.strftime("%Y%m%d-%H%M%S"), taken)
     info = RunInfo(run_id, rehearsal, runsheet_sha256(sheet))
     folder = None
     if record:

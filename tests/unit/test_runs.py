@@ -196,3 +196,18 @@ def test_the_unreachable_studio_is_said_in_both_languages() -> None:
     assert say(Failure.STUDIO_UNREACHABLE, "id", **fields).startswith(
         "Studio tidak dapat dihubungi di 10.0.0.5:8443 setelah 3 percobaan"
     )
+
+
+def test_run_ids_are_the_start_time_made_unique(tmp_path: Path) -> None:
+    from ceremony.journal import describe_record
+    from ceremony.runs import make_run_id
+
+    assert make_run_id("20261220-083000", set()) == "20261220-083000"
+    taken = {"20261220-083000", "20261220-083000-2"}
+    assert make_run_id("20261220-083000", taken) == "20261220-083000-3"
+    write_run(tmp_path / "j.jsonl", "20261220-083000", True, 0.0)
+    header = read_journal(tmp_path / "j.jsonl").records[0]
+    assert describe_record(header) == (
+        "journal opened: Peresmian Serentak 11 Mal Pelayanan Publik · run 20261220-083000 · "
+        "REHEARSAL/GLADI"
+    )
