@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from ceremony.journal import Record, RecordKind, replay, runsheet_from_header
+from ceremony.runs import RunInfo as RunHeader
+from ceremony.runs import effective_runsheet_sha256, split_runs
 from ceremony.runsheet import Runsheet, Source, SourceKind
 from ceremony.sequencer import ItemStatus
 from ceremony.timebase import Now
@@ -165,6 +167,12 @@ class AsRun:
     journal_problems: list[str] = field(default_factory=list)
     truncated: bool = False
     recordings: list[Recording] = field(default_factory=list)
+    # Which run this is: its id, rehearsal (GLADI) or live, and the hash of the run-sheet it
+    # ran (as journaled at its start, or of the edit made before GO).
+    run_id: str = ""
+    rehearsal: bool = False
+    runsheet_sha256: str = ""
+    run_end_reason: str = ""  # "ended", "stopped"; "" when the journal does not say (a crash)
 
     @property
     def countdown(self) -> Countdown | None:
@@ -254,6 +262,13 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
     """Raises ValueError when the journal has no header (nothing can be said then)."""
     if not records or records[0].kind is not RecordKind.HEADER:
         raise ValueError("the journal does not start with its header")
+    runs = split_runs(records)
+    if len(runs) > 1:
+        raise ValueError(
+            f"the journal holds {len(runs)} runs ("
+            + ", ".join(r.info.id for r in runs)
+            + "); a report covers one run: choose it"
+        )
     seq = replay(records)
     sheet = seq.sheet
     last = records[-1]
@@ -266,6 +281,14 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
         truncated=truncated,
     )
     out.journal_problems = list(problems)
+    header = RunHeader.from_header(records[0].payload, "")
+    out.run_id, out.rehearsal = header.id, header.rehearsal
+    out.runsheet_sha256 = effective_runsheet_sha256(runs[0])
+    if header.id:  # the report shows the run as the studio journaled it
+        out.run = RunInfo(header.id, header.rehearsal, out.runsheet_sha256 or None)
+    for record in records:
+        if record.kind is RecordKind.NOTE and "run_ended" in record.payload:
+            out.run_end_reason = str(record.payload.get("reason", ""))
     for row in view.rows:
         item = sheet.items[row.index]
         speaker = ""

@@ -7,6 +7,8 @@ Timestamps are passed in; this module writes files but never reads a clock.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -68,12 +70,19 @@ def _to_builtins(obj: object) -> dict[str, Any]:
 class JournalWriter:
     """Appends records, each flushed and fsync'd before `append` returns."""
 
-    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+    def __init__(self, path: Path, *, fsync: bool = True, first_seq: int = 1) -> None:
+        """`first_seq` > 1 appends to an existing journal (a repair after a crash)."""
         self.path = path
         self._fsync = fsync
-        self._seq = 0
+        self._seq = first_seq - 1
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - held open for the ceremony
+        if self._file.tell() > 0:
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+            if torn:  # a crash cut the last line: new records start on a line of their own
+                self._file.write(b"\n")
 
     def append(self, kind: RecordKind, payload: dict[str, Any], now: Now) -> Record:
         self._seq += 1
@@ -96,6 +105,16 @@ def _document_to_raw(value: object) -> Raw:
     return None if value is None else str(value)
 
 
+def document_sha256(document: Any) -> str:
+    """The hash of a run-sheet document as journaled: key order and whitespace do not count."""
+    plain = msgspec.to_builtins(document)
+    text = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+RUN_ENDED = "run_ended"  # the note that closes a run: {"run_ended": run id, "reason": ...}
+
+
 def runsheet_from_header(payload: dict[str, Any], source: str) -> Runsheet:
     return build_runsheet(_document_to_raw(payload["runsheet"]), source, lambda _p: "header")
 
@@ -103,14 +122,21 @@ def runsheet_from_header(payload: dict[str, Any], source: str) -> Runsheet:
 class JournaledSequencer:
     """A sequencer whose every command, resulting event and eventful tick is journaled."""
 
-    def __init__(self, sheet: Runsheet, journal: JournalWriter, now: Now) -> None:
+    def __init__(
+        self,
+        sheet: Runsheet,
+        journal: JournalWriter,
+        now: Now,
+        run: dict[str, Any] | None = None,
+    ) -> None:
+        """`run` (ceremony.runs.RunInfo.to_payload()) names the run this journal records."""
         self.sequencer = Sequencer(sheet)
         self.journal = journal
-        journal.append(
-            RecordKind.HEADER,
-            {"version": JOURNAL_VERSION, "runsheet": to_document(sheet)},
-            now,
-        )
+        self.run_id = str(run["id"]) if run else ""
+        header: dict[str, Any] = {"version": JOURNAL_VERSION, "runsheet": to_document(sheet)}
+        if run is not None:
+            header["run"] = run
+        journal.append(RecordKind.HEADER, header, now)
 
     def apply(self, command: Command, now: Now) -> list[Event]:
         self.journal.append(RecordKind.COMMAND, _to_builtins(command), now)
@@ -129,8 +155,17 @@ class JournaledSequencer:
         """Use an edited run-sheet. Only before the first command: what ran stays as it ran."""
         if self.sequencer.state.runs or self.sequencer.state.status.value != "ready":
             raise ValueError("the ceremony has started: the run-sheet can no longer be replaced")
-        self.journal.append(RecordKind.NOTE, {"runsheet_replaced": to_document(sheet)}, now)
+        document = to_document(sheet)
+        self.journal.append(
+            RecordKind.NOTE,
+            {"runsheet_replaced": document, "runsheet_sha256": document_sha256(document)},
+            now,
+        )
         self.sequencer = Sequencer(sheet)
+
+    def end_run(self, reason: str, now: Now) -> None:
+        """The run's last word: it ended here (the ceremony ended, or the studio was stopped)."""
+        self.journal.append(RecordKind.NOTE, {RUN_ENDED: self.run_id, "reason": reason}, now)
 
     def _log_events(self, events: list[Event], now: Now) -> list[Event]:
         for event in events:
@@ -210,6 +245,10 @@ def describe_record(record: Record, limit: int = 160) -> str | None:
     p = record.payload
     if record.kind is RecordKind.HEADER:
         title = p.get("runsheet", {}).get("ceremony", {}).get("title", "")
+        run = p.get("run")
+        if isinstance(run, dict):
+            mode = "REHEARSAL/GLADI" if run.get("rehearsal") else "LIVE"
+            return f"journal opened: {title} · run {run.get('id', '')} · {mode}"
         return f"journal opened: {title}"
     head = str(p.get("type", "")) if record.kind in (RecordKind.COMMAND, RecordKind.EVENT) else ""
     fields = " ".join(f"{k}={v}" for k, v in p.items() if k not in {"type", "runsheet_replaced"})

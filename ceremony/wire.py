@@ -17,6 +17,9 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 16 * 1024  # control messages are small; SDP offers go through signaling
 MAX_SIGNAL_BYTES = 64 * 1024  # an SDP offer with all candidates fits well within this
 MAX_TEXT = 500  # cue and chat text, in characters
+# WebSocket close code of the signaling connection when the studio ends the run: the venue
+# shows that the ceremony is over instead of reconnecting.
+CLOSE_CEREMONY_ENDED = 4002
 
 
 class Tally(StrEnum):
@@ -92,6 +95,8 @@ class Welcome(_Msg, tag="welcome"):
     venue_id: str
     venue_name: str
     sfu: SfuRoute | None = None  # None: the program comes on this connection
+    rehearsal: bool = False  # this run is a rehearsal (GLADI): every screen says so
+    run_id: str = ""
 
 
 class ProgramState(_Msg, tag="program_state"):

@@ -18,7 +18,8 @@ from ceremony.timebase import format_wall
 from launcher.paths import Paths
 from media import clock
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
+    from launcher.runs import FoundRun, Run
     from media.remote.service import RemoteConfig
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         program=args.program,
         venue_video=args.venue_video,
         record=not args.no_record,
+        rehearsal=args.rehearsal,
     )
     if args.kill_venue:
         options.incidents.append(
@@ -148,47 +150,122 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from ui.console.app import exit_now, run_console
 
         runner = demo.Demo(sheet, options, sys.stdout)
-        exit_now(
-            run_console(
-                demo.fit_venues(sheet, args.venues).scaled(args.duration),
-                runner.prepare,
-                paths.config / "console.ini",
-                after_start=runner.rehearse,
-                on_stop=runner.stop_venues,
-                screenshot=args.screenshot,
-                after_s=args.after,
-                language=args.language,
-            )
+        code = run_console(
+            demo.fit_venues(sheet, args.venues).scaled(args.duration),
+            runner.prepare,
+            paths.config / "console.ini",
+            after_start=runner.rehearse,
+            on_stop=runner.stop_venues,
+            screenshot=args.screenshot,
+            after_s=args.after,
+            language=args.language,
+            rehearsal=args.rehearsal,
+            quit_after_run_s=None if args.screenshot else 5.0,  # the demo ends by itself
         )
+        if runner.result is not None:  # it ran to its end: the recording is closed now
+            runner.finish(runner.result)
+            print(f"report: {args.out / 'report.json'}")
+        exit_now(code)
     report = asyncio.run(demo.Demo(sheet, options, sys.stdout).run())
     print(demo.summarize(report))
     print(f"report: {args.out / 'report.json'}")
     return EXIT_OK
 
 
-def cmd_invites(args: argparse.Namespace) -> int:
-    import time
+INVITE_MARGIN_DAYS = 2.0  # invites stay valid this long after the ceremony's day ends
 
+
+def parse_address(text: str) -> tuple[str, int] | None:
+    """HOST:PORT or [IPv6]:PORT; None when there is no usable port (the venue would dial 443)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return None
+    if ":" in host and not (host.startswith("[") and host.endswith("]")):
+        return None  # a bare IPv6 address: its last group is not a port
+    number = int(port)
+    if not 1 <= number <= 65535:
+        return None
+    return host.strip("[]"), number
+
+
+def invite_expiry(sheet: runsheet.Runsheet, now: float, valid_days: float | None) -> float:
+    """`valid_days` from now, or by default the end of the ceremony's day (in its time zone)
+    plus INVITE_MARGIN_DAYS."""
+    import datetime as dt
+    import zoneinfo
+
+    if valid_days is not None:
+        return now + valid_days * 86400
+    c = sheet.ceremony
+    day_after = dt.datetime.combine(c.date + dt.timedelta(days=1), dt.time(0, 0))
+    end_of_day = day_after.replace(tzinfo=zoneinfo.ZoneInfo(c.timezone))
+    return end_of_day.timestamp() + INVITE_MARGIN_DAYS * 86400
+
+
+def cmd_invites(args: argparse.Namespace) -> int:
     import qrcode
 
+    from launcher.messages import pick_language
     from media.identity import ensure_identity
 
+    en = pick_language(None) == "en"
+    for address in args.address:
+        if parse_address(address) is None:
+            print(
+                f"--address {address}: needs HOST:PORT, e.g. 192.168.1.10:8443 (without a port "
+                "the venues would dial port 443)"
+                if en
+                else f"--address {address}: harus HOST:PORT, mis. 192.168.1.10:8443 (tanpa port "
+                "lokasi akan menghubungi port 443)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+    if args.valid_days is not None and not args.valid_days > 0:
+        print(
+            f"--valid-days {args.valid_days:g}: must be more than 0"
+            if en
+            else f"--valid-days {args.valid_days:g}: harus lebih dari 0",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     sheet = _load_or_report(args.runsheet)
     if sheet is None:
         return EXIT_INVALID
+    now = time.time()
+    expires = invite_expiry(sheet, now, args.valid_days)
+    tz = sheet.ceremony.timezone
+    if expires <= now:
+        print(
+            f"the ceremony's date {sheet.ceremony.date} has passed: the invites would already "
+            "be expired; give --valid-days N"
+            if en
+            else f"tanggal acara {sheet.ceremony.date} sudah lewat: undangan akan langsung "
+            "kedaluwarsa; beri --valid-days N",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     paths = Paths.default()
-    hosts = [a.rsplit(":", 1)[0] for a in args.address]
+    hosts = [(parse_address(a) or ("", 0))[0] for a in args.address]
     identity = ensure_identity(args.data_dir or paths.data / "studio", hosts)
     args.out.mkdir(parents=True, exist_ok=True)
-    expires = time.time() + args.valid_days * 86400
+    until = _local_stamp(expires, tz)
     for venue in sheet.venues:
         invite = identity.invite(sheet, venue.id, args.address, expires)
         text = invite.to_string()
         (args.out / f"{venue.id}.invite.txt").write_text(text + "\n", encoding="utf-8")
         qrcode.make(text).save(str(args.out / f"{venue.id}.invite.png"))
-        print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png)")
+        print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png), expires {until}")
     print(f"studio certificate fingerprint {identity.certificate.fingerprint}")
     return EXIT_OK
+
+
+def _local_stamp(wall: float, tz: str) -> str:
+    """`2026-12-22 00:00 (Asia/Jakarta)`."""
+    import datetime as dt
+    import zoneinfo
+
+    local = dt.datetime.fromtimestamp(wall, zoneinfo.ZoneInfo(tz))
+    return f"{local:%Y-%m-%d %H:%M} ({tz})"
 
 
 def _ice_config(args: argparse.Namespace) -> None:
@@ -201,20 +278,30 @@ def _ice_config(args: argparse.Namespace) -> None:
         pin_host_addresses(args.ice_address)
 
 
-def _ceremony_folder(paths: Paths, sheet: runsheet.Runsheet) -> Path:
-    """One folder per ceremony and day under the user's videos: protocol staff find it there."""
-    return paths.videos / f"{sheet.ceremony.id}-{time.strftime('%Y-%m-%d')}"
+def _repair_unfinished(paths: Paths, ceremony_id: str) -> None:
+    """Runs a killed studio left open: their recordings get their chapters back now."""
+    from launcher import runs
+
+    for journal in runs.all_journals(paths, ceremony_id):
+        for line in runs.repair(journal):
+            print(line, file=sys.stderr)
 
 
 def cmd_studio(args: argparse.Namespace) -> int:
     import asyncio
 
-    from launcher import live
+    from launcher import live, runs
+    from launcher.messages import pick_language
     from media.studio import StudioConfig
 
+    language = pick_language(args.language)
     paths = Paths.default()
     sheet_path = args.runsheet
-    if sheet_path is None and not args.headless and _has_display():
+    gui = not args.headless
+    if gui and not _has_display():
+        print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
+        return EXIT_FAILED
+    if sheet_path is None and gui:
         from ui.console.app import remembered_runsheet
 
         sheet_path = remembered_runsheet(paths.config / "console.ini")  # the last one used
@@ -223,7 +310,23 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     _ice_config(args)
-    sheet_dir = sheet_path.resolve().parent
+    rehearsal = args.rehearsal
+    if gui and not rehearsal and args.screenshot is None:
+        from ui.console.app import ask_rehearsal
+
+        answer = ask_rehearsal(sheet.ceremony.title, language)
+        if answer is None:
+            return EXIT_FAILED  # the operator closed the question: nothing was started
+        rehearsal = answer
+    _repair_unfinished(paths, sheet.ceremony.id)
+    run = runs.new_run(
+        paths,
+        sheet,
+        rehearsal=rehearsal,
+        record=not args.no_record,
+        record_dir=args.record_dir,
+        journal=args.journal,
+    )
     config = StudioConfig(
         host=args.host,
         port=args.port,
@@ -231,19 +334,30 @@ def cmd_studio(args: argparse.Namespace) -> int:
         program=args.program,
         camera=args.camera,
         microphone=args.microphone,
-        media_dir=args.media_dir or sheet_dir,
-        record_dir=None if args.no_record else args.record_dir or _ceremony_folder(paths, sheet),
+        media_dir=args.media_dir or sheet_path.resolve().parent,
+        record_dir=run.record_dir,
         sfu=args.sfu,
     )
-    journal = args.journal or paths.data / "journals" / f"{sheet.ceremony.id}.jsonl"
     data_dir = args.data_dir or paths.data / "studio"
-    remote = _remote_config(args, paths)
+    remote = _remote_config(args, paths, rehearsal=run.info.rehearsal)
     if isinstance(remote, int):
+        _remove_empty(run)
         return remote
-    if not args.headless:
-        if not _has_display():
-            print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
-            return EXIT_FAILED
+    try:
+        runs.check_port(config.host, config.port, language)
+        if run.record_dir is not None:
+            runs.check_recording_folder(
+                run.record_dir,
+                sheet.planned_duration_s,
+                config.program_bitrate + 64_000,
+                language,
+            )
+        runs.check_journal(run.journal, language)
+    except runs.StartupError as exc:
+        _remove_empty(run)
+        return _startup_failed(exc.text, gui, language)
+    lock = runs.hold_run_lock(run.journal)  # held until this process ends  # noqa: F841
+    if gui:
         from ui.console.app import exit_now, remember_runsheet, run_console
 
         if args.runsheet is not None:
@@ -251,20 +365,36 @@ def cmd_studio(args: argparse.Namespace) -> int:
         exit_now(
             run_console(
                 sheet,
-                lambda: live.make_studio_engine(sheet, data_dir, journal, config),
+                lambda: live.make_studio_engine(sheet, data_dir, run.journal, config, run.info),
                 paths.config / "console.ini",
                 after_start=(lambda e: live.serve_remote(e, remote)) if remote.enabled else None,
                 screenshot=args.screenshot,
                 after_s=args.after,
                 language=args.language,
+                rehearsal=run.info.rehearsal,
+                run_id=run.info.id,
             )
         )
-    return asyncio.run(
-        live.run_studio(sheet, data_dir, journal, config, auto_go=args.auto_go, remote=remote)
-    )
+    try:
+        return asyncio.run(
+            live.run_studio(
+                sheet,
+                data_dir,
+                run,
+                config,
+                auto_go=args.auto_go,
+                language=language,
+                remote=remote,
+            )
+        )
+    except runs.StartupError as exc:
+        _remove_empty(run)
+        return _startup_failed(exc.text, gui, language)
 
 
-def _remote_config(args: argparse.Namespace, paths: Paths) -> RemoteConfig | int:
+def _remote_config(
+    args: argparse.Namespace, paths: Paths, *, rehearsal: bool
+) -> RemoteConfig | int:
     """The remote-control surfaces asked for (off unless named), or an exit status."""
     from media.remote.service import ControlAddressError, RemoteConfig, parse_address
 
@@ -274,16 +404,40 @@ def _remote_config(args: argparse.Namespace, paths: Paths) -> RemoteConfig | int
             osc=parse_address(args.control_osc) if args.control_osc else None,
             osc_feedback=tuple(parse_address(a) for a in args.osc_feedback),
             folder=paths.data / "control",
+            rehearsal=rehearsal,
         )
     except ControlAddressError as exc:
         print(f"ceremony studio: {exc}", file=sys.stderr)
         return EXIT_INVALID
 
 
+def _startup_failed(text: str, gui: bool, language: str) -> int:
+    print(text, file=sys.stderr)
+    if gui:
+        from ui.console.app import show_failure
+
+        show_failure(text, language)
+    return EXIT_FAILED
+
+
+def _remove_empty(run: Run) -> None:
+    """A run that never started leaves no empty journal or folder behind."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        if run.journal.stat().st_size == 0:
+            run.journal.unlink()
+    for folder in (run.journal.parent, run.record_dir):
+        with contextlib.suppress(OSError):
+            if folder is not None:
+                folder.rmdir()  # only when empty
+
+
 def cmd_venue(args: argparse.Namespace) -> int:
     import asyncio
 
     from launcher import live
+    from launcher.messages import pick_language
     from media.venue import VenueConfig
 
     if not args.headless:
@@ -356,6 +510,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
             media=not args.no_media,
             camera_spec=args.camera,
             microphone=args.microphone,
+            language=pick_language(args.language),
         )
     )
 
@@ -383,12 +538,73 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """The as-run report of one run. Refused (exit 2) when the journal mixes runs and no
+    --run picks one, when the journal contradicts its own run-sheet hash, or when --runsheet
+    is not the run-sheet the run used."""
+    from ceremony.runs import effective_runsheet_sha256, integrity_problems, runsheet_sha256
+    from launcher import runs
     from launcher.report import write_report
 
+    paths = Paths.default()
+    target = args.journal
+    if target.is_dir():
+        target = target / runs.JOURNAL_NAME
+    if not target.exists():
+        found = runs.find_run(paths, str(args.journal))
+        if not found:
+            print(f"{args.journal}: no such journal, run folder or run id", file=sys.stderr)
+            return EXIT_INVALID
+        target = found[0].journal
+        args.run = args.run or str(args.journal)
+    for line in runs.repair(target):  # a crash left recordings open: chapters back first
+        print(line, file=sys.stderr)
+    found_runs = runs.runs_in(target)
+    if not found_runs:
+        print(f"{target}: cannot make a report (no journal header)", file=sys.stderr)
+        return EXIT_INVALID
+    if len(found_runs) > 1 and args.run is None:
+        print(
+            f"{target}: this journal holds {len(found_runs)} runs mixed in one file ("
+            + ", ".join(f.segment.info.id for f in found_runs)
+            + "); a report covers one run: choose it with --run ID",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    chosen = found_runs[0]
+    if args.run is not None:
+        matching = [f for f in found_runs if f.segment.info.id == args.run]
+        if not matching:
+            print(f"{target}: no run {args.run} in this journal", file=sys.stderr)
+            return EXIT_INVALID
+        chosen = matching[0]
+    problems = integrity_problems(chosen.segment)
+    if args.runsheet is not None:
+        sheet = _load_or_report(args.runsheet)
+        if sheet is None:
+            return EXIT_INVALID
+        if runsheet_sha256(sheet) != effective_runsheet_sha256(chosen.segment):
+            problems.append(
+                f"{args.runsheet} is not the run-sheet run {chosen.segment.info.id} used (it was "
+                "changed since, or belongs to another ceremony): the report is made from the "
+                "run-sheet in the journal, without --runsheet"
+            )
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{target}: no report written", file=sys.stderr)
+        return EXIT_INVALID
+    journal = target
+    default_out = "as-run" if len(found_runs) == 1 else f"as-run-{_safe(chosen.segment.info.id)}"
+    out = args.out or target.parent / default_out
+    if len(found_runs) > 1:
+        # An old journal that collected several runs: this run's lines, as they were, apart.
+        journal = out / f"journal-{_safe(chosen.segment.info.id)}.jsonl"
+        out.mkdir(parents=True, exist_ok=True)
+        _extract(target, chosen, journal)
     try:
-        result, files = write_report(args.journal, args.out, args.language)
+        result, files = write_report(journal, out, args.language)
     except (OSError, ValueError) as exc:
-        print(f"{args.journal}: cannot make a report ({exc})", file=sys.stderr)
+        print(f"{journal}: cannot make a report ({exc})", file=sys.stderr)
         return EXIT_INVALID
     if result.truncated:
         print(
@@ -398,8 +614,67 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     for problem in result.journal_problems:
         print(problem, file=sys.stderr)
+    info = chosen.segment.info
+    print(f"run {info.id} ({'rehearsal/GLADI' if info.rehearsal else 'live/RESMI'})")
     for path in files:
         print(path)
+    return EXIT_OK
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def _extract(journal: Path, run: FoundRun, into: Path) -> None:
+    """Copy the lines of one run's records out of a journal holding several."""
+    import msgspec
+
+    wanted = {(r.seq, r.wall) for r in run.segment.records}
+    lines = []
+    for line in journal.read_bytes().split(b"\n"):
+        try:
+            record = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            continue
+        if isinstance(record, dict) and (record.get("seq"), record.get("wall")) in wanted:
+            lines.append(line)
+    into.write_bytes(b"\n".join(lines) + b"\n")
+
+
+def cmd_runs_list(args: argparse.Namespace) -> int:
+    """Every run on this computer: id, rehearsal or live, start, end, items run, recordings."""
+    import datetime as dt
+
+    from ceremony.runs import summarize
+    from launcher import runs
+
+    paths = Paths.default()
+    rows = []
+    for journal in runs.all_journals(paths, args.ceremony):
+        for found in runs.runs_in(journal):
+            rows.append((found, summarize(found.segment)))
+    if not rows:
+        print(f"no runs under {paths.runs}")
+        return EXIT_OK
+    rows.sort(key=lambda r: r[1].started_wall)
+
+    def stamp(wall: float | None, journal: Path | None = None) -> str:
+        if wall is None:
+            return "running" if journal is not None and runs.is_running(journal) else "unfinished"
+        return dt.datetime.fromtimestamp(wall).strftime("%Y-%m-%d %H:%M:%S")
+
+    header = f"{'run':20} {'mode':15} {'start':19}  {'end':19}  {'items':>7} {'rec':>3}  ceremony"
+    print(header)
+    print("-" * len(header))
+    for found, s in rows:
+        mode = "rehearsal/GLADI" if s.rehearsal else "live/RESMI"
+        end = stamp(s.ended_wall, found.journal)
+        print(
+            f"{s.id:20} {mode:15} {stamp(s.started_wall):19}  {end:19}  "
+            f"{s.items_run:>3}/{s.items_total:<3} {s.recordings:>3}  {s.title}"
+        )
+        if args.verbose_paths:
+            print(f"{'':20} {found.journal}")
     return EXIT_OK
 
 
@@ -490,6 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--kill-at", type=float, default=20.0)
     d.add_argument("--restart-after", type=float, default=5.0)
     d.add_argument("--sequencer-only", action="store_true", help="no media: the sequencer alone")
+    d.add_argument("--rehearsal", action="store_true", help="mark the run as a rehearsal (GLADI)")
     d.add_argument(
         "--no-record",
         action="store_true",
@@ -507,7 +783,13 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="HOST:PORT venues use to reach the studio (repeatable)",
     )
-    inv.add_argument("--valid-days", type=float, default=14.0)
+    inv.add_argument(
+        "--valid-days",
+        type=float,
+        default=None,
+        help="valid this many days from now (default: until the ceremony's day ends, "
+        f"in its time zone, plus {INVITE_MARGIN_DAYS:g} days)",
+    )
     inv.add_argument("--data-dir", type=Path, default=None)
     inv.set_defaults(func=cmd_invites)
 
@@ -550,6 +832,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="send OSC state feedback here (repeatable)",
+    )
+    st.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="this run is a rehearsal (GLADI): marked on every screen and in the report",
     )
     _gui_arguments(st)
     _ice_arguments(st)
@@ -596,11 +883,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
     ve.set_defaults(func=cmd_venue)
 
-    rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) from a journal")
-    rp.add_argument("journal", type=Path)
-    rp.add_argument("--out", type=Path, required=True)
+    rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) of one run")
+    rp.add_argument("journal", type=Path, help="a run id, a run's folder, or a journal file")
+    rp.add_argument(
+        "--out", type=Path, default=None, help="default: as-run/ beside the run's journal"
+    )
+    rp.add_argument("--run", default=None, help="the run, in an old journal holding several")
+    rp.add_argument(
+        "--runsheet", type=Path, default=None, help="refuse unless the run used this run-sheet"
+    )
     rp.add_argument("--language", choices=["id", "en"], default="id")
     rp.set_defaults(func=cmd_report)
+
+    ru = sub.add_parser("runs", help="the runs (rehearsals and live) on this computer")
+    ru_sub = ru.add_subparsers(dest="action", required=True)
+    rl = ru_sub.add_parser("list", help="id, rehearsal/live, start, end, items run, recordings")
+    rl.add_argument("--ceremony", default=None, help="only this ceremony id")
+    rl.add_argument("--paths", dest="verbose_paths", action="store_true", help="show journals")
+    rl.set_defaults(func=cmd_runs_list)
 
     sc = sub.add_parser("screenshots", help="capture the venue app's screens (under Xvfb)")
     sc.add_argument("--out", type=Path, default=Path("docs"))

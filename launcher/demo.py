@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ceremony.runs import RunInfo, runsheet_sha256
 from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import Status
-from launcher.live import StandInOperator
+from launcher.live import KeyboardStop, StandInOperator
+from launcher.messages import Failure, pick_language, say
 from media import clock
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
@@ -239,6 +241,7 @@ class DemoOptions:
     # The demo command records unless told not to; benchmarks and tests leave it off so they
     # measure (and wait for) the live session alone.
     record: bool = False
+    rehearsal: bool = False  # the run is marked rehearsal (GLADI) in the journal and report
 
 
 @dataclass
@@ -268,6 +271,7 @@ class Demo:
         self.engine: StudioEngine | None = None
         self.compressed = self.sheet
         self._joined_at: dict[str, float] = {}
+        self.result: dict[str, Any] | None = None  # the console demo's, once it has run
         ids = [v.id for v in self.sheet.venues]
         self.sim: dict[str, SimDraw] = options.sim.draw(ids) if options.sim else {}
 
@@ -298,7 +302,8 @@ class Demo:
             naive_fanout=o.naive_fanout,
             record_dir=o.out / "recordings" if o.record else None,
         )
-        engine = StudioEngine(self.compressed, identity, config, journal)
+        run = RunInfo(time.strftime("%Y%m%d-%H%M%S"), o.rehearsal, runsheet_sha256(self.compressed))
+        engine = StudioEngine(self.compressed, identity, config, journal, run)
         self.engine = engine
         engine.subscribe(self._on_event)
         for index, venue in enumerate(self.sheet.venues):
@@ -341,17 +346,48 @@ class Demo:
         quiet_teardown_errors(asyncio.get_running_loop())
         engine = self.prepare()
         await engine.start()
+        stop = asyncio.Event()
+        language = pick_language(None)
+        keys = KeyboardStop(
+            stop,
+            confirm=body is None and not self.options.rehearsal,  # benchmarks stop at once
+            warn=lambda: self.say(say(Failure.CONFIRM_LIVE_STOP, language)),
+        )
+        with contextlib.suppress(RuntimeError, ValueError):  # only the main thread has signals
+            keys.install()
         try:
             await self._spawn_and_join()
-            result = await (body or self._ceremony)(engine, self.compressed)
+            began = time.monotonic()
+            work: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(
+                (body or self._ceremony)(engine, self.compressed)
+            )
+            stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+            await asyncio.wait([work, stopped], return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if work.done():
+                result = work.result()
+            else:  # Ctrl+C (confirmed) or SIGTERM: the run ends here, cleanly
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+                self.say(say(Failure.STOPPING, language, run=engine.run.id if engine.run else ""))
+                result = self._report(self.compressed, time.monotonic() - began)
+                result["interrupted"] = True
         finally:
             self.stop_venues()
-            await engine.stop()
+            await engine.stop("stopped" if stop.is_set() else "ended")
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
         if body is None:  # the ceremony ran: add the recording and the as-run report
-            result["recording"] = self._recording()
-            self._write_report(result)
-            self._as_run()
+            self.finish(result)
         return result
+
+    def finish(self, result: dict[str, Any]) -> None:
+        """After the engine has stopped: the recording into report.json, and the as-run."""
+        result["recording"] = self._recording()
+        self._write_report(result)
+        self._as_run()
 
     def _write_report(self, report: dict[str, Any]) -> None:
         path = self.options.out / "report.json"
@@ -395,7 +431,8 @@ class Demo:
         same report.json as the headless demo is written (so both can be compared)."""
         await self._spawn_and_join()
         report = await self._ceremony(engine, self.compressed)
-        # The recording is still open (it closes with the console), so it is not in here.
+        # The recording is still open (it closes with the console): finish() adds it.
+        self.result = report
         self._write_report(report)
         self.say(summarize(report))
 

@@ -13,15 +13,19 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
+from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
+from ceremony.runs import RunInfo
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
+from launcher.messages import Failure, say
+from launcher.runs import Run, explain_bind_error
 from launcher.venue_lines import VenueLines
 from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
@@ -33,11 +37,21 @@ from media.program import EncodedSourceTrack, VideoFormat
 from media.remote.service import RemoteConfig, RemoteControl
 from media.sources import TestPattern, ToneTrack
 from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
-from media.venue import LinkState, VenueConfig, VenueEvent, VenueLink
+from media.venue import (
+    UNREACHABLE_AFTER,
+    LinkState,
+    LinkStateChanged,
+    MessageReceived,
+    StudioUnreachable,
+    VenueConfig,
+    VenueEvent,
+    VenueLink,
+)
 
 log = logging.getLogger(__name__)
 
 VENUE_VIDEO_BITRATE = 300_000
+CONFIRM_WINDOW_S = 3.0  # a second Ctrl+C within this ends a live ceremony
 
 
 def invite_text(text_or_path: str) -> str:
@@ -54,10 +68,14 @@ def read_invite(text_or_path: str) -> Invite:
 
 
 def make_studio_engine(
-    sheet: Runsheet, data_dir: Path, journal: Path, config: StudioConfig
+    sheet: Runsheet,
+    data_dir: Path,
+    journal: Path,
+    config: StudioConfig,
+    run: RunInfo | None = None,
 ) -> StudioEngine:
     """The studio engine with its identity (created on first run) in `data_dir`."""
-    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal)
+    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal, run)
 
 
 async def serve_remote(engine: StudioEngine, config: RemoteConfig) -> None:
@@ -81,6 +99,42 @@ def install_stop_signals(stop: asyncio.Event) -> None:
     quiet_teardown_errors(loop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+class KeyboardStop:
+    """SIGTERM stops at once (a service manager, the demo, a shutdown). Ctrl+C stops a
+    rehearsal at once, but the live ceremony only on a second Ctrl+C within `window_s`: one
+    stray key press must not end it for every venue."""
+
+    def __init__(
+        self,
+        stop: asyncio.Event,
+        *,
+        confirm: bool,
+        warn: Callable[[], None],
+        window_s: float = CONFIRM_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stop = stop
+        self.confirm = confirm
+        self.warn = warn
+        self.window_s = window_s
+        self.clock = clock
+        self._first: float | None = None
+
+    def interrupt(self) -> None:
+        now = self.clock()
+        if not self.confirm or (self._first is not None and now - self._first <= self.window_s):
+            self.stop.set()
+            return
+        self._first = now
+        self.warn()
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        quiet_teardown_errors(loop)
+        loop.add_signal_handler(signal.SIGINT, self.interrupt)
+        loop.add_signal_handler(signal.SIGTERM, self.stop.set)
 
 
 class StandInOperator:
@@ -112,17 +166,26 @@ class StandInOperator:
             self.engine.command(cmd.Go())
 
 
+async def start_engine(engine: StudioEngine, language: str) -> None:
+    """Start the engine or raise StartupError with the sentence to show (the engine closed)."""
+    try:
+        await engine.start()
+    except OSError as exc:
+        raise explain_bind_error(exc, engine.config.host, engine.config.port, language) from None
+
+
 async def run_studio(
     sheet: Runsheet,
     data_dir: Path,
-    journal: Path,
+    run: Run,
     config: StudioConfig,
     *,
     auto_go: bool,
+    language: str,
     stream: TextIO = sys.stdout,
     remote: RemoteConfig | None = None,
 ) -> int:
-    engine = make_studio_engine(sheet, data_dir, journal, config)
+    engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info)
 
     def show(event: object) -> None:
         if isinstance(event, VenueStatusChanged):
@@ -133,21 +196,29 @@ async def run_studio(
             )
 
     engine.subscribe(show)
-    await engine.start()
+    # Before anything is said to be ready: a Ctrl+C from then on is this run's to handle.
+    stop = asyncio.Event()
+    keys = KeyboardStop(
+        stop,
+        confirm=not run.info.rehearsal,
+        warn=lambda: print(say(Failure.CONFIRM_LIVE_STOP, language), file=stream, flush=True),
+    )
+    keys.install()
+    await start_engine(engine, language)
+    mode = "REHEARSAL/GLADI" if run.info.rehearsal else "LIVE/RESMI"
+    print(f"run {run.info.id} — {mode} — journal {run.journal}", file=stream, flush=True)
     print(
         f"studio ready on wss://{config.host}:{config.port}/signal "
         f"(certificate {engine.identity.certificate.fingerprint[:23]}…)",
         file=stream,
         flush=True,
     )
-    health = engine.recording_health()
-    if health.get("recording") and config.record_dir is not None:
-        print(f"recording to {config.record_dir / str(health['file'])}", file=stream, flush=True)
-    elif config.record_dir is not None:
-        problem = engine.device_problems.get("recording", "")
-        print(f"NOT RECORDING: {problem}", file=stream, flush=True)
-    stop = asyncio.Event()
-    install_stop_signals(stop)
+    if config.record_dir is not None:
+        if engine.recording_health().get("recording"):
+            print(f"recording into {config.record_dir}", file=stream, flush=True)
+        else:
+            problem = engine.device_problems.get("recording", "")
+            print(f"NOT RECORDING: {problem}", file=stream, flush=True)
     operator = StandInOperator(engine) if auto_go else None
     control = (
         asyncio.create_task(serve_remote(engine, remote), name="remote-control")
@@ -163,10 +234,11 @@ async def run_studio(
                 if engine.desk.sequencer.state.status is Status.ENDED:
                     break
     finally:
+        print(say(Failure.STOPPING, language, run=run.info.id), file=stream, flush=True)
         if control is not None:
             control.cancel()
             await asyncio.gather(control, return_exceptions=True)
-        await engine.stop()
+        await engine.stop("stopped" if stop.is_set() else "ended")
     return 0
 
 
@@ -227,6 +299,7 @@ async def run_venue(
     media: bool = True,
     camera_spec: str | None = None,
     microphone: str | None = None,
+    language: str = "id",
 ) -> int:
     link = make_venue_link(
         invite,
@@ -239,8 +312,28 @@ async def run_venue(
 
     lines = VenueLines()
 
-    def show(event: VenueEvent) -> None:
-        text = None if quiet else lines.line(event)
+    def show(event: object) -> None:
+        if isinstance(event, StudioUnreachable):
+            # Said at the third failed attempt, then every tenth: the crew must act on it.
+            if event.attempts == UNREACHABLE_AFTER or event.attempts % 10 == 0:
+                print(
+                    say(
+                        Failure.STUDIO_UNREACHABLE,
+                        language,
+                        address=", ".join(event.addresses),
+                        attempts=event.attempts,
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return
+        message = event.message if isinstance(event, MessageReceived) else None
+        if isinstance(message, wire.Welcome) and message.rehearsal:
+            print(f"run {message.run_id}: REHEARSAL/GLADI", file=stream, flush=True)
+        if isinstance(event, LinkStateChanged) and event.state is LinkState.ENDED:
+            print(say(Failure.CEREMONY_ENDED, language), file=stream, flush=True)
+            return
+        text = None if quiet else lines.line(cast(VenueEvent, event))
         if text is not None:
             print(text, file=stream, flush=True)
 

@@ -34,5 +34,22 @@ class Paths:
             Path(platformdirs.user_log_dir(APP)),
         )
 
+    @property
+    def runs(self) -> Path:
+        """One folder per ceremony, one per run inside it, each with its journal."""
+        return self.data / "runs"
+
+    def run_dir(self, ceremony_id: str, run_id: str) -> Path:
+        return self.runs / ceremony_id / run_id
+
+    def run_recordings(self, ceremony_id: str, run_id: str) -> Path:
+        """Under the user's videos, where protocol staff look: <ceremony>/<run id>/."""
+        return self.videos / ceremony_id / run_id
+
+    @property
+    def legacy_journals(self) -> Path:
+        """Before runs, one journal per ceremony collected every run (still readable)."""
+        return self.data / "journals"
+
     def sample_runsheet(self) -> Path:
         return Path(__file__).resolve().parent.parent / "ceremony" / "samples" / "mpp-11.yaml"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fractions
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -268,3 +269,49 @@ class RecordingWriter:
         """Finish what is queued, then stop."""
         self._queue.put(None)
         self._thread.join(timeout)
+
+
+def repair_chapters(path: Path, chapters: list[tuple[str, float]]) -> float:
+    """A recording a killed studio left without chapters: copied (no re-encode) into a new
+    file with them, which then takes its place. Returns its length in seconds.
+
+    Matroska written a cluster a second (MUXER_OPTIONS) plays up to its last whole cluster; the
+    copy stops where the damaged tail begins. The original is replaced only once the copy is
+    complete, so a failure here loses nothing.
+    """
+    tmp = path.with_name(path.name + ".repairing")
+    end_s = 0.0
+    with av.open(str(path)) as src:
+        out: Any = av.open(str(tmp), "w", format="matroska")
+        try:
+            mapping = {}
+            for stream in src.streams:
+                if stream.type in ("video", "audio"):
+                    mapping[stream.index] = out.add_stream_from_template(stream)
+            try:
+                for packet in src.demux():
+                    if packet.dts is None or packet.stream.index not in mapping:
+                        continue
+                    if packet.pts is not None and packet.time_base is not None:
+                        end_s = max(end_s, float(packet.pts * packet.time_base))
+                    packet.stream = mapping[packet.stream.index]
+                    out.mux(packet)
+            except (av.error.FFmpegError, OSError) as exc:
+                log.warning("%s: copied up to %.1f s (%s)", path.name, end_s, exc)
+            marks = [int(s * 1000) for _, s in chapters] + [int(end_s * 1000)]
+            out.set_chapters(
+                [
+                    {
+                        "id": i + 1,
+                        "start": min(marks[i], marks[-1]),
+                        "end": max(min(marks[i], marks[-1]), min(marks[i + 1], marks[-1])),
+                        "time_base": MS,
+                        "metadata": {"title": title},
+                    }
+                    for i, (title, _) in enumerate(chapters)
+                ]
+            )
+        finally:
+            out.close()
+    os.replace(tmp, path)
+    return end_s

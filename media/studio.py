@@ -28,6 +28,7 @@ from ceremony.invite import check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.quality import RungPolicy
+from ceremony.runs import RunInfo
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
@@ -180,13 +181,19 @@ class StudioEngine:
         identity: StudioIdentity,
         config: StudioConfig,
         journal_path: Path,
+        run: RunInfo | None = None,
     ) -> None:
+        """`run` names this holding of the ceremony (rehearsal or live) in the journal."""
         self.sheet = sheet
         self.identity = identity
         self.config = config
+        self.run = run
         self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
         self._journal = JournalWriter(journal_path)
-        self.desk = JournaledSequencer(sheet, self._journal, clock_now())
+        self.desk = JournaledSequencer(
+            sheet, self._journal, clock_now(), run.to_payload() if run else None
+        )
+        self._run_closed = False
         self.bus = ProgramBus(
             config.program,
             config.program_bitrate,
@@ -243,8 +250,7 @@ class StudioEngine:
         self._subscribers.append(callback)
 
     async def start(self) -> None:
-        self._open_devices()
-        self.start_recording()
+        """Raises OSError when the port cannot be opened: then nothing else was opened."""
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
         self._runner = web.AppRunner(app, access_log=None)
@@ -255,7 +261,16 @@ class StudioEngine:
             self.config.port,
             ssl_context=self.identity.certificate.server_context(),
         )
-        await site.start()
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            self._runner = None
+            self.close("did not start")  # the journal says so, and is closed
+            raise
+        # The port first: a studio that cannot be reached must not have started a recording.
+        self._open_devices()
+        self.start_recording()
         await self._start_sfu()
         loop = asyncio.get_running_loop()
         self._tasks = [
@@ -280,12 +295,25 @@ class StudioEngine:
             self.sfu = None
             self._device_problem("sfu", f"SFU unreachable, program sent directly: {exc}")
 
-    async def stop(self) -> None:
+    async def stop(self, reason: str = "stopped") -> None:
+        """End the run: venues are told the ceremony has ended (a last program state, then the
+        signaling connection closed with CLOSE_CEREMONY_ENDED), recordings closed with their
+        chapters, the run's end journaled, the journal closed."""
         if self.sfu is not None:
             await self.sfu.stop()
+        ended = wire.ProgramState(
+            tally=wire.Tally.STANDBY,
+            item_index=None,
+            item_count=len(self.sheet.items),
+            ended=True,
+            ceremony_title=self.sheet.ceremony.title,
+        )
+        for record in self.venues.values():
+            if record.conn is not None and record.conn.control is not None:
+                record.conn.control.send(ended)
         for record in self.venues.values():
             if record.conn is not None:
-                self._close(record, "studio shutting down", status=VenueStatus.LOST)
+                self._close(record, "the ceremony has ended", status=VenueStatus.LOST, ended=True)
         await asyncio.gather(*self._teardowns, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
@@ -293,11 +321,16 @@ class StudioEngine:
         if self._runner is not None:
             await self._runner.cleanup()
         self.record.stop()
-        self.close()
+        self.close(reason)
 
-    def close(self) -> None:
+    def close(self, reason: str = "stopped") -> None:
         """Release devices, files and the journal (also for an engine that never started)."""
         self.record.close()
+        if not self._run_closed:
+            self._run_closed = True
+            if self.desk.sequencer.state.status.value == "ended":
+                reason = "ended"  # the run-sheet ran to its end
+            self.desk.end_run(reason, clock_now())
         for device in (self.camera, self.microphone, *self.files.values()):
             if device is not None:
                 device.close()
@@ -827,6 +860,8 @@ class StudioEngine:
                 venue_id=record.venue.id,
                 venue_name=record.venue.name,
                 sfu=self.sfu.route() if self.sfu else None,
+                rehearsal=self.run.rehearsal if self.run else False,
+                run_id=self.run.id if self.run else "",
             )
         )
         conn.control.send(self.program_state_for(record.venue.id))
@@ -962,6 +997,7 @@ class StudioEngine:
         *,
         replaced: bool = False,
         status: VenueStatus = VenueStatus.LOST,
+        ended: bool = False,
     ) -> asyncio.Task[None] | None:
         """Mark the venue at once; tear its connection down in the background.
 
@@ -982,17 +1018,16 @@ class StudioEngine:
             track = transceiver.sender.track
             if track is not None:
                 track.stop()
-        task = asyncio.get_running_loop().create_task(self._teardown(conn, reason, replaced))
+        code = CLOSE_REPLACED if replaced else wire.CLOSE_CEREMONY_ENDED if ended else 1000
+        task = asyncio.get_running_loop().create_task(self._teardown(conn, reason, code))
         self._teardowns.add(task)
         task.add_done_callback(self._teardowns.discard)
         return task
 
-    async def _teardown(self, conn: VenueConnection, reason: str, replaced: bool) -> None:
+    async def _teardown(self, conn: VenueConnection, reason: str, code: int) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
-                conn.ws.close(
-                    code=CLOSE_REPLACED if replaced else 1000, message=reason.encode()[:120]
-                ),
+                conn.ws.close(code=code, message=reason.encode()[:120]),
                 timeout=2,
             )
         with contextlib.suppress(Exception):

@@ -143,6 +143,7 @@ class StudioRecording:
         if self.directory is None:
             return
         iso = self.isos.get(venue_id)
+        new_file = iso is None
         if iso is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             iso = IsoRecorder(self.directory / f"iso-{venue_id}-{stamp}.mkv")
@@ -157,7 +158,10 @@ class StudioRecording:
                 f"{venue_id}: this aiortc version hides the incoming video; no ISO recording",
             )
             return
-        if venue_id in self.isos:
+        if new_file:
+            # So that a crash leaves a trace the next start can repair from.
+            self._note({"recording": "iso_started", "venue": venue_id, "path": str(iso.path)})
+        else:
             iso.rebase()
         self.isos[venue_id] = iso
         self._detach.append(detach)
@@ -274,6 +278,10 @@ class _Closing:
         self.writer.close()  # let the writer finish what it has, then close the files
         for vid, iso in self.isos.items():
             iso.close()
+            if not _written(iso.path):
+                # No keyframe ever came: there is no file, and the report must not list one.
+                self.notes.append({"recording": "not_opened", "venue": vid, "path": str(iso.path)})
+                continue
             self.notes.append(
                 {
                     "recording": "iso",
@@ -289,6 +297,13 @@ class _Closing:
         if rec is None:
             return
         rec.close()
+        if not _written(rec.path):
+            # The muxer opens its file with the first packet: a folder that could not be
+            # written, or no picture at all, leaves nothing to report as a recording.
+            self.notes.append(
+                {"recording": "not_opened", "path": str(rec.path), "failed": rec.failed}
+            )
+            return
         self.notes.append(
             {
                 "recording": "closed",
@@ -301,6 +316,13 @@ class _Closing:
                 "failed": rec.failed,
             }
         )
+
+
+def _written(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _save_pictures(folder: Path, frames: dict[str, av.VideoFrame | None]) -> None:

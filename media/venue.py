@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001
+CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
+UNREACHABLE_AFTER = 3  # failed attempts in a row before the crew is told to check the invite
 SSL_SHUTDOWN_GRACE_S = 0.25
 
 
@@ -65,10 +67,19 @@ class LinkProblem(StrEnum):
     FAILED = "failed"  # a fault in this app; the log has the traceback
 
 
+class UnreachableCause(StrEnum):
+    """Why the studio's address did not answer: each points the crew somewhere else."""
+
+    REFUSED = "refused"  # the computer answered, nothing listens on that port: wrong port
+    TIMED_OUT = "timed_out"  # no answer at all: wrong address, network down, firewall
+    NAME_NOT_FOUND = "name_not_found"  # the host name in the invite does not resolve
+    OTHER = "other"
+
+
 # The studio closes the signaling WebSocket with this code when the ceremony is over (the last
 # item done, or the operator stopped the run): the venue goes to ENDED and does not reconnect.
 # A plain normal closure (1000) after a ProgramState that said `ended` means the same.
-CLOSE_ENDED = 4002
+CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,16 @@ class LinkStateChanged:
 
 
 @dataclass(frozen=True)
+class StudioUnreachable:
+    """The studio has not answered `attempts` attempts in a row (from UNREACHABLE_AFTER on,
+    once per further attempt). The link keeps trying; the crew should check the invite."""
+
+    addresses: tuple[str, ...]
+    attempts: int
+    cause: UnreachableCause
+
+
+@dataclass(frozen=True)
 class MessageReceived:
     message: wire.Message
 
@@ -93,7 +114,9 @@ class ProgramFrame:
     frame: av.VideoFrame
 
 
-VenueEvent = LinkStateChanged | MessageReceived | ProgramFrame | CountdownChanged
+VenueEvent = (
+    LinkStateChanged | MessageReceived | ProgramFrame | CountdownChanged | StudioUnreachable
+)
 
 
 class JoinRefusedError(Exception):
@@ -112,11 +135,29 @@ class CeremonyEndedError(Exception):
 
 
 class StudioUnreachableError(Exception):
-    """One failed attempt; `problem` says which kind, the message says it in English."""
+    """One failed attempt; `problem` says which kind, the message says it in English.
+    `cause` is set when no address could be reached at all (not a later failure)."""
 
-    def __init__(self, problem: LinkProblem, detail: str) -> None:
+    def __init__(
+        self, problem: LinkProblem, detail: str, cause: UnreachableCause | None = None
+    ) -> None:
         super().__init__(detail)
         self.problem = problem
+        self.cause = cause
+
+
+def unreachable_cause(exc: BaseException) -> UnreachableCause:
+    os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(os_error, ConnectionRefusedError):
+        return UnreachableCause.REFUSED
+    if isinstance(os_error, TimeoutError | asyncio.TimeoutError):
+        return UnreachableCause.TIMED_OUT
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", ())  # aiohttp >= 3.11
+    if isinstance(exc, dns_error) or (
+        isinstance(os_error, OSError) and "Name or service" in str(os_error)
+    ):
+        return UnreachableCause.NAME_NOT_FOUND
+    return UnreachableCause.OTHER
 
 
 @dataclass
@@ -168,6 +209,8 @@ class VenueLink:
         self._stopping = asyncio.Event()
         self._joins = 0
         self._problem: LinkProblem | None = None  # why the last attempt failed
+        self.unreachable_attempts = 0  # connection attempts in a row that reached no address
+        self._ended = False
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
@@ -245,6 +288,14 @@ class VenueLink:
                 return self.state
             except StudioUnreachableError as exc:
                 problem, reason = exc.problem, str(exc)
+                if exc.cause is not None:
+                    self.unreachable_attempts += 1
+                    if self.unreachable_attempts >= UNREACHABLE_AFTER:
+                        self._emit(
+                            StudioUnreachable(
+                                tuple(self.invite.addresses), self.unreachable_attempts, exc.cause
+                            )
+                        )
             except Exception:  # the link must outlive any one failed attempt
                 log.exception("link session failed")
                 problem, reason = LinkProblem.FAILED, "an internal error (see the log)"
@@ -268,6 +319,7 @@ class VenueLink:
     async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
         pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
         problems = []
+        cause = UnreachableCause.OTHER
         for address in self.invite.addresses:
             url = f"wss://{address}/signal"
             try:
@@ -287,10 +339,12 @@ class VenueLink:
                 ) from None
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 problems.append(f"{address}: {connect_failure(exc)}")
+                cause = unreachable_cause(exc)
         raise StudioUnreachableError(
             LinkProblem.UNREACHABLE,
-            "studio unreachable (" + "; ".join(problems) + "); check the network cable or "
-            "Wi-Fi, and that the studio app is running",
+            "studio unreachable (" + "; ".join(problems) + "); check the address and port in "
+            "the invite, the network cable or Wi-Fi, and that the studio app is running",
+            cause,
         )
 
     async def _session(self, backoff: Backoff) -> None:
@@ -302,6 +356,7 @@ class VenueLink:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             ws = await self._connect_ws(http)
+            self.unreachable_attempts = 0
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
             tasks: list[asyncio.Task[None]] = []
             try:
@@ -436,6 +491,8 @@ class VenueLink:
             pass
         if ws.close_code == CLOSE_REPLACED:
             self._replaced = True
+        elif ws.close_code == CLOSE_ENDED:
+            self._ended = True
 
     def _studio_said_ended(self) -> bool:
         return self.program_state is not None and self.program_state.ended
@@ -446,9 +503,12 @@ class VenueLink:
             now = time.monotonic()
             if self._replaced or (ws.closed and ws.close_code == CLOSE_REPLACED):
                 raise ReplacedError
-            if ws.closed and (
-                ws.close_code == CLOSE_ENDED
-                or (ws.close_code == aiohttp.WSCloseCode.OK and self._studio_said_ended())
+            if self._ended or (
+                ws.closed
+                and (
+                    ws.close_code == CLOSE_ENDED
+                    or (ws.close_code == aiohttp.WSCloseCode.OK and self._studio_said_ended())
+                )
             ):
                 raise CeremonyEndedError
             if self.liveness.is_lost(now) or ws.closed:
@@ -599,7 +659,9 @@ def connect_failure(exc: BaseException) -> str:
     if isinstance(os_error, OSError):
         exc = os_error
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return "connection refused (nothing answers on that port)"
+    if isinstance(exc, OSError) and "Name or service" in str(exc):
+        return "host name not found"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     if isinstance(exc, aiohttp.WSServerHandshakeError):

@@ -143,8 +143,8 @@ class EngineHost(QObject):
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Stop the engine and wait for its thread; False if it did not finish in time."""
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)  # (closed: the engine failed)
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.error("the engine thread did not stop within %.0f s", timeout)

@@ -158,14 +158,22 @@ def test_invites_written_for_every_venue(tmp_path: Path) -> None:
     assert invite.fingerprint in out.stdout
 
 
-def test_the_studio_records_into_a_folder_per_ceremony_under_videos(tmp_path: Path) -> None:
-    import time
-
+def test_each_run_has_its_own_journal_and_recording_folder(tmp_path: Path) -> None:
     from ceremony import runsheet
-    from launcher.cli import _ceremony_folder
     from launcher.paths import Paths
+    from launcher.runs import new_run
 
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "videos", tmp_path / "l")
-    folder = _ceremony_folder(paths, runsheet.load(SAMPLE))
-    assert folder.parent == tmp_path / "videos"
-    assert folder.name == f"peresmian-mpp-serentak-{time.strftime('%Y-%m-%d')}"
+    sheet = runsheet.load(SAMPLE)
+    first = new_run(paths, sheet, rehearsal=True, record=True)
+    first.journal.parent.mkdir(parents=True)  # taken: the next run gets another id
+    second = new_run(paths, sheet, rehearsal=False, record=True)
+    assert first.info.id != second.info.id
+    assert first.info.rehearsal and not second.info.rehearsal
+    ceremony = "peresmian-mpp-serentak"
+    assert first.journal == tmp_path / "d" / "runs" / ceremony / first.info.id / "journal.jsonl"
+    assert first.record_dir == tmp_path / "videos" / ceremony / first.info.id
+    assert second.record_dir == tmp_path / "videos" / ceremony / second.info.id
+    explicit = new_run(paths, sheet, rehearsal=False, record=True, record_dir=tmp_path / "r")
+    assert explicit.record_dir == tmp_path / "r" / explicit.info.id
+    assert new_run(paths, sheet, rehearsal=False, record=False).record_dir is None

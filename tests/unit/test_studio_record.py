@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import av
 
 from media.mixer import AudioMixer
 from media.program import ProgramBus, VideoFormat
@@ -20,6 +23,36 @@ def keeper(directory: Path | None) -> tuple[StudioRecording, list[dict[str, obje
     return rec, notes, problems
 
 
+def vp8_keyframe() -> av.Packet[Any]:
+    import fractions
+
+    import numpy as np
+
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = FMT.width, FMT.height, "yuv420p"
+    codec.time_base = fractions.Fraction(1, 1000)
+    frame = av.VideoFrame.from_ndarray(
+        np.zeros((FMT.height * 3 // 2, FMT.width), np.uint8), format="yuv420p"
+    )
+    frame.pts, frame.time_base = 0, codec.time_base
+    packets = codec.encode(frame) + codec.encode(None)
+    packet = packets[0]
+    packet.time_base = codec.time_base
+    return packet
+
+
+def test_a_recording_that_never_got_a_picture_is_not_reported_as_a_file(tmp_path: Path) -> None:
+    bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
+    rec, notes, _ = keeper(tmp_path / "rec")
+    assert rec.start("upacara", 600, bus, mixer)
+    mixer.taps[0](b"\xf8\xff\xfe")  # sound alone does not open the file
+    rec.stop()
+    rec.close()
+    assert [n for n in notes if n.get("recording") == "closed"] == []
+    assert [n["recording"] for n in notes] == ["started", "not_opened"]
+    assert list((tmp_path / "rec").glob("*.mkv")) == []
+
+
 def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> None:
     bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
     rec, notes, problems = keeper(tmp_path / "rec")
@@ -28,6 +61,7 @@ def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> Non
     health = rec.health()
     assert health["recording"] is True and isinstance(health["kbps"], int)
     assert health["isos"] == 0 and health["failed"] is None
+    bus.taps[0](vp8_keyframe())
     mixer.taps[0](b"\xf8\xff\xfe")  # an Opus packet
     rec.stop()
     assert bus.taps == [] and mixer.taps == [] and not rec.active
@@ -62,6 +96,7 @@ async def test_the_operators_stop_closes_files_off_the_loop_and_journals_them(
     bus, mixer = ProgramBus(FMT, 300_000), AudioMixer()
     rec, notes, _ = keeper(tmp_path / "rec")
     assert rec.start("upacara", 600, bus, mixer)
+    bus.taps[0](vp8_keyframe())
     rec.stop(wait=False)
     assert not rec.active and bus.taps == []  # stopped at once
     await rec.flushed()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ceremony.runsheet import Runsheet
 from media.studio import StudioEngine
 from ui.appbase import screenshot_later, start_app
 from ui.bridge import EngineHost
 from ui.console.window import ConsoleWindow
+from ui.i18n import Language
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +34,168 @@ def run_console(
     screenshot: Path | None = None,
     after_s: float = 10.0,
     language: str | None = None,
+    rehearsal: bool = False,
+    run_id: str = "",
+    quit_after_run_s: float | None = None,
 ) -> int:
+    """`quit_after_run_s`: close the console that long after `after_start` has finished (the
+    demo under a display ends by itself)."""
     app, settings, lang = start_app(settings_path, language)
-    host = EngineHost(make_engine, after_start=after_start, on_stop=on_stop)
+    finished = _Finished()
+    start = after_start
+    if after_start is not None and quit_after_run_s is not None:
+        run_body = after_start
+
+        async def then_quit(engine: StudioEngine) -> None:
+            await run_body(engine)
+            finished.done.emit()  # queued to the GUI thread
+
+        start = then_quit
+    host = EngineHost(make_engine, after_start=start, on_stop=on_stop)
     window = ConsoleWindow(host, sheet, settings, lang)
+    window.set_run(run_id, rehearsal)
     window.resize(1600, 1000)
+    if quit_after_run_s is not None:
+        finished.done.connect(lambda: QTimer.singleShot(int(quit_after_run_s * 1000), window.close))
+    stops = StopSignals(window, confirm=not rehearsal)
     host.start()
     window.show()
     screenshot_later(window, screenshot, after_s)
     code = app.exec()
+    stops.uninstall()
     stopped = host.stop()
     settings.sync()
     if not stopped:
         log.error("leaving with the engine thread still running")
     return code
+
+
+class _Finished(QObject):
+    done = Signal()
+
+
+class StopSignals(QObject):
+    """SIGTERM and Ctrl+C reach the Qt event loop (Python's handlers alone would wait for the
+    next Python call, which an idle Qt loop never makes): SIGTERM closes the console, and so
+    ends the run cleanly; Ctrl+C does too, after asking when the run is live."""
+
+    def __init__(self, window: QWidget, *, confirm: bool) -> None:
+        super().__init__(window)
+        self.window = window
+        self.confirm = confirm
+        self.asking: QMessageBox | None = None
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._write.fileno())
+        self._previous = {
+            sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_signal)
+
+    def _on_signal(self) -> None:
+        try:
+            data = self._read.recv(64)
+        except OSError:
+            return
+        for number in data:
+            if number == signal.SIGTERM:
+                self.window.close()
+            elif number == signal.SIGINT:
+                self.interrupt()
+
+    def interrupt(self) -> None:
+        if not self.confirm:
+            self.window.close()
+            return
+        if self.asking is not None:  # a second Ctrl+C while asking: that is the answer
+            self.asking.done(QMessageBox.StandardButton.Yes.value)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            QCoreApplication.translate("ConsoleStart", "End the ceremony?"),
+            QCoreApplication.translate(
+                "ConsoleStart",
+                "This is the LIVE ceremony. End it now for every venue? Recordings and the "
+                "journal are closed and the venues are told the ceremony has ended.",
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.asking = box
+
+        def answered(result: int) -> None:
+            self.asking = None
+            if result == QMessageBox.StandardButton.Yes.value:
+                self.window.close()
+
+        box.finished.connect(answered)
+        box.open()
+
+    def uninstall(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._read.close()
+        self._write.close()
+
+
+def _dialog_app(language: str) -> tuple[QApplication, Language]:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    lang = Language(app)
+    lang.use(language)
+    return app, lang
+
+
+def ask_rehearsal(title: str, language: str) -> bool | None:
+    """Before the run starts: rehearsal (True) or the live ceremony (False, the default);
+    None when the operator closes the question."""
+    _app, _lang = _dialog_app(language)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        QCoreApplication.translate("ConsoleStart", "Start the ceremony"),
+        title,
+    )
+    box.setInformativeText(
+        QCoreApplication.translate(
+            "ConsoleStart",
+            "Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?",
+        )
+    )
+    live = box.addButton(
+        QCoreApplication.translate("ConsoleStart", "LIVE ceremony"),
+        QMessageBox.ButtonRole.AcceptRole,
+    )
+    rehearsal = box.addButton(
+        QCoreApplication.translate("ConsoleStart", "REHEARSAL (GLADI)"),
+        QMessageBox.ButtonRole.AcceptRole,
+    )
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(live)
+    box.exec()
+    _lang.use("en")  # the console installs its own translator next
+    clicked = box.clickedButton()
+    if clicked is live:
+        return False
+    if clicked is rehearsal:
+        return True
+    return None
+
+
+def show_failure(text: str, language: str) -> None:
+    """A reason the console cannot start, in a dialog (the same sentence the terminal shows)."""
+    _app, _lang = _dialog_app(language)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        QCoreApplication.translate("ConsoleStart", "The studio cannot start"),
+        text,
+    )
+    box.exec()
+    _lang.use("en")
 
 
 def remembered_runsheet(settings_path: Path) -> Path | None:

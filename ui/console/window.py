@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -97,6 +98,8 @@ class ConsoleWindow(QMainWindow):
         self.settings = settings
         self.last: Snapshot | None = None
         self.selected_venue: str | None = None
+        self.run_id = ""
+        self.rehearsal = False
         self._row_colours: dict[int, ItemStatus] = {}
         self._board_lost: dict[int, bool] = {}
         self._build()
@@ -104,9 +107,10 @@ class ConsoleWindow(QMainWindow):
         host.snapshot.connect(self._pull_snapshot)
         host.thumbnails.connect(self._pull_thumbnails)
         host.message.connect(self.on_message)
-        host.failed.connect(
-            lambda text: self.status_line.setText(self.tr("Engine failed: ") + text)
-        )
+        # GO only once the engine is really there: a console must not look ready without one.
+        self.go.setEnabled(False)
+        host.started.connect(lambda: self.go.setEnabled(True))
+        host.failed.connect(self._engine_failed)
         geometry = settings.value("console/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -120,8 +124,10 @@ class ConsoleWindow(QMainWindow):
         self.clock.setStyleSheet("font-size:16px;")
         self.override_label = QLabel()
         self.override_label.setStyleSheet("color:#ff8a65; font-weight:bold;")
+        self.mode_label = QLabel()  # REHEARSAL/GLADI or LIVE: on screen the whole run
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.mode_label)
         top.addWidget(self.override_label)
         top.addWidget(self.clock)
 
@@ -349,9 +355,30 @@ class ConsoleWindow(QMainWindow):
         self._journal_timer.timeout.connect(self._read_journal)
         self._journal_timer.start(1000)
 
+    def set_run(self, run_id: str, rehearsal: bool) -> None:
+        self.run_id, self.rehearsal = run_id, rehearsal
+        colours = "background:#f9a825; color:black;" if rehearsal else "background:#b71c1c;"
+        self.mode_label.setStyleSheet(
+            f"color:white; {colours} font-weight:bold; font-size:16px; padding:4px 10px;"
+        )
+        self.retranslate()
+
+    def _engine_failed(self, text: str) -> None:
+        self.go.setEnabled(False)
+        self.status_line.setText(self.tr("Engine failed: ") + text)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, self.tr("The studio cannot run"), text, parent=self
+        )
+        box.open()  # window-modal, does not block the event loop
+        self._failure_box = box
+
     def retranslate(self) -> None:
         c = self.sheet.ceremony
-        self.setWindowTitle(self.tr("Studio console") + f" — {c.title}")
+        mode = self.tr("REHEARSAL/GLADI") if self.rehearsal else self.tr("LIVE")
+        run = f" · {self.tr('run')} {self.run_id}" if self.run_id else ""
+        self.mode_label.setText(f"{mode}{run}" if self.run_id or self.rehearsal else "")
+        prefix = f"[{mode}] " if self.rehearsal else ""
+        self.setWindowTitle(prefix + self.tr("Studio console") + f" — {c.title}")
         self.title.setText(f"{c.title} · {c.studio}")
         self.items.setHorizontalHeaderLabels(
             [

@@ -1,358 +1,411 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="id_ID">
 <context>
+    <name>ConsoleStart</name>
+    <message>
+        <location filename="../console/app.py" line="117" />
+        <source>End the ceremony?</source>
+        <translation>Akhiri acara?</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="118" />
+        <source>This is the LIVE ceremony. End it now for every venue? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
+        <translation>Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai.</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="160" />
+        <source>Start the ceremony</source>
+        <translation>Mulai acara</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="164" />
+        <source>Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?</source>
+        <translation>Apakah run ini acara RESMI (risalah resmi) atau GLADI (latihan)?</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="170" />
+        <source>LIVE ceremony</source>
+        <translation>Acara RESMI</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="174" />
+        <source>REHEARSAL (GLADI)</source>
+        <translation>GLADI (latihan)</translation>
+    </message>
+    <message>
+        <location filename="../console/app.py" line="194" />
+        <source>The studio cannot start</source>
+        <translation>Studio tidak dapat dimulai</translation>
+    </message>
+</context>
+<context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="108" />
+        <location filename="../console/window.py" line="368" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="354" />
+        <location filename="../console/window.py" line="370" />
+        <source>The studio cannot run</source>
+        <translation>Studio tidak dapat berjalan</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="377" />
+        <source>REHEARSAL/GLADI</source>
+        <translation>GLADI (REHEARSAL)</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="377" />
+        <source>LIVE</source>
+        <translation>RESMI (LIVE)</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="381" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="359" />
+        <location filename="../console/window.py" line="386" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="360" />
+        <location filename="../console/window.py" line="387" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="361" />
+        <location filename="../console/window.py" line="388" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="362" />
+        <location filename="../console/window.py" line="389" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="363" />
+        <location filename="../console/window.py" line="390" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="364" />
+        <location filename="../console/window.py" line="391" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="365" />
+        <location filename="../console/window.py" line="392" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="370" />
+        <location filename="../console/window.py" line="397" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="371" />
+        <location filename="../console/window.py" line="398" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="372" />
+        <location filename="../console/window.py" line="399" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="374" />
+        <location filename="../console/window.py" line="401" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="375" />
+        <location filename="../console/window.py" line="402" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="376" />
+        <location filename="../console/window.py" line="403" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="377" />
-        <location filename="../console/window.py" line="639" />
+        <location filename="../console/window.py" line="404" />
+        <location filename="../console/window.py" line="666" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="378" />
-        <location filename="../console/window.py" line="407" />
+        <location filename="../console/window.py" line="405" />
+        <location filename="../console/window.py" line="434" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="385" />
+        <location filename="../console/window.py" line="412" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="388" />
+        <location filename="../console/window.py" line="415" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
-        <location filename="../console/window.py" line="642" />
+        <location filename="../console/window.py" line="416" />
+        <location filename="../console/window.py" line="669" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="390" />
+        <location filename="../console/window.py" line="417" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="418" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="392" />
+        <location filename="../console/window.py" line="419" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="393" />
+        <location filename="../console/window.py" line="420" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="394" />
+        <location filename="../console/window.py" line="421" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="395" />
+        <location filename="../console/window.py" line="422" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="396" />
+        <location filename="../console/window.py" line="423" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="397" />
+        <location filename="../console/window.py" line="424" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="425" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="399" />
+        <location filename="../console/window.py" line="426" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="400" />
+        <location filename="../console/window.py" line="427" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="401" />
+        <location filename="../console/window.py" line="428" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="402" />
+        <location filename="../console/window.py" line="429" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="404" />
+        <location filename="../console/window.py" line="431" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="435" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="436" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="437" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="411" />
+        <location filename="../console/window.py" line="438" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="412" />
+        <location filename="../console/window.py" line="439" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="413" />
+        <location filename="../console/window.py" line="440" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="414" />
+        <location filename="../console/window.py" line="441" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="415" />
+        <location filename="../console/window.py" line="442" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="416" />
+        <location filename="../console/window.py" line="443" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="417" />
+        <location filename="../console/window.py" line="444" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="442" />
+        <location filename="../console/window.py" line="469" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="518" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="537" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="514" />
+        <location filename="../console/window.py" line="541" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="527" />
+        <location filename="../console/window.py" line="554" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="533" />
+        <location filename="../console/window.py" line="560" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="546" />
+        <location filename="../console/window.py" line="573" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="558" />
+        <location filename="../console/window.py" line="585" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="574" />
+        <location filename="../console/window.py" line="601" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="586" />
+        <location filename="../console/window.py" line="613" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="586" />
+        <location filename="../console/window.py" line="613" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="636" />
+        <location filename="../console/window.py" line="663" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="639" />
+        <location filename="../console/window.py" line="666" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="642" />
+        <location filename="../console/window.py" line="669" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="650" />
+        <location filename="../console/window.py" line="677" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="654" />
+        <location filename="../console/window.py" line="681" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="660" />
+        <location filename="../console/window.py" line="687" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="678" />
+        <location filename="../console/window.py" line="705" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="680" />
+        <location filename="../console/window.py" line="707" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="700" />
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="727" />
+        <location filename="../console/window.py" line="732" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="732" />
+        <location filename="../console/window.py" line="759" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="735" />
+        <location filename="../console/window.py" line="762" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="605" />
+        <location filename="../console/window.py" line="632" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="373" />
+        <location filename="../console/window.py" line="400" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="548" />
+        <location filename="../console/window.py" line="575" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="761" />
+        <location filename="../console/window.py" line="788" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -468,12 +521,12 @@
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="104" />
+        <location filename="../venue/window.py" line="105" />
         <source>This invite cannot be read: it is damaged or was not copied whole. Ask the studio to send it again.</source>
         <translation>Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio mengirimnya lagi.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="115" />
+        <location filename="../venue/window.py" line="116" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -489,27 +542,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="183" />
+        <location filename="../venue/window.py" line="184" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="185" />
+        <location filename="../venue/window.py" line="186" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="186" />
+        <location filename="../venue/window.py" line="187" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="187" />
+        <location filename="../venue/window.py" line="188" />
         <source>Join again</source>
         <translation>Bergabung lagi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="184" />
+        <location filename="../venue/window.py" line="185" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -631,27 +684,27 @@ Berlaku sampai: {4}</translation>
         <translation>Tidak dapat menyimpan {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="298" />
+        <location filename="../console/editor.py" line="301" />
         <source>Saved {0}</source>
         <translation>Tersimpan {0}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="319" />
+        <location filename="../console/editor.py" line="322" />
         <source>Open run-sheet</source>
         <translation>Buka susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="326" />
+        <location filename="../console/editor.py" line="329" />
         <source>Save run-sheet</source>
         <translation>Simpan susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="338" />
+        <location filename="../console/editor.py" line="341" />
         <source>Unsaved changes</source>
         <translation>Perubahan belum disimpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="339" />
+        <location filename="../console/editor.py" line="342" />
         <source>The run-sheet has unsaved changes. Discard them?</source>
         <translation>Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?</translation>
     </message>
@@ -659,183 +712,183 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="217" />
+        <location filename="../venue/window.py" line="218" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="227" />
+        <location filename="../venue/window.py" line="228" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="290" />
+        <location filename="../venue/window.py" line="291" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="380" />
+        <location filename="../venue/window.py" line="381" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="340" />
+        <location filename="../venue/window.py" line="341" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="344" />
-        <location filename="../venue/window.py" line="354" />
+        <location filename="../venue/window.py" line="345" />
+        <location filename="../venue/window.py" line="355" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="347" />
+        <location filename="../venue/window.py" line="348" />
         <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
         <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="358" />
+        <location filename="../venue/window.py" line="359" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="361" />
+        <location filename="../venue/window.py" line="362" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="365" />
+        <location filename="../venue/window.py" line="366" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="375" />
+        <location filename="../venue/window.py" line="376" />
         <source>Trying again in {0} s.</source>
         <translation>Mencoba lagi dalam {0} dtk.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="380" />
+        <location filename="../venue/window.py" line="381" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="387" />
+        <location filename="../venue/window.py" line="388" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="388" />
+        <location filename="../venue/window.py" line="389" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="389" />
+        <location filename="../venue/window.py" line="390" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="390" />
+        <location filename="../venue/window.py" line="391" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="391" />
+        <location filename="../venue/window.py" line="392" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="392" />
-        <source>ended</source>
-        <translation>selesai</translation>
+        <location filename="../venue/window.py" line="393" />
+        <source>ceremony ended</source>
+        <translation>acara selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="393" />
+        <location filename="../venue/window.py" line="394" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="401" />
+        <location filename="../venue/window.py" line="402" />
         <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
         <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="405" />
+        <location filename="../venue/window.py" line="406" />
         <source>The studio did not answer. It may be busy or restarting.</source>
         <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="408" />
+        <location filename="../venue/window.py" line="409" />
         <source>The studio closed the connection while we were joining.</source>
         <translation>Studio menutup sambungan saat kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="411" />
+        <location filename="../venue/window.py" line="412" />
         <source>The studio's answer could not be read. Update the app or call the studio.</source>
         <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="414" />
+        <location filename="../venue/window.py" line="415" />
         <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
         <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="417" />
+        <location filename="../venue/window.py" line="418" />
         <source>Nothing heard from the studio for a few seconds.</source>
         <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="419" />
+        <location filename="../venue/window.py" line="420" />
         <source>The studio closed the connection (it may be restarting).</source>
         <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="421" />
+        <location filename="../venue/window.py" line="422" />
         <source>A fault in this app; the log file has the details.</source>
         <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="429" />
+        <location filename="../venue/window.py" line="430" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="432" />
+        <location filename="../venue/window.py" line="433" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="435" />
+        <location filename="../venue/window.py" line="436" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="438" />
+        <location filename="../venue/window.py" line="439" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="441" />
+        <location filename="../venue/window.py" line="442" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="444" />
+        <location filename="../venue/window.py" line="445" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="447" />
+        <location filename="../venue/window.py" line="448" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="452" />
+        <location filename="../venue/window.py" line="453" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="461" />
+        <location filename="../venue/window.py" line="462" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>

@@ -253,6 +253,25 @@ ID = {
     "A fault in this app; the log file has the details.": (
         "Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log."
     ),
+    # Runs: rehearsal or live, and stopping one.
+    "The studio cannot run": "Studio tidak dapat berjalan",
+    "REHEARSAL/GLADI": "GLADI (REHEARSAL)",
+    "LIVE": "RESMI (LIVE)",
+    "run": "run",
+    "End the ceremony?": "Akhiri acara?",
+    "This is the LIVE ceremony. End it now for every venue? Recordings and the journal are "
+    "closed and the venues are told the ceremony has ended.": (
+        "Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup "
+        "dan semua lokasi diberi tahu bahwa acara telah selesai."
+    ),
+    "Start the ceremony": "Mulai acara",
+    "Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?": (
+        "Apakah run ini acara RESMI (risalah resmi) atau GLADI (latihan)?"
+    ),
+    "LIVE ceremony": "Acara RESMI",
+    "REHEARSAL (GLADI)": "GLADI (latihan)",
+    "The studio cannot start": "Studio tidak dapat dimulai",
+    "ceremony ended": "acara selesai",
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

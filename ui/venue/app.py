@@ -45,7 +45,11 @@ def run_venue_app(
     if join_at_once and window.join_page.invite is not None:
         window.join_page.join.click()
     screenshot_later(window, screenshot, after_s)
+    from ui.console.app import StopSignals  # noqa: PLC0415 - Ctrl+C/SIGTERM close it cleanly
+
+    stops = StopSignals(window, confirm=False)
     code = app.exec()
+    stops.uninstall()
     window.shutdown()
     settings.sync()
     return code

@@ -390,7 +390,7 @@ class VenueWindow(QMainWindow):
             LinkState.RECONNECTING: self.tr("reconnecting"),
             LinkState.REFUSED: self.tr("refused"),
             LinkState.REPLACED: self.tr("replaced"),
-            LinkState.ENDED: self.tr("ended"),
+            LinkState.ENDED: self.tr("ceremony ended"),
             LinkState.STOPPED: self.tr("stopped"),
         }
         return texts[state]
