@@ -83,6 +83,8 @@ class LogSetup:
     handlers: list[logging.Handler]
     crash_stream: IO[str]
     _old_hooks: tuple[Any, Any] = field(default=(None, None))
+    hooked: bool = False
+    old_level: int = logging.WARNING
 
     def set_ceremony(self, ceremony_id: str) -> None:
         if ceremony_id != self.tag.ceremony_id:
@@ -120,20 +122,25 @@ class LogSetup:
 
     def close(self) -> None:
         root = logging.getLogger()
+        root.setLevel(self.old_level)
         for handler in self.handlers:
             root.removeHandler(handler)
             handler.close()
-        if sys.excepthook == self._excepthook:
-            sys.excepthook = self._old_hooks[0] or sys.__excepthook__
-        if threading.excepthook == self._thread_excepthook:
-            threading.excepthook = self._old_hooks[1] or threading.__excepthook__
-        faulthandler.disable()
+        if self.hooked:
+            if sys.excepthook == self._excepthook:
+                sys.excepthook = self._old_hooks[0] or sys.__excepthook__
+            if threading.excepthook == self._thread_excepthook:
+                threading.excepthook = self._old_hooks[1] or threading.__excepthook__
+            faulthandler.disable()
         self.crash_stream.close()
 
 
-def setup_logging(folder: Path, app: str, *, verbose: bool = False) -> LogSetup:
+def setup_logging(
+    folder: Path, app: str, *, verbose: bool = False, crash_traces: bool = True
+) -> LogSetup:
     """Log to `folder/<app>.log` (rotating; INFO, or DEBUG with --verbose) and to stderr
-    (WARNING, or DEBUG with --verbose), and trace crashes into `folder/<app>-crash.log`."""
+    (WARNING, or DEBUG with --verbose), and trace crashes into `folder/<app>-crash.log`
+    (`crash_traces=False` leaves the process-wide hooks alone: tests inside pytest)."""
     private_dir(folder)
     tag = CeremonyTag()
     file = folder / f"{app}.log"
@@ -147,6 +154,7 @@ def setup_logging(folder: Path, app: str, *, verbose: bool = False) -> LogSetup:
         handler.addFilter(tag)
         handler.setFormatter(RedactingFormatter(FORMAT))
     root = logging.getLogger()
+    old_level = root.level
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.addHandler(to_file)
     root.addHandler(to_stderr)
@@ -155,12 +163,15 @@ def setup_logging(folder: Path, app: str, *, verbose: bool = False) -> LogSetup:
     fd = os.open(crash_file(folder, app), os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
     os.fchmod(fd, PRIVATE_FILE)
     crash_stream = os.fdopen(fd, "a", encoding="utf-8")
-    # A segfault in a codec or in Qt leaves the Python stacks of every thread here.
-    faulthandler.enable(file=crash_stream, all_threads=True)
     setup = LogSetup(app, folder, file, tag, [to_file, to_stderr], crash_stream)
-    setup._old_hooks = (sys.excepthook, threading.excepthook)
-    sys.excepthook = setup._excepthook
-    threading.excepthook = setup._thread_excepthook
+    setup.old_level = old_level
+    if crash_traces:
+        # A segfault in a codec or in Qt leaves the Python stacks of every thread here.
+        faulthandler.enable(file=crash_stream, all_threads=True)
+        setup._old_hooks = (sys.excepthook, threading.excepthook)
+        sys.excepthook = setup._excepthook
+        threading.excepthook = setup._thread_excepthook
+        setup.hooked = True
     log.info(
         "%s started: %s, Python %s, pid %d", app, describe(), sys.version.split()[0], os.getpid()
     )

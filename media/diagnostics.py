@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 
 HIDDEN = "<hidden>"
 _SECRETS = (
-    re.compile(r"ceremony://\S+", re.IGNORECASE),  # an invite link
-    re.compile(r"CEREMONY1:[A-Za-z0-9_=\-\s]*[A-Za-z0-9_=\-]"),  # an invite, maybe wrapped
-    re.compile(r"\b[0-9a-fA-F]{64}\b"),  # an HMAC token or a hex secret
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    re.compile(r"ceremony://\S+", re.IGNORECASE),  # an invite link
+    re.compile(r"CEREMONY1:[A-Za-z0-9_=\-]+"),  # an invite
+    re.compile(r"\b[0-9a-fA-F]{64}\b"),  # an HMAC token or a hex secret
 )
 _TURN_PASSWORD = re.compile(r"(turns?:[^:\s@]+:)[^@\s]+@")
 _SECRET_KEYS = re.compile(r"invite|token|secret|password|passwd|credential|private", re.I)

@@ -193,6 +193,20 @@ ID = {
         "Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit"
     ),
     "RECORDING STOPPED: ": "REKAMAN BERHENTI: ",
+    # Help menu (ui/widgets/help_menu.py)
+    "Help": "Bantuan",
+    "Save diagnostics…": "Simpan diagnostik…",
+    "About": "Tentang",
+    "Save diagnostics": "Simpan diagnostik",
+    "Could not save the diagnostics: ": "Diagnostik tidak dapat disimpan: ",
+    "Diagnostics saved to:": "Diagnostik disimpan di:",
+    "Send this file to the help desk. It holds no invite and no keys.": (
+        "Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci."
+    ),
+    "Ceremony {app}\nVersion {version}\nBuild {build}": (
+        "Ceremony {app}\nVersi {version}\nBuild {build}"
+    ),
+    "Diagnostics": "Diagnostik",
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
+import logging.handlers
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,9 +48,9 @@ def plain(value: Any) -> Any:
 
 
 def current_log_folder() -> Path | None:
-    """The folder the process logs into (set up by the launcher), if it logs to a file."""
+    """The folder of the launcher's rotating log file, if the process has one."""
     for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler):
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
             return Path(handler.baseFilename).parent
     return None
 
