@@ -240,6 +240,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
 
         _ice_config(args)
         text = invite_from_link(live.invite_text(args.invite)) if args.invite else ""
+        _log_invite(args, text)
         paths = Paths.default()
 
         def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
@@ -607,6 +608,20 @@ APPS = ("studio", "venue", "demo")
 def _tag_logs(args: argparse.Namespace, ceremony_id: str) -> None:
     if args.log_setup is not None:
         args.log_setup.set_ceremony(ceremony_id)
+
+
+def _log_invite(args: argparse.Namespace, text: str) -> None:
+    """Which invite the join screen opens with: a clicked link leaves no other trace."""
+    from ceremony.invite import InviteError, parse_invite
+
+    if text:
+        try:
+            invite = parse_invite(text)
+        except InviteError as exc:
+            log.warning("the join screen opens with an invite it cannot read: %s", exc)
+            return
+        _tag_logs(args, invite.ceremony_id)
+        log.info("the join screen opens with the invite for venue %s", invite.venue_id)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ joined and when. Invites and tokens never reach it: the formatter blanks them (m
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -60,7 +61,7 @@ class RedactingFormatter(logging.Formatter):
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose files (the first and each one after a rollover) are 0600."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
         os.fchmod(fd, PRIVATE_FILE)  # a file left by an older version may be wider
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
