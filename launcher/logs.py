@@ -62,9 +62,17 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose files (the first and each one after a rollover) are 0600."""
 
     def _open(self) -> io.TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+        return private_append(Path(self.baseFilename), self.encoding, self.errors)
+
+
+def private_append(
+    path: Path, encoding: str | None = "utf-8", errors: str | None = None
+) -> io.TextIOWrapper:
+    """`path` opened for appending text, readable by its owner alone (on POSIX)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    if hasattr(os, "fchmod"):  # not on Windows before 3.13, where the user folder is private
         os.fchmod(fd, PRIVATE_FILE)  # a file left by an older version may be wider
-        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+    return os.fdopen(fd, "a", encoding=encoding, errors=errors)
 
 
 def private_dir(path: Path) -> Path:
@@ -149,22 +157,22 @@ def setup_logging(
         file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     to_file.setLevel(logging.DEBUG if verbose else logging.INFO)
-    to_stderr = logging.StreamHandler()
-    to_stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    for handler in (to_file, to_stderr):
-        handler.addFilter(tag)
-        handler.setFormatter(RedactingFormatter(FORMAT))
+    handlers: list[logging.Handler] = [to_file]
+    if sys.stderr is not None:  # a windowed app on Windows has no stderr at all
+        to_stderr = logging.StreamHandler()
+        to_stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        handlers.append(to_stderr)
     root = logging.getLogger()
     old_level = root.level
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    root.addHandler(to_file)
-    root.addHandler(to_stderr)
+    for handler in handlers:
+        handler.addFilter(tag)
+        handler.setFormatter(RedactingFormatter(FORMAT))
+        root.addHandler(handler)
     for name in QUIET_UNLESS_VERBOSE:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    fd = os.open(crash_file(folder, app), os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)
-    crash_stream = os.fdopen(fd, "a", encoding="utf-8")
-    setup = LogSetup(app, folder, file, tag, [to_file, to_stderr], crash_stream)
+    crash_stream = private_append(crash_file(folder, app))
+    setup = LogSetup(app, folder, file, tag, handlers, crash_stream)
     setup.old_level = old_level
     if crash_traces:
         # A segfault in a codec or in Qt leaves the Python stacks of every thread here.

@@ -197,6 +197,11 @@ def main() -> int:
     parser.add_argument(
         "--skip-freeze", action="store_true", help="reuse OUT/ceremony (installers only)"
     )
+    parser.add_argument(
+        "--freeze-only",
+        action="store_true",
+        help="only the frozen folder (Windows and macOS runners: their installers come after)",
+    )
     args = parser.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -205,6 +210,9 @@ def main() -> int:
     generate()
     app = out / "ceremony" if args.skip_freeze else freeze(out)
     frozen_s = time.monotonic() - started
+    if args.freeze_only:
+        print(f"frozen app: {app} ({frozen_s:.0f} s)")
+        return 0
     tarball = make_tarball(app, out, ver)
     deb = make_deb(app, out, ver)
     size_mb = installed_bytes(app) / 1e6
