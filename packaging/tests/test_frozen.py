@@ -300,8 +300,8 @@ def test_clicked_ceremony_link_opens_the_join_screen_with_that_invite(
             time.sleep(0.2)  # polling a file another process writes: no event to wait on
     finally:
         os.killpg(opener.pid, signal.SIGTERM)
-        opener.wait(timeout=30)
-    output = opener.stdout.read().decode(errors="replace") if opener.stdout else ""
+        raw, _ = opener.communicate(timeout=30)
+    output = raw.decode(errors="replace")
     assert wanted in found, output[-2000:] + found[-2000:]
     assert f"[{sheet.ceremony.id}]" in found
     assert parse_invite(text).token not in found and text[10:40] not in found
