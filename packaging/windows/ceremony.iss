@@ -32,7 +32,9 @@ SolidCompression=yes
 WizardStyle=modern
 
 [Languages]
-Name: "id"; MessagesFile: "compiler:Languages\Indonesian.isl"
+; Inno Setup ships no official Indonesian translation: the installer speaks English. To add it,
+; commit the unofficial Indonesian.isl (jrsoftware.org/files/istrans/) next to this script and add
+; Name: "id"; MessagesFile: "Indonesian.isl"
 Name: "en"; MessagesFile: "compiler:Default.isl"
 
 [Tasks]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 import subprocess
 import sys
@@ -203,3 +204,22 @@ def test_diagnostics_zip_has_logs_versions_and_no_secrets(tmp_path: Path, invite
     assert secret not in blob
     assert b"PRIVATE KEY" not in blob
     assert b"12.5" in blob and b"Budi" in blob
+
+
+DAMAGED_LINK = "ceremony://join?invite=CEREMONY1:%25%25"
+
+
+def test_venue_takes_a_link_as_its_argument(tmp_path: Path) -> None:
+    """`ceremony venue <link>`: the invite inside the link is what gets read (a damaged one here,
+    so the venue stops at once and says so, instead of "an invite starts with …")."""
+    out = subprocess.run(
+        [*(sys.executable, "-m", "launcher.cli", "venue", "--headless"), DAMAGED_LINK],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "CEREMONY_HOME": str(tmp_path)},
+    )
+    assert out.returncode == 2
+    assert "damaged" in out.stderr
+    assert (tmp_path / "logs" / "venue.log").exists()  # the headless venue logs to its file
