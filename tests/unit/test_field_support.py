@@ -223,3 +223,33 @@ def test_venue_takes_a_link_as_its_argument(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "damaged" in out.stderr
     assert (tmp_path / "logs" / "venue.log").exists()  # the headless venue logs to its file
+
+
+def test_invite_qr_code_holds_the_link(tmp_path: Path) -> None:
+    """`ceremony invites` writes a QR code of the ceremony:// link (a phone camera opens it)."""
+    import qrcode
+    from PIL import Image, ImageChops
+
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "launcher.cli", "invites", str(SAMPLE), "--out", str(tmp_path)),
+            *("--address", "127.0.0.1:8443", "--data-dir", str(tmp_path / "studio")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = (tmp_path / "kota-cirebon.invite.txt").read_text(encoding="utf-8").strip()
+    qrcode.make(invite_url(text)).save(str(tmp_path / "expected.png"))
+    qrcode.make(text).save(str(tmp_path / "bare.png"))
+    with (
+        Image.open(tmp_path / "kota-cirebon.invite.png") as written,
+        Image.open(tmp_path / "expected.png") as expected,
+        Image.open(tmp_path / "bare.png") as bare,
+    ):
+        assert written.size == expected.size
+        assert ImageChops.difference(written.convert("L"), expected.convert("L")).getbbox() is None
+        assert (
+            written.size != bare.size
+            or ImageChops.difference(written.convert("L"), bare.convert("L")).getbbox() is not None
+        )
