@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_OUT ?= demo-out
 BYTECODE := media/__pycache__/.compiled
 
-.PHONY: demo test lint typecheck unit setup clean translations
+.PHONY: demo test lint typecheck unit setup clean translations package package-smoke
 
 setup: $(STAMP) translations $(BYTECODE)
 
@@ -50,5 +50,21 @@ unit: $(STAMP) $(QM) $(BYTECODE)
 
 test: lint typecheck unit
 
+# The frozen apps and the Linux installers in dist/ (PyInstaller from the `package` extra;
+# dpkg-deb from Debian). Separate from `make test`: freezing takes minutes. See docs/packaging.md.
+PKG_STAMP := $(VENV)/.package-stamp
+DIST ?= dist
+
+$(PKG_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,package]'
+	touch $(PKG_STAMP)
+
+package: $(PKG_STAMP) $(QM)
+	$(BIN)/python packaging/build.py --out $(DIST)
+
+# Smoke-test what `make package` built (the frozen binaries, not this tree); needs Xvfb.
+package-smoke: $(PKG_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider packaging/tests -v --frozen $(DIST)
+
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache build $(DIST)

@@ -1,7 +1,6 @@
 """Pure domain core of the ceremony app.
 
 Nothing here touches Qt, sockets, threads, media or the clock: time comes in as an argument and
-effects go out as returned events. See DESIGN.md (shared) for the layering rules.
+effects go out as returned events. See DESIGN.md (shared) for the layering rules. The version
+lives in pyproject.toml alone: ceremony.version.version() reads it.
 """
-
-__version__ = "0.1.0"

@@ -14,6 +14,7 @@ import hmac
 
 import msgspec
 
+from ceremony.invite_link import invite_from_link
 from ceremony.wire import JoinRefusal
 
 INVITE_PREFIX = "CEREMONY1:"
@@ -42,6 +43,7 @@ class InviteError(ValueError):
 
 def parse_invite(text: str) -> Invite:
     t = "".join(text.split())  # pasted from chat apps with line breaks
+    t = invite_from_link(t)  # a ceremony://join?invite=… link holds the same text
     if len(t) > MAX_INVITE_CHARS:
         raise InviteError(f"the invite is too long ({len(t)} characters); was more pasted?")
     if not t.startswith(INVITE_PREFIX):

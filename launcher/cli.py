@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import ceremony
 from ceremony import runsheet
+from ceremony.invite_link import invite_from_link, invite_url
 from ceremony.runsheet import RunsheetError
 from ceremony.runsheet.fields import format_duration
 from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
+from ceremony.version import describe
 from launcher.paths import Paths
 from media import clock
 
@@ -253,7 +254,8 @@ def cmd_invites(args: argparse.Namespace) -> int:
         invite = identity.invite(sheet, venue.id, args.address, expires)
         text = invite.to_string()
         (args.out / f"{venue.id}.invite.txt").write_text(text + "\n", encoding="utf-8")
-        qrcode.make(text).save(str(args.out / f"{venue.id}.invite.png"))
+        # The QR code holds the link: a phone or laptop camera opens the venue app with it.
+        qrcode.make(invite_url(text)).save(str(args.out / f"{venue.id}.invite.png"))
         print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png), expires {until}")
     print(f"studio certificate fingerprint {identity.certificate.fingerprint}")
     return EXIT_OK
@@ -309,6 +311,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
     sheet = _load_or_report(sheet_path)
     if sheet is None:
         return EXIT_INVALID
+    _tag_logs(args, sheet.ceremony.id)
     _ice_config(args)
     rehearsal = args.rehearsal
     if gui and not rehearsal and args.screenshot is None:
@@ -440,6 +443,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
     from launcher.messages import pick_language
     from media.venue import VenueConfig
 
+    args.invite = args.invite or args.link  # `ceremony venue ceremony://join?invite=…`
     if not args.headless:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
@@ -450,11 +454,13 @@ def cmd_venue(args: argparse.Namespace) -> int:
         from ui.venue.app import run_venue_app
 
         _ice_config(args)
-        text = live.invite_text(args.invite) if args.invite else ""
+        text = invite_from_link(live.invite_text(args.invite)) if args.invite else ""
+        _log_invite(args, text)
         paths = Paths.default()
 
         def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
             camera, microphone, speaker = devices
+            _tag_logs(args, invite.ceremony_id)
             return live.make_venue_link(
                 invite,
                 video=args.video,
@@ -483,6 +489,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
     except live.InviteError as exc:
         print(f"invite: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    _tag_logs(args, invite.ceremony_id)
     _ice_config(args)
     if args.count_only:
         from media.lightreceive import count_only_video
@@ -736,7 +743,7 @@ def _sfu_address(text: str) -> object:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ceremony", description="Hybrid state ceremonies.")
-    p.add_argument("--version", action="version", version=f"ceremony {ceremony.__version__}")
+    p.add_argument("--version", action="version", version=describe())
     p.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -844,7 +851,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ve = sub.add_parser("venue", help="run a venue")
     ve.add_argument("--headless", action="store_true")
-    ve.add_argument("--invite", default=None, help="the invite string, or a file holding it")
+    ve.add_argument(
+        "link", nargs="?", default=None, help="a ceremony://join?invite=… link (or an invite)"
+    )
+    ve.add_argument(
+        "--invite", default=None, help="the invite string or link, or a file holding it"
+    )
     ve.add_argument("--join", action="store_true", help="join at once with --invite (GUI)")
     ve.add_argument("--video", type=_video_format, default="320x180@15")
     ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
@@ -982,12 +994,40 @@ def main(argv: list[str] | None = None) -> int:
     # The event loop shares the GIL with aiortc's codec threads; a short switch interval keeps
     # it from waiting up to 5 ms behind each of them (heartbeats, RTCP, data channels).
     sys.setswitchinterval(0.0005)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    args.log_setup = None
+    if args.command in APPS:  # the apps a crew or an operator runs for hours: a log file
+        from launcher.logs import setup_logging
+
+        args.log_setup = setup_logging(Paths.default().logs, args.command, verbose=args.verbose)
+    else:
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     rc: int = args.func(args)
     return rc
+
+
+APPS = ("studio", "venue", "demo")
+
+
+def _tag_logs(args: argparse.Namespace, ceremony_id: str) -> None:
+    if args.log_setup is not None:
+        args.log_setup.set_ceremony(ceremony_id)
+
+
+def _log_invite(args: argparse.Namespace, text: str) -> None:
+    """Which invite the join screen opens with: a clicked link leaves no other trace."""
+    from ceremony.invite import InviteError, parse_invite
+
+    if text:
+        try:
+            invite = parse_invite(text)
+        except InviteError as exc:
+            log.warning("the join screen opens with an invite it cannot read: %s", exc)
+            return
+        _tag_logs(args, invite.ceremony_id)
+        log.info("the join screen opens with the invite for venue %s", invite.venue_id)
 
 
 if __name__ == "__main__":

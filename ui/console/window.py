@@ -44,6 +44,7 @@ from ceremony.timebase import format_wall
 from ui.bridge import EngineHost, Snapshot, VenueRow
 from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
+from ui.widgets.help_menu import install_help_menu
 from ui.widgets.tiles import VideoTile
 from ui.widgets.timer import SpeakerTimer, format_clock
 
@@ -103,6 +104,9 @@ class ConsoleWindow(QMainWindow):
         self._row_colours: dict[int, ItemStatus] = {}
         self._board_lost: dict[int, bool] = {}
         self._build()
+        self.help_menu = install_help_menu(
+            self, "studio", settings, lambda: self.last and self.last.venues
+        )
         self.retranslate()
         host.snapshot.connect(self._pull_snapshot)
         host.thumbnails.connect(self._pull_thumbnails)

@@ -489,6 +489,58 @@
     </message>
 </context>
 <context>
+    <name>HelpMenu</name>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Help</source>
+        <translation>Bantuan</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Save diagnostics…</source>
+        <translation>Simpan diagnostik…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>About</source>
+        <translation>Tentang</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Save diagnostics</source>
+        <translation>Simpan diagnostik</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Could not save the diagnostics: </source>
+        <translation>Diagnostik tidak dapat disimpan: </translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Diagnostics saved to:</source>
+        <translation>Diagnostik disimpan di:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Send this file to the help desk. It holds no invite and no keys.</source>
+        <translation>Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Ceremony {app}
+Version {version}
+Build {build}</source>
+        <translation>Ceremony {app}
+Versi {version}
+Build {build}</translation>
+    </message>
+    <message>
+        <location filename="../widgets/help_menu.py" line="0" />
+        <source>Diagnostics</source>
+        <translation>Diagnostik</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
         <location filename="../venue/window.py" line="80" />

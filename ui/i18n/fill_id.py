@@ -272,6 +272,20 @@ ID = {
     "REHEARSAL (GLADI)": "GLADI (latihan)",
     "The studio cannot start": "Studio tidak dapat dimulai",
     "ceremony ended": "acara selesai",
+    # Help menu (ui/widgets/help_menu.py)
+    "Help": "Bantuan",
+    "Save diagnostics…": "Simpan diagnostik…",
+    "About": "Tentang",
+    "Save diagnostics": "Simpan diagnostik",
+    "Could not save the diagnostics: ": "Diagnostik tidak dapat disimpan: ",
+    "Diagnostics saved to:": "Diagnostik disimpan di:",
+    "Send this file to the help desk. It holds no invite and no keys.": (
+        "Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci."
+    ),
+    "Ceremony {app}\nVersion {version}\nBuild {build}": (
+        "Ceremony {app}\nVersi {version}\nBuild {build}"
+    ),
+    "Diagnostics": "Diagnostik",
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

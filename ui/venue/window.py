@@ -32,6 +32,7 @@ from media.venue import LinkProblem, LinkState
 from ui.venue.devices import DeviceCatalog, DevicesPage
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
+from ui.widgets.help_menu import install_help_menu
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,9 @@ class VenueWindow(QMainWindow):
         self._tick.start(50)  # the countdown digits change on the shared second: look often
         if invite_text:
             self.join_page.text.setPlainText(invite_text)
+        self.help_menu = install_help_menu(
+            self, "venue", settings, lambda: self.host and self.host.view()
+        )
 
     def _clock(self) -> float:
         return self.host.clock() if self.host else 0.0
