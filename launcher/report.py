@@ -24,6 +24,7 @@ import markupsafe
 
 from ceremony.asrun import AsRun, Countdown, FireState, Incident, IncidentKind, build
 from ceremony.journal import read_journal
+from ceremony.version import describe
 from launcher import report_text as words
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,7 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
         "runsheet_sha256": r.run.runsheet_sha256,
         "journal": journal_name,
         "journal_sha256": journal_hash,
+        "software": describe(),  # which build wrote this record
         "date": fmt.date(actual_date) if actual_date else fmt.date(c.date),
         "date_is_planned": actual_date is None,
         "timezone": f"{fmt.zone_name(zone_at)} ({c.timezone})",
