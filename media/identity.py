@@ -7,7 +7,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceremony.invite import Invite, sign_token
+import msgspec
+
+from ceremony.invite import Invite, InviteClaim, sign_token
 from ceremony.runsheet import Runsheet
 from media.tls import StudioCertificate, ensure_certificate
 
@@ -26,17 +28,17 @@ class StudioIdentity:
         if venue is None:
             raise KeyError(f"venue {venue_id!r} is not in the run-sheet")
         c = sheet.ceremony
-        return Invite(
+        claim = InviteClaim(
             studio=c.studio,
-            addresses=addresses,
+            addresses=list(addresses),
             ceremony_id=c.id,
             ceremony_title=c.title,
             venue_id=venue.id,
             venue_name=venue.name,
             fingerprint=self.certificate.fingerprint,
             expires=float(int(expires)),
-            token=sign_token(self.secret, venue.id, c.id, float(int(expires))),
         )
+        return Invite(**msgspec.structs.asdict(claim), token=sign_token(self.secret, claim))
 
 
 def ensure_identity(data_dir: Path, hosts: list[str]) -> StudioIdentity:
