@@ -135,6 +135,7 @@ def cmd_invites(args: argparse.Namespace) -> int:
 
     import qrcode
 
+    from ceremony.private_files import make_private_dir, open_private, write_private
     from media.identity import ensure_identity
 
     sheet = _load_or_report(args.runsheet)
@@ -143,13 +144,14 @@ def cmd_invites(args: argparse.Namespace) -> int:
     paths = Paths.default()
     hosts = [a.rsplit(":", 1)[0] for a in args.address]
     identity = ensure_identity(args.data_dir or paths.data / "studio", hosts)
-    args.out.mkdir(parents=True, exist_ok=True)
+    make_private_dir(args.out)  # invites carry tokens: 0600 files in a 0700 folder
     expires = time.time() + args.valid_days * 86400
     for venue in sheet.venues:
         invite = identity.invite(sheet, venue.id, args.address, expires)
         text = invite.to_string()
-        (args.out / f"{venue.id}.invite.txt").write_text(text + "\n", encoding="utf-8")
-        qrcode.make(text).save(str(args.out / f"{venue.id}.invite.png"))
+        write_private(args.out / f"{venue.id}.invite.txt", (text + "\n").encode())
+        with open_private(args.out / f"{venue.id}.invite.png", append=False) as png:
+            qrcode.make(text).save(png)
         print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png)")
     print(f"studio certificate fingerprint {identity.certificate.fingerprint}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 
 from ceremony.invite import Invite, InviteClaim, sign_token
+from ceremony.private_files import make_private_dir
 from ceremony.runsheet import Runsheet
 from media.tls import StudioCertificate, ensure_certificate
 
@@ -42,7 +43,7 @@ class StudioIdentity:
 
 
 def ensure_identity(data_dir: Path, hosts: list[str]) -> StudioIdentity:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     secret_path = data_dir / "studio-secret"
     if not secret_path.exists():
         fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

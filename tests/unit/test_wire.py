@@ -69,7 +69,7 @@ def invite(**changes: object) -> Invite:
     assert isinstance(signed_with, dict)
     secret = changes.pop("secret", SECRET)
     assert isinstance(secret, bytes)
-    claim = InviteClaim(**{**fields, **signed_with})  # type: ignore[arg-type]
+    claim = InviteClaim(**{**fields, **signed_with})
     fields["token"] = sign_token(secret, claim)
     fields.update(changes)
     return Invite(**fields)  # type: ignore[arg-type]
