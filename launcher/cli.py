@@ -555,6 +555,11 @@ def build_parser() -> argparse.ArgumentParser:
     fo.add_argument("--out", type=Path, default=Path("bench-out/fanout"))
     fo.add_argument("--json", action="store_true")
     fo.set_defaults(func=cmd_bench)
+    ab = be_sub.add_parser("abuse", help="strangers and a flooding venue against a real studio")
+    from launcher.bench_abuse import add_arguments as abuse_arguments
+
+    abuse_arguments(ab)
+    ab.set_defaults(func=cmd_bench)
     return p
 
 

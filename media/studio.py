@@ -719,13 +719,8 @@ class StudioEngine:
         try:
             answering = self._prepare_answer(record, ws, join.sdp)
             conn = await asyncio.wait_for(answering, limits.answer_s)
-        except Exception as exc:  # garbage SDP, an offer without a data channel, a timeout
-            log.warning(
-                "venue %s: its offer could not be answered (%s); the live connection, if any, "
-                "is kept",
-                record.venue.id,
-                type(exc).__name__,
-            )
+        except Exception:  # garbage SDP, an offer without a data channel, a timeout
+            # Logged by _refuse, once per venue and window: a leaked token cannot flood the log.
             await self._refuse(
                 request,
                 ws,
@@ -789,7 +784,11 @@ class StudioEngine:
         if key in self._refusals_journaled:
             return
         self._refusals_journaled.add(key)
-        log.warning("refused venue %s: %s", escape(venue_id), reason.value)
+        log.warning(
+            "refused venue %s: %s (a live connection of it, if any, is kept)",
+            escape(venue_id),
+            reason.value,
+        )
         self.desk.note(
             {"join_refused": venue_id, "reason": reason.value, "detail": detail}, clock_now()
         )

@@ -208,6 +208,7 @@ async def test_junk_on_the_control_channel_never_ends_the_session(
             channel.send(item)
         # Invalid UTF-8 sent as *text* (PPID 51): aiortc itself would choke on it.
         for _ in range(5):
+            assert channel.id is not None
             await sctp._send(channel.id, 51, b"\xff\xfe bad text")
         record = guarded.engine.venues[CIREBON]
         studio_side = record.conn.control if record.conn else None
