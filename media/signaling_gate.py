@@ -23,6 +23,7 @@ from media.signaling_limits import Admission, CloseKind, release_freed_memory
 
 log = logging.getLogger(__name__)
 
+ACCEPT_BACKLOG = 1024
 TRIM_AFTER_PEAK = 32  # pending connections that make it worth trimming memory once they are gone
 
 
@@ -118,7 +119,9 @@ class GatedSite(web.BaseSite):
         admission: Admission,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(runner, ssl_context=ssl_context)
+        # A deep accept queue: a burst of strangers must not make the kernel drop a venue's SYN
+        # (its retry comes 1 s later); the gate closes the excess at once instead.
+        super().__init__(runner, ssl_context=ssl_context, backlog=ACCEPT_BACKLOG)
         self._host, self._port = host, port
         self._ctx = ssl_context
         self.admission = admission

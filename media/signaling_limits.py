@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import ctypes.util
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,19 +144,26 @@ class Admission:
             victim = self._oldest(address)
             if victim is not None:
                 victims.append(victim)
-                self.forget(victim)
-                self.tally.count(CloseKind.OVER_ADDRESS, address)
+                self._evict(victim, address, CloseKind.OVER_ADDRESS, now)
         if len(self.pending) >= self.limits.max_pending:
-            busiest = self._per_address.most_common(1)[0][0]
+            busiest, most = self._per_address.most_common(1)[0]
+            if self._per_address[address] + 1 >= most:
+                # The newcomer's own address is (now) the busiest: it waits, not the others.
+                # Refused before TLS: the cheapest answer to a flood.
+                self.refused(address, CloseKind.OVER_TOTAL, now)
+                return False, victims
             victim = self._oldest(busiest)
             if victim is not None:
                 victims.append(victim)
-                self.forget(victim)
-                self.tally.count(CloseKind.OVER_TOTAL, busiest)
+                self._evict(victim, busiest, CloseKind.OVER_TOTAL, now)
         self.pending[key] = (address, now)
         self._per_address[address] += 1
         self.peak_pending = max(self.peak_pending, len(self.pending))
         return True, victims
+
+    def _evict(self, victim: object, address: str, kind: str, now: float) -> None:
+        self.forget(victim)
+        self.refused(address, kind, now)  # evictions cost the address, like refusals
 
     def _oldest(self, address: str) -> object | None:
         return next((k for k, (a, _) in self.pending.items() if a == address), None)
@@ -201,14 +208,18 @@ def release_freed_memory() -> None:
     Each TLS connection holds a 256 KiB read buffer (asyncio's SSLProtocol); after a few hundred
     have come and gone, glibc keeps the freed heap. A no-op where there is no malloc_trim.
     """
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    # The process's own symbols: no library search (find_library runs a subprocess).
     try:
-        libc = ctypes.CDLL(name)
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        log.debug("malloc_trim unavailable", exc_info=True)
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc
+        return None
 
 
 def escape(text: str, limit: int = 80) -> str:

@@ -26,6 +26,14 @@ def test_at_the_total_cap_the_busiest_address_pays() -> None:
     assert len(gate.pending) == 4
 
 
+def test_at_the_total_cap_a_newcomer_from_the_busiest_address_waits() -> None:
+    gate = Admission(LIMITS)
+    for key, address in [("a1", "A"), ("b1", "B"), ("c1", "C"), ("d1", "D")]:
+        assert gate.admit(key, address, 0.0)[0]
+    assert gate.admit("a2", "A", 1.0) == (False, [])  # refused before TLS, nobody evicted
+    assert gate.tally.kinds[CloseKind.OVER_TOTAL] == 1 and len(gate.pending) == 4
+
+
 def test_refusals_use_up_an_address_then_it_earns_them_back() -> None:
     gate = Admission(LIMITS)
     for _ in range(3):
