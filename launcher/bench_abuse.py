@@ -319,6 +319,12 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -439,6 +445,8 @@ class Harness:
     async def run_phase(self, name: str, work: Any, probe_every: float = 3.0) -> PhaseFigures:
         figures = PhaseFigures(name)
         size_before = self.journal.stat().st_size
+        assert self.studio is not None
+        cpu_before, wall_before = _cpu_s(self.studio.pid), time.monotonic()
         done = asyncio.Event()
         watcher = asyncio.create_task(self.watch(figures, done, probe_every))
         try:
@@ -447,8 +455,11 @@ class Harness:
             done.set()
             await watcher
         figures.journal_bytes = self.journal.stat().st_size - size_before
-        assert self.studio is not None
         figures.rss_mib = _rss_mib(self.studio.pid)
+        figures.extra["studio_cpu_pct_of_one_core"] = round(
+            100 * (_cpu_s(self.studio.pid) - cpu_before) / (time.monotonic() - wall_before), 1
+        )
+        figures.extra["load_average_1min"] = os.getloadavg()[0]
         self.phases.append(figures)
         print(f"phase {name}: {json.dumps(figures.summary())[:400]}", file=sys.stderr)
         return figures
@@ -571,6 +582,7 @@ class Harness:
             expired=msgspec.to_builtins(expired),
             count=self.args.inputs,
             idle=self.args.idle,
+            concurrency=self.args.attack_concurrency,
         )
         size_at_attack = self.journal.stat().st_size
         sig = await self.run_phase("signaling", self.attacker("signaling", plan))
@@ -635,6 +647,13 @@ class Harness:
                 "journaled_by_name": sum(1 for n in notes if "join_refused" in n),
             },
             "studio_counted": dict(studio_counts.most_common()),
+            "studio_cpu_pct_by_phase": {
+                p.name: p.extra["studio_cpu_pct_of_one_core"] for p in self.phases
+            },
+            "load_average_by_phase": {p.name: p.extra["load_average_1min"] for p in self.phases},
+            "signaling_inputs_per_s": round(attack["inputs"] / attack["seconds"], 1),
+            "flood": self.phases[3].extra["flood"],
+            "idle": self.phases[2].extra["attack"],
             "phases": {p.name: p.summary() for p in self.phases},
         }
 
@@ -677,6 +696,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--flood-rate", type=float, default=600.0, help="messages a second")
     p.add_argument("--flood-seconds", type=float, default=10.0)
     p.add_argument("--other-venues", type=int, default=3)
+    p.add_argument(
+        "--attack-concurrency", type=int, default=48, help="signaling inputs in flight at once"
+    )
     p.add_argument("--out", type=Path, default=Path("bench-out/abuse"))
     p.add_argument("--json", action="store_true")
 
