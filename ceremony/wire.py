@@ -63,7 +63,6 @@ class JoinRefusal(StrEnum):
     UNKNOWN_VENUE = "unknown_venue"  # signed by this studio, for a venue no longer listed
     WRONG_CEREMONY = "wrong_ceremony"  # signed by this studio, for another ceremony
     MALFORMED = "malformed"  # not a join message, or its offer could not be answered
-    BUSY = "busy"  # too many attempts from this address: try again in a few seconds
     # Decided by the venue itself, before anything is sent: the server is not the invite's studio.
     CERTIFICATE_MISMATCH = "certificate_mismatch"
 

@@ -217,16 +217,15 @@ async def attack_idle(plan: AttackPlan, hold_s: float = 15.0) -> dict[str, Any]:
         if kind != "tcp_silent":
             ctx = ssl.create_default_context()
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-        start = time.monotonic()
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(LOOPBACK, plan.port, ssl=ctx, local_addr=(source, 0)),
                 timeout=hold_s,
             )
         except (OSError, ssl.SSLError, TimeoutError):
-            refused_at_connect += 1
-            closed_after.append(time.monotonic() - start)
+            refused_at_connect += 1  # closed before it was even open (TLS included)
             return
+        start = time.monotonic()  # the studio's limits count from here, so does this
         opened[kind] += 1
         try:
             if kind == "websocket_silent":
@@ -271,7 +270,7 @@ async def attack_idle(plan: AttackPlan, hold_s: float = 15.0) -> dict[str, Any]:
         "connections": plan.idle,
         "opened": dict(opened),
         "closed_at_connect": refused_at_connect,
-        "closed_by_studio": len(closed_after),
+        "closed_by_studio_after_opening": len(closed_after),
         "still_open_after_s": {"hold_s": hold_s, "count": still_open},
         "closed_after_s_p50": round(closed_after[len(closed_after) // 2], 2)
         if closed_after
@@ -605,6 +604,7 @@ class Harness:
         log_text = self.log_path.read_text(encoding="utf-8", errors="replace")
         notes = _journal_notes(self.journal)
         summaries = [n for n in notes if n.get("signaling") == "refused_or_closed"]
+        abuse_bytes = _abuse_bytes(self.journal, self.flooder)
         studio_counts: Counter[str] = Counter()
         for note in summaries:
             studio_counts.update(note["kinds"])
@@ -645,6 +645,7 @@ class Harness:
                 "summaries_per_minute": 60 / limits.summary_s,
                 "summary_notes_written": len(summaries),
                 "journaled_by_name": sum(1 for n in notes if "join_refused" in n),
+                "bytes_from_strangers_and_flood": abuse_bytes,
             },
             "studio_counted": dict(studio_counts.most_common()),
             "studio_cpu_pct_by_phase": {
@@ -661,6 +662,26 @@ class Harness:
 async def _sleep_then(result: dict[str, Any], seconds: float) -> dict[str, Any]:
     await asyncio.sleep(seconds)
     return result
+
+
+def _abuse_bytes(path: Path, flooder: str) -> dict[str, int]:
+    """Journal bytes the abuse caused: signaling summaries, refusals of genuine tokens, and
+    whatever the flooding venue got recorded (ready, chat, countdown answers)."""
+    out: Counter[str] = Counter()
+    for line in path.read_bytes().splitlines():
+        with contextlib.suppress(ValueError):
+            payload = json.loads(line).get("payload")
+            if not isinstance(payload, dict):
+                continue
+            if payload.get("signaling") == "refused_or_closed":
+                out["signaling_summaries"] += len(line) + 1
+            elif "join_refused" in payload:
+                out["refusals_of_genuine_tokens"] += len(line) + 1
+            elif flooder in (payload.get("chat_from"), payload.get("ready")):
+                out["flooding_venue_chat_ready"] += len(line) + 1
+            elif payload.get("countdown") and payload.get("venue") == flooder:
+                out["flooding_venue_countdown"] += len(line) + 1
+    return dict(out)
 
 
 def _journal_notes(path: Path) -> list[dict[str, Any]]:

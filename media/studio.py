@@ -719,7 +719,13 @@ class StudioEngine:
         try:
             answering = self._prepare_answer(record, ws, join.sdp)
             conn = await asyncio.wait_for(answering, limits.answer_s)
-        except Exception:  # garbage SDP, an offer without a data channel, a timeout
+        except TimeoutError:
+            # The studio is too busy right now: not the venue's fault, and not final for it.
+            # Closed without a refusal, so the venue tries again (with its backoff).
+            self.admission.tally.count("answer_timeout", request.remote or "?")
+            await self._close_ws(ws)
+            return ws
+        except Exception:  # garbage SDP, an offer without a data channel
             # Logged by _refuse, once per venue and window: a leaked token cannot flood the log.
             await self._refuse(
                 request,
