@@ -12,6 +12,7 @@ import msgspec
 from ceremony.invite import Invite, InviteClaim, sign_token
 from ceremony.private_files import make_private_dir
 from ceremony.runsheet import Runsheet
+from ceremony.wire import MAX_TEXT
 from media.tls import StudioCertificate, ensure_certificate
 
 INVITE_VALID_S = 14 * 24 * 3600.0
@@ -29,13 +30,13 @@ class StudioIdentity:
         if venue is None:
             raise KeyError(f"venue {venue_id!r} is not in the run-sheet")
         c = sheet.ceremony
-        claim = InviteClaim(
-            studio=c.studio,
+        claim = InviteClaim(  # names clipped to what the wire carries (and the venue accepts)
+            studio=c.studio[:MAX_TEXT],
             addresses=list(addresses),
             ceremony_id=c.id,
-            ceremony_title=c.title,
+            ceremony_title=c.title[:MAX_TEXT],
             venue_id=venue.id,
-            venue_name=venue.name,
+            venue_name=venue.name[:MAX_TEXT],
             fingerprint=self.certificate.fingerprint,
             expires=float(int(expires)),
         )

@@ -163,11 +163,14 @@ class GatedSite(web.BaseSite):
         self._drop(pending)
         return self.admission.promote(pending)
 
-    def refused(self, app_transport: asyncio.BaseTransport | None, kind: str) -> None:
-        """The studio refused what this connection sent: count it against its address."""
+    def refused(self, app_transport: asyncio.BaseTransport | None, kind: str) -> bool:
+        """The studio refused what this connection sent: count it against its address.
+        False if the connection is not (or no longer) pending."""
         pending = self._by_app.get(app_transport) if app_transport is not None else None
-        if pending is not None:
-            self.admission.refused(pending.address, kind, self._clock())
+        if pending is None:
+            return False
+        self.admission.refused(pending.address, kind, self._clock())
+        return True
 
     @property
     def pending_count(self) -> int:

@@ -574,7 +574,7 @@ class StudioEngine:
                 item_index=None,
                 item_count=len(items),
                 ended=view.status.value == "ended",
-                next_title=items[view.next].title if view.next is not None else "",
+                next_title=_clip(items[view.next].title) if view.next is not None else "",
             )
         item = items[cur]
         source_name = self.sheet.ceremony.studio
@@ -585,17 +585,19 @@ class StudioEngine:
             tally=tally,
             item_index=cur,
             item_count=len(items),
-            item_title=item.title,
+            # Clipped to the wire's limits: a long run-sheet title must not make the venue
+            # refuse the whole message.
+            item_title=_clip(item.title),
             item_kind=item.kind.value,
-            speaker_name=item.speaker.name if item.speaker else "",
-            speaker_role=item.speaker.role if item.speaker else "",
-            source=str(item.source),
-            source_name=source_name,
-            next_title=items[view.next].title if view.next is not None else "",
+            speaker_name=_clip(item.speaker.name) if item.speaker else "",
+            speaker_role=_clip(item.speaker.role) if item.speaker else "",
+            source=_clip(str(item.source)),
+            source_name=_clip(source_name),
+            next_title=_clip(items[view.next].title) if view.next is not None else "",
             remaining_s=round(view.remaining_s, 3),
             phase=view.phase.value if view.phase else "",
             held=view.status.value == "holding",
-            ceremony_title=self.sheet.ceremony.title,
+            ceremony_title=_clip(self.sheet.ceremony.title),
         )
 
     def _broadcast_state(self) -> None:
@@ -745,8 +747,8 @@ class StudioEngine:
                 wire.encode(
                     wire.Accepted(
                         sdp=conn.pc.localDescription.sdp,
-                        studio=self.sheet.ceremony.studio[: wire.MAX_TEXT],
-                        venue_name=record.venue.name[: wire.MAX_TEXT],
+                        studio=_clip(self.sheet.ceremony.studio),
+                        venue_name=_clip(record.venue.name),
                     )
                 ).decode()
             )
@@ -777,10 +779,9 @@ class StudioEngine:
         """Answer `refused` and close. Counted per reason and address (the aggregated trace);
         only a refusal of a genuine token (venue_id given) is journaled by name, once per venue
         and reason in each summary window, and shown to the operator."""
-        if self._site is not None:
-            self._site.refused(request.transport, reason.value)
-        else:
-            self.admission.tally.count(reason.value, request.remote or "?")
+        counted = self._site is not None and self._site.refused(request.transport, reason.value)
+        if not counted:  # already promoted (a genuine token whose offer failed): still counted
+            self.admission.refused(request.remote or "?", reason.value, time.monotonic())
         with contextlib.suppress(Exception):
             await ws.send_str(wire.encode(wire.Refused(reason=reason, detail=detail)).decode())
         await self._close_ws(ws)
@@ -937,11 +938,11 @@ class StudioEngine:
         c = self.sheet.ceremony
         conn.control.send(
             wire.Welcome(
-                studio=c.studio,
+                studio=_clip(c.studio),
                 ceremony_id=c.id,
-                ceremony_title=c.title,
+                ceremony_title=_clip(c.title),
                 venue_id=record.venue.id,
-                venue_name=record.venue.name,
+                venue_name=_clip(record.venue.name),
             )
         )
         conn.control.send(self.program_state_for(record.venue.id))
@@ -1212,6 +1213,10 @@ class StudioEngine:
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }
+
+
+def _clip(text: str) -> str:
+    return text[: wire.MAX_TEXT]
 
 
 async def _measure_loss(conn: VenueConnection) -> None:

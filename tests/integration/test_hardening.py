@@ -16,6 +16,7 @@ import pytest
 
 from ceremony import wire
 from ceremony.runsheet import Runsheet
+from ceremony.sequencer import commands as cmd
 from launcher.demo import free_port
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
@@ -24,7 +25,7 @@ from media.studio import StudioConfig, StudioEngine, VenueStatus
 from media.tls import fingerprint_bytes
 from media.venue import LinkState
 from tests.integration.conftest import LOOPBACK, SMALL, Recorder, Studio
-from tests.integration.test_session import CIREBON, running, state
+from tests.integration.test_session import CIREBON, message, running, state
 
 pytestmark = pytest.mark.integration
 
@@ -242,3 +243,36 @@ async def test_a_chat_flood_is_rate_limited_before_the_journal(guarded: Studio) 
         )
     journal = guarded.engine.journal_path.read_text(encoding="utf-8")
     assert 5 <= journal.count('"chat_from"') <= 11
+
+
+async def test_long_run_sheet_texts_are_clipped_to_what_a_venue_accepts(
+    tmp_path: Path, sheet: Runsheet
+) -> None:
+    import dataclasses
+
+    long = "Peresmian " * 80  # 800 characters: over the wire's text limit
+    items = (dataclasses.replace(sheet.items[0], title=long), *sheet.items[1:])
+    sheet = dataclasses.replace(
+        sheet, ceremony=dataclasses.replace(sheet.ceremony, title=long), items=items
+    )
+    pin_host_addresses([LOOPBACK])
+    identity = ensure_identity(tmp_path / "studio", [LOOPBACK])
+    port = free_port()
+    engine = StudioEngine(
+        sheet, identity, StudioConfig(host=LOOPBACK, port=port, program=SMALL), tmp_path / "j"
+    )
+    await engine.start()
+    try:
+        studio = Studio(engine, identity, sheet, port, Recorder())
+        link, events = studio.link(studio.invite(CIREBON))
+        async with running(link):
+            await events.wait(state(LinkState.CONNECTED))
+            engine.command(cmd.Go())
+            started = await events.wait(message(wire.ProgramState, item_index=0))
+            assert started.message.item_title == long[: wire.MAX_TEXT]
+            assert link.welcome is not None
+            assert link.welcome.ceremony_title == long[: wire.MAX_TEXT]
+            assert link._control is not None and link._control.errors_received == 0
+    finally:
+        await engine.stop()
+        pin_host_addresses(None)
