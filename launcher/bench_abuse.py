@@ -301,7 +301,9 @@ class PhaseFigures:
 
     def summary(self) -> dict[str, Any]:
         fps = {v: round(statistics.median(s), 1) for v, s in self.fps.items() if s}
+        lowest = {v: round(min(s), 1) for v, s in self.fps.items() if s}
         return {
+            "other_venues_program_fps_min": lowest,
             "legit_join_s": [round(j, 3) for j in self.join_s],
             "legit_join_s_max": round(max(self.join_s), 3) if self.join_s else None,
             "other_venues_program_fps_median": fps,
@@ -630,6 +632,9 @@ class Harness:
             },
             "other_venues_fps_by_phase": {
                 p.name: p.summary()["other_venues_program_fps_median"] for p in self.phases
+            },
+            "other_venues_fps_min_by_phase": {
+                p.name: p.summary()["other_venues_program_fps_min"] for p in self.phases
             },
             "other_venues_reconnects": reconnects,
             "studio_rss_mib": {"before": rss_before, "after": after.rss_mib},
