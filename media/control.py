@@ -89,7 +89,7 @@ class WireChannel:
             log.exception("%s: decoding a message on %s failed", self.peer, self.channel.label)
             return
         if isinstance(message, wire.Error):
-            self._note_error(message.code.value)
+            self._note_error(f"answered {message.code.value}")
         try:
             self._on_message(message)
         except Exception:
@@ -101,7 +101,7 @@ class WireChannel:
 
     def _bad(self, exc: wire.WireError, data: str | bytes) -> None:
         self.errors_received += 1
-        self._note_error(exc.code.value, exc.detail)
+        self._note_error(f"sent {exc.code.value}", exc.detail)
         if isinstance(data, str) and '"type":"error"' in data.replace(" ", ""):
             return  # never answer an error with an error: no ping-pong
         now = self._clock()
@@ -114,7 +114,8 @@ class WireChannel:
         self.send(exc.reply())
 
     def _note_error(self, code: str, detail: str = "") -> None:
-        """Log the first bad message of a burst (our own detail text: it names no peer data),
+        """Log the first bad message of a burst ("sent …": the peer sent something unusable;
+        "answered …": the peer says we did), with our own detail text, which names no peer data;
         then one line with the counts per LOG_EVERY_S."""
         now = self._clock()
         self._unlogged[code] += 1
