@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[wire.Message], None]
 ERRORS_PER_S = 20  # error answers a second, at most: a flood is not echoed back at full rate
+# Bytes of larger messages decoded a second: what a peer can make us parse is bounded (a 16 KiB
+# message of brackets costs ~1 ms). Small messages (heartbeats, acks) are always decoded, so a
+# flood of big junk cannot starve a session of its own liveness.
+BYTES_PER_S = 256 * 1024
+BYTES_BURST = 512 * 1024
+ALWAYS_DECODED = 512  # bytes
 LOG_EVERY_S = 10.0
 
 
@@ -48,6 +54,9 @@ class WireChannel:
         self._replies_second = 0.0
         self._replies_in_second = 0
         self.replies_suppressed = 0
+        self.dropped_undecoded = 0  # over the byte budget: dropped unread
+        self._budget = float(BYTES_BURST)
+        self._budget_at = clock()
         channel.on("message", self._on_raw)
 
     @property
@@ -79,7 +88,22 @@ class WireChannel:
         else:
             self._handle(data)
 
+    def _affordable(self, size: int) -> bool:
+        if size <= ALWAYS_DECODED:
+            return True
+        now = self._clock()
+        self._budget = min(BYTES_BURST, self._budget + (now - self._budget_at) * BYTES_PER_S)
+        self._budget_at = now
+        if self._budget < size:
+            return False
+        self._budget -= size
+        return True
+
     def _handle(self, data: str | bytes) -> None:
+        if not self._affordable(len(data)):
+            self.dropped_undecoded += 1
+            self._note_error("sent too much (dropped unread)")
+            return
         try:
             message = wire.decode(data, self._allowed)
         except wire.WireError as exc:
