@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiortc.rtcsctptransport import RTCSctpTransport
 
@@ -55,7 +54,3 @@ def guard_data_channels(sctp: RTCSctpTransport, peer: str) -> bool:
 
     setattr(sctp, "_data_channel_receive", receive)  # noqa: B010 - an instance attribute
     return True
-
-
-def is_guarded(sctp: Any) -> bool:
-    return "_data_channel_receive" in vars(sctp)

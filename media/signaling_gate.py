@@ -15,11 +15,15 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
-from media.signaling_limits import Admission, CloseKind, release_freed_memory
+from media.signaling_limits import (
+    Admission,
+    CloseKind,
+    SignalingLimits,
+    release_freed_memory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +140,7 @@ class GatedSite(web.BaseSite):
         return f"https://{self._host}:{self._port}"
 
     @property
-    def limits(self) -> Any:
+    def limits(self) -> SignalingLimits:
         return self.admission.limits
 
     async def start(self) -> None:

@@ -15,13 +15,10 @@ from __future__ import annotations
 import collections
 import ctypes
 import functools
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from ceremony.wire import JoinRefusal
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -196,10 +193,6 @@ class Admission:
             self.joined += 1
             return True
         return False
-
-    def address_of(self, key: object) -> str | None:
-        entry = self.pending.get(key)
-        return entry[0] if entry else None
 
 
 def release_freed_memory() -> None:
