@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 import msgspec
 
+from ceremony.private_files import open_private
 from ceremony.runsheet.build import Raw, build_runsheet
 from ceremony.runsheet.model import Runsheet
 from ceremony.runsheet.yaml_io import to_document
@@ -75,8 +76,8 @@ class JournalWriter:
         self.path = path
         self._fsync = fsync
         self._seq = first_seq - 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - held open for the ceremony
+        # The official record names venues and contacts: the owner's alone (0600, 0700 folder).
+        self._file: BinaryIO = open_private(path)
         if self._file.tell() > 0:
             with open(path, "rb") as f:
                 f.seek(-1, os.SEEK_END)

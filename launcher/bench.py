@@ -41,6 +41,10 @@ def main(args: argparse.Namespace) -> int:
         from launcher import bench_remote
 
         return bench_remote.main(args)
+    if args.bench == "abuse":
+        from launcher import bench_abuse
+
+        return bench_abuse.main(args)
     sheet = runsheet.load(Paths.default().sample_runsheet())
     venues = [v.id for v in sheet.venues]
     options = DemoOptions(venues=args.venues, duration_s=args.duration, out=args.out)

@@ -206,6 +206,7 @@ def invite_expiry(sheet: runsheet.Runsheet, now: float, valid_days: float | None
 def cmd_invites(args: argparse.Namespace) -> int:
     import qrcode
 
+    from ceremony.private_files import make_private_dir, open_private, write_private
     from launcher.messages import pick_language
     from media.identity import ensure_identity
 
@@ -248,14 +249,15 @@ def cmd_invites(args: argparse.Namespace) -> int:
     paths = Paths.default()
     hosts = [(parse_address(a) or ("", 0))[0] for a in args.address]
     identity = ensure_identity(args.data_dir or paths.data / "studio", hosts)
-    args.out.mkdir(parents=True, exist_ok=True)
+    make_private_dir(args.out)  # invites carry tokens: 0600 files in a 0700 folder
     until = _local_stamp(expires, tz)
     for venue in sheet.venues:
         invite = identity.invite(sheet, venue.id, args.address, expires)
         text = invite.to_string()
-        (args.out / f"{venue.id}.invite.txt").write_text(text + "\n", encoding="utf-8")
+        write_private(args.out / f"{venue.id}.invite.txt", (text + "\n").encode())
         # The QR code holds the link: a phone or laptop camera opens the venue app with it.
-        qrcode.make(invite_url(text)).save(str(args.out / f"{venue.id}.invite.png"))
+        with open_private(args.out / f"{venue.id}.invite.png", append=False) as png:
+            qrcode.make(invite_url(text)).save(png)
         print(f"{venue.id}: {args.out / (venue.id + '.invite.txt')} (+ .png), expires {until}")
     print(f"studio certificate fingerprint {identity.certificate.fingerprint}")
     return EXIT_OK
@@ -971,6 +973,11 @@ def build_parser() -> argparse.ArgumentParser:
     fo.add_argument("--out", type=Path, default=Path("bench-out/fanout"))
     fo.add_argument("--json", action="store_true")
     fo.set_defaults(func=cmd_bench)
+    ab = be_sub.add_parser("abuse", help="strangers and a flooding venue against a real studio")
+    from launcher.bench_abuse import add_arguments as abuse_arguments
+
+    abuse_arguments(ab)
+    ab.set_defaults(func=cmd_bench)
     return p
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ceremony.private_files import make_private_dir, open_private, write_private
 from ceremony.runs import RunInfo, runsheet_sha256
 from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import Status
@@ -81,7 +82,7 @@ class VenueProcess:
     first_spawned_mono: float | None = None
 
     def spawn(self) -> None:
-        log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        log_file = open_private(self.log_path)  # owned by the child process
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -285,8 +286,8 @@ class Demo:
         """
         o = self.options
         o.out.mkdir(parents=True, exist_ok=True)
-        (o.out / "invites").mkdir(exist_ok=True)
-        (o.out / "logs").mkdir(exist_ok=True)
+        make_private_dir(o.out / "invites")  # tokens and logs: the owner's alone
+        make_private_dir(o.out / "logs")
         pin_host_addresses([LOOPBACK])
         enlarge_socket_buffers()
         port = free_port()
@@ -311,7 +312,7 @@ class Demo:
                 self.sheet, venue.id, [f"{LOOPBACK}:{port}"], time.time() + 24 * 3600
             )
             path = o.out / "invites" / f"{venue.id}.invite.txt"
-            path.write_text(invite.to_string() + "\n", encoding="utf-8")
+            write_private(path, (invite.to_string() + "\n").encode())
             draw = self.sim.get(venue.id)
             self.procs[venue.id] = VenueProcess(
                 venue.id,

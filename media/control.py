@@ -1,12 +1,16 @@
 """A data channel that speaks the wire protocol: typed messages out, validated messages in.
 
 Whatever the peer sends, the session survives it: a bad message is answered with an Error
-message and logged; a handler that fails is logged, not propagated into aiortc.
+message; a handler that fails is logged, not propagated into aiortc. A flood of bad messages
+costs a few log lines (the first, then a count every LOG_EVERY_S) and at most ERRORS_PER_S
+answers a second: never one line per message, never the peer's text.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
+import time
 from collections.abc import Callable
 
 from aiortc import RTCDataChannel
@@ -17,6 +21,14 @@ from media.netsim import NetShim
 log = logging.getLogger(__name__)
 
 Handler = Callable[[wire.Message], None]
+ERRORS_PER_S = 20  # error answers a second, at most: a flood is not echoed back at full rate
+# Bytes of larger messages decoded a second: what a peer can make us parse is bounded (a 16 KiB
+# message of brackets costs ~1 ms). Small messages (heartbeats, acks) are always decoded, so a
+# flood of big junk cannot starve a session of its own liveness.
+BYTES_PER_S = 256 * 1024
+BYTES_BURST = 512 * 1024
+ALWAYS_DECODED = 512  # bytes
+LOG_EVERY_S = 10.0
 
 
 class WireChannel:
@@ -27,6 +39,8 @@ class WireChannel:
         on_message: Handler,
         peer: str,
         shim: NetShim | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.channel = channel
         self.peer = peer
@@ -34,6 +48,15 @@ class WireChannel:
         self.errors_received = 0  # bad messages from the peer, answered with Error
         self._allowed = allowed
         self._on_message = on_message
+        self._clock = clock
+        self._unlogged: collections.Counter[str] = collections.Counter()  # bad, since last line
+        self._logged_at: float | None = None
+        self._replies_second = 0.0
+        self._replies_in_second = 0
+        self.replies_suppressed = 0
+        self.dropped_undecoded = 0  # over the byte budget: dropped unread
+        self._budget = float(BYTES_BURST)
+        self._budget_at = clock()
         channel.on("message", self._on_raw)
 
     @property
@@ -65,16 +88,76 @@ class WireChannel:
         else:
             self._handle(data)
 
+    def _affordable(self, size: int) -> bool:
+        if size <= ALWAYS_DECODED:
+            return True
+        now = self._clock()
+        self._budget = min(BYTES_BURST, self._budget + (now - self._budget_at) * BYTES_PER_S)
+        self._budget_at = now
+        if self._budget < size:
+            return False
+        self._budget -= size
+        return True
+
     def _handle(self, data: str | bytes) -> None:
+        if not self._affordable(len(data)):
+            self.dropped_undecoded += 1
+            self._note_error("sent too much (dropped unread)")
+            return
         try:
             message = wire.decode(data, self._allowed)
         except wire.WireError as exc:
-            self.errors_received += 1
-            log.warning("%s sent a bad message on %s: %s", self.peer, self.channel.label, exc)
-            if not isinstance(data, str) or '"type":"error"' not in data.replace(" ", ""):
-                self.send(exc.reply())  # never answer an error with an error: no ping-pong
+            self._bad(exc, data)
             return
+        except Exception:  # decode promises WireError only; the session outlives a broken promise
+            log.exception("%s: decoding a message on %s failed", self.peer, self.channel.label)
+            return
+        if isinstance(message, wire.Error):
+            self._note_error(f"answered {message.code.value}")
         try:
             self._on_message(message)
         except Exception:
             log.exception("%s: handling %s failed", self.peer, type(message).__name__)
+
+    def refuse(self, code: wire.ErrorCode, detail: str) -> None:
+        """Answer a well-formed message the session cannot accept (rate-limited like the rest)."""
+        self._bad(wire.WireError(code, detail), "")
+
+    def _bad(self, exc: wire.WireError, data: str | bytes) -> None:
+        self.errors_received += 1
+        self._note_error(f"sent {exc.code.value}", exc.detail)
+        if isinstance(data, str) and '"type":"error"' in data.replace(" ", ""):
+            return  # never answer an error with an error: no ping-pong
+        now = self._clock()
+        if now - self._replies_second >= 1.0:
+            self._replies_second, self._replies_in_second = now, 0
+        if self._replies_in_second >= ERRORS_PER_S:
+            self.replies_suppressed += 1
+            return
+        self._replies_in_second += 1
+        self.send(exc.reply())
+
+    def _note_error(self, code: str, detail: str = "") -> None:
+        """Log the first bad message of a burst ("sent …": the peer sent something unusable;
+        "answered …": the peer says we did), with our own detail text, which names no peer data;
+        then one line with the counts per LOG_EVERY_S."""
+        now = self._clock()
+        self._unlogged[code] += 1
+        if self._logged_at is None:
+            self._logged_at = now
+            self._unlogged.clear()
+            log.warning(
+                "%s on %s: %s%s", self.peer, self.channel.label, code, f" ({detail})" * bool(detail)
+            )
+        elif now - self._logged_at >= LOG_EVERY_S:
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(self._unlogged.items()))
+            log.warning(
+                "%s on %s: %d bad or error message(s) in %.0f s: %s",
+                self.peer,
+                self.channel.label,
+                sum(self._unlogged.values()),
+                now - self._logged_at,
+                counts,
+            )
+            self._logged_at = now
+            self._unlogged.clear()

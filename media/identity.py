@@ -7,8 +7,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceremony.invite import Invite, sign_token
+import msgspec
+
+from ceremony.invite import Invite, InviteClaim, sign_token
+from ceremony.private_files import make_private_dir
 from ceremony.runsheet import Runsheet
+from ceremony.wire import MAX_TEXT
 from media.tls import StudioCertificate, ensure_certificate
 
 INVITE_VALID_S = 14 * 24 * 3600.0
@@ -26,21 +30,21 @@ class StudioIdentity:
         if venue is None:
             raise KeyError(f"venue {venue_id!r} is not in the run-sheet")
         c = sheet.ceremony
-        return Invite(
-            studio=c.studio,
-            addresses=addresses,
+        claim = InviteClaim(  # names clipped to what the wire carries (and the venue accepts)
+            studio=c.studio[:MAX_TEXT],
+            addresses=list(addresses),
             ceremony_id=c.id,
-            ceremony_title=c.title,
+            ceremony_title=c.title[:MAX_TEXT],
             venue_id=venue.id,
-            venue_name=venue.name,
+            venue_name=venue.name[:MAX_TEXT],
             fingerprint=self.certificate.fingerprint,
             expires=float(int(expires)),
-            token=sign_token(self.secret, venue.id, c.id, float(int(expires))),
         )
+        return Invite(**msgspec.structs.asdict(claim), token=sign_token(self.secret, claim))
 
 
 def ensure_identity(data_dir: Path, hosts: list[str]) -> StudioIdentity:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     secret_path = data_dir / "studio-secret"
     if not secret_path.exists():
         fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

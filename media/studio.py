@@ -24,7 +24,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, StudioCountdown
-from ceremony.invite import check_token
+from ceremony.invite import InviteClaim, check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.quality import RungPolicy
@@ -40,21 +40,25 @@ from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSourc
 from media.ice import rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
+from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat
 from media.sfu.janus import JanusError
 from media.sfu.program import SfuConfig, SfuProgram
+from media.signaling_gate import GatedSite
+from media.signaling_limits import Admission, CloseKind, SignalingLimits, escape
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 from media.studio_record import StudioRecording
 
 log = logging.getLogger(__name__)
 
 STALE_VIDEO_S = 1.0  # an on-air venue's picture older than this is replaced by a slate
-SIGNAL_TIMEOUT_S = 10.0
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
 STUDIO_SOURCE = "studio"
 LIVENESS_CHECK_S = 0.1
 LINK_QUALITY_S = 2.0
 PROGRAM_STATE_EVERY = 5  # heartbeats between program-state refreshes (changes go at once)
+JOURNAL_BURST = 10.0  # chat / ready messages a venue may journal at once ...
+JOURNAL_PER_S = 0.2  # ... and how fast it earns them back (12 a minute)
 
 
 class VenueStatus(StrEnum):
@@ -80,6 +84,7 @@ class StudioConfig:
     # A second, smaller rung of the program for venues whose link cannot carry the first
     # (encoded only while a venue is on it); False: one rung for everyone.
     lower_rung: bool = True
+    signaling: SignalingLimits = field(default_factory=SignalingLimits)
 
     def lower_rungs(self) -> tuple[Rung, ...]:
         if not self.lower_rung or self.program.width < 64:
@@ -149,6 +154,7 @@ class VenueConnection:
     loss_out_pct: float | None = None
     counted_in: tuple[int, int] = (0, 0)  # (received, lost) at the last look
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tracks: list[MediaStreamTrack] = field(default_factory=list)  # remote, until installed
     closed: bool = False
 
 
@@ -168,6 +174,11 @@ class VenueRecord:
     video_frames: int = 0  # received at the studio, all connections
     bad_messages: int = 0
     quality: RungPolicy = field(default_factory=lambda: RungPolicy(lowest=0))
+    # What this venue may put in the journal: chat and ready check-ins are rate-limited, so a
+    # venue cannot grow the record without bound; the excess is counted and refused.
+    journal_budget: float = 10.0
+    journal_budget_at: float = 0.0
+    journal_refused: int = 0
 
     @property
     def reconnects(self) -> int:
@@ -217,6 +228,10 @@ class StudioEngine:
         self._subscribers: list[Callable[[StudioEvent], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self.admission = Admission(config.signaling)
+        self._site: GatedSite | None = None
+        self._refusals_journaled: set[tuple[str, str]] = set()  # (venue, reason) this window
+        self._ack_noted: dict[str, float] = {}  # venue -> when its last arm_ack was journaled
         self._cue_seq = 0
         self.preview_venue: str | None = None
         self.record = StudioRecording(
@@ -253,16 +268,23 @@ class StudioEngine:
         """Raises OSError when the port cannot be opened: then nothing else was opened."""
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Keep-alive no longer than the join deadline; the gate enforces it anyway.
+        self._runner = web.AppRunner(
+            app,
+            access_log=None,
+            keepalive_timeout=self.config.signaling.join_s,
+            shutdown_timeout=1.0,
+        )
         await self._runner.setup()
-        site = web.TCPSite(
+        self._site = GatedSite(
             self._runner,
             self.config.host,
             self.config.port,
             ssl_context=self.identity.certificate.server_context(),
+            admission=self.admission,
         )
         try:
-            await site.start()
+            await self._site.start()
         except OSError:
             await self._runner.cleanup()
             self._runner = None
@@ -281,6 +303,7 @@ class StudioEngine:
             loop.create_task(self._watch_loop_lag(), name="loop-lag"),
             loop.create_task(self._countdown_sends(), name="countdown-sends"),
             loop.create_task(self._link_quality(), name="link-quality"),
+            loop.create_task(self._signaling_summaries(), name="signaling-summaries"),
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
@@ -320,6 +343,7 @@ class StudioEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
+        self._summarize_signaling()
         self.record.stop()
         self.close(reason)
 
@@ -616,7 +640,7 @@ class StudioEngine:
                 item_index=None,
                 item_count=len(items),
                 ended=view.status.value == "ended",
-                next_title=items[view.next].title if view.next is not None else "",
+                next_title=_clip(items[view.next].title) if view.next is not None else "",
             )
         item = items[cur]
         source_name = self.sheet.ceremony.studio
@@ -627,17 +651,19 @@ class StudioEngine:
             tally=tally,
             item_index=cur,
             item_count=len(items),
-            item_title=item.title,
+            # Clipped to the wire's limits: a long run-sheet title must not make the venue
+            # refuse the whole message.
+            item_title=_clip(item.title),
             item_kind=item.kind.value,
-            speaker_name=item.speaker.name if item.speaker else "",
-            speaker_role=item.speaker.role if item.speaker else "",
-            source=str(item.source),
-            source_name=source_name,
-            next_title=items[view.next].title if view.next is not None else "",
+            speaker_name=_clip(item.speaker.name) if item.speaker else "",
+            speaker_role=_clip(item.speaker.role) if item.speaker else "",
+            source=_clip(str(item.source)),
+            source_name=_clip(source_name),
+            next_title=_clip(items[view.next].title) if view.next is not None else "",
             remaining_s=round(view.remaining_s, 3),
             phase=view.phase.value if view.phase else "",
             held=view.status.value == "holding",
-            ceremony_title=self.sheet.ceremony.title,
+            ceremony_title=_clip(self.sheet.ceremony.title),
         )
 
     def _broadcast_state(self) -> None:
@@ -707,74 +733,189 @@ class StudioEngine:
 
     # ---- signaling ---------------------------------------------------------------------
 
-    async def _signal(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=wire.MAX_SIGNAL_BYTES)
-        await ws.prepare(request)
-        peer = request.remote or "?"
+    async def _signal(self, request: web.Request) -> web.StreamResponse:
+        """One join attempt. Authenticate first; replace a live venue only with a built answer.
+
+        The connection is still pending here (GatedSite: deadline, caps); it is promoted once
+        the token is valid. Nothing the peer sent is logged or journaled as text.
+        """
+        limits = self.config.signaling
+        ws = web.WebSocketResponse(
+            max_msg_size=wire.MAX_SIGNAL_BYTES, compress=False, timeout=limits.close_s
+        )
+        site = self._site
         try:
-            first = await ws.receive(timeout=SIGNAL_TIMEOUT_S)
-        except TimeoutError:
-            await ws.close(message=b"no join message")
-            return ws
+            await ws.prepare(request)
+        except web.HTTPException:
+            if site is not None:
+                site.refused(request.transport, CloseKind.NOT_A_JOIN)
+            raise  # aiohttp answers it (400: not a WebSocket upgrade)
+        try:
+            first = await ws.receive(timeout=limits.join_s)
+        except (TimeoutError, asyncio.CancelledError):
+            return ws  # the gate closes it at its deadline, and counts it
         if first.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-            await ws.close()
+            # An invalid or oversized frame (aiohttp closed it with 1007/1009), a close, a ping
+            if site is not None:
+                site.refused(request.transport, CloseKind.NOT_A_JOIN)
+            await self._close_ws(ws)
             return ws
         try:
             join = wire.decode(first.data, wire.SIGNALING_FROM_VENUE, limit=wire.MAX_SIGNAL_BYTES)
-            assert isinstance(join, wire.Join)
         except wire.WireError as exc:
-            await self._refuse(ws, "?", wire.JoinRefusal.MALFORMED, str(exc))
+            await self._refuse(request, ws, wire.JoinRefusal.MALFORMED, exc.detail)
             return ws
+        assert isinstance(join, wire.Join)
+        claim = InviteClaim(
+            studio=join.studio,
+            addresses=list(join.addresses),
+            ceremony_id=join.ceremony_id,
+            ceremony_title=join.ceremony_title,
+            venue_id=join.venue_id,
+            venue_name=join.venue_name,
+            fingerprint=join.fingerprint,
+            expires=join.expires,
+        )
         refusal = check_token(
             self.identity.secret,
-            venue_id=join.venue_id,
-            ceremony_id=join.ceremony_id,
-            expires=join.expires,
-            token=join.token,
+            claim,
+            join.token,
             known_venues=set(self.venues),
             expected_ceremony=self.sheet.ceremony.id,
             now_wall=time.time(),
         )
         if refusal is not None:
-            log.warning("refused %s from %s: %s", join.venue_id, peer, refusal[1])
-            await self._refuse(ws, join.venue_id, *refusal)
+            # Only a genuine token of ours names a venue (for OTHER_VENUE: the token's own).
+            await self._refuse(
+                request, ws, refusal.reason, refusal.detail, venue_id=refusal.venue_id
+            )
             return ws
+        if site is not None:
+            site.promote(request.transport)
         record = self.venues[join.venue_id]
-        if record.conn is not None:
-            self._close(record, "replaced by a newer connection", replaced=True)
         try:
-            conn = await self._answer(record, ws, join.sdp)
-        except Exception as exc:
-            log.exception("could not answer %s", join.venue_id)
-            await self._refuse(ws, join.venue_id, wire.JoinRefusal.MALFORMED, f"bad offer: {exc}")
+            answering = self._prepare_answer(record, ws, join.sdp)
+            conn = await asyncio.wait_for(answering, limits.answer_s)
+        except TimeoutError:
+            # The studio is too busy right now: not the venue's fault, and not final for it.
+            # Closed without a refusal, so the venue tries again (with its backoff).
+            self.admission.tally.count("answer_timeout", request.remote or "?")
+            await self._close_ws(ws)
             return ws
+        except Exception:  # garbage SDP, an offer without a data channel
+            # Logged by _refuse, once per venue and window: a leaked token cannot flood the log.
+            await self._refuse(
+                request,
+                ws,
+                wire.JoinRefusal.MALFORMED,
+                "the studio could not answer this offer (no usable media or data channel)",
+                venue_id=record.venue.id,
+            )
+            return ws
+        if ws.closed:  # the venue gave up while the answer was built: nothing changes here
+            await self._discard(conn)
+            return ws
+        self._install(record, conn)
+        assert conn.pc.localDescription is not None
+        try:
+            await ws.send_str(
+                wire.encode(
+                    wire.Accepted(
+                        sdp=conn.pc.localDescription.sdp,
+                        studio=_clip(self.sheet.ceremony.studio),
+                        venue_name=_clip(record.venue.name),
+                    )
+                ).decode()
+            )
+        except Exception:  # it went away right now: the liveness rules take it from here
+            log.debug("%s: could not send the answer", record.venue.id, exc_info=True)
         # Keep the WebSocket: it closing tells us at once that the venue process is gone.
-        async for msg in ws:
-            if msg.type == WSMsgType.ERROR:
-                break
+        with contextlib.suppress(Exception):
+            async for msg in ws:
+                if msg.type == WSMsgType.ERROR:
+                    break
         if record.conn is conn:
             self._close(record, "signaling connection closed")
         return ws
 
+    async def _close_ws(self, ws: web.WebSocketResponse) -> None:
+        with contextlib.suppress(Exception):
+            await ws.close()
+
     async def _refuse(
-        self, ws: web.WebSocketResponse, venue_id: str, reason: wire.JoinRefusal, detail: str
+        self,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        reason: wire.JoinRefusal,
+        detail: str,
+        *,
+        venue_id: str | None = None,
     ) -> None:
-        await ws.send_str(wire.encode(wire.Refused(reason=reason, detail=detail)).decode())
-        await ws.close()
+        """Answer `refused` and close. Counted per reason and address (the aggregated trace);
+        only a refusal of a genuine token (venue_id given) is journaled by name, once per venue
+        and reason in each summary window, and shown to the operator."""
+        counted = self._site is not None and self._site.refused(request.transport, reason.value)
+        if not counted:  # already promoted (a genuine token whose offer failed): still counted
+            self.admission.refused(request.remote or "?", reason.value, time.monotonic())
+        with contextlib.suppress(Exception):
+            await ws.send_str(wire.encode(wire.Refused(reason=reason, detail=detail)).decode())
+        await self._close_ws(ws)
+        if venue_id is None:
+            return
+        key = (venue_id, reason.value)
+        if key in self._refusals_journaled:
+            return
+        self._refusals_journaled.add(key)
+        log.warning(
+            "refused venue %s: %s (a live connection of it, if any, is kept)",
+            escape(venue_id),
+            reason.value,
+        )
         self.desk.note(
             {"join_refused": venue_id, "reason": reason.value, "detail": detail}, clock_now()
         )
         self._emit(JoinRefused(venue_id, reason, detail))
 
-    async def _answer(
+    async def _signaling_summaries(self) -> None:
+        limits = self.config.signaling
+        self.admission.tally.window_started = time.monotonic()
+        while True:
+            await asyncio.sleep(min(5.0, limits.summary_s))
+            if self.admission.tally.due(time.monotonic()):
+                self._summarize_signaling()
+
+    def _summarize_signaling(self) -> None:
+        """One log line and one journal note for everything refused or closed in the window."""
+        note = self.admission.tally.summary(time.monotonic())
+        self._refusals_journaled.clear()
+        if note is None:
+            return
+        log.warning(
+            "signaling: %d connection(s) refused or closed in %.0f s from %d address(es): %s",
+            note["total"],
+            note["window_s"],
+            note["address_count"],
+            ", ".join(f"{k} {n}" for k, n in note["kinds"].items()),
+        )
+        self.desk.note(note, clock_now())
+
+    async def _prepare_answer(
         self, record: VenueRecord, ws: web.WebSocketResponse, offer_sdp: str
     ) -> VenueConnection:
-        vid = record.venue.id
+        """A peer connection with the answer built, not yet the venue's: a failure here leaves
+        a live connection of the venue untouched."""
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         conn = VenueConnection(pc=pc, ws=ws, started_mono=time.monotonic())
-        record.conn = conn
-        self.mixer.add_source(vid, conn.audio.pop)
-        self._set_status(record, VenueStatus.CONNECTING, "offer received")
+        try:
+            await self._negotiate(record, conn, offer_sdp)
+        except BaseException:
+            await self._discard(conn)
+            raise
+        return conn
+
+    async def _negotiate(self, record: VenueRecord, conn: VenueConnection, offer_sdp: str) -> None:
+        vid = record.venue.id
+        pc = conn.pc
 
         @pc.on("datachannel")
         def on_datachannel(channel: RTCDataChannel) -> None:
@@ -793,13 +934,10 @@ class StudioEngine:
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            consume = self._consume_video if track.kind == "video" else self._consume_audio
-            conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
-            if track.kind == "video":
-                receiver = next(
-                    (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
-                )
-                self.record.tee_iso(vid, receiver)
+            if record.conn is conn:
+                self._consume(record, conn, track)
+            else:
+                conn.tracks.append(track)  # consumed once the connection is the venue's
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -808,6 +946,9 @@ class StudioEngine:
                 self._close(record, "peer connection failed")
 
         await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        if pc.sctp is None:
+            raise ValueError("the offer has no data channel")
+        guard_data_channels(pc.sctp, vid)
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "video" and self.bus.naive:
                 transceiver.sender.replaceTrack(self.bus.subscribe_raw(vid))
@@ -829,16 +970,36 @@ class StudioEngine:
                 transceiver.direction = "sendrecv"
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
-        await ws.send_str(
-            wire.encode(
-                wire.Accepted(
-                    sdp=pc.localDescription.sdp,
-                    studio=self.sheet.ceremony.studio,
-                    venue_name=record.venue.name,
-                )
-            ).decode()
-        )
-        return conn
+
+    def _install(self, record: VenueRecord, conn: VenueConnection) -> None:
+        """The answer is built: this connection becomes the venue's, replacing a live one."""
+        if record.conn is not None:
+            self._close(record, "replaced by a newer connection", replaced=True)
+        record.conn = conn
+        self.mixer.add_source(record.venue.id, conn.audio.pop)
+        self._set_status(record, VenueStatus.CONNECTING, "offer received")
+        for track in conn.tracks:
+            self._consume(record, conn, track)
+        conn.tracks.clear()
+
+    def _consume(self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack) -> None:
+        consume = self._consume_video if track.kind == "video" else self._consume_audio
+        conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
+        if track.kind == "video":
+            receiver = next(
+                (t.receiver for t in conn.pc.getTransceivers() if t.receiver.track is track), None
+            )
+            self.record.tee_iso(record.venue.id, receiver)
+
+    async def _discard(self, conn: VenueConnection) -> None:
+        """A connection that never became the venue's: stop its program tracks, close it."""
+        conn.closed = True
+        for transceiver in conn.pc.getTransceivers():
+            track = transceiver.sender.track
+            if track is not None:
+                track.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.pc.close(), timeout=5)
 
     # ---- venue traffic -----------------------------------------------------------------
 
@@ -854,11 +1015,11 @@ class StudioEngine:
         c = self.sheet.ceremony
         conn.control.send(
             wire.Welcome(
-                studio=c.studio,
+                studio=_clip(c.studio),
                 ceremony_id=c.id,
-                ceremony_title=c.title,
+                ceremony_title=_clip(c.title),
                 venue_id=record.venue.id,
-                venue_name=record.venue.name,
+                venue_name=_clip(record.venue.name),
                 sfu=self.sfu.route() if self.sfu else None,
                 rehearsal=self.run.rehearsal if self.run else False,
                 run_id=self.run.id if self.run else "",
@@ -872,78 +1033,138 @@ class StudioEngine:
         now = time.monotonic()
         conn.liveness.heard(now)
         record.last_seen_mono = now
+        control = conn.control
         match msg:
             case wire.Heartbeat(seq=seq):
-                if conn.control:
-                    conn.control.send(wire.HeartbeatAck(seq=seq))
+                if control:
+                    control.send(wire.HeartbeatAck(seq=seq))
             case wire.HeartbeatAck(seq=seq):
                 conn.liveness.ack_received(seq, now)
             case wire.Stats():
                 record.stats = msg
             case wire.Ready(ready=ready, contact=contact):
+                if not self._may_journal(record, conn, now):
+                    return
                 record.ready, record.contact = ready, contact
                 self.desk.note(
                     {"ready": record.venue.id, "value": ready, "contact": contact}, clock_now()
                 )
                 self._set_status(record, record.status, "ready" if ready else "not ready")
             case wire.Chat(text=text):
+                if not self._may_journal(record, conn, now):
+                    return
                 self.desk.note({"chat_from": record.venue.id, "text": text}, clock_now())
                 self._emit(ChatReceived(record.venue.id, text))
-            case wire.ArmAck(arm_id=arm_id, state=state, local_deadline=deadline, bound_s=bound):
-                try:
-                    arm_state = ArmState(state)
-                except ValueError:
-                    if conn.control:
-                        conn.control.send(
-                            wire.Error(code=wire.ErrorCode.MALFORMED, detail=f"state {state!r}")
-                        )
-                    return
-                self.countdown.on_ack(record.venue.id, arm_id, arm_state, deadline, bound)
-                self.desk.note(
-                    {
-                        "countdown": "ack",
-                        "venue": record.venue.id,
-                        "arm_id": arm_id,
-                        "state": state,
-                        "bound_s": bound,
-                    },
-                    clock_now(),
-                )
-                self._emit(CountdownUpdated(arm_id, record.venue.id))
+            case wire.ArmAck():
+                self._on_arm_ack(record, conn, msg, now)
             case wire.FireReport():
-                if conn.control:
-                    conn.control.send(wire.FireReportAck(arm_id=msg.arm_id))
-                known = self.countdown.venues.get(record.venue.id)
-                if known is not None and known.fired_local is not None:
-                    return  # a resend of a report already counted
-                self.countdown.on_fired(
-                    record.venue.id,
-                    msg.arm_id,
-                    msg.local_fire,
-                    msg.bound_s,
-                    msg.true_fire,
-                    local_deadline=msg.local_deadline,
-                )
-                self.desk.note(
-                    {
-                        "countdown": "fired",
-                        "venue": record.venue.id,
-                        "arm_id": msg.arm_id,
-                        "local_deadline": msg.local_deadline,
-                        "local_fire": msg.local_fire,
-                        "bound_s": msg.bound_s,
-                        "true_fire": msg.true_fire,
-                        "fire_at": self.countdown.fire_at,
-                    },
-                    clock_now(),
-                )
-                self._emit(CountdownUpdated(msg.arm_id, record.venue.id))
-            case wire.Error(code=code, detail=detail):
-                log.warning("%s reports error %s: %s", record.venue.id, code, detail)
+                self._on_fire_report(record, conn, msg)
             case _:
-                pass
+                pass  # heartbeats aside, errors are counted by the channel itself
+        if control:
+            record.bad_messages = control.errors_received
+
+    def _may_journal(self, record: VenueRecord, conn: VenueConnection, now: float) -> bool:
+        """Whether this venue's chat / ready message may go into the journal: a token bucket,
+        so the official record grows by a bounded amount whatever a venue sends."""
+        record.journal_budget = min(
+            JOURNAL_BURST,
+            record.journal_budget + max(0.0, now - record.journal_budget_at) * JOURNAL_PER_S,
+        )
+        record.journal_budget_at = now
+        if record.journal_budget >= 1.0:
+            record.journal_budget -= 1.0
+            return True
+        record.journal_refused += 1
         if conn.control:
-            record.bad_messages = conn.control.errors_received
+            conn.control.refuse(
+                wire.ErrorCode.RATE_LIMITED,
+                f"more than {JOURNAL_BURST:.0f} chat/ready messages at once; slow down",
+            )
+        return False
+
+    def _countdown_knows(self, venue_id: str, arm_id: int) -> bool | None:
+        """True: the current arm, and this venue takes part. None: an older arm (a late
+        answer). False: an arm that never existed, or one this venue was not sent."""
+        cd = self.countdown
+        if cd.fire_at is not None and arm_id == cd.arm_id:
+            return venue_id in cd.venues
+        if 0 < arm_id < cd.arm_id:
+            return None
+        return False
+
+    def _on_arm_ack(
+        self, record: VenueRecord, conn: VenueConnection, msg: wire.ArmAck, now: float
+    ) -> None:
+        vid = record.venue.id
+        try:
+            arm_state = ArmState(msg.state)
+        except ValueError:
+            if conn.control:
+                conn.control.refuse(wire.ErrorCode.MALFORMED, "arm_ack: unknown `state`")
+            return
+        known = self._countdown_knows(vid, msg.arm_id)
+        if known is not True:
+            if known is False and conn.control:
+                conn.control.refuse(wire.ErrorCode.UNKNOWN_COUNTDOWN, "arm_ack: no such arm here")
+            return  # not journaled: only the answers to a real arm are part of the record
+        view = self.countdown.venues[vid]
+        changed = view.state is not arm_state
+        self.countdown.on_ack(vid, msg.arm_id, arm_state, msg.local_deadline, msg.bound_s)
+        last = self._ack_noted.get(vid, -1e9)
+        if changed or now - last >= 1.0:  # acks are resent while refined: 1 a second at most
+            self._ack_noted[vid] = now
+            self.desk.note(
+                {
+                    "countdown": "ack",
+                    "venue": vid,
+                    "arm_id": msg.arm_id,
+                    "state": arm_state.value,
+                    "bound_s": msg.bound_s,
+                },
+                clock_now(),
+            )
+        self._emit(CountdownUpdated(msg.arm_id, vid))
+
+    def _on_fire_report(
+        self, record: VenueRecord, conn: VenueConnection, msg: wire.FireReport
+    ) -> None:
+        vid = record.venue.id
+        if conn.control:
+            # Acknowledged whatever it is: a venue resends its report until it hears this.
+            conn.control.send(wire.FireReportAck(arm_id=msg.arm_id))
+        known = self._countdown_knows(vid, msg.arm_id)
+        if known is not True:
+            if known is False and conn.control:
+                conn.control.refuse(
+                    wire.ErrorCode.UNKNOWN_COUNTDOWN, "fire_report: no such arm here"
+                )
+            return
+        view = self.countdown.venues[vid]
+        if view.fired_local is not None:
+            return  # a resend of a report already counted
+        self.countdown.on_fired(
+            vid,
+            msg.arm_id,
+            msg.local_fire,
+            msg.bound_s,
+            msg.true_fire,
+            local_deadline=msg.local_deadline,
+        )
+        self.desk.note(
+            {
+                "countdown": "fired",
+                "venue": vid,
+                "arm_id": msg.arm_id,
+                "local_deadline": msg.local_deadline,
+                "local_fire": msg.local_fire,
+                "bound_s": msg.bound_s,
+                "true_fire": msg.true_fire,
+                "fire_at": self.countdown.fire_at,
+            },
+            clock_now(),
+        )
+        self._emit(CountdownUpdated(msg.arm_id, vid))
 
     def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe) and conn.clock:
@@ -1073,6 +1294,10 @@ class StudioEngine:
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }
+
+
+def _clip(text: str) -> str:
+    return text[: wire.MAX_TEXT]
 
 
 async def _measure_loss(conn: VenueConnection) -> None:

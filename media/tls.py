@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ceremony.private_files import make_private_dir
+
 log = logging.getLogger(__name__)
 
 
@@ -51,7 +53,7 @@ def ensure_certificate(directory: Path, hosts: list[str]) -> StudioCertificate:
 
 
 def _create(cert_path: Path, key_path: Path, hosts: list[str]) -> None:
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(cert_path.parent)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ceremony studio")])
     sans: list[x509.GeneralName] = [x509.DNSName("localhost")]

@@ -21,7 +21,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import wire
-from ceremony.invite import Invite
+from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from media.compositor import luma, read_code
 from media.control import WireChannel
@@ -317,6 +317,12 @@ class VenueLink:
         return self.state
 
     async def _connect_ws(self, http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+        problem = invite_problem(self.invite)
+        if problem is not None:  # final: retrying cannot help, the crew needs a new invite
+            raise JoinRefusedError(
+                wire.JoinRefusal.MALFORMED,
+                f"the invite is damaged ({problem}); ask the studio to send it again",
+            )
         pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
         problems = []
         cause = UnreachableCause.OTHER
@@ -441,12 +447,19 @@ class VenueLink:
             tasks.append(asyncio.create_task(consume(track)))
 
         await pc.setLocalDescription(await pc.createOffer())
+        invite = self.invite
         join = wire.Join(
-            venue_id=self.invite.venue_id,
-            ceremony_id=self.invite.ceremony_id,
-            expires=self.invite.expires,
-            token=self.invite.token,
+            venue_id=invite.venue_id,
+            ceremony_id=invite.ceremony_id,
+            expires=invite.expires,
+            token=invite.token,
             sdp=pc.localDescription.sdp,
+            # Every field the token signs: the studio refuses an invite changed on the way.
+            studio=invite.studio,
+            ceremony_title=invite.ceremony_title,
+            venue_name=invite.venue_name,
+            addresses=list(invite.addresses),
+            fingerprint=invite.fingerprint,
         )
         await ws.send_str(wire.encode(join).decode())
         try:

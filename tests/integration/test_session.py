@@ -64,23 +64,35 @@ async def test_join_then_go_reaches_venue_as_tally(studio: Studio) -> None:
         assert studio.engine.venues[CIREBON].status is VenueStatus.JOINED
 
 
+def _genuine(studio: Studio, **fields: Any) -> Any:
+    """An invite this studio really signed, with `fields` changed before signing."""
+    from ceremony.invite import Invite, sign_token
+
+    claim = msgspec.structs.replace(studio.invite(CIREBON).claim(), **fields)
+    return Invite(**msgspec.structs.asdict(claim), token=sign_token(studio.identity.secret, claim))
+
+
 @pytest.mark.parametrize(
     ("tamper", "reason"),
     [
-        (lambda i: msgspec.structs.replace(i, token="0" * 64), wire.JoinRefusal.BAD_TOKEN),
-        (lambda i: msgspec.structs.replace(i, expires=i.expires + 60), wire.JoinRefusal.BAD_TOKEN),
-        (lambda i: msgspec.structs.replace(i, venue_id="lokasi-02"), wire.JoinRefusal.OTHER_VENUE),
-        (lambda i: msgspec.structs.replace(i, venue_id="atlantis"), wire.JoinRefusal.UNKNOWN_VENUE),
+        (lambda s, i: msgspec.structs.replace(i, token="0" * 64), wire.JoinRefusal.BAD_TOKEN),
         (
-            lambda i: msgspec.structs.replace(i, ceremony_id="other"),
-            wire.JoinRefusal.WRONG_CEREMONY,
+            lambda s, i: msgspec.structs.replace(i, expires=i.expires + 60),
+            wire.JoinRefusal.BAD_TOKEN,
         ),
+        (lambda s, i: msgspec.structs.replace(i, studio="@tudio"), wire.JoinRefusal.BAD_TOKEN),
+        (
+            lambda s, i: msgspec.structs.replace(i, venue_id="lokasi-02"),
+            wire.JoinRefusal.OTHER_VENUE,
+        ),
+        (lambda s, i: _genuine(s, venue_id="atlantis"), wire.JoinRefusal.UNKNOWN_VENUE),
+        (lambda s, i: _genuine(s, ceremony_id="other"), wire.JoinRefusal.WRONG_CEREMONY),
     ],
 )
 async def test_bad_invites_are_refused_with_reason(
-    studio: Studio, tamper: Callable[[Any], Any], reason: wire.JoinRefusal
+    studio: Studio, tamper: Callable[[Any, Any], Any], reason: wire.JoinRefusal
 ) -> None:
-    invite = tamper(studio.invite(CIREBON))
+    invite = tamper(studio, studio.invite(CIREBON))
     link, events = studio.link(invite)
     async with running(link) as task:
         final = await asyncio.wait_for(task, timeout=10)

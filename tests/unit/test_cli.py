@@ -156,6 +156,13 @@ def test_invites_written_for_every_venue(tmp_path: Path) -> None:
     invite = parse_invite(texts[0].read_text(encoding="utf-8"))
     assert invite.addresses == ["127.0.0.1:8443"]
     assert invite.fingerprint in out.stdout
+    # Invites carry tokens: the owner's alone.
+    assert (tmp_path / "inv").stat().st_mode & 0o777 == 0o700
+    for path in (tmp_path / "inv").iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    for name in ("studio-secret", "studio-key.pem"):
+        assert (tmp_path / "studio" / name).stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "studio").stat().st_mode & 0o777 == 0o700
 
 
 def test_each_run_has_its_own_journal_and_recording_folder(tmp_path: Path) -> None:

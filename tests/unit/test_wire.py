@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from ceremony import wire
-from ceremony.invite import Invite, InviteError, check_token, parse_invite, sign_token
+from ceremony.invite import (
+    Invite,
+    InviteClaim,
+    InviteError,
+    check_token,
+    parse_invite,
+    sign_token,
+)
 
 SECRET = b"s" * 32
 VENUES = {"a", "b"}
@@ -55,10 +62,15 @@ def invite(**changes: object) -> Invite:
         "ceremony_title": "C",
         "venue_id": "a",
         "venue_name": "A",
-        "fingerprint": "AA:BB",
+        "fingerprint": "AA:" * 31 + "AA",
         "expires": 2000.0,
-        "token": sign_token(SECRET, "a", "c", 2000.0),
     }
+    signed_with = changes.pop("signed_with", {})
+    assert isinstance(signed_with, dict)
+    secret = changes.pop("secret", SECRET)
+    assert isinstance(secret, bytes)
+    claim = InviteClaim(**{**fields, **signed_with})
+    fields["token"] = sign_token(secret, claim)
     fields.update(changes)
     return Invite(**fields)  # type: ignore[arg-type]
 
@@ -75,18 +87,33 @@ def test_damaged_invites(text: str) -> None:
         parse_invite(text)
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"fingerprint": "AA:BB"}, "fingerprint"),
+        ({"fingerprint": "ZZ:" * 31 + "ZZ"}, "fingerprint"),
+        ({"addresses": []}, "address"),
+        ({"addresses": ["studio"]}, "HOST:PORT"),
+        ({"addresses": ["studio:99999"]}, "HOST:PORT"),
+        ({"token": "abc"}, "token"),
+    ],
+)
+def test_unusable_invites_say_why(change: dict[str, object], said: str) -> None:
+    """A venue with such an invite would retry forever; it is told at once what is wrong."""
+    with pytest.raises(InviteError, match=said):
+        parse_invite(invite(**change).to_string())
+
+
 def check(i: Invite, now: float = 1000.0) -> wire.JoinRefusal | None:
     result = check_token(
         SECRET,
-        venue_id=i.venue_id,
-        ceremony_id=i.ceremony_id,
-        expires=i.expires,
-        token=i.token,
+        i.claim(),
+        i.token,
         known_venues=VENUES,
         expected_ceremony="c",
         now_wall=now,
     )
-    return None if result is None else result[0]
+    return None if result is None else result.reason
 
 
 def test_token_checks() -> None:
@@ -95,7 +122,46 @@ def test_token_checks() -> None:
     assert check(invite(token="f" * 64)) is wire.JoinRefusal.BAD_TOKEN
     assert check(invite(expires=3000.0)) is wire.JoinRefusal.BAD_TOKEN  # extended by hand
     assert check(invite(venue_id="b")) is wire.JoinRefusal.OTHER_VENUE
-    assert check(invite(venue_id="z")) is wire.JoinRefusal.UNKNOWN_VENUE
-    assert check(invite(ceremony_id="x")) is wire.JoinRefusal.WRONG_CEREMONY
-    other_secret = sign_token(b"t" * 32, "a", "c", 2000.0)
-    assert check(invite(token=other_secret)) is wire.JoinRefusal.BAD_TOKEN
+    assert check(invite(token=invite(secret=b"t" * 32).token)) is wire.JoinRefusal.BAD_TOKEN
+    # Specific reasons only for a token this studio signed:
+    assert check(invite(venue_id="z", signed_with={"venue_id": "z"})) is (
+        wire.JoinRefusal.UNKNOWN_VENUE
+    )
+    assert check(invite(ceremony_id="x", signed_with={"ceremony_id": "x"})) is (
+        wire.JoinRefusal.WRONG_CEREMONY
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"venue_id": "z", "token": "0" * 64},  # an unknown venue: not told to a stranger
+        {"ceremony_id": "x"},  # nor the ceremony the studio runs
+        {"studio": "@tudio"},  # every field the venue shows is signed
+        {"ceremony_title": "Something else"},
+        {"venue_name": "B"},
+        {"addresses": ["10.0.0.9:8443"]},
+        {"fingerprint": "BB:" * 31 + "BB"},
+        {"token": "é" * 64},  # non-ASCII: a refusal, not a TypeError in compare_digest
+        {"token": "F" * 64},
+        {"expires": float("inf")},
+        {"expires": float("nan")},
+        {"expires": -5.0},
+    ],
+)
+def test_changed_or_forged_invites_get_only_bad_token(change: dict[str, object]) -> None:
+    assert check(invite(**change)) is wire.JoinRefusal.BAD_TOKEN
+
+
+def test_refusals_name_no_venue_to_strangers() -> None:
+    forged = invite(venue_id="z", ceremony_id="x")
+    result = check_token(
+        SECRET,
+        forged.claim(),
+        forged.token,
+        known_venues=VENUES,
+        expected_ceremony="c",
+        now_wall=1000.0,
+    )
+    assert result is not None and result.venue_id is None
+    assert "c" not in result.detail.split() and "'z'" not in result.detail

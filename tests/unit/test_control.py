@@ -1,0 +1,83 @@
+"""The control channel's own defences, with a fake data channel and a fake clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ceremony import wire
+from media import control
+from media.control import WireChannel
+
+
+class FakeChannel:
+    label = "control"
+    readyState = "open"  # noqa: N815 - aiortc's name
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.handler: Callable[[Any], None] | None = None
+
+    def on(self, _event: str, handler: Callable[[Any], None]) -> None:
+        self.handler = handler
+
+    def send(self, data: str) -> None:
+        self.sent.append(data)
+
+    def receive(self, data: str | bytes) -> None:
+        assert self.handler is not None
+        self.handler(data)
+
+
+class Clock:
+    t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def make() -> tuple[FakeChannel, WireChannel, list[wire.Message], Clock]:
+    fake, clock = FakeChannel(), Clock()
+    got: list[wire.Message] = []
+    channel = WireChannel(fake, wire.VENUE_MAY_SEND, got.append, "v1", clock=clock)  # type: ignore[arg-type]
+    return fake, channel, got, clock
+
+
+def test_a_flood_of_big_junk_is_bounded_and_heartbeats_still_get_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    fake, channel, got, clock = make()
+    junk = '{"type":"chat","text":"' + "[" * 10_000 + '"}'  # 10 KB, too long: refused
+    for i in range(1000):
+        fake.receive(junk)
+        if i % 100 == 0:
+            fake.receive(wire.encode(wire.Heartbeat(seq=i)).decode())
+            clock.t += 0.1
+    heartbeats = [m for m in got if isinstance(m, wire.Heartbeat)]
+    assert len(heartbeats) == 10  # never starved by the junk around them
+    decoded_bytes = (1000 - channel.dropped_undecoded) * len(junk)
+    assert decoded_bytes <= control.BYTES_BURST + 1.0 * control.BYTES_PER_S + len(junk)
+    assert channel.dropped_undecoded > 800
+    assert len(fake.sent) <= 2 * control.ERRORS_PER_S  # answers: 20 a second at most
+    assert len(caplog.records) <= 2  # the first, then counts: not one line per message
+
+
+def test_an_error_is_never_answered_with_an_error() -> None:
+    fake, _channel, got, _clock = make()
+    fake.receive('{"type":"error","code":"nonsense","detail":"x"}')
+    fake.receive(wire.encode(wire.Error(code=wire.ErrorCode.MALFORMED, detail="d")).decode())
+    assert fake.sent == [] and len(got) == 1
+
+
+def test_a_failing_handler_does_not_escape() -> None:
+    fake = FakeChannel()
+
+    def boom(_m: wire.Message) -> None:
+        raise RuntimeError("handler bug")
+
+    WireChannel(fake, wire.VENUE_MAY_SEND, boom, "v1")  # type: ignore[arg-type]
+    fake.receive(wire.encode(wire.Heartbeat(seq=1)).decode())  # logged, not raised
