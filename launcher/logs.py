@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from ceremony.private_files import FILE_MODE, make_private_dir
 from ceremony.version import describe
 from media.diagnostics import redact
 
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 LOG_BYTES = 2_000_000  # per file; five old files are kept: a ceremony day fits with room
 LOG_BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)s [%(ceremony)s] %(process)d %(threadName)s %(name)s: %(message)s"
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
 # aioice logs every ICE check at INFO: dozens of lines per venue join. Their WARNINGs still show.
 QUIET_UNLESS_VERBOSE = ("aioice",)
 
@@ -69,15 +68,14 @@ def private_append(
     path: Path, encoding: str | None = "utf-8", errors: str | None = None
 ) -> io.TextIOWrapper:
     """`path` opened for appending text, readable by its owner alone (on POSIX)."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
     if hasattr(os, "fchmod"):  # not on Windows before 3.13, where the user folder is private
-        os.fchmod(fd, PRIVATE_FILE)  # a file left by an older version may be wider
+        os.fchmod(fd, FILE_MODE)  # a file left by an older version may be wider
     return os.fdopen(fd, "a", encoding=encoding, errors=errors)
 
 
 def private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-    path.chmod(PRIVATE_DIR)
+    make_private_dir(path)
     return path
 
 

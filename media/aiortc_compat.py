@@ -16,13 +16,14 @@ from __future__ import annotations
 import inspect
 import logging
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aioice.ice
 import aioice.turn
 import aiortc.rtcrtpreceiver
 from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.rtcsctptransport import RTCSctpTransport
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ ORIGINAL_DECODER_WORKER: Callable[..., None] = aiortc.rtcrtpreceiver.decoder_wor
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue`
 
 DecoderWorker = Callable[..., None]
+DataChannelReceive = Callable[[int, int, bytes], Awaitable[None]]
 FrameCopy = Callable[[bytes, int], None]  # (encoded frame, RTP timestamp)
 
 
@@ -94,6 +96,13 @@ def problems() -> list[str]:
         and _mentions(RTCRtpReceiver, "target=decoder_worker"),
         f"aiortc's decoder_worker takes {worker}; the count-only worker expects "
         "(loop, input_q, output_q, decode_error)",
+    )
+    receive = getattr(RTCSctpTransport, "_data_channel_receive", None)
+    found += _check(
+        inspect.iscoroutinefunction(receive)
+        and list(inspect.signature(receive).parameters) == ["self", "stream_id", "pp_id", "data"],
+        "aiortc's RTCSctpTransport no longer receives data-channel messages through "
+        "_data_channel_receive(stream_id, pp_id, data): malformed input is not guarded",
     )
     return found
 
@@ -174,6 +183,18 @@ def fraction_lost(stat: Any) -> float:
     """
     value = float(stat.fractionLost)
     return value / 256.0 if value > 1.0 else value
+
+
+def wrap_data_channel_receive(
+    sctp: RTCSctpTransport, wrap: Callable[[DataChannelReceive], DataChannelReceive]
+) -> bool:
+    """Put `wrap(original)` in front of this one SCTP transport's data-channel receive path
+    (where aiortc decodes text and handles channel control); False if there is none."""
+    original: DataChannelReceive | None = getattr(sctp, "_data_channel_receive", None)
+    if original is None:
+        return False
+    setattr(sctp, "_data_channel_receive", wrap(original))  # noqa: B010 - an instance attribute
+    return True
 
 
 def use_decoder_worker(worker: DecoderWorker | None) -> None:

@@ -7,35 +7,31 @@ all gone, from one bad byte. This wraps that one method of one SCTP transport: t
 UTF-8 is handed on as bytes (our wire decoder refuses it with a reason), and any other failure
 drops that one message, counted, never raised.
 
-A reach-in to aiortc's private `RTCSctpTransport._data_channel_receive` (aiortc 1.16); checked at
-wrap time: if it is gone, the guard says so once and the connection runs unguarded.
+The hook into aiortc's private receive path is media/aiortc_compat.py's (checked at start-up
+with the others); if it is gone, the connection runs unguarded and start-up has said so.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiortc.rtcsctptransport import RTCSctpTransport
+
+from media import aiortc_compat
+from media.aiortc_compat import DataChannelReceive
 
 log = logging.getLogger(__name__)
 
 _WEBRTC_STRING = 51
 _WEBRTC_BINARY = 53
-_warned = False
 
 
 def guard_data_channels(sctp: RTCSctpTransport, peer: str) -> bool:
     """Wrap `sctp`'s data-channel receive path; False if this aiortc has no such method."""
-    global _warned  # noqa: PLW0603 - one warning per process about the library, not per peer
-    original: Callable[[int, int, bytes], Awaitable[None]] | None = getattr(
-        sctp, "_data_channel_receive", None
-    )
-    if original is None:
-        if not _warned:
-            _warned = True
-            log.warning("aiortc changed: malformed data-channel input is not guarded")
-        return False
+    return aiortc_compat.wrap_data_channel_receive(sctp, lambda original: _guarded(original, peer))
+
+
+def _guarded(original: DataChannelReceive, peer: str) -> DataChannelReceive:
     dropped = 0
 
     async def receive(stream_id: int, pp_id: int, data: bytes) -> None:
@@ -52,5 +48,4 @@ def guard_data_channels(sctp: RTCSctpTransport, peer: str) -> bool:
             if dropped == 1 or dropped % 1000 == 0:
                 log.warning("%s: %d unusable data-channel message(s) dropped", peer, dropped)
 
-    setattr(sctp, "_data_channel_receive", receive)  # noqa: B010 - an instance attribute
-    return True
+    return receive

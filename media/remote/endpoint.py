@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ceremony.private_files import make_private_dir, write_private
+
 
 class EndpointError(RuntimeError):
     """No running engine to talk to; the message says what to do."""
@@ -34,16 +36,12 @@ class Endpoint:
 
 
 def _private_folder(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    make_private_dir(folder)
     return folder
 
 
 def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
+    write_private(path, text.encode("utf-8"))
 
 
 def load_token(folder: Path) -> str:
