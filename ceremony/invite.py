@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import math
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -62,21 +62,18 @@ class InviteClaim(msgspec.Struct, frozen=True, kw_only=True):
     fingerprint: str  # SHA-256 of the studio certificate, hex with colons
     expires: float  # epoch seconds
 
+    @staticmethod
+    def of(source: Any) -> InviteClaim:
+        """The claimed fields of anything that carries them: an invite, a join message."""
+        fields = {name: getattr(source, name) for name in InviteClaim.__struct_fields__}
+        return InviteClaim(**{**fields, "addresses": list(fields["addresses"])})
+
 
 class Invite(InviteClaim, frozen=True, kw_only=True):
     token: str
 
     def claim(self) -> InviteClaim:
-        return InviteClaim(
-            studio=self.studio,
-            addresses=list(self.addresses),
-            ceremony_id=self.ceremony_id,
-            ceremony_title=self.ceremony_title,
-            venue_id=self.venue_id,
-            venue_name=self.venue_name,
-            fingerprint=self.fingerprint,
-            expires=self.expires,
-        )
+        return InviteClaim.of(self)
 
     def to_string(self) -> str:
         body = base64.urlsafe_b64encode(msgspec.json.encode(self)).decode().rstrip("=")

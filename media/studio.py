@@ -766,16 +766,7 @@ class StudioEngine:
             await self._refuse(request, ws, wire.JoinRefusal.MALFORMED, exc.detail)
             return ws
         assert isinstance(join, wire.Join)
-        claim = InviteClaim(
-            studio=join.studio,
-            addresses=list(join.addresses),
-            ceremony_id=join.ceremony_id,
-            ceremony_title=join.ceremony_title,
-            venue_id=join.venue_id,
-            venue_name=join.venue_name,
-            fingerprint=join.fingerprint,
-            expires=join.expires,
-        )
+        claim = InviteClaim.of(join)
         refusal = check_token(
             self.identity.secret,
             claim,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,8 @@ from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.runsheet import Runsheet
 from launcher.demo import free_port
+from launcher.janus_lab import JanusLab
+from launcher.janus_lab import available as janus_available
 from media.ice import pin_host_addresses
 from media.identity import StudioIdentity, ensure_identity
 from media.program import VideoFormat
@@ -80,6 +82,17 @@ class Studio:
         recorder = Recorder()
         link.subscribe(recorder)
         return link, recorder
+
+
+@pytest.fixture(scope="session")
+def janus() -> Iterator[JanusLab]:
+    """One real Janus in a namespace of its own for the whole run (see launcher/janus_lab.py);
+    the tests that use it skip, saying why, where it cannot run (not root, no janus)."""
+    why = janus_available()
+    if why is not None:
+        pytest.skip(why)
+    with JanusLab(index=1) as lab:
+        yield lab
 
 
 @pytest.fixture

@@ -5,33 +5,24 @@ Janus's refusals coming back as JanusError."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 
-from launcher import janus_lab
+from launcher.janus_lab import JanusLab
 from media.ice import pin_host_addresses, rtc_configuration
 from media.sfu.janus import JanusError, RoomSpec, Session, VideoRoom
 from media.sources import PacedVideoTrack, TestPattern, ToneTrack
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(janus_lab.available() is not None, reason=str(janus_lab.available())),
-]
-
-
-@pytest.fixture(scope="module")
-def lab() -> Iterator[janus_lab.JanusLab]:
-    with janus_lab.JanusLab(index=1) as running:
-        yield running
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def room(lab: janus_lab.JanusLab) -> AsyncIterator[VideoRoom]:
-    pin_host_addresses([lab.host_address])  # ICE on our end of the pair, nowhere else
-    async with aiohttp.ClientSession() as http, Session(lab.url, http) as session:
+async def room(janus: JanusLab) -> AsyncIterator[VideoRoom]:
+    pin_host_addresses([janus.host_address])  # ICE on our end of the pair, nowhere else
+    async with aiohttp.ClientSession() as http, Session(janus.url, http) as session:
         videoroom = VideoRoom(session, RoomSpec(room=4242, secret="uji-rahasia", publishers=4))
         await videoroom.create()
         try:

@@ -3,13 +3,13 @@ from the SFU, the studio sends them none itself; an SFU that is away is said and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from launcher import janus_lab
 from launcher.demo import free_port
+from launcher.janus_lab import JanusLab
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.sfu.program import SFU_FEED_ID, SfuConfig
@@ -18,16 +18,7 @@ from media.venue import LinkState, ProgramFrame
 from tests.integration.conftest import LOOPBACK, SMALL, Recorder, Studio
 from tests.integration.test_session import running, state
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(janus_lab.available() is not None, reason=str(janus_lab.available())),
-]
-
-
-@pytest.fixture(scope="module")
-def lab() -> Iterator[janus_lab.JanusLab]:
-    with janus_lab.JanusLab(index=2) as running_lab:
-        yield running_lab
+pytestmark = pytest.mark.integration
 
 
 def _nth_program_frame(n: int) -> Callable[[object], bool]:
@@ -54,12 +45,12 @@ async def _studio(tmp_path: Path, sheet: object, sfu: SfuConfig) -> StudioEngine
 
 
 @pytest.fixture
-async def sfu_studio(
-    tmp_path: Path, sheet: object, lab: janus_lab.JanusLab
-) -> AsyncIterator[Studio]:
+async def sfu_studio(tmp_path: Path, sheet: object, janus: JanusLab) -> AsyncIterator[Studio]:
     # Venues reach the studio on loopback and Janus over the lab's pair.
-    pin_host_addresses([LOOPBACK, lab.host_address])
-    engine = await _studio(tmp_path, sheet, SfuConfig.parse(f"janus://{lab.janus_address}:8088/77"))
+    pin_host_addresses([LOOPBACK, janus.host_address])
+    engine = await _studio(
+        tmp_path, sheet, SfuConfig.parse(f"janus://{janus.janus_address}:8088/77")
+    )
     events = Recorder()
     engine.subscribe(events)
     try:
