@@ -256,13 +256,18 @@ class RemoteBench:
             lowest.append(min(rates) if rates else 0.0)
             cd = engine.countdown
             pending = cd.fire_at is not None and cd.arm_id not in measured
-            if pending and cd.fire_at is not None and time.monotonic() > cd.fire_at + 1.5:
+            reported = all(v.fired_true is not None for v in cd.venues.values())
+            if (
+                pending
+                and cd.fire_at is not None
+                and time.monotonic() > cd.fire_at + (1.0 if reported else 5.0)
+            ):
                 measured.add(cd.arm_id)
                 pending = False
                 result = countdown_result(engine, demo.sim)
                 if result and result["spread_ms"] is not None:
                     spreads.append(result["spread_ms"])
-            if not pending and time.monotonic() >= next_arm and end - time.monotonic() > 8:
+            if not pending and time.monotonic() >= next_arm and end - time.monotonic() > 12:
                 engine.arm_countdown(COUNTDOWN_LEAD_S, list(engine.venues), title=what)
                 next_arm = time.monotonic() + COUNTDOWN_LEAD_S + 2
         load_result: dict[str, Any] | None = None

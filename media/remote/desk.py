@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 Listener = Callable[[op.StudioState], None]
 
 STATE_TICK_S = 0.25  # the time left changes every second: a quarter second keeps it exact
+# A state at most this old answers a poll: a panel polling 200 times a second must not make the
+# engine's loop build 200 states (each walks every venue's statistics).
+POLL_CACHE_S = 0.1
 
 
 class OperatorDesk:
@@ -38,6 +41,7 @@ class OperatorDesk:
         self._last: op.StudioState | None = None
         self._push_scheduled = False
         self._task: asyncio.Task[None] | None = None
+        self._cached: tuple[float, op.StudioState] | None = None
         engine.subscribe(lambda _event: self.changed())
 
     @property
@@ -121,6 +125,14 @@ class OperatorDesk:
         raise AssertionError(f"unhandled operator command {command!r}")
 
     # ---- state ---------------------------------------------------------------------------
+
+    def polled_state(self) -> op.StudioState:
+        """The state for a poll: fresh, or built within the last POLL_CACHE_S (and no command
+        or event since)."""
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > POLL_CACHE_S:
+            self._cached = (now, self.state())
+        return self._cached[1]
 
     def state(self) -> op.StudioState:
         engine = self.engine
@@ -206,6 +218,7 @@ class OperatorDesk:
 
     def changed(self) -> None:
         """Something happened: push the state on the next turn of the loop (once per burst)."""
+        self._cached = None
         if self._push_scheduled or not self._listeners:
             return
         try:

@@ -194,7 +194,7 @@ class HttpControl:
         return handle
 
     async def _state(self, _request: web.Request) -> web.Response:
-        return _json(200, self.desk.state())
+        return _json(200, self.desk.polled_state())
 
     async def _feed(self, request: web.Request) -> web.StreamResponse:
         if len(self._feeds) >= MAX_FEED_CLIENTS:
