@@ -94,8 +94,11 @@ async def test_venues_with_shifted_clocks_fire_at_the_studio_instant(studio: Stu
     for view in studio.engine.countdown.venues.values():
         assert view.fired_true is not None and view.fire_bound_s is not None
         # Gross placement check only (precision is measured by `ceremony bench sync`): a venue
-        # whose clock is 37 s off still fires within a few milliseconds of the studio's instant.
-        assert abs(view.fired_true - fire_at) < 0.05
+        # whose clock is 37 s off still fires at the studio's instant, within the bound it
+        # reports (which adds how late its own thread fired: a starved CI machine makes that
+        # tens of milliseconds, and the report must say so rather than the test guess a margin).
+        error = abs(view.fired_true - fire_at)
+        assert error <= view.fire_bound_s + 0.001 and error < 0.5
 
 
 async def test_abort_reaches_venues_and_nothing_fires(studio: Studio) -> None:
