@@ -152,7 +152,7 @@ def test_frozen_studio_and_venue_reach_the_countdown(frozen: Path, tmp_path: Pat
     venue_out = (tmp_path / "venue.out").read_text(errors="replace")
     assert code == 0, studio_out[-3000:]
     assert "venue kota-cirebon: joined" in studio_out, studio_out[-3000:]
-    assert "link: connected" in venue_out, venue_out[-3000:]
+    assert "link connected" in venue_out and "zero — DIRESMIKAN" in venue_out, venue_out[-3000:]
     records = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
     fired = [r for r in records if '"countdown": "fired"' in json.dumps(r)]
     assert any('"venue": "kota-cirebon"' in json.dumps(r) for r in fired), records[-10:]
