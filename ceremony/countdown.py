@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ceremony.audiotime import OnsetMethod
 from ceremony.clocksync import ClockEstimator
 
 MIN_LEAD_S = 5.0
@@ -52,6 +53,21 @@ class VenueArmView:
     fired_true: float | None = None  # only from the simulation harness
     fire_bound_s: float | None = None
     fired_late_s: float | None = None  # how late the venue fired on its own clock
+    onset: SirenOnset | None = None  # where its siren was placed on the output stream
+
+
+@dataclass(frozen=True)
+class SirenOnset:
+    """A venue's own account of its siren, reported beside the decision (never in the bound)."""
+
+    method: OnsetMethod
+    onset_local: float | None  # predicted DAC onset on the venue's clock
+    late_s: float | None
+    hall_latency_s: float | None
+    screen_late_s: float | None = None
+
+    def onset_after_decision_s(self, local_fire: float) -> float | None:
+        return self.onset_local - local_fire if self.onset_local is not None else None
 
 
 @dataclass
@@ -122,10 +138,12 @@ class StudioCountdown:
         true_fire: float | None,
         *,
         local_deadline: float | None = None,
+        onset: SirenOnset | None = None,
     ) -> None:
         v = self.venues.get(venue_id)
         if v is None or arm_id != self.arm_id:
             return
+        v.onset = onset
         v.state, v.fired_local, v.fire_bound_s, v.fired_true = (
             ArmState.FIRED,
             local_fire,

@@ -1,0 +1,94 @@
+"""Where a sound lands on the deadline's clock: the output stream's timeline, sans I/O.
+
+Each audio callback is told when the first sample of its buffer will reach the DAC, on the
+stream's own time base (PortAudio's `outputBufferDacTime`). That base differs by host API: on
+Linux ALSA (and so through PulseAudio's ALSA plugin) it is CLOCK_REALTIME, elsewhere it may be
+the monotonic clock or a private stream clock. The callback therefore reads, back to back, the
+deadline's clock and every candidate base; the first base against which the DAC time is a
+plausible distance ahead gives the mapping, afresh in every callback (so drift between the
+sound card's crystal and the deadline's clock never accumulates). When no base fits, the
+buffer is placed by the output latency the stack reports, and the fire report says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+# A DAC time this far behind "now" means the callback itself ran late (an underrun), which is
+# still a true statement about the buffer; further behind, or too far ahead, is a wrong base.
+MAX_BEHIND_S = 0.050
+MAX_AHEAD_S = 0.500
+
+
+class OnsetMethod(StrEnum):
+    DAC_TIME = "dac_time"  # the sample whose DAC time is the deadline
+    REPORTED_LATENCY = "reported_latency"  # no usable DAC time: callback time + stated latency
+    NO_SOUND = "no_sound"  # no output stream: nothing was heard
+
+
+@dataclass(frozen=True)
+class BufferPlacement:
+    """When a callback's first sample is heard, on the deadline's clock."""
+
+    first_sample_local: float
+    method: OnsetMethod
+    ahead_s: float  # how far ahead of the callback the first sample is heard
+
+
+def plausible_ahead(dac_time: float, base_now: float) -> float | None:
+    """`dac_time - base_now` if it is a believable lead for an output buffer, else None."""
+    if dac_time <= 0.0:
+        return None  # PortAudio's "unknown"
+    ahead = dac_time - base_now
+    if -MAX_BEHIND_S <= ahead <= MAX_AHEAD_S:
+        return ahead
+    return None
+
+
+def place_buffer(
+    dac_time: float,
+    local_now: float,
+    base_readings: tuple[float, ...],
+    reported_latency_s: float,
+    extra_latency_s: float = 0.0,
+) -> BufferPlacement:
+    """Map a buffer's DAC time onto the deadline's clock.
+
+    `base_readings`: the candidate time bases read together with `local_now`, most trusted
+    first. `extra_latency_s`: what the hall adds after the DAC (amplifier, processor, air),
+    as calibrated; the sample is heard that much later than it leaves the computer.
+    """
+    for base_now in base_readings:
+        ahead = plausible_ahead(dac_time, base_now)
+        if ahead is not None:
+            return BufferPlacement(local_now + ahead + extra_latency_s, OnsetMethod.DAC_TIME, ahead)
+    ahead = max(0.0, reported_latency_s)
+    return BufferPlacement(local_now + ahead + extra_latency_s, OnsetMethod.REPORTED_LATENCY, ahead)
+
+
+def start_index(first_sample_local: float, deadline_local: float, rate: int) -> int:
+    """The index, counted from the buffer's first sample, of the sample heard at the deadline.
+
+    Negative when the deadline is already behind this buffer (the sound starts late).
+    """
+    return round((deadline_local - first_sample_local) * rate)
+
+
+@dataclass(frozen=True)
+class SirenStart:
+    offset: int  # where in this buffer the siren's first sample goes
+    onset_local: float  # when that sample is heard, on the deadline's clock
+    late_s: float  # > 0: the buffer holding the deadline was already past
+
+
+def siren_start(
+    placement: BufferPlacement, frames: int, deadline_local: float, rate: int
+) -> SirenStart | None:
+    """Where the siren starts in this buffer, or None when the deadline lies beyond it."""
+    index = start_index(placement.first_sample_local, deadline_local, rate)
+    if index >= frames:
+        return None
+    offset = max(0, index)
+    onset = placement.first_sample_local + offset / rate
+    return SirenStart(offset, onset, max(0.0, onset - deadline_local))
