@@ -92,3 +92,29 @@ def siren_start(
     offset = max(0, index)
     onset = placement.first_sample_local + offset / rate
     return SirenStart(offset, onset, max(0.0, onset - deadline_local))
+
+
+def place_capture(
+    adc_time: float,
+    local_now: float,
+    base_readings: tuple[float, ...],
+    reported_latency_s: float,
+    *,
+    frames: int,
+    rate: int,
+) -> BufferPlacement:
+    """Map an input buffer's ADC time (when its first sample was captured, in the past) onto
+    the deadline's clock; without a plausible one, the stated input latency places it."""
+    for base_now in base_readings:
+        if adc_time > 0.0:
+            behind = base_now - adc_time
+            if -MAX_BEHIND_S <= behind <= MAX_AHEAD_S:
+                return BufferPlacement(local_now - behind, OnsetMethod.DAC_TIME, -behind)
+    behind = max(0.0, reported_latency_s) + frames / rate
+    return BufferPlacement(local_now - behind, OnsetMethod.REPORTED_LATENCY, -behind)
+
+
+def hall_latency(heard_local: float, placed_onset_local: float) -> float:
+    """What the hall adds: when the chirp was heard at the microphone minus when its first
+    sample was due out of the speaker by the stream's own timing."""
+    return heard_local - placed_onset_local

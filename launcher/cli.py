@@ -277,7 +277,23 @@ def cmd_venue(args: argparse.Namespace) -> int:
         ice_servers=tuple(args.ice_server),
         speaker=args.speaker,
         program_sound=not args.no_program_sound,
+        hall_latency_s=args.hall_latency_ms / 1000,
+        realtime=not args.no_realtime,
+        siren_band=args.sim_siren_band,
     )
+    if args.sim_ns_offset:
+        # In a time namespace the kernel shifts this process's monotonic clock by a whole
+        # number of seconds; only the true-time report (harness) takes it back out.
+        offset = args.sim_ns_offset
+        config.true_clock = lambda: time.monotonic() - offset
+    if args.sim_cut_s:
+        import signal
+
+        from media.netsim import LinkCut
+
+        cut = config.link_cut = LinkCut()
+        cut_s = args.sim_cut_s
+        signal.signal(signal.SIGUSR1, lambda *_: setattr(cut, "until", time.monotonic() + cut_s))
     if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
         from media.netsim import NetKind, NetProfile, SimClock
 
@@ -503,6 +519,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
+    sim.add_argument(
+        "--sim-ns-offset",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="this process runs in a time namespace S seconds ahead (true fire times only)",
+    )
+    sim.add_argument(
+        "--sim-siren-band", type=int, default=None, metavar="N", help="a test siren in band N"
+    )
+    sim.add_argument(
+        "--sim-cut-s",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="on SIGUSR1, cut the data channels for S seconds",
+    )
+    ve.add_argument(
+        "--hall-latency-ms",
+        type=float,
+        default=0.0,
+        help="the hall's calibrated output latency: the siren is started this much earlier",
+    )
+    ve.add_argument(
+        "--no-realtime",
+        action="store_true",
+        help="fire without asking for real-time priority (as an ordinary user account)",
+    )
     ve.set_defaults(func=cmd_venue)
 
     rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) from a journal")

@@ -74,6 +74,7 @@ class VenueProcess:
     log_path: Path
     video: VideoFormat
     extra_args: list[str] = field(default_factory=list)
+    wrapper: list[str] = field(default_factory=list)  # e.g. unshare into a time namespace
     proc: subprocess.Popen[bytes] | None = None
     spawned_mono: float = 0.0
     first_spawned_mono: float | None = None
@@ -82,6 +83,7 @@ class VenueProcess:
         log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
             [
+                *self.wrapper,
                 sys.executable,
                 "-m",
                 "launcher.cli",

@@ -49,6 +49,7 @@ class CountdownAgent:
         report_true_time: bool = False,
         siren: Speaker | None = None,
         true_clock: Clock = time.monotonic,
+        realtime: bool = True,
     ) -> None:
         """`true_clock`: the host's shared clock, for the simulation harness's true fire times
         (a venue in its own time namespace is told the namespace's offset for this alone)."""
@@ -72,7 +73,11 @@ class CountdownAgent:
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
         self.scheduler = FireScheduler(
-            clock, self._fired_in_thread, true_clock=true_clock, quiet=self._park_loop
+            clock,
+            self._fired_in_thread,
+            true_clock=true_clock,
+            quiet=self._park_loop,
+            realtime=realtime,
         )
 
     def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
