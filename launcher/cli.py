@@ -337,6 +337,39 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """The hall's output latency, measured with a chirp from the speaker into the microphone."""
+    import json
+
+    from media.calibration import CalibrationError, measure
+
+    try:
+        first = measure(args.speaker, args.microphone)
+        result: dict[str, object] = {
+            "latency_ms": round(first.latency_s * 1000, 3),
+            "score": round(first.score, 1),
+            "output_method": first.output_method.value,
+            "input_method": first.input_method.value,
+        }
+        if args.verify:
+            # Played again advanced by the measurement: what is left is the compensation's error.
+            check = measure(args.speaker, args.microphone, advance_s=first.latency_s)
+            result["residual_ms"] = round((check.latency_s - check.advance_s) * 1000, 3)
+    except (CalibrationError, OSError) as exc:
+        print(f"calibration failed / kalibrasi gagal: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"hall latency / latensi aula: {result['latency_ms']} ms "
+            f"(start the venue with --hall-latency-ms {result['latency_ms']})"
+        )
+        if "residual_ms" in result:
+            print(f"left after compensation / sisa setelah kompensasi: {result['residual_ms']} ms")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from launcher.report import write_report
 
@@ -560,6 +593,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--language", choices=["id", "en"], default=None)
     sc.set_defaults(func=cmd_screenshots)
 
+    ca = sub.add_parser("calibrate", help="measure the hall's output latency (speaker to mic)")
+    ca.add_argument("--speaker", default=None, help="part of the output device's name")
+    ca.add_argument("--microphone", default=None, help="part of the input device's name")
+    ca.add_argument("--verify", action="store_true", help="play again compensated and report")
+    ca.add_argument("--json", action="store_true")
+    ca.set_defaults(func=cmd_calibrate)
+
     dv = sub.add_parser("devices", help="list cameras and audio devices")
     dv.set_defaults(func=cmd_devices)
 
@@ -585,6 +625,29 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--seed", type=int, default=1)
     sy.add_argument("--out", type=Path, default=Path("bench-out/sync"))
     sy.add_argument("--json", action="store_true")
+    au = sy.add_argument_group(
+        "audible (--audible: a private PulseAudio, venues in time namespaces, as root)"
+    )
+    au.add_argument(
+        "--audible",
+        action="store_true",
+        help="record the sirens at an audio server and measure their audible spread",
+    )
+    au.add_argument(
+        "--ns-offset-max",
+        type=float,
+        default=float(24 * 3600),
+        metavar="S",
+        help="kernel clock offsets drawn up to this (whole seconds, at most a day)",
+    )
+    au.add_argument("--no-realtime", action="store_true", help="venues without real-time priority")
+    au.add_argument("--cut-link", action="store_true", help="cut one venue's link 5 s before zero")
+    au.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="check the hall calibration against a 40 ms loopback instead of running trials",
+    )
+    au.add_argument("--keep-recordings", action="store_true", help="keep each trial's room.raw")
     sy.set_defaults(func=cmd_bench)
     fo = be_sub.add_parser("fanout", help="program fan-out: encode once vs one encoder per venue")
     fo.add_argument("--venues", type=int, default=11)

@@ -27,8 +27,12 @@ from media.speaker import RATE, Speaker
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.4  # the chirp is placed this far ahead: both streams are warm by then
+# The chirp is placed this far ahead. A stream's first few hundred milliseconds are not its
+# steady state (PulseAudio measured up to 0.3 s off while a stream connects), and the venue's
+# siren stream is open for seconds before zero: calibrate in the same steady state.
+LEAD_S = 1.2
 TAIL_S = 0.6  # recorded after the chirp's end: room for a slow hall
+WAIT_MAX_S = 4.0  # a capture that lags more than this behind is not waited for
 MIN_SCORE = 8.0  # a weaker correlation peak is not a find (a muted speaker, a deaf microphone)
 ARM_ID = 1
 
@@ -59,28 +63,36 @@ class _Capture:
         placed = place_capture(adc, local_now, bases, self.latency_s, frames=frames, rate=RATE)
         self.blocks.append((indata[:, 0].copy(), placed))
 
+    def covers(self, local: float) -> bool:
+        if not self.blocks:
+            return False
+        samples, placed = self.blocks[-1]
+        return placed.first_sample_local + len(samples) / RATE >= local
+
 
 def locate(
     blocks: list[tuple[np.ndarray, BufferPlacement]], reference: np.ndarray
 ) -> tuple[float, float, OnsetMethod] | None:
     """When (on the deadline's clock) `reference` starts in captured blocks, its score, and how
-    the block holding it was placed. Pure: the captured blocks come in as data."""
+    the capture was placed. Pure: the captured blocks come in as data.
+
+    A capture is one unbroken run of samples, so each block's ADC time implies the time of the
+    run's first sample. While a stream starts those implied times are off by up to a second
+    (PortAudio fills and drains in bursts before the server's timing settles); once settled they
+    agree within a millisecond. The capture runs on past the chirp, so its last quarter is
+    settled: the median of its implied start times places the whole run.
+    """
     if not blocks:
         return None
     recording = np.concatenate([b for b, _ in blocks])
     found = find(recording, reference)
     if found is None:
         return None
-    start = 0
-    for samples, placed in blocks:
-        if found.index < start + len(samples):
-            return (
-                placed.first_sample_local + (found.index - start) / RATE,
-                found.score,
-                placed.method,
-            )
-        start += len(samples)
-    return None
+    counts = np.cumsum([0] + [len(b) for b, _ in blocks[:-1]])
+    starts = np.array([p.first_sample_local for _, p in blocks]) - counts / RATE
+    settled = starts[len(starts) - max(1, len(starts) // 4) :]
+    run_start = float(np.median(settled))
+    return run_start + found.index / RATE, found.score, blocks[-1][1].method
 
 
 def measure(
@@ -118,7 +130,11 @@ def measure(
     try:
         deadline = clock() + LEAD_S
         speaker.schedule_siren(ARM_ID, deadline)
-        done.wait(LEAD_S + len(chirp) / RATE + TAIL_S)
+        until = deadline + len(chirp) / RATE + TAIL_S
+        give_up = time.monotonic() + LEAD_S + WAIT_MAX_S
+        # Until the capture itself reaches past the chirp (it may deliver late), or give up.
+        while not capture.covers(until) and time.monotonic() < give_up:
+            done.wait(0.05)
     finally:
         stream.stop()
         stream.close()
