@@ -12,13 +12,18 @@ buffer is placed by the output latency the stack reports, and the fire report sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import collections
+import statistics
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 # A DAC time this far behind "now" means the callback itself ran late (an underrun), which is
 # still a true statement about the buffer; further behind, or too far ahead, is a wrong base.
 MAX_BEHIND_S = 0.050
 MAX_AHEAD_S = 0.500
+TIMELINE_WINDOW = 64  # callbacks whose implied stream start is pooled (~0.15-0.6 s)
+TIMELINE_JUMP_S = 0.002  # a move of the implied start by more than this is not noise ...
+TIMELINE_JUMP_CALLBACKS = 3  # ... once it lasts this many callbacks: an underrun, a restart
 
 
 class OnsetMethod(StrEnum):
@@ -65,6 +70,47 @@ def place_buffer(
             return BufferPlacement(local_now + ahead + extra_latency_s, OnsetMethod.DAC_TIME, ahead)
     ahead = max(0.0, reported_latency_s)
     return BufferPlacement(local_now + ahead + extra_latency_s, OnsetMethod.REPORTED_LATENCY, ahead)
+
+
+@dataclass
+class StreamTimeline:
+    """One output stream's timeline, pooled over many callbacks.
+
+    A stream plays an unbroken run of samples, so each callback's DAC time implies when the
+    run's first sample was (would have been) heard. One callback's reading is noisy (the three
+    clocks are read a little after PortAudio sampled the DAC time: ~0.5 ms under load); the
+    median over the last callbacks is not. A lasting move of the implied start is real (an
+    underrun delayed everything after it; a stream that restarted): the pool then starts over.
+    Drift between the sound card and the deadline's clock moves the implied start ~0.1 ms a
+    second at 100 ppm, well inside what the window follows.
+    """
+
+    rate: int
+    window: int = TIMELINE_WINDOW
+    _starts: collections.deque[float] = field(default_factory=collections.deque)
+    _moved: list[float] = field(default_factory=list)
+    _count: int = 0  # samples handed to the stream before this callback's buffer
+
+    def place(self, raw: BufferPlacement, frames: int) -> BufferPlacement:
+        """The pooled placement of the buffer `raw` was read for (`frames` samples long)."""
+        count, self._count = self._count, self._count + frames
+        if raw.method is not OnsetMethod.DAC_TIME:
+            self._starts.clear()
+            self._moved.clear()
+            return raw
+        implied = raw.first_sample_local - count / self.rate
+        if self._starts and abs(implied - statistics.median(self._starts)) > TIMELINE_JUMP_S:
+            self._moved.append(implied)
+            if len(self._moved) >= TIMELINE_JUMP_CALLBACKS:
+                self._starts = collections.deque(self._moved)
+                self._moved = []
+        else:
+            self._moved.clear()
+            self._starts.append(implied)
+            while len(self._starts) > self.window:
+                self._starts.popleft()
+        start = statistics.median(self._starts)
+        return BufferPlacement(start + count / self.rate, raw.method, raw.ahead_s)
 
 
 def start_index(first_sample_local: float, deadline_local: float, rate: int) -> int:

@@ -50,8 +50,6 @@ ROOM = "ceremony_room"  # the null sink every venue plays into
 HALL = "ceremony_hall"  # calibration: a sink looped into the room with a set latency
 DAY_S = 86_400
 WARM_UP_S = 12.0  # each venue's estimator fits its drift over this window
-SEARCH_BEFORE_S = 1.0  # the recording's start is known to ~0.2 s: search around zero
-SEARCH_AFTER_S = 1.5
 SIREN_S = 0.5
 MIN_SCORE = 8.0
 CUT_BEFORE_S = 5.0
@@ -173,16 +171,18 @@ def child_pid(pid: int) -> int | None:
 
 
 def find_onsets(
-    recording: np.ndarray, approx_index: int, bands: dict[str, int]
+    recording: np.ndarray, bands: dict[str, int]
 ) -> dict[str, tuple[float, float] | None]:
-    """Each venue's siren onset (sample index in `recording`, score) near `approx_index`."""
-    lo = max(0, approx_index - int(SEARCH_BEFORE_S * RATE))
-    hi = min(len(recording), approx_index + int(SEARCH_AFTER_S * RATE))
-    segment = recording[lo:hi].astype(np.float64) / 32768.0
+    """Each venue's siren onset (sample index in `recording`, score), None where not heard.
+
+    One recording holds one trial (a few seconds), so all of it is searched: where zero falls
+    in it is only known to the recorder's start-up time, a second or two on a loaded machine.
+    """
+    samples = recording.astype(np.float64) / 32768.0
     out: dict[str, tuple[float, float] | None] = {}
     for vid, band in bands.items():
-        found = find(segment, venue_test_siren(band, RATE))
-        out[vid] = (lo + found.index, found.score) if found and found.score >= MIN_SCORE else None
+        found = find(samples, venue_test_siren(band, RATE))
+        out[vid] = (found.index, found.score) if found and found.score >= MIN_SCORE else None
     return out
 
 
@@ -281,7 +281,6 @@ def _trial(
         await asyncio.sleep(WARM_UP_S)
         out.mkdir(parents=True, exist_ok=True)
         rec = server.record(raw_path)
-        rec_start = time.monotonic()
         try:
             engine.arm_countdown(args.lead, list(engine.venues), title=f"audible trial {n + 1}")
             fire_at = engine.countdown.fire_at
@@ -314,7 +313,6 @@ def _trial(
         assert result is not None
         measured["result"] = result
         measured["fire_at"] = fire_at
-        measured["rec_start"] = rec_start
         measured["report_after_zero_s"] = (
             round(report_at - fire_at, 3) if report_at is not None else None
         )
@@ -323,8 +321,7 @@ def _trial(
     asyncio.run(demo.run(body))
     result: dict[str, Any] = measured["result"]
     recording = np.fromfile(raw_path, dtype="<i2") if raw_path.exists() else np.zeros(0, np.int16)
-    approx = int((measured["fire_at"] - measured["rec_start"]) * RATE)
-    onsets = find_onsets(recording, approx, demo.bands)
+    onsets = find_onsets(recording, demo.bands)
     heard = {vid: o[0] for vid, o in onsets.items() if o is not None}
     ref = statistics.median(heard.values()) if heard else 0.0
     predicted = {

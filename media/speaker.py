@@ -27,7 +27,14 @@ from typing import Any
 import av
 import numpy as np
 
-from ceremony.audiotime import BufferPlacement, OnsetMethod, SirenStart, place_buffer, siren_start
+from ceremony.audiotime import (
+    BufferPlacement,
+    OnsetMethod,
+    SirenStart,
+    StreamTimeline,
+    place_buffer,
+    siren_start,
+)
 from media.sources import mono_int16
 
 log = logging.getLogger(__name__)
@@ -87,6 +94,7 @@ class Speaker:
         self.onsets: dict[int, Onset] = {}
         self.last_placement: BufferPlacement | None = None
         self.callbacks = 0
+        self._timeline = StreamTimeline(RATE)
         # A capture hook for the hall calibration: called in the callback with the buffer played
         # and its placement. Kept to a plain attribute: the callback must not allocate much.
         self.on_buffer: Callable[[np.ndarray, BufferPlacement], None] | None = None
@@ -130,6 +138,7 @@ class Speaker:
             log.warning(self.problem)
             return False
         self._stream = stream
+        self._timeline = StreamTimeline(RATE)
         self.latency_s = float(stream.latency)
         self.problem = None
         return True
@@ -210,9 +219,10 @@ class Speaker:
         return place_buffer(dac, local_now, bases, self.latency_s, self.hall_latency_s)
 
     def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
-        placement = self._place(time_info)
+        raw = self._place(time_info)
         out.fill(0)
         with self._lock:
+            placement = self._timeline.place(raw, frames)
             self.callbacks += 1
             self.last_placement = placement
             self._fill_program(out[:, 0], frames)

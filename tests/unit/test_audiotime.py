@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from ceremony.audiotime import (
     MAX_AHEAD_S,
+    BufferPlacement,
     OnsetMethod,
+    StreamTimeline,
     place_buffer,
     plausible_ahead,
     siren_start,
@@ -69,3 +73,34 @@ def test_a_deadline_already_behind_the_buffer_starts_at_once_and_says_how_late()
     start = siren_start(p, 480, 5.000, RATE)
     assert start is not None and start.offset == 0
     assert start.late_s == pytest.approx(0.010)
+
+
+def _feed(timeline: StreamTimeline, starts: list[float], frames: int = 96) -> list[float]:
+    """Callbacks whose readings imply the given stream starts; the pooled first-sample times."""
+    out = []
+    for n, implied in enumerate(starts):
+        raw = BufferPlacement(implied + n * frames / RATE, OnsetMethod.DAC_TIME, 0.01)
+        out.append(timeline.place(raw, frames).first_sample_local - n * frames / RATE)
+    return out
+
+
+def test_the_timeline_pools_noisy_callbacks() -> None:
+    rng = random.Random(3)
+    # Readings late by 0-0.6 ms (the clocks are read after PortAudio sampled the DAC time).
+    noisy = [10.0 + rng.uniform(0.0, 0.0006) for _ in range(200)]
+    pooled = _feed(StreamTimeline(RATE), noisy)
+    assert max(abs(p - 10.0003) for p in pooled[64:]) < 0.0001
+
+
+def test_a_single_wild_reading_is_ignored_but_a_lasting_move_is_followed() -> None:
+    starts = [10.0] * 20 + [10.5] + [10.0] * 20 + [10.010] * 10
+    pooled = _feed(StreamTimeline(RATE), starts)
+    assert pooled[20] == pytest.approx(10.0)  # one reading half a second off: noise
+    assert pooled[-1] == pytest.approx(10.010)  # an underrun delayed the stream for good
+
+
+def test_the_fallback_is_passed_through_and_restarts_the_pool() -> None:
+    timeline = StreamTimeline(RATE)
+    _feed(timeline, [10.0] * 10)
+    fallback = BufferPlacement(55.0, OnsetMethod.REPORTED_LATENCY, 0.02)
+    assert timeline.place(fallback, 96) == fallback

@@ -123,15 +123,15 @@ def test_the_siren_starts_at_the_sample_whose_dac_time_is_the_deadline() -> None
     local = [100.0]  # the deadline's clock, frozen for the callback
     speaker = Speaker(program=False)
     speaker.clock = lambda: local[0]
-    speaker.schedule_siren(1, 100.0125)  # 12.5 ms from now
+    speaker.schedule_siren(1, 100.0145)  # 14.5 ms from now
     assert not pull_at(speaker, 0.002).any()  # heard at 102-112 ms: before the deadline
-    local[0] = 100.002
-    played = pull_at(speaker, 0.008)  # first sample heard at 100.010: deadline 2.5 ms in
+    local[0] = 100.004
+    played = pull_at(speaker, 0.008)  # first sample heard at 100.012: deadline 2.5 ms in
     # Within a sample or two: the clocks are read back to back in the callback.
     assert abs(siren_at(played) - 120) <= 2
     onset = speaker.onset(1)
     assert onset is not None and onset.method is OnsetMethod.DAC_TIME
-    assert onset.onset_local == pytest.approx(100.0125, abs=5e-5)
+    assert onset.onset_local == pytest.approx(100.0145, abs=5e-5)
     assert onset.late_s == 0.0
 
 
