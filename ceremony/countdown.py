@@ -29,6 +29,16 @@ def seconds_shown(deadline: float, now: float) -> int:
     return max(0, math.ceil(deadline - now))
 
 
+def zero_screen_from(deadline: float, frame_s: float) -> float:
+    """When a repaint should start showing the zero screen.
+
+    A frame painted at t reaches the glass at the next refresh, on average half a frame later:
+    painting the zero screen from half a frame before the deadline puts it on the glass at the
+    deadline on average, within half a frame either way, instead of up to a frame late.
+    """
+    return deadline - frame_s / 2
+
+
 class ArmState(StrEnum):
     ARMED = "armed"
     MISSED = "missed"  # the arm arrived after its instant: not fired late

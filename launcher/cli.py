@@ -229,10 +229,13 @@ def cmd_venue(args: argparse.Namespace) -> int:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
             return EXIT_FAILED
+        from PySide6.QtCore import QSettings
+
         from ceremony.invite import Invite
         from media.venue import VenueLink
         from ui.console.app import exit_now
         from ui.venue.app import run_venue_app
+        from ui.venue.devices import stored_hall_latency
 
         _ice_config(args)
         text = live.invite_text(args.invite) if args.invite else ""
@@ -240,10 +243,17 @@ def cmd_venue(args: argparse.Namespace) -> int:
 
         def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
             camera, microphone, speaker = devices
+            # The hall delay measured for this speaker and microphone in the device check.
+            stored = QSettings(str(paths.config / "venue.ini"), QSettings.Format.IniFormat)
+            hall = stored_hall_latency(stored, speaker, microphone)
             return live.make_venue_link(
                 invite,
                 video=args.video,
-                config=VenueConfig(ice_servers=tuple(args.ice_server), speaker=speaker),
+                config=VenueConfig(
+                    ice_servers=tuple(args.ice_server),
+                    speaker=speaker,
+                    hall_latency_s=args.hall_latency_ms / 1000 or hall or 0.0,
+                ),
                 # The command line wins over the choice made in the app.
                 camera_spec=args.camera or camera,
                 microphone=args.microphone or microphone,

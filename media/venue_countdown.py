@@ -200,9 +200,16 @@ class CountdownAgent:
         self.scheduler.schedule(arm_id, deadline_local)
         self.siren.schedule_siren(arm_id, deadline_local)
 
+    def zero_screen_shown(self, late_s: float) -> None:
+        """Loop thread: a venue screen painted the zero screen `late_s` after the deadline."""
+        arm = self.countdown.current
+        if arm is not None:
+            self.screen_shown(arm.arm_id, late_s)
+
     def screen_shown(self, arm_id: int, late_s: float) -> None:
-        """The venue window showed the zero screen `late_s` after the deadline (its own measure)."""
-        self._screen_late[arm_id] = late_s
+        """The venue's screens showed the zero screen `late_s` after the deadline (its own
+        measure); with a projector and the crew's window, the later of the two counts."""
+        self._screen_late[arm_id] = max(late_s, self._screen_late.get(arm_id, late_s))
         # Sent again even when the first report was acknowledged: the studio keeps the newest.
         sent = self._reported.get(arm_id)
         if sent is not None:

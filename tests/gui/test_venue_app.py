@@ -138,10 +138,15 @@ def test_countdown_screen_reaches_zero_on_the_deadline(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.set_view(VenueView(countdown_state=ArmState.ARMED, countdown_deadline=100.0))
     assert view.countdown_text() == "3"
-    clock.t = 99.999
+    clock.t = 99.99
     assert view.countdown_text() == "1"
-    clock.t = 100.0
-    assert view.countdown_text() == "0"
+    # From half a frame before the deadline the zero screen is painted (it reaches the glass
+    # at the next refresh), before the firing thread's report has come through the loop.
+    clock.t = 100.0 - view.frame_s() / 2
+    assert view.countdown_text() is None and view.inaugurated()
+    with qtbot.waitSignal(view.zero_shown) as shown:
+        view.grab()
+    assert shown.args == [pytest.approx(-view.frame_s() / 2)]
     view.set_view(
         VenueView(
             countdown_state=ArmState.FIRED,
@@ -151,6 +156,21 @@ def test_countdown_screen_reaches_zero_on_the_deadline(qtbot: QtBot) -> None:
     )
     assert view.countdown_text() is None and view.inaugurated()
     view.grab()  # paints the inaugurated screen without error
+
+
+def test_the_zero_screen_is_repainted_on_its_own_timer(qtbot: QtBot) -> None:
+    clock = FakeClock(0.0)
+    view = ProgramView(clock)
+    qtbot.addWidget(view)
+    view.show()
+    reports: list[float] = []
+    view.zero_shown.connect(reports.append)
+    view.set_view(VenueView(countdown_state=ArmState.ARMED, countdown_deadline=0.05))
+    clock.t = 0.05  # the precise timer fires ~42 ms on; the fake clock says zero has come
+    qtbot.waitUntil(lambda: bool(reports), timeout=2000)
+    assert reports == [pytest.approx(0.0)]  # reported once, with the lateness it measured
+    view.grab()
+    assert len(reports) == 1
 
 
 def test_reconnecting_is_said_over_the_picture(qtbot: QtBot) -> None:

@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 
 import av
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ceremony.countdown import ArmState, seconds_shown
+from ceremony.countdown import ArmState, seconds_shown, zero_screen_from
 from ceremony.sequencer.events import Phase
 from media.compositor import bgra_picture
 from media.venue import LinkState
@@ -28,17 +28,41 @@ TALLY_COLOURS = {"on_air": "#d32f2f", "preview": "#388e3c", "standby": "#424242"
 
 
 class ProgramView(QWidget):
+    # The zero screen was painted this many seconds after the deadline (negative: before).
+    zero_shown = Signal(float)
+
     def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
         self.view = VenueView()
+        # The repaint for the frame shown at zero, on its own precise timer: the window's
+        # 50 ms tick would show the zero screen up to 50 ms late.
+        self._zero_timer = QTimer(self)
+        self._zero_timer.setSingleShot(True)
+        self._zero_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._zero_timer.timeout.connect(self.repaint)
+        self._zero_reported: float | None = None  # the deadline whose zero screen was reported
         self.image: QImage | None = None
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_view(self, view: VenueView) -> None:
         self.view = view
+        self._plan_zero()
         self.update()
+
+    def frame_s(self) -> float:
+        screen = self.screen()
+        rate = screen.refreshRate() if screen is not None else 0.0
+        return 1.0 / rate if rate > 1 else 1.0 / 60
+
+    def _plan_zero(self) -> None:
+        v = self.view
+        if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
+            self._zero_timer.stop()
+            return
+        at = zero_screen_from(v.countdown_deadline, self.frame_s())
+        self._zero_timer.start(max(0, int((at - self.clock()) * 1000)))
 
     def set_frame(self, frame: av.VideoFrame) -> None:
         """Converted and scaled to fit this screen by cv2 (outside the interpreter lock, which
@@ -54,12 +78,23 @@ class ProgramView(QWidget):
         v = self.view
         if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
             return None
+        if self._zero_due():
+            return None
         return str(seconds_shown(v.countdown_deadline, self.clock()))
+
+    def _zero_due(self) -> bool:
+        """Armed and the deadline is here: the zero screen, before the fire report says so."""
+        v = self.view
+        return (
+            v.countdown_state is ArmState.ARMED
+            and v.countdown_deadline is not None
+            and self.clock() >= zero_screen_from(v.countdown_deadline, self.frame_s())
+        )
 
     def inaugurated(self) -> bool:
         """After zero, until the operator moves on to another item."""
         v = self.view
-        return v.countdown_state is ArmState.FIRED
+        return v.countdown_state is ArmState.FIRED or self._zero_due()
 
     def confidence_remaining(self) -> float | None:
         """The speaker's time left, when this venue is on air."""
@@ -136,6 +171,7 @@ class ProgramView(QWidget):
             # As large as fits: the ceremony's title is long, the projector's width is not.
             p.setFont(_font(min(unit * 1.5, r.width() * 1.6 / max(10, len(ceremony)))))
             p.drawText(r.adjusted(0, r.height() // 3, 0, 0), Qt.AlignmentFlag.AlignCenter, ceremony)
+            self._report_zero()
         banner_text = self.link_banner()
         if banner_text:
             banner = QRect(0, r.height() // 2 - unit * 2, r.width(), unit * 4)
@@ -144,6 +180,13 @@ class ProgramView(QWidget):
             p.setFont(_font(unit * 1.4, bold=True))
             p.drawText(banner, Qt.AlignmentFlag.AlignCenter, banner_text)
         p.end()
+
+    def _report_zero(self) -> None:
+        deadline = self.view.countdown_deadline
+        if deadline is None or deadline == self._zero_reported:
+            return
+        self._zero_reported = deadline
+        self.zero_shown.emit(self.clock() - deadline)
 
     def tally_label(self, tally: str) -> str:
         if tally == "on_air":
