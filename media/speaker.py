@@ -43,6 +43,12 @@ RATE = 48_000
 PREBUFFER_S = 0.08
 MAX_BUFFER_S = 0.3
 FULL_SCALE = 32768.0
+# The output buffer. The siren is placed by DAC times, so its accuracy does not depend on this;
+# what does is how often Python must run the callback. Eleven venue processes with the default
+# "low" (~9 ms through PulseAudio, a callback every 2 ms) on two loaded cores underran by the
+# dozen; 40 ms (a callback every ~8 ms) keeps the sound whole, and the program's sound has its
+# 80 ms prebuffer anyway.
+OUTPUT_LATENCY_S = 0.04
 
 
 def siren_samples(seconds: float = 4.0) -> np.ndarray:
@@ -129,7 +135,7 @@ class Speaker:
                 channels=1,
                 dtype="float32",
                 device=self._device,
-                latency="low",
+                latency=OUTPUT_LATENCY_S,
                 callback=self._callback,
             )
             stream.start()

@@ -83,6 +83,9 @@ class CountdownAgent:
     def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
         self._control, self._clock_ch = control, clock_channel
         self._loop = asyncio.get_running_loop()
+        # Warm long before any arm: a stream that opens seconds before zero on a loaded PC
+        # may still be settling (its first buffers drain in bursts) when zero comes.
+        self.siren.open()
 
     def detach(self) -> None:
         # The armed deadline stays: a venue that loses the link after acking still fires.
