@@ -21,7 +21,7 @@ from enum import StrEnum
 # still a true statement about the buffer; further behind, or too far ahead, is a wrong base.
 MAX_BEHIND_S = 0.050
 MAX_AHEAD_S = 0.500
-TIMELINE_WINDOW = 64  # callbacks whose implied stream start is pooled (~0.15-0.6 s)
+TIMELINE_WINDOW = 16  # callbacks whose implied stream start is pooled (~0.1 s at 40 ms buffers)
 TIMELINE_JUMP_S = 0.002  # a move of the implied start by more than this is not noise ...
 TIMELINE_JUMP_CALLBACKS = 3  # ... once it lasts this many callbacks: an underrun, a restart
 
@@ -137,7 +137,9 @@ def siren_start(
         return None
     offset = max(0, index)
     onset = placement.first_sample_local + offset / rate
-    return SirenStart(offset, onset, max(0.0, onset - deadline_local))
+    # Within the buffer the onset is the deadline to half a sample (rounding, not lateness).
+    late = max(0.0, placement.first_sample_local - deadline_local) if index < 0 else 0.0
+    return SirenStart(offset, onset, late)
 
 
 def place_capture(

@@ -360,6 +360,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "score": round(first.score, 1),
             "output_method": first.output_method.value,
             "input_method": first.input_method.value,
+            "chirps_heard": first.heard,
+            "spread_ms": round(first.spread_s * 1000, 3),
         }
         if args.verify:
             # Played again advanced by the measurement: what is left is the compensation's error.

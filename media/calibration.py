@@ -23,18 +23,22 @@ import numpy as np
 
 from ceremony.audiotime import BufferPlacement, OnsetMethod, hall_latency, place_capture
 from media.audiosignal import calibration_chirp, find
-from media.speaker import RATE, Speaker
+from media.firing import enter_realtime
+from media.speaker import AUDIO_PRIORITY, OUTPUT_LATENCY_S, RATE, Speaker
 
 log = logging.getLogger(__name__)
 
 # The chirp is placed this far ahead. A stream's first few hundred milliseconds are not its
 # steady state (PulseAudio measured up to 0.3 s off while a stream connects), and the venue's
 # siren stream is open for seconds before zero: calibrate in the same steady state.
-LEAD_S = 1.2
-TAIL_S = 0.6  # recorded after the chirp's end: room for a slow hall
+LEAD_S = 1.5
+REPEATS = 5  # chirps per measurement: the median survives two disturbed readings
+SPACING_S = 0.4
+TAIL_S = 0.6  # recorded after the last chirp's end: room for a slow hall
 WAIT_MAX_S = 4.0  # a capture that lags more than this behind is not waited for
+SEARCH_S = 0.4  # a chirp is looked for this far either side of where it should be
+NEAR_S = 0.15  # the capture is placed by the blocks this close to the chirp
 MIN_SCORE = 8.0  # a weaker correlation peak is not a find (a muted speaker, a deaf microphone)
-ARM_ID = 1
 
 
 class CalibrationError(RuntimeError):
@@ -48,6 +52,8 @@ class Calibration:
     output_method: OnsetMethod
     input_method: OnsetMethod
     advance_s: float  # what the chirp had already been advanced by
+    spread_s: float = 0.0  # between the repeated chirps: how much to trust the figure
+    heard: int = 1  # chirps found
 
 
 @dataclass
@@ -57,6 +63,8 @@ class _Capture:
     latency_s: float = 0.0
 
     def callback(self, indata: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
+        if not self.blocks:
+            enter_realtime(AUDIO_PRIORITY)  # as the speaker's: a late capture breaks the run
         local_now = self.clock()
         bases = (time.time(), time.monotonic())
         adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
@@ -71,28 +79,37 @@ class _Capture:
 
 
 def locate(
-    blocks: list[tuple[np.ndarray, BufferPlacement]], reference: np.ndarray
-) -> tuple[float, float, OnsetMethod] | None:
-    """When (on the deadline's clock) `reference` starts in captured blocks, its score, and how
-    the capture was placed. Pure: the captured blocks come in as data.
+    blocks: list[tuple[np.ndarray, BufferPlacement]],
+    reference: np.ndarray,
+    expected_local: float,
+    search_s: float = SEARCH_S,
+) -> tuple[float, float] | None:
+    """When (on the deadline's clock) `reference` starts in the captured blocks, looked for
+    within `search_s` of `expected_local`, and its score. Pure: the capture comes in as data.
 
-    A capture is one unbroken run of samples, so each block's ADC time implies the time of the
-    run's first sample. While a stream starts those implied times are off by up to a second
-    (PortAudio fills and drains in bursts before the server's timing settles); once settled they
-    agree within a millisecond. The capture runs on past the chirp, so its last quarter is
-    settled: the median of its implied start times places the whole run.
+    A capture is a run of samples, so each block's ADC time implies when the run's first sample
+    was captured. While a stream starts those implied times are off by up to a second
+    (PortAudio fills and drains in bursts before the server's timing settles), and an overflow
+    on a loaded machine breaks the run; around the chirp, once settled, they agree within a
+    millisecond. So the run is placed by the median over the blocks near the chirp.
     """
     if not blocks:
         return None
+    counts = np.cumsum([0] + [len(b) for b, _ in blocks])
+    starts = np.array([p.first_sample_local for _, p in blocks]) - counts[:-1] / RATE
     recording = np.concatenate([b for b, _ in blocks])
-    found = find(recording, reference)
+    settled = float(np.median(starts[len(starts) // 2 :]))
+    approx = int((expected_local - settled) * RATE)
+    lo = max(0, approx - int(search_s * RATE))
+    hi = min(len(recording), approx + int(search_s * RATE) + len(reference))
+    found = find(recording[lo:hi], reference)
     if found is None:
         return None
-    counts = np.cumsum([0] + [len(b) for b, _ in blocks[:-1]])
-    starts = np.array([p.first_sample_local for _, p in blocks]) - counts / RATE
-    settled = starts[len(starts) - max(1, len(starts) // 4) :]
-    run_start = float(np.median(settled))
-    return run_start + found.index / RATE, found.score, blocks[-1][1].method
+    index = lo + found.index
+    block = int(np.searchsorted(counts, index, side="right")) - 1
+    span = max(1, int(NEAR_S * RATE / max(1, len(blocks[block][0]))))
+    near = starts[max(0, block - span) : block + span + 1]
+    return float(np.median(near)) + index / RATE, found.score
 
 
 def measure(
@@ -102,7 +119,8 @@ def measure(
     advance_s: float = 0.0,
     clock: Callable[[], float] = time.monotonic,
 ) -> Calibration:
-    """Play the chirp and find it; CalibrationError says what went wrong (blocking, ~1.5 s)."""
+    """Play the chirp a few times and find it; CalibrationError says what went wrong
+    (blocking, about three seconds)."""
     import sounddevice as sd  # noqa: PLC0415 - without PortAudio the app still starts
 
     chirp = calibration_chirp(RATE)
@@ -118,7 +136,7 @@ def measure(
             channels=1,
             dtype="float32",
             device=microphone_device,
-            latency="low",
+            latency=OUTPUT_LATENCY_S,  # larger blocks: fewer overflows on a loaded machine
             callback=capture.callback,
         )
         capture.latency_s = float(stream.latency)
@@ -127,30 +145,50 @@ def measure(
         speaker.close()
         raise CalibrationError(f"the microphone could not be opened ({exc})") from exc
     done = threading.Event()
+    first = clock() + LEAD_S
+    deadlines = [first + i * SPACING_S for i in range(REPEATS)]
     try:
-        deadline = clock() + LEAD_S
-        speaker.schedule_siren(ARM_ID, deadline)
-        until = deadline + len(chirp) / RATE + TAIL_S
-        give_up = time.monotonic() + LEAD_S + WAIT_MAX_S
-        # Until the capture itself reaches past the chirp (it may deliver late), or give up.
+        speaker.schedule_siren(1, deadlines[0])
+        scheduled = 1
+        until = deadlines[-1] + len(chirp) / RATE + TAIL_S
+        give_up = time.monotonic() + (until - clock()) + WAIT_MAX_S
+        # Until the capture itself reaches past the last chirp (it may deliver late).
         while not capture.covers(until) and time.monotonic() < give_up:
-            done.wait(0.05)
+            if scheduled < REPEATS and speaker.onset(scheduled) is not None:
+                scheduled += 1  # one siren is pending at a time: the next once this began
+                speaker.schedule_siren(scheduled, deadlines[scheduled - 1])
+            done.wait(0.02)
     finally:
         stream.stop()
         stream.close()
         speaker.close()
-    onset = speaker.onset(ARM_ID)
-    if onset is None or onset.onset_local is None:
+    latencies, scores, method = [], [], OnsetMethod.NO_SOUND
+    for arm_id in range(1, REPEATS + 1):
+        onset = speaker.onset(arm_id)
+        if onset is None or onset.onset_local is None:
+            continue
+        method = onset.method
+        located = locate(capture.blocks, chirp, onset.onset_local)
+        if located is not None and located[1] >= MIN_SCORE:
+            # The onset as placed includes `advance_s`: add it back for the hall's whole delay.
+            latencies.append(hall_latency(located[0], onset.onset_local) + advance_s)
+            scores.append(located[1])
+    if method is OnsetMethod.NO_SOUND:
         raise CalibrationError("the speaker never played the chirp (no audio callbacks)")
-    located = locate(capture.blocks, chirp)
-    if located is None or located[1] < MIN_SCORE:
+    if not latencies:
         raise CalibrationError(
             "the chirp was not heard in the microphone: is the speaker on and the microphone "
             "in the room?"
         )
-    heard, score, input_method = located
-    # The onset as placed already includes `advance_s`: what remains is the uncompensated part.
-    latency = hall_latency(heard, onset.onset_local) + advance_s
-    result = Calibration(latency, score, onset.method, input_method, advance_s)
+    input_method = capture.blocks[-1][1].method
+    result = Calibration(
+        float(np.median(latencies)),
+        float(min(scores)),
+        method,
+        input_method,
+        advance_s,
+        spread_s=float(max(latencies) - min(latencies)),
+        heard=len(latencies),
+    )
     log.info("hall calibration: %s", result)
     return result

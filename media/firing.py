@@ -31,7 +31,7 @@ APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
 
 
-def _enter_realtime() -> bool:
+def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
     """Real-time priority for this thread alone, for the last milliseconds before zero.
 
     Where the OS allows it (Linux with CAP_SYS_NICE, or an rtprio limit), no ordinary thread of
@@ -41,7 +41,7 @@ def _enter_realtime() -> bool:
         return False
     try:
         # pid 0 is the calling thread on Linux.
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     except (OSError, PermissionError):
         return False
     return True
@@ -136,7 +136,7 @@ class FireScheduler:
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
-            realtime = _enter_realtime() if self._allow_realtime else False
+            realtime = enter_realtime() if self._allow_realtime else False
             if realtime and not self._realtime:
                 self._realtime = True  # a shorter spin from now on; look again with it
                 _leave_realtime(realtime)

@@ -35,6 +35,7 @@ from ceremony.audiotime import (
     place_buffer,
     siren_start,
 )
+from media.firing import REALTIME_PRIORITY, enter_realtime
 from media.sources import mono_int16
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ FULL_SCALE = 32768.0
 # dozen; 40 ms (a callback every ~8 ms) keeps the sound whole, and the program's sound has its
 # 80 ms prebuffer anyway.
 OUTPUT_LATENCY_S = 0.04
+# The audio callback outranks the firing thread: the sound is the ceremony's zero now, and a
+# callback that misses its turn delays every sample after it (measured through PulseAudio on a
+# loaded machine: chirps 60-240 ms late while the stream's own timing said on time).
+AUDIO_PRIORITY = REALTIME_PRIORITY + 2
 
 
 def siren_samples(seconds: float = 4.0) -> np.ndarray:
@@ -101,6 +106,8 @@ class Speaker:
         self.last_placement: BufferPlacement | None = None
         self.callbacks = 0
         self._timeline = StreamTimeline(RATE)
+        self.realtime = True  # False: leave the callback thread at ordinary priority
+        self.realtime_granted: bool | None = None  # learnt in the first callback
         # A capture hook for the hall calibration: called in the callback with the buffer played
         # and its placement. Kept to a plain attribute: the callback must not allocate much.
         self.on_buffer: Callable[[np.ndarray, BufferPlacement], None] | None = None
@@ -225,6 +232,9 @@ class Speaker:
         return place_buffer(dac, local_now, bases, self.latency_s, self.hall_latency_s)
 
     def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
+        if self.realtime_granted is None:
+            # PortAudio's own thread: asked once, from inside it (where the OS allows it).
+            self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
         raw = self._place(time_info)
         out.fill(0)
         with self._lock:

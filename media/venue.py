@@ -156,6 +156,7 @@ class VenueLink:
             config.speaker, program=config.program_sound, siren=_test_siren(config.siren_band)
         )
         self.speaker.hall_latency_s = config.hall_latency_s
+        self.speaker.realtime = config.realtime
         self.countdown = CountdownAgent(
             config.clock,
             self._emit,

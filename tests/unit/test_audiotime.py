@@ -8,6 +8,7 @@ import pytest
 
 from ceremony.audiotime import (
     MAX_AHEAD_S,
+    TIMELINE_WINDOW,
     BufferPlacement,
     OnsetMethod,
     StreamTimeline,
@@ -89,7 +90,7 @@ def test_the_timeline_pools_noisy_callbacks() -> None:
     # Readings late by 0-0.6 ms (the clocks are read after PortAudio sampled the DAC time).
     noisy = [10.0 + rng.uniform(0.0, 0.0006) for _ in range(200)]
     pooled = _feed(StreamTimeline(RATE), noisy)
-    assert max(abs(p - 10.0003) for p in pooled[64:]) < 0.0001
+    assert max(abs(p - 10.0003) for p in pooled[TIMELINE_WINDOW:]) < 0.0002
 
 
 def test_a_single_wild_reading_is_ignored_but_a_lasting_move_is_followed() -> None:
