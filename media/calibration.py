@@ -33,10 +33,10 @@ log = logging.getLogger(__name__)
 # siren stream is open for seconds before zero: calibrate in the same steady state.
 LEAD_S = 1.5
 REPEATS = 5  # chirps per measurement: the median survives two disturbed readings
-SPACING_S = 0.4
+SPACING_S = 0.5
 TAIL_S = 0.6  # recorded after the last chirp's end: room for a slow hall
 WAIT_MAX_S = 4.0  # a capture that lags more than this behind is not waited for
-SEARCH_S = 0.4  # a chirp is looked for this far either side of where it should be
+SEARCH_S = 0.15  # looked for this far either side of where it should be (< SPACING_S / 2)
 NEAR_S = 0.15  # the capture is placed by the blocks this close to the chirp
 MIN_SCORE = 8.0  # a weaker correlation peak is not a find (a muted speaker, a deaf microphone)
 
