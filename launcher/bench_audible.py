@@ -56,6 +56,11 @@ CUT_BEFORE_S = 5.0
 CUT_FOR_S = 10.0
 CALIBRATION_LOOP_MS = 40.0
 SERVER_START_S = 10.0
+BUDGET_S = 540.0  # no new trial starts after 9 minutes: ten trials stay under ten
+
+
+def _terminate(_sig: int, _frame: object) -> None:
+    raise SystemExit(143)  # through the `finally`s: the server, recorder and venues are stopped
 
 
 class BenchError(RuntimeError):
@@ -390,6 +395,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     server = AudioServer()
     started = time.monotonic()
     trials: list[dict[str, Any]] = []
@@ -402,6 +408,9 @@ def main(args: argparse.Namespace) -> int:
             calibration = calibrate(server)
             print(json.dumps(calibration, indent=2), file=progress)
         for n in range(0 if args.calibrate else args.trials):
+            if time.monotonic() - started > BUDGET_S:
+                print(f"time budget spent: stopping after {n} trials", file=progress)
+                break
             result = _trial(args, n, server, progress)
             trials.append(result)
             print(
@@ -423,6 +432,7 @@ def main(args: argparse.Namespace) -> int:
         server.stop()
         for key in server.env:
             os.environ.pop(key, None)
+        signal.signal(signal.SIGTERM, previous)
     venues = [v for t in trials for v in t["venues"]]
     summary = {
         "audible_spread_ms": _percentiles(
