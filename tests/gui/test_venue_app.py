@@ -217,6 +217,25 @@ def test_devices_page_explains_what_is_missing_and_remembers(qtbot: QtBot, tmp_p
         assert "No sound" in page.notes.text()
 
 
+def test_devices_page_shows_the_hall_delay_measured_for_these_devices(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from ui.venue.devices import DevicesPage, stored_hall_latency
+
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    page = DevicesPage(settings)
+    qtbot.addWidget(page)
+    assert "not measured" in page.hall.text()
+    _, mic, spk = page.chosen()
+    found = dataclasses.make_dataclass("Found", [("latency_s", float)])(0.0412)
+    page.calibrated.emit((spk, mic, found))  # as the measuring thread does
+    assert "41.2 ms" in page.hall.text()
+    assert stored_hall_latency(settings, spk, mic) == pytest.approx(0.0412)
+    assert stored_hall_latency(settings, "another speaker", mic) is None  # per device pair
+    page.calibrated.emit("the chirp was not heard")
+    assert "not heard" in page.hall.text()
+
+
 def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     asked: list[object] = []
