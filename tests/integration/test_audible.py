@@ -148,6 +148,9 @@ def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:
     return result
 
 
+# ~40 s (four calibrations of five chirps, in fresh processes): run with `-m slow`; the same
+# check is `ceremony bench sync --audible --calibrate`.
+@pytest.mark.slow
 def test_hall_calibration_measures_an_added_40_ms_and_compensates_it(
     server: AudioServer,
 ) -> None:
