@@ -39,7 +39,7 @@ import numpy as np
 
 from ceremony import runsheet
 from ceremony.runsheet import Runsheet
-from launcher.demo import Demo, DemoOptions, SimOptions, countdown_result
+from launcher.demo import Demo, DemoOptions, SimOptions, countdown_result, fit_venues
 from launcher.paths import Paths
 from media.audiosignal import find, venue_test_siren
 from media.netsim import NetKind
@@ -274,8 +274,9 @@ def _trial(
     options = DemoOptions(
         venues=args.venues, duration_s=60, out=out, sim=sim, venue_media=args.media
     )
-    ids = [v.id for v in Demo(sheet, options, progress).sheet.venues]
-    ns = {vid: rng.randint(1, int(args.ns_offset_max)) for vid in ids}
+    ids = [v.id for v in fit_venues(sheet, args.venues).venues]
+    # Time namespaces take whole seconds, from 1 up to a day here.
+    ns = {vid: rng.randint(1, max(1, min(DAY_S, int(args.ns_offset_max)))) for vid in ids}
     cut_vid = ids[0] if args.cut_link else None
     venue_args = {
         vid: (["--no-realtime"] if args.no_realtime else [])
