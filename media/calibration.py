@@ -28,10 +28,11 @@ from media.speaker import AUDIO_PRIORITY, OUTPUT_LATENCY_S, RATE, Speaker
 
 log = logging.getLogger(__name__)
 
-# The chirp is placed this far ahead. A stream's first few hundred milliseconds are not its
-# steady state (PulseAudio measured up to 0.3 s off while a stream connects), and the venue's
-# siren stream is open for seconds before zero: calibrate in the same steady state.
-LEAD_S = 1.5
+# The first chirp is placed this far ahead. A stream's first second or two are not its steady
+# state (through PulseAudio on a loaded machine the capture's first chirp was still placed
+# 40-250 ms off at 1.5 s and at 2.5 s, the later ones within 0.3 ms), and the venue's siren
+# stream is open for seconds before zero: calibrate in the same steady state.
+LEAD_S = 2.5
 REPEATS = 5  # chirps per measurement: the median survives two disturbed readings
 SPACING_S = 0.5
 TAIL_S = 0.6  # recorded after the last chirp's end: room for a slow hall
