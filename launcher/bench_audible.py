@@ -407,7 +407,6 @@ def main(args: argparse.Namespace) -> int:
         os.environ.update(server.env)
         if args.calibrate:
             calibration = calibrate(server)
-            print(json.dumps(calibration, indent=2), file=progress)
         for n in range(0 if args.calibrate else args.trials):
             if time.monotonic() - started > BUDGET_S:
                 print(f"time budget spent: stopping after {n} trials", file=progress)
@@ -471,9 +470,6 @@ def main(args: argparse.Namespace) -> int:
         "trials": trials,
     }
     (args.out / "sync-audible.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(
-        json.dumps(
-            result if args.json else {"summary": summary, "calibration": calibration}, indent=2
-        )
-    )
+    short = {"calibration": calibration} if args.calibrate else {"summary": summary}
+    print(json.dumps(result if args.json else short, indent=2))
     return 0
