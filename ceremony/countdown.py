@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ceremony.audiotime import OnsetMethod
 from ceremony.clocksync import ClockEstimator
 
 MIN_LEAD_S = 5.0
@@ -26,6 +27,16 @@ def seconds_shown(deadline: float, now: float) -> int:
     boundaries before the deadline, so every venue's digits turn together, whatever the
     moment its screen is repainted."""
     return max(0, math.ceil(deadline - now))
+
+
+def zero_screen_from(deadline: float, frame_s: float) -> float:
+    """When a repaint should start showing the zero screen.
+
+    A frame painted at t reaches the glass at the next refresh, on average half a frame later:
+    painting the zero screen from half a frame before the deadline puts it on the glass at the
+    deadline on average, within half a frame either way, instead of up to a frame late.
+    """
+    return deadline - frame_s / 2
 
 
 class ArmState(StrEnum):
@@ -52,6 +63,21 @@ class VenueArmView:
     fired_true: float | None = None  # only from the simulation harness
     fire_bound_s: float | None = None
     fired_late_s: float | None = None  # how late the venue fired on its own clock
+    onset: SirenOnset | None = None  # where its siren was placed on the output stream
+
+
+@dataclass(frozen=True)
+class SirenOnset:
+    """A venue's own account of its siren, reported beside the decision (never in the bound)."""
+
+    method: OnsetMethod
+    onset_local: float | None  # predicted DAC onset on the venue's clock
+    late_s: float | None
+    hall_latency_s: float | None
+    screen_late_s: float | None = None
+
+    def onset_after_decision_s(self, local_fire: float) -> float | None:
+        return self.onset_local - local_fire if self.onset_local is not None else None
 
 
 @dataclass
@@ -122,10 +148,12 @@ class StudioCountdown:
         true_fire: float | None,
         *,
         local_deadline: float | None = None,
+        onset: SirenOnset | None = None,
     ) -> None:
         v = self.venues.get(venue_id)
         if v is None or arm_id != self.arm_id:
             return
+        v.onset = onset
         v.state, v.fired_local, v.fire_bound_s, v.fired_true = (
             ArmState.FIRED,
             local_fire,

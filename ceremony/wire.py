@@ -14,6 +14,8 @@ from typing import Annotated, Any, cast
 
 import msgspec
 
+from ceremony.audiotime import OnsetMethod
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 16 * 1024  # control messages are small; SDP offers go through signaling
 MAX_SIGNAL_BYTES = 64 * 1024  # an SDP offer with all candidates fits well within this
@@ -208,6 +210,14 @@ class FireReport(_Msg, tag="fire_report"):
     local_fire: float
     bound_s: float
     true_fire: float | None = None  # the host's unshifted clock, from the simulation harness only
+    # Where the siren was placed on the venue's output stream, beside the decision above; the
+    # bound is the clock's and stays as armed. All optional: older venues send none of them.
+    onset_method: OnsetMethod | None = None
+    onset_local: float | None = None  # predicted DAC onset (calibrated hall latency included)
+    fire_late_s: float | None = None  # how late the firing thread decided, on the venue's clock
+    onset_late_s: float | None = None  # how late the siren's first sample was placed
+    hall_latency_s: float | None = None  # the calibrated latency the siren was advanced by
+    screen_late_s: float | None = None  # the zero screen's measured lateness
 
 
 class FireReportAck(_Msg, tag="fire_report_ack"):

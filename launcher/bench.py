@@ -33,6 +33,10 @@ FANOUT_WARM_UP_S = 5.0
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.bench == "sync" and getattr(args, "audible", False):
+        from launcher.bench_audible import main as audible
+
+        return audible(args)
     if args.bench == "sync":
         return sync(args)
     if args.bench == "fanout":

@@ -450,10 +450,13 @@ def cmd_venue(args: argparse.Namespace) -> int:
         if not _has_display():
             print("no display: use --headless, or run under a desktop or Xvfb", file=sys.stderr)
             return EXIT_FAILED
+        from PySide6.QtCore import QSettings
+
         from ceremony.invite import Invite
         from media.venue import VenueLink
         from ui.console.app import exit_now
         from ui.venue.app import run_venue_app
+        from ui.venue.devices import stored_hall_latency
 
         _ice_config(args)
         text = invite_from_link(live.invite_text(args.invite)) if args.invite else ""
@@ -463,10 +466,17 @@ def cmd_venue(args: argparse.Namespace) -> int:
         def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
             camera, microphone, speaker = devices
             _tag_logs(args, invite.ceremony_id)
+            # The hall delay measured for this speaker and microphone in the device check.
+            stored = QSettings(str(paths.config / "venue.ini"), QSettings.Format.IniFormat)
+            hall = stored_hall_latency(stored, speaker, microphone)
             return live.make_venue_link(
                 invite,
                 video=args.video,
-                config=VenueConfig(ice_servers=tuple(args.ice_server), speaker=speaker),
+                config=VenueConfig(
+                    ice_servers=tuple(args.ice_server),
+                    speaker=speaker,
+                    hall_latency_s=args.hall_latency_ms / 1000 or hall or 0.0,
+                ),
                 # The command line wins over the choice made in the app.
                 camera_spec=args.camera or camera,
                 microphone=args.microphone or microphone,
@@ -501,7 +511,23 @@ def cmd_venue(args: argparse.Namespace) -> int:
         ice_servers=tuple(args.ice_server),
         speaker=args.speaker,
         program_sound=not args.no_program_sound,
+        hall_latency_s=args.hall_latency_ms / 1000,
+        realtime=not args.no_realtime,
+        siren_band=args.sim_siren_band,
     )
+    if args.sim_ns_offset:
+        # In a time namespace the kernel shifts this process's monotonic clock by a whole
+        # number of seconds; only the true-time report (harness) takes it back out.
+        offset = args.sim_ns_offset
+        config.true_clock = lambda: time.monotonic() - offset
+    if args.sim_cut_s:
+        import signal
+
+        from media.netsim import LinkCut
+
+        cut = config.link_cut = LinkCut()
+        cut_s = args.sim_cut_s
+        signal.signal(signal.SIGUSR1, lambda *_: setattr(cut, "until", time.monotonic() + cut_s))
     if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
         from media.netsim import NetKind, NetProfile, SimClock
 
@@ -543,6 +569,41 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(f"  [{d.host_api}] {d.name} (in {d.inputs}, out {d.outputs})")
     if not devices:
         print("  none found")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """The hall's output latency, measured with a chirp from the speaker into the microphone."""
+    import json
+
+    from media.calibration import CalibrationError, measure
+
+    try:
+        first = measure(args.speaker, args.microphone)
+        result: dict[str, object] = {
+            "latency_ms": round(first.latency_s * 1000, 3),
+            "score": round(first.score, 1),
+            "output_method": first.output_method.value,
+            "input_method": first.input_method.value,
+            "chirps_heard": first.heard,
+            "spread_ms": round(first.spread_s * 1000, 3),
+        }
+        if args.verify:
+            # Played again advanced by the measurement: what is left is the compensation's error.
+            check = measure(args.speaker, args.microphone, advance_s=first.latency_s)
+            result["residual_ms"] = round((check.latency_s - check.advance_s) * 1000, 3)
+    except (CalibrationError, OSError) as exc:
+        print(f"calibration failed / kalibrasi gagal: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"hall latency / latensi aula: {result['latency_ms']} ms "
+            f"(start the venue with --hall-latency-ms {result['latency_ms']})"
+        )
+        if "residual_ms" in result:
+            print(f"left after compensation / sisa setelah kompensasi: {result['residual_ms']} ms")
     return EXIT_OK
 
 
@@ -895,6 +956,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
+    sim.add_argument(
+        "--sim-ns-offset",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="this process runs in a time namespace S seconds ahead (true fire times only)",
+    )
+    sim.add_argument(
+        "--sim-siren-band", type=int, default=None, metavar="N", help="a test siren in band N"
+    )
+    sim.add_argument(
+        "--sim-cut-s",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="on SIGUSR1, cut the data channels for S seconds",
+    )
+    ve.add_argument(
+        "--hall-latency-ms",
+        type=float,
+        default=0.0,
+        help="the hall's calibrated output latency: the siren is started this much earlier",
+    )
+    ve.add_argument(
+        "--no-realtime",
+        action="store_true",
+        help="fire without asking for real-time priority (as an ordinary user account)",
+    )
     ve.set_defaults(func=cmd_venue)
 
     rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) of one run")
@@ -920,6 +1009,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", type=Path, default=Path("docs"))
     sc.add_argument("--language", choices=["id", "en"], default=None)
     sc.set_defaults(func=cmd_screenshots)
+
+    ca = sub.add_parser("calibrate", help="measure the hall's output latency (speaker to mic)")
+    ca.add_argument("--speaker", default=None, help="part of the output device's name")
+    ca.add_argument("--microphone", default=None, help="part of the input device's name")
+    ca.add_argument("--verify", action="store_true", help="play again compensated and report")
+    ca.add_argument("--json", action="store_true")
+    ca.set_defaults(func=cmd_calibrate)
 
     dv = sub.add_parser("devices", help="list cameras and audio devices")
     dv.set_defaults(func=cmd_devices)
@@ -958,6 +1054,29 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--seed", type=int, default=1)
     sy.add_argument("--out", type=Path, default=Path("bench-out/sync"))
     sy.add_argument("--json", action="store_true")
+    au = sy.add_argument_group(
+        "audible (--audible: a private PulseAudio, venues in time namespaces, as root)"
+    )
+    au.add_argument(
+        "--audible",
+        action="store_true",
+        help="record the sirens at an audio server and measure their audible spread",
+    )
+    au.add_argument(
+        "--ns-offset-max",
+        type=float,
+        default=float(24 * 3600),
+        metavar="S",
+        help="kernel clock offsets drawn up to this (whole seconds, at most a day)",
+    )
+    au.add_argument("--no-realtime", action="store_true", help="venues without real-time priority")
+    au.add_argument("--cut-link", action="store_true", help="cut one venue's link 5 s before zero")
+    au.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="check the hall calibration against a 40 ms loopback instead of running trials",
+    )
+    au.add_argument("--keep-recordings", action="store_true", help="keep each trial's room.raw")
     sy.set_defaults(func=cmd_bench)
     fo = be_sub.add_parser("fanout", help="program fan-out: encode once vs one encoder per venue")
     fo.add_argument("--venues", type=int, default=11)

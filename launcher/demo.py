@@ -77,6 +77,7 @@ class VenueProcess:
     log_path: Path
     video: VideoFormat
     extra_args: list[str] = field(default_factory=list)
+    wrapper: list[str] = field(default_factory=list)  # e.g. unshare into a time namespace
     proc: subprocess.Popen[bytes] | None = None
     spawned_mono: float = 0.0
     first_spawned_mono: float | None = None
@@ -85,6 +86,7 @@ class VenueProcess:
         log_file = open_private(self.log_path)  # owned by the child process
         self.proc = subprocess.Popen(
             [
+                *self.wrapper,
                 sys.executable,
                 "-m",
                 "launcher.cli",
@@ -683,6 +685,11 @@ def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str,
         limit = -draw.asymmetry_s / 2 if draw else 0.0
         error = v.fired_true - cd.fire_at if v.fired_true is not None else None
         bound = v.fire_bound_s
+        # The bound is the clock estimate's, decided before zero; the firing thread's own
+        # lateness is measured and reported beside it, so it is taken out before comparing.
+        placed_error = error - (v.fired_late_s or 0.0) if error is not None else None
+        onset = v.onset
+        after = onset.onset_after_decision_s(v.fired_local) if onset and v.fired_local else None
         limits.append(limit * 1000)
         if error is not None:
             fired.append(error * 1000)
@@ -692,13 +699,22 @@ def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str,
                 "state": v.state.value if v.state else "no_answer",
                 "error_ms": round(error * 1000, 3) if error is not None else None,
                 "bound_ms": round(bound * 1000, 3) if bound is not None else None,
-                "within_bound": abs(error) <= bound
-                if error is not None and bound is not None
+                "within_bound": abs(placed_error) <= bound
+                if placed_error is not None and bound is not None
                 else None,
                 "limit_ms": round(limit * 1000, 3),
                 "excess_ms": round(abs(error - limit) * 1000, 3) if error is not None else None,
                 # The venue's own measure of how late its thread fired (part of error_ms).
                 "late_ms": round(v.fired_late_s * 1000, 3) if v.fired_late_s is not None else None,
+                "onset_method": onset.method.value if onset else None,
+                # The predicted DAC onset of the siren against the decision, and on the host clock.
+                "onset_after_decision_ms": round(after * 1000, 3) if after is not None else None,
+                "onset_error_ms": round((error + after) * 1000, 3)
+                if error is not None and after is not None
+                else None,
+                "screen_late_ms": round(onset.screen_late_s * 1000, 3)
+                if onset and onset.screen_late_s is not None
+                else None,
             }
         )
         if error is not None and v.fired_late_s is not None:

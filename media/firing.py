@@ -31,7 +31,7 @@ APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
 
 
-def _enter_realtime() -> bool:
+def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
     """Real-time priority for this thread alone, for the last milliseconds before zero.
 
     Where the OS allows it (Linux with CAP_SYS_NICE, or an rtprio limit), no ordinary thread of
@@ -41,7 +41,7 @@ def _enter_realtime() -> bool:
         return False
     try:
         # pid 0 is the calling thread on Linux.
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     except (OSError, PermissionError):
         return False
     return True
@@ -73,11 +73,14 @@ class FireScheduler:
         on_fire: Callable[[FireRecord], None],
         true_clock: Clock = time.monotonic,
         quiet: Callable[[threading.Event], None] | None = None,
+        *,
+        realtime: bool = True,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
         no interpreter lock this thread could have to wait for at zero."""
         self._quiet = quiet
+        self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
         self._true_clock = true_clock
         self._on_fire = on_fire
@@ -133,7 +136,7 @@ class FireScheduler:
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
-            realtime = _enter_realtime()
+            realtime = enter_realtime() if self._allow_realtime else False
             if realtime and not self._realtime:
                 self._realtime = True  # a shorter spin from now on; look again with it
                 _leave_realtime(realtime)

@@ -75,6 +75,17 @@ class NetProfile:
         return delay
 
 
+@dataclass
+class LinkCut:
+    """The harness's switch for a dead link: until `until` (host monotonic) nothing gets through;
+    reliable messages are held (SCTP keeps resending them) and unreliable ones are lost."""
+
+    until: float = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+
 class NetShim:
     """Delays (and loses) one data channel's messages in both directions.
 
@@ -82,8 +93,11 @@ class NetShim:
     arrives late and in order. On the unordered, no-retransmit channel it is simply gone.
     """
 
-    def __init__(self, profile: NetProfile, *, reliable: bool, seed: int) -> None:
+    def __init__(
+        self, profile: NetProfile, *, reliable: bool, seed: int, cut: LinkCut | None = None
+    ) -> None:
         self.profile = profile
+        self.cut = cut
         self.reliable = reliable
         self._rng = random.Random(seed)
         self._last_release = {True: 0.0, False: 0.0}
@@ -94,6 +108,10 @@ class NetShim:
 
     def _release_after(self, forward: bool) -> float | None:
         delay = self.profile.one_way(forward, self._rng)
+        if self.cut is not None and self.cut.active():
+            if not self.reliable:
+                return None
+            delay += self.cut.until - time.monotonic()
         if self.profile.loss and self._rng.random() < self.profile.loss:
             if not self.reliable:
                 return None

@@ -5,8 +5,12 @@ played from a small buffer: playing starts once PREBUFFER_S has arrived, so netw
 not click; the buffer is kept under MAX_BUFFER_S (older sound is dropped), so the hall never
 falls behind the picture; when it runs dry the speaker plays silence and buffers again.
 
-The siren is synthesized; the stream is open and running before zero, so nothing is started at
-zero, and the siren is started `latency_s` early so it leaves the speaker on time. Without
+The siren is synthesized and scheduled on the stream's own timeline: the stream is open and
+running before zero, and every callback maps the DAC time of its first sample onto the
+deadline's clock (ceremony.audiotime); the siren starts at the sample whose DAC time is the
+deadline, advanced by the hall's calibrated latency (what the amplifier and the air add after
+the DAC). Nothing is started at zero by a thread that may be late. Without usable DAC times the
+buffer is placed by the stream's stated latency, and the onset record says so. Without
 PortAudio or an output device the ceremony goes on and `problem` says why it is silent.
 """
 
@@ -15,11 +19,23 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import av
 import numpy as np
 
+from ceremony.audiotime import (
+    BufferPlacement,
+    OnsetMethod,
+    SirenStart,
+    StreamTimeline,
+    place_buffer,
+    siren_start,
+)
+from media.firing import REALTIME_PRIORITY, enter_realtime
 from media.sources import mono_int16
 
 log = logging.getLogger(__name__)
@@ -28,6 +44,16 @@ RATE = 48_000
 PREBUFFER_S = 0.08
 MAX_BUFFER_S = 0.3
 FULL_SCALE = 32768.0
+# The output buffer. The siren is placed by DAC times, so its accuracy does not depend on this;
+# what does is how often Python must run the callback. Eleven venue processes with the default
+# "low" (~9 ms through PulseAudio, a callback every 2 ms) on two loaded cores underran by the
+# dozen; 40 ms (a callback every ~8 ms) keeps the sound whole, and the program's sound has its
+# 80 ms prebuffer anyway.
+OUTPUT_LATENCY_S = 0.04
+# The audio callback outranks the firing thread: the sound is the ceremony's zero now, and a
+# callback that misses its turn delays every sample after it (measured through PulseAudio on a
+# loaded machine: chirps 60-240 ms late while the stream's own timing said on time).
+AUDIO_PRIORITY = REALTIME_PRIORITY + 2
 
 
 def siren_samples(seconds: float = 4.0) -> np.ndarray:
@@ -40,13 +66,51 @@ def siren_samples(seconds: float = 4.0) -> np.ndarray:
     return samples
 
 
+@dataclass(frozen=True)
+class Onset:
+    """Where the siren of one countdown was placed on the output stream."""
+
+    arm_id: int
+    deadline_local: float  # when it was meant to be heard
+    method: OnsetMethod
+    onset_local: float | None  # when its first sample is heard (predicted from DAC times)
+    late_s: float | None  # > 0: the deadline was already behind the buffer that played it
+    hall_latency_s: float  # the calibrated hall latency it was advanced by
+
+
+@dataclass
+class _Pending:
+    arm_id: int
+    deadline_local: float
+
+
 class Speaker:
-    def __init__(self, device: str | int | None = None, *, program: bool = True) -> None:
-        """`program=False`: siren only (the demo's eleven venues share one machine's speaker)."""
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        program: bool = True,
+        siren: np.ndarray | None = None,
+    ) -> None:
+        """`program=False`: siren only (the demo's eleven venues share one machine's speaker).
+        `siren`: another sound to fire (the audible benchmark gives each venue its own)."""
         self._device = device
         self.plays_program = program
-        self._siren = siren_samples()
+        self._siren = siren if siren is not None else siren_samples()
         self._siren_pos: int | None = None  # None: silent
+        self._pending: _Pending | None = None  # a siren placed on the timeline, not yet begun
+        # The deadline's clock, read in the callback beside the stream's time bases.
+        self.clock: Callable[[], float] = time.monotonic
+        self.hall_latency_s = 0.0  # calibrated: what the hall adds after the DAC
+        self.onsets: dict[int, Onset] = {}
+        self.last_placement: BufferPlacement | None = None
+        self.callbacks = 0
+        self._timeline = StreamTimeline(RATE)
+        self.realtime = True  # False: leave the callback thread at ordinary priority
+        self.realtime_granted: bool | None = None  # learnt in the first callback
+        # A capture hook for the hall calibration: called in the callback with the buffer played
+        # and its placement. Kept to a plain attribute: the callback must not allocate much.
+        self.on_buffer: Callable[[np.ndarray, BufferPlacement], None] | None = None
         self._program: collections.deque[np.ndarray] = collections.deque()
         self._buffered = 0  # samples in _program
         self._playing = False  # False: (re)buffering
@@ -78,7 +142,7 @@ class Speaker:
                 channels=1,
                 dtype="float32",
                 device=self._device,
-                latency="low",
+                latency=OUTPUT_LATENCY_S,
                 callback=self._callback,
             )
             stream.start()
@@ -87,6 +151,7 @@ class Speaker:
             log.warning(self.problem)
             return False
         self._stream = stream
+        self._timeline = StreamTimeline(RATE)
         self.latency_s = float(stream.latency)
         self.problem = None
         return True
@@ -111,9 +176,36 @@ class Speaker:
                 self._buffered -= len(old)
                 self.dropped_samples += len(old)
 
+    @property
+    def running(self) -> bool:
+        return self._stream is not None
+
     def play_siren(self) -> None:
+        """Start the siren at the next callback (no timeline: the fallback without a deadline)."""
         with self._lock:
             self._siren_pos = 0
+
+    def schedule_siren(self, arm_id: int, deadline_local: float) -> None:
+        """Place the siren so that it is heard at `deadline_local` (set again to move it)."""
+        with self._lock:
+            self._pending = _Pending(arm_id, deadline_local)
+
+    def cancel_siren(self, arm_id: int) -> None:
+        with self._lock:
+            if self._pending is not None and self._pending.arm_id == arm_id:
+                self._pending = None
+
+    def onset(self, arm_id: int) -> Onset | None:
+        """How the siren of `arm_id` was placed; NO_SOUND when there is no output stream."""
+        with self._lock:
+            found = self.onsets.get(arm_id)
+            pending = self._pending
+        if found is not None:
+            return found
+        if self._stream is None:
+            deadline = pending.deadline_local if pending and pending.arm_id == arm_id else 0.0
+            return Onset(arm_id, deadline, OnsetMethod.NO_SOUND, None, None, self.hall_latency_s)
+        return None
 
     def close(self) -> None:
         if self._stream is not None:
@@ -121,16 +213,64 @@ class Speaker:
             self._stream.close()
             self._stream = None
 
-    def _callback(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+    def _place(self, time_info: Any) -> BufferPlacement:
+        # The three clocks are read back to back, before anything else: the mapping between
+        # them is only as good as the time between these reads.
+        local_now = self.clock()
+        realtime_now = time.time()
+        monotonic_now = time.monotonic()
+        dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
+        current = float(getattr(time_info, "currentTime", 0.0) or 0.0)
+        bases = (
+            (realtime_now, monotonic_now, current)
+            if current > 0
+            else (
+                realtime_now,
+                monotonic_now,
+            )
+        )
+        return place_buffer(dac, local_now, bases, self.latency_s, self.hall_latency_s)
+
+    def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
+        if self.realtime_granted is None:
+            # PortAudio's own thread: asked once, from inside it (where the OS allows it).
+            self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
+        raw = self._place(time_info)
         out.fill(0)
         with self._lock:
+            placement = self._timeline.place(raw, frames)
+            self.callbacks += 1
+            self.last_placement = placement
             self._fill_program(out[:, 0], frames)
+            offset = 0
+            pending = self._pending
+            if pending is not None:
+                start = siren_start(placement, frames, pending.deadline_local, RATE)
+                if start is not None:
+                    self._begin(pending, placement, start)
+                    offset = start.offset
             if self._siren_pos is not None:
-                chunk = self._siren[self._siren_pos : self._siren_pos + frames]
-                out[: len(chunk), 0] += chunk
-                self._siren_pos += frames
+                chunk = self._siren[self._siren_pos : self._siren_pos + frames - offset]
+                out[offset : offset + len(chunk), 0] += chunk
+                self._siren_pos += len(chunk)
                 if self._siren_pos >= len(self._siren):
                     self._siren_pos = None
+        if self.on_buffer is not None:
+            self.on_buffer(out[:, 0], placement)
+
+    def _begin(self, pending: _Pending, placement: BufferPlacement, start: SirenStart) -> None:
+        self._pending = None
+        self._siren_pos = 0
+        self.onsets[pending.arm_id] = Onset(
+            pending.arm_id,
+            pending.deadline_local,
+            placement.method,
+            start.onset_local,
+            start.late_s,
+            self.hall_latency_s,
+        )
+        for old in sorted(self.onsets)[:-8]:
+            del self.onsets[old]
 
     def _fill_program(self, out: np.ndarray, frames: int) -> None:
         if not self._playing:

@@ -23,7 +23,7 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDe
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import operator, wire
-from ceremony.countdown import DEFAULT_LEAD_S, ArmState, StudioCountdown
+from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
 from ceremony.invite import InviteClaim, check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
@@ -1131,8 +1131,21 @@ class StudioEngine:
                     wire.ErrorCode.UNKNOWN_COUNTDOWN, "fire_report: no such arm here"
                 )
             return
+        onset = (
+            SirenOnset(
+                msg.onset_method,
+                msg.onset_local,
+                msg.onset_late_s,
+                msg.hall_latency_s,
+                msg.screen_late_s,
+            )
+            if msg.onset_method is not None
+            else None
+        )
         view = self.countdown.venues[vid]
         if view.fired_local is not None:
+            if onset is not None and msg.arm_id == self.countdown.arm_id:
+                view.onset = onset  # a resend may add the screen's lateness
             return  # a resend of a report already counted
         self.countdown.on_fired(
             vid,
@@ -1141,6 +1154,7 @@ class StudioEngine:
             msg.bound_s,
             msg.true_fire,
             local_deadline=msg.local_deadline,
+            onset=onset,
         )
         self.desk.note(
             {
@@ -1152,6 +1166,11 @@ class StudioEngine:
                 "bound_s": msg.bound_s,
                 "true_fire": msg.true_fire,
                 "fire_at": self.countdown.fire_at,
+                "onset_method": msg.onset_method,
+                "onset_local": msg.onset_local,
+                "fire_late_s": msg.fire_late_s,
+                "hall_latency_s": msg.hall_latency_s,
+                "screen_late_s": msg.screen_late_s,
             },
             clock_now(),
         )

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import aiohttp
 import av
+import numpy as np
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -26,11 +27,11 @@ from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import rtc_configuration
-from media.netsim import NetProfile, NetShim
+from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.sfu.janus import JanusError
 from media.sfu.subscriber import SfuSubscription
-from media.speaker import Speaker
+from media.speaker import RATE, Speaker
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
 
@@ -171,9 +172,24 @@ class VenueConfig:
     report_true_time: bool = False  # harness only: add the host's clock to fire reports
     speaker: str | None = None  # output for the program and the siren; None: system default
     program_sound: bool = True  # False: the siren only (the demo's venues share one machine)
+    hall_latency_s: float = 0.0  # calibrated in the device check: the siren is advanced by it
+    realtime: bool = True  # False: fire without asking for real-time priority
+    # Harness only: the host's shared clock for true fire times, a test siren in a frequency
+    # band of its own (the audible benchmark), and a switch that cuts the data channels.
+    true_clock: Callable[[], float] = time.monotonic
+    siren_band: int | None = None
+    link_cut: LinkCut | None = None
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
+
+
+def _test_siren(band: int | None) -> np.ndarray | None:
+    if band is None:
+        return None
+    from media.audiosignal import venue_test_siren  # noqa: PLC0415 - the benchmark's alone
+
+    return venue_test_siren(band, RATE)
 
 
 @dataclass
@@ -216,12 +232,18 @@ class VenueLink:
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
-        self.speaker = Speaker(config.speaker, program=config.program_sound)
+        self.speaker = Speaker(
+            config.speaker, program=config.program_sound, siren=_test_siren(config.siren_band)
+        )
+        self.speaker.hall_latency_s = config.hall_latency_s
+        self.speaker.realtime = config.realtime
         self.countdown = CountdownAgent(
             config.clock,
             self._emit,
             report_true_time=config.report_true_time,
             siren=self.speaker,
+            true_clock=config.true_clock,
+            realtime=config.realtime,
         )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
@@ -414,14 +436,16 @@ class VenueLink:
             wire.STUDIO_MAY_SEND,
             self._on_control,
             "studio",
-            shim=NetShim(net, reliable=True, seed=seed) if net else None,
+            shim=NetShim(net, reliable=True, seed=seed, cut=self.config.link_cut) if net else None,
         )
         self._clock = WireChannel(
             clock,
             wire.STUDIO_MAY_SEND,
             self._on_clock,
             "studio",
-            shim=NetShim(net, reliable=False, seed=seed + 1) if net else None,
+            shim=NetShim(net, reliable=False, seed=seed + 1, cut=self.config.link_cut)
+            if net
+            else None,
         )
         if self._make_video is not None:
             self._video_track = self._make_video()

@@ -48,13 +48,21 @@ class CountdownAgent:
         *,
         report_true_time: bool = False,
         siren: Speaker | None = None,
+        true_clock: Clock = time.monotonic,
+        realtime: bool = True,
     ) -> None:
+        """`true_clock`: the host's shared clock, for the simulation harness's true fire times
+        (a venue in its own time namespace is told the namespace's offset for this alone)."""
         self.clock = clock
         self.estimator = ClockEstimator()
         self.countdown = VenueCountdown(self.estimator)
         self._emit = emit
         self._report_true = report_true_time
         self.siren = siren or Speaker(program=False)
+        self.siren.clock = clock  # the siren is placed on the deadline's own clock
+        self._fire_late: dict[int, float] = {}
+        self._screen_late: dict[int, float] = {}
+        self._reported: dict[int, tuple[float, float, float | None]] = {}
         self._control: WireChannel | None = None
         self._clock_ch: WireChannel | None = None
         self._probes: dict[int, float] = {}
@@ -64,11 +72,20 @@ class CountdownAgent:
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
-        self.scheduler = FireScheduler(clock, self._fired_in_thread, quiet=self._park_loop)
+        self.scheduler = FireScheduler(
+            clock,
+            self._fired_in_thread,
+            true_clock=true_clock,
+            quiet=self._park_loop,
+            realtime=realtime,
+        )
 
     def attach(self, control: WireChannel, clock_channel: WireChannel) -> None:
         self._control, self._clock_ch = control, clock_channel
         self._loop = asyncio.get_running_loop()
+        # Warm long before any arm: a stream that opens seconds before zero on a loaded PC
+        # may still be settling (its first buffers drain in bursts) when zero comes.
+        self.siren.open()
 
     def detach(self) -> None:
         # The armed deadline stays: a venue that loses the link after acking still fires.
@@ -128,6 +145,7 @@ class CountdownAgent:
             case wire.Abort(arm_id=arm_id):
                 aborted = self.countdown.on_abort(arm_id)
                 self.scheduler.cancel(arm_id)
+                self.siren.cancel_siren(arm_id)
                 if aborted is not None:
                     self._ack(aborted)
                     self._emit(CountdownChanged(arm_id, aborted.state, None, None))
@@ -141,9 +159,8 @@ class CountdownAgent:
 
     def _apply(self, arm: VenueArm) -> None:
         if arm.state is ArmState.ARMED and arm.deadline_local is not None:
-            self.siren.open()
-            # Start the sound early by the device's output latency, so it is heard at zero.
-            self.scheduler.schedule(arm.arm_id, arm.deadline_local - self.siren.latency_s)
+            self.siren.open()  # open and warm long before zero: nothing is started at zero
+            self._place(arm.arm_id, arm.deadline_local)
         self._emit(CountdownChanged(arm.arm_id, arm.state, arm.deadline_local, arm.bound_s))
 
     def _ack(self, arm: VenueArm) -> None:
@@ -174,13 +191,32 @@ class CountdownAgent:
                 return  # too close to zero to move the deadline under the firing thread
             refined = self.countdown.refine(self.clock())
             if refined is not None and refined.deadline_local is not None:
-                self.scheduler.schedule(
-                    refined.arm_id, refined.deadline_local - self.siren.latency_s
-                )
+                self._place(refined.arm_id, refined.deadline_local)
                 if time.monotonic() - self._last_ack >= ACK_REFRESH_S:
                     self._ack(refined)
 
     # ---- firing ------------------------------------------------------------------------
+
+    def _place(self, arm_id: int, deadline_local: float) -> None:
+        """The decision at the deadline on the firing thread; the siren on the output stream's
+        timeline, at the sample whose DAC time is the same deadline."""
+        self.scheduler.schedule(arm_id, deadline_local)
+        self.siren.schedule_siren(arm_id, deadline_local)
+
+    def zero_screen_shown(self, late_s: float) -> None:
+        """Loop thread: a venue screen painted the zero screen `late_s` after the deadline."""
+        arm = self.countdown.current
+        if arm is not None:
+            self.screen_shown(arm.arm_id, late_s)
+
+    def screen_shown(self, arm_id: int, late_s: float) -> None:
+        """The venue's screens showed the zero screen `late_s` after the deadline (its own
+        measure); with a projector and the crew's window, the later of the two counts."""
+        self._screen_late[arm_id] = max(late_s, self._screen_late.get(arm_id, late_s))
+        # Sent again even when the first report was acknowledged: the studio keeps the newest.
+        sent = self._reported.get(arm_id)
+        if sent is not None:
+            self._send_report(arm_id, *sent)
 
     def _park_loop(self, released: threading.Event) -> None:
         """Hold the event loop (GIL released) for the last milliseconds before zero."""
@@ -193,22 +229,21 @@ class CountdownAgent:
                 log.exception("could not hold a thread for the firing")
 
     def _fired_in_thread(self, record: FireRecord) -> None:
-        self.siren.play_siren()  # first, from the firing thread itself: nothing may delay the sound
+        # The siren is already on the stream's timeline; this thread only records the decision.
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fired, record)
 
     def _fired(self, record: FireRecord) -> None:
         arm = self.countdown.current
-        latency = self.siren.latency_s
-        audible_local = record.fired_local + latency
-        audible_true = record.fired_true + latency
-        # How late the thread really fired, on this venue's own clock: part of the honest bound.
-        lateness = max(0.0, record.fired_local - record.deadline_local)
-        if arm is not None and arm.bound_s is not None:
-            arm.bound_s += lateness
-        self.countdown.fired(record.arm_id, audible_local, audible_true)
-        log.info("fired arm %d at local %.6f", record.arm_id, audible_local)
-        deadline = arm.deadline_local if arm else record.deadline_local + latency
+        # How late the thread decided, on this venue's own clock: reported beside the bound,
+        # which is the clock estimate's and was decided before zero.
+        self._fire_late[record.arm_id] = record.fired_local - record.deadline_local
+        for old in sorted(self._fire_late)[:-8]:
+            self._fire_late.pop(old, None)
+            self._screen_late.pop(old, None)
+        self.countdown.fired(record.arm_id, record.fired_local, record.fired_true)
+        log.info("fired arm %d at local %.6f", record.arm_id, record.fired_local)
+        deadline = arm.deadline_local if arm else record.deadline_local
         self._emit(
             CountdownChanged(
                 record.arm_id, ArmState.FIRED, deadline, arm.bound_s if arm else None, record
@@ -219,15 +254,32 @@ class CountdownAgent:
     def _resend_reports(self) -> None:
         if self._control is None:
             return
+        for arm_id, report in list(self.countdown.pending_reports.items()):
+            self._reported[arm_id] = report
+            for old in sorted(self._reported)[:-8]:
+                del self._reported[old]
+            self._send_report(arm_id, *report)
+
+    def _send_report(
+        self, arm_id: int, local_fire: float, bound: float, true_fire: float | None
+    ) -> None:
+        if self._control is None:
+            return
         arm = self.countdown.current
-        for arm_id, (local_fire, bound, true_fire) in list(self.countdown.pending_reports.items()):
-            deadline = arm.deadline_local if arm and arm.arm_id == arm_id else local_fire
-            self._control.send(
-                wire.FireReport(
-                    arm_id=arm_id,
-                    local_deadline=deadline or local_fire,
-                    local_fire=local_fire,
-                    bound_s=bound,
-                    true_fire=true_fire if self._report_true else None,
-                )
+        deadline = arm.deadline_local if arm and arm.arm_id == arm_id else local_fire
+        onset = self.siren.onset(arm_id)
+        self._control.send(
+            wire.FireReport(
+                arm_id=arm_id,
+                local_deadline=deadline or local_fire,
+                local_fire=local_fire,
+                bound_s=bound,
+                true_fire=true_fire if self._report_true else None,
+                onset_method=onset.method if onset else None,
+                onset_local=onset.onset_local if onset else None,
+                fire_late_s=self._fire_late.get(arm_id),
+                onset_late_s=onset.late_s if onset else None,
+                hall_latency_s=onset.hall_latency_s if onset else None,
+                screen_late_s=self._screen_late.get(arm_id),
             )
+        )

@@ -182,10 +182,15 @@ def test_countdown_screen_reaches_zero_on_the_deadline(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.set_view(VenueView(countdown_state=ArmState.ARMED, countdown_deadline=100.0))
     assert view.countdown_text() == "3"
-    clock.t = 99.999
+    clock.t = 99.99
     assert view.countdown_text() == "1"
-    clock.t = 100.0
-    assert view.countdown_text() == "0"
+    # From half a frame before the deadline the zero screen is painted (it reaches the glass
+    # at the next refresh), before the firing thread's report has come through the loop.
+    clock.t = 100.0 - view.frame_s() / 2
+    assert view.countdown_text() is None and view.inaugurated()
+    with qtbot.waitSignal(view.zero_shown) as shown:
+        view.grab()
+    assert shown.args == [pytest.approx(-view.frame_s() / 2)]
     view.set_view(
         VenueView(
             countdown_state=ArmState.FIRED,
@@ -195,6 +200,21 @@ def test_countdown_screen_reaches_zero_on_the_deadline(qtbot: QtBot) -> None:
     )
     assert view.countdown_text() is None and view.inaugurated()
     view.grab()  # paints the inaugurated screen without error
+
+
+def test_the_zero_screen_is_repainted_on_its_own_timer(qtbot: QtBot) -> None:
+    clock = FakeClock(0.0)
+    view = ProgramView(clock)
+    qtbot.addWidget(view)
+    view.show()
+    reports: list[float] = []
+    view.zero_shown.connect(reports.append)
+    view.set_view(VenueView(countdown_state=ArmState.ARMED, countdown_deadline=0.05))
+    clock.t = 0.05  # the precise timer fires ~42 ms on; the fake clock says zero has come
+    qtbot.waitUntil(lambda: bool(reports), timeout=2000)
+    assert reports == [pytest.approx(0.0)]  # reported once, with the lateness it measured
+    view.grab()
+    assert len(reports) == 1
 
 
 def test_reconnecting_is_said_over_the_picture(qtbot: QtBot) -> None:
@@ -269,6 +289,25 @@ def test_devices_page_lists_and_remembers_what_is_there(qtbot: QtBot, tmp_path: 
     page.speaker.setCurrentIndex(page.speaker.findData("USB Audio"))
     assert settings.value("venue/speaker") == "USB Audio"  # remembered for next time
     assert page.play_test_tone() is True and played == ["USB Audio"]
+
+
+def test_devices_page_shows_the_hall_delay_measured_for_these_devices(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from ui.venue.devices import DevicesPage, stored_hall_latency
+
+    settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+    page = DevicesPage(settings)
+    qtbot.addWidget(page)
+    assert "not measured" in page.hall.text()
+    _, mic, spk = page.chosen()
+    found = dataclasses.make_dataclass("Found", [("latency_s", float)])(0.0412)
+    page.calibrated.emit((spk, mic, found))  # as the measuring thread does
+    assert "41.2 ms" in page.hall.text()
+    assert stored_hall_latency(settings, spk, mic) == pytest.approx(0.0412)
+    assert stored_hall_latency(settings, "another speaker", mic) is None  # per device pair
+    page.calibrated.emit("the chirp was not heard")
+    assert "not heard" in page.hall.text()
 
 
 def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:

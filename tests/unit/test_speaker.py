@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 
+from ceremony.audiotime import OnsetMethod
 from media.speaker import MAX_BUFFER_S, PREBUFFER_S, RATE, Speaker, siren_samples
 
 BLOCK = 480  # a 10 ms PortAudio callback
@@ -90,3 +91,79 @@ def test_a_siren_only_speaker_ignores_the_program() -> None:
     frame.sample_rate = RATE
     speaker.push_program(frame)
     assert speaker._buffered == 0 and speaker.problem is None
+
+
+class FakeTime:
+    """PortAudio's time info: the DAC time of the buffer's first sample on the realtime base."""
+
+    def __init__(self, dac: float, current: float = 0.0) -> None:
+        self.outputBufferDacTime = dac
+        self.currentTime = current
+
+
+def pull_at(speaker: Speaker, ahead_s: float, frames: int = BLOCK) -> np.ndarray:
+    """One callback whose first sample reaches the DAC `ahead_s` after now."""
+    import time
+
+    out = np.zeros((frames, 1), np.float32)
+    speaker._callback(out, frames, FakeTime(time.time() + ahead_s), None)
+    return out[:, 0].copy()
+
+
+def siren_at(played: np.ndarray) -> int:
+    """Where in the buffer the siren (whose first sample is 0) begins."""
+    siren = siren_samples()
+    for start in range(len(played)):
+        if np.allclose(played[start:], siren[: len(played) - start], atol=1e-6):
+            return start
+    raise AssertionError("no siren in this buffer")
+
+
+def test_the_siren_starts_at_the_sample_whose_dac_time_is_the_deadline() -> None:
+    local = [100.0]  # the deadline's clock, frozen for the callback
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: local[0]
+    speaker.schedule_siren(1, 100.0145)  # 14.5 ms from now
+    assert not pull_at(speaker, 0.002).any()  # heard at 102-112 ms: before the deadline
+    local[0] = 100.004
+    played = pull_at(speaker, 0.008)  # first sample heard at 100.012: deadline 2.5 ms in
+    # Within a sample or two: the clocks are read back to back in the callback.
+    assert abs(siren_at(played) - 120) <= 2
+    onset = speaker.onset(1)
+    assert onset is not None and onset.method is OnsetMethod.DAC_TIME
+    assert onset.onset_local == pytest.approx(100.0145, abs=5e-5)
+    assert onset.late_s == 0.0
+
+
+def test_the_calibrated_hall_latency_starts_the_siren_earlier() -> None:
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: 100.0
+    speaker.hall_latency_s = 0.040
+    speaker.schedule_siren(1, 100.060)  # DAC at 100.010, heard 40 ms later: 100.050 ...
+    assert not pull_at(speaker, 0.010).any()  # ... so the deadline is 10 ms on: next buffer
+    speaker.clock = lambda: 100.010
+    assert abs(siren_at(pull_at(speaker, 0.010))) <= 2  # leaves at 100.020, heard at 100.060
+    onset = speaker.onset(1)
+    assert onset is not None and onset.hall_latency_s == 0.040
+
+
+def test_without_dac_times_the_stated_latency_places_the_siren_and_says_so() -> None:
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: 50.0
+    speaker.latency_s = 0.005
+    speaker.schedule_siren(3, 50.0075)
+    out = np.zeros((BLOCK, 1), np.float32)
+    speaker._callback(out, BLOCK, FakeTime(0.0), None)
+    assert siren_at(out[:, 0]) == 120  # 5 ms latency + 2.5 ms
+    onset = speaker.onset(3)
+    assert onset is not None and onset.method is OnsetMethod.REPORTED_LATENCY
+
+
+def test_an_aborted_siren_stays_silent_and_without_a_stream_reports_no_sound() -> None:
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: 10.0
+    speaker.schedule_siren(4, 10.001)
+    speaker.cancel_siren(4)
+    assert not pull_at(speaker, 0.0).any()
+    onset = speaker.onset(4)
+    assert onset is not None and onset.method is OnsetMethod.NO_SOUND

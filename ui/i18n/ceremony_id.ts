@@ -41,371 +41,371 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="368" />
+        <location filename="../console/window.py" line="372" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="370" />
+        <location filename="../console/window.py" line="374" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="381" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="381" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="381" />
+        <location filename="../console/window.py" line="385" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="386" />
+        <location filename="../console/window.py" line="390" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="387" />
+        <location filename="../console/window.py" line="391" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="388" />
+        <location filename="../console/window.py" line="392" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="393" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="390" />
+        <location filename="../console/window.py" line="394" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="395" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="392" />
+        <location filename="../console/window.py" line="396" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="397" />
+        <location filename="../console/window.py" line="401" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="402" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="399" />
+        <location filename="../console/window.py" line="403" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="401" />
+        <location filename="../console/window.py" line="405" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="402" />
+        <location filename="../console/window.py" line="406" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="403" />
+        <location filename="../console/window.py" line="407" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="404" />
-        <location filename="../console/window.py" line="666" />
+        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="670" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="405" />
-        <location filename="../console/window.py" line="434" />
+        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="438" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="412" />
+        <location filename="../console/window.py" line="416" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="415" />
+        <location filename="../console/window.py" line="419" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="416" />
-        <location filename="../console/window.py" line="669" />
+        <location filename="../console/window.py" line="420" />
+        <location filename="../console/window.py" line="673" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="417" />
+        <location filename="../console/window.py" line="421" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="418" />
+        <location filename="../console/window.py" line="422" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="419" />
+        <location filename="../console/window.py" line="423" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="420" />
+        <location filename="../console/window.py" line="424" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="421" />
+        <location filename="../console/window.py" line="425" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="422" />
+        <location filename="../console/window.py" line="426" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="423" />
+        <location filename="../console/window.py" line="427" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="424" />
+        <location filename="../console/window.py" line="428" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="425" />
+        <location filename="../console/window.py" line="429" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="426" />
+        <location filename="../console/window.py" line="430" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="431" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="432" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="429" />
+        <location filename="../console/window.py" line="433" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="431" />
+        <location filename="../console/window.py" line="435" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="435" />
+        <location filename="../console/window.py" line="439" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="440" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="437" />
+        <location filename="../console/window.py" line="441" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="442" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="439" />
+        <location filename="../console/window.py" line="443" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="440" />
+        <location filename="../console/window.py" line="444" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="441" />
+        <location filename="../console/window.py" line="445" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="442" />
+        <location filename="../console/window.py" line="446" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="447" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="444" />
+        <location filename="../console/window.py" line="448" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="473" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="518" />
+        <location filename="../console/window.py" line="522" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="537" />
+        <location filename="../console/window.py" line="541" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="541" />
+        <location filename="../console/window.py" line="545" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="554" />
+        <location filename="../console/window.py" line="558" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="560" />
+        <location filename="../console/window.py" line="564" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="573" />
+        <location filename="../console/window.py" line="577" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="585" />
+        <location filename="../console/window.py" line="589" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="601" />
+        <location filename="../console/window.py" line="605" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="613" />
+        <location filename="../console/window.py" line="617" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="613" />
+        <location filename="../console/window.py" line="617" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="663" />
+        <location filename="../console/window.py" line="667" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="666" />
+        <location filename="../console/window.py" line="670" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="669" />
+        <location filename="../console/window.py" line="673" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="677" />
+        <location filename="../console/window.py" line="681" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="681" />
+        <location filename="../console/window.py" line="685" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="687" />
+        <location filename="../console/window.py" line="691" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="709" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="707" />
+        <location filename="../console/window.py" line="711" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="727" />
-        <location filename="../console/window.py" line="732" />
+        <location filename="../console/window.py" line="731" />
+        <location filename="../console/window.py" line="736" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="759" />
+        <location filename="../console/window.py" line="763" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="762" />
+        <location filename="../console/window.py" line="766" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="632" />
+        <location filename="../console/window.py" line="636" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="400" />
+        <location filename="../console/window.py" line="404" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="575" />
+        <location filename="../console/window.py" line="579" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="788" />
+        <location filename="../console/window.py" line="792" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -413,77 +413,102 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../venue/devices.py" line="95" />
+        <location filename="../venue/devices.py" line="116" />
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="96" />
+        <location filename="../venue/devices.py" line="117" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="97" />
+        <location filename="../venue/devices.py" line="118" />
         <source>Speaker (siren and program)</source>
         <translation>Pengeras suara (sirene dan program)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="98" />
+        <location filename="../venue/devices.py" line="119" />
         <source>Play a test tone</source>
         <translation>Putar nada uji</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="108" />
+        <location filename="../venue/devices.py" line="129" />
         <source>Test pattern (no camera)</source>
         <translation>Pola uji (tanpa kamera)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="112" />
+        <location filename="../venue/devices.py" line="133" />
         <source>No camera found: a test pattern will be sent.</source>
         <translation>Kamera tidak ditemukan: pola uji yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="113" />
+        <location filename="../venue/devices.py" line="134" />
         <source>Synthetic voice (no microphone)</source>
         <translation>Suara sintetis (tanpa mikrofon)</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="114" />
+        <location filename="../venue/devices.py" line="135" />
         <source>System default</source>
         <translation>Bawaan sistem</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="121" />
+        <location filename="../venue/devices.py" line="142" />
         <source>No sound devices can be used: PortAudio is missing. Install the libportaudio2 package.</source>
         <translation>Perangkat suara tidak dapat dipakai: PortAudio tidak ada. Pasang paket libportaudio2.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="133" />
+        <location filename="../venue/devices.py" line="154" />
         <source>No microphone found: a synthetic voice will be sent.</source>
         <translation>Mikrofon tidak ditemukan: suara sintetis yang akan dikirim.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="137" />
+        <location filename="../venue/devices.py" line="158" />
         <source>No speaker found: the program's sound and the siren will not be heard here.</source>
         <translation>Pengeras suara tidak ditemukan: suara program dan sirene tidak akan terdengar di sini.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="148" />
+        <location filename="../venue/devices.py" line="169" />
         <source>The device chosen last time is not here: {0}</source>
         <translation>Perangkat yang dipilih sebelumnya tidak ada: {0}</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="197" />
+        <location filename="../venue/devices.py" line="218" />
         <source>The camera could not be opened: check it is plugged in and not used by another program.</source>
         <translation>Kamera tidak dapat dibuka: pastikan kamera tersambung dan tidak dipakai program lain.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="214" />
+        <location filename="../venue/devices.py" line="235" />
         <source>The microphone could not be opened: check it is plugged in.</source>
         <translation>Mikrofon tidak dapat dibuka: pastikan mikrofon tersambung.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="236" />
+        <location filename="../venue/devices.py" line="253" />
+        <source>Measure the hall's sound delay</source>
+        <translation>Ukur jeda suara aula</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="267" />
+        <source>Hall delay: not measured; the siren starts by the computer's own timing.</source>
+        <translation>Jeda aula: belum diukur; sirene mulai menurut waktu komputer sendiri.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="269" />
+        <source>Hall delay: {0:.1f} ms; the siren starts that much earlier.</source>
+        <translation>Jeda aula: {0:.1f} md; sirene dimulai lebih awal sebanyak itu.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="281" />
+        <source>Measuring: keep the hall quiet for two seconds...</source>
+        <translation>Mengukur: jaga aula tetap tenang selama dua detik...</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="294" />
+        <source>Hall delay not measured: {0}</source>
+        <translation>Jeda aula tidak terukur: {0}</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="311" />
         <source>No sound: the speaker could not be used. Check it is plugged in and on.</source>
         <translation>Tidak ada suara: pengeras suara tidak dapat dipakai. Pastikan tersambung dan menyala.</translation>
     </message>
@@ -491,42 +516,43 @@
 <context>
     <name>HelpMenu</name>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="90" />
         <source>Help</source>
         <translation>Bantuan</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="91" />
         <source>Save diagnostics…</source>
         <translation>Simpan diagnostik…</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="92" />
+        <location filename="../widgets/help_menu.py" line="161" />
         <source>About</source>
         <translation>Tentang</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="112" />
         <source>Save diagnostics</source>
         <translation>Simpan diagnostik</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="144" />
         <source>Could not save the diagnostics: </source>
         <translation>Diagnostik tidak dapat disimpan: </translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="149" />
         <source>Diagnostics saved to:</source>
         <translation>Diagnostik disimpan di:</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="151" />
         <source>Send this file to the help desk. It holds no invite and no keys.</source>
         <translation>Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci.</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="156" />
         <source>Ceremony {app}
 Version {version}
 Build {build}</source>
@@ -535,7 +561,7 @@ Versi {version}
 Build {build}</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="0" />
+        <location filename="../widgets/help_menu.py" line="166" />
         <source>Diagnostics</source>
         <translation>Diagnostik</translation>
     </message>
@@ -543,42 +569,42 @@ Build {build}</translation>
 <context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="80" />
+        <location filename="../venue/window.py" line="81" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="81" />
+        <location filename="../venue/window.py" line="82" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="82" />
+        <location filename="../venue/window.py" line="83" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="83" />
+        <location filename="../venue/window.py" line="84" />
         <source>Camera, microphone and speaker…</source>
         <translation>Kamera, mikrofon, dan pengeras suara…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="84" />
+        <location filename="../venue/window.py" line="85" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="87" />
+        <location filename="../venue/window.py" line="88" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="105" />
+        <location filename="../venue/window.py" line="106" />
         <source>This invite cannot be read: it is damaged or was not copied whole. Ask the studio to send it again.</source>
         <translation>Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio mengirimnya lagi.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="116" />
+        <location filename="../venue/window.py" line="117" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -594,27 +620,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="184" />
+        <location filename="../venue/window.py" line="185" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="186" />
+        <location filename="../venue/window.py" line="187" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="187" />
+        <location filename="../venue/window.py" line="188" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="188" />
+        <location filename="../venue/window.py" line="189" />
         <source>Join again</source>
         <translation>Bergabung lagi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="185" />
+        <location filename="../venue/window.py" line="186" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -622,48 +648,48 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="157" />
-        <location filename="../venue/program_view.py" line="179" />
+        <location filename="../venue/program_view.py" line="192" />
+        <location filename="../venue/program_view.py" line="215" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="200" />
+        <location filename="../venue/program_view.py" line="236" />
         <source>Thank you</source>
         <translation>Terima kasih</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="205" />
+        <location filename="../venue/program_view.py" line="248" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="209" />
+        <location filename="../venue/program_view.py" line="252" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="211" />
+        <location filename="../venue/program_view.py" line="254" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="212" />
+        <location filename="../venue/program_view.py" line="255" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="219" />
+        <location filename="../venue/program_view.py" line="262" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="221" />
+        <location filename="../venue/program_view.py" line="264" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="223" />
+        <location filename="../venue/program_view.py" line="266" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>
@@ -764,183 +790,183 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="218" />
+        <location filename="../venue/window.py" line="219" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="228" />
+        <location filename="../venue/window.py" line="229" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="291" />
+        <location filename="../venue/window.py" line="296" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="381" />
+        <location filename="../venue/window.py" line="388" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="341" />
+        <location filename="../venue/window.py" line="348" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="345" />
-        <location filename="../venue/window.py" line="355" />
+        <location filename="../venue/window.py" line="352" />
+        <location filename="../venue/window.py" line="362" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="348" />
+        <location filename="../venue/window.py" line="355" />
         <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
         <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="359" />
+        <location filename="../venue/window.py" line="366" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="362" />
+        <location filename="../venue/window.py" line="369" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="366" />
+        <location filename="../venue/window.py" line="373" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="376" />
+        <location filename="../venue/window.py" line="383" />
         <source>Trying again in {0} s.</source>
         <translation>Mencoba lagi dalam {0} dtk.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="381" />
+        <location filename="../venue/window.py" line="388" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="388" />
+        <location filename="../venue/window.py" line="395" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="389" />
+        <location filename="../venue/window.py" line="396" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="390" />
+        <location filename="../venue/window.py" line="397" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="391" />
+        <location filename="../venue/window.py" line="398" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="392" />
+        <location filename="../venue/window.py" line="399" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="393" />
+        <location filename="../venue/window.py" line="400" />
         <source>ceremony ended</source>
         <translation>acara selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="394" />
+        <location filename="../venue/window.py" line="401" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="402" />
+        <location filename="../venue/window.py" line="409" />
         <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
         <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="406" />
+        <location filename="../venue/window.py" line="413" />
         <source>The studio did not answer. It may be busy or restarting.</source>
         <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="409" />
+        <location filename="../venue/window.py" line="416" />
         <source>The studio closed the connection while we were joining.</source>
         <translation>Studio menutup sambungan saat kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="412" />
+        <location filename="../venue/window.py" line="419" />
         <source>The studio's answer could not be read. Update the app or call the studio.</source>
         <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="415" />
+        <location filename="../venue/window.py" line="422" />
         <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
         <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="418" />
+        <location filename="../venue/window.py" line="425" />
         <source>Nothing heard from the studio for a few seconds.</source>
         <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="420" />
+        <location filename="../venue/window.py" line="427" />
         <source>The studio closed the connection (it may be restarting).</source>
         <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="422" />
+        <location filename="../venue/window.py" line="429" />
         <source>A fault in this app; the log file has the details.</source>
         <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="430" />
+        <location filename="../venue/window.py" line="437" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="433" />
+        <location filename="../venue/window.py" line="440" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="436" />
+        <location filename="../venue/window.py" line="443" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="439" />
+        <location filename="../venue/window.py" line="446" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="442" />
+        <location filename="../venue/window.py" line="449" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="445" />
+        <location filename="../venue/window.py" line="452" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="448" />
+        <location filename="../venue/window.py" line="455" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="453" />
+        <location filename="../venue/window.py" line="460" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="462" />
+        <location filename="../venue/window.py" line="469" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>

@@ -286,6 +286,17 @@ ID = {
         "Ceremony {app}\nVersi {version}\nBuild {build}"
     ),
     "Diagnostics": "Diagnostik",
+    "Measure the hall's sound delay": "Ukur jeda suara aula",
+    "Hall delay: not measured; the siren starts by the computer's own timing.": (
+        "Jeda aula: belum diukur; sirene mulai menurut waktu komputer sendiri."
+    ),
+    "Hall delay: {0:.1f} ms; the siren starts that much earlier.": (
+        "Jeda aula: {0:.1f} md; sirene dimulai lebih awal sebanyak itu."
+    ),
+    "Measuring: keep the hall quiet for two seconds...": (
+        "Mengukur: jaga aula tetap tenang selama dua detik..."
+    ),
+    "Hall delay not measured: {0}": "Jeda aula tidak terukur: {0}",
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

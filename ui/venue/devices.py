@@ -5,10 +5,11 @@ page says what is missing and what will be sent instead."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from media import calibration
 from media.devices import (
     AudioDeviceInfo,
     CameraInfo,
@@ -47,7 +49,25 @@ class DeviceCatalog:
     test_tone: Callable[[str | None], None] = play_test_tone
 
 
+def _hall_key(speaker: str | None, microphone: str | None) -> str:
+    # Per device pair: another speaker or microphone is another path through the hall.
+    return f"venue/hall_latency_ms/{speaker or 'default'}|{microphone or 'default'}"
+
+
+def stored_hall_latency(
+    settings: QSettings, speaker: str | None, microphone: str | None
+) -> float | None:
+    """The hall latency (seconds) calibrated for this speaker and microphone, if any."""
+    value = settings.value(_hall_key(speaker, microphone))
+    try:
+        return float(str(value)) / 1000 if value is not None else None
+    except ValueError:
+        return None
+
+
 class DevicesPage(QWidget):
+    calibrated = Signal(object)  # a media.calibration.Calibration, or the error text
+
     def __init__(
         self,
         settings: QSettings,
@@ -79,6 +99,7 @@ class DevicesPage(QWidget):
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.level)
         layout.addWidget(self.tone)
+        self._add_calibration(layout)
         layout.addWidget(self.notes)
         self._camera: CameraSource | None = None
         self._mic: MicrophoneSource | None = None
@@ -224,6 +245,60 @@ class DevicesPage(QWidget):
             block = self._mic.buffer.pop()
             if block is not None:
                 self.level.setValue(int(max(-60.0, measure(block).rms_dbfs)))
+
+    # ---- hall calibration ------------------------------------------------------------------
+
+    def _add_calibration(self, layout: QVBoxLayout) -> None:
+        """One button and one line: how late the hall hears the speaker (media.calibration)."""
+        self.calibrate = QPushButton(self.tr("Measure the hall's sound delay"))
+        self.hall = QLabel()
+        layout.addWidget(self.calibrate)
+        layout.addWidget(self.hall)
+        self.calibrate.clicked.connect(self.start_calibration)
+        self.calibrated.connect(self._show_calibration)
+        self.speaker.currentIndexChanged.connect(self._show_stored_hall)
+        self.microphone.currentIndexChanged.connect(self._show_stored_hall)
+        self._show_stored_hall()
+
+    def _show_stored_hall(self) -> None:
+        _, mic, spk = self.chosen()
+        stored = stored_hall_latency(self.settings, spk, mic)
+        self.hall.setText(
+            self.tr("Hall delay: not measured; the siren starts by the computer's own timing.")
+            if stored is None
+            else self.tr("Hall delay: {0:.1f} ms; the siren starts that much earlier.").format(
+                stored * 1000
+            )
+        )
+
+    def start_calibration(self) -> None:
+        """Plays a short chirp and listens for it (about two seconds, off the GUI thread)."""
+        _, mic, spk = self.chosen()
+        if self._mic is not None:  # the meter's stream would hold the microphone
+            self._mic.close()
+            self._mic = None
+        self.calibrate.setEnabled(False)
+        self.hall.setText(self.tr("Measuring: keep the hall quiet for two seconds..."))
+
+        def work() -> None:
+            try:
+                self.calibrated.emit((spk, mic, calibration.measure(spk, mic)))
+            except (calibration.CalibrationError, OSError, ImportError) as exc:
+                self.calibrated.emit(str(exc))
+
+        threading.Thread(target=work, name="hall-calibration", daemon=True).start()
+
+    def _show_calibration(self, result: object) -> None:
+        self.calibrate.setEnabled(True)
+        if isinstance(result, str):
+            self.hall.setText(self.tr("Hall delay not measured: {0}").format(result))
+        else:
+            assert isinstance(result, tuple)
+            spk, mic, found = result
+            self.settings.setValue(_hall_key(spk, mic), round(found.latency_s * 1000, 3))
+            self._show_stored_hall()
+        if self._timer.isActive():
+            self._mic_changed()
 
     # ---- test tone -----------------------------------------------------------------------
 

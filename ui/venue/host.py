@@ -117,6 +117,12 @@ class VenueHost(QObject):
             chat = (*self._view.chat, (from_studio, text))[-CHAT_LINES:]
         self._update(chat=chat)
 
+    def screen_shown(self, late_s: float) -> None:
+        """GUI thread: the zero screen was painted `late_s` after the deadline; reported."""
+        link = self.link
+        if self._loop is not None and link is not None:
+            self._loop.call_soon_threadsafe(link.countdown.zero_screen_shown, late_s)
+
     def set_ready(self, ready: bool, contact: str) -> None:
         if self.link is not None:
             self._call(self.link.set_ready, ready, contact)

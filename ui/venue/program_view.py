@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import av
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ceremony.countdown import ArmState, seconds_shown
+from ceremony.countdown import ArmState, seconds_shown, zero_screen_from
 from ceremony.sequencer.events import Phase
 from ceremony.wire import Tally
 from media.compositor import bgra_picture
@@ -28,17 +28,41 @@ TALLY_COLOURS = {Tally.ON_AIR: "#d32f2f", Tally.PREVIEW: "#388e3c", Tally.STANDB
 
 
 class ProgramView(QWidget):
+    # The zero screen was painted this many seconds after the deadline (negative: before).
+    zero_shown = Signal(float)
+
     def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
         self.view = VenueView()
+        # The repaint for the frame shown at zero, on its own precise timer: the window's
+        # 50 ms tick would show the zero screen up to 50 ms late.
+        self._zero_timer = QTimer(self)
+        self._zero_timer.setSingleShot(True)
+        self._zero_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._zero_timer.timeout.connect(self.repaint)
+        self._zero_reported: float | None = None  # the deadline whose zero screen was reported
         self.image: QImage | None = None
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_view(self, view: VenueView) -> None:
         self.view = view
+        self._plan_zero()
         self.update()
+
+    def frame_s(self) -> float:
+        screen = self.screen()
+        rate = screen.refreshRate() if screen is not None else 0.0
+        return 1.0 / rate if rate > 1 else 1.0 / 60
+
+    def _plan_zero(self) -> None:
+        v = self.view
+        if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
+            self._zero_timer.stop()
+            return
+        at = zero_screen_from(v.countdown_deadline, self.frame_s())
+        self._zero_timer.start(max(0, int((at - self.clock()) * 1000)))
 
     def set_frame(self, frame: av.VideoFrame) -> None:
         """Converted and scaled to fit this screen by cv2 (outside the interpreter lock, which
@@ -54,12 +78,23 @@ class ProgramView(QWidget):
         v = self.view
         if v.countdown_state is not ArmState.ARMED or v.countdown_deadline is None:
             return None
+        if self._zero_due():
+            return None
         return str(seconds_shown(v.countdown_deadline, self.clock()))
+
+    def _zero_due(self) -> bool:
+        """Armed and the deadline is here: the zero screen, before the fire report says so."""
+        v = self.view
+        return (
+            v.countdown_state is ArmState.ARMED
+            and v.countdown_deadline is not None
+            and self.clock() >= zero_screen_from(v.countdown_deadline, self.frame_s())
+        )
 
     def inaugurated(self) -> bool:
         """After zero, until the operator moves on to another item."""
         v = self.view
-        return v.countdown_state is ArmState.FIRED
+        return v.countdown_state is ArmState.FIRED or self._zero_due()
 
     def confidence_remaining(self) -> float | None:
         """The speaker's time left, when this venue is on air."""
@@ -157,6 +192,7 @@ class ProgramView(QWidget):
             p.drawText(word, centred, self.tr("DIRESMIKAN"))
             # As large as fits: the ceremony's title is long, the projector's width is not.
             _draw_title(p, self.ceremony_title(), below, unit)
+            self._report_zero()
 
     # Where the words go (also what the tests measure).
     def banner_box(self, r: QRect) -> tuple[QRect | None, QRect]:
@@ -200,6 +236,13 @@ class ProgramView(QWidget):
         thanks = self.tr("Thank you")
         p.setFont(_fitted(thanks, bottom, unit * 1.5, wrap))
         p.drawText(bottom, wrap, thanks)
+
+    def _report_zero(self) -> None:
+        deadline = self.view.countdown_deadline
+        if deadline is None or deadline == self._zero_reported:
+            return
+        self._zero_reported = deadline
+        self.zero_shown.emit(self.clock() - deadline)
 
     def ended_text(self) -> str:
         return self.tr("The ceremony has ended")

@@ -267,6 +267,7 @@ class VenueWindow(QMainWindow):
         self.host = host
         host.changed.connect(self._on_changed)
         host.picture.connect(self._on_picture)
+        self.live_page.program.zero_shown.connect(host.screen_shown)
         host.start()
         self.pages.setCurrentWidget(self.live_page)
         self._fill_screens()
@@ -293,6 +294,8 @@ class VenueWindow(QMainWindow):
         if self.projector is None:
             self.projector = ProgramView(self._clock)
             self.projector.setWindowTitle(self.tr("Program"))
+            if self.host is not None:
+                self.projector.zero_shown.connect(self.host.screen_shown)
         if 0 <= index < len(screens):
             self.projector.setScreen(screens[index])
             self.projector.setGeometry(screens[index].geometry())

@@ -1,0 +1,173 @@
+"""The siren at a real audio server: PulseAudio with a null sink, PortAudio in child processes.
+
+Each child must start after the server (PortAudio finds PulseAudio as ALSA "default" only if the
+server runs when it initialises), so every player is a subprocess of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from launcher.bench_audible import HALL, RATE, ROOM, AudioServer, find_onsets, stop_recorder
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.audio,
+    pytest.mark.skipif(
+        shutil.which("pulseaudio") is None or shutil.which("parecord") is None,
+        reason="needs Debian's pulseaudio and pulseaudio-utils (installed by .ci/run)",
+    ),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+# The ceremony's promise is 2 ms, measured by `ceremony bench sync --audible` on a quiet machine.
+# These tests share two cores with whatever else runs: PulseAudio's timing reports then wander
+# by a few milliseconds. 5 ms still fails every way of getting it wrong (a stream's 40 ms buffer
+# not accounted for, the DAC time read on the wrong clock, the hall's delay not added).
+TOLERANCE_S = 0.005
+# A stall of the whole machine (load averages of 10-30 were seen while several test suites ran
+# here) can hold a stream for tens of milliseconds; such a measurement is taken once more, and
+# the second must hold. A broken placement fails both.
+ATTEMPTS = 2
+
+# One venue's speaker in a process of its own: it says when its stream is open, is then given
+# an absolute deadline on the monotonic clock, and prints the onset it predicted as JSON.
+PLAYER = """
+import json, sys, threading, time
+from media.audiosignal import venue_test_siren
+from media.speaker import RATE, Speaker
+speaker = Speaker(program=False, siren=venue_test_siren(int(sys.argv[1]), RATE))
+assert speaker.open(), speaker.problem
+# A stream's first second drains in bursts (its timing not yet settled); a venue's stream is
+# open from the join, long before any zero: wait for a second and a half of its callbacks.
+while speaker.callbacks < 200:
+    time.sleep(0.05)
+print("open", flush=True)
+deadline = float(sys.stdin.readline())
+speaker.schedule_siren(1, deadline)
+threading.Event().wait(max(0.0, deadline - time.monotonic()) + 0.8)
+onset = speaker.onset(1)
+speaker.close()
+print(json.dumps({"method": onset.method.value, "onset": onset.onset_local, "late": onset.late_s}))
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[AudioServer]:
+    if os.geteuid() != 0:
+        pytest.skip("PulseAudio here runs as root in user mode (as in CI)")
+    audio = AudioServer()
+    try:
+        audio.start()
+        yield audio
+    finally:
+        audio.stop()
+
+
+def _env(server: AudioServer, **extra: str) -> dict[str, str]:
+    return os.environ | server.env | {"PYTHONPATH": str(ROOT)} | extra
+
+
+def _two_venues(server: AudioServer, raw: Path) -> str | None:
+    """Two venue processes fire at one deadline; what went wrong, or None."""
+    recorder = server.record(raw)
+    players = [
+        subprocess.Popen(
+            [sys.executable, "-c", PLAYER, str(band)],
+            env=_env(server),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for band in (0, 5)
+    ]
+    try:
+        for p in players:  # blocking reads: each says "open" once its stream runs
+            assert p.stdout is not None and p.stdout.readline().strip() == "open"
+        deadline = time.monotonic() + 1.0
+        for p in players:  # to all first: communicate() would wait for each to finish
+            assert p.stdin is not None
+            p.stdin.write(f"{deadline!r}\n")
+            p.stdin.flush()
+        outputs = [json.loads(p.communicate(timeout=30)[0]) for p in players]
+    finally:
+        for p in players:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        stop_recorder(recorder)
+    for out in outputs:
+        if out["method"] != "dac_time":  # PulseAudio's ALSA path gives usable DAC times
+            return f"placed by {out['method']}"
+        if abs(out["onset"] - deadline) >= 0.0005:
+            return f"placed {out['onset'] - deadline:+.4f} s off the deadline"
+    onsets = find_onsets(np.fromfile(raw, dtype="<i2"), {"a": 0, "b": 5})
+    a, b = onsets["a"], onsets["b"]
+    if a is None or b is None:
+        return "a siren is missing from the room's recording"
+    # As the server mixed them: the same instant.
+    if abs(a[0] - b[0]) / RATE >= TOLERANCE_S:
+        return f"heard {(a[0] - b[0]) / RATE * 1000:.2f} ms apart"
+    return None
+
+
+def test_two_venue_processes_are_heard_at_the_same_sample(
+    server: AudioServer, tmp_path: Path
+) -> None:
+    problems = []
+    for attempt in range(ATTEMPTS):
+        problem = _two_venues(server, tmp_path / f"room-{attempt}.raw")
+        if problem is None:
+            return
+        problems.append(problem)
+    pytest.fail("; ".join(problems))
+
+
+def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "launcher.cli", "calibrate", "--verify", "--json"],
+        env=_env(server, PULSE_SINK=sink, PULSE_SOURCE=f"{ROOM}.monitor"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, float] = json.loads(proc.stdout)
+    return result
+
+
+# ~40 s (four calibrations of five chirps, in fresh processes): run with `-m slow`; the same
+# check is `ceremony bench sync --audible --calibrate`.
+@pytest.mark.slow
+def test_hall_calibration_measures_an_added_40_ms_and_compensates_it(
+    server: AudioServer,
+) -> None:
+    server.add_delayed_hall(40.0)
+    tolerance_ms = TOLERANCE_S * 1000
+    problems = []
+    for _ in range(ATTEMPTS):
+        direct = _calibrate(server, ROOM)
+        delayed = _calibrate(server, HALL)
+        added = delayed["latency_ms"] - direct["latency_ms"]
+        # The direct path: heard at its DAC time (nothing after the DAC here); the loop's 40 ms
+        # measured; advanced by the measurement, the chirp lands on time.
+        if (
+            abs(direct["latency_ms"]) < tolerance_ms
+            and abs(added - 40.0) < tolerance_ms
+            and abs(delayed["residual_ms"]) < tolerance_ms
+        ):
+            return
+        problems.append(f"direct {direct}, through the loop {delayed}")
+    pytest.fail("; ".join(problems))
