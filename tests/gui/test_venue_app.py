@@ -534,6 +534,9 @@ def test_join_again_after_the_end_starts_a_new_link(qtbot: QtBot, tmp_path: Path
         def stop(self) -> None:
             self.stopped = True
 
+        def screen_shown(self, late_s: float) -> None:
+            pass
+
     class SignalStub:
         def connect(self, slot: object) -> None:
             pass
