@@ -169,6 +169,39 @@ def _ice_config(args: argparse.Namespace) -> None:
         pin_host_addresses(args.ice_address)
 
 
+def _turn_config(args: argparse.Namespace) -> tuple[object, bytes] | int:
+    """(TurnServer or None, secret) from --turn-url/--turn-secret-file, or an exit code."""
+    from ceremony.turn import TurnUrlError, parse_turn_url
+
+    if args.turn_url is None:
+        return None, b""
+    try:
+        server = parse_turn_url(args.turn_url)
+    except TurnUrlError as exc:
+        print(f"--turn-url: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.turn_secret_file is None:
+        print("--turn-url needs --turn-secret-file (coturn's static-auth-secret)", file=sys.stderr)
+        return EXIT_INVALID
+    path: Path = args.turn_secret_file
+    try:
+        if path.stat().st_mode & 0o077:
+            print(
+                f"{path} can be read by other users; chmod 600 it "
+                "(berkas rahasia TURN harus chmod 600)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        secret = path.read_text(encoding="utf-8").strip().encode()
+    except OSError as exc:
+        print(f"--turn-secret-file: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not secret:
+        print(f"{path} is empty", file=sys.stderr)
+        return EXIT_INVALID
+    return server, secret
+
+
 def _ceremony_folder(paths: Paths, sheet: runsheet.Runsheet) -> Path:
     """One folder per ceremony and day under the user's videos: protocol staff find it there."""
     return paths.videos / f"{sheet.ceremony.id}-{time.strftime('%Y-%m-%d')}"
@@ -191,8 +224,13 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     _ice_config(args)
+    turn = _turn_config(args)
+    if isinstance(turn, int):
+        return turn
     sheet_dir = sheet_path.resolve().parent
     config = StudioConfig(
+        turn=turn[0],  # type: ignore[arg-type]
+        turn_secret=turn[1],
         host=args.host,
         port=args.port,
         ice_servers=tuple(args.ice_server),
@@ -504,6 +542,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gui_arguments(st)
     _ice_arguments(st)
+    st.add_argument(
+        "--turn-url",
+        default=None,
+        metavar="turn:HOST:PORT",
+        help="TURN server the venues relay through when nothing direct works (docs/networks.md)",
+    )
+    st.add_argument(
+        "--turn-secret-file",
+        type=Path,
+        default=None,
+        help="file (chmod 600) holding the TURN server's static-auth-secret",
+    )
     st.set_defaults(func=cmd_studio)
 
     ve = sub.add_parser("venue", help="run a venue")

@@ -21,8 +21,10 @@ from typing import Any
 
 import aioice.ice
 import aioice.turn
+import aiortc.rtcicetransport
 import aiortc.rtcrtpreceiver
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aioice import Candidate
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,13 @@ def problems() -> list[str]:
         and _mentions(RTCRtpReceiver, "target=decoder_worker"),
         f"aiortc's decoder_worker takes {worker}; the count-only worker expects "
         "(loop, input_q, output_q, decode_error)",
+    )
+    found += _check(
+        _mentions(aiortc.rtcicetransport.RTCIceGatherer.__init__, "self._connection = Connection(")
+        and _mentions(aioice.ice.Connection.__init__, "self._nominated: dict[int, CandidatePair]")
+        and isinstance(getattr(aioice.ice.CandidatePair, "local_candidate", None), property),
+        "aiortc's RTCIceGatherer._connection or aioice's Connection._nominated changed: the "
+        "path each venue uses (host/srflx/relay) cannot be shown",
     )
     return found
 
@@ -170,3 +179,22 @@ def use_decoder_worker(worker: DecoderWorker | None) -> None:
     """Replace the thread function every receiver started from now on decodes with (None:
     aiortc's own). Process-wide; only the benchmarks' count-only venues use it."""
     aiortc.rtcrtpreceiver.decoder_worker = worker or ORIGINAL_DECODER_WORKER
+
+
+def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | None:
+    """(local, remote) candidate of the pair ICE nominated for `pc`, or None before that.
+
+    aiortc 1.16 has no candidate-pair statistics; the pair lives in aioice's Connection, which
+    the public `RTCIceTransport.iceGatherer` holds as `_connection`.
+    """
+    sctp = pc.sctp
+    transports = [sctp.transport] if sctp is not None else []
+    transports += [t.sender.transport for t in pc.getTransceivers() if t.sender.transport]
+    for dtls in transports:
+        connection = getattr(dtls.transport.iceGatherer, "_connection", None)
+        nominated = getattr(connection, "_nominated", None)
+        if not isinstance(nominated, dict) or not nominated:
+            continue
+        pair = nominated.get(1) or next(iter(nominated.values()))
+        return pair.local_candidate, pair.remote_candidate
+    return None

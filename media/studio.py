@@ -30,11 +30,12 @@ from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
+from ceremony.turn import TurnServer, grant_document
 from media.clock import now as clock_now
 from media.compositor import LowerThird
 from media.control import WireChannel
 from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSource
-from media.ice import rtc_configuration
+from media.ice import describe_path, rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.program import ProgramBus, VideoFormat
@@ -71,6 +72,10 @@ class StudioConfig:
     media_dir: Path = field(default_factory=Path.cwd)  # where run-sheet file: sources live
     naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
     record_dir: Path | None = None  # where the program recording goes; None: not recorded
+    # Where venues relay when nothing direct works, and the secret shared with that TURN server
+    # (coturn use-auth-secret): venues get short-lived credentials from GET /ice, never the secret.
+    turn: TurnServer | None = None
+    turn_secret: bytes = b""
 
 
 # ---- events out --------------------------------------------------------------------------
@@ -221,6 +226,7 @@ class StudioEngine:
         self.start_recording()
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
+        app.router.add_get("/ice", self._ice)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(
@@ -674,6 +680,35 @@ class StudioEngine:
             self._close(record, "signaling connection closed")
         return ws
 
+    async def _ice(self, request: web.Request) -> web.Response:
+        """Short-lived TURN credentials for a venue that proves its invite, asked before it
+        gathers candidates (the join offer already carries them)."""
+        query = request.query
+        try:
+            venue_id, ceremony_id, token = query["venue"], query["ceremony"], query["token"]
+            expires = float(query["expires"])
+        except (KeyError, ValueError):
+            return web.json_response({"detail": "venue, ceremony, expires, token"}, status=400)
+        refusal = check_token(
+            self.identity.secret,
+            venue_id=venue_id,
+            ceremony_id=ceremony_id,
+            expires=expires,
+            token=token,
+            known_venues=set(self.venues),
+            expected_ceremony=self.sheet.ceremony.id,
+            now_wall=time.time(),
+        )
+        if refusal is not None:
+            return web.json_response(
+                {"refused": refusal[0].value, "detail": refusal[1]}, status=403
+            )
+        turn = self.config.turn
+        if turn is None or not self.config.turn_secret:
+            return web.json_response({"turn": None})
+        grant = grant_document(turn, self.config.turn_secret, venue_id, now=time.time())
+        return web.json_response({"turn": grant})
+
     async def _refuse(
         self, ws: web.WebSocketResponse, venue_id: str, reason: wire.JoinRefusal, detail: str
     ) -> None:
@@ -973,6 +1008,10 @@ class StudioEngine:
                     if conn and conn.liveness.rtt_s is not None
                     else None,
                     "reconnects": r.reconnects,
+                    # host/srflx/relay + udp/tcp: the venue's own view (it knows its TURN
+                    # transport), else the studio's view of the pair ICE chose.
+                    "path": (r.stats.path if r.stats and r.stats.path else "")
+                    or (describe_path(conn.pc) if conn else ""),
                     "ready": r.ready,
                     "audio_rms_dbfs": round(self.mixer.levels[vid].rms_dbfs, 1)
                     if vid in self.mixer.levels

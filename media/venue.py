@@ -25,7 +25,7 @@ from ceremony.invite import Invite
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from media.compositor import luma, read_code
 from media.control import WireChannel
-from media.ice import rtc_configuration
+from media.ice import TurnGrant, describe_path, plan_ice, rtc_configuration
 from media.netsim import NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.speaker import Speaker
@@ -168,6 +168,9 @@ class VenueLink:
         self._problem: LinkProblem | None = None  # why the last attempt failed
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
+        self._pc: RTCPeerConnection | None = None
+        self._turn_transport = ""  # what this join relays over, if it relays
+        self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -291,6 +294,47 @@ class VenueLink:
             "Wi-Fi, and that the studio app is running",
         )
 
+    async def _fetch_turn(self, http: aiohttp.ClientSession) -> TurnGrant | None:
+        """Short-lived TURN credentials from the studio (GET /ice, proven with the invite's
+        token), fetched at every join so they are fresh. None: the studio offers no relay (or
+        is older than this venue); the join then tries direct paths only."""
+        pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
+        inv = self.invite
+        params = {
+            "venue": inv.venue_id,
+            "ceremony": inv.ceremony_id,
+            "expires": repr(inv.expires),
+            "token": inv.token,
+        }
+        for address in inv.addresses:
+            try:
+                async with http.get(
+                    f"https://{address}/ice",
+                    params=params,
+                    ssl=pin,
+                    timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT_S),
+                ) as response:
+                    if response.status != 200:
+                        log.info("no TURN credentials from %s: HTTP %d", address, response.status)
+                        return None
+                    turn = (await response.json()).get("turn")
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
+                log.info("no TURN credentials from %s: %s", address, connect_failure(exc))
+                continue
+            if not isinstance(turn, dict):
+                return None
+            try:
+                return TurnGrant(
+                    tuple(str(u) for u in turn["urls"]),
+                    str(turn["username"]),
+                    str(turn["credential"]),
+                    float(turn["expires"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                log.warning("the studio's TURN credentials are malformed: %r", turn)
+                return None
+        return None
+
     async def _session(self, backoff: Backoff) -> None:
         self._set_state(
             LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING,
@@ -300,7 +344,9 @@ class VenueLink:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             ws = await self._connect_ws(http)
-            pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+            plan = await plan_ice(await self._fetch_turn(http))
+            pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
+            self._pc, self._turn_transport, self.path = pc, plan.turn_transport, ""
             tasks: list[asyncio.Task[None]] = []
             try:
                 await self._negotiate(pc, ws, tasks)
@@ -323,6 +369,7 @@ class VenueLink:
                     task.cancel()
                 self.countdown.detach()
                 self._control = None
+                self._pc = None
                 if self._video_track is not None:
                     self._frames_sent_before += getattr(self._video_track, "frames_sent", 0)
                     self._video_track = None
@@ -468,7 +515,12 @@ class VenueLink:
         total_sent = self._frames_sent_before + sent_now
         self.counters.sent.add(now, max(0, total_sent - self.counters.sent.total))
         latency = self.latency_percentiles(now)
+        if self._pc is not None and not self.path:
+            self.path = describe_path(self._pc, self._turn_transport)
+            if self.path:
+                log.info("path to the studio: %s", self.path)
         return wire.Stats(
+            path=self.path,
             latency_p50_ms=latency[0] if latency else None,
             latency_p95_ms=latency[1] if latency else None,
             program_fps=round(self.counters.program.rate(now), 2),
