@@ -19,13 +19,19 @@ addresses are benchmark (198.18/15) and private ranges that exist only inside th
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import secrets
 import shutil
+import socket
 import subprocess
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,8 @@ log = logging.getLogger(__name__)
 PUBLIC_NET = "198.18.0"
 STUDIO_IP = f"{PUBLIC_NET}.1"
 NEEDED_TOOLS = ("ip", "nft", "tc")
+TURN_PORT = 3478
+CLONE_NEWNET = 0x40000000
 
 
 class NetLabError(RuntimeError):
@@ -122,6 +130,23 @@ class NetLab:
         """The command line that runs `argv` inside `namespace`."""
         return ["ip", "netns", "exec", namespace, *argv]
 
+    @contextlib.contextmanager
+    def inside(self, namespace: str) -> Iterator[None]:
+        """Run the calling thread inside `namespace` for the block: sockets it makes (and
+        threads it starts) are there. Lets a benchmark or test run the studio engine in its own
+        process and event loop, and read it directly, while its network is the lab's."""
+        own = os.open(f"/proc/self/task/{threading.get_native_id()}/ns/net", os.O_RDONLY)
+        target = os.open(f"/run/netns/{namespace}", os.O_RDONLY)
+        try:
+            _setns(target)
+            try:
+                yield
+            finally:
+                _setns(own)
+        finally:
+            os.close(target)
+            os.close(own)
+
     # ---- building ----------------------------------------------------------------------
 
     def _run(self, *argv: str, stdin: str | None = None) -> None:
@@ -189,6 +214,70 @@ class NetLab:
         return Lan(spec, lan, router, f"10.{i + 1}.0.2", public_ip)
 
 
+def _setns(fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise NetLabError(f"setns: {os.strerror(ctypes.get_errno())}")
+
+
+@dataclass
+class TurnProcess:
+    """coturn, running in the studio's namespace with REST (use-auth-secret) credentials."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    secret: bytes
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_turn(lab: NetLab, folder: Path, timeout_s: float = 10.0) -> TurnProcess:
+    """Start coturn on the studio's public address (UDP and TCP on TURN_PORT, no TLS here) and
+    wait until it accepts TCP. The secret goes in a 0600 config file, not on the command line."""
+    if shutil.which("turnserver") is None:
+        raise NetLabError("turnserver not found (Debian: apt-get install coturn)")
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(16).encode()
+    conf = folder / "turnserver.conf"
+    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(
+            f"listening-ip={lab.studio_ip}\nrelay-ip={lab.studio_ip}\n"
+            f"listening-port={TURN_PORT}\nrealm=ceremony\nuse-auth-secret\n"
+            f"static-auth-secret={secret.decode()}\nno-tls\nno-dtls\nno-cli\n"
+            "fingerprint\nno-multicast-peers\nsimple-log\n"
+            f"log-file={folder / 'turnserver.log'}\npidfile={folder / 'turnserver.pid'}\n"
+            "min-port=49152\nmax-port=65535\n"
+        )
+    log_file = open(folder / "turnserver.out", "wb")  # noqa: SIM115 - owned by the child
+    proc = subprocess.Popen(
+        lab.exec_argv(lab.studio_ns, ["turnserver", "-c", str(conf), "-n"]),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    log_file.close()
+    turn = TurnProcess(proc, f"turn:{lab.studio_ip}:{TURN_PORT}", secret)
+    deadline = time.monotonic() + timeout_s
+    with lab.inside(lab.studio_ns):
+        while True:
+            try:
+                socket.create_connection((lab.studio_ip, TURN_PORT), timeout=0.5).close()
+                return turn
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    turn.stop()
+                    raise NetLabError(f"coturn did not start; see {folder}") from None
+                time.sleep(0.05)  # polling a port that has no readiness signal
+
+
 def router_rules(spec: LanSpec) -> str:
     """The NAT router's nft ruleset: masquerade out of `wan`, plus the LAN's firewall/loss."""
     forward = []
@@ -211,4 +300,13 @@ def router_rules(spec: LanSpec) -> str:
     )
 
 
-__all__ = ["Lan", "LanSpec", "NetLab", "NetLabError", "router_rules", "unavailable"]
+__all__ = [
+    "Lan",
+    "LanSpec",
+    "NetLab",
+    "NetLabError",
+    "TurnProcess",
+    "router_rules",
+    "start_turn",
+    "unavailable",
+]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aioice import stun
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCIceCandidate, RTCIceServer, RTCPeerConnection
 
 from media import aiortc_compat
 from media.aiortc_compat import pin_host_addresses
@@ -134,9 +134,13 @@ async def plan_ice(grant: TurnGrant | None) -> IcePlan:
 
 
 def describe_path(pc: RTCPeerConnection, turn_transport: str = "") -> str:
-    """The path a connected peer connection uses, e.g. "host/udp", "srflx/udp", "relay/tcp"
-    ("" before ICE has chosen). The type is this side's candidate's; a relay's transport is the
-    one to the TURN server (`turn_transport`), which is what a firewall sees."""
+    """The path a connected peer connection uses ("" before ICE has chosen):
+
+    "relay/udp", "relay/tcp", "relay/tls": this side relays, over that transport to the TURN
+    server (what a firewall sees); "relay": the other side relays; "srflx/udp": direct through
+    a NAT (this side learned a public address unlike its own, or the other side arrived from a
+    translated one); "host/udp": direct, no translation.
+    """
     pair = aiortc_compat.selected_candidates(pc)
     if pair is None:
         return ""
@@ -144,8 +148,19 @@ def describe_path(pc: RTCPeerConnection, turn_transport: str = "") -> str:
     if local.type == "relay":
         return f"relay/{turn_transport or 'udp'}"
     if remote.type == "relay":
-        return "relay/peer"  # the other side relays; only it knows over what
-    return f"{local.type}/{local.transport.lower()}"
+        return "relay"
+    translated = remote.type in ("srflx", "prflx") or any(
+        c.type == "srflx" and c.relatedAddress == local.host and c.ip != local.host
+        for c in _local_candidates(pc)
+    )
+    return f"{'srflx' if translated else 'host'}/{local.transport.lower()}"
+
+
+def _local_candidates(pc: RTCPeerConnection) -> list[RTCIceCandidate]:
+    sctp = pc.sctp
+    if sctp is None:
+        return []
+    return sctp.transport.transport.iceGatherer.getLocalCandidates()
 
 
 SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
