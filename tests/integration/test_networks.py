@@ -10,7 +10,7 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailabl
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.program import VideoFormat
-from media.studio import StudioConfig, StudioEngine, VenueStatus
+from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 from tests.integration.conftest import Recorder
 from tests.unit.conftest import SAMPLE
 
@@ -110,6 +110,15 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
     assert paths[direct] == "srflx/udp", (tmp_path / f"{direct}.log").read_text()
     # The firewall drops all UDP: only TURN over TCP gets through.
     assert paths[relayed] == "relay/tcp", (tmp_path / f"{relayed}.log").read_text()
+
+
+def _joined(venue_id: str) -> Callable[[object], bool]:
+    def match(event: object) -> bool:
+        return isinstance(event, VenueStatusChanged) and (
+            event.venue_id == venue_id and event.status is VenueStatus.JOINED
+        )
+
+    return match
 
 
 async def _paths(engine: StudioEngine, wanted: set[str], timeout: float) -> dict[str, str]:
