@@ -88,13 +88,7 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
                 )
                 log.close()
             for venue_id in (direct, relayed):
-                await events.wait(
-                    lambda e, v=venue_id: (
-                        getattr(e, "venue_id", None) == v
-                        and getattr(e, "status", None) is VenueStatus.JOINED
-                    ),
-                    timeout=30,
-                )
+                await events.wait(_joined(venue_id), timeout=30)
             paths = await _paths(engine, {direct, relayed}, timeout=15)
         finally:
             for proc in procs:
