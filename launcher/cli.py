@@ -353,6 +353,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
         )
         config.sim_seed = args.sim_seed
         config.report_true_time = True
+    config.latency_log = args.sim_latency_log
     return asyncio.run(
         live.run_venue(
             invite,
@@ -595,6 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--sim-seed", type=int, default=0)
     sim.add_argument("--sim-true-time", action="store_true", help="report true fire times")
+    sim.add_argument(
+        "--sim-latency-log", type=Path, default=None, help="append each frame's latency (ms)"
+    )
     ve.set_defaults(func=cmd_venue)
 
     rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) from a journal")
@@ -657,6 +661,16 @@ def build_parser() -> argparse.ArgumentParser:
     fo.add_argument("--out", type=Path, default=Path("bench-out/fanout"))
     fo.add_argument("--json", action="store_true")
     fo.set_defaults(func=cmd_bench)
+    ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
+    ne.add_argument("--program", type=_video_format, default="1280x720@30")
+    ne.add_argument("--bitrate", type=int, default=2_500_000)
+    ne.add_argument("--venue-video", type=_video_format, default="320x180@15")
+    ne.add_argument("--duration", type=float, default=30.0, help="seconds of frame-rate samples")
+    ne.add_argument("--countdowns", type=int, default=3)
+    ne.add_argument("--join-timeout", type=float, default=40.0)
+    ne.add_argument("--out", type=Path, default=Path("bench-out/network"))
+    ne.add_argument("--json", action="store_true", help="print the result as JSON")
+    ne.set_defaults(func=cmd_bench)
     return p
 
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
 
 import aiohttp
 import av
@@ -128,6 +130,7 @@ class VenueConfig:
     report_true_time: bool = False  # harness only: add the host's clock to fire reports
     speaker: str | None = None  # output for the program and the siren; None: system default
     program_sound: bool = True  # False: the siren only (the demo's venues share one machine)
+    latency_log: Path | None = None  # harness only: every program frame's latency, ms per line
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -171,6 +174,7 @@ class VenueLink:
         self._pc: RTCPeerConnection | None = None
         self._turn_transport = ""  # what this join relays over, if it relays
         self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
+        self._latency_file: TextIO | None = None
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -261,6 +265,8 @@ class VenueLink:
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         self._set_state(LinkState.STOPPED)
         self.countdown.close()
+        if self._latency_file is not None:
+            self._latency_file.close()
         # aiohttp's advice for TLS: let the transports finish their close handshakes before the
         # loop goes away, or they are left half-closed (and leak their sockets).
         await asyncio.sleep(SSL_SHUTDOWN_GRACE_S)
@@ -595,6 +601,11 @@ class VenueLink:
         if latency > 0x7FFFFFFF:
             latency -= 0x100000000  # the estimate put us a hair before the stamp
         self.latencies.append((now, float(latency)))
+        if self.config.latency_log is not None:
+            # Benchmarks take the percentile over every frame of the run, not of windows.
+            if self._latency_file is None:
+                self._latency_file = self.config.latency_log.open("a", encoding="utf-8")
+            self._latency_file.write(f"{latency}\n")
 
     def latency_percentiles(self, now: float, window_s: float = 5.0) -> tuple[float, float] | None:
         recent = sorted(v for t, v in self.latencies if now - t <= window_s)
