@@ -283,12 +283,10 @@ def _result(
             }
         )
 
-    def joins(relayed: bool, key: str = "join_s") -> list[float]:
-        return [
-            r[key] if r[key] is not None else float("inf")
-            for r in rows
-            if r["path"].startswith("relay") == relayed
-        ]
+    def slowest(relayed: bool, key: str = "join_s") -> float | None:
+        """None when any of them never joined (never the slowest of those that did)."""
+        times = [r[key] for r in rows if r["path"].startswith("relay") == relayed]
+        return None if not times or None in times else max(times)
 
     def one(lan: str) -> dict[str, Any]:
         return next(r for r in rows if r["lan"] == lan)
@@ -297,10 +295,10 @@ def _result(
     summary = {
         "joined": sum(r["join_s"] is not None for r in rows),
         "venues": len(rows),
-        "slowest_join_direct_s": max(joins(False), default=None),
-        "slowest_join_relayed_s": max(joins(True), default=None),
-        "slowest_join_from_offer_direct_s": max(joins(False, "join_from_offer_s"), default=None),
-        "slowest_join_from_offer_relayed_s": max(joins(True, "join_from_offer_s"), default=None),
+        "slowest_join_direct_s": slowest(False),
+        "slowest_join_relayed_s": slowest(True),
+        "slowest_join_from_offer_direct_s": slowest(False, "join_from_offer_s"),
+        "slowest_join_from_offer_relayed_s": slowest(True, "join_from_offer_s"),
         "relayed_paths": sorted({r["path"] for r in rows if r["path"].startswith("relay")}),
         "countdown_spread_ms": spreads,
         "countdown_fired": [c["fired"] for c in countdowns],
