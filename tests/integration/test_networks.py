@@ -131,3 +131,60 @@ async def _paths(engine: StudioEngine, wanted: set[str], timeout: float) -> dict
         if all(reported.values()) or time.monotonic() > deadline:
             return paths
         await asyncio.sleep(0.2)  # stats arrive once a second; there is no event for them
+
+
+async def test_the_studio_grants_turn_credentials_only_to_a_proven_invite(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    import aiohttp
+
+    from launcher.demo import free_port
+    from media.tls import fingerprint_bytes
+
+    sheet = runsheet.load(SAMPLE).scaled(600)
+    venue = sheet.venues[0].id
+    identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
+    port = free_port()
+    engine = StudioEngine(
+        sheet,
+        identity,
+        StudioConfig(
+            host="127.0.0.1",
+            port=port,
+            program=VideoFormat(160, 96, 10),
+            turn=parse_turn_url("turn:turn.example:3478"),
+            turn_secret=b"shared-with-coturn",
+        ),
+        tmp_path / "journal.jsonl",
+    )
+    await engine.start()
+    try:
+        invite = identity.invite(sheet, venue, [f"127.0.0.1:{port}"], time.time() + 3600)
+        pin = aiohttp.Fingerprint(fingerprint_bytes(invite.fingerprint))
+        query = {
+            "venue": venue,
+            "ceremony": invite.ceremony_id,
+            "expires": repr(invite.expires),
+            "token": invite.token,
+        }
+        async with aiohttp.ClientSession() as http:
+            url = f"https://127.0.0.1:{port}/ice"
+            async with http.get(url, params=query, ssl=pin) as response:
+                assert response.status == 200
+                turn = (await response.json())["turn"]
+            async with http.get(url, params=query | {"token": "0" * 64}, ssl=pin) as refused:
+                assert refused.status == 403
+                assert (await refused.json())["refused"] == "bad_token"
+    finally:
+        await engine.stop()
+    assert turn["urls"] == [
+        "turn:turn.example:3478?transport=udp",
+        "turn:turn.example:3478?transport=tcp",
+    ]
+    expiry, _, user_venue = turn["username"].partition(":")
+    assert user_venue == venue and int(expiry) > time.time() + 3600
+    # What coturn (use-auth-secret) will compute for this username:
+    digest = hmac.new(b"shared-with-coturn", turn["username"].encode(), hashlib.sha1).digest()
+    assert turn["credential"] == base64.b64encode(digest).decode()
