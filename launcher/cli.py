@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -420,6 +421,28 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check, from a venue's own network, what will work on the day (Indonesian report)."""
+    import asyncio
+    import json
+
+    from ceremony.doctor import report_lines
+    from launcher import live
+    from media.netcheck import run_checks
+
+    try:
+        invite = live.read_invite(args.invite)
+    except (live.InviteError, OSError) as exc:
+        print(f"invite: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    findings = asyncio.run(run_checks(invite))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(findings) | {"verdict": findings.verdict()}, indent=2))
+    else:
+        print("\n".join(report_lines(findings)))
+    return EXIT_FAILED if findings.verdict() == "blocked" else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from launcher import bench
 
@@ -618,6 +641,11 @@ def build_parser() -> argparse.ArgumentParser:
     from launcher import ctl
 
     ctl.add_parser(sub)
+
+    dr = sub.add_parser("doctor", help="check a venue's network before the day (Indonesian)")
+    dr.add_argument("--invite", required=True, help="the invite string, or a file holding it")
+    dr.add_argument("--json", action="store_true", help="the findings as JSON")
+    dr.set_defaults(func=cmd_doctor)
 
     be = sub.add_parser("bench", help="benchmarks (JSON out)")
     be_sub = be.add_subparsers(dest="bench", required=True)

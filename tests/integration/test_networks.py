@@ -7,6 +7,7 @@ process inside its LAN's namespace. Needs root (CI runs as root)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -90,6 +91,10 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
             for venue_id in (direct, relayed):
                 await events.wait(_joined(venue_id), timeout=30)
             paths = await _paths(engine, {direct, relayed}, timeout=15)
+            doctor = {
+                lan: await _doctor(net, lan, tmp_path / f"{venue_id}.invite")
+                for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked"))
+            }
         finally:
             for proc in procs:
                 proc.terminate()
@@ -104,6 +109,26 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
     assert paths[direct] == "srflx/udp", (tmp_path / f"{direct}.log").read_text()
     # The firewall drops all UDP: only TURN over TCP gets through.
     assert paths[relayed] == "relay/tcp", (tmp_path / f"{relayed}.log").read_text()
+    # `ceremony doctor` from each hall says the same before the day.
+    assert doctor["open"]["verdict"] == "ready"
+    assert (doctor["open"]["udp"], doctor["open"]["turn_udp"]) == ("ok", "ok")
+    blocked = doctor["udp-blocked"]
+    assert blocked["verdict"] == "relay"
+    assert (blocked["signaling"], blocked["invite"]) == ("ok", "ok")
+    assert (blocked["udp"], blocked["turn_udp"], blocked["turn_tcp"]) == ("failed", "failed", "ok")
+
+
+async def _doctor(net: NetLab, lan: str, invite: Path) -> dict[str, object]:
+    argv = [sys.executable, "-m", "launcher.cli", "doctor", "--invite", str(invite), "--json"]
+    proc = await asyncio.create_subprocess_exec(
+        *net.exec_argv(net.lans[lan].namespace, argv),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert out, err.decode()
+    result: dict[str, object] = json.loads(out)
+    return result
 
 
 def _joined(venue_id: str) -> Callable[[object], bool]:
