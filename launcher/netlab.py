@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import logging
 import os
 import secrets
@@ -64,6 +65,7 @@ class Lan:
     router: str
     address: str  # the venues' address on the LAN
     public_ip: str  # the router's address on the public side (what the studio sees)
+    subnet: str  # "10.K.0": the router is .1, the venues start at .2
 
 
 def unavailable() -> str | None:
@@ -147,6 +149,18 @@ class NetLab:
             os.close(target)
             os.close(own)
 
+    def renumber(self, name: str, host: int) -> str:
+        """Give LAN `name` another address (`subnet.host`) in place of its current one, as a
+        hotspot reconnecting or a DHCP renumbering does; returns the new address. The old
+        address, and the default route with it, go first: sockets bound to it are dead."""
+        lan = self.lans[name]
+        new = f"{lan.subnet}.{host}"
+        self._run("ip", "-n", lan.namespace, "addr", "flush", "dev", "eth0")
+        self._run("ip", "-n", lan.namespace, "addr", "add", f"{new}/24", "dev", "eth0")
+        self._run("ip", "-n", lan.namespace, "route", "add", "default", "via", f"{lan.subnet}.1")
+        self.lans[name] = dataclasses.replace(lan, address=new)
+        return new
+
     # ---- building ----------------------------------------------------------------------
 
     def _run(self, *argv: str, stdin: str | None = None) -> None:
@@ -211,7 +225,7 @@ class NetLab:
                 *tc, "class", "add", "dev", "lan", "parent", "1:", "classid", "1:10",
                 "htb", "rate", rate, "ceil", rate,
             )  # fmt: skip
-        return Lan(spec, lan, router, f"10.{i + 1}.0.2", public_ip)
+        return Lan(spec, lan, router, f"10.{i + 1}.0.2", public_ip, f"10.{i + 1}.0")
 
 
 def _setns(fd: int) -> None:

@@ -132,6 +132,12 @@ def pin_host_addresses(addresses: Sequence[str] | None) -> None:
     log.info("ICE host candidates pinned to %s", ", ".join(pinned))
 
 
+def interface_addresses() -> frozenset[str]:
+    """Every non-loopback address of this machine's interfaces, whatever ICE is pinned to
+    (aioice's own listing, unpatched)."""
+    return frozenset(_ORIGINAL_HOST_ADDRESSES(True, True))
+
+
 def set_udp_receive_buffer(size: int) -> None:
     """The SO_RCVBUF aioice gives each ICE/TURN UDP socket made from now on."""
     aioice.turn.UDP_SOCKET_BUFFER_SIZE = size

@@ -10,6 +10,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -681,6 +682,13 @@ class StudioEngine:
         return ws
 
     async def _ice(self, request: web.Request) -> web.Response:
+        response = await self._ice_answer(request)
+        # One request per join: no keep-alive connection left behind at a venue that may
+        # change address (its dead TLS connection would hold a socket here for minutes).
+        response.force_close()
+        return response
+
+    async def _ice_answer(self, request: web.Request) -> web.Response:
         """Short-lived TURN credentials for a venue that proves its invite, asked before it
         gathers candidates (the join offer already carries them)."""
         query = request.query
@@ -971,6 +979,7 @@ class StudioEngine:
         return task
 
     async def _teardown(self, conn: VenueConnection, reason: str, replaced: bool) -> None:
+        sock = conn.ws.get_extra_info("socket")  # aiohttp's WebSocket has no abort
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
                 conn.ws.close(
@@ -978,6 +987,17 @@ class StudioEngine:
                 ),
                 timeout=2,
             )
+        # A venue whose address vanished answers neither the close nor TLS's close_notify,
+        # which asyncio waits 30 s for, holding the socket: give it 2 s, then shut the socket
+        # (the TLS transport's abort() is a no-op once close() ran twice, as it has here).
+        for _ in range(20):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            log.info("dropping a signaling connection that did not close (%s)", reason)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.pc.close(), timeout=5)
 

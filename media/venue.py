@@ -25,6 +25,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import wire
 from ceremony.invite import Invite
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from media.aiortc_compat import interface_addresses, selected_candidates
 from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import TurnGrant, describe_path, plan_ice, rtc_configuration
@@ -69,6 +70,7 @@ class LinkProblem(StrEnum):
 # item done, or the operator stopped the run): the venue goes to ENDED and does not reconnect.
 # A plain normal closure (1000) after a ProgramState that said `ended` means the same.
 CLOSE_ENDED = 4002
+ADDRESS_POLL_S = 0.25  # how often a waiting or joined venue looks for a changed address
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,10 @@ class VenueLink:
                 problem=problem,
                 retry_in_s=delay,
             )
+            # A new address (a hotspot or DHCP renumbering) is worth trying at once, not after
+            # a backoff that grew while the network was down.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                await asyncio.wait_for(self._stop_or_new_address(), timeout=delay)
         self._set_state(LinkState.STOPPED)
         self.countdown.close()
         if self._latency_file is not None:
@@ -489,10 +493,33 @@ class VenueLink:
     def _studio_said_ended(self) -> bool:
         return self.program_state is not None and self.program_state.ended
 
+    def _address_gone(self) -> bool:
+        """Whether the local address of the path ICE chose is no longer on any interface
+        (a relayed path is left to the heartbeats: its local end is the TURN connection's)."""
+        pair = selected_candidates(self._pc) if self._pc is not None else None
+        if pair is None or pair[0].type != "host":
+            return False
+        return pair[0].host not in interface_addresses()
+
+    async def _stop_or_new_address(self) -> None:
+        before = interface_addresses()
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=ADDRESS_POLL_S)
+            if interface_addresses() - before:
+                log.info("a new local address: retrying now")
+                return
+
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._replaced = False
         while not self._stopping.is_set():
             now = time.monotonic()
+            if self._address_gone():
+                # The address our media uses left this computer (aiortc has no ICE restart):
+                # its sockets are dead, so rejoin now rather than after LOST_AFTER_S of silence.
+                raise StudioUnreachableError(
+                    LinkProblem.STUDIO_QUIET, "this computer's network address changed"
+                )
             if self._replaced or (ws.closed and ws.close_code == CLOSE_REPLACED):
                 raise ReplacedError
             if ws.closed and (
