@@ -47,6 +47,8 @@ LANS = (
     (LanSpec("lossy", loss_pct=5), 1),
 )
 COUNTDOWN_LEAD_S = 5.0
+RENUMBERED_LAN = "open"  # six venues behind one NAT whose LAN is renumbered at the end
+REJOIN_WAIT_S = 20.0
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Venue:
     spawned: float = 0.0
     joined: float | None = None
     offered: float | None = None  # the studio received its offer (candidates gathered)
+    joins: list[float] = field(default_factory=list)  # every JOINED, monotonic
     fps: list[float] = field(default_factory=list)
 
 
@@ -129,6 +132,8 @@ async def _run(
                     v.offered = time.monotonic()
             if isinstance(event, VenueStatusChanged) and event.status is VenueStatus.JOINED:
                 v = by_id.get(event.venue_id)
+                if v is not None:
+                    v.joins.append(time.monotonic())
                 if v is not None and v.joined is None:
                     v.joined = time.monotonic()
                     # As in the demo: eleven venues share the studio's two cores here, so once
@@ -159,6 +164,8 @@ async def _run(
             for n in range(args.countdowns):
                 countdowns.append(await _countdown(engine))
                 say(f"countdown {n + 1}: spread {countdowns[-1]['spread_ms']} ms")
+            renumber = await _renumber(lab, venues, RENUMBERED_LAN)
+            say(f"address change in LAN {RENUMBERED_LAN!r}: back after {renumber} s")
         finally:
             for v in venues:
                 if v.proc is not None and v.proc.poll() is None:
@@ -172,7 +179,7 @@ async def _run(
                         v.proc.wait()
             await engine.stop()
             pin_host_addresses(None)
-    return _result(args, venues, snapshot, audio_loss, countdowns)
+    return _result(args, venues, snapshot, audio_loss, countdowns) | {"address_change": renumber}
 
 
 async def _spawn(
@@ -202,6 +209,23 @@ async def _spawn(
         log.close()
         v.spawned = time.monotonic()
         await asyncio.sleep(SPAWN_STAGGER_S)  # as the demo: not eleven interpreters at once
+
+
+async def _renumber(lab: NetLab, venues: list[Venue], lan: str) -> dict[str, Any]:
+    """Change the LAN's address under its joined venues; seconds until each joined again."""
+    affected = [v for v in venues if v.lan == lan]
+    lab.renumber(lan, 77)
+    at = time.monotonic()
+    deadline = at + REJOIN_WAIT_S
+    while time.monotonic() < deadline and not all(v.joins[-1:] > [at] for v in affected):
+        await asyncio.sleep(0.1)
+    back = {v.venue_id: next((round(t - at, 2) for t in v.joins if t > at), None) for v in affected}
+    times = list(back.values())
+    return {
+        "lan": lan,
+        "venues": back,
+        "slowest_s": None if None in times else max(t for t in times if t is not None),
+    }
 
 
 async def _countdown(engine: StudioEngine) -> dict[str, Any]:
