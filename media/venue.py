@@ -10,6 +10,7 @@ import collections
 import contextlib
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,6 +178,8 @@ class VenueLink:
         self._turn_transport = ""  # what this join relays over, if it relays
         self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
         self._latency_file: TextIO | None = None
+        self._address_lost = False  # the current session ended because our address went
+        self._closing: set[asyncio.Task[None]] = set()
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -383,10 +386,16 @@ class VenueLink:
                 if self._video_track is not None:
                     self._frames_sent_before += getattr(self._video_track, "frames_sent", 0)
                     self._video_track = None
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(pc.close(), timeout=5)
-                with contextlib.suppress(Exception):
-                    await ws.close()
+                if self._address_lost:
+                    # Its sockets are dead: closing them politely waits for answers that
+                    # cannot come (seconds); close in the background and rejoin now.
+                    self._address_lost = False
+                    self._abandon(pc, ws)
+                else:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(pc.close(), timeout=5)
+                    with contextlib.suppress(Exception):
+                        await ws.close()
 
     async def _negotiate(
         self,
@@ -493,6 +502,19 @@ class VenueLink:
     def _studio_said_ended(self) -> bool:
         return self.program_state is not None and self.program_state.ended
 
+    def _abandon(self, pc: RTCPeerConnection, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pc.close(), timeout=5)
+
+        task = asyncio.create_task(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        ws_transport = ws.get_extra_info("socket")
+        if ws_transport is not None:
+            with contextlib.suppress(OSError):
+                ws_transport.shutdown(socket.SHUT_RDWR)  # no close frame: nobody is there
+
     def _address_gone(self) -> bool:
         """Whether the local address of the path ICE chose is no longer on any interface
         (a relayed path is left to the heartbeats: its local end is the TURN connection's)."""
@@ -515,6 +537,7 @@ class VenueLink:
         while not self._stopping.is_set():
             now = time.monotonic()
             if self._address_gone():
+                self._address_lost = True
                 # The address our media uses left this computer (aiortc has no ICE restart):
                 # its sockets are dead, so rejoin now rather than after LOST_AFTER_S of silence.
                 raise StudioUnreachableError(

@@ -116,7 +116,7 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
     # The firewall drops all UDP: only TURN over TCP gets through.
     assert paths[relayed] == "relay/tcp", (tmp_path / f"{relayed}.log").read_text()
     # Back on air on its own after the address change (the figure is the bench's to report).
-    assert rejoin_s < 15, rejoin_s
+    assert rejoin_s < 10, rejoin_s
     # `ceremony doctor` from each hall says the same before the day.
     assert doctor["open"]["verdict"] == "ready"
     assert (doctor["open"]["udp"], doctor["open"]["turn_udp"]) == ("ok", "ok")
