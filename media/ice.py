@@ -151,12 +151,12 @@ def describe_path(pc: RTCPeerConnection, turn_transport: str = "") -> str:
         return "relay"
     translated = remote.type in ("srflx", "prflx") or any(
         c.type == "srflx" and c.relatedAddress == local.host and c.ip != local.host
-        for c in _local_candidates(pc)
+        for c in local_candidates(pc)
     )
     return f"{'srflx' if translated else 'host'}/{local.transport.lower()}"
 
 
-def _local_candidates(pc: RTCPeerConnection) -> list[RTCIceCandidate]:
+def local_candidates(pc: RTCPeerConnection) -> list[RTCIceCandidate]:
     sctp = pc.sctp
     if sctp is None:
         return []
@@ -183,6 +183,7 @@ __all__ = [
     "TurnGrant",
     "describe_path",
     "enlarge_socket_buffers",
+    "local_candidates",
     "pin_host_addresses",
     "plan_ice",
     "rtc_configuration",

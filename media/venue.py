@@ -29,7 +29,7 @@ from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.compositor import luma, read_code
 from media.control import WireChannel
-from media.ice import TurnGrant, describe_path, plan_ice, rtc_configuration
+from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.speaker import Speaker
@@ -516,12 +516,19 @@ class VenueLink:
                 ws_transport.shutdown(socket.SHUT_RDWR)  # no close frame: nobody is there
 
     def _address_gone(self) -> bool:
-        """Whether the local address of the path ICE chose is no longer on any interface
-        (a relayed path is left to the heartbeats: its local end is the TURN connection's)."""
-        pair = selected_candidates(self._pc) if self._pc is not None else None
-        if pair is None or pair[0].type != "host":
+        """Whether the local address the media path uses is no longer on any interface. For a
+        relayed path that is any address ICE gathered on (the TURN connection left from one of
+        them; an unrelated interface, such as a VPN, never had a candidate)."""
+        if self._pc is None:
             return False
-        return pair[0].host not in interface_addresses()
+        pair = selected_candidates(self._pc)
+        if pair is None:
+            return False
+        now = interface_addresses()
+        if pair[0].type == "host":
+            return pair[0].host not in now
+        gathered = {c.ip for c in local_candidates(self._pc) if c.type == "host"}
+        return bool(gathered - now)
 
     async def _stop_or_new_address(self) -> None:
         before = interface_addresses()

@@ -95,11 +95,14 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
                 lan: await _doctor(net, lan, tmp_path / f"{venue_id}.invite")
                 for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked"))
             }
-            # The open LAN's address changes under the joined venue: it must come back alone.
+            # Both LANs' addresses change under the joined venues (one direct, one relayed over
+            # TCP): each must come back on its own.
             seen = len(events.events)
             net.renumber("open", 77)
+            net.renumber("udp-blocked", 77)
             renumbered = time.monotonic()
-            await events.wait(_joined(direct, after=seen), timeout=15)
+            for venue_id in (direct, relayed):
+                await events.wait(_joined(venue_id, after=seen), timeout=15)
             rejoin_s = time.monotonic() - renumbered
         finally:
             for proc in procs:
