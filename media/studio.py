@@ -979,7 +979,10 @@ class StudioEngine:
         return task
 
     async def _teardown(self, conn: VenueConnection, reason: str, replaced: bool) -> None:
-        sock = conn.ws.get_extra_info("socket")  # aiohttp's WebSocket has no abort
+        try:
+            sock = conn.ws.get_extra_info("socket")  # aiohttp's WebSocket has no abort
+        except Exception:  # a connection aiohttp already let go of has no transport
+            sock = None
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
                 conn.ws.close(

@@ -179,6 +179,7 @@ class VenueLink:
         self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
         self._latency_file: TextIO | None = None
         self._address_lost = False  # the current session ended because our address went
+        self._addresses_at_join: frozenset[str] = frozenset()
         self._closing: set[asyncio.Task[None]] = set()
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
@@ -356,6 +357,7 @@ class VenueLink:
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
+            self._addresses_at_join = interface_addresses()
             ws = await self._connect_ws(http)
             plan = await plan_ice(await self._fetch_turn(http))
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
@@ -524,11 +526,13 @@ class VenueLink:
         pair = selected_candidates(self._pc)
         if pair is None:
             return False
-        now = interface_addresses()
+        # Only addresses the interfaces had at join count: loopback (tests pin ICE to it) is
+        # never listed, and must not look like an address that went away.
+        gone = self._addresses_at_join - interface_addresses()
         if pair[0].type == "host":
-            return pair[0].host not in now
+            return pair[0].host in gone
         gathered = {c.ip for c in local_candidates(self._pc) if c.type == "host"}
-        return bool(gathered - now)
+        return bool(gathered & gone)
 
     async def _stop_or_new_address(self) -> None:
         before = interface_addresses()
