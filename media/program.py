@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
 MIN_FORCED_KEYFRAME_GAP_S = 0.5  # many venues asking at once still cost one keyframe
+VENUE_KEYFRAME_GAP_S = 2.0  # one venue's keyframe requests are heard at most this often
 TRACK_QUEUE = 4
 Packet: TypeAlias = "av.Packet[Any]"
 
@@ -174,6 +175,7 @@ class ProgramBus:
         self._keyframe_requested = True
         self._last_keyframe = 0.0
         self.frames_encoded = 0
+        self.keyframe_requests_refused = 0  # PLI/FIR within a venue's VENUE_KEYFRAME_GAP_S
         self.taps: list[Callable[[Packet], None]] = []  # e.g. the program recorder
         self.last_frame: av.VideoFrame | None = None
         self.meter = RateMeter()
@@ -201,9 +203,27 @@ class ProgramBus:
     def unsubscribe_raw(self, track: RawProgramTrack) -> None:
         self._raw_tracks.discard(track)
 
-    def route_keyframe_requests(self, sender: RTCRtpSender) -> None:
-        """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder."""
-        aiortc_compat.on_keyframe_request(sender, lambda: self.request_keyframe("PLI/FIR"))
+    def route_keyframe_requests(
+        self, sender: RTCRtpSender, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder.
+
+        One keyframe serves every venue, so one lossy venue's PLI storm would make everyone's
+        picture pulse: each sender (one venue) is heard at most once per
+        VENUE_KEYFRAME_GAP_S; what it asks for in between is counted, not encoded.
+        """
+        last = -VENUE_KEYFRAME_GAP_S
+
+        def on_request() -> None:
+            nonlocal last
+            now = clock()
+            if now - last < VENUE_KEYFRAME_GAP_S:
+                self.keyframe_requests_refused += 1
+                return
+            last = now
+            self.request_keyframe("PLI/FIR")
+
+        aiortc_compat.on_keyframe_request(sender, on_request)
 
     def request_keyframe(self, why: str) -> None:
         if not self._keyframe_requested:

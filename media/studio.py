@@ -1044,6 +1044,7 @@ class StudioEngine:
         lag = sorted(self.loop_lag)
         return {
             "program_fps_sent": round(self.bus.meter.rate(now), 2),
+            "keyframe_requests_refused": self.bus.keyframe_requests_refused,
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }

@@ -107,3 +107,31 @@ def test_bgra_picture_is_qt_rgb32_at_the_asked_size() -> None:
     pixels = np.frombuffer(data, np.uint8).reshape(20, 40, 4)
     b, g, r, a = (int(v) for v in pixels[10, 20])
     assert r > 230 and g < 30 and b < 30 and a == 255
+
+
+async def test_one_venues_keyframe_storm_is_heard_once_per_gap() -> None:
+    from aiortc import RTCPeerConnection
+
+    from media.program import VENUE_KEYFRAME_GAP_S
+
+    bus = ProgramBus(FMT, compose=False)
+    pc = RTCPeerConnection()
+    lossy, other = pc.addTransceiver("video").sender, pc.addTransceiver("video").sender
+    now = [100.0]
+    bus.route_keyframe_requests(lossy, clock=lambda: now[0])
+    bus.route_keyframe_requests(other, clock=lambda: now[0])
+    bus._keyframe_requested = False
+    lossy._send_keyframe()
+    assert bus._keyframe_requested
+    bus._keyframe_requested = False
+    for _ in range(5):  # the storm, within the gap
+        now[0] += VENUE_KEYFRAME_GAP_S / 10
+        lossy._send_keyframe()
+    assert not bus._keyframe_requested and bus.keyframe_requests_refused == 5
+    other._send_keyframe()  # another venue's request is its own
+    assert bus._keyframe_requested
+    bus._keyframe_requested = False
+    now[0] += VENUE_KEYFRAME_GAP_S
+    lossy._send_keyframe()
+    assert bus._keyframe_requested
+    await pc.close()
