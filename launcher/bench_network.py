@@ -331,6 +331,7 @@ def _result(
         "lossy_venue_fps_median": one("lossy")["program_fps_median"],
         "lossy_venue_audio_lost_pct": one("lossy")["audio_lost_pct"],
         "latency_p95_ms_every_frame": _p95(every_frame),
+        "keyframe_requests_refused": snapshot.get("keyframe_requests_refused"),
         "frames_with_latency": len(every_frame),
     }
     return {
