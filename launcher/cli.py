@@ -20,6 +20,7 @@ from launcher.paths import Paths
 from media import clock
 
 if TYPE_CHECKING:
+    from ceremony.turn import TurnServer
     from media.remote.service import RemoteConfig
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def _ice_config(args: argparse.Namespace) -> None:
         pin_host_addresses(args.ice_address)
 
 
-def _turn_config(args: argparse.Namespace) -> tuple[object, bytes] | int:
+def _turn_config(args: argparse.Namespace) -> tuple[TurnServer | None, bytes] | int:
     """(TurnServer or None, secret) from --turn-url/--turn-secret-file, or an exit code."""
     from ceremony.turn import TurnUrlError, parse_turn_url
 
@@ -230,7 +231,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
         return turn
     sheet_dir = sheet_path.resolve().parent
     config = StudioConfig(
-        turn=turn[0],  # type: ignore[arg-type]
+        turn=turn[0],
         turn_secret=turn[1],
         host=args.host,
         port=args.port,
