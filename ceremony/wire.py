@@ -168,6 +168,7 @@ class Stats(_Msg, tag="stats"):
     latency_p50_ms: float | None = None  # program glass-to-glass, from the picture's time code
     latency_p95_ms: float | None = None
     sound_problem: Text = ""  # why the venue's speaker is silent ("" while it plays)
+    path: Id = ""  # how the venue reaches the studio: host/srflx/relay + udp/tcp/tls
 
 
 class CueAck(_Msg, tag="cue_ack"):

@@ -41,6 +41,10 @@ def main(args: argparse.Namespace) -> int:
         return sync(args)
     if args.bench == "fanout":
         return fanout(args)
+    if args.bench == "network":
+        from launcher import bench_network
+
+        return bench_network.main(args)
     if args.bench == "remote":
         from launcher import bench_remote
 

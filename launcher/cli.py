@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -20,6 +21,7 @@ from launcher.paths import Paths
 from media import clock
 
 if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
+    from ceremony.turn import TurnServer
     from launcher.runs import FoundRun, Run
     from media.remote.service import RemoteConfig
 
@@ -291,6 +293,39 @@ def _repair_unfinished(paths: Paths, ceremony_id: str) -> None:
             print(line, file=sys.stderr)
 
 
+def _turn_config(args: argparse.Namespace) -> tuple[TurnServer | None, bytes] | int:
+    """(TurnServer or None, secret) from --turn-url/--turn-secret-file, or an exit code."""
+    from ceremony.turn import TurnUrlError, parse_turn_url
+
+    if args.turn_url is None:
+        return None, b""
+    try:
+        server = parse_turn_url(args.turn_url)
+    except TurnUrlError as exc:
+        print(f"--turn-url: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.turn_secret_file is None:
+        print("--turn-url needs --turn-secret-file (coturn's static-auth-secret)", file=sys.stderr)
+        return EXIT_INVALID
+    path: Path = args.turn_secret_file
+    try:
+        if path.stat().st_mode & 0o077:
+            print(
+                f"{path} can be read by other users; chmod 600 it "
+                "(berkas rahasia TURN harus chmod 600)",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        secret = path.read_text(encoding="utf-8").strip().encode()
+    except OSError as exc:
+        print(f"--turn-secret-file: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not secret:
+        print(f"{path} is empty", file=sys.stderr)
+        return EXIT_INVALID
+    return server, secret
+
+
 def cmd_studio(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -315,6 +350,9 @@ def cmd_studio(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     _tag_logs(args, sheet.ceremony.id)
     _ice_config(args)
+    turn = _turn_config(args)
+    if isinstance(turn, int):
+        return turn
     rehearsal = args.rehearsal
     if gui and not rehearsal and args.screenshot is None:
         from ui.console.app import ask_rehearsal
@@ -333,6 +371,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
         journal=args.journal,
     )
     config = StudioConfig(
+        turn=turn[0],
+        turn_secret=turn[1],
         host=args.host,
         port=args.port,
         ice_servers=tuple(args.ice_server),
@@ -537,6 +577,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
         )
         config.sim_seed = args.sim_seed
         config.report_true_time = True
+    config.latency_log = args.sim_latency_log
     return asyncio.run(
         live.run_venue(
             invite,
@@ -759,6 +800,28 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check, from a venue's own network, what will work on the day (Indonesian report)."""
+    import asyncio
+    import json
+
+    from ceremony.doctor import report_lines
+    from launcher import live
+    from media.netcheck import run_checks
+
+    try:
+        invite = live.read_invite(args.invite)
+    except (live.InviteError, OSError) as exc:
+        print(f"invite: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    findings = asyncio.run(run_checks(invite))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(findings) | {"verdict": findings.verdict()}, indent=2))
+    else:
+        print("\n".join(report_lines(findings)))
+    return EXIT_FAILED if findings.verdict() == "blocked" else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from launcher import bench
 
@@ -910,6 +973,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gui_arguments(st)
     _ice_arguments(st)
+    st.add_argument(
+        "--turn-url",
+        default=None,
+        metavar="turn:HOST:PORT",
+        help="TURN server the venues relay through when nothing direct works (docs/networks.md)",
+    )
+    st.add_argument(
+        "--turn-secret-file",
+        type=Path,
+        default=None,
+        help="file (chmod 600) holding the TURN server's static-auth-secret",
+    )
     st.set_defaults(func=cmd_studio)
 
     ve = sub.add_parser("venue", help="run a venue")
@@ -984,6 +1059,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fire without asking for real-time priority (as an ordinary user account)",
     )
+    sim.add_argument(
+        "--sim-latency-log", type=Path, default=None, help="append each frame's latency (ms)"
+    )
     ve.set_defaults(func=cmd_venue)
 
     rp = sub.add_parser("report", help="the as-run report (HTML, CSV, PDF) of one run")
@@ -1023,6 +1101,11 @@ def build_parser() -> argparse.ArgumentParser:
     from launcher import ctl
 
     ctl.add_parser(sub)
+
+    dr = sub.add_parser("doctor", help="check a venue's network before the day (Indonesian)")
+    dr.add_argument("--invite", required=True, help="the invite string, or a file holding it")
+    dr.add_argument("--json", action="store_true", help="the findings as JSON")
+    dr.set_defaults(func=cmd_doctor)
 
     be = sub.add_parser("bench", help="benchmarks (JSON out)")
     be_sub = be.add_subparsers(dest="bench", required=True)
@@ -1097,6 +1180,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     abuse_arguments(ab)
     ab.set_defaults(func=cmd_bench)
+
+    ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
+    ne.add_argument("--program", type=_video_format, default="1280x720@30")
+    ne.add_argument("--bitrate", type=int, default=2_500_000)
+    ne.add_argument("--venue-video", type=_video_format, default="320x180@15")
+    ne.add_argument("--duration", type=float, default=30.0, help="seconds of frame-rate samples")
+    ne.add_argument("--countdowns", type=int, default=3)
+    ne.add_argument("--join-timeout", type=float, default=40.0)
+    ne.add_argument("--out", type=Path, default=Path("bench-out/network"))
+    ne.add_argument("--json", action="store_true", help="print the result as JSON")
+    ne.set_defaults(func=cmd_bench)
     return p
 
 

@@ -21,8 +21,10 @@ from typing import Any
 
 import aioice.ice
 import aioice.turn
+import aiortc.rtcicetransport
 import aiortc.rtcrtpreceiver
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aioice import Candidate
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcsctptransport import RTCSctpTransport
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,13 @@ def problems() -> list[str]:
         "aiortc's RTCSctpTransport no longer receives data-channel messages through "
         "_data_channel_receive(stream_id, pp_id, data): malformed input is not guarded",
     )
+    found += _check(
+        _mentions(aiortc.rtcicetransport.RTCIceGatherer.__init__, "self._connection = Connection(")
+        and _mentions(aioice.ice.Connection.__init__, "self._nominated: dict[int, CandidatePair]")
+        and isinstance(getattr(aioice.ice.CandidatePair, "local_candidate", None), property),
+        "aiortc's RTCIceGatherer._connection or aioice's Connection._nominated changed: the "
+        "path each venue uses (host/srflx/relay) cannot be shown",
+    )
     return found
 
 
@@ -130,6 +139,12 @@ def pin_host_addresses(addresses: Sequence[str] | None) -> None:
 
     aioice.ice.get_host_addresses = get_host_addresses
     log.info("ICE host candidates pinned to %s", ", ".join(pinned))
+
+
+def interface_addresses() -> frozenset[str]:
+    """Every non-loopback address of this machine's interfaces, whatever ICE is pinned to
+    (aioice's own listing, unpatched)."""
+    return frozenset(_ORIGINAL_HOST_ADDRESSES(True, True))
 
 
 def set_udp_receive_buffer(size: int) -> None:
@@ -201,3 +216,22 @@ def use_decoder_worker(worker: DecoderWorker | None) -> None:
     """Replace the thread function every receiver started from now on decodes with (None:
     aiortc's own). Process-wide; only the benchmarks' count-only venues use it."""
     aiortc.rtcrtpreceiver.decoder_worker = worker or ORIGINAL_DECODER_WORKER
+
+
+def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | None:
+    """(local, remote) candidate of the pair ICE nominated for `pc`, or None before that.
+
+    aiortc 1.16 has no candidate-pair statistics; the pair lives in aioice's Connection, which
+    the public `RTCIceTransport.iceGatherer` holds as `_connection`.
+    """
+    sctp = pc.sctp
+    transports = [sctp.transport] if sctp is not None else []
+    transports += [t.sender.transport for t in pc.getTransceivers() if t.sender.transport]
+    for dtls in transports:
+        connection = getattr(dtls.transport.iceGatherer, "_connection", None)
+        nominated = getattr(connection, "_nominated", None)
+        if not isinstance(nominated, dict) or not nominated:
+            continue
+        pair = nominated.get(1) or next(iter(nominated.values()))
+        return pair.local_candidate, pair.remote_candidate
+    return None

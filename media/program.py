@@ -33,6 +33,7 @@ KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
 # venue asking again and again, must not make everyone's picture pulse (the lossy one is moved
 # down a rung instead, ceremony/quality.py).
 MIN_FORCED_KEYFRAME_GAP_S = 2.0
+VENUE_KEYFRAME_GAP_S = 2.0  # one venue's keyframe requests are heard at most this often
 TRACK_QUEUE = 4
 Packet: TypeAlias = "av.Packet[Any]"
 
@@ -204,6 +205,7 @@ class ProgramBus:
         self._last_keyframe = [-MIN_FORCED_KEYFRAME_GAP_S] * len(self.rungs)
         self.keyframes_forced = [0] * len(self.rungs)
         self.frames_encoded = 0
+        self.keyframe_requests_refused = 0  # PLI/FIR within a venue's VENUE_KEYFRAME_GAP_S
         self.taps: list[Callable[[Packet], None]] = []  # e.g. the program recorder
         self.last_frame: av.VideoFrame | None = None
         self.meter = RateMeter()
@@ -243,16 +245,38 @@ class ProgramBus:
     def unsubscribe_raw(self, track: RawProgramTrack) -> None:
         self._raw_tracks.discard(track)
 
-    def route_keyframe_requests(self, sender: RTCRtpSender, venue_id: str | None = None) -> None:
+    def route_keyframe_requests(
+        self,
+        sender: RTCRtpSender,
+        venue_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """aiortc ignores PLI/FIR for pre-encoded packets: send them to the shared encoder of
-        the venue's rung (and count them against the venue)."""
-        aiortc_compat.on_keyframe_request(sender, lambda: self._venue_asks(venue_id))
+        the venue's rung.
+
+        One keyframe serves every venue on a rung, so one lossy venue's PLI storm would make
+        everyone's picture pulse: each sender (one venue) is heard at most once per
+        VENUE_KEYFRAME_GAP_S; what it asks for in between is counted, not encoded, and every
+        request counts against the venue's rung (ceremony/quality.py moves it down).
+        """
+        last = -VENUE_KEYFRAME_GAP_S
+
+        def on_request() -> None:
+            nonlocal last
+            if venue_id is not None and self.on_venue_keyframe_request is not None:
+                self.on_venue_keyframe_request(venue_id)
+            now = clock()
+            if now - last < VENUE_KEYFRAME_GAP_S:
+                self.keyframe_requests_refused += 1
+                return
+            last = now
+            self._venue_asks(venue_id)
+
+        aiortc_compat.on_keyframe_request(sender, on_request)
 
     def _venue_asks(self, venue_id: str | None) -> None:
         track = next((t for t in self._tracks if t.venue_id == venue_id), None)
         self.request_keyframe(f"PLI/FIR from {venue_id}", track.rung if track else 0)
-        if venue_id is not None and self.on_venue_keyframe_request is not None:
-            self.on_venue_keyframe_request(venue_id)
 
     def request_keyframe(self, why: str, rung: int = 0) -> None:
         if not self._keyframe_requested[rung]:

@@ -10,6 +10,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import av
+import msgspec
 import numpy as np
 from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -24,7 +26,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
-from ceremony.invite import InviteClaim, check_token
+from ceremony.invite import Invite, InviteClaim, check_token
 from ceremony.journal import JournaledSequencer, JournalWriter
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.quality import RungPolicy
@@ -32,12 +34,13 @@ from ceremony.runs import RunInfo
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
+from ceremony.turn import TurnServer, grant_document
 from media import aiortc_compat
 from media.clock import now as clock_now
 from media.compositor import LowerThird
 from media.control import WireChannel
 from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSource
-from media.ice import rtc_configuration
+from media.ice import describe_path, rtc_configuration
 from media.identity import StudioIdentity
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.peer_guard import guard_data_channels
@@ -85,6 +88,10 @@ class StudioConfig:
     # (encoded only while a venue is on it); False: one rung for everyone.
     lower_rung: bool = True
     signaling: SignalingLimits = field(default_factory=SignalingLimits)
+    # Where venues relay when nothing direct works, and the secret shared with that TURN server
+    # (coturn use-auth-secret): venues get short-lived credentials from /ice, never the secret.
+    turn: TurnServer | None = None
+    turn_secret: bytes = b""
 
     def lower_rungs(self) -> tuple[Rung, ...]:
         if not self.lower_rung or self.program.width < 64:
@@ -268,6 +275,7 @@ class StudioEngine:
         """Raises OSError when the port cannot be opened: then nothing else was opened."""
         app = web.Application(client_max_size=wire.MAX_SIGNAL_BYTES)
         app.router.add_get("/signal", self._signal)
+        app.router.add_post("/ice", self._ice)
         # Keep-alive no longer than the join deadline; the gate enforces it anyway.
         self._runner = web.AppRunner(
             app,
@@ -833,6 +841,39 @@ class StudioEngine:
         with contextlib.suppress(Exception):
             await ws.close()
 
+    async def _ice(self, request: web.Request) -> web.Response:
+        response = await self._ice_answer(request)
+        # One request per join: no keep-alive connection left behind at a venue that may
+        # change address (its dead TLS connection would hold a socket here for minutes).
+        response.force_close()
+        return response
+
+    async def _ice_answer(self, request: web.Request) -> web.Response:
+        """Short-lived TURN credentials for a venue that proves its invite (the whole invite,
+        as signed, in the body), asked before it gathers candidates (the join offer already
+        carries them). Authenticated like a join: strangers hear only bad_token."""
+        try:
+            invite = msgspec.json.decode(await request.read(), type=Invite)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+            return web.json_response({"refused": "malformed"}, status=400)
+        refusal = check_token(
+            self.identity.secret,
+            InviteClaim.of(invite),
+            invite.token,
+            known_venues=set(self.venues),
+            expected_ceremony=self.sheet.ceremony.id,
+            now_wall=time.time(),
+        )
+        if refusal is not None:
+            return web.json_response(
+                {"refused": refusal.reason.value, "detail": refusal.detail}, status=403
+            )
+        turn = self.config.turn
+        if turn is None or not self.config.turn_secret:
+            return web.json_response({"turn": None})
+        grant = grant_document(turn, self.config.turn_secret, invite.venue_id, now=time.time())
+        return web.json_response({"turn": grant})
+
     async def _refuse(
         self,
         request: web.Request,
@@ -1256,11 +1297,26 @@ class StudioEngine:
         return task
 
     async def _teardown(self, conn: VenueConnection, reason: str, code: int) -> None:
+        try:
+            sock = conn.ws.get_extra_info("socket")  # aiohttp's WebSocket has no abort
+        except Exception:  # a connection aiohttp already let go of has no transport
+            sock = None
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
                 conn.ws.close(code=code, message=reason.encode()[:120]),
                 timeout=2,
             )
+        # A venue whose address vanished answers neither the close nor TLS's close_notify,
+        # which asyncio waits 30 s for, holding the socket: give it 2 s, then shut the socket
+        # (the TLS transport's abort() is a no-op once close() ran twice, as it has here).
+        for _ in range(20):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            log.info("dropping a signaling connection that did not close (%s)", reason)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.pc.close(), timeout=5)
 
@@ -1292,6 +1348,10 @@ class StudioEngine:
                     if conn and conn.liveness.rtt_s is not None
                     else None,
                     "reconnects": r.reconnects,
+                    # host/srflx/relay + udp/tcp: the venue's own view (it knows its TURN
+                    # transport), else the studio's view of the pair ICE chose.
+                    "path": (r.stats.path if r.stats and r.stats.path else "")
+                    or (describe_path(conn.pc) if conn else ""),
                     "ready": r.ready,
                     "audio_rms_dbfs": round(self.mixer.levels[vid].rms_dbfs, 1)
                     if vid in self.mixer.levels
@@ -1301,6 +1361,7 @@ class StudioEngine:
         lag = sorted(self.loop_lag)
         return {
             "program_fps_sent": round(self.bus.meter.rate(now), 2),
+            "keyframe_requests_refused": self.bus.keyframe_requests_refused,
             "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
             "venues": venues,
         }

@@ -10,13 +10,17 @@ import collections
 import contextlib
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
 
 import aiohttp
 import av
+import msgspec
 import numpy as np
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -24,9 +28,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import wire
 from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from media.aiortc_compat import interface_addresses, selected_candidates
 from media.compositor import luma, read_code
 from media.control import WireChannel
-from media.ice import rtc_configuration
+from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.sfu.janus import JanusError
@@ -81,6 +86,7 @@ class UnreachableCause(StrEnum):
 # item done, or the operator stopped the run): the venue goes to ENDED and does not reconnect.
 # A plain normal closure (1000) after a ProgramState that said `ended` means the same.
 CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
+ADDRESS_POLL_S = 0.25  # how often a waiting or joined venue looks for a changed address
 
 
 @dataclass(frozen=True)
@@ -175,10 +181,12 @@ class VenueConfig:
     hall_latency_s: float = 0.0  # calibrated in the device check: the siren is advanced by it
     realtime: bool = True  # False: fire without asking for real-time priority
     # Harness only: the host's shared clock for true fire times, a test siren in a frequency
-    # band of its own (the audible benchmark), and a switch that cuts the data channels.
+    # band of its own (the audible benchmark), a switch that cuts the data channels, and every
+    # program frame's latency (ms per line).
     true_clock: Callable[[], float] = time.monotonic
     siren_band: int | None = None
     link_cut: LinkCut | None = None
+    latency_log: Path | None = None
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -229,6 +237,13 @@ class VenueLink:
         self._ended = False
         self._frames_sent_before = 0
         self._video_track: MediaStreamTrack | None = None
+        self._pc: RTCPeerConnection | None = None
+        self._turn_transport = ""  # what this join relays over, if it relays
+        self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
+        self._latency_file: TextIO | None = None
+        self._address_lost = False  # the current session ended because our address went
+        self._addresses_at_join: frozenset[str] = frozenset()
+        self._closing: set[asyncio.Task[None]] = set()
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -329,10 +344,14 @@ class VenueLink:
                 problem=problem,
                 retry_in_s=delay,
             )
+            # A new address (a hotspot or DHCP renumbering) is worth trying at once, not after
+            # a backoff that grew while the network was down.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                await asyncio.wait_for(self._stop_or_new_address(), timeout=delay)
         self._set_state(LinkState.STOPPED)
         self.countdown.close()
+        if self._latency_file is not None:
+            self._latency_file.close()
         # aiohttp's advice for TLS: let the transports finish their close handshakes before the
         # loop goes away, or they are left half-closed (and leak their sockets).
         await asyncio.sleep(SSL_SHUTDOWN_GRACE_S)
@@ -375,6 +394,43 @@ class VenueLink:
             cause,
         )
 
+    async def _fetch_turn(self, http: aiohttp.ClientSession) -> TurnGrant | None:
+        """Short-lived TURN credentials from the studio (GET /ice, proven with the invite's
+        token), fetched at every join so they are fresh. None: the studio offers no relay (or
+        is older than this venue); the join then tries direct paths only."""
+        pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
+        inv = self.invite
+        body = msgspec.json.encode(inv)  # the invite as signed: the studio checks it like a join
+        for address in inv.addresses:
+            try:
+                async with http.post(
+                    f"https://{address}/ice",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    ssl=pin,
+                    timeout=aiohttp.ClientTimeout(total=CONNECT_TIMEOUT_S),
+                ) as response:
+                    if response.status != 200:
+                        log.info("no TURN credentials from %s: HTTP %d", address, response.status)
+                        return None
+                    turn = (await response.json()).get("turn")
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
+                log.info("no TURN credentials from %s: %s", address, connect_failure(exc))
+                continue
+            if not isinstance(turn, dict):
+                return None
+            try:
+                return TurnGrant(
+                    tuple(str(u) for u in turn["urls"]),
+                    str(turn["username"]),
+                    str(turn["credential"]),
+                    float(turn["expires"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                log.warning("the studio's TURN credentials are malformed: %r", turn)
+                return None
+        return None
+
     async def _session(self, backoff: Backoff) -> None:
         self._set_state(
             LinkState.CONNECTING if self._joins == 0 else LinkState.RECONNECTING,
@@ -383,9 +439,12 @@ class VenueLink:
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as http:
+            self._addresses_at_join = interface_addresses()
             ws = await self._connect_ws(http)
             self.unreachable_attempts = 0
-            pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+            plan = await plan_ice(await self._fetch_turn(http))
+            pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
+            self._pc, self._turn_transport, self.path = pc, plan.turn_transport, ""
             tasks: list[asyncio.Task[None]] = []
             try:
                 await self._negotiate(pc, ws, tasks)
@@ -410,13 +469,20 @@ class VenueLink:
                     task.cancel()
                 self.countdown.detach()
                 self._control = None
+                self._pc = None
                 if self._video_track is not None:
                     self._frames_sent_before += getattr(self._video_track, "frames_sent", 0)
                     self._video_track = None
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(pc.close(), timeout=5)
-                with contextlib.suppress(Exception):
-                    await ws.close()
+                if self._address_lost:
+                    # Its sockets are dead: closing them politely waits for answers that
+                    # cannot come (seconds); close in the background and rejoin now.
+                    self._address_lost = False
+                    self._abandon(pc, ws)
+                else:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(pc.close(), timeout=5)
+                    with contextlib.suppress(Exception):
+                        await ws.close()
 
     async def _negotiate(
         self,
@@ -534,10 +600,56 @@ class VenueLink:
     def _studio_said_ended(self) -> bool:
         return self.program_state is not None and self.program_state.ended
 
+    def _abandon(self, pc: RTCPeerConnection, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pc.close(), timeout=5)
+
+        task = asyncio.create_task(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        ws_transport = ws.get_extra_info("socket")
+        if ws_transport is not None:
+            with contextlib.suppress(OSError):
+                ws_transport.shutdown(socket.SHUT_RDWR)  # no close frame: nobody is there
+
+    def _address_gone(self) -> bool:
+        """Whether the local address the media path uses is no longer on any interface. For a
+        relayed path that is any address ICE gathered on (the TURN connection left from one of
+        them; an unrelated interface, such as a VPN, never had a candidate)."""
+        if self._pc is None:
+            return False
+        pair = selected_candidates(self._pc)
+        if pair is None:
+            return False
+        # Only addresses the interfaces had at join count: loopback (tests pin ICE to it) is
+        # never listed, and must not look like an address that went away.
+        gone = self._addresses_at_join - interface_addresses()
+        if pair[0].type == "host":
+            return pair[0].host in gone
+        gathered = {c.ip for c in local_candidates(self._pc) if c.type == "host"}
+        return bool(gathered & gone)
+
+    async def _stop_or_new_address(self) -> None:
+        before = interface_addresses()
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=ADDRESS_POLL_S)
+            if interface_addresses() - before:
+                log.info("a new local address: retrying now")
+                return
+
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._replaced = False
         while not self._stopping.is_set():
             now = time.monotonic()
+            if self._address_gone():
+                self._address_lost = True
+                # The address our media uses left this computer (aiortc has no ICE restart):
+                # its sockets are dead, so rejoin now rather than after LOST_AFTER_S of silence.
+                raise StudioUnreachableError(
+                    LinkProblem.STUDIO_QUIET, "this computer's network address changed"
+                )
             if self._replaced or (ws.closed and ws.close_code == CLOSE_REPLACED):
                 raise ReplacedError
             if self._ended or (
@@ -569,7 +681,12 @@ class VenueLink:
         total_sent = self._frames_sent_before + sent_now
         self.counters.sent.add(now, max(0, total_sent - self.counters.sent.total))
         latency = self.latency_percentiles(now)
+        if self._pc is not None and not self.path:
+            self.path = describe_path(self._pc, self._turn_transport)
+            if self.path:
+                log.info("path to the studio: %s", self.path)
         return wire.Stats(
+            path=self.path,
             latency_p50_ms=latency[0] if latency else None,
             latency_p95_ms=latency[1] if latency else None,
             program_fps=round(self.counters.program.rate(now), 2),
@@ -671,6 +788,11 @@ class VenueLink:
         if latency > 0x7FFFFFFF:
             latency -= 0x100000000  # the estimate put us a hair before the stamp
         self.latencies.append((now, float(latency)))
+        if self.config.latency_log is not None:
+            # Benchmarks take the percentile over every frame of the run, not of windows.
+            if self._latency_file is None:
+                self._latency_file = self.config.latency_log.open("a", encoding="utf-8")
+            self._latency_file.write(f"{latency}\n")
 
     def latency_percentiles(self, now: float, window_s: float = 5.0) -> tuple[float, float] | None:
         recent = sorted(v for t, v in self.latencies if now - t <= window_s)

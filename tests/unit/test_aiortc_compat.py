@@ -4,11 +4,13 @@ breaks one fails here instead of silently losing keyframe requests, ISO recordin
 
 from __future__ import annotations
 
+import asyncio
 import queue
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import aioice
+import aioice.ice
 import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
@@ -117,3 +119,34 @@ async def test_loss_reported_by_the_remote_reads_as_a_share(
     await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report]))
     stats = [s for s in (await sender.getStats()).values() if s.type == "remote-inbound-rtp"]
     assert len(stats) == 1 and aiortc_compat.fraction_lost(stats[0]) == 0.25
+
+
+async def test_the_selected_pair_of_a_real_connection_is_read() -> None:
+    from media.ice import describe_path
+
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        assert aiortc_compat.selected_candidates(a) is None
+        opened = asyncio.Event()
+        a.createDataChannel("x").on("open", opened.set)
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        pair = aiortc_compat.selected_candidates(a)
+        assert pair is not None
+        local, remote = pair
+        assert (local.host, remote.host) == ("127.0.0.1", "127.0.0.1")
+        assert describe_path(a) == "host/udp"
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_a_moved_selected_pair_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aioice.ice.CandidatePair, "local_candidate")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "path" in found[0]

@@ -156,3 +156,31 @@ def test_forced_keyframes_on_a_rung_are_rate_limited() -> None:
         t += 1 / 15
     assert sum(forced) <= 10.0 / MIN_FORCED_KEYFRAME_GAP_S + 1
     assert bus.keyframes_forced == [sum(forced)]
+
+
+async def test_one_venues_keyframe_storm_is_heard_once_per_gap() -> None:
+    from aiortc import RTCPeerConnection
+
+    from media.program import VENUE_KEYFRAME_GAP_S
+
+    bus = ProgramBus(FMT, compose=False)
+    pc = RTCPeerConnection()
+    lossy, other = pc.addTransceiver("video").sender, pc.addTransceiver("video").sender
+    now = [100.0]
+    bus.route_keyframe_requests(lossy, clock=lambda: now[0])
+    bus.route_keyframe_requests(other, clock=lambda: now[0])
+    bus._keyframe_requested = [False]
+    lossy._send_keyframe()
+    assert bus._keyframe_requested == [True]
+    bus._keyframe_requested = [False]
+    for _ in range(5):  # the storm, within the gap
+        now[0] += VENUE_KEYFRAME_GAP_S / 10
+        lossy._send_keyframe()
+    assert bus._keyframe_requested == [False] and bus.keyframe_requests_refused == 5
+    other._send_keyframe()  # another venue's request is its own
+    assert bus._keyframe_requested == [True]
+    bus._keyframe_requested = [False]
+    now[0] += VENUE_KEYFRAME_GAP_S
+    lossy._send_keyframe()
+    assert bus._keyframe_requested == [True]
+    await pc.close()
