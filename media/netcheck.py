@@ -10,6 +10,7 @@ import contextlib
 import logging
 
 import aiohttp
+import msgspec
 from aioice.turn import create_turn_endpoint
 
 from ceremony.doctor import Check, Findings
@@ -54,19 +55,14 @@ async def run_checks(invite: Invite, timeout: float = CHECK_TIMEOUT_S) -> Findin
 async def _signaling(invite: Invite, f: Findings, timeout: float) -> object:
     """Fill in the signaling, certificate and invite checks; the TURN grant, if any."""
     pin = aiohttp.Fingerprint(fingerprint_bytes(invite.fingerprint))
-    params = {
-        "venue": invite.venue_id,
-        "ceremony": invite.ceremony_id,
-        "expires": repr(invite.expires),
-        "token": invite.token,
-    }
+    body = msgspec.json.encode(invite)  # the invite as signed, checked like a join
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
         for address in invite.addresses:
             f.studio = address
             try:
-                async with http.get(f"https://{address}/ice", params=params, ssl=pin) as response:
+                async with http.post(f"https://{address}/ice", data=body, ssl=pin) as response:
                     f.signaling = f.certificate = Check.OK
-                    body = await response.json(content_type=None)
+                    answer = await response.json(content_type=None)
             except aiohttp.ServerFingerprintMismatch:
                 f.signaling, f.certificate = Check.OK, Check.FAILED
                 return None
@@ -74,11 +70,11 @@ async def _signaling(invite: Invite, f: Findings, timeout: float) -> object:
                 f.signaling = Check.FAILED
                 f.notes.append(f"{address}: {type(exc).__name__}")
                 continue
-            if response.status == 200 and isinstance(body, dict):
+            if response.status == 200 and isinstance(answer, dict):
                 f.invite = Check.OK
-                return body.get("turn")
+                return answer.get("turn")
             f.invite = Check.FAILED
-            f.invite_detail = str(body.get("detail", "")) if isinstance(body, dict) else ""
+            f.invite_detail = str(answer.get("detail", "")) if isinstance(answer, dict) else ""
             f.invite_detail = f.invite_detail or f"HTTP {response.status}"
             return None
     return None

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
+import msgspec
 import pytest
 
 from ceremony import runsheet
@@ -181,8 +183,6 @@ async def test_the_studio_grants_turn_credentials_only_to_a_proven_invite(tmp_pa
     import hashlib
     import hmac
 
-    import aiohttp
-
     from launcher.demo import free_port
     from media.tls import fingerprint_bytes
 
@@ -206,20 +206,18 @@ async def test_the_studio_grants_turn_credentials_only_to_a_proven_invite(tmp_pa
     try:
         invite = identity.invite(sheet, venue, [f"127.0.0.1:{port}"], time.time() + 3600)
         pin = aiohttp.Fingerprint(fingerprint_bytes(invite.fingerprint))
-        query = {
-            "venue": venue,
-            "ceremony": invite.ceremony_id,
-            "expires": repr(invite.expires),
-            "token": invite.token,
-        }
+        forged = msgspec.structs.replace(invite, studio="@tudio " + invite.studio)
         async with aiohttp.ClientSession() as http:
             url = f"https://127.0.0.1:{port}/ice"
-            async with http.get(url, params=query, ssl=pin) as response:
+            async with http.post(url, data=msgspec.json.encode(invite), ssl=pin) as response:
                 assert response.status == 200
                 turn = (await response.json())["turn"]
-            async with http.get(url, params=query | {"token": "0" * 64}, ssl=pin) as refused:
-                assert refused.status == 403
-                assert (await refused.json())["refused"] == "bad_token"
+            for bad in (msgspec.structs.replace(invite, token="0" * 64), forged):
+                async with http.post(url, data=msgspec.json.encode(bad), ssl=pin) as refused:
+                    assert refused.status == 403
+                    assert (await refused.json())["refused"] == "bad_token"
+            async with http.post(url, data=b"\xff{", ssl=pin) as garbage:
+                assert garbage.status == 400
     finally:
         await engine.stop()
     assert turn["urls"] == [
