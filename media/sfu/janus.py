@@ -174,7 +174,8 @@ class Session:
                 await asyncio.sleep(min(5.0, 0.2 * failures))
                 continue
             for event in payload if isinstance(payload, list) else [payload]:
-                self._dispatch(event)
+                if isinstance(event, dict):  # a poll can also answer null (session going away)
+                    self._dispatch(event)
 
     def _dispatch(self, event: dict[str, Any]) -> None:
         kind = event.get("janus")
