@@ -160,3 +160,36 @@ def test_a_startup_failure_is_shown_in_a_dialog(qtbot: QtBot) -> None:
         "Studio tidak dapat dimulai",
         "Port 8443 di 0.0.0.0 sudah dipakai program lain.",
     ]
+
+
+def test_closing_the_window_of_a_live_run_asks_first(qtbot: QtBot, tmp_path: Path) -> None:
+    """The engine runs in the console's process: closing it ends the run for every venue."""
+    sheet = runsheet.load(SAMPLE)
+    host = EngineHost(lambda: None)  # type: ignore[arg-type,return-value]
+    window = ConsoleWindow(
+        host, sheet, QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.ask_before_closing = True
+    window.show()
+    window.close()
+    qtbot.waitUntil(lambda: _visible_box() is not None, timeout=5000)
+    assert window.isVisible()
+    box = _visible_box()
+    assert box is not None
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(lambda: _visible_box() is None, timeout=5000)
+    assert window.isVisible()  # still live
+    window.close()
+    qtbot.waitUntil(lambda: _visible_box() is not None, timeout=5000)
+    box = _visible_box()
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    rehearsal = ConsoleWindow(
+        host, sheet, QSettings(str(tmp_path / "r.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(rehearsal)
+    rehearsal.show()
+    rehearsal.close()  # a rehearsal closes without a question
+    assert not rehearsal.isVisible() and _visible_box() is None

@@ -57,6 +57,7 @@ def run_console(
     window.resize(1600, 1000)
     if quit_after_run_s is not None:
         finished.done.connect(lambda: QTimer.singleShot(int(quit_after_run_s * 1000), window.close))
+    window.ask_before_closing = not rehearsal  # closing the window ends a live run for everyone
     stops = StopSignals(window, confirm=not rehearsal)
     host.start()
     window.show()
@@ -101,13 +102,19 @@ class StopSignals(QObject):
             return
         for number in data:
             if number == signal.SIGTERM:
-                self.window.close()
+                self._close()
             elif number == signal.SIGINT:
                 self.interrupt()
 
+    def _close(self) -> None:
+        """Close without the window asking again: the stop was asked for (SIGTERM) or agreed."""
+        if isinstance(self.window, ConsoleWindow):
+            self.window.close_confirmed = True
+        self.window.close()
+
     def interrupt(self) -> None:
         if not self.confirm:
-            self.window.close()
+            self._close()
             return
         if self.asking is not None:  # a second Ctrl+C while asking: that is the answer
             self.asking.done(QMessageBox.StandardButton.Yes.value)
@@ -129,7 +136,7 @@ class StopSignals(QObject):
         def answered(result: int) -> None:
             self.asking = None
             if result == QMessageBox.StandardButton.Yes.value:
-                self.window.close()
+                self._close()
 
         box.finished.connect(answered)
         box.open()

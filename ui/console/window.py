@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from ceremony.countdown import CountdownError
 from ceremony.journal import JournalTail, describe_record
 from ceremony.runsheet import Runsheet, Source
-from ceremony.sequencer import ItemStatus
+from ceremony.sequencer import ItemStatus, Status
 from ceremony.sequencer import commands as cmd
 from ceremony.timebase import format_wall
 from ui.bridge import EngineHost, Snapshot, VenueRow
@@ -101,6 +101,10 @@ class ConsoleWindow(QMainWindow):
         self.selected_venue: str | None = None
         self.run_id = ""
         self.rehearsal = False
+        # A live run ends with this window (the engine runs in this process): ask first.
+        self.ask_before_closing = False
+        self.close_confirmed = False
+        self.closing_question: QMessageBox | None = None
         self._row_colours: dict[int, ItemStatus] = {}
         self._board_lost: dict[int, bool] = {}
         self._build()
@@ -509,8 +513,42 @@ class ConsoleWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.ask_before_closing and not self.close_confirmed and not self._ceremony_over():
+            event.ignore()  # the engine runs in this process: closing ends the live run
+            self._ask_to_close()
+            return
         self.settings.setValue("console/geometry", self.saveGeometry())
         super().closeEvent(event)
+
+    def _ceremony_over(self) -> bool:
+        snap = self.host.latest_snapshot()
+        return snap is not None and snap.view.status is Status.ENDED
+
+    def _ask_to_close(self) -> None:
+        if self.closing_question is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("End the ceremony?"),
+            self.tr(
+                "This is the LIVE ceremony. Closing this window ends it for every venue: "
+                "recordings and the journal are closed and the venues are told the ceremony "
+                "has ended. End it now?"
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.closing_question = box
+
+        def answered(result: int) -> None:
+            self.closing_question = None
+            if result == QMessageBox.StandardButton.Yes.value:
+                self.close_confirmed = True
+                self.close()
+
+        box.finished.connect(answered)
+        box.open()
 
     # ---- input -------------------------------------------------------------------------
 

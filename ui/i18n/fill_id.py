@@ -259,6 +259,11 @@ ID = {
     "LIVE": "RESMI (LIVE)",
     "run": "run",
     "End the ceremony?": "Akhiri acara?",
+    "This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the "
+    "journal are closed and the venues are told the ceremony has ended. End it now?": (
+        "Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan "
+        "jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?"
+    ),
     "This is the LIVE ceremony. End it now for every venue? Recordings and the journal are "
     "closed and the venues are told the ceremony has ended.": (
         "Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup "
