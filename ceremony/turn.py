@@ -87,7 +87,7 @@ __all__ = [
 def grant_document(
     server: TurnServer, secret: bytes, venue_id: str, *, now: float, ttl_s: float = DEFAULT_TTL_S
 ) -> dict[str, object]:
-    """What the studio answers an authenticated venue's `GET /ice`: the TURN URLs (best first)
+    """What the studio answers an authenticated venue's `POST /ice`: the TURN URLs (best first)
     with a credential for that venue alone."""
     cred = turn_credential(secret, venue_id, now=now, ttl_s=ttl_s)
     return {

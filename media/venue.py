@@ -395,7 +395,7 @@ class VenueLink:
         )
 
     async def _fetch_turn(self, http: aiohttp.ClientSession) -> TurnGrant | None:
-        """Short-lived TURN credentials from the studio (GET /ice, proven with the invite's
+        """Short-lived TURN credentials from the studio (POST /ice, proven with the invite's
         token), fetched at every join so they are fresh. None: the studio offers no relay (or
         is older than this venue); the join then tries direct paths only."""
         pin = aiohttp.Fingerprint(fingerprint_bytes(self.invite.fingerprint))
