@@ -281,6 +281,7 @@ def _result(
     countdowns: list[dict[str, Any]],
 ) -> dict[str, Any]:
     paths = {v["id"]: v["path"] for v in snapshot["venues"]}
+    rungs = {v["id"]: v.get("program_rung") for v in snapshot["venues"]}
     rows = []
     every_frame: list[float] = []
     for v in venues:
@@ -292,6 +293,7 @@ def _result(
                 "id": v.venue_id,
                 "lan": v.lan,
                 "path": paths.get(v.venue_id, ""),
+                "program_rung": rungs.get(v.venue_id),  # the rung the venue was on at the end
                 # From process start: includes the interpreter's start-up on a loaded machine.
                 "join_s": round(v.joined - v.spawned, 2) if v.joined is not None else None,
                 # From the studio receiving the offer: ICE checks, DTLS, SCTP, the welcome.
