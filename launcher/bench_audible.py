@@ -41,6 +41,7 @@ from ceremony import runsheet
 from ceremony.runsheet import Runsheet
 from launcher.demo import Demo, DemoOptions, SimOptions, countdown_result, fit_venues
 from launcher.paths import Paths
+from launcher.processes import stop_process
 from media.audiosignal import find, venue_test_siren
 from media.netsim import NetKind
 from media.studio import StudioEngine
@@ -150,13 +151,7 @@ class AudioServer:
         )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import Status
 from launcher.live import KeyboardStop, StandInOperator
 from launcher.messages import Failure, pick_language, say
+from launcher.processes import stop_process
 from media import clock
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
@@ -129,13 +130,8 @@ class VenueProcess:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.send_signal(signal.SIGCONT)  # a frozen venue must be able to hear the TERM
+        stop_process(self.proc, timeout_s=10)
 
 
 @dataclass

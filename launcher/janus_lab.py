@@ -20,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.processes import stop_process
+
 log = logging.getLogger(__name__)
 
 JANUS = "janus"
@@ -176,13 +178,7 @@ class JanusLab:
         raise LabError(f"Janus did not answer within {START_TIMEOUT_S:.0f} s: see {self.log_path}")
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
+        stop_process(self._proc)
         self._proc = None
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             _run("ip", "link", "del", self._host_link)

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from launcher.processes import stop_process
+
 log = logging.getLogger(__name__)
 
 PUBLIC_NET = "198.18.0"
@@ -243,13 +245,7 @@ class TurnProcess:
     secret: bytes
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def start_turn(lab: NetLab, folder: Path, timeout_s: float = 10.0) -> TurnProcess:

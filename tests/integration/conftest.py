@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,15 +101,18 @@ def sheet() -> Runsheet:
     return runsheet.load(SAMPLE).scaled(600)
 
 
-@pytest.fixture
-async def studio(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
+@asynccontextmanager
+async def studio_on_loopback(
+    tmp_path: Path, sheet: Runsheet, **config: Any
+) -> AsyncIterator[Studio]:
+    """A started studio engine on 127.0.0.1 (ICE pinned there), stopped on the way out."""
     pin_host_addresses([LOOPBACK])
     identity = ensure_identity(tmp_path / "studio", [LOOPBACK])
     port = free_port()
     engine = StudioEngine(
         sheet,
         identity,
-        StudioConfig(host=LOOPBACK, port=port, program=SMALL, record_dir=tmp_path / "rec"),
+        StudioConfig(host=LOOPBACK, port=port, program=SMALL, **config),
         tmp_path / "journal.jsonl",
     )
     events = Recorder()
@@ -119,3 +123,9 @@ async def studio(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
     finally:
         await engine.stop()
         pin_host_addresses(None)
+
+
+@pytest.fixture
+async def studio(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
+    async with studio_on_loopback(tmp_path, sheet, record_dir=tmp_path / "rec") as running:
+        yield running

@@ -24,7 +24,7 @@ from media.signaling_limits import CloseKind, SignalingLimits
 from media.studio import StudioConfig, StudioEngine, VenueStatus
 from media.tls import fingerprint_bytes
 from media.venue import LinkState
-from tests.integration.conftest import LOOPBACK, SMALL, Recorder, Studio
+from tests.integration.conftest import LOOPBACK, SMALL, Recorder, Studio, studio_on_loopback
 from tests.integration.test_session import CIREBON, message, running, state
 
 pytestmark = pytest.mark.integration
@@ -36,23 +36,8 @@ LIMITS = SignalingLimits(
 
 @pytest.fixture
 async def guarded(tmp_path: Path, sheet: Runsheet) -> AsyncIterator[Studio]:
-    pin_host_addresses([LOOPBACK])
-    identity = ensure_identity(tmp_path / "studio", [LOOPBACK])
-    port = free_port()
-    engine = StudioEngine(
-        sheet,
-        identity,
-        StudioConfig(host=LOOPBACK, port=port, program=SMALL, signaling=LIMITS),
-        tmp_path / "journal.jsonl",
-    )
-    events = Recorder()
-    engine.subscribe(events)
-    await engine.start()
-    try:
-        yield Studio(engine, identity, sheet, port, events)
-    finally:
-        await engine.stop()
-        pin_host_addresses(None)
+    async with studio_on_loopback(tmp_path, sheet, signaling=LIMITS) as running:
+        yield running
 
 
 async def signal(studio: Studio, payload: str | bytes, source: str = LOOPBACK) -> object:
