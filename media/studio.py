@@ -758,6 +758,10 @@ class StudioEngine:
             if site is not None:
                 site.refused(request.transport, CloseKind.NOT_A_JOIN)
             raise  # aiohttp answers it (400: not a WebSocket upgrade)
+        except ConnectionError:  # the peer left during the upgrade: nothing to answer
+            if site is not None:
+                site.refused(request.transport, CloseKind.NOT_A_JOIN)
+            return ws
         try:
             first = await ws.receive(timeout=limits.join_s)
         except (TimeoutError, asyncio.CancelledError):
