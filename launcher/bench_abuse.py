@@ -555,8 +555,8 @@ class Harness:
         return {"settled_after_s": round(time.monotonic() - started, 1)}
 
     async def run(self) -> dict[str, Any]:
+        from media.aiortc_compat import count_only_video
         from media.ice import pin_host_addresses
-        from media.lightreceive import count_only_video
 
         pin_host_addresses([LOOPBACK])
         count_only_video()

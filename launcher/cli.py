@@ -544,7 +544,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
     _tag_logs(args, invite.ceremony_id)
     _ice_config(args)
     if args.count_only:
-        from media.lightreceive import count_only_video
+        from media.aiortc_compat import count_only_video
 
         count_only_video()
     config = VenueConfig(

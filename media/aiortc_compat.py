@@ -1,10 +1,11 @@
 """Every place the product reaches into aiortc's or aioice's internals, in one module.
 
-aiortc has no public API for four things the product needs: choosing the interfaces ICE gathers
-on (tests and the demo pin loopback, which aioice leaves out), the size of the ICE sockets'
-receive buffers, hearing a venue's keyframe request for a track we encode ourselves, and seeing
-each complete encoded frame a receiver reassembles (ISO recording, and the benchmarks' count-only
-venues). Each hook below names the private thing it touches, and `problems()` checks every
+aiortc has no public API for the things the product needs here: choosing the interfaces ICE
+gathers on (tests and the demo pin loopback, which aioice leaves out), the size of the ICE
+sockets' receive buffers, hearing a venue's keyframe request for a track we encode ourselves,
+seeing each complete encoded frame a receiver reassembles (ISO recording, and the benchmarks'
+count-only venues, whose decoder worker is here too), guarding the data-channel receive path,
+reading the candidate pair ICE chose, and aioice's STUN codec for a UDP probe. Each hook below names the private thing it touches, and `problems()` checks every
 assumption against the *installed* libraries: a test runs it (tests/unit/test_aiortc_compat.py)
 and every process runs it at start-up (`verify()`), so an upgrade that renames one of them fails
 loudly instead of silently dropping keyframe requests or ISO recordings. pyproject.toml pins the
@@ -13,13 +14,16 @@ versions these checks were written against.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import queue
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aioice.ice
+import aioice.stun
 import aioice.turn
 import aiortc.rtcicetransport
 import aiortc.rtcrtpreceiver
@@ -210,6 +214,50 @@ def wrap_data_channel_receive(
         return False
     setattr(sctp, "_data_channel_receive", wrap(original))  # noqa: B010 - an instance attribute
     return True
+
+
+def _count_only_worker(
+    loop: asyncio.AbstractEventLoop,
+    input_q: queue.Queue[Any],
+    output_q: asyncio.Queue[Any],
+    decode_error: threading.Event,
+) -> None:
+    audio_q: queue.Queue[Any] = queue.Queue()
+    audio_thread: threading.Thread | None = None
+    while True:
+        task = input_q.get()
+        if task is None:
+            if audio_thread is not None:
+                audio_q.put(None)
+                audio_thread.join()
+            else:
+                asyncio.run_coroutine_threadsafe(output_q.put(None), loop)
+            return
+        codec, encoded_frame = task
+        if codec.mimeType.startswith("video/"):
+            asyncio.run_coroutine_threadsafe(output_q.put(encoded_frame), loop)
+            continue
+        if audio_thread is None:
+            audio_thread = threading.Thread(
+                target=ORIGINAL_DECODER_WORKER,
+                args=(loop, audio_q, output_q, decode_error),
+                daemon=True,
+            )
+            audio_thread.start()
+        audio_q.put(task)
+
+
+def count_only_video(enabled: bool = True) -> None:
+    """Benchmark venues only (process-wide): every receiver hands over each *complete encoded
+    frame* reassembled from RTP instead of decoding it, so eleven venue processes can count a
+    720p30 program without taking the two cores the studio they measure runs on. Audio is
+    decoded as usual."""
+    use_decoder_worker(_count_only_worker if enabled else None)
+
+
+def stun_binding_request() -> bytes:
+    """A STUN Binding request (aioice's codec), for probing whether UDP reaches a server."""
+    return bytes(aioice.stun.Message(aioice.stun.Method.BINDING, aioice.stun.Class.REQUEST))
 
 
 def use_decoder_worker(worker: DecoderWorker | None) -> None:

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aioice import stun
 from aiortc import RTCConfiguration, RTCIceCandidate, RTCIceServer, RTCPeerConnection
 
 from media import aiortc_compat
@@ -72,7 +71,7 @@ async def udp_answers(host: str, port: int, timeout: float = UDP_PROBE_TIMEOUT_S
     not; then TURN over TCP is the way)."""
     loop = asyncio.get_running_loop()
     answered = loop.create_future()
-    request = stun.Message(stun.Method.BINDING, stun.Class.REQUEST)
+    request = aiortc_compat.stun_binding_request()
 
     class Probe(asyncio.DatagramProtocol):
         def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
@@ -89,7 +88,7 @@ async def udp_answers(host: str, port: int, timeout: float = UDP_PROBE_TIMEOUT_S
         return False
     try:
         for _ in range(3):  # a lost probe must not send a venue to TCP needlessly
-            transport.sendto(bytes(request))
+            transport.sendto(request)
             with contextlib.suppress(TimeoutError):
                 return bool(await asyncio.wait_for(asyncio.shield(answered), timeout / 3))
         return False

@@ -150,3 +150,34 @@ def test_a_moved_selected_pair_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delattr(aioice.ice.CandidatePair, "local_candidate")
     found = aiortc_compat.problems()
     assert len(found) == 1 and "path" in found[0]
+
+
+async def test_the_count_only_worker_hands_over_encoded_video_and_decodes_sound() -> None:
+    """The worker speaks aiortc's decoder-thread protocol: (codec, frame) tasks, None to end."""
+    import queue
+    import threading
+    from types import SimpleNamespace
+
+    loop = asyncio.get_running_loop()
+    inbox: queue.Queue[object] = queue.Queue()
+    out: asyncio.Queue[object] = asyncio.Queue()
+    video = SimpleNamespace(mimeType="video/VP8", name="VP8")
+    frame = SimpleNamespace(data=b"vp8", timestamp=1)
+    inbox.put((video, frame))
+    inbox.put(None)
+    worker = threading.Thread(
+        target=aiortc_compat._count_only_worker, args=(loop, inbox, out, threading.Event())
+    )
+    worker.start()
+    assert await asyncio.wait_for(out.get(), 5) is frame  # not decoded: the frame itself
+    assert await asyncio.wait_for(out.get(), 5) is None  # the end, passed on
+    worker.join(timeout=5)
+    aiortc_compat.count_only_video()
+    assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat._count_only_worker
+    aiortc_compat.count_only_video(False)
+    assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat.ORIGINAL_DECODER_WORKER
+
+
+def test_a_stun_binding_request_is_a_stun_message() -> None:
+    data = aiortc_compat.stun_binding_request()
+    assert data[:2] == b"\x00\x01" and data[4:8] == b"\x21\x12\xa4\x42"  # Binding, magic cookie
