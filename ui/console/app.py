@@ -20,6 +20,7 @@ from ui.appbase import screenshot_later, start_app
 from ui.bridge import EngineHost
 from ui.console.window import ConsoleWindow
 from ui.i18n import Language
+from ui.widgets.question import ask
 
 log = logging.getLogger(__name__)
 
@@ -119,27 +120,21 @@ class StopSignals(QObject):
         if self.asking is not None:  # a second Ctrl+C while asking: that is the answer
             self.asking.done(QMessageBox.StandardButton.Yes.value)
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        box = ask(
+            self.window,
             QCoreApplication.translate("ConsoleStart", "End the ceremony?"),
             QCoreApplication.translate(
                 "ConsoleStart",
                 "This is the LIVE ceremony. End it now for every venue? Recordings and the "
                 "journal are closed and the venues are told the ceremony has ended.",
             ),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.window,
+            self._close,
         )
-        box.setDefaultButton(QMessageBox.StandardButton.No)
         self.asking = box
+        box.finished.connect(self._forget_question)
 
-        def answered(result: int) -> None:
-            self.asking = None
-            if result == QMessageBox.StandardButton.Yes.value:
-                self._close()
-
-        box.finished.connect(answered)
-        box.open()
+    def _forget_question(self) -> None:
+        self.asking = None
 
     def uninstall(self) -> None:
         self._notifier.setEnabled(False)

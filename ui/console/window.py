@@ -45,6 +45,7 @@ from ui.bridge import EngineHost, Snapshot, VenueRow
 from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
 from ui.widgets.help_menu import install_help_menu
+from ui.widgets.question import ask
 from ui.widgets.tiles import VideoTile
 from ui.widgets.timer import SpeakerTimer, format_clock
 
@@ -527,28 +528,25 @@ class ConsoleWindow(QMainWindow):
     def _ask_to_close(self) -> None:
         if self.closing_question is not None:
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+
+        def end_it() -> None:
+            self.close_confirmed = True
+            self.close()
+
+        self.closing_question = ask(
+            self,
             self.tr("End the ceremony?"),
             self.tr(
                 "This is the LIVE ceremony. Closing this window ends it for every venue: "
                 "recordings and the journal are closed and the venues are told the ceremony "
                 "has ended. End it now?"
             ),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
+            end_it,
         )
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.closing_question = box
+        self.closing_question.finished.connect(self._forget_closing_question)
 
-        def answered(result: int) -> None:
-            self.closing_question = None
-            if result == QMessageBox.StandardButton.Yes.value:
-                self.close_confirmed = True
-                self.close()
-
-        box.finished.connect(answered)
-        box.open()
+    def _forget_closing_question(self) -> None:
+        self.closing_question = None
 
     # ---- input -------------------------------------------------------------------------
 

@@ -3,37 +3,37 @@
 <context>
     <name>ConsoleStart</name>
     <message>
-        <location filename="../console/app.py" line="124" />
+        <location filename="../console/app.py" line="125" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="125" />
+        <location filename="../console/app.py" line="126" />
         <source>This is the LIVE ceremony. End it now for every venue? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai.</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="167" />
+        <location filename="../console/app.py" line="162" />
         <source>Start the ceremony</source>
         <translation>Mulai acara</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="171" />
+        <location filename="../console/app.py" line="166" />
         <source>Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?</source>
         <translation>Apakah run ini acara RESMI (risalah resmi) atau GLADI (latihan)?</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="177" />
+        <location filename="../console/app.py" line="172" />
         <source>LIVE ceremony</source>
         <translation>Acara RESMI</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="181" />
+        <location filename="../console/app.py" line="176" />
         <source>REHEARSAL (GLADI)</source>
         <translation>GLADI (latihan)</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="201" />
+        <location filename="../console/app.py" line="196" />
         <source>The studio cannot start</source>
         <translation>Studio tidak dapat dimulai</translation>
     </message>
@@ -41,381 +41,381 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="376" />
+        <location filename="../console/window.py" line="377" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="378" />
+        <location filename="../console/window.py" line="379" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="385" />
+        <location filename="../console/window.py" line="386" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="385" />
+        <location filename="../console/window.py" line="386" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="390" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="394" />
+        <location filename="../console/window.py" line="395" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="395" />
+        <location filename="../console/window.py" line="396" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="396" />
+        <location filename="../console/window.py" line="397" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="397" />
+        <location filename="../console/window.py" line="398" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="399" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="399" />
+        <location filename="../console/window.py" line="400" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="400" />
+        <location filename="../console/window.py" line="401" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="405" />
+        <location filename="../console/window.py" line="406" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="407" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="407" />
+        <location filename="../console/window.py" line="408" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="410" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="411" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="411" />
+        <location filename="../console/window.py" line="412" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="412" />
-        <location filename="../console/window.py" line="708" />
+        <location filename="../console/window.py" line="413" />
+        <location filename="../console/window.py" line="706" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="413" />
-        <location filename="../console/window.py" line="442" />
+        <location filename="../console/window.py" line="414" />
+        <location filename="../console/window.py" line="443" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="420" />
+        <location filename="../console/window.py" line="421" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="423" />
+        <location filename="../console/window.py" line="424" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="424" />
-        <location filename="../console/window.py" line="711" />
+        <location filename="../console/window.py" line="425" />
+        <location filename="../console/window.py" line="709" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="425" />
+        <location filename="../console/window.py" line="426" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="426" />
+        <location filename="../console/window.py" line="427" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="428" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="429" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="429" />
+        <location filename="../console/window.py" line="430" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="430" />
+        <location filename="../console/window.py" line="431" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="431" />
+        <location filename="../console/window.py" line="432" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="432" />
+        <location filename="../console/window.py" line="433" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="433" />
+        <location filename="../console/window.py" line="434" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="434" />
+        <location filename="../console/window.py" line="435" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="435" />
+        <location filename="../console/window.py" line="436" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="437" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="437" />
+        <location filename="../console/window.py" line="438" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="439" />
+        <location filename="../console/window.py" line="440" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="444" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="444" />
+        <location filename="../console/window.py" line="445" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="446" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="446" />
+        <location filename="../console/window.py" line="447" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="448" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="448" />
+        <location filename="../console/window.py" line="449" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="449" />
+        <location filename="../console/window.py" line="450" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="450" />
+        <location filename="../console/window.py" line="451" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="451" />
+        <location filename="../console/window.py" line="452" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="452" />
+        <location filename="../console/window.py" line="453" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="477" />
+        <location filename="../console/window.py" line="478" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="532" />
+        <location filename="../console/window.py" line="538" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="534" />
+        <location filename="../console/window.py" line="540" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="560" />
+        <location filename="../console/window.py" line="558" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="579" />
+        <location filename="../console/window.py" line="577" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="583" />
+        <location filename="../console/window.py" line="581" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="596" />
+        <location filename="../console/window.py" line="594" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="602" />
+        <location filename="../console/window.py" line="600" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="615" />
+        <location filename="../console/window.py" line="613" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="627" />
+        <location filename="../console/window.py" line="625" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="643" />
+        <location filename="../console/window.py" line="641" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="655" />
+        <location filename="../console/window.py" line="653" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="655" />
+        <location filename="../console/window.py" line="653" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="703" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="708" />
+        <location filename="../console/window.py" line="706" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="711" />
+        <location filename="../console/window.py" line="709" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="719" />
+        <location filename="../console/window.py" line="717" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="723" />
+        <location filename="../console/window.py" line="721" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="729" />
+        <location filename="../console/window.py" line="727" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="747" />
+        <location filename="../console/window.py" line="745" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="749" />
+        <location filename="../console/window.py" line="747" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="769" />
-        <location filename="../console/window.py" line="774" />
+        <location filename="../console/window.py" line="767" />
+        <location filename="../console/window.py" line="772" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="801" />
+        <location filename="../console/window.py" line="799" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="804" />
+        <location filename="../console/window.py" line="802" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="674" />
+        <location filename="../console/window.py" line="672" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="409" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="617" />
+        <location filename="../console/window.py" line="615" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="830" />
+        <location filename="../console/window.py" line="828" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -702,6 +702,19 @@ Berlaku sampai: {4}</translation>
         <location filename="../venue/program_view.py" line="266" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
+    </message>
+</context>
+<context>
+    <name>Question</name>
+    <message>
+        <location filename="../widgets/question.py" line="20" />
+        <source>Yes</source>
+        <translation>Ya</translation>
+    </message>
+    <message>
+        <location filename="../widgets/question.py" line="21" />
+        <source>No</source>
+        <translation>Tidak</translation>
     </message>
 </context>
 <context>
