@@ -10,15 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import msgspec
 
-from ceremony.private_files import open_private
 from ceremony.runsheet.build import Raw, build_runsheet
 from ceremony.runsheet.model import Runsheet
 from ceremony.runsheet.yaml_io import to_document
@@ -68,34 +66,11 @@ def _to_builtins(obj: object) -> dict[str, Any]:
     return out
 
 
-class JournalWriter:
-    """Appends records, each flushed and fsync'd before `append` returns."""
+class JournalSink(Protocol):
+    """Where journal records go: media.journal_writer.JournalWriter appends and fsyncs them to a
+    file (I/O stays out of the core); tests may keep them in memory."""
 
-    def __init__(self, path: Path, *, fsync: bool = True, first_seq: int = 1) -> None:
-        """`first_seq` > 1 appends to an existing journal (a repair after a crash)."""
-        self.path = path
-        self._fsync = fsync
-        self._seq = first_seq - 1
-        # The official record names venues and contacts: the owner's alone (0600, 0700 folder).
-        self._file: BinaryIO = open_private(path)
-        if self._file.tell() > 0:
-            with open(path, "rb") as f:
-                f.seek(-1, os.SEEK_END)
-                torn = f.read(1) != b"\n"
-            if torn:  # a crash cut the last line: new records start on a line of their own
-                self._file.write(b"\n")
-
-    def append(self, kind: RecordKind, payload: dict[str, Any], now: Now) -> Record:
-        self._seq += 1
-        record = Record(self._seq, now.mono, now.wall, kind, payload)
-        self._file.write(msgspec.json.encode(record) + b"\n")
-        self._file.flush()
-        if self._fsync:
-            os.fsync(self._file.fileno())
-        return record
-
-    def close(self) -> None:
-        self._file.close()
+    def append(self, kind: RecordKind, payload: dict[str, Any], now: Now) -> Record: ...
 
 
 def _document_to_raw(value: object) -> Raw:
@@ -126,7 +101,7 @@ class JournaledSequencer:
     def __init__(
         self,
         sheet: Runsheet,
-        journal: JournalWriter,
+        journal: JournalSink,
         now: Now,
         run: dict[str, Any] | None = None,
     ) -> None:

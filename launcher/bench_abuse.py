@@ -43,9 +43,9 @@ import msgspec
 
 from ceremony import runsheet, wire
 from ceremony.invite import Invite
-from ceremony.private_files import make_private_dir, open_private
 from launcher.demo import free_port
 from launcher.paths import Paths
+from media.private_files import make_private_dir, open_private
 from media.signaling_limits import SignalingLimits
 
 LOOPBACK = "127.0.0.1"

@@ -16,9 +16,9 @@ from ceremony.runsheet import RunsheetError
 from ceremony.runsheet.fields import format_duration
 from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
-from ceremony.version import describe
 from launcher.paths import Paths
 from media import clock
+from media.version import describe
 
 if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
     from ceremony.turn import TurnServer
@@ -208,9 +208,9 @@ def invite_expiry(sheet: runsheet.Runsheet, now: float, valid_days: float | None
 def cmd_invites(args: argparse.Namespace) -> int:
     import qrcode
 
-    from ceremony.private_files import make_private_dir, open_private, write_private
     from launcher.messages import pick_language
     from media.identity import ensure_identity
+    from media.private_files import make_private_dir, open_private, write_private
 
     en = pick_language(None) == "en"
     for address in args.address:

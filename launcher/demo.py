@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ceremony.private_files import make_private_dir, open_private, write_private
 from ceremony.runs import RunInfo, runsheet_sha256
 from ceremony.runsheet import Item, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import Status
@@ -37,6 +36,7 @@ from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors
 from media.netsim import NetKind
+from media.private_files import make_private_dir, open_private, write_private
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ceremony.private_files import FILE_MODE, make_private_dir
-from ceremony.version import describe
 from media.diagnostics import redact
+from media.private_files import FILE_MODE, make_private_dir
+from media.version import describe
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ceremony.journal import JournaledSequencer, JournalWriter
+from ceremony.journal import JournaledSequencer
 from ceremony.runsheet import EndAction, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted, PhaseChanged
 from ceremony.timebase import format_wall
 from media import clock
+from media.journal_writer import JournalWriter
 
 log = logging.getLogger(__name__)
 

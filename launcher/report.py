@@ -24,8 +24,8 @@ import markupsafe
 
 from ceremony.asrun import AsRun, Countdown, FireState, Incident, IncidentKind, build
 from ceremony.journal import read_journal
-from ceremony.version import describe
 from launcher import report_text as words
+from media.version import describe
 
 log = logging.getLogger(__name__)
 

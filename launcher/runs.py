@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceremony.journal import JournalWriter, RecordKind, read_journal
+from ceremony.journal import RecordKind, read_journal
 from ceremony.runs import (
     RunInfo,
     RunSegment,
@@ -26,6 +26,7 @@ from ceremony.runsheet import Runsheet
 from launcher.messages import Failure, say
 from launcher.paths import Paths
 from media.clock import now as clock_now
+from media.journal_writer import JournalWriter
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,12 @@ gathers on (tests and the demo pin loopback, which aioice leaves out), the size 
 sockets' receive buffers, hearing a venue's keyframe request for a track we encode ourselves,
 seeing each complete encoded frame a receiver reassembles (ISO recording, and the benchmarks'
 count-only venues, whose decoder worker is here too), guarding the data-channel receive path,
-reading the candidate pair ICE chose, and aioice's STUN codec for a UDP probe. Each hook below names the private thing it touches, and `problems()` checks every
-assumption against the *installed* libraries: a test runs it (tests/unit/test_aiortc_compat.py)
-and every process runs it at start-up (`verify()`), so an upgrade that renames one of them fails
-loudly instead of silently dropping keyframe requests or ISO recordings. pyproject.toml pins the
-versions these checks were written against.
+reading the candidate pair ICE chose, and aioice's STUN codec for a UDP probe. Each hook below
+names the private thing it touches, and `problems()` checks every assumption against the
+*installed* libraries: a test runs it (tests/unit/test_aiortc_compat.py) and every process runs
+it at start-up (`verify()`), so an upgrade that renames one of them fails loudly instead of
+silently dropping keyframe requests or ISO recordings. pyproject.toml pins the versions these
+checks were written against.
 """
 
 from __future__ import annotations

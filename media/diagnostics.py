@@ -23,8 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ceremony.version import build, version
 from media.devices import DeviceError, list_audio_devices, list_cameras
+from media.version import build, version
 
 log = logging.getLogger(__name__)
 

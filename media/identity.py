@@ -10,9 +10,9 @@ from pathlib import Path
 import msgspec
 
 from ceremony.invite import Invite, InviteClaim, sign_token
-from ceremony.private_files import make_private_dir
 from ceremony.runsheet import Runsheet
 from ceremony.wire import MAX_TEXT
+from media.private_files import make_private_dir
 from media.tls import StudioCertificate, ensure_certificate
 
 INVITE_VALID_S = 14 * 24 * 3600.0

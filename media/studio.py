@@ -27,7 +27,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
 from ceremony.invite import Invite, InviteClaim, check_token
-from ceremony.journal import JournaledSequencer, JournalWriter
+from ceremony.journal import JournaledSequencer
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.quality import RungPolicy
 from ceremony.runs import RunInfo
@@ -42,6 +42,7 @@ from media.control import WireChannel
 from media.devices import CameraSource, DeviceError, FileSource, MicrophoneSource
 from media.ice import describe_path, rtc_configuration
 from media.identity import StudioIdentity
+from media.journal_writer import JournalWriter
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat

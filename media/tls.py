@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ceremony.private_files import make_private_dir
+from media.private_files import make_private_dir
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceremony.private_files import make_private_dir, write_private
+from media.private_files import make_private_dir, write_private
 
 
 class EndpointError(RuntimeError):

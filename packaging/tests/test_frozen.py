@@ -22,7 +22,7 @@ from PIL import Image
 from ceremony import runsheet
 from ceremony.invite import parse_invite
 from ceremony.invite_link import invite_url
-from ceremony.version import version
+from media.version import version
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "ceremony" / "samples" / "mpp-11.yaml"

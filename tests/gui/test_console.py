@@ -225,7 +225,7 @@ def test_protocol_tab_marks_notes_and_shows_the_recording(
     window._marker()
     engine = host.engine
     assert engine is not None
-    journal = engine.desk.journal.path
+    journal = engine.journal_path
     qtbot.waitUntil(
         lambda: b"Menteri tiba" in journal.read_bytes() and b"marker" in journal.read_bytes(),
         timeout=5000,

@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.invite_link import invite_url
-from ceremony.version import version
 from launcher.logs import LogSetup, setup_logging
 from media.identity import ensure_identity
+from media.version import version
 from tests.gui.test_console import VenueThread, console, sheet  # noqa: F401 - fixtures
 from tests.unit.conftest import SAMPLE
 from ui.bridge import EngineHost

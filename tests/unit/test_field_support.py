@@ -17,10 +17,10 @@ import pytest
 from ceremony import runsheet
 from ceremony.invite import InviteError, parse_invite
 from ceremony.invite_link import invite_from_link, invite_url
-from ceremony.version import build, describe, version
 from launcher.logs import crash_file, setup_logging
 from media.diagnostics import HIDDEN, StatsRing, redact, redact_settings, write_diagnostics
 from media.identity import ensure_identity
+from media.version import build, describe, version
 from tests.unit.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceremony import runsheet
-from ceremony.journal import JournaledSequencer, JournalWriter, RecordKind, read_journal, replay
+from ceremony.journal import JournaledSequencer, RecordKind, read_journal, replay
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
+from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
 SHEET = runsheet.load(SAMPLE).scaled(120)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ceremony.journal import JournalWriter
-from ceremony.private_files import make_private_dir, open_private, write_private
+from media.journal_writer import JournalWriter
+from media.private_files import make_private_dir, open_private, write_private
 
 
 def mode(path: Path) -> int:

@@ -22,8 +22,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, QTime
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from ceremony.version import build, version
 from media.diagnostics import StatsRing, default_zip_name, write_diagnostics
+from media.version import build, version
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """The app's version, from one place: the installed package's metadata (pyproject.toml).
 
-`build()` says which build this is: the packaging step writes `BUILD` next to this module in the
-frozen app (commit and date); a source checkout has none and says so.
+`build()` says which build this is: the packaging step writes `BUILD` into the frozen app's
+`ceremony/` folder (commit and date); a source checkout has none and says so. (Reading files
+and package metadata is I/O: it lives in media/, not in the pure core.)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 DISTRIBUTION = "ceremony"
-BUILD_FILE = Path(__file__).resolve().parent / "BUILD"
+BUILD_FILE = Path(__file__).resolve().parent.parent / "ceremony" / "BUILD"
 
 
 def version() -> str:
