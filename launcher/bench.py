@@ -23,7 +23,15 @@ from typing import Any
 from ceremony import runsheet
 from ceremony.quality import RungPolicy
 from ceremony.runsheet import Runsheet
-from launcher.demo import Demo, DemoOptions, Incident, SimOptions, countdown_result, summarize
+from launcher.demo import (
+    Demo,
+    DemoOptions,
+    Incident,
+    SimOptions,
+    await_fire_reports,
+    countdown_result,
+    summarize,
+)
 from launcher.paths import Paths
 from media.netsim import NetKind
 from media.studio import StudioEngine
@@ -123,14 +131,8 @@ def sync(args: argparse.Namespace) -> int:
         await asyncio.sleep(WARM_UP_S)
         for n in range(args.trials):
             engine.arm_countdown(args.lead, list(engine.venues), title=f"trial {n + 1}")
-            fire_at = engine.countdown.fire_at
-            assert fire_at is not None
-            settle = fire_at + 3.0
-            while time.monotonic() < settle:
-                await asyncio.sleep(0.1)
-                if all(v.fired_true is not None for v in engine.countdown.venues.values()):
-                    await asyncio.sleep(0.3)
-                    break
+            if await await_fire_reports(engine):
+                await asyncio.sleep(0.3)  # acks and late notes settle
             result = countdown_result(engine, demo.sim)
             assert result is not None
             result["trial"] = n + 1

@@ -32,7 +32,13 @@ from typing import Any
 
 from ceremony import runsheet
 from ceremony.turn import parse_turn_url
-from launcher.demo import SPAWN_STAGGER_S, VENUE_NICE, countdown_result, fit_venues
+from launcher.demo import (
+    SPAWN_STAGGER_S,
+    VENUE_NICE,
+    await_fire_reports,
+    countdown_result,
+    fit_venues,
+)
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
 from launcher.paths import Paths
 from media.ice import enlarge_socket_buffers, pin_host_addresses
@@ -230,13 +236,7 @@ async def _renumber(lab: NetLab, venues: list[Venue], lan: str) -> dict[str, Any
 
 async def _countdown(engine: StudioEngine) -> dict[str, Any]:
     engine.arm_countdown(COUNTDOWN_LEAD_S, list(engine.venues), title="network bench")
-    fire_at = engine.countdown.fire_at
-    assert fire_at is not None
-    settle = fire_at + 3.0
-    while time.monotonic() < settle:
-        await asyncio.sleep(0.1)
-        if all(v.fired_true is not None for v in engine.countdown.venues.values()):
-            break
+    await await_fire_reports(engine)
     result = countdown_result(engine, {})
     assert result is not None
     return result

@@ -663,6 +663,18 @@ class Demo:
         return report
 
 
+async def await_fire_reports(engine: StudioEngine, settle_s: float = 3.0) -> bool:
+    """Until every venue of the armed countdown has reported its fire, or `settle_s` after zero
+    (a venue that never reports must not hold a benchmark up); True if all reported."""
+    fire_at = engine.countdown.fire_at
+    assert fire_at is not None
+    while time.monotonic() < fire_at + settle_s:
+        await asyncio.sleep(0.1)
+        if all(v.fired_true is not None for v in engine.countdown.venues.values()):
+            return True
+    return False
+
+
 def countdown_result(engine: StudioEngine, sim: dict[str, SimDraw]) -> dict[str, Any] | None:
     """The last countdown as measured: true fire times against the studio's instant.
 
