@@ -113,3 +113,24 @@ def test_help_menu_follows_the_language(qtbot: QtBot, tmp_path: Path) -> None:
     finally:
         language.use("en")
     qtbot.waitUntil(lambda: window.help_menu.menu.title() == "Help")
+
+
+def test_message_box_buttons_speak_indonesian(qtbot: QtBot) -> None:
+    """Qt has no Indonesian for its standard buttons; every question of ours names them."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.i18n import Language
+    from ui.widgets.question import name_buttons
+
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "t", "x", buttons.Discard | buttons.Cancel)
+    language = Language(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        assert language.use("id")
+        name_buttons(box)
+        assert box.button(buttons.Discard).text() == "Buang"
+        assert box.button(buttons.Cancel).text() == "Batal"
+    finally:
+        language.use("en")
+    name_buttons(box)
+    assert box.button(buttons.Cancel).text() == "Cancel"

@@ -20,7 +20,7 @@ from ui.appbase import screenshot_later, start_app
 from ui.bridge import EngineHost
 from ui.console.window import ConsoleWindow
 from ui.i18n import Language
-from ui.widgets.question import ask
+from ui.widgets.question import ask, name_buttons
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ def ask_rehearsal(title: str, language: str) -> bool | None:
         QMessageBox.ButtonRole.AcceptRole,
     )
     box.addButton(QMessageBox.StandardButton.Cancel)
+    name_buttons(box)
     box.setDefaultButton(live)
     box.exec()
     _lang.use("en")  # the console installs its own translator next

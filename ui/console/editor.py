@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ceremony import runsheet
 from ceremony.runsheet import Runsheet, RunsheetError
 from ceremony.runsheet.csv_io import ITEM_COLUMNS
+from ui.widgets.question import name_buttons
 
 log = logging.getLogger(__name__)
 
@@ -336,13 +337,16 @@ class RunsheetEditor(QDialog):
 
     def ask_discard(self) -> bool:
         """Ask the operator; replaceable (tests answer without a modal dialog)."""
-        answer = QMessageBox.question(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             self.tr("Unsaved changes"),
             self.tr("The run-sheet has unsaved changes. Discard them?"),
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Discard
+        name_buttons(box)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Discard.value
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._may_discard():

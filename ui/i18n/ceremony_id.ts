@@ -33,7 +33,7 @@
         <translation>GLADI (latihan)</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="196" />
+        <location filename="../console/app.py" line="197" />
         <source>The studio cannot start</source>
         <translation>Studio tidak dapat dimulai</translation>
     </message>
@@ -526,43 +526,43 @@
 <context>
     <name>HelpMenu</name>
     <message>
-        <location filename="../widgets/help_menu.py" line="90" />
+        <location filename="../widgets/help_menu.py" line="91" />
         <source>Help</source>
         <translation>Bantuan</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="91" />
+        <location filename="../widgets/help_menu.py" line="92" />
         <source>Save diagnostics…</source>
         <translation>Simpan diagnostik…</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="92" />
-        <location filename="../widgets/help_menu.py" line="161" />
+        <location filename="../widgets/help_menu.py" line="93" />
+        <location filename="../widgets/help_menu.py" line="162" />
         <source>About</source>
         <translation>Tentang</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="112" />
+        <location filename="../widgets/help_menu.py" line="113" />
         <source>Save diagnostics</source>
         <translation>Simpan diagnostik</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="144" />
+        <location filename="../widgets/help_menu.py" line="145" />
         <source>Could not save the diagnostics: </source>
         <translation>Diagnostik tidak dapat disimpan: </translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="149" />
+        <location filename="../widgets/help_menu.py" line="150" />
         <source>Diagnostics saved to:</source>
         <translation>Diagnostik disimpan di:</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="151" />
+        <location filename="../widgets/help_menu.py" line="152" />
         <source>Send this file to the help desk. It holds no invite and no keys.</source>
         <translation>Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci.</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="156" />
+        <location filename="../widgets/help_menu.py" line="157" />
         <source>Ceremony {app}
 Version {version}
 Build {build}</source>
@@ -571,7 +571,7 @@ Versi {version}
 Build {build}</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="166" />
+        <location filename="../widgets/help_menu.py" line="167" />
         <source>Diagnostics</source>
         <translation>Diagnostik</translation>
     </message>
@@ -716,96 +716,111 @@ Berlaku sampai: {4}</translation>
         <source>No</source>
         <translation>Tidak</translation>
     </message>
+    <message>
+        <location filename="../widgets/question.py" line="22" />
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../widgets/question.py" line="23" />
+        <source>Discard</source>
+        <translation>Buang</translation>
+    </message>
+    <message>
+        <location filename="../widgets/question.py" line="24" />
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
 </context>
 <context>
     <name>RunsheetEditor</name>
     <message>
-        <location filename="../console/editor.py" line="118" />
+        <location filename="../console/editor.py" line="119" />
         <source>Run-sheet editor</source>
         <translation>Penyunting susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="119" />
+        <location filename="../console/editor.py" line="120" />
         <source>Add</source>
         <translation>Tambah</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="120" />
+        <location filename="../console/editor.py" line="121" />
         <source>Duplicate</source>
         <translation>Gandakan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="121" />
+        <location filename="../console/editor.py" line="122" />
         <source>Delete</source>
         <translation>Hapus</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="122" />
+        <location filename="../console/editor.py" line="123" />
         <source>Undo</source>
         <translation>Urungkan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="123" />
+        <location filename="../console/editor.py" line="124" />
         <source>Redo</source>
         <translation>Ulangi</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="124" />
+        <location filename="../console/editor.py" line="125" />
         <source>Open / import…</source>
         <translation>Buka / impor…</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="125" />
+        <location filename="../console/editor.py" line="126" />
         <source>Save</source>
         <translation>Simpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="126" />
+        <location filename="../console/editor.py" line="127" />
         <source>Save as / export…</source>
         <translation>Simpan sebagai / ekspor…</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="185" />
+        <location filename="../console/editor.py" line="186" />
         <source>run-sheet</source>
         <translation>susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="216" />
+        <location filename="../console/editor.py" line="217" />
         <source>Valid: {0} items</source>
         <translation>Sah: {0} acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="240" />
+        <location filename="../console/editor.py" line="241" />
         <source>New item</source>
         <translation>Acara baru</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="293" />
+        <location filename="../console/editor.py" line="294" />
         <source>Could not save {0}: {1}</source>
         <translation>Tidak dapat menyimpan {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="301" />
+        <location filename="../console/editor.py" line="302" />
         <source>Saved {0}</source>
         <translation>Tersimpan {0}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="322" />
+        <location filename="../console/editor.py" line="323" />
         <source>Open run-sheet</source>
         <translation>Buka susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="329" />
+        <location filename="../console/editor.py" line="330" />
         <source>Save run-sheet</source>
         <translation>Simpan susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="341" />
+        <location filename="../console/editor.py" line="342" />
         <source>Unsaved changes</source>
         <translation>Perubahan belum disimpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="342" />
+        <location filename="../console/editor.py" line="343" />
         <source>The run-sheet has unsaved changes. Discard them?</source>
         <translation>Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?</translation>
     </message>

@@ -261,6 +261,9 @@ ID = {
     "End the ceremony?": "Akhiri acara?",
     "Yes": "Ya",
     "No": "Tidak",
+    "Cancel": "Batal",
+    "Discard": "Buang",
+    "OK": "OK",
     "This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the "
     "journal are closed and the venues are told the ceremony has ended. End it now?": (
         "Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan "

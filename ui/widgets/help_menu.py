@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from media.diagnostics import StatsRing, default_zip_name, write_diagnostics
 from media.version import build, version
+from ui.widgets.question import name_buttons
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ class HelpMenu(QObject):
             QMessageBox.StandardButton.Ok,
             self.window,
         )
+        name_buttons(box)
         box.open()  # window-modal, does not block the event loop (the links keep running)
         self.message = box
 

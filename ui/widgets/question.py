@@ -14,11 +14,25 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 YES, NO = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 
 
+def name_buttons(box: QMessageBox) -> None:
+    """Give the box's standard buttons texts in the user's language (Qt has none in Indonesian)."""
+    names = {
+        QMessageBox.StandardButton.Yes: QCoreApplication.translate("Question", "Yes"),
+        QMessageBox.StandardButton.No: QCoreApplication.translate("Question", "No"),
+        QMessageBox.StandardButton.Cancel: QCoreApplication.translate("Question", "Cancel"),
+        QMessageBox.StandardButton.Discard: QCoreApplication.translate("Question", "Discard"),
+        QMessageBox.StandardButton.Ok: QCoreApplication.translate("Question", "OK"),
+    }
+    for which, text in names.items():
+        button = box.button(which)
+        if button is not None:
+            button.setText(text)
+
+
 def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:
     """Open the question (window-modal, not blocking) and return it; `on_yes` on Yes."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, YES | NO, parent)
-    box.button(YES).setText(QCoreApplication.translate("Question", "Yes"))
-    box.button(NO).setText(QCoreApplication.translate("Question", "No"))
+    name_buttons(box)
     box.setDefaultButton(NO)
 
     def answered(result: int) -> None:
