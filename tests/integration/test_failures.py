@@ -120,7 +120,7 @@ def test_a_live_run_needs_a_second_ctrl_c_a_rehearsal_does_not(tmp_path: Path, s
     run_id = run_ids(home)[0]
     records = read_journal(journal_of(home, run_id)).records
     notes = [r.payload for r in records if r.kind is RecordKind.NOTE]
-    assert notes[-1] == {"run_ended": run_id, "reason": "stopped"}
+    assert notes[-1] == {"type": "run_ended", "run_id": run_id, "reason": "stopped"}
     closed = [p for p in notes if p.get("recording") == "closed"]
     assert len(closed) == 1 and [c["title"] for c in closed[0]["chapters"]] == ["Pembukaan"]
 
