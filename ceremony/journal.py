@@ -2,7 +2,8 @@
 
 It is the record the as-run report is written from, and replaying it rebuilds the sequencer
 exactly (ticks that changed something are journaled with their time for that reason).
-Timestamps are passed in; this module writes files but never reads a clock.
+Timestamps are passed in. No file I/O here: media/journal_writer.py writes the file (and fsyncs
+it off the network loop), media/journal_reader.py reads it back; this module encodes and parses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Protocol
 
 import msgspec
@@ -164,10 +164,16 @@ class JournalRead:
 _record_decoder = msgspec.json.Decoder(Record)
 
 
-def read_journal(path: Path) -> JournalRead:
-    """Read what can be read; a torn last line is expected after a crash and only reported."""
+def decode_record(line: bytes) -> Record:
+    """One journal line; raises msgspec.DecodeError."""
+    record: Record = _record_decoder.decode(line)
+    return record
+
+
+def parse_journal(data: bytes, source: str) -> JournalRead:
+    """A journal file's bytes (media/journal_reader.py reads them): what can be read; a torn
+    last line is expected after a crash and only reported."""
     out = JournalRead()
-    data = path.read_bytes()
     lines = data.split(b"\n")
     ends_clean = data.endswith(b"\n") or not data
     if ends_clean:
@@ -180,43 +186,12 @@ def read_journal(path: Path) -> JournalRead:
             if last and not ends_clean:
                 out.truncated_tail = True
                 out.problems.append(
-                    f"{path}: line {number}: incomplete last record ignored "
+                    f"{source}: line {number}: incomplete last record ignored "
                     f"({len(line)} bytes, the journal was cut off mid-write)"
                 )
             else:
-                out.problems.append(f"{path}: line {number}: unreadable record skipped ({exc})")
+                out.problems.append(f"{source}: line {number}: unreadable record skipped ({exc})")
     return out
-
-
-class JournalTail:
-    """The records appended to a journal since the last `read()` (the console's log panel).
-
-    Only whole lines are taken: a record being written at that moment waits for the next read.
-    """
-
-    MAX_READ = 1 << 20  # a read never takes more than this much (a long journal catches up)
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._offset = 0
-        self._partial = b""
-
-    def read(self) -> list[Record]:
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self._offset)
-                data = f.read(self.MAX_READ)
-        except OSError:
-            return []
-        self._offset += len(data)
-        *lines, self._partial = (self._partial + data).split(b"\n")
-        out = []
-        for line in lines:
-            try:
-                out.append(_record_decoder.decode(line))
-            except msgspec.DecodeError:
-                continue  # read_journal reports these; a log panel just moves on
-        return out
 
 
 def describe_record(record: Record, limit: int = 160) -> str | None:

@@ -104,6 +104,10 @@ class ManualOverride(_Note, frozen=True, tag="manual_override"):
     active: bool
 
 
+class PreviewChosen(_Note, frozen=True, tag="preview"):
+    venue: str | None  # None: the next item's venue (the default)
+
+
 class DeviceProblem(_Note, frozen=True, tag="device"):
     device: str
     problem: str | None  # None: it works again
@@ -216,6 +220,7 @@ Note = (
     | ZeroSnapshots
     | ProgramSource
     | ManualOverride
+    | PreviewChosen
     | DeviceProblem
     | Marker
     | ProtocolNote

@@ -26,6 +26,7 @@ from ceremony.journal import (
     runsheet_from_header,
 )
 from ceremony.runs import RunInfo
+from ceremony.runsheet import Source, SourceKind
 from ceremony.sequencer.sequencer import Sequencer
 from ceremony.timebase import Now
 
@@ -48,6 +49,7 @@ class RunState:
     run: RunInfo
     program_source: str = "studio"  # str(runsheet.Source) as last put on program
     manual_override: bool = False
+    preview_venue: str | None = None
     countdown: StudioCountdown = field(default_factory=StudioCountdown)
     recording_parts: int = 0  # program recordings started in this run (1 per engine life)
     first_program_path: str = ""
@@ -56,11 +58,32 @@ class RunState:
     last_wall: float = 0.0
     last_mono: float = 0.0
     resumes: int = 0
+    torn_tail: bool = False  # set by the reader: the dead engine's last line was cut off
+    clock_jump_s: float = 0.0
     ended: bool = False  # the run was closed (run_ended): nothing to resume
 
     @property
     def next_part(self) -> int:
         return self.recording_parts + 1
+
+    @property
+    def program(self) -> Source:
+        kind, _, ref = self.program_source.partition(":")
+        try:
+            return Source(SourceKind(kind), ref)
+        except ValueError:
+            return Source.studio()
+
+    def resumed_note(self, part: int) -> notes.EngineResumed:
+        """The note a resuming engine writes first (the as-run report's gap)."""
+        return notes.EngineResumed(
+            run_id=self.run.id,
+            part=part,
+            down_wall=self.last_wall,
+            last_seq=self.last_seq,
+            torn_tail=self.torn_tail,
+            clock_jump_s=self.clock_jump_s,
+        )
 
     def apply(self, record: Record, shift: float = 0.0) -> None:
         """`shift`: added to every monotonic time (a restarted clock), see module doc."""
@@ -82,6 +105,8 @@ class RunState:
                 self.program_source = source
             case notes.ManualOverride(active=active):
                 self.manual_override = active
+            case notes.PreviewChosen(venue=venue):
+                self.preview_venue = venue
             case notes.CountdownArmed():
                 cd.arm_id, cd.fire_at = note.arm_id, note.fire_at + shift
                 cd.title, cd.aborted = note.title, False
@@ -136,6 +161,7 @@ class RunState:
             self.sequencer.snapshot(),
             self.program_source,
             self.manual_override,
+            self.preview_venue,
             (cd.arm_id, cd.fire_at, cd.title, cd.aborted, tuple(venues)),
             self.recording_parts,
             self.first_program_path,
@@ -160,6 +186,7 @@ def resume(records: list[Record], now: Now | None = None, source: str = "<journa
         RunInfo.from_header(header.payload, ""),
     )
     shift = clock_shift(records[-1], now) if now is not None else 0.0
+    state.clock_jump_s = shift
     state.last_seq, state.last_wall, state.last_mono = header.seq, header.wall, header.mono + shift
     for record in records[1:]:
         state.apply(record, shift)

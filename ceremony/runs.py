@@ -168,27 +168,28 @@ class OpenRecording:
     path: str
     chapters: list[tuple[str, float]]  # title, seconds from the start of the file
     venue: str | None = None  # an ISO recording: this venue's own picture
+    part: int = 1  # which engine's life wrote it (2, 3 …: after restarts)
 
 
 def unclosed_recordings(records: list[Record]) -> list[OpenRecording]:
-    started: dict[str, float] = {}
-    isos: dict[str, str] = {}
+    started: dict[str, tuple[float, int]] = {}
+    isos: dict[str, tuple[str, int]] = {}
     closed: set[str] = set()
     for record in records:
         if record.kind is not RecordKind.NOTE:
             continue
         match notes.decode_note(record.payload):
-            case notes.RecordingStarted(path=path):
-                started[path] = record.wall
-            case notes.IsoStarted(path=path, venue=venue):
-                isos[path] = venue
+            case notes.RecordingStarted(path=path, part=part):
+                started[path] = (record.wall, part)
+            case notes.IsoStarted(path=path, venue=venue, part=part):
+                isos[path] = (venue, part)
             case notes.RecordingClosed(path=path) | notes.RecordingNotOpened(path=path):
                 closed.add(path)
             case _:
                 pass
     titles = _titles(records)
     out = []
-    for path, t0 in started.items():
+    for path, (t0, part) in started.items():
         if path in closed or not path:
             continue
         chapters: list[tuple[str, float]] = []
@@ -204,8 +205,12 @@ def unclosed_recordings(records: list[Record]) -> list[OpenRecording]:
                 note = notes.decode_note(p)
                 if isinstance(note, notes.Marker):
                     chapters.append((f"* {note.text}", record.wall - t0))
-        out.append(OpenRecording(path, chapters))
-    out += [OpenRecording(path, [], venue) for path, venue in isos.items() if path not in closed]
+        out.append(OpenRecording(path, chapters, part=part))
+    out += [
+        OpenRecording(path, [], venue, part)
+        for path, (venue, part) in isos.items()
+        if path not in closed
+    ]
     return out
 
 

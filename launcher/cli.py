@@ -354,7 +354,11 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if isinstance(turn, int):
         return turn
     rehearsal = args.rehearsal
-    if gui and not rehearsal and args.screenshot is None:
+    # A run a crash interrupted is taken over (same run id) unless a new one is asked for.
+    resume_from = (
+        None if args.new_run else runs.find_unfinished(paths, sheet.ceremony.id, args.journal)
+    )
+    if gui and not rehearsal and args.screenshot is None and resume_from is None:
         from ui.console.app import ask_rehearsal
 
         answer = ask_rehearsal(sheet.ceremony.title, language)
@@ -362,14 +366,23 @@ def cmd_studio(args: argparse.Namespace) -> int:
             return EXIT_FAILED  # the operator closed the question: nothing was started
         rehearsal = answer
     _repair_unfinished(paths, sheet.ceremony.id)
-    run = runs.new_run(
-        paths,
-        sheet,
-        rehearsal=rehearsal,
-        record=not args.no_record,
-        record_dir=args.record_dir,
-        journal=args.journal,
-    )
+    if resume_from is not None:
+        from launcher.resume_text import resuming
+
+        run = runs.resume_run(
+            paths, resume_from, record=not args.no_record, record_dir=args.record_dir
+        )
+        print(resuming(run, sheet), file=sys.stderr, flush=True)
+        sheet = run.resume.sequencer.sheet if run.resume else sheet  # as the run has it
+    else:
+        run = runs.new_run(
+            paths,
+            sheet,
+            rehearsal=rehearsal,
+            record=not args.no_record,
+            record_dir=args.record_dir,
+            journal=args.journal,
+        )
     config = StudioConfig(
         turn=turn[0],
         turn_secret=turn[1],
@@ -397,7 +410,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
                 config.program_bitrate + 64_000,
                 language,
             )
-        runs.check_journal(run.journal, language)
+        if run.resume is None:
+            runs.check_journal(run.journal, language)
     except runs.StartupError as exc:
         _remove_empty(run)
         return _startup_failed(exc.text, gui, language)
@@ -410,7 +424,9 @@ def cmd_studio(args: argparse.Namespace) -> int:
         exit_now(
             run_console(
                 sheet,
-                lambda: live.make_studio_engine(sheet, data_dir, run.journal, config, run.info),
+                lambda: live.make_studio_engine(
+                    sheet, data_dir, run.journal, config, run.info, resume=run.resume
+                ),
                 paths.config / "console.ini",
                 after_start=(lambda e: live.serve_remote(e, remote)) if remote.enabled else None,
                 screenshot=args.screenshot,
@@ -945,6 +961,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the recordings go (default: a folder per ceremony in your Videos folder)",
     )
     st.add_argument("--no-record", action="store_true", help="do not record")
+    st.add_argument(
+        "--new-run",
+        action="store_true",
+        help="start a new run even if the last one was interrupted (default: resume it)",
+    )
     st.add_argument(
         "--control-http",
         metavar="HOST:PORT",

@@ -23,8 +23,8 @@ import jinja2
 import markupsafe
 
 from ceremony.asrun import AsRun, Countdown, FireState, Incident, IncidentKind, build
-from ceremony.journal import read_journal
 from launcher import report_text as words
+from media.journal_reader import read_journal
 from media.version import describe
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,9 @@ from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCount
 from ceremony.invite import Invite, InviteClaim, check_token
 from ceremony.journal import JournaledSequencer
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
+from ceremony.notes import PreviewChosen
 from ceremony.quality import RungPolicy
+from ceremony.resume import RunState
 from ceremony.runs import RunInfo
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
@@ -201,16 +203,24 @@ class StudioEngine:
         config: StudioConfig,
         journal_path: Path,
         run: RunInfo | None = None,
+        *,
+        resume: RunState | None = None,
     ) -> None:
-        """`run` names this holding of the ceremony (rehearsal or live) in the journal."""
+        """`run` names this holding of the ceremony (rehearsal or live) in the journal.
+        `resume`: the run's state read back from its journal (ceremony/resume.py) by an engine
+        restarted after a crash: the journal goes on and the state is taken over."""
         self.sheet = sheet
         self.identity = identity
         self.config = config
         self.run = run
         self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
-        self._journal = JournalWriter(journal_path)
+        self._journal = JournalWriter(journal_path, first_seq=resume.last_seq + 1 if resume else 1)
         self.desk = JournaledSequencer(
-            sheet, self._journal, clock_now(), run.to_payload() if run else None
+            sheet,
+            self._journal,
+            clock_now(),
+            run.to_payload() if run else None,
+            resumed=resume.sequencer if resume else None,
         )
         self._run_closed = False
         self.bus = ProgramBus(
@@ -261,7 +271,40 @@ class StudioEngine:
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
         )
-        self._set_program(Source.studio())
+        if resume is not None:
+            self._resume(resume)
+        else:
+            self._set_program(Source.studio())
+
+    def _resume(self, state: RunState) -> None:
+        """Take the run over from its journal: the gap noted, then program, preview, cues,
+        countdown and the recording's next part as they were."""
+        part = state.next_part
+        self.desk.note(state.resumed_note(part), clock_now())
+        cur = self.desk.sequencer.state.current
+        on_air = None
+        if cur is not None:
+            item = self.sheet.items[cur]
+            on_air = item.title + (f" — {item.speaker.name}" if item.speaker else "")
+        self.record.continue_run(part, state.first_program_path, on_air)
+        self._cue_seq = state.cue_seq
+        self.preview_venue = state.preview_venue
+        self.restore_countdown(state.countdown)
+        self._set_program(state.program)
+        self.manual_override = state.manual_override
+        if not state.manual_override:
+            cur = self.desk.sequencer.state.current
+            if cur is not None and self.bus.compositor is not None:
+                speaker = self.sheet.items[cur].speaker
+                self.bus.compositor.lower_third = (
+                    LowerThird(speaker.name, speaker.role) if speaker else None
+                )
+
+    def restore_countdown(self, countdown: StudioCountdown) -> None:
+        """A countdown known again after a restart (armed, acks, fire reports as journaled):
+        fire reports arriving now are accepted once, acked venues are not sent the arm again.
+        The one entry point for it (a session object may take this over)."""
+        self.countdown = countdown
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -430,6 +473,7 @@ class StudioEngine:
     def preview(self, venue_id: str | None) -> None:
         """The operator's preview choice (a green tally at that venue); None: the next item."""
         self.preview_venue = venue_id
+        self.desk.note(PreviewChosen(venue_id), clock_now())
         self._broadcast_state()
 
     def _run_sheet_source(self) -> Source:

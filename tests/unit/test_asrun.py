@@ -28,11 +28,12 @@ from ceremony.asrun import (
     build,
     run_info,
 )
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal
+from ceremony.journal import JournaledSequencer, RecordKind
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
 from launcher import report_text
 from launcher.report import write_report
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 

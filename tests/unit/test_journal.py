@@ -6,10 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceremony import runsheet
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal, replay
+from ceremony.journal import JournaledSequencer, RecordKind, replay
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
@@ -97,7 +98,8 @@ def test_garbage_in_the_middle_is_reported_not_fatal(tmp_path: Path, sample: Run
 
 
 def test_journal_tail_gives_whole_new_records_only(tmp_path: Path) -> None:
-    from ceremony.journal import JournalTail, describe_record
+    from ceremony.journal import describe_record
+    from media.journal_reader import JournalTail
 
     path = tmp_path / "j.jsonl"
     line = (

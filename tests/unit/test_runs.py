@@ -10,7 +10,7 @@ import pytest
 
 from ceremony import runsheet
 from ceremony.asrun import build
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal
+from ceremony.journal import JournaledSequencer, RecordKind
 from ceremony.runs import (
     RunInfo,
     effective_runsheet_sha256,
@@ -25,6 +25,7 @@ from ceremony.timebase import Now
 from launcher.cli import invite_expiry, parse_address
 from launcher.live import KeyboardStop
 from launcher.messages import pick_language
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
