@@ -24,12 +24,11 @@ from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from ceremony import operator, wire
+from ceremony import notes, operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
 from ceremony.invite import Invite, InviteClaim, check_token
 from ceremony.journal import JournaledSequencer
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
-from ceremony.notes import PreviewChosen
 from ceremony.quality import RungPolicy
 from ceremony.resume import RunState
 from ceremony.runs import RunInfo
@@ -428,7 +427,7 @@ class StudioEngine:
         for record in targets:
             if record.conn and record.conn.control:
                 record.conn.control.send(msg)
-        self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
+        self.desk.note(notes.CueSent(text, venue_id, self._cue_seq), clock_now())
         return self._cue_seq
 
     # ---- protocol staff -----------------------------------------------------------------
@@ -445,10 +444,10 @@ class StudioEngine:
     def marker(self, text: str) -> None:
         """A marker: a chapter in the recording and a line in the journal."""
         self.record.chapter(f"* {text}")
-        self.desk.note({"marker": text[: wire.MAX_TEXT]}, clock_now())
+        self.desk.note(notes.Marker(text[: wire.MAX_TEXT]), clock_now())
 
     def protocol_note(self, text: str) -> None:
-        self.desk.note({"note": text[: wire.MAX_TEXT]}, clock_now())
+        self.desk.note(notes.ProtocolNote(text[: wire.MAX_TEXT]), clock_now())
 
     def recording_health(self) -> dict[str, object]:
         return self.record.health()
@@ -465,15 +464,13 @@ class StudioEngine:
         """Manual override: put `source` on air outside the run-sheet (journaled, shown)."""
         self.manual_override = source != self._run_sheet_source()
         self._set_program(source)
-        self.desk.note(
-            {"manual_override": str(source), "active": self.manual_override}, clock_now()
-        )
+        self.desk.note(notes.ManualOverride(str(source), self.manual_override), clock_now())
         self._broadcast_state()
 
     def preview(self, venue_id: str | None) -> None:
         """The operator's preview choice (a green tally at that venue); None: the next item."""
         self.preview_venue = venue_id
-        self.desk.note(PreviewChosen(venue_id), clock_now())
+        self.desk.note(notes.PreviewChosen(venue_id), clock_now())
         self._broadcast_state()
 
     def _run_sheet_source(self) -> Source:
@@ -490,16 +487,9 @@ class StudioEngine:
         """Arm for now + lead on the studio clock; raises CountdownError for a bad request."""
         ids = venue_ids if venue_ids is not None else self._countdown_venues()
         arm_id = self.countdown.arm(time.monotonic(), lead_s, ids, title)
+        assert self.countdown.fire_at is not None
         self.desk.note(
-            {
-                "countdown": "armed",
-                "arm_id": arm_id,
-                "fire_at": self.countdown.fire_at,
-                "lead_s": lead_s,
-                "venues": ids,
-                "title": title,
-            },
-            clock_now(),
+            notes.CountdownArmed(arm_id, self.countdown.fire_at, lead_s, ids, title), clock_now()
         )
         self._emit(CountdownUpdated(arm_id, None))
         return arm_id
@@ -507,7 +497,7 @@ class StudioEngine:
     def abort_countdown(self) -> int | None:
         arm_id = self.countdown.abort()
         if arm_id is not None:
-            self.desk.note({"countdown": "aborted", "arm_id": arm_id}, clock_now())
+            self.desk.note(notes.CountdownAborted(arm_id), clock_now())
             self._emit(CountdownUpdated(arm_id, None))
         return arm_id
 
@@ -552,7 +542,7 @@ class StudioEngine:
         record = self.venues[venue_id]
         if record.conn and record.conn.control:
             record.conn.control.send(wire.Chat(text=text[: wire.MAX_TEXT], sender="studio"))
-        self.desk.note({"chat_to": venue_id, "text": text}, clock_now())
+        self.desk.note(notes.ChatTo(venue_id, text), clock_now())
 
     # ---- program -----------------------------------------------------------------------
 
@@ -587,7 +577,7 @@ class StudioEngine:
             self._open_file(source.ref)
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
         self.mixer.set_live(self._live_audio(source))
-        self.desk.note({"program": str(source)}, clock_now())
+        self.desk.note(notes.ProgramSource(str(source)), clock_now())
 
     def _open_devices(self) -> None:
         """The studio camera and microphone; a failure is reported and replaced, not fatal."""
@@ -614,12 +604,12 @@ class StudioEngine:
             self._device_problem("camera", problem)
         elif not problem and shown:
             del self.device_problems["camera"]
-            self.desk.note({"device": "camera", "problem": None}, clock_now())
+            self.desk.note(notes.DeviceProblem("camera", None), clock_now())
 
     def _device_problem(self, device: str, problem: str) -> None:
         log.warning("%s: %s", device, problem)
         self.device_problems[device] = problem
-        self.desk.note({"device": device, "problem": problem}, clock_now())
+        self.desk.note(notes.DeviceProblem(device, problem), clock_now())
 
     def _open_file(self, ref: str) -> None:
         if ref in self.files:
@@ -952,9 +942,7 @@ class StudioEngine:
             escape(venue_id),
             reason.value,
         )
-        self.desk.note(
-            {"join_refused": venue_id, "reason": reason.value, "detail": detail}, clock_now()
-        )
+        self.desk.note(notes.JoinRefusedNote(venue_id, reason.value, detail), clock_now())
         self._emit(JoinRefused(venue_id, reason, detail))
 
     async def _signaling_summaries(self) -> None:
@@ -978,7 +966,7 @@ class StudioEngine:
             note["address_count"],
             ", ".join(f"{k} {n}" for k, n in note["kinds"].items()),
         )
-        self.desk.note(note, clock_now())
+        self.desk.note(msgspec.convert(note, notes.SignalingSummary), clock_now())
 
     async def _prepare_answer(
         self, record: VenueRecord, ws: web.WebSocketResponse, offer_sdp: str
@@ -1127,14 +1115,12 @@ class StudioEngine:
                 if not self._may_journal(record, conn, now):
                     return
                 record.ready, record.contact = ready, contact
-                self.desk.note(
-                    {"ready": record.venue.id, "value": ready, "contact": contact}, clock_now()
-                )
+                self.desk.note(notes.VenueReady(record.venue.id, ready, contact), clock_now())
                 self._set_status(record, record.status, "ready" if ready else "not ready")
             case wire.Chat(text=text):
                 if not self._may_journal(record, conn, now):
                     return
-                self.desk.note({"chat_from": record.venue.id, "text": text}, clock_now())
+                self.desk.note(notes.ChatFrom(record.venue.id, text), clock_now())
                 self._emit(ChatReceived(record.venue.id, text))
             case wire.ArmAck():
                 self._on_arm_ack(record, conn, msg, now)
@@ -1196,13 +1182,9 @@ class StudioEngine:
         if changed or now - last >= 1.0:  # acks are resent while refined: 1 a second at most
             self._ack_noted[vid] = now
             self.desk.note(
-                {
-                    "countdown": "ack",
-                    "venue": vid,
-                    "arm_id": msg.arm_id,
-                    "state": arm_state.value,
-                    "bound_s": msg.bound_s,
-                },
+                notes.CountdownAck(
+                    vid, msg.arm_id, arm_state.value, msg.bound_s, msg.local_deadline
+                ),
                 clock_now(),
             )
         self._emit(CountdownUpdated(msg.arm_id, vid))
@@ -1247,21 +1229,20 @@ class StudioEngine:
             onset=onset,
         )
         self.desk.note(
-            {
-                "countdown": "fired",
-                "venue": vid,
-                "arm_id": msg.arm_id,
-                "local_deadline": msg.local_deadline,
-                "local_fire": msg.local_fire,
-                "bound_s": msg.bound_s,
-                "true_fire": msg.true_fire,
-                "fire_at": self.countdown.fire_at,
-                "onset_method": msg.onset_method,
-                "onset_local": msg.onset_local,
-                "fire_late_s": msg.fire_late_s,
-                "hall_latency_s": msg.hall_latency_s,
-                "screen_late_s": msg.screen_late_s,
-            },
+            notes.FireReported(
+                venue=vid,
+                arm_id=msg.arm_id,
+                local_deadline=msg.local_deadline,
+                local_fire=msg.local_fire,
+                bound_s=msg.bound_s,
+                true_fire=msg.true_fire,
+                fire_at=self.countdown.fire_at,
+                onset_method=msg.onset_method,
+                onset_local=msg.onset_local,
+                fire_late_s=msg.fire_late_s,
+                hall_latency_s=msg.hall_latency_s,
+                screen_late_s=msg.screen_late_s,
+            ),
             clock_now(),
         )
         self._emit(CountdownUpdated(msg.arm_id, vid))
@@ -1306,9 +1287,7 @@ class StudioEngine:
                 reason,
             )
         record.status = status
-        self.desk.note(
-            {"venue": record.venue.id, "status": status.value, "reason": reason}, clock_now()
-        )
+        self.desk.note(notes.VenueStatusNote(record.venue.id, status.value, reason), clock_now())
         self._emit(VenueStatusChanged(record.venue.id, status, reason))
 
     def _close(
