@@ -369,6 +369,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if resume_from is not None:
         from launcher.resume_text import resuming
 
+        for line in runs.repair(resume_from):  # a --journal outside the runs folder
+            print(line, file=sys.stderr)
         run = runs.resume_run(
             paths, resume_from, record=not args.no_record, record_dir=args.record_dir
         )
@@ -838,6 +840,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if findings.verdict() == "blocked" else 0
 
 
+def cmd_bench_resume(args: argparse.Namespace) -> int:
+    from launcher import bench_resume
+
+    return bench_resume.main(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from launcher import bench
 
@@ -1201,6 +1209,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     abuse_arguments(ab)
     ab.set_defaults(func=cmd_bench)
+    rs = be_sub.add_parser("resume", help="the studio engine SIGKILLed mid-speech and restarted")
+    from launcher.bench_resume import add_arguments as resume_arguments
+
+    resume_arguments(rs)
+    rs.set_defaults(func=cmd_bench_resume)
 
     ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
     ne.add_argument("--program", type=_video_format, default="1280x720@30")
