@@ -149,7 +149,10 @@ class StandInOperator:
     def __init__(self, engine: StudioEngine, countdown_lead_s: float = 5.0) -> None:
         self.engine = engine
         self.lead_s = countdown_lead_s
-        self._armed_for: int | None = None
+        # A resumed run whose countdown was armed: not armed a second time.
+        self._armed_for: int | None = (
+            engine.desk.sequencer.state.current if engine.countdown.fire_at is not None else None
+        )
 
     def step(self) -> None:
         seq = self.engine.desk.sequencer

@@ -266,6 +266,7 @@ class StudioEngine:
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self._teardowns: set[asyncio.Task[None]] = set()
         self.countdown = StudioCountdown()
+        self._zero_passed_while_down: int | None = None
         self.started_mono = time.monotonic()
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
@@ -304,6 +305,9 @@ class StudioEngine:
         fire reports arriving now are accepted once, acked venues are not sent the arm again.
         The one entry point for it (a session object may take this over)."""
         self.countdown = countdown
+        if countdown.fire_at is not None and countdown.fire_at <= time.monotonic():
+            # Zero passed while no engine ran: pictures taken now would not show it.
+            self._zero_passed_while_down = countdown.arm_id
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -508,7 +512,7 @@ class StudioEngine:
         return list(self.venues)
 
     async def _countdown_sends(self) -> None:
-        snapped: int | None = None
+        snapped: int | None = self._zero_passed_while_down
         while True:
             await asyncio.sleep(0.05)
             cd = self.countdown
