@@ -282,23 +282,18 @@ class StudioEngine:
         part = state.next_part
         self.desk.note(state.resumed_note(part), clock_now())
         cur = self.desk.sequencer.state.current
+        speaker = self.sheet.items[cur].speaker if cur is not None else None
         on_air = None
-        if cur is not None:
-            item = self.sheet.items[cur]
-            on_air = item.title + (f" — {item.speaker.name}" if item.speaker else "")
+        if cur is not None:  # the new file's first chapter, named as the engine names them
+            on_air = self.sheet.items[cur].title + (f" — {speaker.name}" if speaker else "")
         self.record.continue_run(part, state.first_program_path, on_air)
         self._cue_seq = state.cue_seq
         self.preview_venue = state.preview_venue
         self.restore_countdown(state.countdown)
         self._set_program(state.program)
         self.manual_override = state.manual_override
-        if not state.manual_override:
-            cur = self.desk.sequencer.state.current
-            if cur is not None and self.bus.compositor is not None:
-                speaker = self.sheet.items[cur].speaker
-                self.bus.compositor.lower_third = (
-                    LowerThird(speaker.name, speaker.role) if speaker else None
-                )
+        if speaker is not None and not state.manual_override and self.bus.compositor is not None:
+            self.bus.compositor.lower_third = LowerThird(speaker.name, speaker.role)
 
     def restore_countdown(self, countdown: StudioCountdown) -> None:
         """A countdown known again after a restart (armed, acks, fire reports as journaled):

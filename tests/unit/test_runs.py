@@ -213,3 +213,35 @@ def test_run_ids_are_the_start_time_made_unique(tmp_path: Path) -> None:
         "journal opened: Peresmian Serentak 11 Mal Pelayanan Publik · run 20261220-083000 · "
         "REHEARSAL/GLADI"
     )
+
+
+def test_the_unfinished_run_is_the_one_resumed(tmp_path: Path) -> None:
+    from launcher import runs
+    from launcher.paths import Paths
+    from launcher.resume_text import resuming
+
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "v", tmp_path / "l")
+    sheet = runsheet.load(SAMPLE)
+    folder = paths.runs / sheet.ceremony.id
+    ended, crashed, later = (folder / r / "journal.jsonl" for r in ("r1", "r2", "r3"))
+    for path in (ended, crashed, later):
+        path.parent.mkdir(parents=True)
+    write_run(ended, "r1", False, 0.0)
+    write_run(crashed, "r2", False, 10.0, end=False)
+    write_run(later, "r3", True, 20.0)
+    assert runs.find_unfinished(paths, sheet.ceremony.id) == crashed
+    assert (
+        runs.find_unfinished(paths, sheet.ceremony.id, ended) is None
+    )  # --journal of an ended run
+    assert runs.find_unfinished(paths, "other-ceremony") is None
+    lock = runs.hold_run_lock(crashed)  # a studio is running it: not taken over
+    assert runs.find_unfinished(paths, sheet.ceremony.id) is None
+    lock.close()  # type: ignore[attr-defined]
+
+    run = runs.resume_run(paths, crashed, record=True)
+    assert run.info.id == "r2" and run.resume is not None
+    assert run.record_dir == Path("/rec")  # beside the first part
+    assert run.resume.sequencer.state.current == 1 and run.resume.next_part == 2
+    said = resuming(run, sheet)
+    assert "resuming run r2" in said and "melanjutkan run r2" in said and "--new-run" in said
+    assert "bagian 2" in said and "differs" not in said
