@@ -348,7 +348,7 @@ class Bench:
         closed = [
             x for _, x in self.notes() if isinstance(x, n.RecordingClosed) and x.venue is None
         ]
-        fires = []
+        fires: list[dict[str, Any]] = []
         for vid, rep in sorted(reports.items()):
             err_ms = (rep.true_fire - arm.fire_at) * 1000 if rep.true_fire is not None else None
             bound_ms = (rep.bound_s or 0.0) * 1000
@@ -364,7 +364,7 @@ class Bench:
                     and killed <= rep.true_fire <= up,
                 }
             )
-        errors = [f["error_ms"] for f in fires if f["error_ms"] is not None]
+        errors = [float(f["error_ms"]) for f in fires if f["error_ms"] is not None]
         before_lines = before.split(b"\n")[:-1]  # complete lines only
         after_lines = after.split(b"\n")
         sb, sa = state_before.sequencer.state, state_after.sequencer.state

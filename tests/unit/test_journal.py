@@ -135,7 +135,7 @@ def test_fsync_runs_on_the_writers_thread_never_the_callers(
         threads.append(threading.current_thread().name)
         real_fsync(fd)
 
-    monkeypatch.setattr(journal_writer.os, "fsync", fsync)
+    monkeypatch.setattr(journal_writer.os, "fsync", fsync)  # type: ignore[attr-defined]
     writer = JournalWriter(tmp_path / "j.jsonl")
     live = JournaledSequencer(sample, writer, Now(0, 0))
     for n in range(1, 50):

@@ -86,9 +86,9 @@ class LiveStudio:
             assert cd.fire_at is not None
             self.note(n.CountdownArmed(arm_id, cd.fire_at, op[1], VENUES[: op[2]], cd.title), now)
         elif kind == "abort":
-            arm_id = cd.abort()
-            if arm_id is not None:
-                self.note(n.CountdownAborted(arm_id), now)
+            aborted = cd.abort()
+            if aborted is not None:
+                self.note(n.CountdownAborted(aborted), now)
         elif kind == "ack":
             vid, state = VENUES[op[1]], op[2]
             if vid not in cd.venues or cd.fire_at is None:

@@ -15,7 +15,7 @@ from media.studio_record import StudioRecording, sha256
 FMT = VideoFormat(320, 180, 15)
 
 
-def keeper(directory: Path | None) -> tuple[StudioRecording, list[dict[str, object]], list[str]]:
+def keeper(directory: Path | None) -> tuple[StudioRecording, list[n.Note], list[str]]:
     notes: list[n.Note] = []
     problems: list[str] = []
     rec = StudioRecording(
