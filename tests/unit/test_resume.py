@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ceremony import notes as n
@@ -154,7 +154,31 @@ ops = st.one_of(
 steps = st.lists(st.tuples(st.floats(0, 40, allow_nan=False), ops), min_size=1, max_size=50)
 
 
+EVERY_KIND = [  # a cut after every kind of record, whatever hypothesis draws
+    (1.0, ("recording",)),
+    (1.0, ("command", c.Go())),
+    (2.0, ("preview", 1)),
+    (3.0, ("arm", 10.0, 3)),
+    (1.0, ("ack", 0, ArmState.ARMED)),
+    (1.0, ("ack", 1, ArmState.NO_CLOCK)),
+    (9.0, ("fired", 0)),
+    (0.5, ("fired", 0)),
+    (1.0, ("take", 2)),
+    (1.0, ("cue",)),
+    (1.0, ("legacy_cue",)),
+    (30.0, ("tick",)),
+    (1.0, ("abort",)),
+    (1.0, ("arm", 5.0, 2)),
+    (1.0, ("abort",)),
+    (1.0, ("command", c.Hold())),
+    (5.0, ("command", c.Resume())),
+    (1.0, ("command", c.Jump(3))),
+    (1.0, ("command", c.EndCeremony())),
+]
+
+
 @settings(max_examples=120, deadline=None)
+@example(steps=EVERY_KIND)
 @given(steps=steps)
 def test_resume_at_every_cut_equals_the_live_state(steps: list[tuple[float, Any]]) -> None:
     journal = MemoryJournal()
@@ -244,3 +268,25 @@ def test_the_ended_run_is_not_resumed_and_parts_are_named_after_the_first() -> N
     assert part_name("/v/program-x-1-part2.mkv", 3, "d") == "program-x-1-part3"
     desk.end_run("stopped", t)
     assert resume(journal.records).ended
+
+
+def test_the_fixed_example_has_every_kind_of_entry() -> None:
+    journal = MemoryJournal()
+    t = Now(50.0, 1_797_300_000.0)
+    live = LiveStudio(journal, JournaledSequencer(SHEET, journal, t, RUN.to_payload()))
+    for dt, op in EVERY_KIND:
+        t = t.plus(dt)
+        live.step(op, t)
+    assert {r.kind for r in journal.records} == set(RecordKind)
+    tags = {type(n.decode_note(r.payload)) for r in journal.records if r.kind is RecordKind.NOTE}
+    assert tags >= {
+        n.RecordingStarted,
+        n.PreviewChosen,
+        n.CountdownArmed,
+        n.CountdownAck,
+        n.FireReported,
+        n.ProgramSource,
+        n.ManualOverride,
+        n.CueSent,
+        n.CountdownAborted,
+    }
