@@ -355,9 +355,15 @@ def cmd_studio(args: argparse.Namespace) -> int:
         return turn
     rehearsal = args.rehearsal
     # A run a crash interrupted is taken over (same run id) unless a new one is asked for.
-    resume_from = (
-        None if args.new_run else runs.find_unfinished(paths, sheet.ceremony.id, args.journal)
-    )
+    resume_from = None
+    unfinished = runs.find_unfinished(paths, sheet.ceremony.id, args.journal)
+    if unfinished is not None and not args.new_run:
+        from launcher.resume_text import not_resumed
+
+        if unfinished.too_old and not args.resume:
+            print(not_resumed(unfinished), file=sys.stderr, flush=True)
+        else:
+            resume_from = unfinished.journal
     if gui and not rehearsal and args.screenshot is None and resume_from is None:
         from ui.console.app import ask_rehearsal
 
@@ -973,6 +979,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--new-run",
         action="store_true",
         help="start a new run even if the last one was interrupted (default: resume it)",
+    )
+    st.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the last interrupted run over even if it stopped hours ago",
     )
     st.add_argument(
         "--control-http",

@@ -7,7 +7,7 @@ import time
 from ceremony.journal import document_sha256
 from ceremony.runsheet import Runsheet
 from ceremony.runsheet.yaml_io import to_document
-from launcher.runs import Run
+from launcher.runs import RESUME_WITHIN_S, Run, Unfinished
 
 
 def resuming(run: Run, sheet_file: Runsheet) -> str:
@@ -32,3 +32,15 @@ def resuming(run: Run, sheet_file: Runsheet) -> str:
             "berkas run-sheet berbeda: run dilanjutkan dengan salinan di jurnal"
         )
     return "\n".join(lines)
+
+
+def not_resumed(found: Unfinished) -> str:
+    """An interrupted run too old to be the one the operator is restarting."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.stopped_wall))
+    hours = RESUME_WITHIN_S / 3600
+    return (
+        f"run {found.run_id} was interrupted at {when}, more than {hours:g} h ago: a new run "
+        "starts (--resume takes that one over)\n"
+        f"run {found.run_id} terputus pada {when}, lebih dari {hours:g} jam lalu: run baru "
+        "dimulai (--resume untuk melanjutkannya)"
+    )

@@ -313,23 +313,51 @@ def repair(journal: Path) -> list[str]:
 # ---- resuming a run a crash interrupted --------------------------------------------------
 
 
-def find_unfinished(paths: Paths, ceremony_id: str, journal: Path | None = None) -> Path | None:
-    """The newest journal of this ceremony whose run never ended and that no studio is
-    writing: the run a restarted studio takes over (`--journal`: only that one is looked at)."""
-    candidates = [journal] if journal is not None else all_journals(paths, ceremony_id)
-    for path in reversed(candidates):
-        if path is None or not path.is_file() or path.stat().st_size == 0 or is_running(path):
-            continue
-        if path.parent.parent != paths.runs / ceremony_id and journal is None:
-            continue  # an old shared journal (several runs in one file) is never resumed
-        read = read_journal(path)
-        segments = split_runs(read.records)
-        if len(segments) != 1:
-            continue
-        state = _state(segments[0].records, read.truncated_tail)
-        if state is not None and not state.ended:
-            return path
-    return None
+RESUME_WITHIN_S = 3 * 3600.0  # an interrupted run older than this is not taken over by itself
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    journal: Path
+    run_id: str
+    stopped_wall: float  # the dead engine's last record
+    too_old: bool  # stopped longer ago than RESUME_WITHIN_S: a new run, unless asked
+
+
+def find_unfinished(
+    paths: Paths,
+    ceremony_id: str,
+    journal: Path | None = None,
+    *,
+    now_wall: float | None = None,
+    within_s: float = RESUME_WITHIN_S,
+) -> Unfinished | None:
+    """The ceremony's newest run, if it never ended and no studio is writing it: the run a
+    restarted studio takes over (`--journal`: only that file is looked at). An older run left
+    unfinished behind a finished one is history, never resumed; one that stopped more than
+    `within_s` ago is reported `too_old` (yesterday's rehearsal is not today's ceremony)."""
+    if journal is None:
+        journal = next(
+            (
+                p
+                for p in reversed(all_journals(paths, ceremony_id))
+                if p.parent.parent == paths.runs / ceremony_id and p.stat().st_size > 0
+            ),
+            None,
+        )
+    if journal is None or not journal.is_file() or journal.stat().st_size == 0:
+        return None
+    if is_running(journal):
+        return None
+    read = read_journal(journal)
+    segments = split_runs(read.records)
+    if len(segments) != 1:  # an old shared journal (several runs in one file)
+        return None
+    state = _state(segments[0].records, read.truncated_tail)
+    if state is None or state.ended:
+        return None
+    now = time.time() if now_wall is None else now_wall
+    return Unfinished(journal, state.run.id, state.last_wall, now - state.last_wall > within_s)
 
 
 def _state(records: list[Record], torn: bool) -> RunState | None:

@@ -229,10 +229,14 @@ def test_the_unfinished_run_is_the_one_resumed(tmp_path: Path) -> None:
     write_run(ended, "r1", False, 0.0)
     write_run(crashed, "r2", False, 10.0, end=False)
     write_run(later, "r3", True, 20.0)
-    assert runs.find_unfinished(paths, sheet.ceremony.id) == crashed
-    assert (
-        runs.find_unfinished(paths, sheet.ceremony.id, ended) is None
-    )  # --journal of an ended run
+    # The newest run ended: the older crashed one is history, not resumed.
+    assert runs.find_unfinished(paths, sheet.ceremony.id) is None
+    later.unlink()
+    found = runs.find_unfinished(paths, sheet.ceremony.id, now_wall=1020.0)
+    assert found == runs.Unfinished(crashed, "r2", 1015.0, too_old=False)
+    stale = runs.find_unfinished(paths, sheet.ceremony.id, now_wall=1015.0 + 4 * 3600)
+    assert stale is not None and stale.too_old
+    assert runs.find_unfinished(paths, sheet.ceremony.id, ended) is None  # --journal: ended
     assert runs.find_unfinished(paths, "other-ceremony") is None
     lock = runs.hold_run_lock(crashed)  # a studio is running it: not taken over
     assert runs.find_unfinished(paths, sheet.ceremony.id) is None
@@ -242,6 +246,9 @@ def test_the_unfinished_run_is_the_one_resumed(tmp_path: Path) -> None:
     assert run.info.id == "r2" and run.resume is not None
     assert run.record_dir == Path("/rec")  # beside the first part
     assert run.resume.sequencer.state.current == 1 and run.resume.next_part == 2
+    from launcher.resume_text import not_resumed
+
+    assert "--resume" in not_resumed(stale) and "terputus" in not_resumed(stale)
     said = resuming(run, sheet)
     assert "resuming run r2" in said and "melanjutkan run r2" in said and "--new-run" in said
     assert "bagian 2" in said and "differs" not in said
