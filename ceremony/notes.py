@@ -176,6 +176,7 @@ class RecordingNotOpened(_Note, frozen=True, tag="recording_not_opened"):
     path: str
     venue: str | None = None
     failed: str | None = None
+    repaired: bool = False  # noted after a crash (launcher/runs.repair)
 
 
 # ---- the run -----------------------------------------------------------------------------

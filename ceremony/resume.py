@@ -54,9 +54,13 @@ class RunState:
     recording_parts: int = 0  # program recordings started in this run (1 per engine life)
     first_program_path: str = ""
     cue_seq: int = 0
-    last_seq: int = 0
+    last_seq: int = 0  # the journal's last record (the next engine numbers on from it)
     last_wall: float = 0.0
     last_mono: float = 0.0
+    # The last record an engine wrote (a repair after the crash is not the engine): when it
+    # went down, as the as-run report's gap says.
+    engine_seq: int = 0
+    engine_wall: float = 0.0
     resumes: int = 0
     torn_tail: bool = False  # set by the reader: the dead engine's last line was cut off
     clock_jump_s: float = 0.0
@@ -79,8 +83,8 @@ class RunState:
         return notes.EngineResumed(
             run_id=self.run.id,
             part=part,
-            down_wall=self.last_wall,
-            last_seq=self.last_seq,
+            down_wall=self.engine_wall,
+            last_seq=self.engine_seq,
             torn_tail=self.torn_tail,
             clock_jump_s=self.clock_jump_s,
         )
@@ -89,6 +93,8 @@ class RunState:
         """`shift`: added to every monotonic time (a restarted clock), see module doc."""
         now = Now(record.mono + shift, record.wall)
         self.last_seq, self.last_wall, self.last_mono = record.seq, record.wall, now.mono
+        if not _by_repair(record):
+            self.engine_seq, self.engine_wall = record.seq, record.wall
         if record.kind is RecordKind.COMMAND:
             self.sequencer.apply(decode_command(record.payload), now)
         elif record.kind is RecordKind.TICK:
@@ -188,9 +194,18 @@ def resume(records: list[Record], now: Now | None = None, source: str = "<journa
     shift = clock_shift(records[-1], now) if now is not None else 0.0
     state.clock_jump_s = shift
     state.last_seq, state.last_wall, state.last_mono = header.seq, header.wall, header.mono + shift
+    state.engine_seq, state.engine_wall = header.seq, header.wall
     for record in records[1:]:
         state.apply(record, shift)
     return state
+
+
+def _by_repair(record: Record) -> bool:
+    """Written by launcher/runs.repair after the crash, not by the engine that crashed."""
+    if record.kind is not RecordKind.NOTE or record.payload.get("repaired") is not True:
+        return False
+    note = notes.decode_note(record.payload)
+    return isinstance(note, notes.RecordingClosed | notes.RecordingNotOpened)
 
 
 def part_name(first_path: str, part: int, default_stem: str) -> str:

@@ -15,7 +15,7 @@ def resuming(run: Run, sheet_file: Runsheet) -> str:
     what was on air, and how to start afresh instead."""
     state = run.resume
     assert state is not None
-    down = time.strftime("%H:%M:%S", time.localtime(state.last_wall))
+    down = time.strftime("%H:%M:%S", time.localtime(state.engine_wall))
     seq = state.sequencer
     cur = seq.state.current
     on_air = f'item {cur + 1} "{seq.sheet.items[cur].title}"' if cur is not None else "-"

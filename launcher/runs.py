@@ -287,7 +287,7 @@ def repair(journal: Path) -> list[str]:
             path = Path(rec.path)
             if not path.is_file() or path.stat().st_size == 0:
                 # Never opened (no picture arrived) or gone: nothing to list in the report.
-                gone = notes.RecordingNotOpened(rec.path, rec.venue)
+                gone = notes.RecordingNotOpened(rec.path, rec.venue, repaired=True)
                 writer.append(RecordKind.NOTE, notes.encode_note(gone), clock_now())
                 continue
             duration = repair_chapters(path, rec.chapters)
@@ -357,7 +357,8 @@ def find_unfinished(
     if state is None or state.ended:
         return None
     now = time.time() if now_wall is None else now_wall
-    return Unfinished(journal, state.run.id, state.last_wall, now - state.last_wall > within_s)
+    stopped = state.engine_wall
+    return Unfinished(journal, state.run.id, stopped, now - stopped > within_s)
 
 
 def _state(records: list[Record], torn: bool) -> RunState | None:

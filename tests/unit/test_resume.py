@@ -290,3 +290,15 @@ def test_the_fixed_example_has_every_kind_of_entry() -> None:
         n.CueSent,
         n.CountdownAborted,
     }
+
+
+def test_the_gap_starts_at_the_dead_engines_last_record_not_the_repair() -> None:
+    journal = MemoryJournal()
+    desk, t = _running(journal)
+    dead = journal.records[-1]
+    desk.note(n.RecordingClosed("/v/p.mkv", 40.0, "aa", repaired=True), t.plus(20))
+    desk.note(n.RecordingNotOpened("/v/i.mkv", "a", repaired=True), t.plus(20))
+    state = resume(journal.records)
+    note = state.resumed_note(2)
+    assert (note.down_wall, note.last_seq) == (dead.wall, dead.seq)
+    assert state.last_seq == dead.seq + 2  # the next engine numbers on after the repair
