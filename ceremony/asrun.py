@@ -52,6 +52,7 @@ class IncidentKind(StrEnum):
     DEVICE_OK = "device_ok"
     ITEM_OVERRAN = "item_overran"
     RECORDING_FAILED = "recording_failed"
+    ENGINE_RESTARTED = "engine_restarted"  # the studio engine died and a new one took over
 
 
 class LossCause(StrEnum):
@@ -353,7 +354,11 @@ def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
             case notes.RunEnded(reason=reason):
                 out.run_end_reason = reason
             case notes.EngineResumed():
-                out.gaps.append(EngineGap(note.down_wall, wall, note.part, note.torn_tail))
+                gap = EngineGap(note.down_wall, wall, note.part, note.torn_tail)
+                out.gaps.append(gap)
+                out.incidents.append(
+                    Incident(note.down_wall, IncidentKind.ENGINE_RESTARTED, "", seconds=gap.seconds)
+                )
             case notes.CountdownArmed():
                 zero = wall + (note.fire_at - record.mono)
                 cd = Countdown(note.arm_id, note.title, wall, zero, note.lead_s)

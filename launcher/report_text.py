@@ -249,6 +249,8 @@ INCIDENTS: dict[str, dict[str, str]] = {
         IncidentKind.ITEM_OVERRAN: "“{subject}” ran {seconds} longer than planned.",
         IncidentKind.RECORDING_FAILED: "The recording of {subject} stopped "
         '(system note: "{detail}").',
+        IncidentKind.ENGINE_RESTARTED: "The studio engine stopped; a new one took the run "
+        "over {seconds} later (the venues went on by themselves meanwhile).",
     },
     "id": {
         f"{IncidentKind.VENUE_LOST}:{LossCause.NO_SIGNAL}": "Sambungan ke {subject} terputus: "
@@ -269,6 +271,8 @@ INCIDENTS: dict[str, dict[str, str]] = {
         IncidentKind.DEVICE_OK: "{subject} studio berfungsi kembali.",
         IncidentKind.ITEM_OVERRAN: "“{subject}” berlangsung {seconds} lebih lama dari rencana.",
         IncidentKind.RECORDING_FAILED: 'Perekaman {subject} terhenti (catatan sistem: "{detail}").',
+        IncidentKind.ENGINE_RESTARTED: "Mesin studio berhenti; mesin baru melanjutkan run "
+        "{seconds} kemudian (lokasi tetap berjalan sendiri selama itu).",
     },
 }
 

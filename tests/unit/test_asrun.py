@@ -429,3 +429,7 @@ def test_a_resumed_run_shows_both_recording_parts_and_the_gap(tmp_path: Path) ->
         (gap,) = doc["engine_gaps"]
         assert gap["seconds"] == 12.0 and "0:00:12" in gap["text"] and word in gap["text"]
     assert r.items[0].outcome.value == "on_air"  # the run never ended: the item was on air
+    (restart,) = [i for i in r.incidents if i.kind is IncidentKind.ENGINE_RESTARTED]
+    assert (restart.wall, restart.seconds) == (T0 + 20, 12.0)
+    texts = [i["text"] for i in document(r, "id", "0" * 64, "j")["incidents"]]
+    assert any("Mesin studio berhenti" in x and "12" in x for x in texts)
