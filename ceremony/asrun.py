@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ceremony import notes
 from ceremony.journal import Record, RecordKind, replay, runsheet_from_header
 from ceremony.runs import RunInfo as RunHeader
 from ceremony.runs import effective_runsheet_sha256, split_runs
@@ -51,6 +52,7 @@ class IncidentKind(StrEnum):
     DEVICE_OK = "device_ok"
     ITEM_OVERRAN = "item_overran"
     RECORDING_FAILED = "recording_failed"
+    ENGINE_RESTARTED = "engine_restarted"  # the studio engine died and a new one took over
 
 
 class LossCause(StrEnum):
@@ -143,6 +145,22 @@ class Recording:
     sha256: str
     chapters: int
     failed: str | None
+    part: int = 1  # 2, 3 …: written by an engine restarted after a crash
+
+
+@dataclass(frozen=True)
+class EngineGap:
+    """The studio engine was down (a crash) from `down_wall` until it resumed at `up_wall`;
+    the recording goes on in part `part` from there."""
+
+    down_wall: float
+    up_wall: float
+    part: int
+    torn_tail: bool = False  # the dead engine's last journal line was cut off mid-write
+
+    @property
+    def seconds(self) -> float:
+        return self.up_wall - self.down_wall
 
 
 @dataclass(frozen=True)
@@ -167,6 +185,7 @@ class AsRun:
     journal_problems: list[str] = field(default_factory=list)
     truncated: bool = False
     recordings: list[Recording] = field(default_factory=list)
+    gaps: list[EngineGap] = field(default_factory=list)  # engine restarts after crashes
     # Which run this is: its id, rehearsal (GLADI) or live, and the hash of the run-sheet it
     # ran (as journaled at its start, or of the edit made before GO).
     run_id: str = ""
@@ -286,9 +305,6 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
     out.runsheet_sha256 = effective_runsheet_sha256(runs[0])
     if header.id:  # the report shows the run as the studio journaled it
         out.run = RunInfo(header.id, header.rehearsal, out.runsheet_sha256 or None)
-    for record in records:
-        if record.kind is RecordKind.NOTE and "run_ended" in record.payload:
-            out.run_end_reason = str(record.payload.get("reason", ""))
     for row in view.rows:
         item = sheet.items[row.index]
         speaker = ""
@@ -324,45 +340,49 @@ def build(records: list[Record], problems: list[str], truncated: bool) -> AsRun:
 
 
 def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
+    """Read by type (ceremony/notes.py; older untagged notes are decoded by their keys)."""
     countdowns: dict[int, Countdown] = {}
     lost: set[str] = set()
     for record in records[1:]:
-        p = record.payload
-        if record.kind is RecordKind.NOTE and "runsheet_replaced" in p:
-            sheet = runsheet_from_header({"runsheet": p["runsheet_replaced"]}, "journal")
         if record.kind is not RecordKind.NOTE:
             continue
         wall = record.wall
-        phase = p.get("countdown")
-        if phase == "armed" and isinstance(p.get("arm_id"), int):
-            fire_at = p.get("fire_at")
-            zero = wall + (fire_at - record.mono) if isinstance(fire_at, int | float) else None
-            cd = Countdown(
-                p["arm_id"], str(p.get("title") or ""), wall, zero, _num(p.get("lead_s"))
-            )
-            cd.fires = [
-                FireLine(v, _venue_name(sheet, v), FireState.NO_ANSWER, None, None, None, None)
-                for v in p.get("venues", [])
-            ]
-            countdowns[cd.arm_id] = cd
-            out.countdowns.append(cd)
-        elif phase == "ack" and p.get("arm_id") in countdowns:
-            state = _ACK_STATES.get(str(p.get("state", "")), FireState.ARMED)
-            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, state, p, report=False)
-        elif phase == "fired" and p.get("arm_id") in countdowns:
-            _set_fire(countdowns[p["arm_id"]], p["venue"], sheet, FireState.FIRED, p, report=True)
-        elif phase == "aborted":
-            cd_aborted = countdowns.get(p.get("arm_id", -1))
-            if cd_aborted is not None:
-                cd_aborted.aborted = True
-            out.incidents.append(
-                Incident(
-                    wall, IncidentKind.COUNTDOWN_ABORTED, cd_aborted.title if cd_aborted else ""
+        note = notes.decode_note(record.payload)
+        match note:
+            case notes.RunsheetReplaced(runsheet=document):
+                sheet = runsheet_from_header({"runsheet": document}, "journal")
+            case notes.RunEnded(reason=reason):
+                out.run_end_reason = reason
+            case notes.EngineResumed():
+                gap = EngineGap(note.down_wall, wall, note.part, note.torn_tail)
+                out.gaps.append(gap)
+                out.incidents.append(
+                    Incident(note.down_wall, IncidentKind.ENGINE_RESTARTED, "", seconds=gap.seconds)
                 )
-            )
-        elif "status" in p and "venue" in p:
-            vid, reason = str(p["venue"]), str(p.get("reason", ""))
-            if p["status"] == "lost":
+            case notes.CountdownArmed():
+                zero = wall + (note.fire_at - record.mono)
+                cd = Countdown(note.arm_id, note.title, wall, zero, note.lead_s)
+                cd.fires = [
+                    FireLine(v, _venue_name(sheet, v), FireState.NO_ANSWER, None, None, None, None)
+                    for v in note.venues
+                ]
+                countdowns[cd.arm_id] = cd
+                out.countdowns.append(cd)
+            case notes.CountdownAck() if note.arm_id in countdowns:
+                state = _ACK_STATES.get(note.state, FireState.ARMED)
+                _set_fire(countdowns[note.arm_id], note.venue, sheet, state, note)
+            case notes.FireReported() if note.arm_id in countdowns:
+                _set_fire(countdowns[note.arm_id], note.venue, sheet, FireState.FIRED, note)
+            case notes.CountdownAborted(arm_id=arm_id):
+                cd_aborted = countdowns.get(arm_id)
+                if cd_aborted is not None:
+                    cd_aborted.aborted = True
+                out.incidents.append(
+                    Incident(
+                        wall, IncidentKind.COUNTDOWN_ABORTED, cd_aborted.title if cd_aborted else ""
+                    )
+                )
+            case notes.VenueStatusNote(venue=vid, status="lost", reason=reason):
                 if reason == "studio shutting down":  # the end of the ceremony, not an incident
                     continue
                 lost.add(vid)
@@ -377,54 +397,53 @@ def _notes(records: list[Record], sheet: Runsheet, out: AsRun) -> None:
                         cause=cause.value,
                     )
                 )
-            elif p["status"] == "joined" and vid in lost:
+            case notes.VenueStatusNote(venue=vid, status="joined") if vid in lost:
                 lost.discard(vid)
                 out.incidents.append(
                     Incident(wall, IncidentKind.VENUE_BACK, _venue_name(sheet, vid))
                 )
-        elif "manual_override" in p and p.get("active"):
-            out.incidents.append(
-                Incident(
-                    wall,
-                    IncidentKind.MANUAL_OVERRIDE,
-                    _source_text(sheet, str(p["manual_override"])),
-                )
-            )
-        elif "join_refused" in p:
-            out.incidents.append(
-                Incident(
-                    wall,
-                    IncidentKind.JOIN_REFUSED,
-                    _venue_name(sheet, str(p["join_refused"])),
-                    str(p.get("detail") or ""),
-                    cause=str(p.get("reason", "")),
-                )
-            )
-        elif "device" in p:
-            problem = p.get("problem")
-            kind = IncidentKind.DEVICE_PROBLEM if problem else IncidentKind.DEVICE_OK
-            out.incidents.append(Incident(wall, kind, str(p["device"]), str(problem or "")))
-        elif p.get("recording") in ("closed", "iso"):
-            rec = _recording(sheet, p)
-            out.recordings.append(rec)
-            if rec.failed:
-                subject = rec.venue or ""  # "": the program
+            case notes.ManualOverride(source=source, active=True):
                 out.incidents.append(
-                    Incident(wall, IncidentKind.RECORDING_FAILED, subject, rec.failed)
+                    Incident(wall, IncidentKind.MANUAL_OVERRIDE, _source_text(sheet, source))
                 )
-        elif "marker" in p:
-            out.messages.append(Message(wall, MessageKind.MARKER, "", str(p["marker"])))
-        elif "note" in p and isinstance(p["note"], str):
-            out.messages.append(Message(wall, MessageKind.NOTE, "", p["note"]))
-        elif "cue" in p:
-            target = _venue_name(sheet, p["venue"]) if p.get("venue") else ""
-            out.messages.append(Message(wall, MessageKind.CUE, target, str(p["cue"])))
-        elif "chat_from" in p:
-            who = _venue_name(sheet, str(p["chat_from"]))
-            out.messages.append(Message(wall, MessageKind.CHAT_FROM, who, str(p.get("text", ""))))
-        elif "chat_to" in p:
-            who = _venue_name(sheet, str(p["chat_to"]))
-            out.messages.append(Message(wall, MessageKind.CHAT_TO, who, str(p.get("text", ""))))
+            case notes.JoinRefusedNote():
+                out.incidents.append(
+                    Incident(
+                        wall,
+                        IncidentKind.JOIN_REFUSED,
+                        _venue_name(sheet, note.venue),
+                        note.detail,
+                        cause=note.reason,
+                    )
+                )
+            case notes.DeviceProblem(device=device, problem=problem):
+                kind = IncidentKind.DEVICE_PROBLEM if problem else IncidentKind.DEVICE_OK
+                out.incidents.append(Incident(wall, kind, device, problem or ""))
+            case notes.RecordingClosed():
+                rec = _recording(sheet, note)
+                out.recordings.append(rec)
+                if rec.failed:
+                    subject = rec.venue or ""  # "": the program
+                    out.incidents.append(
+                        Incident(wall, IncidentKind.RECORDING_FAILED, subject, rec.failed)
+                    )
+            case notes.Marker(text=text):
+                out.messages.append(Message(wall, MessageKind.MARKER, "", text))
+            case notes.ProtocolNote(text=text):
+                out.messages.append(Message(wall, MessageKind.NOTE, "", text))
+            case notes.CueSent(text=text, venue=venue):
+                target = _venue_name(sheet, venue) if venue else ""
+                out.messages.append(Message(wall, MessageKind.CUE, target, text))
+            case notes.ChatFrom(venue=venue, text=text):
+                out.messages.append(
+                    Message(wall, MessageKind.CHAT_FROM, _venue_name(sheet, venue), text)
+                )
+            case notes.ChatTo(venue=venue, text=text):
+                out.messages.append(
+                    Message(wall, MessageKind.CHAT_TO, _venue_name(sheet, venue), text)
+                )
+            case _:
+                pass
     for cd in out.countdowns:
         cd.fires.sort(key=lambda f: f.venue)
         if cd.aborted:
@@ -439,24 +458,30 @@ def _replace_state(f: FireLine, state: FireState) -> FireLine:
 
 
 def _set_fire(
-    cd: Countdown, vid: str, sheet: Runsheet, state: FireState, p: dict[str, Any], *, report: bool
+    cd: Countdown,
+    vid: str,
+    sheet: Runsheet,
+    state: FireState,
+    note: notes.CountdownAck | notes.FireReported,
 ) -> None:
-    """`report`: the venue's fire report (with its times); else an acknowledgement, which may
-    already say "fired" (before the report arrives) or be resent after it."""
+    """A fire report (with its times), or an acknowledgement, which may already say "fired"
+    (before the report arrives) or be resent after it."""
     old = next((f for f in cd.fires if f.venue_id == vid), None)
+    report = isinstance(note, notes.FireReported)
     if not report and old is not None and old.state is FireState.FIRED:
         return  # says nothing the studio does not know
     error = late = None
-    if p.get("true_fire") is not None and p.get("fire_at") is not None:
-        error = (p["true_fire"] - p["fire_at"]) * 1000
-    if p.get("local_fire") is not None and p.get("local_deadline") is not None:
-        late = (p["local_fire"] - p["local_deadline"]) * 1000
+    if isinstance(note, notes.FireReported):
+        if note.true_fire is not None and note.fire_at is not None:
+            error = (note.true_fire - note.fire_at) * 1000
+        if note.local_fire is not None and note.local_deadline is not None:
+            late = (note.local_fire - note.local_deadline) * 1000
     fire_wall = None
     offset_ms = error if error is not None else late
     if state is FireState.FIRED and cd.zero_wall is not None and offset_ms is not None:
         # Measured where a common clock exists, else as the venue placed it on its own clock.
         fire_wall = cd.zero_wall + offset_ms / 1000
-    bound = _ms(p.get("bound_s"))
+    bound = _ms(note.bound_s)
     line = FireLine(
         vid,
         _venue_name(sheet, vid),
@@ -472,16 +497,15 @@ def _set_fire(
         cd.fires[cd.fires.index(old)] = line
 
 
-def _recording(sheet: Runsheet, p: dict[str, Any]) -> Recording:
-    iso = p.get("recording") == "iso"
-    failed = p.get("failed")
+def _recording(sheet: Runsheet, note: notes.RecordingClosed) -> Recording:
     return Recording(
-        path=str(p.get("path", "")),
-        venue=_venue_name(sheet, str(p.get("venue", ""))) if iso else None,
-        duration_s=float(p.get("duration_s", 0.0)),
-        sha256=str(p.get("sha256") or ""),
-        chapters=len(p.get("chapters", [])) if not iso else 0,
-        failed=str(failed) if failed else None,
+        path=note.path,
+        venue=_venue_name(sheet, note.venue) if note.venue is not None else None,
+        duration_s=note.duration_s,
+        sha256=note.sha256,
+        chapters=len(note.chapters),
+        failed=note.failed or None,
+        part=note.part,
     )
 
 

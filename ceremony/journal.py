@@ -2,7 +2,8 @@
 
 It is the record the as-run report is written from, and replaying it rebuilds the sequencer
 exactly (ticks that changed something are journaled with their time for that reason).
-Timestamps are passed in; this module writes files but never reads a clock.
+Timestamps are passed in. No file I/O here: media/journal_writer.py writes the file (and fsyncs
+it off the network loop), media/journal_reader.py reads it back; this module encodes and parses.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import json
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Protocol
 
 import msgspec
 
+from ceremony import notes
 from ceremony.runsheet.build import Raw, build_runsheet
 from ceremony.runsheet.model import Runsheet
 from ceremony.runsheet.yaml_io import to_document
@@ -88,7 +89,7 @@ def document_sha256(document: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-RUN_ENDED = "run_ended"  # the note that closes a run: {"run_ended": run id, "reason": ...}
+RUN_ENDED = "run_ended"  # the tag of the note that closes a run (notes.RunEnded)
 
 
 def runsheet_from_header(payload: dict[str, Any], source: str) -> Runsheet:
@@ -104,11 +105,17 @@ class JournaledSequencer:
         journal: JournalSink,
         now: Now,
         run: dict[str, Any] | None = None,
+        *,
+        resumed: Sequencer | None = None,
     ) -> None:
-        """`run` (ceremony.runs.RunInfo.to_payload()) names the run this journal records."""
-        self.sequencer = Sequencer(sheet)
+        """`run` (ceremony.runs.RunInfo.to_payload()) names the run this journal records.
+        `resumed`: the sequencer rebuilt from this run's journal (ceremony/resume.py) by an
+        engine restarted after a crash; the journal goes on, no second header is written."""
+        self.sequencer = resumed or Sequencer(sheet)
         self.journal = journal
         self.run_id = str(run["id"]) if run else ""
+        if resumed is not None:
+            return
         header: dict[str, Any] = {"version": JOURNAL_VERSION, "runsheet": to_document(sheet)}
         if run is not None:
             header["run"] = run
@@ -124,7 +131,9 @@ class JournaledSequencer:
             self.journal.append(RecordKind.TICK, {}, now)
         return self._log_events(events, now)
 
-    def note(self, payload: dict[str, Any], now: Now) -> None:
+    def note(self, note: notes.Note | dict[str, Any], now: Now) -> None:
+        """A typed note (ceremony/notes.py); a plain dict is still taken from old callers."""
+        payload = note if isinstance(note, dict) else notes.encode_note(note)
         self.journal.append(RecordKind.NOTE, payload, now)
 
     def replace_runsheet(self, sheet: Runsheet, now: Now) -> None:
@@ -132,16 +141,12 @@ class JournaledSequencer:
         if self.sequencer.state.runs or self.sequencer.state.status.value != "ready":
             raise ValueError("the ceremony has started: the run-sheet can no longer be replaced")
         document = to_document(sheet)
-        self.journal.append(
-            RecordKind.NOTE,
-            {"runsheet_replaced": document, "runsheet_sha256": document_sha256(document)},
-            now,
-        )
+        self.note(notes.RunsheetReplaced(document, document_sha256(document)), now)
         self.sequencer = Sequencer(sheet)
 
     def end_run(self, reason: str, now: Now) -> None:
         """The run's last word: it ended here (the ceremony ended, or the studio was stopped)."""
-        self.journal.append(RecordKind.NOTE, {RUN_ENDED: self.run_id, "reason": reason}, now)
+        self.note(notes.RunEnded(self.run_id, reason), now)
 
     def _log_events(self, events: list[Event], now: Now) -> list[Event]:
         for event in events:
@@ -159,10 +164,16 @@ class JournalRead:
 _record_decoder = msgspec.json.Decoder(Record)
 
 
-def read_journal(path: Path) -> JournalRead:
-    """Read what can be read; a torn last line is expected after a crash and only reported."""
+def decode_record(line: bytes) -> Record:
+    """One journal line; raises msgspec.DecodeError."""
+    record: Record = _record_decoder.decode(line)
+    return record
+
+
+def parse_journal(data: bytes, source: str) -> JournalRead:
+    """A journal file's bytes (media/journal_reader.py reads them): what can be read; a torn
+    last line is expected after a crash and only reported."""
     out = JournalRead()
-    data = path.read_bytes()
     lines = data.split(b"\n")
     ends_clean = data.endswith(b"\n") or not data
     if ends_clean:
@@ -175,43 +186,12 @@ def read_journal(path: Path) -> JournalRead:
             if last and not ends_clean:
                 out.truncated_tail = True
                 out.problems.append(
-                    f"{path}: line {number}: incomplete last record ignored "
+                    f"{source}: line {number}: incomplete last record ignored "
                     f"({len(line)} bytes, the journal was cut off mid-write)"
                 )
             else:
-                out.problems.append(f"{path}: line {number}: unreadable record skipped ({exc})")
+                out.problems.append(f"{source}: line {number}: unreadable record skipped ({exc})")
     return out
-
-
-class JournalTail:
-    """The records appended to a journal since the last `read()` (the console's log panel).
-
-    Only whole lines are taken: a record being written at that moment waits for the next read.
-    """
-
-    MAX_READ = 1 << 20  # a read never takes more than this much (a long journal catches up)
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._offset = 0
-        self._partial = b""
-
-    def read(self) -> list[Record]:
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self._offset)
-                data = f.read(self.MAX_READ)
-        except OSError:
-            return []
-        self._offset += len(data)
-        *lines, self._partial = (self._partial + data).split(b"\n")
-        out = []
-        for line in lines:
-            try:
-                out.append(_record_decoder.decode(line))
-            except msgspec.DecodeError:
-                continue  # read_journal reports these; a log panel just moves on
-        return out
 
 
 def describe_record(record: Record, limit: int = 160) -> str | None:
@@ -226,8 +206,9 @@ def describe_record(record: Record, limit: int = 160) -> str | None:
             mode = "REHEARSAL/GLADI" if run.get("rehearsal") else "LIVE"
             return f"journal opened: {title} · run {run.get('id', '')} · {mode}"
         return f"journal opened: {title}"
-    head = str(p.get("type", "")) if record.kind in (RecordKind.COMMAND, RecordKind.EVENT) else ""
-    fields = " ".join(f"{k}={v}" for k, v in p.items() if k not in {"type", "runsheet_replaced"})
+    head = str(p.get("type", ""))
+    hidden = {"type", "runsheet_replaced", "runsheet"}
+    fields = " ".join(f"{k}={v}" for k, v in p.items() if k not in hidden)
     text = f"{record.kind.value} {head} {fields}".replace("  ", " ").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -243,13 +224,20 @@ def replay(records: list[Record], source: str = "<journal>") -> Sequencer:
     seq = Sequencer(runsheet_from_header(records[0].payload, source))
     for record in records[1:]:
         now = Now(record.mono, record.wall)
-        if record.kind is RecordKind.NOTE and "runsheet_replaced" in record.payload:
+        replaced = replaced_runsheet(record)
+        if replaced is not None:
             # Edited before the ceremony started (the studio refuses it afterwards).
-            seq = Sequencer(
-                runsheet_from_header({"runsheet": record.payload["runsheet_replaced"]}, source)
-            )
+            seq = Sequencer(runsheet_from_header({"runsheet": replaced}, source))
         elif record.kind is RecordKind.COMMAND:
             seq.apply(decode_command(record.payload), now)
         elif record.kind is RecordKind.TICK:
             seq.tick(now)
     return seq
+
+
+def replaced_runsheet(record: Record) -> dict[str, Any] | None:
+    """The edited run-sheet document a NOTE record carries, if it is that note."""
+    if record.kind is not RecordKind.NOTE:
+        return None
+    note = notes.decode_note(record.payload)
+    return note.runsheet if isinstance(note, notes.RunsheetReplaced) else None

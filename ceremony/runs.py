@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ceremony.journal import RUN_ENDED, Record, RecordKind, document_sha256
+from ceremony import notes
+from ceremony.journal import Record, RecordKind, document_sha256, replaced_runsheet
 from ceremony.runsheet.model import Runsheet
 from ceremony.runsheet.yaml_io import to_document
 
@@ -78,8 +79,9 @@ def effective_runsheet_sha256(segment: RunSegment) -> str:
     """The hash of the run-sheet the run used: the header's, or an edit made before GO."""
     digest = document_sha256(segment.records[0].payload.get("runsheet", {}))
     for record in segment.records[1:]:
-        if record.kind is RecordKind.NOTE and "runsheet_replaced" in record.payload:
-            digest = document_sha256(record.payload["runsheet_replaced"])
+        replaced = replaced_runsheet(record)
+        if replaced is not None:
+            digest = document_sha256(replaced)
     return digest
 
 
@@ -95,10 +97,10 @@ def integrity_problems(segment: RunSegment) -> list[str]:
                 f"hash recorded when the run started ({declared[:12]}… vs {actual[:12]}…)"
             )
     for record in segment.records[1:]:
-        p = record.payload
-        if record.kind is RecordKind.NOTE and "runsheet_replaced" in p:
-            noted = p.get("runsheet_sha256")
-            if noted and noted != document_sha256(p["runsheet_replaced"]):
+        note = notes.decode_note(record.payload) if record.kind is RecordKind.NOTE else None
+        if isinstance(note, notes.RunsheetReplaced):
+            noted = note.runsheet_sha256
+            if noted and noted != document_sha256(note.runsheet):
                 problems.append(
                     f"run {segment.info.id}: the edited run-sheet (journal record {record.seq}) "
                     "does not match its recorded hash"
@@ -136,12 +138,15 @@ def summarize(segment: RunSegment) -> RunSummary:
         if record.kind is RecordKind.EVENT and p.get("type") == "item_started":
             started.add(int(p.get("index", -1)))
         elif record.kind is RecordKind.NOTE:
-            if "runsheet_replaced" in p:
-                items_total = len(p["runsheet_replaced"].get("items", []))
-            if p.get("recording") in ("closed", "iso") and p.get("path"):
-                recordings.add(str(p["path"]))
-            elif RUN_ENDED in p:
-                ended, reason = record.wall, str(p.get("reason", ""))
+            match notes.decode_note(p):
+                case notes.RunsheetReplaced(runsheet=document):
+                    items_total = len(document.get("items", []))
+                case notes.RecordingClosed(path=path) if path:
+                    recordings.add(path)
+                case notes.RunEnded(reason=why):
+                    ended, reason = record.wall, why
+                case _:
+                    pass
     return RunSummary(
         id=segment.info.id,
         rehearsal=segment.info.rehearsal,
@@ -163,26 +168,28 @@ class OpenRecording:
     path: str
     chapters: list[tuple[str, float]]  # title, seconds from the start of the file
     venue: str | None = None  # an ISO recording: this venue's own picture
+    part: int = 1  # which engine's life wrote it (2, 3 …: after restarts)
 
 
 def unclosed_recordings(records: list[Record]) -> list[OpenRecording]:
-    started: dict[str, float] = {}
-    isos: dict[str, str] = {}
+    started: dict[str, tuple[float, int]] = {}
+    isos: dict[str, tuple[str, int]] = {}
     closed: set[str] = set()
     for record in records:
-        p = record.payload
         if record.kind is not RecordKind.NOTE:
             continue
-        kind, path = p.get("recording"), str(p.get("path", ""))
-        if kind == "started":
-            started[path] = record.wall
-        elif kind == "iso_started":
-            isos[path] = str(p.get("venue", ""))
-        elif kind in ("closed", "iso", "lost", "not_opened"):
-            closed.add(path)
+        match notes.decode_note(record.payload):
+            case notes.RecordingStarted(path=path, part=part):
+                started[path] = (record.wall, part)
+            case notes.IsoStarted(path=path, venue=venue, part=part):
+                isos[path] = (venue, part)
+            case notes.RecordingClosed(path=path) | notes.RecordingNotOpened(path=path):
+                closed.add(path)
+            case _:
+                pass
     titles = _titles(records)
     out = []
-    for path, t0 in started.items():
+    for path, (t0, part) in started.items():
         if path in closed or not path:
             continue
         chapters: list[tuple[str, float]] = []
@@ -194,10 +201,16 @@ def unclosed_recordings(records: list[Record]) -> list[OpenRecording]:
                 index = int(p.get("index", -1))
                 title = titles[index] if 0 <= index < len(titles) else str(index)
                 chapters.append((title, record.wall - t0))
-            elif record.kind is RecordKind.NOTE and "marker" in p:
-                chapters.append((f"* {p['marker']}", record.wall - t0))
-        out.append(OpenRecording(path, chapters))
-    out += [OpenRecording(path, [], venue) for path, venue in isos.items() if path not in closed]
+            elif record.kind is RecordKind.NOTE:
+                note = notes.decode_note(p)
+                if isinstance(note, notes.Marker):
+                    chapters.append((f"* {note.text}", record.wall - t0))
+        out.append(OpenRecording(path, chapters, part=part))
+    out += [
+        OpenRecording(path, [], venue, part)
+        for path, (venue, part) in isos.items()
+        if path not in closed
+    ]
     return out
 
 
@@ -205,11 +218,8 @@ def _titles(records: list[Record]) -> list[str]:
     titles: list[str] = []
     for record in records:
         p = record.payload
-        doc: Any = None
-        if record.kind is RecordKind.HEADER:
-            doc = p.get("runsheet")
-        elif record.kind is RecordKind.NOTE and "runsheet_replaced" in p:
-            doc = p["runsheet_replaced"]
+        doc: Any = p.get("runsheet") if record.kind is RecordKind.HEADER else None
+        doc = doc or replaced_runsheet(record)
         if isinstance(doc, dict):
             # As the engine names its chapters: the title, and who speaks.
             titles = [

@@ -605,7 +605,7 @@ class Harness:
             self.studio.kill()
         log_text = self.log_path.read_text(encoding="utf-8", errors="replace")
         notes = _journal_notes(self.journal)
-        summaries = [n for n in notes if n.get("signaling") == "refused_or_closed"]
+        summaries = [n for n in notes if n.get("type") == "signaling_summary"]
         abuse_bytes = _abuse_bytes(self.journal, self.flooder)
         studio_counts: Counter[str] = Counter()
         for note in summaries:
@@ -649,7 +649,7 @@ class Harness:
                 "summary_note_max_bytes": limits.journal_bound_bytes(),
                 "summaries_per_minute": 60 / limits.summary_s,
                 "summary_notes_written": len(summaries),
-                "journaled_by_name": sum(1 for n in notes if "join_refused" in n),
+                "journaled_by_name": sum(1 for n in notes if n.get("type") == "join_refused"),
                 "bytes_from_strangers_and_flood": abuse_bytes,
             },
             "studio_counted": dict(studio_counts.most_common()),
@@ -678,13 +678,14 @@ def _abuse_bytes(path: Path, flooder: str) -> dict[str, int]:
             payload = json.loads(line).get("payload")
             if not isinstance(payload, dict):
                 continue
-            if payload.get("signaling") == "refused_or_closed":
+            kind = payload.get("type")
+            if kind == "signaling_summary":
                 out["signaling_summaries"] += len(line) + 1
-            elif "join_refused" in payload:
+            elif kind == "join_refused":
                 out["refusals_of_genuine_tokens"] += len(line) + 1
-            elif flooder in (payload.get("chat_from"), payload.get("ready")):
+            elif kind in ("chat_from", "venue_ready") and payload.get("venue") == flooder:
                 out["flooding_venue_chat_ready"] += len(line) + 1
-            elif payload.get("countdown") and payload.get("venue") == flooder:
+            elif kind in ("countdown_ack", "fire_reported") and payload.get("venue") == flooder:
                 out["flooding_venue_countdown"] += len(line) + 1
     return dict(out)
 

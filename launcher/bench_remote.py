@@ -36,10 +36,12 @@ from pythonosc.osc_packet import OscPacket
 
 from ceremony import operator as op
 from ceremony import runsheet
-from ceremony.journal import RecordKind, read_journal
+from ceremony.journal import RecordKind
+from ceremony.notes import CountdownArmed, decode_note
 from ceremony.runsheet import Runsheet
 from launcher.demo import LOOPBACK, Demo, DemoOptions, SimOptions, countdown_result
 from launcher.paths import Paths
+from media.journal_reader import read_journal
 from media.remote.service import RemoteConfig, RemoteControl
 from media.studio import StudioEngine
 
@@ -128,7 +130,7 @@ def _structure(journal: Path) -> dict[str, Any]:
         for r in records
         if r.kind is RecordKind.EVENT and r.payload.get("type") == "item_started"
     ]
-    notes = [r.payload for r in records if r.kind is RecordKind.NOTE]
+    notes = [decode_note(r.payload) for r in records if r.kind is RecordKind.NOTE]
     return {
         "items_started": started,
         "ended": any(
@@ -139,9 +141,7 @@ def _structure(journal: Path) -> dict[str, Any]:
             1 for r in records if r.kind is RecordKind.EVENT and r.payload.get("type") == "held"
         ),
         "countdowns_armed": sum(
-            1
-            for n in notes
-            if n.get("countdown") == "armed" and n.get("title") not in MEASUREMENT_TITLES
+            1 for n in notes if isinstance(n, CountdownArmed) and n.title not in MEASUREMENT_TITLES
         ),
     }
 

@@ -354,7 +354,17 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if isinstance(turn, int):
         return turn
     rehearsal = args.rehearsal
-    if gui and not rehearsal and args.screenshot is None:
+    # A run a crash interrupted is taken over (same run id) unless a new one is asked for.
+    resume_from = None
+    unfinished = runs.find_unfinished(paths, sheet.ceremony.id, args.journal)
+    if unfinished is not None and not args.new_run:
+        from launcher.resume_text import not_resumed
+
+        if unfinished.too_old and not args.resume:
+            print(not_resumed(unfinished), file=sys.stderr, flush=True)
+        else:
+            resume_from = unfinished.journal
+    if gui and not rehearsal and args.screenshot is None and resume_from is None:
         from ui.console.app import ask_rehearsal
 
         answer = ask_rehearsal(sheet.ceremony.title, language)
@@ -362,14 +372,25 @@ def cmd_studio(args: argparse.Namespace) -> int:
             return EXIT_FAILED  # the operator closed the question: nothing was started
         rehearsal = answer
     _repair_unfinished(paths, sheet.ceremony.id)
-    run = runs.new_run(
-        paths,
-        sheet,
-        rehearsal=rehearsal,
-        record=not args.no_record,
-        record_dir=args.record_dir,
-        journal=args.journal,
-    )
+    if resume_from is not None:
+        from launcher.resume_text import resuming
+
+        for line in runs.repair(resume_from):  # a --journal outside the runs folder
+            print(line, file=sys.stderr)
+        run = runs.resume_run(
+            paths, resume_from, record=not args.no_record, record_dir=args.record_dir
+        )
+        print(resuming(run, sheet), file=sys.stderr, flush=True)
+        sheet = run.resume.sequencer.sheet if run.resume else sheet  # as the run has it
+    else:
+        run = runs.new_run(
+            paths,
+            sheet,
+            rehearsal=rehearsal,
+            record=not args.no_record,
+            record_dir=args.record_dir,
+            journal=args.journal,
+        )
     config = StudioConfig(
         turn=turn[0],
         turn_secret=turn[1],
@@ -397,7 +418,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
                 config.program_bitrate + 64_000,
                 language,
             )
-        runs.check_journal(run.journal, language)
+        if run.resume is None:
+            runs.check_journal(run.journal, language)
     except runs.StartupError as exc:
         _remove_empty(run)
         return _startup_failed(exc.text, gui, language)
@@ -410,7 +432,9 @@ def cmd_studio(args: argparse.Namespace) -> int:
         exit_now(
             run_console(
                 sheet,
-                lambda: live.make_studio_engine(sheet, data_dir, run.journal, config, run.info),
+                lambda: live.make_studio_engine(
+                    sheet, data_dir, run.journal, config, run.info, resume=run.resume
+                ),
                 paths.config / "console.ini",
                 after_start=(lambda e: live.serve_remote(e, remote)) if remote.enabled else None,
                 screenshot=args.screenshot,
@@ -822,6 +846,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if findings.verdict() == "blocked" else 0
 
 
+def cmd_bench_resume(args: argparse.Namespace) -> int:
+    from launcher import bench_resume
+
+    return bench_resume.main(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from launcher import bench
 
@@ -945,6 +975,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the recordings go (default: a folder per ceremony in your Videos folder)",
     )
     st.add_argument("--no-record", action="store_true", help="do not record")
+    st.add_argument(
+        "--new-run",
+        action="store_true",
+        help="start a new run even if the last one was interrupted (default: resume it)",
+    )
+    st.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the last interrupted run over even if it stopped hours ago",
+    )
     st.add_argument(
         "--control-http",
         metavar="HOST:PORT",
@@ -1180,6 +1220,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     abuse_arguments(ab)
     ab.set_defaults(func=cmd_bench)
+    rs = be_sub.add_parser("resume", help="the studio engine SIGKILLed mid-speech and restarted")
+    from launcher.bench_resume import add_arguments as resume_arguments
+
+    resume_arguments(rs)
+    rs.set_defaults(func=cmd_bench_resume)
 
     ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
     ne.add_argument("--program", type=_video_format, default="1280x720@30")

@@ -394,35 +394,38 @@ class Demo:
 
     def _recording(self) -> dict[str, Any] | None:
         """The program recording as the journal's last word on it says."""
-        from ceremony.journal import RecordKind, read_journal
+        from ceremony import notes as n
+        from ceremony.journal import RecordKind
+        from media.journal_reader import read_journal
 
-        notes = [
-            r.payload
+        closed = [
+            note
             for r in read_journal(self.options.out / "journal.jsonl").records
             if r.kind is RecordKind.NOTE
+            and isinstance(note := n.decode_note(r.payload), n.RecordingClosed)
         ]
-        closed = [p for p in notes if p.get("recording") == "closed"]
         isos = [
             {
-                "venue": p["venue"],
-                "path": p["path"],
-                "duration_s": p["duration_s"],
-                "frames": p["frames"],
-                "failed": p["failed"],
+                "venue": c.venue,
+                "path": c.path,
+                "duration_s": c.duration_s,
+                "frames": c.frames,
+                "failed": c.failed,
             }
-            for p in notes
-            if p.get("recording") == "iso"
+            for c in closed
+            if c.venue is not None
         ]
-        if not closed:
+        programs = [c for c in closed if c.venue is None]
+        if not programs:
             return None
-        last = closed[-1]
+        last = programs[-1]
         return {
-            "program": last["path"],
-            "duration_s": last["duration_s"],
-            "chapters": last["chapters"],
-            "sha256": last["sha256"],
+            "program": last.path,
+            "duration_s": last.duration_s,
+            "chapters": [{"title": c.title, "start_s": c.start_s} for c in last.chapters],
+            "sha256": last.sha256,
             "iso": isos,
-            "failed": last["failed"],
+            "failed": last.failed,
         }
 
     async def rehearse(self, engine: StudioEngine) -> None:

@@ -20,6 +20,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from ceremony import wire
 from ceremony.invite import Invite, InviteError, parse_invite
+from ceremony.resume import RunState
 from ceremony.runs import RunInfo
 from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
@@ -73,9 +74,13 @@ def make_studio_engine(
     journal: Path,
     config: StudioConfig,
     run: RunInfo | None = None,
+    *,
+    resume: RunState | None = None,
 ) -> StudioEngine:
-    """The studio engine with its identity (created on first run) in `data_dir`."""
-    return StudioEngine(sheet, ensure_identity(data_dir, [config.host]), config, journal, run)
+    """The studio engine with its identity (created on first run) in `data_dir`; `resume`:
+    an interrupted run's state, taken over (ceremony/resume.py)."""
+    identity = ensure_identity(data_dir, [config.host])
+    return StudioEngine(sheet, identity, config, journal, run, resume=resume)
 
 
 async def serve_remote(engine: StudioEngine, config: RemoteConfig) -> None:
@@ -144,7 +149,10 @@ class StandInOperator:
     def __init__(self, engine: StudioEngine, countdown_lead_s: float = 5.0) -> None:
         self.engine = engine
         self.lead_s = countdown_lead_s
-        self._armed_for: int | None = None
+        # A resumed run whose countdown was armed: not armed a second time.
+        self._armed_for: int | None = (
+            engine.desk.sequencer.state.current if engine.countdown.fire_at is not None else None
+        )
 
     def step(self) -> None:
         seq = self.engine.desk.sequencer
@@ -185,7 +193,7 @@ async def run_studio(
     stream: TextIO = sys.stdout,
     remote: RemoteConfig | None = None,
 ) -> int:
-    engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info)
+    engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info, resume=run.resume)
 
     def show(event: object) -> None:
         if isinstance(event, VenueStatusChanged):

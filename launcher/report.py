@@ -23,8 +23,8 @@ import jinja2
 import markupsafe
 
 from ceremony.asrun import AsRun, Countdown, FireState, Incident, IncidentKind, build
-from ceremony.journal import read_journal
 from launcher import report_text as words
+from media.journal_reader import read_journal
 from media.version import describe
 
 log = logging.getLogger(__name__)
@@ -208,9 +208,12 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
         }
         for i in r.items
     ]
+    parted = len({rec.part for rec in r.recordings}) > 1
     recordings = [
         {
-            "what": t["program"] if rec.venue is None else t["iso_of"].format(venue=rec.venue),
+            "what": (t["program"] if rec.venue is None else t["iso_of"].format(venue=rec.venue))
+            + (f" — {t['part_n'].format(n=rec.part)}" if parted else ""),
+            "part": rec.part,
             "file": Path(rec.path).name,
             "path": rec.path,
             "duration": fmt.length(rec.duration_s),
@@ -219,8 +222,23 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
             "sha256": rec.sha256 or "–",
             "failed": rec.failed,
         }
-        # The program first, then the venues' cameras by name.
-        for rec in sorted(r.recordings, key=lambda x: (x.venue is not None, x.venue or ""))
+        # The program first, then the venues' cameras by name; each in the order of its parts.
+        for rec in sorted(r.recordings, key=lambda x: (x.venue is not None, x.venue or "", x.part))
+    ]
+    gaps = [
+        {
+            "down": fmt.clock(g.down_wall),
+            "up": fmt.clock(g.up_wall),
+            "seconds": round(g.seconds, 1),
+            "text": t["gap_line"].format(
+                down=fmt.clock(g.down_wall),
+                up=fmt.clock(g.up_wall),
+                length=fmt.length(g.seconds),
+                part=g.part,
+            )
+            + (f" ({t['gap_torn']})" if g.torn_tail else ""),
+        }
+        for g in r.gaps
     ]
     return {
         "language": lang,
@@ -262,6 +280,7 @@ def document(r: AsRun, lang: str, journal_hash: str, journal_name: str) -> dict[
             for m in r.messages
         ],
         "recordings": recordings,
+        "engine_gaps": gaps,
         "journal_problems": list(r.journal_problems),
         "item_columns": list(ITEM_COLUMNS),
         "fire_columns": list(FIRE_COLUMNS),

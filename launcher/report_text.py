@@ -69,6 +69,11 @@ LABELS: dict[str, dict[str, str]] = {
         "messages": "Cues and messages",
         "message": "Message",
         "recordings": "Recordings",
+        "part_n": "part {n}",
+        "engine_gaps": "The studio engine stopped and was restarted",
+        "gap_line": "down from {down} to {up} ({length}); the run went on, and the recording "
+        "continued in part {part}",
+        "gap_torn": "its last journal line was cut off when it stopped",
         "no_recordings": "No recordings in this journal.",
         "recording": "Recording",
         "program": "Program (what every venue saw)",
@@ -153,6 +158,11 @@ LABELS: dict[str, dict[str, str]] = {
         "messages": "Aba-aba dan pesan",
         "message": "Pesan",
         "recordings": "Rekaman",
+        "part_n": "bagian {n}",
+        "engine_gaps": "Mesin studio berhenti dan dijalankan ulang",
+        "gap_line": "mati dari {down} sampai {up} ({length}); run berlanjut, dan rekaman "
+        "dilanjutkan di bagian {part}",
+        "gap_torn": "baris jurnal terakhirnya terpotong saat berhenti",
         "no_recordings": "Tidak ada rekaman dalam jurnal ini.",
         "recording": "Rekaman",
         "program": "Program (tayangan ke semua lokasi)",
@@ -239,6 +249,8 @@ INCIDENTS: dict[str, dict[str, str]] = {
         IncidentKind.ITEM_OVERRAN: "“{subject}” ran {seconds} longer than planned.",
         IncidentKind.RECORDING_FAILED: "The recording of {subject} stopped "
         '(system note: "{detail}").',
+        IncidentKind.ENGINE_RESTARTED: "The studio engine stopped; a new one took the run "
+        "over {seconds} later (the venues went on by themselves meanwhile).",
     },
     "id": {
         f"{IncidentKind.VENUE_LOST}:{LossCause.NO_SIGNAL}": "Sambungan ke {subject} terputus: "
@@ -259,6 +271,8 @@ INCIDENTS: dict[str, dict[str, str]] = {
         IncidentKind.DEVICE_OK: "{subject} studio berfungsi kembali.",
         IncidentKind.ITEM_OVERRAN: "“{subject}” berlangsung {seconds} lebih lama dari rencana.",
         IncidentKind.RECORDING_FAILED: 'Perekaman {subject} terhenti (catatan sistem: "{detail}").',
+        IncidentKind.ENGINE_RESTARTED: "Mesin studio berhenti; mesin baru melanjutkan run "
+        "{seconds} kemudian (lokasi tetap berjalan sendiri selama itu).",
     },
 }
 

@@ -13,7 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceremony.journal import RecordKind, read_journal
+from ceremony import notes
+from ceremony.journal import Record, RecordKind
+from ceremony.resume import ResumeError, RunState, resume
 from ceremony.runs import (
     RunInfo,
     RunSegment,
@@ -26,6 +28,7 @@ from ceremony.runsheet import Runsheet
 from launcher.messages import Failure, say
 from launcher.paths import Paths
 from media.clock import now as clock_now
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class Run:
     info: RunInfo
     journal: Path
     record_dir: Path | None
+    resume: RunState | None = None  # an unfinished run taken over after a crash
 
 
 def new_run(
@@ -283,29 +287,104 @@ def repair(journal: Path) -> list[str]:
             path = Path(rec.path)
             if not path.is_file() or path.stat().st_size == 0:
                 # Never opened (no picture arrived) or gone: nothing to list in the report.
-                writer.append(
-                    RecordKind.NOTE,
-                    {"recording": "not_opened", "path": rec.path, "venue": rec.venue},
-                    clock_now(),
-                )
+                gone = notes.RecordingNotOpened(rec.path, rec.venue, repaired=True)
+                writer.append(RecordKind.NOTE, notes.encode_note(gone), clock_now())
                 continue
             duration = repair_chapters(path, rec.chapters)
-            note: dict[str, object] = {
-                "recording": "closed" if rec.venue is None else "iso",
-                "path": rec.path,
-                "duration_s": round(duration, 3),
-                "sha256": sha256(path),
-                "failed": None,
-                "repaired": True,
-            }
-            if rec.venue is None:
-                note["chapters"] = [{"title": t, "start_s": round(s, 3)} for t, s in rec.chapters]
-            else:
-                note["venue"] = rec.venue
-                note["frames"] = None
-            writer.append(RecordKind.NOTE, note, clock_now())
+            closed = notes.RecordingClosed(
+                path=rec.path,
+                duration_s=round(duration, 3),
+                sha256=sha256(path),
+                venue=rec.venue,
+                chapters=[notes.Chapter(t, round(s, 3)) for t, s in rec.chapters]
+                if rec.venue is None
+                else [],
+                repaired=True,
+                part=rec.part,
+            )
+            writer.append(RecordKind.NOTE, notes.encode_note(closed), clock_now())
             what = f"{len(rec.chapters)} chapters" if rec.venue is None else f"ISO {rec.venue}"
             done.append(f"{path}: repaired after a crash ({what}, {duration:.1f} s)")
     finally:
         writer.close()
     return done
+
+
+# ---- resuming a run a crash interrupted --------------------------------------------------
+
+
+RESUME_WITHIN_S = 3 * 3600.0  # an interrupted run older than this is not taken over by itself
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    journal: Path
+    run_id: str
+    stopped_wall: float  # the dead engine's last record
+    too_old: bool  # stopped longer ago than RESUME_WITHIN_S: a new run, unless asked
+
+
+def find_unfinished(
+    paths: Paths,
+    ceremony_id: str,
+    journal: Path | None = None,
+    *,
+    now_wall: float | None = None,
+    within_s: float = RESUME_WITHIN_S,
+) -> Unfinished | None:
+    """The ceremony's newest run, if it never ended and no studio is writing it: the run a
+    restarted studio takes over (`--journal`: only that file is looked at). An older run left
+    unfinished behind a finished one is history, never resumed; one that stopped more than
+    `within_s` ago is reported `too_old` (yesterday's rehearsal is not today's ceremony)."""
+    if journal is None:
+        journal = next(
+            (
+                p
+                for p in reversed(all_journals(paths, ceremony_id))
+                if p.parent.parent == paths.runs / ceremony_id and p.stat().st_size > 0
+            ),
+            None,
+        )
+    if journal is None or not journal.is_file() or journal.stat().st_size == 0:
+        return None
+    if is_running(journal):
+        return None
+    read = read_journal(journal)
+    segments = split_runs(read.records)
+    if len(segments) != 1:  # an old shared journal (several runs in one file)
+        return None
+    state = _state(segments[0].records, read.truncated_tail)
+    if state is None or state.ended:
+        return None
+    now = time.time() if now_wall is None else now_wall
+    stopped = state.engine_wall
+    return Unfinished(journal, state.run.id, stopped, now - stopped > within_s)
+
+
+def _state(records: list[Record], torn: bool) -> RunState | None:
+    try:
+        state = resume(records, clock_now())
+    except (ResumeError, ValueError) as exc:
+        log.warning("cannot resume from the journal: %s", exc)
+        return None
+    state.torn_tail = torn
+    return state
+
+
+def resume_run(paths: Paths, journal: Path, *, record: bool, record_dir: Path | None = None) -> Run:
+    """The unfinished run in `journal`, its state rebuilt; its next recording part goes beside
+    the first part (or where a new run's would)."""
+    read = read_journal(journal)
+    state = _state(read.records, read.truncated_tail)
+    if state is None:
+        raise ValueError(f"{journal}: no run to resume")
+    folder = None
+    if record:
+        ceremony_id = state.sequencer.sheet.ceremony.id
+        if state.first_program_path:
+            folder = Path(state.first_program_path).parent
+        elif record_dir is not None:
+            folder = record_dir / state.run.id
+        else:
+            folder = paths.run_recordings(ceremony_id, state.run.id)
+    return Run(state.run, journal, folder, state)

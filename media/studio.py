@@ -24,12 +24,13 @@ from aiohttp import WSMsgType, web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from ceremony import operator, wire
+from ceremony import notes, operator, wire
 from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
 from ceremony.invite import Invite, InviteClaim, check_token
 from ceremony.journal import JournaledSequencer
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
 from ceremony.quality import RungPolicy
+from ceremony.resume import RunState
 from ceremony.runs import RunInfo
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
@@ -201,16 +202,24 @@ class StudioEngine:
         config: StudioConfig,
         journal_path: Path,
         run: RunInfo | None = None,
+        *,
+        resume: RunState | None = None,
     ) -> None:
-        """`run` names this holding of the ceremony (rehearsal or live) in the journal."""
+        """`run` names this holding of the ceremony (rehearsal or live) in the journal.
+        `resume`: the run's state read back from its journal (ceremony/resume.py) by an engine
+        restarted after a crash: the journal goes on and the state is taken over."""
         self.sheet = sheet
         self.identity = identity
         self.config = config
         self.run = run
         self.venues: dict[str, VenueRecord] = {v.id: VenueRecord(v) for v in sheet.venues}
-        self._journal = JournalWriter(journal_path)
+        self._journal = JournalWriter(journal_path, first_seq=resume.last_seq + 1 if resume else 1)
         self.desk = JournaledSequencer(
-            sheet, self._journal, clock_now(), run.to_payload() if run else None
+            sheet,
+            self._journal,
+            clock_now(),
+            run.to_payload() if run else None,
+            resumed=resume.sequencer if resume else None,
         )
         self._run_closed = False
         self.bus = ProgramBus(
@@ -257,11 +266,43 @@ class StudioEngine:
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self._teardowns: set[asyncio.Task[None]] = set()
         self.countdown = StudioCountdown()
+        self._zero_passed_while_down: int | None = None
         self.started_mono = time.monotonic()
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
         )
-        self._set_program(Source.studio())
+        if resume is not None:
+            self._resume(resume)
+        else:
+            self._set_program(Source.studio())
+
+    def _resume(self, state: RunState) -> None:
+        """Take the run over from its journal: the gap noted, then program, preview, cues,
+        countdown and the recording's next part as they were."""
+        part = state.next_part
+        self.desk.note(state.resumed_note(part), clock_now())
+        cur = self.desk.sequencer.state.current
+        speaker = self.sheet.items[cur].speaker if cur is not None else None
+        on_air = None
+        if cur is not None:  # the new file's first chapter, named as the engine names them
+            on_air = self.sheet.items[cur].title + (f" — {speaker.name}" if speaker else "")
+        self.record.continue_run(part, state.first_program_path, on_air)
+        self._cue_seq = state.cue_seq
+        self.preview_venue = state.preview_venue
+        self.restore_countdown(state.countdown)
+        self._set_program(state.program)
+        self.manual_override = state.manual_override
+        if speaker is not None and not state.manual_override and self.bus.compositor is not None:
+            self.bus.compositor.lower_third = LowerThird(speaker.name, speaker.role)
+
+    def restore_countdown(self, countdown: StudioCountdown) -> None:
+        """A countdown known again after a restart (armed, acks, fire reports as journaled):
+        fire reports arriving now are accepted once, acked venues are not sent the arm again.
+        The one entry point for it (a session object may take this over)."""
+        self.countdown = countdown
+        if countdown.fire_at is not None and countdown.fire_at <= time.monotonic():
+            # Zero passed while no engine ran: pictures taken now would not show it.
+            self._zero_passed_while_down = countdown.arm_id
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -385,7 +426,7 @@ class StudioEngine:
         for record in targets:
             if record.conn and record.conn.control:
                 record.conn.control.send(msg)
-        self.desk.note({"cue": text, "venue": venue_id, "cue_id": self._cue_seq}, clock_now())
+        self.desk.note(notes.CueSent(text, venue_id, self._cue_seq), clock_now())
         return self._cue_seq
 
     # ---- protocol staff -----------------------------------------------------------------
@@ -402,10 +443,10 @@ class StudioEngine:
     def marker(self, text: str) -> None:
         """A marker: a chapter in the recording and a line in the journal."""
         self.record.chapter(f"* {text}")
-        self.desk.note({"marker": text[: wire.MAX_TEXT]}, clock_now())
+        self.desk.note(notes.Marker(text[: wire.MAX_TEXT]), clock_now())
 
     def protocol_note(self, text: str) -> None:
-        self.desk.note({"note": text[: wire.MAX_TEXT]}, clock_now())
+        self.desk.note(notes.ProtocolNote(text[: wire.MAX_TEXT]), clock_now())
 
     def recording_health(self) -> dict[str, object]:
         return self.record.health()
@@ -422,14 +463,13 @@ class StudioEngine:
         """Manual override: put `source` on air outside the run-sheet (journaled, shown)."""
         self.manual_override = source != self._run_sheet_source()
         self._set_program(source)
-        self.desk.note(
-            {"manual_override": str(source), "active": self.manual_override}, clock_now()
-        )
+        self.desk.note(notes.ManualOverride(str(source), self.manual_override), clock_now())
         self._broadcast_state()
 
     def preview(self, venue_id: str | None) -> None:
         """The operator's preview choice (a green tally at that venue); None: the next item."""
         self.preview_venue = venue_id
+        self.desk.note(notes.PreviewChosen(venue_id), clock_now())
         self._broadcast_state()
 
     def _run_sheet_source(self) -> Source:
@@ -446,16 +486,9 @@ class StudioEngine:
         """Arm for now + lead on the studio clock; raises CountdownError for a bad request."""
         ids = venue_ids if venue_ids is not None else self._countdown_venues()
         arm_id = self.countdown.arm(time.monotonic(), lead_s, ids, title)
+        assert self.countdown.fire_at is not None
         self.desk.note(
-            {
-                "countdown": "armed",
-                "arm_id": arm_id,
-                "fire_at": self.countdown.fire_at,
-                "lead_s": lead_s,
-                "venues": ids,
-                "title": title,
-            },
-            clock_now(),
+            notes.CountdownArmed(arm_id, self.countdown.fire_at, lead_s, ids, title), clock_now()
         )
         self._emit(CountdownUpdated(arm_id, None))
         return arm_id
@@ -463,7 +496,7 @@ class StudioEngine:
     def abort_countdown(self) -> int | None:
         arm_id = self.countdown.abort()
         if arm_id is not None:
-            self.desk.note({"countdown": "aborted", "arm_id": arm_id}, clock_now())
+            self.desk.note(notes.CountdownAborted(arm_id), clock_now())
             self._emit(CountdownUpdated(arm_id, None))
         return arm_id
 
@@ -474,7 +507,7 @@ class StudioEngine:
         return list(self.venues)
 
     async def _countdown_sends(self) -> None:
-        snapped: int | None = None
+        snapped: int | None = self._zero_passed_while_down
         while True:
             await asyncio.sleep(0.05)
             cd = self.countdown
@@ -508,7 +541,7 @@ class StudioEngine:
         record = self.venues[venue_id]
         if record.conn and record.conn.control:
             record.conn.control.send(wire.Chat(text=text[: wire.MAX_TEXT], sender="studio"))
-        self.desk.note({"chat_to": venue_id, "text": text}, clock_now())
+        self.desk.note(notes.ChatTo(venue_id, text), clock_now())
 
     # ---- program -----------------------------------------------------------------------
 
@@ -543,7 +576,7 @@ class StudioEngine:
             self._open_file(source.ref)
         self.bus.set_source(lambda: self._program_frame(source), lambda: self._slate(source))
         self.mixer.set_live(self._live_audio(source))
-        self.desk.note({"program": str(source)}, clock_now())
+        self.desk.note(notes.ProgramSource(str(source)), clock_now())
 
     def _open_devices(self) -> None:
         """The studio camera and microphone; a failure is reported and replaced, not fatal."""
@@ -570,12 +603,12 @@ class StudioEngine:
             self._device_problem("camera", problem)
         elif not problem and shown:
             del self.device_problems["camera"]
-            self.desk.note({"device": "camera", "problem": None}, clock_now())
+            self.desk.note(notes.DeviceProblem("camera", None), clock_now())
 
     def _device_problem(self, device: str, problem: str) -> None:
         log.warning("%s: %s", device, problem)
         self.device_problems[device] = problem
-        self.desk.note({"device": device, "problem": problem}, clock_now())
+        self.desk.note(notes.DeviceProblem(device, problem), clock_now())
 
     def _open_file(self, ref: str) -> None:
         if ref in self.files:
@@ -908,9 +941,7 @@ class StudioEngine:
             escape(venue_id),
             reason.value,
         )
-        self.desk.note(
-            {"join_refused": venue_id, "reason": reason.value, "detail": detail}, clock_now()
-        )
+        self.desk.note(notes.JoinRefusedNote(venue_id, reason.value, detail), clock_now())
         self._emit(JoinRefused(venue_id, reason, detail))
 
     async def _signaling_summaries(self) -> None:
@@ -934,7 +965,7 @@ class StudioEngine:
             note["address_count"],
             ", ".join(f"{k} {n}" for k, n in note["kinds"].items()),
         )
-        self.desk.note(note, clock_now())
+        self.desk.note(msgspec.convert(note, notes.SignalingSummary), clock_now())
 
     async def _prepare_answer(
         self, record: VenueRecord, ws: web.WebSocketResponse, offer_sdp: str
@@ -1083,14 +1114,12 @@ class StudioEngine:
                 if not self._may_journal(record, conn, now):
                     return
                 record.ready, record.contact = ready, contact
-                self.desk.note(
-                    {"ready": record.venue.id, "value": ready, "contact": contact}, clock_now()
-                )
+                self.desk.note(notes.VenueReady(record.venue.id, ready, contact), clock_now())
                 self._set_status(record, record.status, "ready" if ready else "not ready")
             case wire.Chat(text=text):
                 if not self._may_journal(record, conn, now):
                     return
-                self.desk.note({"chat_from": record.venue.id, "text": text}, clock_now())
+                self.desk.note(notes.ChatFrom(record.venue.id, text), clock_now())
                 self._emit(ChatReceived(record.venue.id, text))
             case wire.ArmAck():
                 self._on_arm_ack(record, conn, msg, now)
@@ -1152,13 +1181,9 @@ class StudioEngine:
         if changed or now - last >= 1.0:  # acks are resent while refined: 1 a second at most
             self._ack_noted[vid] = now
             self.desk.note(
-                {
-                    "countdown": "ack",
-                    "venue": vid,
-                    "arm_id": msg.arm_id,
-                    "state": arm_state.value,
-                    "bound_s": msg.bound_s,
-                },
+                notes.CountdownAck(
+                    vid, msg.arm_id, arm_state.value, msg.bound_s, msg.local_deadline
+                ),
                 clock_now(),
             )
         self._emit(CountdownUpdated(msg.arm_id, vid))
@@ -1203,21 +1228,20 @@ class StudioEngine:
             onset=onset,
         )
         self.desk.note(
-            {
-                "countdown": "fired",
-                "venue": vid,
-                "arm_id": msg.arm_id,
-                "local_deadline": msg.local_deadline,
-                "local_fire": msg.local_fire,
-                "bound_s": msg.bound_s,
-                "true_fire": msg.true_fire,
-                "fire_at": self.countdown.fire_at,
-                "onset_method": msg.onset_method,
-                "onset_local": msg.onset_local,
-                "fire_late_s": msg.fire_late_s,
-                "hall_latency_s": msg.hall_latency_s,
-                "screen_late_s": msg.screen_late_s,
-            },
+            notes.FireReported(
+                venue=vid,
+                arm_id=msg.arm_id,
+                local_deadline=msg.local_deadline,
+                local_fire=msg.local_fire,
+                bound_s=msg.bound_s,
+                true_fire=msg.true_fire,
+                fire_at=self.countdown.fire_at,
+                onset_method=msg.onset_method,
+                onset_local=msg.onset_local,
+                fire_late_s=msg.fire_late_s,
+                hall_latency_s=msg.hall_latency_s,
+                screen_late_s=msg.screen_late_s,
+            ),
             clock_now(),
         )
         self._emit(CountdownUpdated(msg.arm_id, vid))
@@ -1262,9 +1286,7 @@ class StudioEngine:
                 reason,
             )
         record.status = status
-        self.desk.note(
-            {"venue": record.venue.id, "status": status.value, "reason": reason}, clock_now()
-        )
+        self.desk.note(notes.VenueStatusNote(record.venue.id, status.value, reason), clock_now())
         self._emit(VenueStatusChanged(record.venue.id, status, reason))
 
     def _close(

@@ -23,6 +23,8 @@ import av
 import cv2
 from aiortc import RTCRtpReceiver
 
+from ceremony import notes
+from ceremony.resume import part_name
 from media import aiortc_compat
 from media.mixer import AudioMixer
 from media.opus import BITRATE as OPUS_BITRATE
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 
 DISK_CHECK_S = 10.0
 
-Note = Callable[[dict[str, object]], None]  # a line for the journal
+Note = Callable[[notes.Note], None]  # a line for the journal
 Problem = Callable[[str, str], None]  # (what, the operator-facing message)
 
 
@@ -66,6 +68,17 @@ class StudioRecording:
         self._next_disk_check = 0.0
         self._free_min: float | None = None  # as of the last disk check (health reads it)
         self._alerted: set[str] = set()
+        self.part = 1  # 2, 3 …: this engine resumed a run after a crash (new files, same run)
+        self._first_path = ""  # part 1's program file, whose name the next parts share
+        self._first_chapter: str | None = None
+
+    def continue_run(self, part: int, first_path: str, on_air: str | None) -> None:
+        """Record into part `part` of a run an earlier engine recorded (before it starts);
+        `on_air`: the title of the item running, the new file's first chapter."""
+        self.part, self._first_path, self._first_chapter = part, first_path, on_air
+
+    def _stem(self, default: str) -> str:
+        return part_name(self._first_path, self.part, default)
 
     @property
     def active(self) -> bool:
@@ -91,7 +104,7 @@ class StudioRecording:
                 f"ceremony is planned for {planned_s / 60:.0f} min",
             )
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = directory / f"program-{ceremony_id}-{stamp}.mkv"
+        path = directory / f"{self._stem(f'program-{ceremony_id}-{stamp}')}.mkv"
         try:
             recorder = ProgramRecorder(path, self._fmt, self._bitrate)
         except (OSError, av.error.FFmpegError) as exc:
@@ -117,7 +130,10 @@ class StudioRecording:
         mixer.taps.append(audio_tap)
         self._detach = [lambda: bus.taps.remove(video_tap), lambda: mixer.taps.remove(audio_tap)]
         self._next_disk_check = 0.0
-        self._note({"recording": "started", "path": str(path)})
+        self._note(notes.RecordingStarted(str(path), self.part))
+        if self._first_chapter is not None:
+            recorder.chapter(self._first_chapter)
+            self._first_chapter = None
         for venue_id, receiver in self._receivers.items():  # venues already there
             self._tee(venue_id, receiver)
         return True
@@ -146,7 +162,8 @@ class StudioRecording:
         new_file = iso is None
         if iso is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            iso = IsoRecorder(self.directory / f"iso-{venue_id}-{stamp}.mkv")
+            suffix = f"-part{self.part}" if self.part > 1 else ""
+            iso = IsoRecorder(self.directory / f"iso-{venue_id}-{stamp}{suffix}.mkv")
         writer = self._writer
         detach = aiortc_compat.tee_encoded_frames(
             cast(RTCRtpReceiver, receiver),
@@ -160,7 +177,7 @@ class StudioRecording:
             return
         if new_file:
             # So that a crash leaves a trace the next start can repair from.
-            self._note({"recording": "iso_started", "venue": venue_id, "path": str(iso.path)})
+            self._note(notes.IsoStarted(venue_id, str(iso.path), self.part))
         else:
             iso.rebase()
         self.isos[venue_id] = iso
@@ -172,7 +189,7 @@ class StudioRecording:
             return
         folder = self.directory / f"zero-{arm_id}"
         self._writer.submit(_save_pictures, folder, frames)  # the loop never waits for the disk
-        self._note({"snapshots": str(folder), "arm_id": arm_id})
+        self._note(notes.ZeroSnapshots(str(folder), arm_id))
 
     def watch(self, now_mono: float) -> None:
         """Called every tick: a failed write or a nearly full disk becomes one alert."""
@@ -221,7 +238,7 @@ class StudioRecording:
             with contextlib.suppress(ValueError):
                 detach()
         self._detach = []
-        closing = _Closing(self._writer, self.isos, self.program)
+        closing = _Closing(self._writer, self.isos, self.program, self.part)
         self._writer, self.isos, self.program = RecordingWriter(), {}, None
         if wait:
             closing.run()
@@ -270,7 +287,8 @@ class _Closing:
     writer: RecordingWriter
     isos: dict[str, IsoRecorder]
     program: ProgramRecorder | None
-    notes: list[dict[str, object]] = field(default_factory=list)
+    part: int = 1
+    notes: list[notes.Note] = field(default_factory=list)
     thread: threading.Thread | None = None
     delivered: bool = False
 
@@ -280,18 +298,18 @@ class _Closing:
             iso.close()
             if not _written(iso.path):
                 # No keyframe ever came: there is no file, and the report must not list one.
-                self.notes.append({"recording": "not_opened", "venue": vid, "path": str(iso.path)})
+                self.notes.append(notes.RecordingNotOpened(str(iso.path), vid))
                 continue
             self.notes.append(
-                {
-                    "recording": "iso",
-                    "venue": vid,
-                    "path": str(iso.path),
-                    "frames": iso.frames,
-                    "duration_s": round(iso.duration_s, 3),
-                    "failed": iso.failed,
-                    "sha256": sha256(iso.path),
-                }
+                notes.RecordingClosed(
+                    path=str(iso.path),
+                    venue=vid,
+                    frames=iso.frames,
+                    duration_s=round(iso.duration_s, 3),
+                    failed=iso.failed,
+                    sha256=sha256(iso.path),
+                    part=self.part,
+                )
             )
         rec = self.program
         if rec is None:
@@ -300,21 +318,17 @@ class _Closing:
         if not _written(rec.path):
             # The muxer opens its file with the first packet: a folder that could not be
             # written, or no picture at all, leaves nothing to report as a recording.
-            self.notes.append(
-                {"recording": "not_opened", "path": str(rec.path), "failed": rec.failed}
-            )
+            self.notes.append(notes.RecordingNotOpened(str(rec.path), failed=rec.failed))
             return
         self.notes.append(
-            {
-                "recording": "closed",
-                "path": str(rec.path),
-                "duration_s": round(rec.duration_s, 3),
-                "chapters": [
-                    {"title": c.title, "start_s": round(c.start_s, 3)} for c in rec.chapters
-                ],
-                "sha256": sha256(rec.path),
-                "failed": rec.failed,
-            }
+            notes.RecordingClosed(
+                path=str(rec.path),
+                duration_s=round(rec.duration_s, 3),
+                chapters=[notes.Chapter(c.title, round(c.start_s, 3)) for c in rec.chapters],
+                sha256=sha256(rec.path),
+                failed=rec.failed,
+                part=self.part,
+            )
         )
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ceremony.journal import RecordKind, read_journal
+from ceremony.journal import RecordKind
+from media.journal_reader import read_journal
 from tests.integration.procs import LOOPBACK, TINY_SHEET, Proc, environment, free_port, run
 from tests.integration.test_runs import CEREMONY, _wait_for, journal_of, run_ids, studio_args
 
@@ -120,8 +121,8 @@ def test_a_live_run_needs_a_second_ctrl_c_a_rehearsal_does_not(tmp_path: Path, s
     run_id = run_ids(home)[0]
     records = read_journal(journal_of(home, run_id)).records
     notes = [r.payload for r in records if r.kind is RecordKind.NOTE]
-    assert notes[-1] == {"run_ended": run_id, "reason": "stopped"}
-    closed = [p for p in notes if p.get("recording") == "closed"]
+    assert notes[-1] == {"type": "run_ended", "run_id": run_id, "reason": "stopped"}
+    closed = [p for p in notes if p.get("type") == "recording_closed" and p.get("venue") is None]
     assert len(closed) == 1 and [c["title"] for c in closed[0]["chapters"]] == ["Pembukaan"]
 
     rehearsal = Proc(studio_args(sheet, free_port(), "--rehearsal"), environment(home))
@@ -277,4 +278,4 @@ def test_sigterm_stops_the_headless_demo_cleanly(tmp_path: Path) -> None:
     no_traceback(demo)
     notes = [r.payload for r in read_journal(out / "journal.jsonl").records]
     assert notes[-1].get("reason") == "stopped"
-    assert any(p.get("recording") == "closed" and p.get("chapters") for p in notes)
+    assert any(p.get("type") == "recording_closed" and p.get("chapters") for p in notes)

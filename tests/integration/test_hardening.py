@@ -132,7 +132,7 @@ async def test_strangers_learn_nothing_and_leave_no_text_in_the_journal(guarded:
     await guarded.engine.stop()  # the summary goes to the journal on the way out
     journal = guarded.engine.journal_path.read_text(encoding="utf-8")
     assert long_id not in journal and '"join_refused"' not in journal
-    summaries = [json.loads(line) for line in journal.splitlines() if "refused_or_closed" in line]
+    summaries = [json.loads(line) for line in journal.splitlines() if "signaling_summary" in line]
     assert len(summaries) == 1
     assert summaries[0]["payload"]["kinds"] == {"bad_token": 3}
 
@@ -206,7 +206,7 @@ async def test_junk_on_the_control_channel_never_ends_the_session(
         assert record.status is VenueStatus.JOINED and record.conn is not None
         assert studio_side.replies_suppressed > 0  # a flood is not echoed at full rate
     journal = guarded.engine.journal_path.read_text(encoding="utf-8")
-    assert '"fired"' not in journal and '"ack"' not in journal
+    assert '"fire_reported"' not in journal and '"countdown_ack"' not in journal
     assert "c" * 600 not in journal
     no_tracebacks(caplog)
     bad_lines = [

@@ -17,8 +17,9 @@ from pythonosc.osc_packet import OscPacket
 
 from ceremony import operator as op
 from ceremony import wire
-from ceremony.journal import RecordKind, read_journal
+from ceremony.journal import RecordKind
 from ceremony.sequencer import commands as cmd
+from media.journal_reader import read_journal
 from media.remote.service import RemoteConfig, RemoteControl
 from media.venue import LinkState
 from tests.integration.conftest import LOOPBACK, Studio

@@ -10,7 +10,8 @@ import av
 import pytest
 
 from ceremony.asrun import build
-from ceremony.journal import RecordKind, read_journal
+from ceremony.journal import RecordKind
+from media.journal_reader import read_journal
 from tests.integration.procs import LOOPBACK, TINY_SHEET, Proc, environment, free_port, run
 
 pytestmark = pytest.mark.integration
@@ -145,7 +146,7 @@ def test_a_killed_studio_is_repaired(tmp_path: Path, sheet: Path, by: str) -> No
     finally:
         studio.kill()
     notes = [r.payload for r in read_journal(journal).records if r.kind is RecordKind.NOTE]
-    assert not any(p.get("recording") == "closed" for p in notes)  # the crash left it open
+    assert not any(p.get("type") == "recording_closed" for p in notes)  # the crash left it open
     if by == "report":
         first = run(["report", run_id], env)
         assert first.proc.returncode == 0, first.stderr

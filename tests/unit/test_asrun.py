@@ -28,11 +28,12 @@ from ceremony.asrun import (
     build,
     run_info,
 )
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal
+from ceremony.journal import JournaledSequencer, RecordKind
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
 from launcher import report_text
 from launcher.report import write_report
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
@@ -397,3 +398,38 @@ def test_incidents_are_worded_for_a_reader_outside_the_control_room(tmp_path: Pa
         # the studio closing at the end is not an incident
         'Perekaman program terhenti (catatan sistem: "disk full").',
     ]
+
+
+def test_a_resumed_run_shows_both_recording_parts_and_the_gap(tmp_path: Path) -> None:
+    from ceremony import notes as n
+    from launcher.report import document
+
+    path = tmp_path / "journal.jsonl"
+    writer = JournalWriter(path, fsync=False)
+    t = Now(100.0, T0)
+    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, t, {"id": "r1", "rehearsal": False})
+    desk.note(n.RecordingStarted("/v/program-x-1.mkv"), t)
+    desk.apply(c.Go(), t.plus(1))
+    # The engine is killed at +20 s; the next one repairs part 1 and resumes at +32 s.
+    desk.note(n.Marker("sebelum"), t.plus(20))
+    desk.note(n.RecordingClosed("/v/program-x-1.mkv", 19.0, "aa", repaired=True), t.plus(31))
+    desk.note(n.EngineResumed("r1", 2, down_wall=T0 + 20, last_seq=5), t.plus(32))
+    desk.note(n.RecordingStarted("/v/program-x-1-part2.mkv", 2), t.plus(32))
+    desk.note(n.RecordingClosed("/v/program-x-1-part2.mkv", 28.0, "bb", part=2), t.plus(60))
+    writer.close()
+    r = _as_run(path)
+    assert [(g.down_wall, g.up_wall, g.part) for g in r.gaps] == [(T0 + 20, T0 + 32, 2)]
+    assert [(rec.path, rec.part) for rec in r.recordings] == [
+        ("/v/program-x-1.mkv", 1),
+        ("/v/program-x-1-part2.mkv", 2),
+    ]
+    for lang, word in (("en", "part 2"), ("id", "bagian 2")):
+        doc = document(r, lang, "0" * 64, "j")
+        assert [rec["what"].endswith(word) for rec in doc["recordings"]] == [False, True]
+        (gap,) = doc["engine_gaps"]
+        assert gap["seconds"] == 12.0 and "0:00:12" in gap["text"] and word in gap["text"]
+    assert r.items[0].outcome.value == "on_air"  # the run never ended: the item was on air
+    (restart,) = [i for i in r.incidents if i.kind is IncidentKind.ENGINE_RESTARTED]
+    assert (restart.wall, restart.seconds) == (T0 + 20, 12.0)
+    texts = [i["text"] for i in document(r, "id", "0" * 64, "j")["incidents"]]
+    assert any("Mesin studio berhenti" in x and "12" in x for x in texts)

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceremony import runsheet
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal, replay
+from ceremony.journal import JournaledSequencer, RecordKind, replay
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
@@ -97,7 +99,8 @@ def test_garbage_in_the_middle_is_reported_not_fatal(tmp_path: Path, sample: Run
 
 
 def test_journal_tail_gives_whole_new_records_only(tmp_path: Path) -> None:
-    from ceremony.journal import JournalTail, describe_record
+    from ceremony.journal import describe_record
+    from media.journal_reader import JournalTail
 
     path = tmp_path / "j.jsonl"
     line = (
@@ -115,3 +118,29 @@ def test_journal_tail_gives_whole_new_records_only(tmp_path: Path) -> None:
     rest = tail.read()
     assert [r.seq for r in rest] == [2, 3]
     assert describe_record(rest[1]) is None  # ticks are bookkeeping
+
+
+def test_fsync_runs_on_the_writers_thread_never_the_callers(
+    tmp_path: Path, sample: Runsheet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import threading
+
+    from media import journal_writer
+
+    threads: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        threads.append(threading.current_thread().name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(journal_writer.os, "fsync", fsync)  # type: ignore[attr-defined]
+    writer = JournalWriter(tmp_path / "j.jsonl")
+    live = JournaledSequencer(sample, writer, Now(0, 0))
+    for n in range(1, 50):
+        live.apply(c.Go(), Now(n, n))
+    last = live.journal.append(RecordKind.TICK, {}, Now(60, 60)).seq
+    writer.close()
+    assert writer.synced_seq == last  # closed: the disk holds all of it
+    assert threads and set(threads) == {"journal-fsync"}

@@ -10,7 +10,7 @@ import pytest
 
 from ceremony import runsheet
 from ceremony.asrun import build
-from ceremony.journal import JournaledSequencer, RecordKind, read_journal
+from ceremony.journal import JournaledSequencer, RecordKind
 from ceremony.runs import (
     RunInfo,
     effective_runsheet_sha256,
@@ -25,6 +25,7 @@ from ceremony.timebase import Now
 from launcher.cli import invite_expiry, parse_address
 from launcher.live import KeyboardStop
 from launcher.messages import pick_language
+from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
@@ -212,3 +213,42 @@ def test_run_ids_are_the_start_time_made_unique(tmp_path: Path) -> None:
         "journal opened: Peresmian Serentak 11 Mal Pelayanan Publik · run 20261220-083000 · "
         "REHEARSAL/GLADI"
     )
+
+
+def test_the_unfinished_run_is_the_one_resumed(tmp_path: Path) -> None:
+    from launcher import runs
+    from launcher.paths import Paths
+    from launcher.resume_text import resuming
+
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "v", tmp_path / "l")
+    sheet = runsheet.load(SAMPLE)
+    folder = paths.runs / sheet.ceremony.id
+    ended, crashed, later = (folder / r / "journal.jsonl" for r in ("r1", "r2", "r3"))
+    for path in (ended, crashed, later):
+        path.parent.mkdir(parents=True)
+    write_run(ended, "r1", False, 0.0)
+    write_run(crashed, "r2", False, 10.0, end=False)
+    write_run(later, "r3", True, 20.0)
+    # The newest run ended: the older crashed one is history, not resumed.
+    assert runs.find_unfinished(paths, sheet.ceremony.id) is None
+    later.unlink()
+    found = runs.find_unfinished(paths, sheet.ceremony.id, now_wall=1020.0)
+    assert found == runs.Unfinished(crashed, "r2", 1015.0, too_old=False)
+    stale = runs.find_unfinished(paths, sheet.ceremony.id, now_wall=1015.0 + 4 * 3600)
+    assert stale is not None and stale.too_old
+    assert runs.find_unfinished(paths, sheet.ceremony.id, ended) is None  # --journal: ended
+    assert runs.find_unfinished(paths, "other-ceremony") is None
+    lock = runs.hold_run_lock(crashed)  # a studio is running it: not taken over
+    assert runs.find_unfinished(paths, sheet.ceremony.id) is None
+    lock.close()  # type: ignore[attr-defined]
+
+    run = runs.resume_run(paths, crashed, record=True)
+    assert run.info.id == "r2" and run.resume is not None
+    assert run.record_dir == Path("/rec")  # beside the first part
+    assert run.resume.sequencer.state.current == 1 and run.resume.next_part == 2
+    from launcher.resume_text import not_resumed
+
+    assert "--resume" in not_resumed(stale) and "terputus" in not_resumed(stale)
+    said = resuming(run, sheet)
+    assert "resuming run r2" in said and "melanjutkan run r2" in said and "--new-run" in said
+    assert "bagian 2" in said and "differs" not in said

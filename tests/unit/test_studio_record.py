@@ -7,6 +7,7 @@ from typing import Any
 
 import av
 
+from ceremony import notes as n
 from media.mixer import AudioMixer
 from media.program import ProgramBus, VideoFormat
 from media.studio_record import StudioRecording, sha256
@@ -14,8 +15,8 @@ from media.studio_record import StudioRecording, sha256
 FMT = VideoFormat(320, 180, 15)
 
 
-def keeper(directory: Path | None) -> tuple[StudioRecording, list[dict[str, object]], list[str]]:
-    notes: list[dict[str, object]] = []
+def keeper(directory: Path | None) -> tuple[StudioRecording, list[n.Note], list[str]]:
+    notes: list[n.Note] = []
     problems: list[str] = []
     rec = StudioRecording(
         directory, FMT, 300_000, notes.append, lambda what, msg: problems.append(what)
@@ -48,8 +49,7 @@ def test_a_recording_that_never_got_a_picture_is_not_reported_as_a_file(tmp_path
     mixer.taps[0](b"\xf8\xff\xfe")  # sound alone does not open the file
     rec.stop()
     rec.close()
-    assert [n for n in notes if n.get("recording") == "closed"] == []
-    assert [n["recording"] for n in notes] == ["started", "not_opened"]
+    assert [type(x) for x in notes] == [n.RecordingStarted, n.RecordingNotOpened]
     assert list((tmp_path / "rec").glob("*.mkv")) == []
 
 
@@ -65,8 +65,8 @@ def test_stopping_detaches_the_taps_and_journals_the_file(tmp_path: Path) -> Non
     mixer.taps[0](b"\xf8\xff\xfe")  # an Opus packet
     rec.stop()
     assert bus.taps == [] and mixer.taps == [] and not rec.active
-    closed = [n for n in notes if n.get("recording") == "closed"]
-    assert len(closed) == 1 and closed[0]["sha256"] == sha256(Path(str(closed[0]["path"])))
+    closed = [x for x in notes if isinstance(x, n.RecordingClosed)]
+    assert len(closed) == 1 and closed[0].sha256 == sha256(Path(closed[0].path))
     # A second start opens a new file with fresh taps; the old recorder gets nothing more.
     assert rec.start("upacara", 600, bus, mixer) and len(bus.taps) == 1
     rec.stop()
@@ -100,10 +100,10 @@ async def test_the_operators_stop_closes_files_off_the_loop_and_journals_them(
     rec.stop(wait=False)
     assert not rec.active and bus.taps == []  # stopped at once
     await rec.flushed()
-    closed = [n for n in notes if n.get("recording") == "closed"]
-    assert len(closed) == 1 and closed[0]["sha256"] == sha256(Path(str(closed[0]["path"])))
+    closed = [x for x in notes if isinstance(x, n.RecordingClosed)]
+    assert len(closed) == 1 and closed[0].sha256 == sha256(Path(closed[0].path))
     rec.close()
-    assert [n.get("recording") for n in notes].count("closed") == 1  # journaled once
+    assert [type(x) for x in notes].count(n.RecordingClosed) == 1  # journaled once
 
 
 async def test_iso_tees_follow_the_recording(tmp_path: Path) -> None:

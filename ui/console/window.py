@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from ceremony.countdown import CountdownError
-from ceremony.journal import JournalTail, describe_record
+from ceremony.journal import describe_record
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus, Status
 from ceremony.sequencer import commands as cmd
 from ceremony.timebase import format_wall
+from media.journal_reader import JournalTail
 from ui.bridge import EngineHost, Snapshot, VenueRow
 from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
