@@ -215,7 +215,7 @@ async def run_studio(
             link = await start_link(engine, link_folder, stop.set)
         except OSError as exc:
             await engine.stop("stopped")
-            raise StartupError(f"operator link: {exc}") from None
+            raise StartupError(Failure.PORT_IN_USE, f"operator link: {exc}") from None
     mode = "REHEARSAL/GLADI" if run.info.rehearsal else "LIVE/RESMI"
     print(f"run {run.info.id} — {mode} — journal {run.journal}", file=stream, flush=True)
     print(

@@ -69,7 +69,7 @@ async def test_every_command_has_its_typed_result(server: LinkServer, studio: St
     assert client.in_control and client.welcome.ceremony_id == studio.sheet.ceremony.id
     first = await next_state(client)
     assert first.controller == client.client_id and first.controller_name == "console A"
-    ok = [
+    ok: list[op.OperatorCommand] = [
         op.Sequence(cmd.Go()),
         op.SetPreview("kota-cirebon"),
         op.Take("kota-cirebon"),
@@ -84,7 +84,7 @@ async def test_every_command_has_its_typed_result(server: LinkServer, studio: St
         result = await client.request(command)
         assert result.ok, (command, result)
         assert result.command == op.command_name(command)
-    refused = {
+    refused: dict[op.OperatorCommand, op.RejectReason] = {
         op.Sequence(cmd.Go()): op.RejectReason.DOUBLE_PRESS,
         op.Take("nowhere"): op.RejectReason.UNKNOWN_VENUE,
         op.SendChat("kota-cirebon", " "): op.RejectReason.BAD_ARGUMENT,
