@@ -1265,7 +1265,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in APPS:  # the apps a crew or an operator runs for hours: a log file
         from launcher.logs import setup_logging
 
-        args.log_setup = setup_logging(Paths.default().logs, args.command, verbose=args.verbose)
+        # The studio console and its engine are two processes: two log files, not one shared.
+        name = "console" if args.command == "studio" and not args.headless else args.command
+        args.log_setup = setup_logging(Paths.default().logs, name, verbose=args.verbose)
     else:
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.WARNING,
