@@ -866,6 +866,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def cmd_bench_resilience(args: argparse.Namespace) -> int:
+    from launcher import bench_resilience
+
+    return bench_resilience.main(args)
+
+
 def _has_display() -> bool:
     import os
 
@@ -1166,6 +1172,15 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument("--out", type=Path, default=Path("bench-out/remote"))
     br.add_argument("--json", action="store_true", help="print the result as JSON")
     br.set_defaults(func=cmd_bench)
+    rs = be_sub.add_parser(
+        "resilience", help="the engine with its console attached, SIGKILLed and restarted"
+    )
+    rs.add_argument("--venues", type=int, default=11)
+    rs.add_argument("--program", type=_video_format, default="640x360@15")
+    rs.add_argument("--phase-s", type=float, default=10.0, help="seconds measured per phase")
+    rs.add_argument("--out", type=Path, default=Path("bench-out/resilience"))
+    rs.add_argument("--json", action="store_true", help="print the result as JSON")
+    rs.set_defaults(func=cmd_bench_resilience)
 
     sy = be_sub.add_parser("sync", help="countdown fire-time spread against true time")
     sy.add_argument("--venues", type=int, default=11)

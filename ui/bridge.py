@@ -292,6 +292,12 @@ class LinkHost(ConsoleHost):
         self._client = client
         self.welcome = client.welcome
         self.client_id = client.client_id
+        log.info(
+            "attached to the studio engine (pid %d) as client %d, %s",
+            client.welcome.engine_pid,
+            client.client_id,
+            "in control" if client.in_control else "watching",
+        )
         with contextlib.suppress(RunsheetError):
             self._venue_ids = [v.id for v in parse_yaml(client.welcome.runsheet_yaml).venues]
         client.on_state = self._publish

@@ -33,7 +33,11 @@ from media.operator_link.framing import FrameError, frame, read_frame
 log = logging.getLogger(__name__)
 
 STATE_INTERVAL_S = 0.25
-TILE_FPS = 15.0  # the venues' camera rate
+TILE_FPS = 15.0  # the venues' camera rate: the program and preview monitors show every picture
+# The multiviewer's venue tiles at a third of it: eleven small pictures at 5 fps tell the
+# operator who is there and who froze, for a third of the engine's conversion work.
+VENUE_TILE_EVERY = 3
+MONITORS = ("program", "preview")
 HELLO_TIMEOUT_S = 5.0
 MAX_OUTBOX = 256  # replies and notices a client has not read: beyond, it is dropped
 MAX_TILE_SIDE = 1920
@@ -310,13 +314,21 @@ class LinkServer:
 
     async def _tile_loop(self) -> None:
         failed = False
+        tick = 0
         while True:
             await asyncio.sleep(1 / self.tile_fps)
+            tick += 1
+            venues_too = tick % VENUE_TILE_EVERY == 0
             for client in list(self.clients.values()):
-                if not client.wants:
+                wanted = (
+                    client.wants
+                    if venues_too
+                    else {k: v for k, v in client.wants.items() if k in MONITORS}
+                )
+                if not wanted:
                     continue
                 try:
-                    pics = self.backend.pictures(client.wants, client.shown)
+                    pics = self.backend.pictures(wanted, client.shown)
                 except Exception:  # one bad picture must not freeze every tile for the day
                     if not failed:
                         log.exception("tile pictures failed (logged once)")

@@ -87,23 +87,23 @@ def test_a_killed_console_leaves_the_engine_and_another_attaches(
         console.signal(signal.SIGKILL)  # the window's process dies; the engine must not
         console.wait()
 
-        host = LinkHost(path, token, name="second console")
+        second = host = LinkHost(path, token, name="second console")
         settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
-        window = ConsoleWindow(host, sheet, settings)
+        window = ConsoleWindow(second, sheet, settings)
         qtbot.addWidget(window)
-        with qtbot.waitSignal(host.started, timeout=10000):
-            host.start()
-        assert host.welcome is not None
-        engine_pid = host.welcome.engine_pid
-        assert host.welcome.rehearsal  # the run the first console started
+        with qtbot.waitSignal(second.started, timeout=10000):
+            second.start()
+        assert second.welcome is not None
+        engine_pid = second.welcome.engine_pid
+        assert second.welcome.rehearsal  # the run the first console started
         window.show()
         # The dead console's seat was freed, so this one holds control and can drive the run.
-        qtbot.waitUntil(lambda: host.in_control, timeout=5000)
-        assert host.command(cmd.Go()).result(timeout=5).ok
+        qtbot.waitUntil(lambda: second.in_control, timeout=5000)
+        assert second.command(cmd.Go()).result(timeout=5).ok
         qtbot.waitUntil(
             lambda: window.last is not None and window.last.view.current == 0, timeout=5000
         )
-        host.stop()  # this console goes too, without a word
+        second.stop()  # this console goes too, without a word
         window.close()
 
         again = LinkHost(path, token, name="third console")

@@ -725,6 +725,8 @@ class ConsoleWindow(QMainWindow):
     def _pull_snapshot(self) -> None:
         snap = self.host.latest_snapshot()
         if snap is not None and snap is not self.last:
+            if self.last is None:  # (the resilience bench times attaching by this line)
+                log.info("live state shown (engine state %d)", snap.seq)
             self.on_snapshot(snap)
 
     def _pull_thumbnails(self) -> None:
