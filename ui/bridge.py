@@ -259,6 +259,7 @@ class LinkHost(ConsoleHost):
             except LinkError as exc:
                 if exc.reason is not None:  # refused: trying again changes nothing
                     self.failed.emit(str(exc))
+                    self._ready.set()  # (without a welcome: the caller sees it failed)
                     return
                 client = None
             except OSError:
@@ -352,7 +353,11 @@ class LinkHost(ConsoleHost):
     def execute(self, command: op.OperatorCommand) -> Future[op.Result]:
         future = self._ask(lambda c: c.request(command))
         future.add_done_callback(
-            lambda f: self._said(command, f.result()) if f.exception() is None else None
+            lambda f: (
+                self._said(command, f.result())
+                if not f.cancelled() and f.exception() is None
+                else None
+            )
         )
         return future
 
@@ -468,7 +473,11 @@ class EngineHost(ConsoleHost):
             raise RuntimeError("the engine is not running")
         future = self.call(lambda _e: backend.execute(command))
         future.add_done_callback(
-            lambda f: self._said(command, f.result()) if f.exception() is None else None
+            lambda f: (
+                self._said(command, f.result())
+                if not f.cancelled() and f.exception() is None
+                else None
+            )
         )
         return future
 

@@ -28,7 +28,7 @@ import msgspec
 from ceremony import operator as op
 from ceremony import operator_link as link
 from media.operator_link.backend import LinkBackend, Shown
-from media.operator_link.framing import FrameError, frame, read_frame
+from media.operator_link.framing import FrameError, frame, private_socket_folder, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ class LinkServer:
         backend.on_notice(self._broadcast)
 
     async def start(self) -> None:
+        private_socket_folder(self.path)
         if self.path.exists() or self.path.is_symlink():
             try:
                 _, writer = await asyncio.open_unix_connection(str(self.path))

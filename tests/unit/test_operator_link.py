@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
 
@@ -132,3 +134,16 @@ def test_one_console_holds_control_until_another_takes_it() -> None:
     assert released is not None and released.to is None and released.note()["from"] == "B"
     assert not seats.may_command(3)  # nobody is promoted by itself
     assert seats.attach(4, "A again", want_control=True) is not None  # the free seat is taken
+
+
+def test_the_socket_path_fits_a_unix_socket_address(tmp_path: Path) -> None:
+    from media.operator_link.framing import UNIX_PATH_MAX, socket_path
+
+    short = socket_path(Path("/home/op/.local/share/ceremony/control"), "peresmian-mpp")
+    assert short == Path("/home/op/.local/share/ceremony/control/peresmian-mpp.sock")
+    hashed = socket_path(Path("/home/op/control"), "x" * 120)
+    assert hashed.parent == Path("/home/op/control") and len(hashed.name) == 21
+    deep = Path("/" + "d" * 120)
+    elsewhere = socket_path(deep, "c")
+    assert len(str(elsewhere)) <= UNIX_PATH_MAX and elsewhere.parent.name.startswith("ceremony-")
+    assert elsewhere == socket_path(deep, "c") != socket_path(deep, "d")  # both sides agree
