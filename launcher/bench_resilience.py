@@ -10,7 +10,8 @@ state and every tile's picture as an operator's would. One run, four phases, dur
 3. killed: a countdown is armed, the console is SIGKILLed before zero; program fps every second
    around the kill, the countdown's spread, control RTT after;
 4. restarted: a new console process; how long until it is attached, and until it shows the live
-   state (from its own log's timestamps).
+   state (from its own log's timestamps);
+5. headless again (the first phase follows the venues' start-up).
 """
 
 from __future__ import annotations
@@ -141,6 +142,16 @@ class Resilience:
         )
         self._kill_console()
 
+        # Headless again: the first phase follows the venues' start-up, which still costs CPU
+        # on a small machine; the comparison takes the headless phase nearest in time.
+        say("phase 5: headless again")
+        headless_after = await self._measure(engine, rate)
+        say(f"  {headless_after['summary']}")
+        base = min(
+            (headless, headless_after),
+            key=lambda h: h["rtt_ms_p50"] if h["rtt_ms_p50"] is not None else float("inf"),
+        )
+
         def within(a: float | None, b: float | None) -> float | None:
             return round((a - b) / b * 100, 1) if a is not None and b else None
 
@@ -151,10 +162,12 @@ class Resilience:
             "attached": attached,
             "killed": killed,
             "restarted": restarted,
+            "headless_after": headless_after,
+            # against the quieter of the two headless phases (lower RTT)
             "attached_vs_headless_pct": {
-                "rtt_ms_p50": within(attached["rtt_ms_p50"], headless["rtt_ms_p50"]),
+                "rtt_ms_p50": within(attached["rtt_ms_p50"], base["rtt_ms_p50"]),
                 "countdown_spread_ms": within(
-                    attached["countdown"]["spread_ms"], headless["countdown"]["spread_ms"]
+                    attached["countdown"]["spread_ms"], base["countdown"]["spread_ms"]
                 ),
             },
             "targets": {
@@ -338,7 +351,8 @@ def _figures(
 def _summary(result: dict[str, Any]) -> str:
     return (
         "\n".join(
-            f"{phase}: {result[phase]['summary']}" for phase in ("headless", "attached", "killed")
+            f"{phase}: {result[phase]['summary']}"
+            for phase in ("headless", "attached", "killed", "headless_after")
         )
         + f"\nrestarted: {result['restarted']}\ntargets: {result['targets']}"
     )
