@@ -883,8 +883,11 @@ class ConsoleWindow(QMainWindow):
                 tile.set_picture(w, h, rgb)
 
     def _read_journal(self) -> None:
+        path_now = self.last.journal_path if self.last else ""
+        if self._journal is not None and path_now and Path(path_now) != self._journal.path:
+            self._journal = None  # attached to an engine that writes another journal
         if self._journal is None:
-            path = self.last.journal_path if self.last else ""
+            path = path_now
             if not path:
                 return
             self._journal = JournalTail(Path(path))
@@ -903,4 +906,7 @@ class ConsoleWindow(QMainWindow):
             self.chat_log.appendPlainText("← " + text)
         elif kind == "link":  # attached again after the link was lost
             self.go.setEnabled(True)
+            welcome = getattr(self.host, "welcome", None)
+            if welcome is not None:  # the engine may have been restarted meanwhile
+                self.set_run(welcome.run_id, welcome.rehearsal)
             self.status_line.setText(self.tr("Attached to the studio engine again."))
