@@ -169,3 +169,17 @@ async def test_tiles_come_only_when_asked_at_the_asked_size(
         assert (seen["kota-cirebon"].width, seen["kota-cirebon"].height) == (64, 36)
         assert len(seen["program"].bgra) == 96 * 54 * 4
         await client.close()
+
+
+async def test_garbage_or_a_huge_frame_ends_only_that_connection(server: LinkServer) -> None:
+    reader, writer = await asyncio.open_unix_connection(str(server.path))
+    writer.write(frame(b"\xc1 not msgpack"))
+    answer = link.decode_server(await read_frame(reader, link.MAX_FRAME))
+    assert isinstance(answer, link.LinkRefused) and answer.reason is link.LinkRefusal.PROTOCOL
+    writer.close()
+    client = await attach(server, "console A")
+    client.writer.write((link.MAX_CLIENT_FRAME + 1).to_bytes(4, "big"))  # a frame too big
+    await asyncio.wait_for(client.closed.wait(), 5)
+    again = await attach(server, "console A again")  # the engine is still there
+    assert (await again.request(op.AddMarker("x"))).ok
+    await again.close()
