@@ -224,6 +224,8 @@ async def run_studio(
         file=stream,
         flush=True,
     )
+    if link is not None:
+        print(f"consoles attach on {link.path} (`ceremony studio`)", file=stream, flush=True)
     if config.record_dir is not None:
         if engine.recording_health().get("recording"):
             print(f"recording into {config.record_dir}", file=stream, flush=True)
