@@ -203,6 +203,23 @@ class EngineResumed(_Note, frozen=True, tag="engine_resumed"):
     clock_jump_s: float = 0.0  # the monotonic clock restarted (a reboot): times shifted by this
 
 
+# ---- consoles (the operator link) -------------------------------------------------------
+
+
+class OperatorControl(_Note, frozen=True, tag="operator_control"):
+    """Control of the engine moved between consoles: taken by `by`, or released by its holder."""
+
+    action: str  # "taken" or "released"
+    by: str  # the console that holds control now ("" when released)
+    previous: str  # the console that held it before ("" when nobody did)
+
+
+class OperatorStop(_Note, frozen=True, tag="operator_stop"):
+    """A console ended the run and stopped the engine."""
+
+    by: str
+
+
 class UnknownNote(msgspec.Struct, frozen=True):
     """A note this version does not know (a newer writer, or a damaged line): kept verbatim."""
 
@@ -235,6 +252,8 @@ Note = (
     | RunsheetReplaced
     | RunEnded
     | EngineResumed
+    | OperatorControl
+    | OperatorStop
 )
 
 _decoder: msgspec.json.Decoder[Note] = msgspec.json.Decoder(Note)

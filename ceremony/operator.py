@@ -69,6 +69,19 @@ class AddMarker(msgspec.Struct, frozen=True, tag="marker"):
     text: str
 
 
+class ProtocolNote(msgspec.Struct, frozen=True, tag="note"):
+    """A protocol officer's note: a line in the journal and the as-run record."""
+
+    text: str
+
+
+class ReplaceRunsheet(msgspec.Struct, frozen=True, tag="runsheet"):
+    """An edited run-sheet (the YAML the run-sheet files use), before the ceremony starts;
+    the venues must stay the same."""
+
+    yaml: str
+
+
 OperatorCommand = (
     Sequence
     | Take
@@ -80,6 +93,8 @@ OperatorCommand = (
     | StartRecording
     | StopRecording
     | AddMarker
+    | ProtocolNote
+    | ReplaceRunsheet
 )
 
 
@@ -98,6 +113,8 @@ class RejectReason(StrEnum):
     BAD_ARGUMENT = "bad_argument"
     COUNTDOWN = "countdown"  # the countdown refused the arm (lead too short, no venue)
     RECORDING = "recording"  # the recording could not start
+    NOT_IN_CONTROL = "not_in_control"  # another console holds control: take it over first
+    RUNSHEET = "runsheet"  # the edited run-sheet cannot be used now (the detail says why)
 
 
 class Result(msgspec.Struct, frozen=True, kw_only=True):

@@ -349,6 +349,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     _tag_logs(args, sheet.ceremony.id)
+    if gui:  # the engine is a process of its own; this console attaches to it
+        return _studio_console(args, paths, sheet, sheet_path, language)
     _ice_config(args)
     turn = _turn_config(args)
     if isinstance(turn, int):
@@ -364,13 +366,6 @@ def cmd_studio(args: argparse.Namespace) -> int:
             print(not_resumed(unfinished), file=sys.stderr, flush=True)
         else:
             resume_from = unfinished.journal
-    if gui and not rehearsal and args.screenshot is None and resume_from is None:
-        from ui.console.app import ask_rehearsal
-
-        answer = ask_rehearsal(sheet.ceremony.title, language)
-        if answer is None:
-            return EXIT_FAILED  # the operator closed the question: nothing was started
-        rehearsal = answer
     _repair_unfinished(paths, sheet.ceremony.id)
     if resume_from is not None:
         from launcher.resume_text import resuming
@@ -424,26 +419,6 @@ def cmd_studio(args: argparse.Namespace) -> int:
         _remove_empty(run)
         return _startup_failed(exc.text, gui, language)
     lock = runs.hold_run_lock(run.journal)  # held until this process ends  # noqa: F841
-    if gui:
-        from ui.console.app import exit_now, remember_runsheet, run_console
-
-        if args.runsheet is not None:
-            remember_runsheet(paths.config / "console.ini", args.runsheet)
-        exit_now(
-            run_console(
-                sheet,
-                lambda: live.make_studio_engine(
-                    sheet, data_dir, run.journal, config, run.info, resume=run.resume
-                ),
-                paths.config / "console.ini",
-                after_start=(lambda e: live.serve_remote(e, remote)) if remote.enabled else None,
-                screenshot=args.screenshot,
-                after_s=args.after,
-                language=args.language,
-                rehearsal=run.info.rehearsal,
-                run_id=run.info.id,
-            )
-        )
     try:
         return asyncio.run(
             live.run_studio(
@@ -454,11 +429,78 @@ def cmd_studio(args: argparse.Namespace) -> int:
                 auto_go=args.auto_go,
                 language=language,
                 remote=remote,
+                link_folder=paths.data / "control",
             )
         )
     except runs.StartupError as exc:
         _remove_empty(run)
         return _startup_failed(exc.text, gui, language)
+
+
+def _studio_console(
+    args: argparse.Namespace,
+    paths: Paths,
+    sheet: runsheet.Runsheet,
+    sheet_path: Path,
+    language: str,
+) -> int:
+    """Attach a console to the ceremony's engine process, starting it first if none runs."""
+    import signal
+
+    from launcher import studio_attach
+    from media.operator_link.framing import socket_path
+    from media.remote.endpoint import load_token
+    from ui.bridge import LinkHost
+    from ui.console.app import EXIT_NO_ENGINE, ask_rehearsal, run_console_client
+
+    ceremony_id = sheet.ceremony.id
+    folder = paths.data / "control"
+    token = load_token(folder)
+    path = socket_path(folder, ceremony_id)
+    spawned = None
+    if not studio_attach.engine_answers(path, token):
+        if args.watch:
+            print(f"no studio engine runs for {ceremony_id}: nothing to watch", file=sys.stderr)
+            return EXIT_FAILED
+        rehearsal = args.rehearsal
+        from launcher import runs
+
+        unfinished = (
+            None if args.new_run else runs.find_unfinished(paths, ceremony_id, args.journal)
+        )
+        resumes = unfinished is not None and (args.resume or not unfinished.too_old)
+        if not rehearsal and not resumes and args.screenshot is None:
+            answer = ask_rehearsal(sheet.ceremony.title, language)
+            if answer is None:
+                return EXIT_FAILED  # the operator closed the question: nothing was started
+            rehearsal = answer
+        output = paths.logs / f"engine-{ceremony_id}.out"
+        command = studio_attach.engine_argv(args.argv, sheet_path, rehearsal=rehearsal)
+        log.info("starting the studio engine: %s", " ".join(command))
+        spawned = studio_attach.spawn_engine(command, output)
+        failure = studio_attach.wait_for_engine(path, token, spawned, output)
+        if failure is not None:
+            return _startup_failed(failure, True, language)
+    elif args.runsheet is not None:
+        print(f"attaching to the running studio engine of {ceremony_id}", file=sys.stderr)
+    if args.runsheet is not None and not args.watch:
+        from ui.console.app import remember_runsheet
+
+        remember_runsheet(paths.config / "console.ini", args.runsheet)
+    host = LinkHost(path, token, want_control=not args.watch)
+    code = run_console_client(
+        host,
+        paths.config / "console.ini",
+        screenshot=args.screenshot,
+        after_s=args.after,
+        language=args.language,
+    )
+    if code == EXIT_NO_ENGINE:
+        return _startup_failed("the studio engine did not answer", True, language)
+    if spawned is not None and args.screenshot is not None:
+        spawned.send_signal(signal.SIGTERM)  # a screenshot's engine ends with it
+        spawned.wait(60)
+    return code
 
 
 def _remote_config(
@@ -858,6 +900,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def cmd_bench_resilience(args: argparse.Namespace) -> int:
+    from launcher import bench_resilience
+
+    return bench_resilience.main(args)
+
+
 def _has_display() -> bool:
     import os
 
@@ -1011,6 +1059,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="this run is a rehearsal (GLADI): marked on every screen and in the report",
     )
+    st.add_argument(
+        "--watch",
+        action="store_true",
+        help="attach to the running engine as a watcher (a second seat, the protocol officer): "
+        "commands only after taking control",
+    )
     _gui_arguments(st)
     _ice_arguments(st)
     st.add_argument(
@@ -1162,6 +1216,15 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument("--out", type=Path, default=Path("bench-out/remote"))
     br.add_argument("--json", action="store_true", help="print the result as JSON")
     br.set_defaults(func=cmd_bench)
+    rs = be_sub.add_parser(
+        "resilience", help="the engine with its console attached, SIGKILLed and restarted"
+    )
+    rs.add_argument("--venues", type=int, default=11)
+    rs.add_argument("--program", type=_video_format, default="640x360@15")
+    rs.add_argument("--phase-s", type=float, default=10.0, help="seconds measured per phase")
+    rs.add_argument("--out", type=Path, default=Path("bench-out/resilience"))
+    rs.add_argument("--json", action="store_true", help="print the result as JSON")
+    rs.set_defaults(func=cmd_bench_resilience)
 
     sy = be_sub.add_parser("sync", help="countdown fire-time spread against true time")
     sy.add_argument("--venues", type=int, default=11)
@@ -1256,14 +1319,19 @@ def _ice_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # The event loop shares the GIL with aiortc's codec threads; a short switch interval keeps
-    # it from waiting up to 5 ms behind each of them (heartbeats, RTCP, data channels).
-    sys.setswitchinterval(0.0005)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if not (args.command == "studio" and not args.headless):
+        # The event loop shares the GIL with aiortc's codec threads; a short switch interval
+        # keeps it from waiting up to 5 ms behind each of them (heartbeats, RTCP, data
+        # channels). The studio console is only a client of the engine's process: not there.
+        sys.setswitchinterval(0.0005)
     args.log_setup = None
     if args.command in APPS:  # the apps a crew or an operator runs for hours: a log file
         from launcher.logs import setup_logging
 
-        args.log_setup = setup_logging(Paths.default().logs, args.command, verbose=args.verbose)
+        # The studio console and its engine are two processes: two log files, not one shared.
+        name = "console" if args.command == "studio" and not args.headless else args.command
+        args.log_setup = setup_logging(Paths.default().logs, name, verbose=args.verbose)
     else:
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -26,7 +26,7 @@ from ceremony.runsheet import EndAction, ItemKind, Runsheet
 from ceremony.sequencer import Status
 from ceremony.sequencer import commands as cmd
 from launcher.messages import Failure, say
-from launcher.runs import Run, explain_bind_error
+from launcher.runs import Run, StartupError, explain_bind_error
 from launcher.venue_lines import VenueLines
 from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
@@ -192,7 +192,9 @@ async def run_studio(
     language: str,
     stream: TextIO = sys.stdout,
     remote: RemoteConfig | None = None,
+    link_folder: Path | None = None,
 ) -> int:
+    """`link_folder`: serve the operator link (the consoles attach to it) from that folder."""
     engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info, resume=run.resume)
 
     def show(event: object) -> None:
@@ -213,6 +215,15 @@ async def run_studio(
     )
     keys.install()
     await start_engine(engine, language)
+    link = None
+    if link_folder is not None:
+        from media.operator_link.service import start_link
+
+        try:
+            link = await start_link(engine, link_folder, stop.set)
+        except OSError as exc:
+            await engine.stop("stopped")
+            raise StartupError(Failure.PORT_IN_USE, f"operator link: {exc}") from None
     mode = "REHEARSAL/GLADI" if run.info.rehearsal else "LIVE/RESMI"
     print(f"run {run.info.id} — {mode} — journal {run.journal}", file=stream, flush=True)
     print(
@@ -221,6 +232,8 @@ async def run_studio(
         file=stream,
         flush=True,
     )
+    if link is not None:
+        print(f"consoles attach on {link.path} (`ceremony studio`)", file=stream, flush=True)
     if config.record_dir is not None:
         if engine.recording_health().get("recording"):
             print(f"recording into {config.record_dir}", file=stream, flush=True)
@@ -246,6 +259,8 @@ async def run_studio(
         if control is not None:
             control.cancel()
             await asyncio.gather(control, return_exceptions=True)
+        if link is not None:
+            await link.close()
         await engine.stop("stopped" if stop.is_set() else "ended")
     return 0
 

@@ -1,11 +1,18 @@
-"""The engine's thread and its Qt bridge.
+"""The console's way to the studio engine, as Qt signals and a named vocabulary.
 
-The studio engine (asyncio + aiortc) runs on its own thread with its own event loop, created
-there (aiortc objects must live on the loop that runs them). The GUI never touches engine state
-directly: commands go in with `call_soon_threadsafe`, and the engine thread publishes a complete
-snapshot four times a second, and each new picture as a small thumbnail (up to 15 a second per
-tile, converted on the engine thread only when the picture changed), through queued Qt signals. So a
-busy GUI can never stall the network loop, and the countdown fires from its own thread anyway.
+`ConsoleHost` is what the console window sees: the newest state (`latest_snapshot()`), the
+newest pictures (`latest_thumbnails()`), notifications as signals, and one method per operator
+command, each answering with a typed `ceremony.operator.Result` in a future. Two hosts speak it:
+
+- `LinkHost`: the studio engine is its own process (`ceremony studio --headless`) and this
+  console is a client of its operator link (a Unix socket only the machine's owner reaches).
+  Closing or killing the console leaves the engine running; the host re-attaches by itself.
+- `EngineHost`: the engine on a thread of this process, for the demo and the screenshots,
+  through the same backend (commands through the remote desk, state and pictures built by
+  `media.operator_link.backend`).
+
+No Python object crosses threads through Qt: signals only notify, and the data waits under a
+lock for the GUI thread to take the newest.
 """
 
 from __future__ import annotations
@@ -13,116 +20,67 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ceremony import operator
-from ceremony.runsheet import Runsheet, Source
-from ceremony.sequencer import View
+from ceremony import operator as op
+from ceremony import operator_link as link
+from ceremony.runsheet import Runsheet, Source, SourceKind
+from ceremony.runsheet.errors import RunsheetError
+from ceremony.runsheet.yaml_io import dump_yaml, parse_yaml
 from ceremony.sequencer import commands as cmd
-from ceremony.sequencer.events import Event, Refused
-from ceremony.timebase import Now
-from media.clock import now as clock_now
-from media.compositor import bgra_picture
 from media.loop import quiet_teardown_errors
-from media.studio import (
-    ChatReceived,
-    SequencerEvents,
-    StudioEngine,
-    StudioEvent,
-)
-
-if TYPE_CHECKING:
-    import av  # frames are only passed through here; media/ converts them
+from media.operator_link.backend import THUMB_SIZE, EngineBackend, Shown
+from media.operator_link.client import LinkClient, LinkError
+from media.studio import StudioEngine
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_INTERVAL_S = 0.25
 TILE_FPS = 15.0  # the venues' camera rate: tiles show every picture that arrives
-THUMB_SIZE = (192, 108)
+RECONNECT_S = 0.5
+
+# What the window shows: the link's typed state (the same struct in both hosts).
+Snapshot = link.ConsoleState
+VenueRow = link.VenueRow
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class VenueRow:
-    id: str
-    name: str
-    status: str
-    rtt_ms: float | None
-    video_fps: float
-    program_fps: float
-    latency_ms: float | None
-    ready: bool
-    contact: str
-    reconnects: int
-    audio_dbfs: float | None
-    tally: str  # on_air / preview / standby
-    countdown_state: str | None
-    countdown_bound_ms: float | None
-    countdown_error_ms: float | None
-    sound_problem: str = ""  # the venue's speaker is silent, and why
-    loss_in_pct: float | None = None  # the venue's camera reaching the studio
-    loss_out_pct: float | None = None  # the program reaching the venue
-    last_seen_s: float | None = None  # since the venue's last message
+def client_name() -> str:
+    return f"console on {socket.gethostname()} (pid {os.getpid()})"
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the console shows, taken on the engine thread at one instant."""
-
-    now: Now
-    view: View
-    venues: tuple[VenueRow, ...]
-    countdown_fire_at: float | None
-    countdown_flagged: tuple[str, ...]
-    device_problems: dict[str, str] = field(default_factory=dict)
-    recording: dict[str, object] = field(default_factory=dict)
-    preview: str | None = None  # the venue in preview: picked by the operator, else the next item's
-    manual_override: bool = False  # the operator took a source outside the run-sheet
-    journal_path: str = ""
-
-
-class EngineHost(QObject):
-    """Owns the engine thread. Signals arrive on the GUI thread (queued connections)."""
+class ConsoleHost(QObject):
+    """Signals arrive on the GUI thread (queued connections)."""
 
     # Notifications only: the data waits in `latest_snapshot()` / `latest_thumbnails()`, so a
-    # slow GUI skips to the newest snapshot instead of queueing every one, and no Python objects
-    # go through PySide's cross-thread marshalling.
+    # slow GUI skips to the newest snapshot instead of queueing every one.
     snapshot = Signal()
     thumbnails = Signal()
-    message = Signal(str, str)  # kind ("event", "venue", "chat", "refused"), text
-    started = Signal()
+    message = Signal(str, str)  # kind ("venue", "chat", "refused", "link"), text
+    started = Signal()  # the engine is there (attached, for a client)
     failed = Signal(str)
+    control = Signal()  # who holds control changed
+    detached = Signal(str)  # the link to the engine ended (it may come back)
+    ended = Signal()  # the engine was stopped on purpose: the console closes
 
-    def __init__(
-        self,
-        make_engine: Callable[[], StudioEngine],
-        *,
-        after_start: Callable[[StudioEngine], Coroutine[Any, Any, None]] | None = None,
-        on_stop: Callable[[], None] | None = None,
-    ) -> None:
-        """`make_engine` runs on the engine thread; `after_start` there too, as a task (the demo
-        starts its venue processes and stand-in operator that way); `on_stop` at the end."""
+    def __init__(self) -> None:
         super().__init__()
-        self._make_engine = make_engine
-        self._after_start = after_start
-        self._on_stop = on_stop
-        self.engine: StudioEngine | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._thumbs: dict[str, tuple[int, int, bytes]] = {}
-        # Picture size per tile key, set by the GUI (a dict item assignment: atomic).
         self.picture_sizes: dict[str, tuple[int, int]] = {}
+        self.client_id: int | None = None  # None: the engine is in this process
+
+    # ---- what the window reads ---------------------------------------------------------
 
     def latest_snapshot(self) -> Snapshot | None:
         with self._lock:
@@ -133,78 +91,38 @@ class EngineHost(QObject):
             thumbs, self._thumbs = self._thumbs, {}
             return thumbs
 
+    @property
+    def remote(self) -> bool:
+        """The engine runs in another process (closing this window does not stop it)."""
+        return self.client_id is not None
+
+    @property
+    def in_control(self) -> bool:
+        snap = self.latest_snapshot()
+        if self.client_id is None:
+            return True
+        return snap is not None and snap.controller == self.client_id
+
+    def _publish(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._snapshot = snap
+        self.snapshot.emit()
+
+    def _publish_pictures(self, pictures: dict[str, tuple[int, int, bytes]]) -> None:
+        with self._lock:
+            self._thumbs.update(pictures)
+        self.thumbnails.emit()
+
     # ---- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread.start()
+        raise NotImplementedError
 
     def wait_started(self, timeout: float = 10.0) -> bool:
-        return self._ready.wait(timeout)
+        raise NotImplementedError
 
     def stop(self, timeout: float = 60.0) -> bool:
-        """Stop the engine and wait for its thread; False if it did not finish in time."""
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)  # (closed: the engine failed)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            log.error("the engine thread did not stop within %.0f s", timeout)
-            return False
-        return True
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except Exception as exc:  # the console must show why, not die silently
-            log.exception("engine thread failed")
-            self.failed.emit(str(exc))
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        engine = self._make_engine()
-        self.engine = engine
-        engine.subscribe(self._on_event)
-        quiet_teardown_errors(asyncio.get_running_loop())
-        await engine.start()
-        self._ready.set()
-        self.started.emit()
-        extra = (
-            asyncio.get_running_loop().create_task(self._after_start(engine))
-            if self._after_start
-            else None
-        )
-        tiles = asyncio.get_running_loop().create_task(self._tiles(engine), name="tiles")
-        try:
-            while not self._stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), timeout=SNAPSHOT_INTERVAL_S)
-                snap = self._take_snapshot(engine)
-                with self._lock:
-                    self._snapshot = snap
-                self.snapshot.emit()
-        finally:
-            tiles.cancel()
-            await asyncio.gather(tiles, return_exceptions=True)
-            if extra is not None:
-                extra.cancel()
-                await asyncio.gather(extra, return_exceptions=True)
-            if self._on_stop is not None:
-                self._on_stop()
-            await engine.stop()
-
-    # ---- commands in (from the GUI thread) ---------------------------------------------
-
-    def call(self, fn: Callable[[StudioEngine], T]) -> Future[T]:
-        """Run `fn(engine)` on the engine thread; the future carries its result or error."""
-        if self._loop is None or self.engine is None:
-            raise RuntimeError("the engine is not running")
-        engine = self.engine
-
-        async def run() -> T:
-            return fn(engine)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+        raise NotImplementedError
 
     def when_done(self, future: Future[T], on_done: Callable[[Future[T]], None]) -> None:
         """`on_done(future)` on the GUI thread once the engine has answered; never blocks.
@@ -223,167 +141,365 @@ class EngineHost(QObject):
         timer.timeout.connect(check)
         timer.start()
 
-    # The console's whole vocabulary towards the engine: named, so that it is one list to
-    # check against the engine (and to carry over a process boundary later).
+    # ---- the vocabulary: one name per command, each answered by a typed Result ------------
 
-    def command(self, command: cmd.Command) -> Future[list[Event]]:
-        return self.call(lambda e: e.command(command))
+    def execute(self, command: op.OperatorCommand) -> Future[op.Result]:
+        raise NotImplementedError
 
-    def preview(self, venue_id: str | None) -> Future[None]:
-        return self.call(lambda e: e.preview(venue_id))
+    def command(self, command: cmd.Command) -> Future[op.Result]:
+        return self.execute(op.Sequence(command))
 
-    def take(self, source: Source) -> Future[None]:
-        return self.call(lambda e: e.take(source))
+    def preview(self, venue_id: str | None) -> Future[op.Result]:
+        return self.execute(op.SetPreview(venue_id))
 
-    def arm_countdown(self, lead_s: float) -> Future[int]:
-        return self.call(lambda e: e.arm_countdown(lead_s))
+    def take(self, source: Source) -> Future[op.Result]:
+        return self.execute(op.Take(source.ref if source.kind is SourceKind.VENUE else None))
 
-    def abort_countdown(self) -> Future[int | None]:
-        return self.call(lambda e: e.abort_countdown())
+    def arm_countdown(self, lead_s: float) -> Future[op.Result]:
+        return self.execute(op.ArmCountdown(lead_s))
 
-    def cue(self, text: str, venue_id: str | None) -> Future[int]:
-        return self.call(lambda e: e.cue(text, venue_id))
+    def abort_countdown(self) -> Future[op.Result]:
+        return self.execute(op.AbortCountdown())
 
-    def chat(self, venue_id: str, text: str) -> Future[None]:
-        return self.call(lambda e: e.chat(venue_id, text))
+    def cue(self, text: str, venue_id: str | None) -> Future[op.Result]:
+        return self.execute(op.SendCue(text, venue_id))
 
-    def start_recording(self) -> Future[bool]:
-        return self.call(lambda e: e.start_recording())
+    def chat(self, venue_id: str, text: str) -> Future[op.Result]:
+        return self.execute(op.SendChat(venue_id, text))
 
-    def stop_recording(self) -> Future[None]:
-        return self.call(lambda e: e.stop_recording())
+    def start_recording(self) -> Future[op.Result]:
+        return self.execute(op.StartRecording())
 
-    def marker(self, text: str) -> Future[None]:
-        return self.call(lambda e: e.marker(text))
+    def stop_recording(self) -> Future[op.Result]:
+        return self.execute(op.StopRecording())
 
-    def protocol_note(self, text: str) -> Future[None]:
-        return self.call(lambda e: e.protocol_note(text))
+    def marker(self, text: str) -> Future[op.Result]:
+        return self.execute(op.AddMarker(text))
 
-    def replace_runsheet(self, sheet: Runsheet) -> Future[None]:
-        return self.call(lambda e: e.replace_runsheet(sheet))
+    def protocol_note(self, text: str) -> Future[op.Result]:
+        return self.execute(op.ProtocolNote(text))
 
-    # ---- events out (on the engine thread) ---------------------------------------------
+    def replace_runsheet(self, sheet: Runsheet) -> Future[op.Result]:
+        return self.execute(op.ReplaceRunsheet(dump_yaml(sheet)))
 
-    def _on_event(self, event: StudioEvent) -> None:
-        # Only what the console says at once; everything else reaches it in the snapshot and
-        # in the journal's tail.
-        match event:
-            case SequencerEvents(events=events):
-                for e in events:
-                    if isinstance(e, Refused):
-                        self.message.emit("refused", describe_event(e))
-            case ChatReceived(venue_id=vid, text=text):
-                self.message.emit("chat", f"{vid}: {text}")
-            case _:
-                pass
+    def take_control(self) -> None:
+        """Take control from the console holding it (a client only; journaled)."""
 
-    @staticmethod
-    def _take_snapshot(engine: StudioEngine) -> Snapshot:
-        now = clock_now()
-        seq = engine.desk.sequencer
-        view = seq.view(now)
-        snap = engine.snapshot()
-        cd = engine.countdown
-        rows = []
-        by_id: dict[str, Any] = {v["id"]: v for v in snap["venues"]}  # type: ignore[attr-defined]
-        on_air = engine.program_source
-        preview = operator.preview_venue(engine.preview_venue, engine.sheet, view.next)
-        for vid, record in engine.venues.items():
-            v = by_id[vid]
-            arm = cd.venues.get(vid)
-            tally = operator.tally_for(vid, on_air, preview).value  # the rule the venues get
-            error = (
-                (arm.fired_true - cd.fire_at) * 1000
-                if arm and arm.fired_true is not None and cd.fire_at is not None
-                else None
-            )
-            rows.append(
-                VenueRow(
-                    id=vid,
-                    name=record.venue.name,
-                    status=record.status.value,
-                    rtt_ms=v["rtt_ms"],
-                    video_fps=v["video_fps_at_studio"],
-                    program_fps=v["program_fps_at_venue"],
-                    latency_ms=v["latency_p50_ms"],
-                    ready=record.ready,
-                    contact=record.contact,
-                    reconnects=record.reconnects,
-                    audio_dbfs=v["audio_rms_dbfs"],
-                    tally=tally,
-                    countdown_state=arm.state.value if arm and arm.state else None,
-                    countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
-                    countdown_error_ms=error,
-                    sound_problem=str(v["sound_problem"]),
-                    loss_in_pct=v["loss_in_pct"],
-                    loss_out_pct=v["loss_out_pct"],
-                    last_seen_s=v["last_seen_s"],
-                )
-            )
-        return Snapshot(
-            now=now,
-            view=view,
-            venues=tuple(rows),
-            countdown_fire_at=cd.fire_at,
-            countdown_flagged=tuple(cd.flagged()),
-            device_problems=dict(engine.device_problems),
-            recording=engine.recording_health(),
-            preview=preview,
-            manual_override=engine.manual_override,
-            journal_path=str(engine.journal_path),
-        )
+    def stop_engine(self) -> Future[op.Result]:
+        """End the run and stop the engine."""
+        raise NotImplementedError
 
     def set_picture_size(self, key: str, width: int, height: int) -> None:
         """GUI thread: the size tile `key` draws its picture at (pictures come at that size)."""
         self.picture_sizes[key] = (width, height)
 
-    async def _tiles(self, engine: StudioEngine) -> None:
-        shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]] = {}  # what each tile shows
+    def _said(self, command: op.OperatorCommand, result: op.Result) -> None:
+        """A refusal is said at once; the sequencer's own come as notices (from any surface)."""
+        sequencer_refusal = isinstance(command, op.Sequence) and (
+            result.reason is not op.RejectReason.NOT_IN_CONTROL
+        )
+        if not result.ok and not sequencer_refusal and result.reason is not None:
+            self.message.emit("refused", f"{result.reason.value}: {result.detail}")
+
+
+class LinkHost(ConsoleHost):
+    """A console attached to the engine process over its operator link (a thread of its own
+    runs the link's small event loop; the engine's loop is in the other process)."""
+
+    def __init__(
+        self, path: Path, token: str, *, want_control: bool = True, name: str | None = None
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.token = token
+        self.want_control = want_control
+        self.name = name or client_name()
+        self.welcome: link.Welcome | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: LinkClient | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._ending = False  # the engine said it stops on purpose
+        self._venue_ids: list[str] = []
+        self._thread = threading.Thread(target=self._run, name="operator-link", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_started(self, timeout: float = 10.0) -> bool:
+        return self._ready.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Detach (the engine keeps running)."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception as exc:
+            log.exception("operator link thread failed")
+            self.failed.emit(str(exc))
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        quiet_teardown_errors(self._loop)
+        stopping = asyncio.ensure_future(self._stop.wait())
+        attached_once = False
+        while not self._stop.is_set():
+            try:
+                client = await LinkClient.connect(
+                    self.path, self.token, self.name, want_control=self.want_control
+                )
+            except LinkError as exc:
+                if exc.reason is not None:  # refused: trying again changes nothing
+                    self.failed.emit(str(exc))
+                    self._ready.set()  # (without a welcome: the caller sees it failed)
+                    return
+                client = None
+            except OSError:
+                client = None
+            if client is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(stopping), RECONNECT_S)
+                continue
+            self._attached(client)
+            if not attached_once:
+                attached_once = True
+                self._ready.set()
+                self.started.emit()
+            else:
+                self.message.emit("link", "attached")
+            reading = asyncio.ensure_future(client.run())
+            await asyncio.wait([reading, stopping], return_when=asyncio.FIRST_COMPLETED)
+            self._client = None
+            await client.close()
+            reading.cancel()
+            await asyncio.gather(reading, return_exceptions=True)
+            if self._stop.is_set():
+                break
+            if self._ending:
+                self.ended.emit()
+                break
+            self.detached.emit("the link to the studio engine ended: attaching again")
+        stopping.cancel()
+
+    def _attached(self, client: LinkClient) -> None:
+        self._client = client
+        self.welcome = client.welcome
+        self.client_id = client.client_id
+        log.info(
+            "attached to the studio engine (pid %d) as client %d, %s",
+            client.welcome.engine_pid,
+            client.client_id,
+            "in control" if client.in_control else "watching",
+        )
+        with contextlib.suppress(RunsheetError):
+            self._venue_ids = [v.id for v in parse_yaml(client.welcome.runsheet_yaml).venues]
+        client.on_state = self._publish
+        client.on_tiles = lambda tiles: self._publish_pictures(
+            {t.key: (t.width, t.height, t.bgra) for t in tiles.tiles}
+        )
+        client.on_notice = self._notice
+        client.on_control = lambda _c: self.control.emit()
+        client.want_tiles(self._wanted())
+
+    def _wanted(self) -> dict[str, tuple[int, int]]:
+        sizes: dict[str, tuple[int, int]] = {"program": THUMB_SIZE, "preview": THUMB_SIZE}
+        for venue_id in self._venue_ids:
+            sizes[venue_id] = THUMB_SIZE
+        sizes.update(self.picture_sizes)
+        return sizes
+
+    def _notice(self, notice: link.Notice) -> None:
+        if notice.kind is link.NoticeKind.ENGINE_STOPPING:
+            self._ending = True
+        self.message.emit(notice.kind.value, notice.text)
+
+    def _on_loop(self, fn: Callable[[LinkClient], None]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        def run() -> None:
+            if self._client is not None:
+                with contextlib.suppress(LinkError, OSError):
+                    fn(self._client)
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(run)
+
+    def _ask(
+        self, make: Callable[[LinkClient], Coroutine[Any, Any, op.Result]]
+    ) -> Future[op.Result]:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            failed: Future[op.Result] = Future()
+            failed.set_exception(LinkError("not attached to the studio engine"))
+            return failed
+
+        async def run() -> op.Result:
+            if self._client is None:
+                raise LinkError("not attached to the studio engine")
+            return await make(self._client)
+
+        return asyncio.run_coroutine_threadsafe(run(), loop)
+
+    def execute(self, command: op.OperatorCommand) -> Future[op.Result]:
+        future = self._ask(lambda c: c.request(command))
+        future.add_done_callback(
+            lambda f: (
+                self._said(command, f.result())
+                if not f.cancelled() and f.exception() is None
+                else None
+            )
+        )
+        return future
+
+    def take_control(self) -> None:
+        self._on_loop(lambda c: c.take_control())
+
+    def stop_engine(self) -> Future[op.Result]:
+        return self._ask(lambda c: c.stop_engine())
+
+    def set_picture_size(self, key: str, width: int, height: int) -> None:
+        super().set_picture_size(key, width, height)
+        sizes = self._wanted()
+        self._on_loop(lambda c: c.want_tiles(sizes))
+
+
+class EngineHost(ConsoleHost):
+    """The engine on a thread of this process (the demo and the screenshots run it so)."""
+
+    def __init__(
+        self,
+        make_engine: Callable[[], StudioEngine],
+        *,
+        after_start: Callable[[StudioEngine], Coroutine[Any, Any, None]] | None = None,
+        on_stop: Callable[[], None] | None = None,
+    ) -> None:
+        """`make_engine` runs on the engine thread; `after_start` there too, as a task (the demo
+        starts its venue processes and stand-in operator that way); `on_stop` at the end."""
+        super().__init__()
+        self._make_engine = make_engine
+        self._after_start = after_start
+        self._on_stop = on_stop
+        self.engine: StudioEngine | None = None
+        self.backend: EngineBackend | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_started(self, timeout: float = 10.0) -> bool:
+        return self._ready.wait(timeout)
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the engine and wait for its thread; False if it did not finish in time."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)  # (closed: the engine failed)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("the engine thread did not stop within %.0f s", timeout)
+            return False
+        return True
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception as exc:  # the console must show why, not die silently
+            log.exception("engine thread failed")
+            self.failed.emit(str(exc))
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        engine = self._make_engine()
+        self.engine = engine
+        backend = EngineBackend(engine)
+        self.backend = backend
+        backend.on_notice(lambda n: self.message.emit(n.kind.value, n.text))
+        quiet_teardown_errors(asyncio.get_running_loop())
+        await engine.start()
+        self._ready.set()
+        self.started.emit()
+        extra = (
+            asyncio.get_running_loop().create_task(self._after_start(engine))
+            if self._after_start
+            else None
+        )
+        tiles = asyncio.get_running_loop().create_task(self._tiles(backend), name="tiles")
+        try:
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=SNAPSHOT_INTERVAL_S)
+                self._publish(backend.console_state())
+        finally:
+            tiles.cancel()
+            await asyncio.gather(tiles, return_exceptions=True)
+            if extra is not None:
+                extra.cancel()
+                await asyncio.gather(extra, return_exceptions=True)
+            if self._on_stop is not None:
+                self._on_stop()
+            backend.desk.close()
+            await engine.stop()
+
+    def call(self, fn: Callable[[StudioEngine], T]) -> Future[T]:
+        """Run `fn(engine)` on the engine thread; the future carries its result or error."""
+        if self._loop is None or self.engine is None:
+            raise RuntimeError("the engine is not running")
+        engine = self.engine
+
+        async def run() -> T:
+            return fn(engine)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def execute(self, command: op.OperatorCommand) -> Future[op.Result]:
+        backend = self.backend
+        if backend is None:
+            raise RuntimeError("the engine is not running")
+        future = self.call(lambda _e: backend.execute(command))
+        future.add_done_callback(
+            lambda f: (
+                self._said(command, f.result())
+                if not f.cancelled() and f.exception() is None
+                else None
+            )
+        )
+        return future
+
+    def stop_engine(self) -> Future[op.Result]:
+        done: Future[op.Result] = Future()
+        done.set_result(op.Result.accepted("stop_engine"))
+        self.ended.emit()
+        return done
+
+    async def _tiles(self, backend: EngineBackend) -> None:
+        shown: Shown = {}  # what each tile shows
         failed = False
         while True:
             await asyncio.sleep(1 / TILE_FPS)
-            with self._lock:
-                preview = self._snapshot.preview if self._snapshot else None
+            sizes = {key: THUMB_SIZE for key in (*backend.engine.venues, "program", "preview")}
+            sizes.update(self.picture_sizes)  # (a dict copy: atomic enough for sizes)
             try:
-                thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
+                thumbs = backend.pictures(sizes, shown)
             except Exception:  # one bad picture must not freeze every tile for the day
                 if not failed:
                     log.exception("tile pictures failed (logged once)")
                 failed = True
                 continue
             if thumbs:
-                with self._lock:
-                    self._thumbs.update(thumbs)
-                self.thumbnails.emit()
-
-    @staticmethod
-    def _take_thumbnails(
-        engine: StudioEngine,
-        preview: str | None,
-        shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]],
-        sizes: dict[str, tuple[int, int]],
-    ) -> dict[str, tuple[int, int, bytes]]:
-        """Pictures (BGRA, at each tile's size) of the venues, the program and the preview
-        that changed since `shown` (engine thread); `shown` is updated."""
-        wanted: list[tuple[str, av.VideoFrame | None]] = [
-            (vid, r.conn.latest_video if r.conn else None) for vid, r in engine.venues.items()
-        ]
-        preview_record = engine.venues.get(preview) if preview else None
-        if preview_record is not None and preview_record.conn is not None:
-            wanted.append(("preview", preview_record.conn.latest_video))
-        wanted.append(("program", engine.bus.last_frame))
-        out: dict[str, tuple[int, int, bytes]] = {}
-        for key, frame in wanted:
-            size = sizes.get(key, THUMB_SIZE)
-            before = shown.get(key)
-            if frame is None or (before is not None and before[0] is frame and before[1] == size):
-                continue
-            shown[key] = (frame, size)
-            out[key] = (*size, bgra_picture(frame, *size))
-        return out
-
-
-def describe_event(event: Event) -> str:
-    name = type(event).__name__
-    fields = {k: getattr(event, k) for k in event.__struct_fields__}
-    return f"{name} " + ", ".join(f"{k}={v}" for k, v in fields.items())
+                self._publish_pictures(thumbs)

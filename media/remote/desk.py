@@ -18,6 +18,8 @@ import msgspec
 from ceremony import operator as op
 from ceremony.countdown import CountdownError
 from ceremony.runsheet import Source
+from ceremony.runsheet.errors import RunsheetError
+from ceremony.runsheet.yaml_io import parse_yaml
 from ceremony.sequencer.events import Refused
 from media.clock import now as clock_now
 from media.studio import StudioEngine
@@ -121,6 +123,17 @@ class OperatorDesk:
                 if (problem := op.check_text(text, "the marker")) is not None:
                     return op.Result.refused(name, op.RejectReason.BAD_ARGUMENT, problem)
                 engine.marker(text)
+                return op.Result.accepted(name)
+            case op.ProtocolNote(text=text):
+                if (problem := op.check_text(text, "the note")) is not None:
+                    return op.Result.refused(name, op.RejectReason.BAD_ARGUMENT, problem)
+                engine.protocol_note(text)
+                return op.Result.accepted(name)
+            case op.ReplaceRunsheet(yaml=text):
+                try:
+                    engine.replace_runsheet(parse_yaml(text, "<edited run-sheet>"))
+                except (RunsheetError, ValueError) as exc:
+                    return op.Result.refused(name, op.RejectReason.RUNSHEET, str(exc))
                 return op.Result.accepted(name)
         raise AssertionError(f"unhandled operator command {command!r}")
 

@@ -1,10 +1,13 @@
-"""The studio console, offscreen, driving a real engine on loopback with a real venue link."""
+"""The studio console, offscreen, as a client of the operator link.
+
+Most tests drive the window against a fake engine speaking the real link (tests/gui/
+fake_engine.py): the real server and socket, the core's sequencer with a clock the test moves.
+One test attaches to a real `ceremony studio --headless` process, drops the console and attaches
+again (tests/gui/test_console_attach.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,59 +15,33 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from ceremony import runsheet, wire
+from ceremony import operator as op
+from ceremony import runsheet
+from ceremony.countdown import ArmState
+from ceremony.journal import RecordKind
+from ceremony.notes import Marker, OperatorControl, ProtocolNote, decode_note
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as cmd
-from media.ice import pin_host_addresses
+from ceremony.wire import Tally
 from media.identity import ensure_identity
-from media.program import VideoFormat
-from media.sources import PacedVideoTrack, TestPattern, ToneTrack
-from media.studio import StudioConfig, StudioEngine
-from media.venue import MessageReceived, VenueConfig, VenueLink
+from media.journal_reader import read_journal
+from tests.gui.fake_engine import FakeEngine, tally_of
 from tests.unit.conftest import SAMPLE
-from ui.bridge import EngineHost, Snapshot
+from ui.bridge import LinkHost, Snapshot
 from ui.console.window import ConsoleWindow, _cell
 
 pytestmark = pytest.mark.gui
 
-SMALL = VideoFormat(160, 96, 10)
-
-
-class VenueThread:
-    """A real venue link on its own loop and thread, recording what the studio sends it."""
-
-    def __init__(self, invite: object) -> None:
-        self.messages: list[wire.Message] = []
-        self.lock = threading.Lock()
-        self.link: VenueLink | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.thread = threading.Thread(target=lambda: asyncio.run(self._main(invite)), daemon=True)
-        self.thread.start()
-
-    async def _main(self, invite: object) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.link = VenueLink(
-            invite,  # type: ignore[arg-type]
-            VenueConfig(program_sound=False),
-            lambda: PacedVideoTrack(TestPattern("v", SMALL.width, SMALL.height), SMALL.fps),
-            ToneTrack,
-        )
-        self.link.subscribe(self._record)
-        await self.link.run()
-
-    def _record(self, event: object) -> None:
-        if isinstance(event, MessageReceived):
-            with self.lock:
-                self.messages.append(event.message)
-
-    def program_states(self) -> list[wire.ProgramState]:
-        with self.lock:
-            return [m for m in self.messages if isinstance(m, wire.ProgramState)]
-
-    def stop(self) -> None:
-        if self.loop and self.link:
-            self.loop.call_soon_threadsafe(self.link.stop)
-        self.thread.join(timeout=10)
+CIREBON = "kota-cirebon"
+JOINED = {
+    "status": "joined",
+    "rtt_ms": 12.0,
+    "video_fps": 15.0,
+    "program_fps": 14.0,
+    "loss_in_pct": 0.4,
+    "loss_out_pct": 0.0,
+    "last_seen_s": 0.2,
+}
 
 
 @pytest.fixture
@@ -73,37 +50,35 @@ def sheet() -> Runsheet:
 
 
 @pytest.fixture
-def console(
-    qtbot: QtBot, tmp_path: Path, sheet: Runsheet
-) -> Iterator[tuple[ConsoleWindow, EngineHost, VenueThread]]:
-    import socket
+def engine(tmp_path: Path, sheet: Runsheet) -> Iterator[FakeEngine]:
+    ensure_identity(tmp_path / "studio", ["127.0.0.1"])  # what a studio machine holds
+    fake = FakeEngine(sheet, tmp_path)
+    fake.call(lambda b: b.venue_fields.__setitem__(CIREBON, dict(JOINED)))
+    yield fake
+    fake.close()
 
-    pin_host_addresses(["127.0.0.1"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
-    config = StudioConfig(host="127.0.0.1", port=port, program=SMALL)
-    host = EngineHost(lambda: StudioEngine(sheet, identity, config, tmp_path / "j.jsonl"))
+
+def open_console(
+    qtbot: QtBot, engine: FakeEngine, sheet: Runsheet, tmp_path: Path, **host: object
+) -> tuple[ConsoleWindow, LinkHost]:
+    link_host = LinkHost(engine.path, engine.token, **host)  # type: ignore[arg-type]
     settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
-    window = ConsoleWindow(host, sheet, settings)
+    window = ConsoleWindow(link_host, sheet, settings)
     qtbot.addWidget(window)
-    with qtbot.waitSignal(host.started, timeout=15000):
-        host.start()
-    invite = identity.invite(sheet, "kota-cirebon", [f"127.0.0.1:{port}"], time.time() + 3600)
-    venue = VenueThread(invite)
+    with qtbot.waitSignal(link_host.started, timeout=5000):
+        link_host.start()
     window.show()
-    qtbot.waitUntil(
-        lambda: (
-            window.last is not None
-            and next(v for v in window.last.venues if v.id == "kota-cirebon").status == "joined"
-        ),
-        timeout=20000,
-    )
-    yield window, host, venue
-    venue.stop()
-    host.stop()
-    pin_host_addresses(None)
+    qtbot.waitUntil(lambda: window.last is not None, timeout=5000)
+    return window, link_host
+
+
+@pytest.fixture
+def console(
+    qtbot: QtBot, tmp_path: Path, sheet: Runsheet, engine: FakeEngine
+) -> Iterator[tuple[ConsoleWindow, LinkHost, FakeEngine]]:
+    window, link_host = open_console(qtbot, engine, sheet, tmp_path)
+    yield window, link_host, engine
+    link_host.stop()
 
 
 def current(window: ConsoleWindow) -> int | None:
@@ -111,38 +86,38 @@ def current(window: ConsoleWindow) -> int | None:
     return window.last.view.current
 
 
-def test_go_advances_and_the_venue_receives_its_tally(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+def test_go_and_jump_reach_the_engine_and_the_board_follows(
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
-    window, _, venue = console
+    window, _, engine = console
+    assert window.go.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]  # GO: the opening starts
     qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
+    engine.call(lambda b: b.advance(1.0))
     window.items.selectRow(3)  # the Cirebon report
     window.jump.click()
     qtbot.waitUntil(lambda: current(window) == 3, timeout=5000)
+    assert engine.call(lambda b: b.executed[-1]) == op.Sequence(cmd.Jump(3))
     qtbot.waitUntil(
-        lambda: any(
-            s.tally is wire.Tally.ON_AIR and s.item_index == 3 for s in venue.program_states()
-        ),
-        timeout=5000,
-    )
-    assert _cell(window.items, 3, 2).background().color().name() == "#c62828"  # on air, in red
+        lambda: _cell(window.items, 3, 2).background().color().name() == "#c62828", timeout=5000
+    )  # on air, in red
+    assert window.last is not None and tally_of(window.last, CIREBON) is Tally.ON_AIR
     # The Log tab is the journal as it grows: the GO and the jump are there.
     qtbot.waitUntil(lambda: "command go" in window.log_view.toPlainText(), timeout=5000)
     qtbot.waitUntil(lambda: "item_started" in window.log_view.toPlainText(), timeout=5000)
 
 
 def test_double_press_is_refused_and_undo_restores(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
-    window, host, _ = console
-    first = host.command(cmd.Go())
-    first.result(timeout=5)
+    window, host, engine = console
+    assert host.command(cmd.Go()).result(timeout=5).ok
+    engine.call(lambda b: b.advance(0.1))  # the engine's clock: a tenth of a second later
     with qtbot.waitSignal(host.message, timeout=5000, check_params_cb=lambda k, t: k == "refused"):
-        qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]  # within 500 ms of the first GO
-    qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
+        qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: "double_press" in window.status_line.text(), timeout=5000)
-    qtbot.wait(600)  # past the double-press guard, as a real second press would be
+    assert current(window) == 0
+    engine.call(lambda b: b.advance(1.0))  # past the double-press guard, without waiting
     qtbot.keyClick(window, Qt.Key.Key_Space)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: current(window) == 1, timeout=5000)
     qtbot.waitUntil(window.undo.isEnabled, timeout=5000)
@@ -150,52 +125,51 @@ def test_double_press_is_refused_and_undo_restores(
     qtbot.waitUntil(lambda: current(window) == 0, timeout=5000)
 
 
-def test_countdown_refuses_a_short_lead(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+def test_countdown_refusal_is_said_and_an_arm_shows(
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
     window, host, _ = console
     assert window.lead.minimum() == 5.0  # the spin box will not go lower
     future = host.arm_countdown(2.0)
-    with pytest.raises(Exception, match="minimum"):
-        future.result(timeout=5)
+    result = future.result(timeout=5)
+    assert result.reason is op.RejectReason.COUNTDOWN and "minimum" in result.detail
     host.when_done(future, window._arm_done)  # the engine's refusal, said on the GUI thread
     qtbot.waitUntil(lambda: "minimum" in window.status_line.text(), timeout=5000)
     window.lead.setValue(8.0)
     window.arm.click()
-    qtbot.waitUntil(lambda: "armed" in window.countdown_state.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "armed" in window.countdown_state.text(), timeout=5000)
+    assert "1/11" in window.countdown_state.text()  # one venue joined and acked
     window.abort.click()
     qtbot.waitUntil(
         lambda: (
             window.last is not None
-            and all(v.countdown_state in (None, "aborted") for v in window.last.venues)
+            and all(v.countdown_state in (None, ArmState.ABORTED) for v in window.last.venues)
         ),
-        timeout=10000,
+        timeout=5000,
     )
 
 
 def test_snapshot_shows_venue_figures(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
-    window, _, _ = console
-    qtbot.waitUntil(
-        lambda: (
-            _cell(window.board, 0, 1).text().startswith("JOINED")
-            and _cell(window.board, 0, 4).text() not in ("", "0")  # its video, in fps
-            and "/" in _cell(window.board, 0, 3).text()  # packet loss in/out, in %
-        ),
-        timeout=10000,
+    window, _, engine = console
+    assert _cell(window.board, 0, 1).text() == "JOINED"
+    assert _cell(window.board, 0, 2).text() == "12"
+    assert _cell(window.board, 0, 3).text() == "0.4/0.0"
+    assert _cell(window.board, 0, 4).text() == "15"
+    assert _cell(window.board, 1, 1).text() == "INVITED"
+    engine.call(
+        lambda b: b.venue_fields[CIREBON].update(status="lost", last_seen_s=7.0, reconnects=2)
     )
-    row = next(v for v in window.last.venues if v.id == "kota-cirebon")  # type: ignore[union-attr]
-    assert row.loss_in_pct is not None and 0.0 <= row.loss_in_pct <= 100.0
-    assert row.last_seen_s is not None and row.last_seen_s < 3.0
+    qtbot.waitUntil(lambda: _cell(window.board, 0, 1).text() == "LOST ↻2 · 7 s ago", timeout=5000)
+    assert _cell(window.board, 0, 0).background().color().name() == "#ffcdd2"
     snap = window.last
     assert isinstance(snap, Snapshot)
-    lost = [v for v in snap.venues if v.status == "invited"]
-    assert len(lost) == 10  # the ten other venues never joined in this test
+    assert [v.status for v in snap.venues].count("invited") == 10
 
 
 def test_switching_language_retranslates_the_window(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -213,36 +187,41 @@ def test_switching_language_retranslates_the_window(
     assert window.language_actions["en"].isChecked()
 
 
-def test_protocol_tab_marks_notes_and_shows_the_recording(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread], tmp_path: Path
+def test_protocol_tab_marks_notes_and_says_why_it_does_not_record(
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
-    window, host, _ = console
-    assert host.start_recording().result(timeout=5) is False  # no folder set
-    qtbot.waitUntil(lambda: "Not recording" in window.record_health.text(), timeout=5000)
+    window, host, engine = console
+    refused = host.start_recording().result(timeout=5)
+    assert refused.reason is op.RejectReason.RECORDING
+    qtbot.waitUntil(lambda: "no recording folder" in window.status_line.text(), timeout=5000)
+    assert "Not recording" in window.record_health.text()
     window.note_text.setText("Menteri tiba di studio")
     window._note()
     window.note_text.setText("Sirene")
     window._marker()
-    engine = host.engine
-    assert engine is not None
-    journal = engine.journal_path
+
+    def notes() -> list[object]:
+        records = read_journal(engine.backend.journal).records
+        return [decode_note(r.payload) for r in records if r.kind is RecordKind.NOTE]
+
     qtbot.waitUntil(
-        lambda: b"Menteri tiba" in journal.read_bytes() and b"marker" in journal.read_bytes(),
+        lambda: (
+            ProtocolNote(text="Menteri tiba di studio") in notes()
+            and Marker(text="Sirene") in notes()
+        ),
         timeout=5000,
     )
 
 
 def test_an_edited_runsheet_is_taken_without_blocking_the_window(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread], sheet: Runsheet
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine], sheet: Runsheet
 ) -> None:
-    import dataclasses
-
-    window, host, _ = console
+    window, _, engine = console
     items = list(sheet.items)
     items[0] = dataclasses.replace(items[0], title="Pembukaan (diubah)")
     window._use_edited(dataclasses.replace(sheet, items=tuple(items)))
     qtbot.waitUntil(lambda: _cell(window.items, 0, 2).text() == "Pembukaan (diubah)", timeout=5000)
-    assert host.engine is not None and host.engine.sheet.items[0].title == "Pembukaan (diubah)"
+    assert engine.call(lambda b: b.sheet.items[0].title) == "Pembukaan (diubah)"
 
     other = dataclasses.replace(sheet, venues=sheet.venues[:2])  # venues cannot change live
     window._use_edited(other)
@@ -251,22 +230,22 @@ def test_an_edited_runsheet_is_taken_without_blocking_the_window(
 
 
 def test_clicking_a_tile_puts_its_picture_in_the_preview_monitor(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
-    window, _, _ = console
-    qtbot.mouseClick(window.tiles["kota-cirebon"], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
+    window, _, engine = console
+    qtbot.mouseClick(window.tiles[CIREBON], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: "Kota Cirebon" in window.preview.title, timeout=5000)
     qtbot.waitUntil(lambda: window.preview.image is not None, timeout=5000)
-    assert window.last is not None and window.last.preview == "kota-cirebon"
-    tile = next(v for v in window.last.venues if v.id == "kota-cirebon")
-    assert tile.tally == "preview"  # the venue's tally says so too
+    assert engine.call(lambda b: b.chosen_preview) == CIREBON
+    assert window.last is not None and window.last.preview == CIREBON
+    assert tally_of(window.last, CIREBON) is Tally.PREVIEW  # the engine's rule, not the window's
 
 
 def test_tiles_get_pictures_at_their_own_size(
-    qtbot: QtBot, console: tuple[ConsoleWindow, EngineHost, VenueThread]
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
     window, _, _ = console
-    tile = window.tiles["kota-cirebon"]
+    tile = window.tiles[CIREBON]
 
     def fits() -> bool:
         image = tile.image
@@ -275,3 +254,50 @@ def test_tiles_get_pictures_at_their_own_size(
     qtbot.waitUntil(fits, timeout=5000)  # drawn as it comes: no scaling on the GUI thread
     tile.resize(tile.width() + 40, tile.height() + 20)
     qtbot.waitUntil(fits, timeout=5000)  # and again after the tile changed size
+
+
+def test_a_second_console_watches_until_it_takes_control(
+    qtbot: QtBot,
+    console: tuple[ConsoleWindow, LinkHost, FakeEngine],
+    sheet: Runsheet,
+    tmp_path: Path,
+) -> None:
+    first, _, engine = console
+    watcher, watcher_host = open_console(
+        qtbot, engine, sheet, tmp_path, want_control=False, name="officer"
+    )
+    try:
+        qtbot.waitUntil(watcher.watch_bar.isVisible, timeout=5000)
+        assert "has control" in watcher.watch_label.text()
+        assert not first.watch_bar.isVisible()
+        watcher.go.click()  # (the button: two windows, so keyboard focus is not the test's)
+        qtbot.waitUntil(lambda: "not_in_control" in watcher.status_line.text(), timeout=5000)
+        assert current(first) is None  # nothing happened
+        watcher.take_control.click()
+        qtbot.waitUntil(lambda: not watcher.watch_bar.isVisible(), timeout=5000)
+        qtbot.waitUntil(first.watch_bar.isVisible, timeout=5000)
+        assert "officer has control" in first.watch_label.text()
+        watcher.go.click()
+        qtbot.waitUntil(lambda: current(watcher) == 0, timeout=5000)
+        records = read_journal(engine.backend.journal).records
+        said = [decode_note(r.payload) for r in records if r.kind is RecordKind.NOTE]
+        taken = [n for n in said if isinstance(n, OperatorControl) and n.action == "taken"]
+        assert taken[-1].by == "officer"
+    finally:
+        watcher_host.stop()
+
+
+def test_a_dropped_link_attaches_again_and_shows_the_live_state(
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
+) -> None:
+    window, host, engine = console
+    attached = qtbot.waitSignal(
+        host.message, timeout=5000, check_params_cb=lambda k, t: k == "link"
+    )
+    with attached, qtbot.waitSignal(host.detached, timeout=5000):
+        engine.drop_clients()
+    assert "again" in window.status_line.text()
+    engine.call(lambda b: b.desk.apply(cmd.Go(), b.now))  # the run moves on meanwhile
+    qtbot.waitUntil(lambda: current(window) == 0, timeout=2000)  # live state within 2 s
+    assert window.go.isEnabled()
+    assert not window.watch_bar.isVisible()  # the seat was free: control came back

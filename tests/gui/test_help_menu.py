@@ -18,9 +18,10 @@ from ceremony.invite_link import invite_url
 from launcher.logs import LogSetup, setup_logging
 from media.identity import ensure_identity
 from media.version import version
-from tests.gui.test_console import VenueThread, console, sheet  # noqa: F401 - fixtures
+from tests.gui.fake_engine import FakeEngine
+from tests.gui.test_console import console, engine, sheet  # noqa: F401 - fixtures
 from tests.unit.conftest import SAMPLE
-from ui.bridge import EngineHost
+from ui.bridge import LinkHost
 from ui.console.window import ConsoleWindow
 from ui.venue.window import VenueWindow
 
@@ -77,7 +78,7 @@ def test_console_diagnostics_have_link_stats_and_no_studio_secret(
     qtbot: QtBot,
     tmp_path: Path,
     logs: LogSetup,
-    console: tuple[ConsoleWindow, EngineHost, VenueThread],  # noqa: F811 - the fixture
+    console: tuple[ConsoleWindow, LinkHost, FakeEngine],  # noqa: F811 - the fixture
 ) -> None:
     window, _host, _venue = console
     menu = window.help_menu

@@ -15,9 +15,10 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer, S
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ceremony.runsheet import Runsheet
+from ceremony.runsheet.yaml_io import parse_yaml
 from media.studio import StudioEngine
 from ui.appbase import screenshot_later, start_app
-from ui.bridge import EngineHost
+from ui.bridge import EngineHost, LinkHost
 from ui.console.window import ConsoleWindow
 from ui.i18n import Language
 from ui.widgets.question import ask, name_buttons
@@ -70,6 +71,42 @@ def run_console(
     if not stopped:
         log.error("leaving with the engine thread still running")
     return code
+
+
+def run_console_client(
+    host: LinkHost,
+    settings_path: Path,
+    *,
+    screenshot: Path | None = None,
+    after_s: float = 10.0,
+    language: str | None = None,
+) -> int:
+    """The console as a client of a running engine process (`host` not started yet). Closing
+    it (or killing it) leaves the engine running; its "End the run" asks and stops the engine.
+    Returns the exit status, or EXIT_NO_ENGINE when the engine could not be attached."""
+    app, settings, lang = start_app(settings_path, language)
+    host.start()
+    if not host.wait_started(ATTACH_TIMEOUT_S) or host.welcome is None:
+        host.stop()
+        return EXIT_NO_ENGINE
+    welcome = host.welcome
+    sheet = parse_yaml(welcome.runsheet_yaml, "<the engine's run-sheet>")
+    window = ConsoleWindow(host, sheet, settings, lang)
+    window.set_run(welcome.run_id, welcome.rehearsal)
+    window.resize(1600, 1000)
+    window.go.setEnabled(True)
+    stops = StopSignals(window, confirm=False)  # closing a client ends nothing
+    window.show()
+    screenshot_later(window, screenshot, after_s)
+    code = app.exec()
+    stops.uninstall()
+    host.stop()
+    settings.sync()
+    return code
+
+
+ATTACH_TIMEOUT_S = 10.0
+EXIT_NO_ENGINE = 4
 
 
 class _Finished(QObject):

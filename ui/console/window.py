@@ -1,7 +1,8 @@
 """The studio console: the operator's desk for the whole ceremony.
 
-Everything here is display and input. Commands go to the engine through the EngineHost; state
-comes back as snapshots. No protocol or timing logic lives in this file.
+Everything here is display and input. Commands go to the engine through the ConsoleHost (over
+the operator link when the engine is its own process); state comes back as snapshots. No protocol
+or timing logic lives in this file.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ceremony.countdown import CountdownError
+from ceremony import operator as op
 from ceremony.journal import describe_record
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import ItemStatus, Status
 from ceremony.sequencer import commands as cmd
 from ceremony.timebase import format_wall
 from media.journal_reader import JournalTail
-from ui.bridge import EngineHost, Snapshot, VenueRow
+from ui.bridge import ConsoleHost, Snapshot, VenueRow
 from ui.console.editor import RunsheetEditor
 from ui.i18n import LANGUAGES, Language
 from ui.widgets.help_menu import install_help_menu
@@ -89,7 +90,7 @@ def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
 class ConsoleWindow(QMainWindow):
     def __init__(
         self,
-        host: EngineHost,
+        host: ConsoleHost,
         sheet: Runsheet,
         settings: QSettings,
         language: Language | None = None,
@@ -121,6 +122,8 @@ class ConsoleWindow(QMainWindow):
         self.go.setEnabled(False)
         host.started.connect(lambda: self.go.setEnabled(True))
         host.failed.connect(self._engine_failed)
+        host.detached.connect(self._detached)
+        host.ended.connect(self._engine_ended)
         geometry = settings.value("console/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -135,6 +138,19 @@ class ConsoleWindow(QMainWindow):
         self.override_label = QLabel()
         self.override_label.setStyleSheet("color:#ff8a65; font-weight:bold;")
         self.mode_label = QLabel()  # REHEARSAL/GLADI or LIVE: on screen the whole run
+        # A console that watches (another one holds control) says so, with the way to take it.
+        self.watch_label = QLabel()
+        self.watch_label.setStyleSheet(
+            "background:#1565c0; color:white; font-weight:bold; font-size:15px; padding:4px 10px;"
+        )
+        self.take_control = QPushButton()
+        self.take_control.clicked.connect(self.host.take_control)
+        self.watch_bar = QWidget()
+        watch = QHBoxLayout(self.watch_bar)
+        watch.setContentsMargins(0, 0, 0, 0)
+        watch.addWidget(self.watch_label, 1)
+        watch.addWidget(self.take_control)
+        self.watch_bar.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.mode_label)
@@ -320,6 +336,7 @@ class ConsoleWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.problems_label)
 
         root = QVBoxLayout()
+        root.addWidget(self.watch_bar)
         root.addLayout(top)
         root.addWidget(main, 1)
         central = QWidget()
@@ -347,6 +364,10 @@ class ConsoleWindow(QMainWindow):
         self.edit_action = QAction(self)
         self.edit_action.triggered.connect(self.open_editor)
         self.sheet_menu.addAction(self.edit_action)
+        # The engine outlives this window: ending the run is its own, asked-for, command.
+        self.end_run_action = QAction(self)
+        self.end_run_action.triggered.connect(self._ask_to_end_run)
+        self.sheet_menu.addAction(self.end_run_action)
         self.language_menu = self.menuBar().addMenu("")
         self.language_actions: dict[str, QAction] = {}
         for code, name in LANGUAGES.items():
@@ -372,6 +393,51 @@ class ConsoleWindow(QMainWindow):
             f"color:white; {colours} font-weight:bold; font-size:16px; padding:4px 10px;"
         )
         self.retranslate()
+
+    def _detached(self, text: str) -> None:
+        self.go.setEnabled(False)
+        self.status_line.setText(self.tr("Studio engine not reachable: attaching again…"))
+
+    def _engine_ended(self) -> None:
+        self.close_confirmed = True
+        self.close()
+
+    def _ask_to_end_run(self) -> None:
+        if self.closing_question is not None:
+            return
+
+        def end_it() -> None:
+            self.host.when_done(self.host.stop_engine(), self._stop_answered)
+
+        self.closing_question = ask(
+            self,
+            self.tr("End the run?"),
+            self.tr(
+                "End this run for every venue and stop the studio engine? Recordings and the "
+                "journal are closed and the venues are told the ceremony has ended."
+            ),
+            end_it,
+        )
+        self.closing_question.finished.connect(self._forget_closing_question)
+
+    def _stop_answered(self, future: Future[op.Result]) -> None:
+        try:
+            result = future.result()
+        except Exception as exc:
+            self.status_line.setText(self.tr("Could not stop the engine: ") + str(exc))
+            return
+        if not result.ok:
+            self.status_line.setText(self.tr("Could not stop the engine: ") + result.detail)
+
+    def _show_control(self, snap: Snapshot) -> None:
+        watching = self.host.remote and snap.controller != self.host.client_id
+        if watching:
+            holder = snap.controller_name or self.tr("nobody")
+            text = self.tr("WATCHING — {0} has control").format(holder)
+            if self.watch_label.text() != text:
+                self.watch_label.setText(text)
+        if self.watch_bar.isVisible() != watching:
+            self.watch_bar.setVisible(watching)
 
     def _engine_failed(self, text: str) -> None:
         self.go.setEnabled(False)
@@ -450,6 +516,8 @@ class ConsoleWindow(QMainWindow):
         self.marker_button.setText(self.tr("Marker"))
         self.note_text.setPlaceholderText(self.tr("Note for the record (Enter)"))
         self.language_menu.setTitle(self.tr("Language"))
+        self.end_run_action.setText(self.tr("End the run (stop the studio engine)…"))
+        self.take_control.setText(self.tr("Take control"))
         self.sheet_menu.setTitle(self.tr("Run-sheet"))
         self.edit_action.setText(self.tr("Edit…"))
         current = self.language.current if self.language else "en"
@@ -472,11 +540,14 @@ class ConsoleWindow(QMainWindow):
     def _use_edited(self, sheet: Runsheet) -> None:
         """Hand a saved run-sheet to the engine; the window follows once the engine took it."""
 
-        def done(future: Future[None]) -> None:
+        def done(future: Future[op.Result]) -> None:
             try:
-                future.result()
-            except ValueError as exc:
+                result = future.result()
+            except Exception as exc:  # the link to the engine ended
                 self.status_line.setText(self.tr("Saved, not used now: ") + str(exc))
+                return
+            if not result.ok:
+                self.status_line.setText(self.tr("Saved, not used now: ") + result.detail)
                 return
             self.set_sheet(sheet)
 
@@ -515,6 +586,10 @@ class ConsoleWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.host.remote:  # the engine runs on without this window
+            self.settings.setValue("console/geometry", self.saveGeometry())
+            super().closeEvent(event)
+            return
         if self.ask_before_closing and not self.close_confirmed and not self._ceremony_over():
             event.ignore()  # the engine runs in this process: closing ends the live run
             self._ask_to_close()
@@ -584,15 +659,17 @@ class ConsoleWindow(QMainWindow):
         vid = self.selected_venue
         self.host.take(Source.venue(vid))
 
-    def _arm(self) -> Future[int] | None:
+    def _arm(self) -> Future[op.Result] | None:
         future = self.host.arm_countdown(self.lead.value())
         self.host.when_done(future, self._arm_done)
         return future
 
-    def _arm_done(self, future: Future[int]) -> None:
+    def _arm_done(self, future: Future[op.Result]) -> None:
         exc = future.exception()
-        if isinstance(exc, CountdownError):
+        if exc is not None:
             self.status_line.setText(self.tr("Cannot arm: ") + str(exc))
+        elif not future.result().ok:
+            self.status_line.setText(self.tr("Cannot arm: ") + future.result().detail)
 
     def _abort(self) -> None:
         self.host.abort_countdown()
@@ -610,20 +687,13 @@ class ConsoleWindow(QMainWindow):
 
     def _recording_text(self, snap: Snapshot) -> str:
         r = snap.recording
-        if not r.get("recording"):
+        if not r.recording:
             return self.tr("Not recording.")
         text = self.tr(
             "Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left"
-        ).format(
-            r.get("file"),
-            r.get("duration_s"),
-            r.get("size_mb"),
-            r.get("isos"),
-            r.get("free_min"),
-            r.get("kbps"),
-        )
-        if r.get("failed"):
-            text = self.tr("RECORDING STOPPED: ") + str(r.get("failed")) + "\n" + text
+        ).format(r.file, r.duration_s, r.size_mb, r.isos, r.free_min, r.kbps)
+        if r.failed:
+            text = self.tr("RECORDING STOPPED: ") + r.failed + "\n" + text
         return text
 
     def _send_cue(self) -> None:
@@ -656,6 +726,8 @@ class ConsoleWindow(QMainWindow):
     def _pull_snapshot(self) -> None:
         snap = self.host.latest_snapshot()
         if snap is not None and snap is not self.last:
+            if self.last is None:  # (the resilience bench times attaching by this line)
+                log.info("live state shown (engine state %d)", snap.seq)
             self.on_snapshot(snap)
 
     def _pull_thumbnails(self) -> None:
@@ -670,6 +742,7 @@ class ConsoleWindow(QMainWindow):
 
     def on_snapshot(self, snap: Snapshot) -> None:
         self.last = snap
+        self._show_control(snap)
         override = self.tr("MANUAL OVERRIDE") if snap.manual_override else ""
         if self.override_label.text() != override:
             self.override_label.setText(override)
@@ -811,8 +884,11 @@ class ConsoleWindow(QMainWindow):
                 tile.set_picture(w, h, rgb)
 
     def _read_journal(self) -> None:
+        path_now = self.last.journal_path if self.last else ""
+        if self._journal is not None and path_now and Path(path_now) != self._journal.path:
+            self._journal = None  # attached to an engine that writes another journal
         if self._journal is None:
-            path = self.last.journal_path if self.last else ""
+            path = path_now
             if not path:
                 return
             self._journal = JournalTail(Path(path))
@@ -829,3 +905,9 @@ class ConsoleWindow(QMainWindow):
             self.status_line.setText(self.tr("Refused: ") + text)
         elif kind == "chat":
             self.chat_log.appendPlainText("← " + text)
+        elif kind == "link":  # attached again after the link was lost
+            self.go.setEnabled(True)
+            welcome = getattr(self.host, "welcome", None)
+            if welcome is not None:  # the engine may have been restarted meanwhile
+                self.set_run(welcome.run_id, welcome.rehearsal)
+            self.status_line.setText(self.tr("Attached to the studio engine again."))

@@ -3,37 +3,37 @@
 <context>
     <name>ConsoleStart</name>
     <message>
-        <location filename="../console/app.py" line="125" />
+        <location filename="../console/app.py" line="162" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="126" />
+        <location filename="../console/app.py" line="163" />
         <source>This is the LIVE ceremony. End it now for every venue? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Ini acara RESMI (live). Akhiri sekarang untuk semua lokasi? Rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai.</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="162" />
+        <location filename="../console/app.py" line="199" />
         <source>Start the ceremony</source>
         <translation>Mulai acara</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="166" />
+        <location filename="../console/app.py" line="203" />
         <source>Is this run the LIVE ceremony (the official record) or a REHEARSAL (GLADI)?</source>
         <translation>Apakah run ini acara RESMI (risalah resmi) atau GLADI (latihan)?</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="172" />
+        <location filename="../console/app.py" line="209" />
         <source>LIVE ceremony</source>
         <translation>Acara RESMI</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="176" />
+        <location filename="../console/app.py" line="213" />
         <source>REHEARSAL (GLADI)</source>
         <translation>GLADI (latihan)</translation>
     </message>
     <message>
-        <location filename="../console/app.py" line="197" />
+        <location filename="../console/app.py" line="234" />
         <source>The studio cannot start</source>
         <translation>Studio tidak dapat dimulai</translation>
     </message>
@@ -41,381 +41,429 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="377" />
+        <location filename="../console/window.py" line="453" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="379" />
+        <location filename="../console/window.py" line="455" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="386" />
+        <location filename="../console/window.py" line="462" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="386" />
+        <location filename="../console/window.py" line="462" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="390" />
+        <location filename="../console/window.py" line="466" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="395" />
+        <location filename="../console/window.py" line="471" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="396" />
+        <location filename="../console/window.py" line="472" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="397" />
+        <location filename="../console/window.py" line="473" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="398" />
+        <location filename="../console/window.py" line="474" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="399" />
+        <location filename="../console/window.py" line="475" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="400" />
+        <location filename="../console/window.py" line="476" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="401" />
+        <location filename="../console/window.py" line="477" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="482" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="407" />
+        <location filename="../console/window.py" line="483" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="484" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="486" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="411" />
+        <location filename="../console/window.py" line="487" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="412" />
+        <location filename="../console/window.py" line="488" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="413" />
-        <location filename="../console/window.py" line="706" />
+        <location filename="../console/window.py" line="489" />
+        <location filename="../console/window.py" line="789" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="414" />
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="519" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="421" />
+        <location filename="../console/window.py" line="497" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="424" />
+        <location filename="../console/window.py" line="500" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="425" />
-        <location filename="../console/window.py" line="709" />
+        <location filename="../console/window.py" line="501" />
+        <location filename="../console/window.py" line="792" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="426" />
+        <location filename="../console/window.py" line="502" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="503" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="504" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="429" />
+        <location filename="../console/window.py" line="505" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="430" />
+        <location filename="../console/window.py" line="506" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="431" />
+        <location filename="../console/window.py" line="507" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="432" />
+        <location filename="../console/window.py" line="508" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="433" />
+        <location filename="../console/window.py" line="509" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="434" />
+        <location filename="../console/window.py" line="510" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="435" />
+        <location filename="../console/window.py" line="511" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="512" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="437" />
+        <location filename="../console/window.py" line="513" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="514" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="440" />
+        <location filename="../console/window.py" line="516" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="444" />
+        <location filename="../console/window.py" line="520" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="521" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="446" />
+        <location filename="../console/window.py" line="522" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="523" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="448" />
+        <location filename="../console/window.py" line="524" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="449" />
+        <location filename="../console/window.py" line="525" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="450" />
+        <location filename="../console/window.py" line="526" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="451" />
+        <location filename="../console/window.py" line="527" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="452" />
+        <location filename="../console/window.py" line="528" />
+        <source>End the run (stop the studio engine)…</source>
+        <translation>Akhiri run (hentikan mesin studio)…</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="529" />
+        <source>Take control</source>
+        <translation>Ambil kendali</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="530" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="453" />
+        <location filename="../console/window.py" line="531" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="478" />
+        <location filename="../console/window.py" line="556" />
+        <location filename="../console/window.py" line="559" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="538" />
+        <location filename="../console/window.py" line="623" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="540" />
+        <location filename="../console/window.py" line="625" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="558" />
+        <location filename="../console/window.py" line="643" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="577" />
+        <location filename="../console/window.py" line="662" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="581" />
+        <location filename="../console/window.py" line="666" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="594" />
+        <location filename="../console/window.py" line="679" />
+        <location filename="../console/window.py" line="681" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="600" />
+        <location filename="../console/window.py" line="687" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="613" />
+        <location filename="../console/window.py" line="700" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="625" />
+        <location filename="../console/window.py" line="705" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="641" />
+        <location filename="../console/window.py" line="721" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="653" />
+        <location filename="../console/window.py" line="733" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="653" />
+        <location filename="../console/window.py" line="733" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="703" />
+        <location filename="../console/window.py" line="786" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="706" />
+        <location filename="../console/window.py" line="789" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="709" />
+        <location filename="../console/window.py" line="792" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="717" />
+        <location filename="../console/window.py" line="800" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="721" />
+        <location filename="../console/window.py" line="804" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="727" />
+        <location filename="../console/window.py" line="810" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="745" />
+        <location filename="../console/window.py" line="828" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="747" />
+        <location filename="../console/window.py" line="830" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="767" />
-        <location filename="../console/window.py" line="772" />
+        <location filename="../console/window.py" line="850" />
+        <location filename="../console/window.py" line="855" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="799" />
+        <location filename="../console/window.py" line="882" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="802" />
+        <location filename="../console/window.py" line="885" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="672" />
+        <location filename="../console/window.py" line="922" />
+        <source>Attached to the studio engine again.</source>
+        <translation>Tersambung lagi ke mesin studio.</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="755" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="408" />
+        <source>Studio engine not reachable: attaching again…</source>
+        <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="423" />
+        <source>End the run?</source>
+        <translation>Akhiri run?</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="425" />
+        <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
+        <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="439" />
+        <source>Could not stop the engine: </source>
+        <translation>Mesin tidak dapat dihentikan: </translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="444" />
+        <source>nobody</source>
+        <translation>tidak ada</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="445" />
+        <source>WATCHING — {0} has control</source>
+        <translation>MENONTON — kendali dipegang {0}</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="485" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="615" />
+        <location filename="../console/window.py" line="702" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="828" />
+        <location filename="../console/window.py" line="914" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>

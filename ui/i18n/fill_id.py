@@ -307,6 +307,21 @@ ID = {
         "Mengukur: jaga aula tetap tenang selama dua detik..."
     ),
     "Hall delay not measured: {0}": "Jeda aula tidak terukur: {0}",
+    "WATCHING — {0} has control": "MENONTON — kendali dipegang {0}",
+    "nobody": "tidak ada",
+    "Take control": "Ambil kendali",
+    "End the run (stop the studio engine)…": "Akhiri run (hentikan mesin studio)…",
+    "End the run?": "Akhiri run?",
+    "End this run for every venue and stop the studio engine? Recordings and the journal are "
+    "closed and the venues are told the ceremony has ended.": (
+        "Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal "
+        "ditutup dan lokasi diberi tahu bahwa upacara telah berakhir."
+    ),
+    "Could not stop the engine: ": "Mesin tidak dapat dihentikan: ",
+    "Studio engine not reachable: attaching again…": (
+        "Mesin studio tidak terjangkau: menyambung kembali…"
+    ),
+    "Attached to the studio engine again.": "Tersambung lagi ke mesin studio.",
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".

@@ -1,0 +1,222 @@
+"""What the operator link serves, taken from a running `StudioEngine`.
+
+The link server talks to a `LinkBackend`; this is the real one. Commands go through the remote
+desk (`OperatorDesk`): the same guards, journal entries and typed results as the HTTP and OSC
+panels, so there is one command path. The console's state and its tile pictures are built here
+(formerly on the console's engine thread), only when a client is attached and asks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from ceremony import notes
+from ceremony import operator as op
+from ceremony import operator_link as link
+from ceremony.runsheet.yaml_io import dump_yaml
+from ceremony.sequencer.events import Refused
+from media.clock import now as clock_now
+from media.compositor import bgra_picture
+from media.remote.desk import OperatorDesk
+from media.studio import ChatReceived, SequencerEvents, StudioEngine, StudioEvent
+
+if TYPE_CHECKING:
+    import av
+
+log = logging.getLogger(__name__)
+
+THUMB_SIZE = (192, 108)
+Shown = dict[str, tuple[object, tuple[int, int]]]  # per tile key: the frame shown, at what size
+
+
+class LinkBackend(Protocol):
+    """The engine as the link server sees it (a fake engine in the GUI tests is another)."""
+
+    def session(self) -> tuple[str, str, bool, str, str]:
+        """ceremony id, run id, rehearsal, the run-sheet as YAML, the journal's path."""
+        ...
+
+    def execute(self, command: op.OperatorCommand) -> op.Result: ...
+
+    def console_state(self) -> link.ConsoleState: ...
+
+    def pictures(
+        self, sizes: dict[str, tuple[int, int]], shown: Shown
+    ) -> dict[str, tuple[int, int, bytes]]: ...
+
+    def note(self, note: notes.Note) -> None: ...
+
+    def on_notice(self, callback: Callable[[link.Notice], None]) -> None: ...
+
+
+class EngineBackend:
+    def __init__(self, engine: StudioEngine, desk: OperatorDesk | None = None) -> None:
+        self.engine = engine
+        self.desk = desk or OperatorDesk(
+            engine, rehearsal=bool(engine.run and engine.run.rehearsal)
+        )
+        self._notice: list[Callable[[link.Notice], None]] = []
+        engine.subscribe(self._on_event)
+
+    def session(self) -> tuple[str, str, bool, str, str]:
+        engine = self.engine
+        run = engine.run
+        return (
+            engine.sheet.ceremony.id,
+            run.id if run else "",
+            bool(run and run.rehearsal),
+            dump_yaml(engine.sheet),
+            str(engine.journal_path),
+        )
+
+    def execute(self, command: op.OperatorCommand) -> op.Result:
+        return self.desk.execute(command)
+
+    def note(self, note: notes.Note) -> None:
+        self.engine.desk.note(note, clock_now())
+
+    def on_notice(self, callback: Callable[[link.Notice], None]) -> None:
+        self._notice.append(callback)
+
+    def _on_event(self, event: StudioEvent) -> None:
+        notice: link.Notice | None = None
+        match event:
+            case SequencerEvents(events=events):
+                for e in events:
+                    if isinstance(e, Refused):
+                        notice = link.Notice(link.NoticeKind.REFUSED, describe_refusal(e))
+            case ChatReceived(venue_id=vid, text=text):
+                notice = link.Notice(link.NoticeKind.CHAT, f"{vid}: {text}")
+            case _:
+                pass
+        if notice is not None:
+            for callback in list(self._notice):
+                callback(notice)
+
+    def console_state(self) -> link.ConsoleState:
+        return console_state(self.engine, self.desk)
+
+    def pictures(
+        self, sizes: dict[str, tuple[int, int]], shown: Shown
+    ) -> dict[str, tuple[int, int, bytes]]:
+        return pictures(self.engine, self.desk, sizes, shown)
+
+
+def describe_refusal(event: Refused) -> str:
+    fields = {k: getattr(event, k) for k in event.__struct_fields__}
+    return "Refused " + ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def recording_health(engine: StudioEngine) -> link.RecordingHealth:
+    r = engine.recording_health()
+    if not r.get("recording"):
+        return link.RecordingHealth()
+    return link.RecordingHealth(
+        recording=True,
+        file=str(r.get("file") or ""),
+        duration_s=float(r.get("duration_s") or 0.0),  # type: ignore[arg-type]
+        size_mb=float(r.get("size_mb") or 0.0),  # type: ignore[arg-type]
+        kbps=int(r.get("kbps") or 0),  # type: ignore[call-overload]
+        free_min=_float(r.get("free_min")),
+        failed=str(r.get("failed") or ""),
+        isos=int(r.get("isos") or 0),  # type: ignore[call-overload]
+    )
+
+
+def console_state(engine: StudioEngine, desk: OperatorDesk | None = None) -> link.ConsoleState:
+    """The console's picture of the engine now (on the engine's loop)."""
+    now = clock_now()
+    view = engine.desk.sequencer.view(now)
+    snap = engine.snapshot()
+    cd = engine.countdown
+    by_id: dict[str, dict[str, object]] = {
+        str(v["id"]): v
+        for v in snap["venues"]  # type: ignore[attr-defined]
+    }
+    on_air = engine.program_source
+    preview = op.preview_venue(engine.preview_venue, engine.sheet, view.next)
+    rows = []
+    for vid, record in engine.venues.items():
+        v = by_id[vid]
+        arm = cd.venues.get(vid)
+        error = (
+            (arm.fired_true - cd.fire_at) * 1000
+            if arm and arm.fired_true is not None and cd.fire_at is not None
+            else None
+        )
+        rows.append(
+            link.VenueRow(
+                id=vid,
+                name=record.venue.name,
+                status=record.status.value,
+                rtt_ms=_float(v["rtt_ms"]),
+                video_fps=float(v["video_fps_at_studio"] or 0.0),  # type: ignore[arg-type]
+                program_fps=float(v["program_fps_at_venue"] or 0.0),  # type: ignore[arg-type]
+                latency_ms=_float(v["latency_p50_ms"]),
+                ready=bool(record.ready),
+                contact=record.contact,
+                reconnects=record.reconnects,
+                audio_dbfs=_float(v["audio_rms_dbfs"]),
+                tally=op.tally_for(vid, on_air, preview),  # the rule the venues get
+                countdown_state=arm.state if arm and arm.state else None,
+                countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
+                countdown_error_ms=error,
+                sound_problem=str(v["sound_problem"] or ""),
+                loss_in_pct=_float(v["loss_in_pct"]),
+                loss_out_pct=_float(v["loss_out_pct"]),
+                last_seen_s=_float(v["last_seen_s"]),
+            )
+        )
+    return link.ConsoleState(
+        now=now,
+        view=view,
+        venues=tuple(rows),
+        countdown_fire_at=cd.fire_at,
+        countdown_flagged=tuple(cd.flagged()),
+        device_problems=dict(engine.device_problems),
+        recording=recording_health(engine),
+        preview=preview,
+        manual_override=engine.manual_override,
+        journal_path=str(engine.journal_path),
+    )
+
+
+def pictures(
+    engine: StudioEngine,
+    desk: OperatorDesk | None,
+    sizes: dict[str, tuple[int, int]],
+    shown: Shown,
+) -> dict[str, tuple[int, int, bytes]]:
+    """Pictures (BGRA, at each wanted tile's size) of the venues, the program and the preview
+    that changed since `shown`; `shown` is updated. Only keys in `sizes` are converted."""
+    view = engine.desk.sequencer.view(clock_now()) if "preview" in sizes else None
+    preview = (
+        op.preview_venue(engine.preview_venue, engine.sheet, view.next)
+        if view is not None
+        else None
+    )
+    wanted: list[tuple[str, av.VideoFrame | None]] = [
+        (vid, r.conn.latest_video if r.conn else None)
+        for vid, r in engine.venues.items()
+        if vid in sizes
+    ]
+    preview_record = engine.venues.get(preview) if preview else None
+    if preview_record is not None and preview_record.conn is not None:
+        wanted.append(("preview", preview_record.conn.latest_video))
+    if "program" in sizes:
+        wanted.append(("program", engine.bus.last_frame))
+    out: dict[str, tuple[int, int, bytes]] = {}
+    for key, frame in wanted:
+        size = sizes.get(key, THUMB_SIZE)
+        before = shown.get(key)
+        if frame is None or (before is not None and before[0] is frame and before[1] == size):
+            continue
+        shown[key] = (frame, size)
+        out[key] = (*size, bgra_picture(frame, *size))
+    return out

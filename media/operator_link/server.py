@@ -1,0 +1,342 @@
+"""The engine's end of the operator link: a Unix socket in the private control folder.
+
+Only the machine's owner reaches it: the folder is 0700, the socket 0600, and the first message
+must carry the token from the 0600 token file (compared in constant time). Every attached client
+gets the console's state four times a second (built once, encoded once, for all of them), the
+pictures it asks for (at its tiles' sizes, only while it asks), and notices. Commands are
+executed through the backend (the remote desk) for the client holding control; the others are
+refused NOT_IN_CONTROL until one takes control over, which the journal records.
+
+A slow or stuck client never holds the engine's loop: what it has not read yet is replaced by
+the newest state and pictures (never queued without bound), and a client that lets its replies
+pile up is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+from ceremony import notes
+from ceremony import operator as op
+from ceremony import operator_link as link
+from media.operator_link.backend import LinkBackend, Shown
+from media.operator_link.framing import FrameError, frame, private_socket_folder, read_frame
+
+log = logging.getLogger(__name__)
+
+STATE_INTERVAL_S = 0.25
+TILE_FPS = 15.0  # the venues' camera rate: the program and preview monitors show every picture
+# The multiviewer's venue tiles at a third of it: eleven small pictures at 5 fps tell the
+# operator who is there and who froze, for a third of the engine's conversion work.
+VENUE_TILE_EVERY = 3
+MONITORS = ("program", "preview")
+HELLO_TIMEOUT_S = 5.0
+MAX_OUTBOX = 256  # replies and notices a client has not read: beyond, it is dropped
+MAX_TILE_SIDE = 1920
+
+
+class LinkBusyError(OSError):
+    """Another engine of the same ceremony already runs on this machine."""
+
+
+class _Client:
+    def __init__(self, client_id: int, name: str, writer: asyncio.StreamWriter) -> None:
+        self.id = client_id
+        self.name = name
+        self.writer = writer
+        self.wants: dict[str, tuple[int, int]] = {}
+        self.shown: Shown = {}
+        self.outbox: deque[bytes] = deque()
+        self.state: bytes | None = None
+        self.tiles: dict[str, link.Tile] = {}
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    def send(self, message: link.ServerMessage) -> None:
+        if len(self.outbox) >= MAX_OUTBOX:
+            log.warning("operator link: %s does not read its replies: dropped", self.name)
+            self.close()
+            return
+        self.outbox.append(frame(link.encode(message)))
+        self.wake.set()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.wake.set()
+            self.writer.close()
+
+    async def write_loop(self) -> None:
+        try:
+            while not self.closed:
+                await self.wake.wait()
+                self.wake.clear()
+                chunks = list(self.outbox)
+                self.outbox.clear()
+                if self.state is not None:
+                    chunks.append(self.state)
+                    self.state = None
+                if self.tiles:
+                    tiles, self.tiles = list(self.tiles.values()), {}
+                    chunks.append(frame(link.encode(link.Tiles(tiles))))
+                if chunks:
+                    self.writer.write(b"".join(chunks))
+                    await self.writer.drain()
+        except (ConnectionError, OSError):
+            self.close()
+
+
+class LinkServer:
+    def __init__(
+        self,
+        backend: LinkBackend,
+        path: Path,
+        token: str,
+        *,
+        stop: Callable[[], None],
+        state_interval_s: float = STATE_INTERVAL_S,
+        tile_fps: float = TILE_FPS,
+    ) -> None:
+        self.backend = backend
+        self.path = path
+        self.token = token
+        self.stop_engine = stop
+        self.state_interval_s = state_interval_s
+        self.tile_fps = tile_fps
+        self.seats = link.ControlSeats()
+        self.clients: dict[int, _Client] = {}
+        self._next_id = 0
+        self._seq = 0
+        self._server: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._handlers: set[asyncio.Task[None]] = set()
+        backend.on_notice(self._broadcast)
+
+    async def start(self) -> None:
+        private_socket_folder(self.path)
+        if self.path.exists() or self.path.is_symlink():
+            try:
+                _, writer = await asyncio.open_unix_connection(str(self.path))
+            except (ConnectionRefusedError, FileNotFoundError):
+                self.path.unlink(missing_ok=True)  # left by an engine that was killed
+            else:
+                writer.close()
+                raise LinkBusyError(f"an engine already listens on {self.path}")
+        self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
+        os.chmod(self.path, 0o600)
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._state_loop(), name="link-state"),
+            loop.create_task(self._tile_loop(), name="link-tiles"),
+        ]
+        log.info("operator link on %s", self.path)
+
+    async def close(self) -> None:
+        for client in list(self.clients.values()):
+            client.close()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._handlers:  # their clients are closed: they end by themselves
+            await asyncio.wait(list(self._handlers), timeout=2.0)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    # ---- one client -------------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            await self._session(reader, writer)
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if task is not None:
+                self._handlers.discard(task)
+            writer.close()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            first = link.decode_client(
+                await asyncio.wait_for(read_frame(reader, link.MAX_CLIENT_FRAME), HELLO_TIMEOUT_S)
+            )
+        except (TimeoutError, FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            self._refuse(writer, link.LinkRefused(link.LinkRefusal.PROTOCOL, str(exc)))
+            return
+        if not isinstance(first, link.Hello):
+            self._refuse(
+                writer, link.LinkRefused(link.LinkRefusal.PROTOCOL, "the first message is Hello")
+            )
+            return
+        same = hmac.compare_digest(first.token.encode(), self.token.encode())
+        refused = link.check_hello(first, self.token, same=same)
+        if refused is not None:
+            log.warning("operator link: %s refused (%s)", first.client, refused.reason.value)
+            self._refuse(writer, refused)
+            return
+        self._next_id += 1
+        client = _Client(self._next_id, first.client[:200], writer)
+        self.clients[client.id] = client
+        taken = self.seats.attach(client.id, client.name, want_control=first.want_control)
+        ceremony_id, run_id, rehearsal, sheet_yaml, journal = self.backend.session()
+        client.send(
+            link.Welcome(
+                client_id=client.id,
+                ceremony_id=ceremony_id,
+                run_id=run_id,
+                rehearsal=rehearsal,
+                runsheet_yaml=sheet_yaml,
+                journal_path=journal,
+                controller=self.seats.controller,
+                engine_pid=os.getpid(),
+            )
+        )
+        log.info("operator link: %s attached (client %d)", client.name, client.id)
+        writing = asyncio.get_running_loop().create_task(client.write_loop())
+        self._control_moved(taken)
+        self._push_state_to(client)  # the live state at once, not at the next tick
+        try:
+            while not client.closed:
+                data = await read_frame(reader, link.MAX_CLIENT_FRAME)
+                try:
+                    message = link.decode_client(data)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    log.warning("operator link: unreadable message from %s: %s", client.name, exc)
+                    continue
+                self._handle(client, message)
+        except FrameError as exc:
+            log.warning("operator link: %s: %s", client.name, exc)
+        finally:
+            client.close()
+            self.clients.pop(client.id, None)
+            log.info("operator link: %s detached", client.name)
+            self._control_moved(self.seats.detach(client.id))
+            writing.cancel()
+            await asyncio.gather(writing, return_exceptions=True)
+
+    def _refuse(self, writer: asyncio.StreamWriter, refused: link.LinkRefused) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            writer.write(frame(link.encode(refused)))
+
+    def _handle(self, client: _Client, message: link.ClientMessage) -> None:
+        match message:
+            case link.Request(id=rid, command=command):
+                if not self.seats.may_command(client.id):
+                    result = self.seats.refusal(op.command_name(command))
+                else:
+                    result = self.backend.execute(command)
+                client.send(link.Reply(rid, result))
+                self._push_state()  # the command's effect, at once
+            case link.TakeControl():
+                self._control_moved(self.seats.take(client.id))
+            case link.StopEngine(id=rid):
+                if not self.seats.may_command(client.id):
+                    client.send(link.Reply(rid, self.seats.refusal("stop_engine")))
+                    return
+                client.send(link.Reply(rid, op.Result.accepted("stop_engine")))
+                self.backend.note(notes.OperatorStop(by=client.name))
+                self._broadcast(
+                    link.Notice(link.NoticeKind.ENGINE_STOPPING, f"stopped by {client.name}")
+                )
+                self.stop_engine()
+            case link.WantTiles(sizes=sizes):
+                client.wants = {
+                    key: (max(1, min(w, MAX_TILE_SIDE)), max(1, min(h, MAX_TILE_SIDE)))
+                    for key, (w, h) in list(sizes.items())[:64]
+                }
+                client.shown.clear()  # new sizes: send every picture again
+            case link.Hello():
+                log.warning("operator link: %s said Hello twice", client.name)
+
+    def _control_moved(self, taken: link.ControlTaken | None) -> None:
+        if taken is None:
+            return
+        log.info(
+            "operator control: %s -> %s", taken.previous_name or "nobody", taken.to_name or "nobody"
+        )
+        self.backend.note(taken.note())
+        self._broadcast(link.ControlChanged(taken.to, taken.to_name))
+        self._push_state()
+
+    def _broadcast(self, message: link.ServerMessage) -> None:
+        for client in list(self.clients.values()):
+            client.send(message)
+
+    # ---- state and pictures --------------------------------------------------------------------
+
+    def _state_frame(self) -> bytes:
+        self._seq += 1
+        state = msgspec.structs.replace(
+            self.backend.console_state(),
+            controller=self.seats.controller,
+            controller_name=self.seats.controller_name,
+            seq=self._seq,
+        )
+        return frame(link.encode(state))
+
+    def _push_state_to(self, client: _Client) -> None:
+        try:
+            client.state = self._state_frame()
+        except Exception:
+            log.exception("operator link: the console state failed")
+            return
+        client.wake.set()
+
+    def _push_state(self) -> None:
+        if not self.clients:
+            return
+        try:
+            data = self._state_frame()  # built and encoded once for every client
+        except Exception:
+            log.exception("operator link: the console state failed")
+            return
+        for client in list(self.clients.values()):
+            client.state = data
+            client.wake.set()
+
+    async def _state_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.state_interval_s)
+            self._push_state()
+
+    async def _tile_loop(self) -> None:
+        failed = False
+        tick = 0
+        while True:
+            await asyncio.sleep(1 / self.tile_fps)
+            tick += 1
+            venues_too = tick % VENUE_TILE_EVERY == 0
+            for client in list(self.clients.values()):
+                wanted = (
+                    client.wants
+                    if venues_too
+                    else {k: v for k, v in client.wants.items() if k in MONITORS}
+                )
+                if not wanted:
+                    continue
+                try:
+                    pics = self.backend.pictures(wanted, client.shown)
+                except Exception:  # one bad picture must not freeze every tile for the day
+                    if not failed:
+                        log.exception("tile pictures failed (logged once)")
+                    failed = True
+                    continue
+                if pics:
+                    for key, (w, h, data) in pics.items():
+                        client.tiles[key] = link.Tile(key, w, h, data)
+                    client.wake.set()
