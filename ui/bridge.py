@@ -235,6 +235,10 @@ class EngineHost(QObject):
     def take(self, source: Source) -> Future[None]:
         return self.call(lambda e: e.take(source))
 
+    def show_venues(self, venue_ids: frozenset[str]) -> Future[None]:
+        """The venues whose tiles are on screen (through an SFU only these are taken)."""
+        return self.call(lambda e: e.show_venues(venue_ids))
+
     def arm_countdown(self, lead_s: float) -> Future[int]:
         return self.call(lambda e: e.arm_countdown(lead_s))
 

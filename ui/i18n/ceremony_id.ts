@@ -994,4 +994,23 @@ Berlaku sampai: {4}</translation>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>
 </context>
+<context>
+    <name>Multiviewer</name>
+    <message>
+        <source>Page {0} of {1}</source>
+        <translation>Halaman {0} dari {1}</translation>
+    </message>
+    <message>
+        <source>Previous page (Ctrl+PgUp)</source>
+        <translation>Halaman sebelumnya (Ctrl+PgUp)</translation>
+    </message>
+    <message>
+        <source>Next page (Ctrl+PgDown)</source>
+        <translation>Halaman berikutnya (Ctrl+PgDown)</translation>
+    </message>
+    <message>
+        <source>{0} venues: {1} well · {2} with problems · {3} lost · {4} waiting</source>
+        <translation>{0} lokasi: {1} baik · {2} bermasalah · {3} terputus · {4} menunggu</translation>
+    </message>
+</context>
 </TS>
