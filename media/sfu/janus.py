@@ -262,7 +262,10 @@ class VideoRoom:
                     "videocodec": self.spec.videocodec,
                     "audiocodec": self.spec.audiocodec,
                     "bitrate": self.spec.bitrate,
-                    "fir_freq": 2,
+                    # No periodic keyframe requests: Janus asks a publisher for one when a
+                    # subscriber starts, and a timed one would make that request land inside
+                    # the publisher's own keyframe gap (seconds to a picture after a TAKE).
+                    "fir_freq": 0,
                     "permanent": False,
                     **({"pin": self.spec.pin} if self.spec.pin else {}),
                 }
