@@ -23,7 +23,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSession
 
 from ceremony import wire
 from media.ice import rtc_configuration
-from media.program import EncodedSourceTrack, VideoFormat
+from media.program import EncodedSourceTrack, Packet, VideoFormat
 from media.sfu.janus import Handle, JanusError, RoomSpec, Session, VideoRoom
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,10 @@ class FrameTap(MediaStreamTrack):
         self._source = source
         self.latest: av.VideoFrame | None = None
 
-    async def recv(self) -> av.VideoFrame:
+    async def recv(self) -> av.frame.Frame | Packet:
         frame = await self._source.recv()
-        assert isinstance(frame, av.VideoFrame)
-        self.latest = frame
+        if isinstance(frame, av.VideoFrame):  # a pre-encoded clip has no pictures to copy
+            self.latest = frame
         return frame
 
     def latest_frame(self) -> av.VideoFrame | None:
