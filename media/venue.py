@@ -719,9 +719,7 @@ class VenueLink:
                 self.liveness.ack_received(seq, now)
             case wire.ProgramState():
                 self.program_state = msg
-                if self._sfu_program is not None:  # on air: hear the mix-minus
-                    self._sfu_program.on_air = msg.tally == wire.Tally.ON_AIR
-                    self._sfu_tally.set()
+                self._sfu_tally.set()  # on air through an SFU: hear the mix-minus
             case wire.Cue(cue_id=cue_id):
                 if self._control:
                     self._control.send(wire.CueAck(cue_id=cue_id))
@@ -750,16 +748,15 @@ class VenueLink:
         failures = 0
         while True:
             subscription = SfuSubscription(route, on_track, self.config.ice_servers)
-            tally = self.program_state.tally if self.program_state else None
-            subscription.on_air = tally == wire.Tally.ON_AIR
+            subscription.on_air = self._on_air()
             try:
                 await subscription.open()
                 self._sfu_program = subscription
                 failures = 0
                 while True:  # until the session ends and cancels this task
-                    await self._sfu_tally.wait()
                     self._sfu_tally.clear()
-                    await subscription.follow_tally(subscription.on_air)
+                    await subscription.follow_tally(self._on_air())
+                    await self._sfu_tally.wait()
             except JanusError as exc:
                 failures += 1
                 if failures in (1, 10):
@@ -771,6 +768,9 @@ class VenueLink:
                     task.cancel()
                 consumers.clear()
                 await asyncio.shield(subscription.close())
+
+    def _on_air(self) -> bool:
+        return self.program_state is not None and self.program_state.tally == wire.Tally.ON_AIR
 
     async def _feeds_to_sfu(self, route: wire.SfuRoute) -> None:
         """Our camera and microphone to the SFU, when the studio takes them there (it then

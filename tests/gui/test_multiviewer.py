@@ -70,7 +70,7 @@ def test_paging_keeps_on_air_and_preview_in_view(qtbot: QtBot) -> None:
         assert {"mpp-077", "mpp-003"} <= visible
         assert visible == set(viewer.shown) == shown[-1]
         assert len(visible) <= PAGE_SIZE
-        qtbot.mouseClick(viewer.next, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(viewer.next, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert viewer.page == 0  # wrapped round
     viewer.turn(-1)
     assert viewer.page == viewer.pages - 1 and "mpp-100" in viewer.shown
@@ -89,7 +89,7 @@ def test_the_board_lists_every_venue_troubled_first(qtbot: QtBot) -> None:
     ordered = board.order(rows, flagged=["mpp-096"])
     assert [v.id for v in ordered[:5]] == ["mpp-042", "mpp-008", "mpp-089", "mpp-096", "mpp-061"]
     assert board.rowCount() == 100 and len(ordered) == 100
-    assert [board.item(i, 0).text() for i in range(2)] == ["● MPP 042", "● MPP 008"]
+    assert [board.item(i, 0).text() for i in range(2)] == ["● MPP 042", "● MPP 008"]  # type: ignore[union-attr]
     assert board.row_ids[:2] == ["mpp-042", "mpp-008"]
     first = {v.id for v in ordered[:5]}
     assert [v.id for v in ordered[5:]] == [vid for vid in IDS if vid not in first]  # sheet order

@@ -58,7 +58,7 @@ def _venue(studio: Studio, venue_id: str) -> tuple[VenueLink, Recorder, Recorder
     )
     events, heard = Recorder(), Recorder()
     link.subscribe(events)
-    link.speaker.push_program = heard  # type: ignore[method-assign] # what reaches the speaker
+    link.speaker.push_program = heard  # type: ignore[method-assign,assignment] # what reaches the speaker
     return link, events, heard
 
 
