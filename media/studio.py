@@ -1082,6 +1082,8 @@ class StudioEngine:
         conn.tracks.clear()
 
     def _consume(self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack) -> None:
+        if self.feeds is not None:
+            return  # inactive here: the venue's feeds come through the SFU (_sfu_track)
         consume = self._consume_video if track.kind == "video" else self._consume_audio
         conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
         if track.kind == "video":

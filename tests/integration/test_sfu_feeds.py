@@ -1,29 +1,33 @@
 """Venues' feeds and the program sound through a real Janus: two venues publish their camera
 and microphone there, the studio takes the preview venue's picture from Janus and puts it on
-air; the venue on air hears the mix-minus (not its own voice), the other the whole program."""
+air; the venue on air hears the mix-minus (not its own voice), the other the whole program;
+the on-air venue's ISO recording goes on through Janus."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
 from ceremony import wire
-from ceremony.runsheet import Source
+from ceremony.runsheet import Runsheet, Source
+from launcher.demo import free_port
 from launcher.janus_lab import JanusLab
 from media.ice import pin_host_addresses
+from media.identity import ensure_identity
 from media.program import VideoFormat
 from media.sfu.feeds import FeedLevel
 from media.sfu.program import SfuConfig
 from media.sources import PacedVideoTrack, TestPattern, ToneTrack, mono_int16
+from media.studio import StudioConfig, StudioEngine
 from media.venue import LinkState, VenueConfig, VenueLink
-from tests.integration.conftest import Recorder, Studio
+from tests.integration.conftest import LOOPBACK, SMALL, Recorder, Studio
 from tests.integration.test_session import running, state
-from tests.integration.test_sfu import _studio
 
 pytestmark = pytest.mark.integration
 
@@ -32,17 +36,27 @@ TONES = {"kota-cirebon": 300.0, "lokasi-02": 520.0}
 
 
 @pytest.fixture
-async def sfu_studio(tmp_path: object, sheet: object, janus: JanusLab) -> AsyncIterator[Studio]:
-    pin_host_addresses(["127.0.0.1", janus.host_address])
-    engine = await _studio(
-        tmp_path,  # type: ignore[arg-type]
+async def sfu_studio(tmp_path: Path, sheet: Runsheet, janus: JanusLab) -> AsyncIterator[Studio]:
+    # Venues reach the studio on loopback and Janus over the lab's pair.
+    pin_host_addresses([LOOPBACK, janus.host_address])
+    identity = ensure_identity(tmp_path / "studio", [LOOPBACK])
+    engine = StudioEngine(
         sheet,
-        SfuConfig.parse(f"janus://{janus.janus_address}:8088/78"),
+        identity,
+        StudioConfig(
+            host=LOOPBACK,
+            port=free_port(),
+            program=SMALL,
+            sfu=SfuConfig.parse(f"janus://{janus.janus_address}:8088/78"),
+            record_dir=tmp_path / "rec",
+        ),
+        tmp_path / "journal.jsonl",
     )
     events = Recorder()
     engine.subscribe(events)
+    await engine.start()
     try:
-        yield Studio(engine, engine.identity, engine.sheet, engine.config.port, events)
+        yield Studio(engine, identity, sheet, engine.config.port, events)
     finally:
         await engine.stop()
         pin_host_addresses(None)
@@ -115,6 +129,10 @@ async def test_feeds_and_mix_minus_through_the_sfu(sfu_studio: Studio) -> None:
         own_at_b = _tone_level(heard_b.events, TONES[cirebon])
         assert own_at_b > 20 * max(own_at_a, 1.0), (own_at_a, own_at_b)
         assert engine.feeds.taken[cirebon].level is FeedLevel.FULL  # still: now on air
+        # The ISO recording holds what the studio takes in full; a tile's small copy is not
+        # recorded (one picture size per file).
+        await _until(lambda: engine.record.isos[cirebon].frames > 10, 10)
+        assert other not in engine.record.isos
 
 
 def _hearing_minus(link: VenueLink) -> bool:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ceremony.runsheet import Venue
-from ui.console.board import Health, health_counts
+from ui.console.board import Health
 from ui.widgets.tiles import VideoTile
 
 PAGE_SIZE = 16
@@ -158,6 +158,3 @@ class Multiviewer(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
-
-
-__all__ = ["PAGE_SIZE", "Multiviewer", "health_counts", "page_count", "page_of"]
