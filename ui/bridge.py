@@ -123,6 +123,7 @@ class EngineHost(QObject):
         self._thumbs: dict[str, tuple[int, int, bytes]] = {}
         # Picture size per tile key, set by the GUI (a dict item assignment: atomic).
         self.picture_sizes: dict[str, tuple[int, int]] = {}
+        self.shown_tiles: frozenset[str] | None = None  # None: every venue's tile is shown
 
     def latest_snapshot(self) -> Snapshot | None:
         with self._lock:
@@ -236,7 +237,9 @@ class EngineHost(QObject):
         return self.call(lambda e: e.take(source))
 
     def show_venues(self, venue_ids: frozenset[str]) -> Future[None]:
-        """The venues whose tiles are on screen (through an SFU only these are taken)."""
+        """The venues whose tiles are on screen: only their thumbnails are made, and through
+        an SFU only they are taken."""
+        self.shown_tiles = venue_ids
         return self.call(lambda e: e.show_venues(venue_ids))
 
     def arm_countdown(self, lead_s: float) -> Future[int]:
@@ -349,7 +352,9 @@ class EngineHost(QObject):
             with self._lock:
                 preview = self._snapshot.preview if self._snapshot else None
             try:
-                thumbs = self._take_thumbnails(engine, preview, shown, dict(self.picture_sizes))
+                thumbs = self._take_thumbnails(
+                    engine, preview, shown, dict(self.picture_sizes), self.shown_tiles
+                )
             except Exception:  # one bad picture must not freeze every tile for the day
                 if not failed:
                     log.exception("tile pictures failed (logged once)")
@@ -366,11 +371,15 @@ class EngineHost(QObject):
         preview: str | None,
         shown: dict[str, tuple[av.VideoFrame, tuple[int, int]]],
         sizes: dict[str, tuple[int, int]],
+        tiles: frozenset[str] | None = None,
     ) -> dict[str, tuple[int, int, bytes]]:
-        """Pictures (BGRA, at each tile's size) of the venues, the program and the preview
-        that changed since `shown` (engine thread); `shown` is updated."""
+        """Pictures (BGRA, at each tile's size) of the venues whose tiles are shown (`tiles`;
+        None: all), the program and the preview that changed since `shown` (engine thread);
+        `shown` is updated."""
         wanted: list[tuple[str, av.VideoFrame | None]] = [
-            (vid, r.conn.latest_video if r.conn else None) for vid, r in engine.venues.items()
+            (vid, r.conn.latest_video if r.conn else None)
+            for vid, r in engine.venues.items()
+            if tiles is None or vid in tiles
         ]
         preview_record = engine.venues.get(preview) if preview else None
         if preview_record is not None and preview_record.conn is not None:
