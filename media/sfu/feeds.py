@@ -199,8 +199,7 @@ class StudioFeeds:
         log.info("%s: taking its %s feed from the SFU", venue_id, level.value)
         return _Taken(feed, level, handle, pc)
 
-    @staticmethod
-    async def _drop(taken: _Taken) -> None:
+    async def _drop(self, taken: _Taken) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(taken.pc.close(), 5)
         await taken.handle.detach()
