@@ -109,6 +109,11 @@ class SfuRoute(msgspec.Struct, frozen=True, kw_only=True):
     room: Int
     feed: Int  # the program's publisher in the room
     pin: Id  # the room's join PIN (the studio keeps the room's admin secret)
+    # The feed id this venue publishes its camera and microphone under (0: it sends them to the
+    # studio directly), and the studio's sound publisher (program and mix-minus; 0: the sound
+    # comes on this connection). See docs/sfu.md.
+    publish_feed: Int = 0
+    sound_feed: Int = 0
 
 
 class Welcome(_Msg, tag="welcome"):

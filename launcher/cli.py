@@ -1289,6 +1289,13 @@ def build_parser() -> argparse.ArgumentParser:
     resume_arguments(rs)
     rs.set_defaults(func=cmd_bench_resume)
 
+    fe = be_sub.add_parser("feeds", help="venues' feeds through Janus against direct (root)")
+    from launcher.bench_feeds import add_arguments as feeds_arguments
+    from launcher.bench_feeds import main as feeds_main
+
+    feeds_arguments(fe)
+    fe.set_defaults(func=feeds_main)
+
     ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
     ne.add_argument("--program", type=_video_format, default="1280x720@30")
     ne.add_argument("--bitrate", type=int, default=2_500_000)

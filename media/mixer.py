@@ -5,6 +5,10 @@ meters it, and mixes the live ones. Each venue gets its own return: the program 
 own contribution, so the venue on air never hears itself come back a fraction of a second late.
 Returns are encoded here (media.opus): the program mix once for every venue not in it, and one
 mix-minus encoder per venue whose sound is live.
+
+Through an SFU (media/sfu/) one shared feed replaces the per-venue returns: the program minus
+every live venue (`subscribe_minus_venues`), which the venue on air listens to instead of the
+program. While no venue is live it is the program itself.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ SILENCE_DBFS = -120.0
 RETURN_QUEUE = 5  # 60 ms packets: 300 ms, then the oldest go
 METER_EVERY = 5  # mixer ticks (20 ms) between meter readings
 FULL_SCALE = 32768.0
+MINUS_VENUES = "-venues"  # tick()'s key for the shared mix-minus (not a venue id: has a dash first)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ class AudioMixer:
         self._tracks: dict[EncodedAudioTrack, str] = {}  # return track -> its venue
         self._program_encoder = OpusPacketizer()
         self._own_encoders: dict[str, OpusPacketizer] = {}  # venues whose sound is live
+        # The SFU's shared mix-minus: the program without any live venue (see the docstring).
+        self._minus_tracks: set[EncodedAudioTrack] = set()
+        self._minus_encoder = OpusPacketizer()
+        self._is_venue: Callable[[str], bool] = lambda source_id: False
         self.levels: dict[str, Level] = {}
         self.program_level = Level(SILENCE_DBFS, SILENCE_DBFS)
         # The program's Opus packets, as sent to the venues (the recorder copies them).
@@ -119,6 +128,15 @@ class AudioMixer:
     def unsubscribe(self, track: QueuedTrack[bytes]) -> None:
         if isinstance(track, EncodedAudioTrack):
             self._tracks.pop(track, None)
+            self._minus_tracks.discard(track)
+
+    def subscribe_minus_venues(self, is_venue: Callable[[str], bool]) -> EncodedAudioTrack:
+        """The program minus every live source that `is_venue`: the one return that serves
+        whichever venue is on air (the studio publishes it to the SFU once)."""
+        self._is_venue = is_venue
+        track = EncodedAudioTrack(RETURN_QUEUE, self.unsubscribe)
+        self._minus_tracks.add(track)
+        return track
 
     def tick(self) -> dict[str, np.ndarray]:
         """Mix one 20 ms block; returns each subscribed venue's return block (for tests too)."""
@@ -153,6 +171,13 @@ class AudioMixer:
             for payload in shared:
                 for tap in self.taps:
                     tap(payload)
+        if self._minus_tracks:
+            venues = [part for sid, part in contributions.items() if self._is_venue(sid)]
+            minus = program if not venues else _to_int16(mix - np.sum(venues, axis=0))
+            out[MINUS_VENUES] = minus
+            for payload in self._minus_encoder.push(minus):
+                for minus_track in list(self._minus_tracks):
+                    minus_track.push(payload)
         for track, vid in list(self._tracks.items()):
             encoder = self._own_encoders.get(vid)
             if encoder is None:

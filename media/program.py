@@ -398,6 +398,10 @@ class EncodedSourceTrack(ProgramVideoTrack):
     def frames_sent(self) -> int:
         return self._bus.frames_encoded
 
+    def latest_frame(self) -> av.VideoFrame | None:
+        """The picture last encoded (a second, smaller copy is made from it: media/sfu)."""
+        return self._bus.last_frame
+
     def attach(self, sender: RTCRtpSender) -> None:
         self._bus.route_keyframe_requests(sender)
 

@@ -47,6 +47,7 @@ from media.journal_writer import JournalWriter
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat
+from media.sfu.feeds import FIRST_TILES, StudioFeeds, wanted_levels
 from media.sfu.janus import JanusError
 from media.sfu.program import SfuConfig, SfuProgram
 from media.signaling_gate import GatedSite
@@ -86,6 +87,7 @@ class StudioConfig:
     naive_fanout: bool = False  # benchmark comparison only: one encoder per venue
     record_dir: Path | None = None  # where the program recording goes; None: not recorded
     sfu: SfuConfig | None = None  # send the program's picture through this SFU (Janus)
+    sfu_feeds: bool = True  # with an SFU, venues' feeds and the program sound go through it too
     # A second, smaller rung of the program for venues whose link cannot carry the first
     # (encoded only while a venue is on it); False: one rung for everyone.
     lower_rung: bool = True
@@ -271,6 +273,8 @@ class StudioEngine:
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
         )
+        self.feeds: StudioFeeds | None = None  # the venues' feeds through the SFU
+        self.visible_venues = frozenset(v.id for v in sheet.venues[:FIRST_TILES])
         if resume is not None:
             self._resume(resume)
         else:
@@ -367,11 +371,66 @@ class StudioEngine:
             await self.sfu.stop()
             self.sfu = None
             self._device_problem("sfu", f"SFU unreachable, program sent directly: {exc}")
+            return
+        if self.config.sfu_feeds:
+            await self._start_sfu_feeds()
+
+    async def _start_sfu_feeds(self) -> None:
+        """Venues publish to the SFU, the studio takes what it shows (media/sfu/feeds.py)."""
+        assert self.sfu is not None
+        feeds = StudioFeeds(
+            self.sfu.config.url,
+            self.sfu.config.room,
+            self.sfu.pin,
+            self.mixer,
+            lambda source_id: source_id in self.venues,
+            on_track=self._sfu_track,
+            ice_servers=self.config.ice_servers,
+        )
+        try:
+            await feeds.start()
+        except (JanusError, OSError) as exc:
+            await feeds.stop()
+            self._device_problem("sfu-feeds", f"venues' feeds sent directly: {exc}")
+            return
+        self.feeds = feeds
+        self._follow_feeds()
+
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        """The venues whose tiles the console shows (through an SFU only these are taken)."""
+        self.visible_venues = venue_ids
+        self._follow_feeds()
+
+    def _follow_feeds(self) -> None:
+        if self.feeds is None:
+            return
+        source = self._program_source
+        view = self.desk.sequencer.view(clock_now())
+        self.feeds.want(
+            wanted_levels(
+                source.ref if source.kind is SourceKind.VENUE else None,
+                operator.preview_venue(self.preview_venue, self.sheet, view.next),
+                self.visible_venues,
+            )
+        )
+
+    def _sfu_track(self, venue_id: str, track: MediaStreamTrack, receiver: object | None) -> None:
+        """A venue's track from the SFU, consumed as one from its own connection would be."""
+        record = self.venues[venue_id]
+        if record.conn is None:
+            return
+        consume = self._consume_video if track.kind == "video" else self._consume_audio
+        record.conn.tasks.append(asyncio.create_task(consume(record, record.conn, track)))
+        if receiver is not None:  # full rate only: an ISO file keeps one picture size
+            self.record.tee_iso(venue_id, receiver)
 
     async def stop(self, reason: str = "stopped") -> None:
         """End the run: venues are told the ceremony has ended (a last program state, then the
         signaling connection closed with CLOSE_CEREMONY_ENDED), recordings closed with their
         chapters, the run's end journaled, the journal closed."""
+        if self.feeds is not None:
+            await self.feeds.stop()
+            self.feeds = None
         if self.sfu is not None:
             await self.sfu.stop()
         ended = wire.ProgramState(
@@ -709,6 +768,7 @@ class StudioEngine:
         )
 
     def _broadcast_state(self) -> None:
+        self._follow_feeds()  # what is on air and on preview decides the feeds taken
         for vid, record in self.venues.items():
             if record.conn and record.conn.control:
                 record.conn.control.send(self.program_state_for(vid))
@@ -1018,7 +1078,9 @@ class StudioEngine:
             raise ValueError("the offer has no data channel")
         guard_data_channels(pc.sctp, vid)
         for transceiver in pc.getTransceivers():
-            if transceiver.kind == "video" and self.bus.naive:
+            if self.feeds is not None:
+                transceiver.direction = "inactive"  # both ways through the SFU
+            elif transceiver.kind == "video" and self.bus.naive:
                 transceiver.sender.replaceTrack(self.bus.subscribe_raw(vid))
                 transceiver.direction = "sendrecv"
             elif transceiver.kind == "video" and self.sfu is not None:
@@ -1051,6 +1113,8 @@ class StudioEngine:
         conn.tracks.clear()
 
     def _consume(self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack) -> None:
+        if self.feeds is not None:
+            return  # inactive here: the venue's feeds come through the SFU (_sfu_track)
         consume = self._consume_video if track.kind == "video" else self._consume_audio
         conn.tasks.append(asyncio.create_task(consume(record, conn, track)))
         if track.kind == "video":
@@ -1088,7 +1152,7 @@ class StudioEngine:
                 ceremony_title=_clip(c.title),
                 venue_id=record.venue.id,
                 venue_name=_clip(record.venue.name),
-                sfu=self.sfu.route() if self.sfu else None,
+                sfu=self._sfu_route(record.venue.id),
                 rehearsal=self.run.rehearsal if self.run else False,
                 run_id=self.run.id if self.run else "",
             )
@@ -1096,6 +1160,16 @@ class StudioEngine:
         conn.control.send(self.program_state_for(record.venue.id))
         self._set_status(record, VenueStatus.JOINED, f"join #{record.joins}")
         self.bus.request_keyframe(f"{record.venue.id} joined")
+
+    def _sfu_route(self, venue_id: str) -> wire.SfuRoute | None:
+        route = self.sfu.route() if self.sfu else None
+        if route is None or self.feeds is None or self.feeds.sound is None:
+            return route
+        return msgspec.structs.replace(
+            route,
+            publish_feed=self.feeds.assign(venue_id),
+            sound_feed=self.feeds.sound.feed or 0,
+        )
 
     def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
         now = time.monotonic()
@@ -1309,6 +1383,8 @@ class StudioEngine:
         conn.closed = True
         record.conn = None
         self.mixer.remove_source(record.venue.id)
+        if self.feeds is not None:
+            self.feeds.forget(record.venue.id)
         record.lost_mono = time.monotonic()
         self._set_status(record, status, reason)
         for task in conn.tasks:

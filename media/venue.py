@@ -35,6 +35,7 @@ from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.sfu.janus import JanusError
+from media.sfu.publisher import SfuPublisher
 from media.sfu.subscriber import SfuSubscription
 from media.speaker import RATE, Speaker
 from media.tls import fingerprint_bytes
@@ -244,6 +245,8 @@ class VenueLink:
         self._address_lost = False  # the current session ended because our address went
         self._addresses_at_join: frozenset[str] = frozenset()
         self._closing: set[asyncio.Task[None]] = set()
+        self._sfu_program: SfuSubscription | None = None  # while the program comes from an SFU
+        self._sfu_tally = asyncio.Event()
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -460,6 +463,7 @@ class VenueLink:
                 tasks.append(asyncio.create_task(self._watch_ws(ws)))
                 if self.welcome is not None and self.welcome.sfu is not None:
                     tasks.append(asyncio.create_task(self._program_from_sfu(self.welcome.sfu)))
+                    tasks.append(asyncio.create_task(self._feeds_to_sfu(self.welcome.sfu)))
                 assert self._control is not None
                 self.countdown.attach(self._control, self._clock)
                 tasks.append(asyncio.create_task(self.countdown.run()))
@@ -715,6 +719,7 @@ class VenueLink:
                 self.liveness.ack_received(seq, now)
             case wire.ProgramState():
                 self.program_state = msg
+                self._sfu_tally.set()  # on air through an SFU: hear the mix-minus
             case wire.Cue(cue_id=cue_id):
                 if self._control:
                     self._control.send(wire.CueAck(cue_id=cue_id))
@@ -730,31 +735,68 @@ class VenueLink:
             self.countdown.on_clock_message(msg)
 
     async def _program_from_sfu(self, route: wire.SfuRoute) -> None:
-        """The program's picture from the SFU the studio named, for as long as this session
-        lasts; retried while the SFU is away (the studio's own link carries on meanwhile)."""
+        """The program from the SFU the studio named (its picture; its sound too when the
+        studio publishes it there), for as long as this session lasts; retried while the SFU
+        is away (the studio's own link carries on meanwhile)."""
         consumers: list[asyncio.Task[None]] = []
 
         def on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "video":
-                consumers.append(asyncio.create_task(self._consume_video(track)))
+            consume = self._consume_video if track.kind == "video" else self._consume_audio
+            if track.kind == "video" or route.sound_feed:
+                consumers.append(asyncio.create_task(consume(track)))
 
         failures = 0
         while True:
             subscription = SfuSubscription(route, on_track, self.config.ice_servers)
+            subscription.on_air = self._on_air()
             try:
                 await subscription.open()
+                self._sfu_program = subscription
                 failures = 0
-                await asyncio.Event().wait()  # until the session ends and cancels this task
+                while True:  # until the session ends and cancels this task
+                    self._sfu_tally.clear()
+                    await subscription.follow_tally(self._on_air())
+                    await self._sfu_tally.wait()
             except JanusError as exc:
                 failures += 1
                 if failures in (1, 10):
                     log.warning("program from the SFU failed (%d): %s", failures, exc)
                 await asyncio.sleep(min(5.0, 1.0 * failures))
             finally:
+                self._sfu_program = None
                 for task in consumers:
                     task.cancel()
                 consumers.clear()
                 await asyncio.shield(subscription.close())
+
+    def _on_air(self) -> bool:
+        return self.program_state is not None and self.program_state.tally == wire.Tally.ON_AIR
+
+    async def _feeds_to_sfu(self, route: wire.SfuRoute) -> None:
+        """Our camera and microphone to the SFU, when the studio takes them there (it then
+        takes none on our own connection); retried while the SFU is away."""
+        if not route.publish_feed or self._video_track is None or self._make_audio is None:
+            return
+        failures = 0
+        while True:
+            publisher = SfuPublisher(
+                route,
+                self._video_track,
+                OpusEncodingTrack(self._make_audio()),
+                self.config.ice_servers,
+                display=self.invite.venue_id,
+            )
+            try:
+                await publisher.open()
+                failures = 0
+                await asyncio.Event().wait()  # until the session ends and cancels this task
+            except JanusError as exc:
+                failures += 1
+                if failures in (1, 10):
+                    log.warning("our feed to the SFU failed (%d): %s", failures, exc)
+                await asyncio.sleep(min(5.0, 1.0 * failures))
+            finally:
+                await asyncio.shield(publisher.close())
 
     async def _consume_video(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):

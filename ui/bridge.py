@@ -79,6 +79,7 @@ class ConsoleHost(QObject):
         self._thumbs: dict[str, tuple[int, int, bytes]] = {}
         self.picture_sizes: dict[str, tuple[int, int]] = {}
         self.client_id: int | None = None  # None: the engine is in this process
+        self.shown_tiles: frozenset[str] | None = None  # None: every venue's tile is shown
 
     # ---- what the window reads ---------------------------------------------------------
 
@@ -154,6 +155,11 @@ class ConsoleHost(QObject):
 
     def take(self, source: Source) -> Future[op.Result]:
         return self.execute(op.Take(source.ref if source.kind is SourceKind.VENUE else None))
+
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        """The venues whose tiles are on screen (the multiviewer's page): only their pictures
+        are made, and through an SFU only they are taken."""
+        self.shown_tiles = venue_ids
 
     def arm_countdown(self, lead_s: float) -> Future[op.Result]:
         return self.execute(op.ArmCountdown(lead_s))
@@ -311,9 +317,11 @@ class LinkHost(ConsoleHost):
 
     def _wanted(self) -> dict[str, tuple[int, int]]:
         sizes: dict[str, tuple[int, int]] = {"program": THUMB_SIZE, "preview": THUMB_SIZE}
+        tiles = self.shown_tiles
         for venue_id in self._venue_ids:
-            sizes[venue_id] = THUMB_SIZE
-        sizes.update(self.picture_sizes)
+            if tiles is None or venue_id in tiles:
+                sizes[venue_id] = THUMB_SIZE
+        sizes.update((k, v) for k, v in self.picture_sizes.items() if k in sizes)
         return sizes
 
     def _notice(self, notice: link.Notice) -> None:
@@ -369,6 +377,12 @@ class LinkHost(ConsoleHost):
 
     def set_picture_size(self, key: str, width: int, height: int) -> None:
         super().set_picture_size(key, width, height)
+        sizes = self._wanted()
+        self._on_loop(lambda c: c.want_tiles(sizes))
+
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        """The engine learns the page from the tiles this console asks for (`want_tiles`)."""
+        super().show_venues(venue_ids)
         sizes = self._wanted()
         self._on_loop(lambda c: c.want_tiles(sizes))
 
@@ -481,6 +495,11 @@ class EngineHost(ConsoleHost):
         )
         return future
 
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        super().show_venues(venue_ids)
+        if self._loop is not None and self.engine is not None:
+            self.call(lambda e: e.show_venues(venue_ids))
+
     def stop_engine(self) -> Future[op.Result]:
         done: Future[op.Result] = Future()
         done.set_result(op.Result.accepted("stop_engine"))
@@ -492,8 +511,12 @@ class EngineHost(ConsoleHost):
         failed = False
         while True:
             await asyncio.sleep(1 / TILE_FPS)
-            sizes = {key: THUMB_SIZE for key in (*backend.engine.venues, "program", "preview")}
-            sizes.update(self.picture_sizes)  # (a dict copy: atomic enough for sizes)
+            tiles = self.shown_tiles
+            venues = [v for v in backend.engine.venues if tiles is None or v in tiles]
+            sizes = {key: THUMB_SIZE for key in (*venues, "program", "preview")}
+            sizes.update(
+                (k, v) for k, v in list(self.picture_sizes.items()) if k in sizes
+            )  # (a copy: atomic enough for sizes)
             try:
                 thumbs = backend.pictures(sizes, shown)
             except Exception:  # one bad picture must not freeze every tile for the day

@@ -48,6 +48,8 @@ class LinkBackend(Protocol):
 
     def note(self, note: notes.Note) -> None: ...
 
+    def show_venues(self, venue_ids: frozenset[str]) -> None: ...
+
     def on_notice(self, callback: Callable[[link.Notice], None]) -> None: ...
 
 
@@ -76,6 +78,9 @@ class EngineBackend:
 
     def note(self, note: notes.Note) -> None:
         self.engine.desk.note(note, clock_now())
+
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        self.engine.show_venues(venue_ids)
 
     def on_notice(self, callback: Callable[[link.Notice], None]) -> None:
         self._notice.append(callback)

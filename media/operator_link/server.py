@@ -260,6 +260,9 @@ class LinkServer:
                     for key, (w, h) in list(sizes.items())[:64]
                 }
                 client.shown.clear()  # new sizes: send every picture again
+                # The venues on the consoles' pages: through an SFU only these are taken.
+                shown = {k for c in self.clients.values() for k in c.wants}
+                self.backend.show_venues(frozenset(shown - {"program", "preview"}))
             case link.Hello():
                 log.warning("operator link: %s said Hello twice", client.name)
 

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 VIDEOROOM = "janus.plugin.videoroom"
 REQUEST_TIMEOUT_S = 10.0
 POLL_EVENTS = 10
+# Every venue publishes once (camera, microphone, small copy) and the studio a few times; Janus
+# allocates nothing per allowed publisher, so the limit is set far above 100 venues.
+ROOM_PUBLISHERS = 1000
 
 
 class JanusError(RuntimeError):
@@ -47,6 +50,9 @@ class Handle:
     events: asyncio.Queue[tuple[dict[str, Any], Jsep | None]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=256)
     )
+    # A subscriber's streams as Janus numbered them (its "mid" against the publisher's
+    # "feed_id"/"feed_mid"), from the join's answer.
+    streams: list[dict[str, Any]] = field(default_factory=list)
 
     async def request(
         self, body: dict[str, Any], jsep: Jsep | None = None, *, timeout: float = REQUEST_TIMEOUT_S
@@ -208,11 +214,19 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Stream:
+    """One stream of a publisher: its feed id and the mid it has in the publisher's offer."""
+
+    feed: int
+    mid: str
+
+
+@dataclass(frozen=True)
 class RoomSpec:
     room: int
     secret: str  # administers the room (create, destroy): never leaves its owner
     pin: str | None = None  # needed to join it, as publisher or subscriber
-    publishers: int = 8
+    publishers: int = ROOM_PUBLISHERS
     description: str = "ceremony"
     videocodec: str = "vp8"
     audiocodec: str = "opus"
@@ -248,7 +262,10 @@ class VideoRoom:
                     "videocodec": self.spec.videocodec,
                     "audiocodec": self.spec.audiocodec,
                     "bitrate": self.spec.bitrate,
-                    "fir_freq": 2,
+                    # No periodic keyframe requests: Janus asks a publisher for one when a
+                    # subscriber starts, and a timed one would make that request land inside
+                    # the publisher's own keyframe gap (seconds to a picture after a TAKE).
+                    "fir_freq": 0,
                     "permanent": False,
                     **({"pin": self.spec.pin} if self.spec.pin else {}),
                 }
@@ -266,43 +283,73 @@ class VideoRoom:
         finally:
             await handle.detach()
 
-    async def publish(self, display: str, offer: Jsep) -> tuple[Handle, int, Jsep]:
-        """Join as a publisher and publish `offer`; the handle, the feed id and Janus's answer."""
+    async def publish(
+        self, display: str, offer: Jsep, feed: int | None = None
+    ) -> tuple[Handle, int, Jsep]:
+        """Join as a publisher and publish `offer`; the handle, the feed id and Janus's answer.
+        `feed`: the id to publish under (the studio assigns venues theirs), else Janus picks."""
         handle = await self.session.attach()
-        joined, _ = await handle.request(
-            {
-                "request": "join",
-                "ptype": "publisher",
-                "room": self.spec.room,
-                "display": display,
-                **self._pin(),
-            }
-        )
-        feed = int(joined["id"])
-        _, answer = await handle.request({"request": "publish"}, offer)
+        try:
+            joined, _ = await handle.request(
+                {
+                    "request": "join",
+                    "ptype": "publisher",
+                    "room": self.spec.room,
+                    "display": display,
+                    **({"id": feed} if feed is not None else {}),
+                    **self._pin(),
+                }
+            )
+            _, answer = await handle.request({"request": "publish"}, offer)
+        except BaseException:
+            await handle.detach()
+            raise
         if answer is None:
+            await handle.detach()
             raise JanusError("publish: Janus sent no answer")
-        return handle, feed, answer
+        return handle, int(joined["id"]), answer
 
-    async def subscribe(self, feeds: list[int]) -> tuple[Handle, Jsep]:
-        """Join as a subscriber to `feeds`; the handle and Janus's offer (answer with `start`)."""
+    async def subscribe(
+        self, feeds: list[int], streams: list[Stream] | None = None
+    ) -> tuple[Handle, Jsep]:
+        """Join as a subscriber to every stream of `feeds` and to the single `streams`
+        (feed, publisher's mid); the handle and Janus's offer (answer with `start`)."""
         handle = await self.session.attach()
-        _, offer = await handle.request(
-            {
-                "request": "join",
-                "ptype": "subscriber",
-                "room": self.spec.room,
-                "streams": [{"feed": feed} for feed in feeds],
-                **self._pin(),
-            }
-        )
+        wanted: list[dict[str, Any]] = [{"feed": feed} for feed in feeds]
+        wanted += [{"feed": s.feed, "mid": s.mid} for s in streams or []]
+        try:
+            joined, offer = await handle.request(
+                {
+                    "request": "join",
+                    "ptype": "subscriber",
+                    "room": self.spec.room,
+                    "streams": wanted,
+                    **self._pin(),
+                }
+            )
+        except BaseException:
+            await handle.detach()
+            raise
         if offer is None:
+            await handle.detach()
             raise JanusError("subscribe: Janus sent no offer")
+        handle.streams = list(joined.get("streams", []))
         return handle, offer
 
     @staticmethod
     async def start(handle: Handle, answer: Jsep) -> None:
         await handle.request({"request": "start"}, answer)
+
+    @staticmethod
+    async def switch(handle: Handle, sub_mid: str, to: Stream) -> None:
+        """Feed the subscription's stream `sub_mid` from another publisher's stream of the same
+        kind: no new negotiation, Janus rewrites sequence numbers and timestamps."""
+        await handle.request(
+            {
+                "request": "switch",
+                "streams": [{"feed": to.feed, "mid": to.mid, "sub_mid": sub_mid}],
+            }
+        )
 
     async def publishers(self) -> list[dict[str, Any]]:
         handle = await self.session.attach()

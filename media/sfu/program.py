@@ -86,7 +86,6 @@ class SfuProgram:
                 room=self.config.room,
                 secret=self._secret,
                 pin=self.pin,
-                publishers=4,
                 description="ceremony program",
             ),
         )

@@ -49,6 +49,7 @@ class FakeBackend:
         self.arm_state: ArmState | None = None
         self.frame_no = 0  # a new "picture" when it changes
         self.executed: list[op.OperatorCommand] = []
+        self.shown_venues: frozenset[str] | None = None
         self._notice: list[Callable[[link.Notice], None]] = []
 
     def advance(self, seconds: float) -> None:
@@ -68,6 +69,9 @@ class FakeBackend:
 
     def note(self, note: notes.Note) -> None:
         self.desk.note(note, self.now)
+
+    def show_venues(self, venue_ids: frozenset[str]) -> None:
+        self.shown_venues = venue_ids
 
     def execute(self, command: op.OperatorCommand) -> op.Result:
         self.executed.append(command)

@@ -153,15 +153,27 @@ def test_snapshot_shows_venue_figures(
     qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
     window, _, engine = console
-    assert _cell(window.board, 0, 1).text() == "JOINED"
-    assert _cell(window.board, 0, 2).text() == "12"
-    assert _cell(window.board, 0, 3).text() == "0.4/0.0"
-    assert _cell(window.board, 0, 4).text() == "15"
-    assert _cell(window.board, 1, 1).text() == "INVITED"
+
+    def row(venue_id: str) -> int:  # the board sorts troubled venues to the top
+        return window.board.row_ids.index(venue_id)
+
+    other = next(v for v in window.board.row_ids if v != CIREBON)
+    assert _cell(window.board, row(CIREBON), 1).text() == "JOINED"
+    assert _cell(window.board, row(CIREBON), 2).text() == "12"
+    assert _cell(window.board, row(CIREBON), 3).text() == "0.4/0.0"
+    assert _cell(window.board, row(CIREBON), 4).text() == "15"
+    assert _cell(window.board, row(other), 1).text() == "INVITED"
+    assert row(other) < row(CIREBON)  # a venue still waiting is listed above a well one
     engine.call(
         lambda b: b.venue_fields[CIREBON].update(status="lost", last_seen_s=7.0, reconnects=2)
     )
-    qtbot.waitUntil(lambda: _cell(window.board, 0, 1).text() == "LOST ↻2 · 7 s ago", timeout=5000)
+    qtbot.waitUntil(
+        lambda: _cell(window.board, row(CIREBON), 1).text() == "LOST ↻2 · 7 s ago", timeout=5000
+    )
+    assert row(CIREBON) == 0  # the lost venue goes to the top
+    # The engine learns which venues the multiviewer shows (through an SFU it takes only those).
+    everyone = frozenset(window.board.row_ids)
+    qtbot.waitUntil(lambda: engine.call(lambda b: b.shown_venues) == everyone, timeout=5000)
     assert _cell(window.board, 0, 0).background().color().name() == "#ffcdd2"
     snap = window.last
     assert isinstance(snap, Snapshot)

@@ -6,7 +6,14 @@ import av
 import numpy as np
 import pytest
 
-from media.mixer import RETURN_QUEUE, SILENCE_DBFS, AudioMixer, AudioSourceBuffer, measure
+from media.mixer import (
+    MINUS_VENUES,
+    RETURN_QUEUE,
+    SILENCE_DBFS,
+    AudioMixer,
+    AudioSourceBuffer,
+    measure,
+)
 from media.opus import PACKET_SAMPLES, EncodedAudioTrack
 from media.sources import AUDIO_RATE, AUDIO_SAMPLES
 
@@ -152,3 +159,25 @@ def test_any_frame_becomes_its_first_channel_in_int16(
     frame.sample_rate = AUDIO_RATE
     np.testing.assert_allclose(mono_int16(frame), [100, -200, 300], atol=1)
     assert mono_int16(frame).dtype == np.int16
+
+
+def test_the_sfus_shared_mix_minus_leaves_out_every_live_venue_only() -> None:
+    mixer = AudioMixer()
+    cirebon, studio = tone(1000), tone(300)
+    mixer.add_source("kota-cirebon", lambda: cirebon)
+    mixer.add_source("studio", lambda: studio)
+    minus = mixer.subscribe_minus_venues(lambda source: source in {"kota-cirebon", "lokasi-02"})
+    mixer.set_live({"studio": 1.0})
+    out = mixer.tick()
+    np.testing.assert_array_equal(out[MINUS_VENUES], studio)  # no venue live: the program
+    mixer.set_live({"kota-cirebon": 1.0, "studio": 1.0})
+    out = mixer.tick()
+    # The venue on air hears the studio, not itself.
+    np.testing.assert_array_equal(out[MINUS_VENUES], studio)
+    assert energy_at(out[MINUS_VENUES], 1000) < 1e-3 * energy_at(cirebon, 1000)
+    for _ in range(3):  # 60 ms packets
+        mixer.tick()
+    assert drain(minus)  # encoded for the SFU
+    minus.stop()
+    mixer.tick()
+    assert MINUS_VENUES not in mixer.tick()  # stopped: no longer mixed

@@ -44,7 +44,9 @@ from ceremony.sequencer import commands as cmd
 from ceremony.timebase import format_wall
 from media.journal_reader import JournalTail
 from ui.bridge import ConsoleHost, Snapshot, VenueRow
+from ui.console.board import VenueBoard, health_counts
 from ui.console.editor import RunsheetEditor
+from ui.console.multiviewer import Multiviewer
 from ui.i18n import LANGUAGES, Language
 from ui.widgets.help_menu import install_help_menu
 from ui.widgets.question import ask
@@ -223,14 +225,7 @@ class ConsoleWindow(QMainWindow):
         centre_box.setLayout(centre)
 
         # Venue board.
-        self.board = QTableWidget(len(self.sheet.venues), BOARD_COLUMNS)
-        self.board.verticalHeader().setVisible(False)
-        self.board.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.board.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for i, venue in enumerate(self.sheet.venues):
-            self.board.setItem(i, 0, QTableWidgetItem(venue.name))
-            for col in range(1, BOARD_COLUMNS):
-                self.board.setItem(i, col, QTableWidgetItem(""))
+        self.board = VenueBoard(self.sheet.venues, BOARD_COLUMNS)  # troubled venues first
 
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(self.items)
@@ -239,16 +234,11 @@ class ConsoleWindow(QMainWindow):
         upper.setSizes([500, 600, 460])
 
         # Multiviewer.
-        self.tiles: dict[str, VideoTile] = {}
-        grid = QGridLayout()
-        for i, venue in enumerate(self.sheet.venues):
-            tile = VideoTile(venue.id, venue.name)
-            tile.clicked.connect(self._select_venue)
-            tile.resized.connect(self.host.set_picture_size)
-            self.tiles[venue.id] = tile
-            grid.addWidget(tile, i // 6, i % 6)
-        multiviewer = QWidget()
-        multiviewer.setLayout(grid)
+        # Multiviewer: a page of tiles at a time, on-air and preview always in view.
+        multiviewer = Multiviewer(self.sheet.venues, self.host.set_picture_size, self._select_venue)
+        multiviewer.shown_changed.connect(self.host.show_venues)
+        self.multiviewer = multiviewer
+        self.tiles: dict[str, VideoTile] = multiviewer.tiles
 
         # Countdown, messages, log.
         self.lead = QDoubleSpinBox()
@@ -783,7 +773,7 @@ class ConsoleWindow(QMainWindow):
             self.tr("RESUME (H)") if view.status.value == "holding" else self.tr("HOLD (H)")
         )
         self.undo.setEnabled(view.can_undo)
-        for i, v in enumerate(snap.venues):
+        for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged)):
             values = [
                 v.status.upper()
                 + (f" ↻{v.reconnects}" if v.reconnects else "")
@@ -828,6 +818,9 @@ class ConsoleWindow(QMainWindow):
                 level_dbfs=v.audio_dbfs,
                 flag=flag,
             )
+        on_air = next((v.id for v in snap.venues if v.tally == "on_air"), None)
+        self.multiviewer.follow(on_air, snap.preview)
+        self.multiviewer.show_health(health_counts(snap.venues, snap.countdown_flagged))
         self._show_preview(snap)
         self.countdown_state.setText(self._countdown_summary(snap))
         self.record_health.setText(self._recording_text(snap))

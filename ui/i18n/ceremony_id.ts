@@ -41,429 +41,429 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="453" />
+        <location filename="../console/window.py" line="434" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="455" />
+        <location filename="../console/window.py" line="436" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="462" />
+        <location filename="../console/window.py" line="443" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="462" />
+        <location filename="../console/window.py" line="443" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="447" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="452" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="472" />
+        <location filename="../console/window.py" line="453" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="473" />
+        <location filename="../console/window.py" line="454" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="474" />
+        <location filename="../console/window.py" line="455" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="475" />
+        <location filename="../console/window.py" line="456" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="476" />
+        <location filename="../console/window.py" line="457" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="477" />
+        <location filename="../console/window.py" line="458" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="482" />
+        <location filename="../console/window.py" line="463" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="483" />
+        <location filename="../console/window.py" line="464" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="484" />
+        <location filename="../console/window.py" line="465" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="486" />
+        <location filename="../console/window.py" line="467" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="468" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="469" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="489" />
-        <location filename="../console/window.py" line="789" />
+        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="770" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
-        <location filename="../console/window.py" line="519" />
+        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="500" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="478" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="500" />
+        <location filename="../console/window.py" line="481" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="501" />
-        <location filename="../console/window.py" line="792" />
+        <location filename="../console/window.py" line="482" />
+        <location filename="../console/window.py" line="773" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="502" />
+        <location filename="../console/window.py" line="483" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="503" />
+        <location filename="../console/window.py" line="484" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="485" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="505" />
+        <location filename="../console/window.py" line="486" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="506" />
+        <location filename="../console/window.py" line="487" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="488" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="489" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="490" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="491" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="492" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="512" />
+        <location filename="../console/window.py" line="493" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
+        <location filename="../console/window.py" line="494" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="514" />
+        <location filename="../console/window.py" line="495" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="516" />
+        <location filename="../console/window.py" line="497" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="520" />
+        <location filename="../console/window.py" line="501" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="521" />
+        <location filename="../console/window.py" line="502" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="522" />
+        <location filename="../console/window.py" line="503" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="523" />
+        <location filename="../console/window.py" line="504" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="524" />
+        <location filename="../console/window.py" line="505" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="525" />
+        <location filename="../console/window.py" line="506" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="526" />
+        <location filename="../console/window.py" line="507" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="527" />
+        <location filename="../console/window.py" line="508" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="528" />
+        <location filename="../console/window.py" line="509" />
         <source>End the run (stop the studio engine)…</source>
         <translation>Akhiri run (hentikan mesin studio)…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="529" />
+        <location filename="../console/window.py" line="510" />
         <source>Take control</source>
         <translation>Ambil kendali</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="530" />
+        <location filename="../console/window.py" line="511" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="531" />
+        <location filename="../console/window.py" line="512" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="556" />
-        <location filename="../console/window.py" line="559" />
+        <location filename="../console/window.py" line="537" />
+        <location filename="../console/window.py" line="540" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="623" />
+        <location filename="../console/window.py" line="604" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="625" />
+        <location filename="../console/window.py" line="606" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="643" />
+        <location filename="../console/window.py" line="624" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="662" />
+        <location filename="../console/window.py" line="643" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="666" />
+        <location filename="../console/window.py" line="647" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="679" />
-        <location filename="../console/window.py" line="681" />
+        <location filename="../console/window.py" line="660" />
+        <location filename="../console/window.py" line="662" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="687" />
+        <location filename="../console/window.py" line="668" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="700" />
+        <location filename="../console/window.py" line="681" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="686" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="721" />
+        <location filename="../console/window.py" line="702" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="733" />
+        <location filename="../console/window.py" line="714" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="733" />
+        <location filename="../console/window.py" line="714" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="786" />
+        <location filename="../console/window.py" line="767" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="789" />
+        <location filename="../console/window.py" line="770" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="792" />
+        <location filename="../console/window.py" line="773" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="800" />
+        <location filename="../console/window.py" line="781" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="804" />
+        <location filename="../console/window.py" line="785" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="810" />
+        <location filename="../console/window.py" line="791" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="828" />
+        <location filename="../console/window.py" line="809" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="830" />
+        <location filename="../console/window.py" line="811" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="850" />
-        <location filename="../console/window.py" line="855" />
+        <location filename="../console/window.py" line="834" />
+        <location filename="../console/window.py" line="839" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="882" />
+        <location filename="../console/window.py" line="866" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="885" />
+        <location filename="../console/window.py" line="869" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="922" />
+        <location filename="../console/window.py" line="906" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="755" />
+        <location filename="../console/window.py" line="736" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="389" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="423" />
+        <location filename="../console/window.py" line="404" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="425" />
+        <location filename="../console/window.py" line="406" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
-        <location filename="../console/window.py" line="439" />
+        <location filename="../console/window.py" line="417" />
+        <location filename="../console/window.py" line="420" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="444" />
+        <location filename="../console/window.py" line="425" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="426" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="466" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="702" />
+        <location filename="../console/window.py" line="683" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="914" />
+        <location filename="../console/window.py" line="898" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -701,6 +701,29 @@ Berlaku sampai: {4}</translation>
         <location filename="../venue/window.py" line="186" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>Multiviewer</name>
+    <message>
+        <location filename="../console/multiviewer.py" line="144" />
+        <source>Page {0} of {1}</source>
+        <translation>Halaman {0} dari {1}</translation>
+    </message>
+    <message>
+        <location filename="../console/multiviewer.py" line="145" />
+        <source>Previous page (Ctrl+PgUp)</source>
+        <translation>Halaman sebelumnya (Ctrl+PgUp)</translation>
+    </message>
+    <message>
+        <location filename="../console/multiviewer.py" line="146" />
+        <source>Next page (Ctrl+PgDown)</source>
+        <translation>Halaman berikutnya (Ctrl+PgDown)</translation>
+    </message>
+    <message>
+        <location filename="../console/multiviewer.py" line="148" />
+        <source>{0} venues: {1} well · {2} with problems · {3} lost · {4} waiting</source>
+        <translation>{0} lokasi: {1} baik · {2} bermasalah · {3} terputus · {4} menunggu</translation>
     </message>
 </context>
 <context>

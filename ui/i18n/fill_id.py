@@ -322,6 +322,13 @@ ID = {
         "Mesin studio tidak terjangkau: menyambung kembali…"
     ),
     "Attached to the studio engine again.": "Tersambung lagi ke mesin studio.",
+    # The multiviewer at many venues (ui/console/multiviewer.py).
+    "Page {0} of {1}": "Halaman {0} dari {1}",
+    "Previous page (Ctrl+PgUp)": "Halaman sebelumnya (Ctrl+PgUp)",
+    "Next page (Ctrl+PgDown)": "Halaman berikutnya (Ctrl+PgDown)",
+    "{0} venues: {1} well · {2} with problems · {3} lost · {4} waiting": (
+        "{0} lokasi: {1} baik · {2} bermasalah · {3} terputus · {4} menunggu"
+    ),
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".
