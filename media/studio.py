@@ -708,6 +708,10 @@ class StudioEngine:
                 self.bus.set_rung(
                     record.venue.id, record.quality.observe(time.monotonic(), conn.loss_out_pct)
                 )
+                if record.quality.audio_fec:  # audio first: FEC'd program sound (media/opus.py)
+                    self.mixer.protected.add(record.venue.id)
+                else:
+                    self.mixer.protected.discard(record.venue.id)
 
     def _venue_asked_for_keyframe(self, venue_id: str) -> None:
         record = self.venues.get(venue_id)

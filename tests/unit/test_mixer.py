@@ -152,3 +152,21 @@ def test_any_frame_becomes_its_first_channel_in_int16(
     frame.sample_rate = AUDIO_RATE
     np.testing.assert_allclose(mono_int16(frame), [100, -200, 300], atol=1)
     assert mono_int16(frame).dtype == np.int16
+
+
+def test_a_protected_venue_gets_the_fec_stream_encoded_once() -> None:
+    """Venues on lossy links share one FEC'd encode (SILK, TOC config < 12); the rest keep the
+    full-band one; with nobody protected, the FEC encoder goes away."""
+    mixer = AudioMixer()
+    mixer.add_source("studio", lambda: tone(300))
+    mixer.set_live({"studio": 1.0})
+    tracks = {vid: mixer.subscribe(vid) for vid in ("a", "b", "c")}
+    mixer.protected = {"b", "c"}
+    for _ in range(PACKET_SAMPLES // AUDIO_SAMPLES * 2):
+        mixer.tick()
+    firsts = {vid: t._queue[0] for vid, t in tracks.items()}  # type: ignore[attr-defined]
+    assert firsts["b"] is firsts["c"]  # the same payload object: one encode for both
+    assert (firsts["b"][0] >> 3) < 12 <= (firsts["a"][0] >> 3)
+    mixer.protected = set()
+    mixer.tick()
+    assert mixer._fec_encoder is None
