@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # The original module functions, kept to restore them (tests, `None` arguments).
 _ORIGINAL_HOST_ADDRESSES: Callable[..., list[str]] = aioice.ice.get_host_addresses
 ORIGINAL_DECODER_WORKER: Callable[..., None] = aiortc.rtcrtpreceiver.decoder_worker
-ORIGINAL_GET_DECODER: Callable[..., Any] = aiortc.rtcrtpreceiver.get_decoder
+ORIGINAL_GET_DECODER: Callable[..., Any] = getattr(aiortc.rtcrtpreceiver, "get_decoder")  # noqa: B009 - not re-exported
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue`
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"  # name-mangled `self.__jitter_buffer`
@@ -333,7 +333,7 @@ def use_fec_opus_decoder(stats: OpusReceiveStats | None) -> None:
     `stats` (None: aiortc's own decoder). Process-wide: aiortc's decoder thread looks the
     decoder up by codec through `rtcrtpreceiver.get_decoder`; only venues use it."""
     if stats is None:
-        aiortc.rtcrtpreceiver.get_decoder = ORIGINAL_GET_DECODER
+        setattr(aiortc.rtcrtpreceiver, "get_decoder", ORIGINAL_GET_DECODER)  # noqa: B010
         return
 
     def get_decoder(codec: Any) -> Any:
@@ -341,7 +341,7 @@ def use_fec_opus_decoder(stats: OpusReceiveStats | None) -> None:
             return FecOpusDecoder(stats)
         return ORIGINAL_GET_DECODER(codec)
 
-    aiortc.rtcrtpreceiver.get_decoder = get_decoder
+    setattr(aiortc.rtcrtpreceiver, "get_decoder", get_decoder)  # noqa: B010 - see problems()
 
 
 SCTP_RTO_INITIAL_S = 1.0
@@ -354,7 +354,7 @@ def set_sctp_initial_rto(seconds: float = SCTP_RTO_INITIAL_S) -> None:
     join 3 s. Browsers' SCTP stacks start lower (usrsctp 1 s, Chrome's dcsctp 0.5 s); 1 s is
     still far above any round trip a venue has, so nothing is retransmitted needlessly.
     """
-    aiortc.rtcsctptransport.SCTP_RTO_INITIAL = seconds  # type: ignore[attr-defined]
+    aiortc.rtcsctptransport.SCTP_RTO_INITIAL = seconds
 
 
 def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | None:

@@ -179,8 +179,8 @@ class DetailPattern:
         # Detail at several scales (blurred noise) so motion search finds something to follow.
         base = rng.integers(0, 256, (height * 2 // 8, width * 2 // 8), np.uint8)
         coarse = cv2.resize(base, (width * 2, height * 2), interpolation=cv2.INTER_CUBIC)
-        fine = rng.integers(0, fine, (height * 2, width * 2), np.uint8)
-        self._texture = (coarse // 2 + fine).astype(np.uint8)
+        detail = rng.integers(0, fine, (height * 2, width * 2), np.uint8)
+        self._texture = (coarse // 2 + detail).astype(np.uint8)
         self._grain = [
             rng.integers(0, grain, (height, width), np.uint8) for _ in range(self.GRAIN_FIELDS)
         ]

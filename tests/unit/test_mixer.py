@@ -164,7 +164,7 @@ def test_a_protected_venue_gets_the_fec_stream_encoded_once() -> None:
     mixer.protected = {"b", "c"}
     for _ in range(PACKET_SAMPLES // AUDIO_SAMPLES * 2):
         mixer.tick()
-    firsts = {vid: t._queue[0] for vid, t in tracks.items()}  # type: ignore[attr-defined]
+    firsts = {vid: t._queue[0] for vid, t in tracks.items()}
     assert firsts["b"] is firsts["c"]  # the same payload object: one encode for both
     assert (firsts["b"][0] >> 3) < 12 <= (firsts["a"][0] >> 3)
     mixer.protected = set()

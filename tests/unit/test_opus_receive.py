@@ -19,9 +19,8 @@ def _feed(decoder: FecOpusDecoder, payloads: list[bytes], lost: set[int]) -> lis
     pts: list[int] = []
     for n, payload in enumerate(payloads):
         if n not in lost:
-            pts += [
-                f.pts for f in decoder.decode(SimpleNamespace(data=payload, timestamp=n * STEP))
-            ]
+            frames = decoder.decode(SimpleNamespace(data=payload, timestamp=n * STEP))
+            pts += [int(f.pts or 0) for f in frames]
     return pts
 
 
