@@ -264,3 +264,22 @@ async def test_sctp_starts_from_the_initial_rto_we_set() -> None:
     finally:
         aiortc.rtcsctptransport.SCTP_RTO_INITIAL = original
         await pc.close()
+
+
+def test_the_quick_source_reader_reads_what_inspect_reads() -> None:
+    """The start-up checks cut functions by indentation (cheap); it must agree with inspect."""
+    import inspect
+
+    import aiortc.rtcsctptransport
+
+    functions = [
+        RTCRtpReceiver._handle_rtp_packet,
+        RTCRtpReceiver.__init__,
+        RTCRtpSender._handle_rtcp_packet,
+        aiortc.rtcrtpreceiver.decoder_worker,
+        aiortc.rtcsctptransport.RTCSctpTransport.__init__,
+        aioice.ice.Connection.gather_candidates,
+        aioice.ice.Connection.__init__,
+    ]
+    for function in functions:
+        assert aiortc_compat._source(function) == inspect.getsource(function), function
