@@ -67,9 +67,9 @@ def _source(obj: object) -> str | None:
             end = start + 1
             while end < len(lines):
                 line = lines[end]
-                if line.strip() and len(line) - len(line.lstrip()) <= indent:
-                    if not line.lstrip().startswith((")", "]", "}")):  # a signature's close
-                        break
+                dedented = line.strip() and len(line) - len(line.lstrip()) <= indent
+                if dedented and not line.lstrip().startswith((")", "]", "}")):  # signature's end
+                    break
                 end += 1
             while end > start + 1 and not lines[end - 1].strip():
                 end -= 1
