@@ -259,10 +259,10 @@ async def _spawn(
         cli += ["--sim-latency-log", str(v.latency_log)]
         if not v.decodes:
             cli.append("--count-only")
-        if args.warm_start:
-            argv = [sys.executable, "-m", "launcher.bench_network", str(ready), *cli]
-        else:
-            argv = [sys.executable, "-m", "launcher.cli", *cli]
+        # Through `warm_venue` either way: it lets the venue's join marks into its log; only
+        # a warm start waits (imported) for the word to join.
+        argv = [sys.executable, "-m", "launcher.bench_network"]
+        argv += [str(ready) if args.warm_start else "-", *cli]
         log = open(args.out / f"{v.venue_id}.log", "wb")  # noqa: SIM115 - owned by the child
         v.proc = subprocess.Popen(
             lab.exec_argv(lab.lans[v.lan].namespace, argv),
@@ -292,14 +292,21 @@ async def _spawn(
 
 
 def warm_venue(argv: list[str]) -> int:
-    """`python -m launcher.bench_network READY_FILE VENUE-ARGS…` (bench only): import what a
-    venue needs, say so with READY_FILE, wait for a line on stdin, then run `ceremony venue`."""
-    import launcher.cli
-    import launcher.live
-    import media.venue  # noqa: F401
+    """`python -m launcher.bench_network READY_FILE|- VENUE-ARGS…` (bench only): run `ceremony
+    venue` with its join marks and audio counts in the log (INFO lines of media.venue; the
+    CLI logs warnings only). With READY_FILE: import what a venue needs first, say so with the
+    file, and wait for a line on stdin before joining."""
+    import logging
 
-    Path(argv[0]).write_text(f"{time.monotonic():.3f}\n", encoding="utf-8")
-    sys.stdin.readline()
+    import launcher.cli
+
+    logging.getLogger("media.venue").setLevel(logging.INFO)
+    if argv[0] != "-":
+        import launcher.live
+        import media.venue  # noqa: F401
+
+        Path(argv[0]).write_text(f"{time.monotonic():.3f}\n", encoding="utf-8")
+        sys.stdin.readline()
     return launcher.cli.main(argv[1:])
 
 
