@@ -300,7 +300,13 @@ def warm_venue(argv: list[str]) -> int:
 
     import launcher.cli
 
-    logging.getLogger("media.venue").setLevel(logging.INFO)
+    # The venue's INFO lines go to its log file under the user's log folder (shared by every
+    # venue process here); the two this bench reads also go to the process's own output.
+    marks = logging.StreamHandler(sys.stdout)
+    marks.setLevel(logging.INFO)
+    marks.addFilter(lambda record: record.getMessage().startswith(("join phases", "program audio")))
+    marks.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    logging.getLogger("media.venue").addHandler(marks)
     if argv[0] != "-":
         import launcher.live
         import media.venue  # noqa: F401
