@@ -282,6 +282,7 @@ async def _spawn(
             (args.out / f"{v.venue_id}.ready").exists() for v in venues
         ):
             await asyncio.sleep(0.1)
+        args.warm_ready = sum((args.out / f"{v.venue_id}.ready").exists() for v in venues)
         go = time.monotonic()
         for v in venues:
             assert v.proc is not None and v.proc.stdin is not None
@@ -382,6 +383,15 @@ def _first_phases(text: str) -> dict[str, float]:
     return marks
 
 
+def _from_connect(joined: float | None, marks: dict[str, float]) -> float | None:
+    """The studio's first JOINED minus the venue's connect of its first completed join. None
+    when the studio marked an earlier attempt joined whose welcome the venue never got (a
+    starved machine): that pairing would be negative, and `join_venue_side_s` still says it."""
+    if joined is None or "connect" not in marks or joined < marks["connect"]:
+        return None
+    return round(joined - marks["connect"], 2)
+
+
 def _phase_durations(marks: dict[str, float]) -> dict[str, float]:
     """Seconds each phase took: signaling (WebSocket+TLS), ice_plan (TURN credentials and the
     UDP probe), gathered (candidates, TURN allocation), answered (the studio's answer),
@@ -453,8 +463,10 @@ def _result(
                 "program_fps_median": round(statistics.median(fps), 1),
                 "program_fps_min": round(min(fps), 1),
                 "decodes": v.decodes,
-                "join_from_connect_s": round(v.joined - marks["connect"], 2)
-                if v.joined is not None and "connect" in marks
+                "join_from_connect_s": _from_connect(v.joined, marks),
+                # The venue's own view of the same attempt: its connect to its welcome.
+                "join_venue_side_s": round(marks["welcome"] - marks["connect"], 2)
+                if {"welcome", "connect"} <= marks.keys()
                 else None,
                 # Process start (or the warm start's "go") to its first signaling connect:
                 # the interpreter and imports on a cold start, on cores all share here.
@@ -491,6 +503,12 @@ def _result(
         "joined": sum(r["join_s"] is not None for r in rows),
         "venues": len(rows),
         "start": "warm" if args.warm_start else "cold",
+        # Warm start: how many venue processes had finished importing when told to join.
+        "warm_ready_at_go": getattr(args, "warm_ready", None),
+        "slowest_join_venue_side_s": max(
+            (r["join_venue_side_s"] for r in rows if r["join_venue_side_s"] is not None),
+            default=None,
+        ),
         "slowest_join_direct_s": slowest(False),
         "slowest_join_relayed_s": slowest(True),
         "slowest_join_from_connect_direct_s": slowest(False, "join_from_connect_s"),
