@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
 import aioice
@@ -272,7 +272,7 @@ def test_the_quick_source_reader_reads_what_inspect_reads() -> None:
 
     import aiortc.rtcsctptransport
 
-    functions = [
+    functions: list[Callable[..., object]] = [
         RTCRtpReceiver._handle_rtp_packet,
         RTCRtpReceiver.__init__,
         RTCRtpSender._handle_rtcp_packet,
