@@ -221,6 +221,7 @@ class StudioEngine:
             lower_rungs=config.lower_rungs(),
         )
         self.bus.on_venue_keyframe_request = self._venue_asked_for_keyframe
+        aiortc_compat.set_sctp_initial_rto()  # the studio sends SCTP's INIT: 1 s, not 3 s
         for record in self.venues.values():
             record.quality = RungPolicy(lowest=len(self.bus.rungs) - 1)
         self.mixer = AudioMixer()
