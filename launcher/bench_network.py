@@ -62,6 +62,7 @@ from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailabl
 from launcher.paths import Paths
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
+from media.program import KEYFRAME_INTERVAL_S, MIN_FORCED_KEYFRAME_GAP_S
 from media.sources import DetailPattern
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 
@@ -541,9 +542,13 @@ def _result(
             ((r["audio"] or {}).get("concealed_pct") or 0.0) for r in rows if r["lan"] != "lossy"
         ),
         "keyframes_forced_in_window_per_rung": forced,
-        "top_rung_keyframe_gap_s_min_possible": round(window / forced[0], 1)
+        # Forced keyframes (requests, joins, rung moves) on the top rung: their mean gap over
+        # the window, and the least gap the bus allows between two (plus the 2 s GOP's own).
+        "top_rung_forced_keyframe_mean_gap_s": round(window / forced[0], 1)
         if forced and forced[0]
         else None,
+        "forced_keyframe_gap_min_s": MIN_FORCED_KEYFRAME_GAP_S,
+        "keyframe_interval_s": KEYFRAME_INTERVAL_S,
         "top_rung_venues_fps_min_median": min(
             (r["program_fps_median"] for r in rows if r["lan"] not in ("slow", "lossy")),
             default=None,
