@@ -18,6 +18,8 @@ UP_CLEAN_S = 20.0  # … after this long without a worse report
 MIN_DWELL_S = 6.0  # no change sooner than this after the last one
 KEYFRAME_WINDOW_S = 10.0
 MAX_KEYFRAME_REQUESTS = 4  # more in the window: the venue keeps losing pictures
+FEC_ON_LOSS_PCT = 1.0  # from this much loss the venue's program audio carries Opus FEC …
+FEC_OFF_CLEAN_S = 30.0  # … until it has been clean this long
 
 
 @dataclass
@@ -28,6 +30,10 @@ class RungPolicy:
     rung: int = 0
     changed_at: float | None = None
     clean_since: float | None = None
+    # Audio is protected first: FEC on the program audio (a wideband SILK stream with in-band
+    # FEC, encoded once for every venue that needs it) from the first lossy report.
+    audio_fec: bool = False
+    _audio_clean_since: float | None = None
     _requests: deque[float] = field(default_factory=deque)
 
     def keyframe_requested(self, now: float) -> None:
@@ -39,6 +45,7 @@ class RungPolicy:
         """The rung for this venue after a loss report (None: no report yet); may move it."""
         while self._requests and now - self._requests[0] > KEYFRAME_WINDOW_S:
             self._requests.popleft()
+        self._observe_audio(now, loss_pct)
         settled = self.changed_at is None or now - self.changed_at >= MIN_DWELL_S
         struggling = (loss_pct is not None and loss_pct >= DOWN_LOSS_PCT) or len(
             self._requests
@@ -58,6 +65,17 @@ class RungPolicy:
         ):
             self._move(now, self.rung - 1)
         return self.rung
+
+    def _observe_audio(self, now: float, loss_pct: float | None) -> None:
+        if loss_pct is None:
+            return
+        if loss_pct >= FEC_ON_LOSS_PCT:
+            self.audio_fec = True
+            self._audio_clean_since = None
+        elif self._audio_clean_since is None:
+            self._audio_clean_since = now
+        elif now - self._audio_clean_since >= FEC_OFF_CLEAN_S:
+            self.audio_fec = False
 
     def _move(self, now: float, rung: int) -> None:
         self.rung = rung

@@ -8,8 +8,24 @@ the studio's namespace; each venue is a `ceremony venue` process in its LAN's na
 Measured: each venue's join time and path, program frame rate at every venue (a venue that
 receives nothing counts as 0 fps), latency p95 over every decoded frame of the run, the
 countdown's spread across all venues from true fire times (host clock, shared by every
-namespace), and the lossy venue's audio packet loss as its receiver reports it (aiortc has no
-packet-loss concealment statistics: each lost packet is one the decoder had to conceal).
+namespace), and the lossy venue's program audio as its decoder counted it: packets received,
+rebuilt from the next packet's FEC, and concealed (neither), plus the network loss RTCP reported.
+
+Join, precisely (every time is CLOCK_MONOTONIC, which all the namespaces share; the venue logs
+its own phase marks, `join phases:` in its log):
+- `join_s`: from the venue process being started (cold start: the interpreter and its imports
+  included) or, with `--warm-start`, from the moment already-running, already-imported venue
+  processes are all told to join at once;
+- `join_from_connect_s`: from the venue's signaling connect (the start of the attempt that
+  joined) to the studio marking it JOINED, i.e. its control channel open and welcomed; media
+  flows from the same peer connection (its program frame rate is measured after).
+Targets are judged on `join_from_connect_s` and on `--warm-start`'s `join_s`: on the day each
+venue is its own computer, already running when it joins; eleven interpreters importing at once
+on the studio's two cores are this bench's artefact (`import_s` shows it, per venue).
+
+The program's picture is, by default, `media.sources.DetailPattern` (detail everywhere that
+changes each frame) so the 1280×720 rung really needs its bitrate: the shaped venue then has to
+move down (`--source bars`: the old colour bars, which compress far below the link's rate).
 Needs root.
 """
 
@@ -18,13 +34,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +62,8 @@ from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailabl
 from launcher.paths import Paths
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
+from media.program import KEYFRAME_INTERVAL_S, MIN_FORCED_KEYFRAME_GAP_S
+from media.sources import DetailPattern
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 
 PORT = 8443
@@ -55,6 +76,13 @@ LANS = (
 COUNTDOWN_LEAD_S = 5.0
 RENUMBERED_LAN = "open"  # six venues behind one NAT whose LAN is renumbered at the end
 REJOIN_WAIT_S = 20.0
+WARM_READY_TIMEOUT_S = 120.0
+LATE_MS = 250.0  # a program frame shown later than this after it was made is late
+RUNG_POLL_S = 0.1
+PHASES = re.compile(r"join phases: (.*)$", re.MULTILINE)
+AUDIO = re.compile(
+    r"program audio: (\d+) packets, (\d+) received, (\d+) recovered by FEC, (\d+) concealed"
+)
 
 
 @dataclass
@@ -69,6 +97,8 @@ class Venue:
     offered: float | None = None  # the studio received its offer (candidates gathered)
     joins: list[float] = field(default_factory=list)  # every JOINED, monotonic
     fps: list[float] = field(default_factory=list)
+    rungs: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, rung) changes
+    latency_lines_at_switch: int | None = None  # frames logged before it moved down
 
 
 def main(args: argparse.Namespace) -> int:
@@ -95,7 +125,22 @@ def main(args: argparse.Namespace) -> int:
             turn.stop()
     (args.out / "network.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2) if args.json else json.dumps(result["summary"], indent=2))
+    _exit_despite_stuck_threads()
     return 0
+
+
+def _exit_despite_stuck_threads() -> None:
+    """The result is written. On a starved machine a peer connection can be left half-closed
+    by the studio's bounded teardown, and aiortc's decoder threads (not daemons) then wait for
+    it forever: the interpreter never exits (seen once at load 20-30). Say which, and leave."""
+    stuck = [
+        t.name for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()
+    ]
+    if stuck:
+        print(f"bench network: leaving {len(stuck)} stuck thread(s): {stuck}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 async def _run(
@@ -148,8 +193,12 @@ async def _run(
                         with contextlib.suppress(OSError):
                             os.setpriority(os.PRIO_PROCESS, v.proc.pid, VENUE_NICE)
 
+        if args.source == "detail":
+            # A camera's worth of detail in place of the colour bars (bench only).
+            engine._studio_pattern = DetailPattern(args.program.width, args.program.height)  # type: ignore[assignment]
         engine.subscribe(on_event)
         await engine.start()
+        watcher = asyncio.create_task(_watch_rungs(engine, venues))
         try:
             await _spawn(args, lab, identity, sheet, venues)
             say(f"{len(venues)} venue processes started in {len(LANS)} NAT'd LANs")
@@ -158,13 +207,20 @@ async def _run(
                 await asyncio.sleep(0.1)
             say(f"{sum(v.joined is not None for v in venues)}/{len(venues)} joined")
             start = time.monotonic()
+            forced_before = list(engine.bus.keyframes_forced)
             while time.monotonic() - start < args.duration:
                 await asyncio.sleep(1.0)
                 for v in venues:
                     record = engine.venues[v.venue_id]
                     joined = record.status is VenueStatus.JOINED and record.stats is not None
                     v.fps.append(record.stats.program_fps if joined and record.stats else 0.0)
+            window = time.monotonic() - start
+            forced = [
+                a - b for a, b in zip(engine.bus.keyframes_forced, forced_before, strict=True)
+            ]
             snapshot = engine.snapshot()
+            snapshot["keyframes_forced_in_window"] = forced
+            snapshot["window_s"] = round(window, 1)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
             countdowns = []
             for n in range(args.countdowns):
@@ -173,6 +229,7 @@ async def _run(
             renumber = await _renumber(lab, venues, RENUMBERED_LAN)
             say(f"address change in LAN {RENUMBERED_LAN!r}: back after {renumber} s")
         finally:
+            watcher.cancel()
             for v in venues:
                 if v.proc is not None and v.proc.poll() is None:
                     v.proc.send_signal(signal.SIGTERM)
@@ -188,6 +245,18 @@ async def _run(
     return _result(args, venues, snapshot, audio_loss, countdowns) | {"address_change": renumber}
 
 
+async def _watch_rungs(engine: StudioEngine, venues: list[Venue]) -> None:
+    """Each venue's program rung whenever it changes (the studio's policy moves it)."""
+    while True:
+        for v in venues:
+            rung = engine.venues[v.venue_id].quality.rung
+            if not v.rungs or v.rungs[-1][1] != rung:
+                v.rungs.append((time.monotonic(), rung))
+                if rung > 0 and v.latency_lines_at_switch is None:
+                    v.latency_lines_at_switch = len(_latencies(v.latency_log))
+        await asyncio.sleep(RUNG_POLL_S)
+
+
 async def _spawn(
     args: argparse.Namespace,
     lab: NetLab,
@@ -200,21 +269,69 @@ async def _spawn(
         path = args.out / f"{v.venue_id}.invite"
         path.write_text(invite.to_string(), encoding="utf-8")
         v.latency_log.unlink(missing_ok=True)
-        argv = [sys.executable, "-m", "launcher.cli", "venue", "--headless", "--invite", str(path)]
-        argv += ["--video", str(args.venue_video), "--no-program-sound", "--sim-true-time"]
-        argv += ["--sim-latency-log", str(v.latency_log)]
+        ready = args.out / f"{v.venue_id}.ready"
+        ready.unlink(missing_ok=True)
+        cli = ["venue", "--headless", "--invite", str(path)]
+        cli += ["--video", str(args.venue_video), "--no-program-sound", "--sim-true-time"]
+        cli += ["--sim-latency-log", str(v.latency_log)]
         if not v.decodes:
-            argv.append("--count-only")
+            cli.append("--count-only")
+        # Through `warm_venue` either way: it lets the venue's join marks into its log; only
+        # a warm start waits (imported) for the word to join.
+        argv = [sys.executable, "-m", "launcher.bench_network"]
+        argv += [str(ready) if args.warm_start else "-", *cli]
         log = open(args.out / f"{v.venue_id}.log", "wb")  # noqa: SIM115 - owned by the child
         v.proc = subprocess.Popen(
             lab.exec_argv(lab.lans[v.lan].namespace, argv),
             stdout=log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if args.warm_start else subprocess.DEVNULL,
         )
         log.close()
         v.spawned = time.monotonic()
-        await asyncio.sleep(SPAWN_STAGGER_S)  # as the demo: not eleven interpreters at once
+        if not args.warm_start:
+            await asyncio.sleep(SPAWN_STAGGER_S)  # as the demo: not eleven interpreters at once
+    if args.warm_start:
+        # Every venue running and imported, as on the day (each its own computer, the app
+        # open before the ceremony); then all are told to join at the same moment.
+        deadline = time.monotonic() + WARM_READY_TIMEOUT_S
+        while time.monotonic() < deadline and not all(
+            (args.out / f"{v.venue_id}.ready").exists() for v in venues
+        ):
+            await asyncio.sleep(0.1)
+        args.warm_ready = sum((args.out / f"{v.venue_id}.ready").exists() for v in venues)
+        go = time.monotonic()
+        for v in venues:
+            assert v.proc is not None and v.proc.stdin is not None
+            with contextlib.suppress(OSError):
+                v.proc.stdin.write(b"go\n")
+                v.proc.stdin.close()
+            v.spawned = go
+
+
+def warm_venue(argv: list[str]) -> int:
+    """`python -m launcher.bench_network READY_FILE|- VENUE-ARGS…` (bench only): run `ceremony
+    venue` with its join marks and audio counts in the log (INFO lines of media.venue; the
+    CLI logs warnings only). With READY_FILE: import what a venue needs first, say so with the
+    file, and wait for a line on stdin before joining."""
+    import logging
+
+    import launcher.cli
+
+    # The venue's INFO lines go to its log file under the user's log folder (shared by every
+    # venue process here); the two this bench reads also go to the process's own output.
+    marks = logging.StreamHandler(sys.stdout)
+    marks.setLevel(logging.INFO)
+    marks.addFilter(lambda record: record.getMessage().startswith(("join phases", "program audio")))
+    marks.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    logging.getLogger("media.venue").addHandler(marks)
+    if argv[0] != "-":
+        import launcher.live
+        import media.venue  # noqa: F401
+
+        Path(argv[0]).write_text(f"{time.monotonic():.3f}\n", encoding="utf-8")
+        sys.stdin.readline()
+    return launcher.cli.main(argv[1:])
 
 
 async def _renumber(lab: NetLab, venues: list[Venue], lan: str) -> dict[str, Any]:
@@ -266,6 +383,61 @@ def _latencies(path: Path) -> list[float]:
     return [float(line) for line in path.read_text(encoding="utf-8").split()]
 
 
+def _log_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+def _first_phases(text: str) -> dict[str, float]:
+    """The venue's phase marks of its first join (`join phases: connect=… welcome=…`)."""
+    found = PHASES.search(text)
+    if found is None:
+        return {}
+    marks = {}
+    for part in found.group(1).split():
+        key, _, value = part.partition("=")
+        with contextlib.suppress(ValueError):
+            marks[key] = float(value)
+    return marks
+
+
+def _from_connect(joined: float | None, marks: dict[str, float]) -> float | None:
+    """The studio's first JOINED minus the venue's connect of its first completed join. None
+    when the studio marked an earlier attempt joined whose welcome the venue never got (a
+    starved machine): that pairing would be negative, and `join_venue_side_s` still says it."""
+    if joined is None or "connect" not in marks or joined < marks["connect"]:
+        return None
+    return round(joined - marks["connect"], 2)
+
+
+def _phase_durations(marks: dict[str, float]) -> dict[str, float]:
+    """Seconds each phase took: signaling (WebSocket+TLS), ice_plan (TURN credentials and the
+    UDP probe), gathered (candidates, TURN allocation), answered (the studio's answer),
+    welcome (ICE checks, DTLS, SCTP, the welcome on the control channel)."""
+    keys = list(marks)
+    return {b: round(marks[b] - marks[a], 3) for a, b in itertools.pairwise(keys)}
+
+
+def _audio_counts(text: str) -> dict[str, Any] | None:
+    """The venue decoder's last count of the program audio (cumulative over its sessions)."""
+    found = AUDIO.findall(text)
+    if not found:
+        return None
+    expected, received, recovered, concealed = (int(x) for x in found[-1])
+    return {
+        "packets": expected,
+        "received": received,
+        "recovered": recovered,
+        "concealed": concealed,
+        "concealed_pct": round(100 * concealed / expected, 2) if expected else None,
+    }
+
+
+def _late_pct(latencies: list[float]) -> float | None:
+    if not latencies:
+        return None
+    return round(100 * sum(x > LATE_MS for x in latencies) / len(latencies), 2)
+
+
 def _p95(values: list[float]) -> float | None:
     if not values:
         return None
@@ -288,6 +460,11 @@ def _result(
         lat = _latencies(v.latency_log)
         every_frame += lat
         fps = v.fps or [0.0]
+        text = _log_text(args.out / f"{v.venue_id}.log")
+        marks = _first_phases(text)
+        audio = _audio_counts(text)
+        down = next((t for t, r in v.rungs if r > 0), None)
+        after = lat[v.latency_lines_at_switch :] if v.latency_lines_at_switch is not None else []
         rows.append(
             {
                 "id": v.venue_id,
@@ -303,9 +480,27 @@ def _result(
                 "program_fps_median": round(statistics.median(fps), 1),
                 "program_fps_min": round(min(fps), 1),
                 "decodes": v.decodes,
+                "join_from_connect_s": _from_connect(v.joined, marks),
+                # The venue's own view of the same attempt: its connect to its welcome.
+                "join_venue_side_s": round(marks["welcome"] - marks["connect"], 2)
+                if {"welcome", "connect"} <= marks.keys()
+                else None,
+                # Process start (or the warm start's "go") to its first signaling connect:
+                # the interpreter and imports on a cold start, on cores all share here.
+                "import_s": round(marks["connect"] - v.spawned, 2) if "connect" in marks else None,
+                "join_phases_s": _phase_durations(marks),
                 "latency_p95_ms": _p95(lat),
                 "frames_with_latency": len(lat),
+                "late_pct": _late_pct(lat),
+                "late_pct_after_lower_rung": _late_pct(after),
+                "lower_rung_after_s": round(down - v.joined, 2)
+                if down is not None and v.joined is not None
+                else None,
+                "rung_changes": len(v.rungs) - 1,
+                # RTCP's view: what the network lost.
                 "audio_lost_pct": audio_loss.get(v.venue_id),
+                # The decoder's view: packets neither received nor rebuilt from FEC.
+                "audio": audio,
             }
         )
 
@@ -318,13 +513,46 @@ def _result(
         return next(r for r in rows if r["lan"] == lan)
 
     spreads = [c["spread_ms"] for c in countdowns if c["spread_ms"] is not None]
+    forced = snapshot.get("keyframes_forced_in_window") or []
+    window = snapshot.get("window_s") or 0.0
+    lossy_audio = one("lossy")["audio"] or {}
     summary = {
         "joined": sum(r["join_s"] is not None for r in rows),
         "venues": len(rows),
+        "start": "warm" if args.warm_start else "cold",
+        # Warm start: how many venue processes had finished importing when told to join.
+        "warm_ready_at_go": getattr(args, "warm_ready", None),
+        "slowest_join_venue_side_s": max(
+            (r["join_venue_side_s"] for r in rows if r["join_venue_side_s"] is not None),
+            default=None,
+        ),
         "slowest_join_direct_s": slowest(False),
         "slowest_join_relayed_s": slowest(True),
+        "slowest_join_from_connect_direct_s": slowest(False, "join_from_connect_s"),
+        "slowest_join_from_connect_relayed_s": slowest(True, "join_from_connect_s"),
         "slowest_join_from_offer_direct_s": slowest(False, "join_from_offer_s"),
         "slowest_join_from_offer_relayed_s": slowest(True, "join_from_offer_s"),
+        "slowest_import_s": max((r["import_s"] or 0.0) for r in rows),
+        "program_source": args.source,
+        "slow_venue_lower_rung_after_s": one("slow")["lower_rung_after_s"],
+        "slow_venue_late_pct_after_lower_rung": one("slow")["late_pct_after_lower_rung"],
+        "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
+        "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
+        "audio_concealed_pct_max_other_venues": max(
+            ((r["audio"] or {}).get("concealed_pct") or 0.0) for r in rows if r["lan"] != "lossy"
+        ),
+        "keyframes_forced_in_window_per_rung": forced,
+        # Forced keyframes (requests, joins, rung moves) on the top rung: their mean gap over
+        # the window, and the least gap the bus allows between two (plus the 2 s GOP's own).
+        "top_rung_forced_keyframe_mean_gap_s": round(window / forced[0], 1)
+        if forced and forced[0]
+        else None,
+        "forced_keyframe_gap_min_s": MIN_FORCED_KEYFRAME_GAP_S,
+        "keyframe_interval_s": KEYFRAME_INTERVAL_S,
+        "top_rung_venues_fps_min_median": min(
+            (r["program_fps_median"] for r in rows if r["lan"] not in ("slow", "lossy")),
+            default=None,
+        ),
         "relayed_paths": sorted({r["path"] for r in rows if r["path"].startswith("relay")}),
         "countdown_spread_ms": spreads,
         "countdown_fired": [c["fired"] for c in countdowns],
@@ -342,6 +570,8 @@ def _result(
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "program": str(args.program),
         "program_bitrate": args.bitrate,
+        "program_source": args.source,
+        "load_average": os.getloadavg(),
         "venue_video": str(args.venue_video),
         "duration_s": args.duration,
         "lans": [
@@ -360,4 +590,8 @@ def _result(
     }
 
 
-__all__ = ["main"]
+__all__ = ["main", "warm_venue"]
+
+
+if __name__ == "__main__":
+    sys.exit(warm_venue(sys.argv[1:]))

@@ -1303,6 +1303,17 @@ def build_parser() -> argparse.ArgumentParser:
     ne.add_argument("--duration", type=float, default=30.0, help="seconds of frame-rate samples")
     ne.add_argument("--countdowns", type=int, default=3)
     ne.add_argument("--join-timeout", type=float, default=40.0)
+    ne.add_argument(
+        "--source",
+        choices=("detail", "bars"),
+        default="detail",
+        help="program picture: detail that needs the top rung's bitrate, or colour bars",
+    )
+    ne.add_argument(
+        "--warm-start",
+        action="store_true",
+        help="start and import every venue first, then tell all to join at once",
+    )
     ne.add_argument("--out", type=Path, default=Path("bench-out/network"))
     ne.add_argument("--json", action="store_true", help="print the result as JSON")
     ne.set_defaults(func=cmd_bench)

@@ -43,6 +43,11 @@ PUBLIC_NET = "198.18.0"
 STUDIO_IP = f"{PUBLIC_NET}.1"
 NEEDED_TOOLS = ("ip", "nft", "tc")
 TURN_PORT = 3478
+# A shaped link's queue holds this much time at its rate (a bfifo under the htb class), as an
+# access link's buffer does; the veth's default 1,000 packets would be ~6 s at 1.5 Mbit/s, so a
+# link carrying too much would mostly delay, not lose, and its venue would never see the loss
+# that tells the studio to move it down.
+SHAPED_QUEUE_S = 0.15
 CLONE_NEWNET = 0x40000000
 
 
@@ -226,6 +231,11 @@ class NetLab:
             self._run(
                 *tc, "class", "add", "dev", "lan", "parent", "1:", "classid", "1:10",
                 "htb", "rate", rate, "ceil", rate,
+            )  # fmt: skip
+            queue_bytes = max(3000, int(spec.down_kbit * 1000 / 8 * SHAPED_QUEUE_S))
+            self._run(
+                *tc, "qdisc", "add", "dev", "lan", "parent", "1:10", "handle", "10:",
+                "bfifo", "limit", str(queue_bytes),
             )  # fmt: skip
         return Lan(spec, lan, router, f"10.{i + 1}.0.2", public_ip, f"10.{i + 1}.0")
 

@@ -88,6 +88,10 @@ class AudioMixer:
         self._gains: dict[str, float] = {}
         self._tracks: dict[EncodedAudioTrack, str] = {}  # return track -> its venue
         self._program_encoder = OpusPacketizer()
+        # The program with in-band FEC, encoded once for every venue on a lossy link (and only
+        # while one is): media/opus.py FEC_OPTIONS.
+        self._fec_encoder: OpusPacketizer | None = None
+        self.protected: set[str] = set()
         self._own_encoders: dict[str, OpusPacketizer] = {}  # venues whose sound is live
         # The SFU's shared mix-minus: the program without any live venue (see the docstring).
         self._minus_tracks: set[EncodedAudioTrack] = set()
@@ -178,9 +182,18 @@ class AudioMixer:
             for payload in self._minus_encoder.push(minus):
                 for minus_track in list(self._minus_tracks):
                     minus_track.push(payload)
+        protected: list[bytes] | None = None
+        if not self.protected & set(self._tracks.values()):
+            self._fec_encoder = None
         for track, vid in list(self._tracks.items()):
             encoder = self._own_encoders.get(vid)
-            if encoder is None:
+            if encoder is None and vid in self.protected:
+                out[vid] = program
+                if protected is None:
+                    self._fec_encoder = self._fec_encoder or OpusPacketizer(fec=True)
+                    protected = self._fec_encoder.push(program)
+                payloads = protected
+            elif encoder is None:
                 out[vid] = program
                 if shared is None:
                     shared = self._program_encoder.push(program)

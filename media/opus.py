@@ -30,13 +30,20 @@ PACKET_MS = 60
 PACKET_SAMPLES = AUDIO_RATE * PACKET_MS // 1000
 BITRATE = 64_000  # mono speech and the anthem: plenty for a return feed and the record
 OPTIONS = {"application": "audio", "frame_duration": str(PACKET_MS)}  # music too, not only voice
+# The program for venues on a lossy link: libopus in-band FEC (each packet carries a coarse copy
+# of the one before, LBRR, which the receiver decodes when that one is lost; media/opus_receive.py).
+# LBRR exists only in SILK: hybrid packets of 60 ms hold three 20 ms frames and the copy covers
+# the last of them only, so the band is capped at wideband (8 kHz audio, `cutoff`), where libopus
+# codes SILK-only 60 ms frames whose copy covers the whole packet. `packet_loss` above libopus's
+# threshold (~5 %) is what makes it choose SILK with FEC for a music-like signal.
+FEC_OPTIONS = OPTIONS | {"fec": "1", "packet_loss": "10", "cutoff": "8000"}
 TIME_BASE = fractions.Fraction(1, AUDIO_RATE)
 
 
 class OpusPacketizer:
     """Mono 48 kHz int16 samples in, whole 60 ms Opus packets (as bytes) out."""
 
-    def __init__(self, bitrate: int = BITRATE) -> None:
+    def __init__(self, bitrate: int = BITRATE, *, fec: bool = False) -> None:
         codec = av.CodecContext.create("libopus", "w")
         assert isinstance(codec, av.AudioCodecContext)
         codec.bit_rate = bitrate
@@ -44,7 +51,7 @@ class OpusPacketizer:
         codec.layout = "mono"
         codec.sample_rate = AUDIO_RATE
         codec.time_base = TIME_BASE
-        codec.options = dict(OPTIONS)
+        codec.options = dict(FEC_OPTIONS if fec else OPTIONS)
         self._codec = codec
         self._pending = np.zeros(0, np.int16)
         self._pts = 0

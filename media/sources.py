@@ -154,3 +154,47 @@ class ToneTrack(MediaStreamTrack):
         chunk = self._samples[self._pos : end]
         self._pos = end
         return audio_frame(chunk, n * AUDIO_SAMPLES)
+
+
+class DetailPattern:
+    """A program picture with detail everywhere that changes every frame (benchmarks): film
+    grain over a panning texture, so VP8 needs the whole 720p rung's ~2.5 Mbit/s for it. The
+    colour bars compress to a fraction of that, and a shaped link then never has to move down.
+
+    Cheap to make: the texture and eight grain fields are drawn once; a frame is two slices
+    and an add (a few ms at 1280×720).
+    """
+
+    __test__ = False
+
+    GRAIN_FIELDS = 8
+
+    def __init__(
+        self, width: int, height: int, seed: int = 7, fine: int = 16, grain: int = 2
+    ) -> None:
+        if width % 2 or height % 2:
+            raise ValueError(f"pattern size must be even, got {width}x{height}")
+        self.width, self.height = width, height
+        rng = np.random.default_rng(seed)
+        # Detail at several scales (blurred noise) so motion search finds something to follow.
+        base = rng.integers(0, 256, (height * 2 // 8, width * 2 // 8), np.uint8)
+        coarse = cv2.resize(base, (width * 2, height * 2), interpolation=cv2.INTER_CUBIC)
+        detail = rng.integers(0, fine, (height * 2, width * 2), np.uint8)
+        self._texture = (coarse // 2 + detail).astype(np.uint8)
+        self._grain = [
+            rng.integers(0, grain, (height, width), np.uint8) for _ in range(self.GRAIN_FIELDS)
+        ]
+        # U and V planes side by side in PyAV's layout (half-width rows), with room to pan.
+        self._chroma = rng.integers(96, 160, (height * 2, width), np.uint8)
+
+    def frame(self, index: int) -> av.VideoFrame:
+        h, w = self.height, self.width
+        dx = (index * 3) % w
+        dy = (index * 2) % h
+        buf = np.empty((h * 3 // 2, w), np.uint8)
+        np.add(self._texture[dy : dy + h, dx : dx + w], self._grain[index % self.GRAIN_FIELDS],
+               out=buf[:h])  # fmt: skip
+        cdx, cdy = (index // 2) % (w // 2), (index // 2) % (h // 2)
+        chroma = self._chroma[cdy : cdy + h, cdx : cdx + w // 2]
+        buf[h:] = chroma.reshape(-1, w)
+        return av.VideoFrame.from_ndarray(buf, format="yuv420p")

@@ -232,6 +232,7 @@ class StudioEngine:
             lower_rungs=config.lower_rungs(),
         )
         self.bus.on_venue_keyframe_request = self._venue_asked_for_keyframe
+        aiortc_compat.set_sctp_initial_rto()  # the studio sends SCTP's INIT: 1 s, not 3 s
         for record in self.venues.values():
             record.quality = RungPolicy(lowest=len(self.bus.rungs) - 1)
         self.mixer = AudioMixer()
@@ -801,6 +802,10 @@ class StudioEngine:
                 self.bus.set_rung(
                     record.venue.id, record.quality.observe(time.monotonic(), conn.loss_out_pct)
                 )
+                if record.quality.audio_fec:  # audio first: FEC'd program sound (media/opus.py)
+                    self.mixer.protected.add(record.venue.id)
+                else:
+                    self.mixer.protected.discard(record.venue.id)
 
     def _venue_asked_for_keyframe(self, venue_id: str) -> None:
         record = self.venues.get(venue_id)

@@ -28,12 +28,14 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import wire
 from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
+from media.opus_receive import OpusReceiveStats
 from media.sfu.janus import JanusError
 from media.sfu.publisher import SfuPublisher
 from media.sfu.subscriber import SfuSubscription
@@ -248,6 +250,11 @@ class VenueLink:
         self._sfu_program: SfuSubscription | None = None  # while the program comes from an SFU
         self._sfu_tally = asyncio.Event()
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
+        # The program's audio: FEC decoded where the studio sends it, every packet counted.
+        self.audio_stats = OpusReceiveStats()
+        aiortc_compat.use_fec_opus_decoder(self.audio_stats)
+        aiortc_compat.set_sctp_initial_rto()
+        self.join_marks: dict[str, float] = {}  # this attempt's phases (monotonic), for the log
         self._offset: float | None = None
         self._offset_at = -1e9
         self.speaker = Speaker(
@@ -441,17 +448,34 @@ class VenueLink:
             problem=self._problem if self._joins else None,
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
+        self.join_marks = {"connect": time.monotonic()}
         async with aiohttp.ClientSession(timeout=timeout) as http:
             self._addresses_at_join = interface_addresses()
-            ws = await self._connect_ws(http)
+            # TURN credentials over their own connection while the signaling one is made: one
+            # TLS handshake's round trips less before gathering can start.
+            grant = asyncio.create_task(self._fetch_turn(http))
+            try:
+                ws = await self._connect_ws(http)
+            except BaseException:
+                grant.cancel()
+                raise
+            self.join_marks["signaling"] = time.monotonic()
             self.unreachable_attempts = 0
-            plan = await plan_ice(await self._fetch_turn(http))
+            plan = await plan_ice(await grant)
+            self.join_marks["ice_plan"] = time.monotonic()
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
             self._pc, self._turn_transport, self.path = pc, plan.turn_transport, ""
             tasks: list[asyncio.Task[None]] = []
             try:
                 await self._negotiate(pc, ws, tasks)
+                self.join_marks["answered"] = time.monotonic()
                 await self._wait_welcome()
+                self.join_marks["welcome"] = time.monotonic()
+                # Benchmarks read this line (monotonic seconds, shared by every namespace).
+                log.info(
+                    "join phases: %s",
+                    " ".join(f"{k}={v:.3f}" for k, v in self.join_marks.items()),
+                )
                 self._joins += 1
                 if self._joins > 1:
                     self.counters.reconnects += 1
@@ -469,6 +493,7 @@ class VenueLink:
                 tasks.append(asyncio.create_task(self.countdown.run()))
                 await self._keepalive(ws)
             finally:
+                log.info("%s", self.audio_stats.summary())
                 for task in tasks:
                     task.cancel()
                 self.countdown.detach()
@@ -526,6 +551,8 @@ class VenueLink:
         if self._make_audio is not None:
             pc.addTrack(OpusEncodingTrack(self._make_audio()))
         for transceiver in pc.getTransceivers():
+            if transceiver.kind == "audio":
+                aiortc_compat.receive_audio_with_fec(transceiver.receiver)
             if transceiver.kind == "video":
                 transceiver.setCodecPreferences(
                     [
@@ -541,6 +568,7 @@ class VenueLink:
             tasks.append(asyncio.create_task(consume(track)))
 
         await pc.setLocalDescription(await pc.createOffer())
+        self.join_marks["gathered"] = time.monotonic()
         invite = self.invite
         join = wire.Join(
             venue_id=invite.venue_id,

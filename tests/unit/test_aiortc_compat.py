@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
 import aioice
@@ -181,3 +181,105 @@ async def test_the_count_only_worker_hands_over_encoded_video_and_decodes_sound(
 def test_a_stun_binding_request_is_a_stun_message() -> None:
     data = aiortc_compat.stun_binding_request()
     assert data[:2] == b"\x00\x01" and data[4:8] == b"\x21\x12\xa4\x42"  # Binding, magic cookie
+
+
+def _fec_opus_payloads(count: int) -> list[bytes]:
+    """The program as a lossy venue gets it: 60 ms Opus packets with in-band FEC."""
+    import numpy as np
+
+    from media.opus import OpusPacketizer
+    from media.sources import voice_like
+
+    tone = voice_like(seconds=count * 0.06 + 0.2)
+    tone = (np.ones_like(tone) * 0.5 * tone.max() + tone * 0.5).astype(np.int16)  # never quiet
+    return OpusPacketizer(fec=True).push(tone)[:count]
+
+
+async def test_program_audio_goes_through_the_fec_decoder_in_arrival_order() -> None:
+    """A real audio receiver, started as aiortc starts it, given our buffer and decoder: one
+    lost packet comes out rebuilt from the next one's FEC, nothing is held back, every 60 ms
+    of the timeline has its frame, and the counts say so."""
+    from aiortc.codecs import get_capabilities
+    from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
+    from aiortc.rtp import RtpPacket
+
+    from media.opus_receive import OpusReceiveStats
+
+    stats = OpusReceiveStats()
+    aiortc_compat.use_fec_opus_decoder(stats)
+    pc = RTCPeerConnection()
+    try:
+        receiver = pc.addTransceiver("audio").receiver
+        assert aiortc_compat.receive_audio_with_fec(receiver)
+        opus = next(c for c in get_capabilities("audio").codecs if c.mimeType == "audio/opus")
+        codec = RTCRtpCodecParameters(
+            mimeType=opus.mimeType, clockRate=opus.clockRate, channels=2, payloadType=111
+        )
+        receiver._track = aiortc.rtcrtpreceiver.RemoteStreamTrack(kind="audio")  # as SDP does
+        await receiver.receive(RTCRtpReceiveParameters(codecs=[codec]))
+        payloads = _fec_opus_payloads(8)
+        for seq, payload in enumerate(payloads):
+            if seq == 4:
+                continue  # lost on the way
+            packet = RtpPacket(payload_type=111, sequence_number=seq, timestamp=seq * 2880)
+            packet.payload = payload
+            await receiver._handle_rtp_packet(packet, arrival_time_ms=seq * 60)
+        frames = [await asyncio.wait_for(receiver._track.recv(), 5) for _ in range(8)]
+        assert [f.pts for f in frames] == [n * 2880 for n in range(8)]
+        assert all(getattr(f, "samples", 0) == 2880 for f in frames)
+        assert (stats.received, stats.recovered, stats.concealed) == (7, 1, 0)
+    finally:
+        aiortc_compat.use_fec_opus_decoder(None)
+        await pc.close()
+    assert getattr(aiortc.rtcrtpreceiver, "get_decoder") is aiortc_compat.ORIGINAL_GET_DECODER  # noqa: B009
+
+
+def test_the_audio_buffer_passes_packets_on_arrival_and_drops_late_ones() -> None:
+    from aiortc.rtp import RtpPacket
+
+    buffer = aiortc_compat.ArrivalOrderAudioBuffer()
+    out = []
+    for seq in (65534, 65535, 1, 0, 1, 2):  # wraps; 0 arrives after 1; 1 twice
+        packet = RtpPacket(sequence_number=seq, timestamp=seq)
+        packet._data = b"x"  # type: ignore[attr-defined]
+        pli, frame = buffer.add(packet)
+        assert pli is False
+        out.append(None if frame is None else frame.timestamp)
+    assert out == [65534, 65535, 1, None, None, 2]
+
+
+def test_a_moved_audio_receive_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aiortc.rtcrtpreceiver, "get_decoder")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "FEC" in found[0]
+
+
+async def test_sctp_starts_from_the_initial_rto_we_set() -> None:
+    original = aiortc.rtcsctptransport.SCTP_RTO_INITIAL
+    pc = RTCPeerConnection()
+    try:
+        aiortc_compat.set_sctp_initial_rto(1.0)
+        pc.createDataChannel("control")
+        assert pc.sctp is not None and pc.sctp._rto == 1.0
+    finally:
+        aiortc.rtcsctptransport.SCTP_RTO_INITIAL = original
+        await pc.close()
+
+
+def test_the_quick_source_reader_reads_what_inspect_reads() -> None:
+    """The start-up checks cut functions by indentation (cheap); it must agree with inspect."""
+    import inspect
+
+    import aiortc.rtcsctptransport
+
+    functions: list[Callable[..., object]] = [
+        RTCRtpReceiver._handle_rtp_packet,
+        RTCRtpReceiver.__init__,
+        RTCRtpSender._handle_rtcp_packet,
+        aiortc.rtcrtpreceiver.decoder_worker,
+        aiortc.rtcsctptransport.RTCSctpTransport.__init__,
+        aioice.ice.Connection.gather_candidates,
+        aioice.ice.Connection.__init__,
+    ]
+    for function in functions:
+        assert aiortc_compat._source(function) == inspect.getsource(function), function

@@ -181,3 +181,21 @@ def test_the_sfus_shared_mix_minus_leaves_out_every_live_venue_only() -> None:
     minus.stop()
     mixer.tick()
     assert MINUS_VENUES not in mixer.tick()  # stopped: no longer mixed
+
+
+def test_a_protected_venue_gets_the_fec_stream_encoded_once() -> None:
+    """Venues on lossy links share one FEC'd encode (SILK, TOC config < 12); the rest keep the
+    full-band one; with nobody protected, the FEC encoder goes away."""
+    mixer = AudioMixer()
+    mixer.add_source("studio", lambda: tone(300))
+    mixer.set_live({"studio": 1.0})
+    tracks = {vid: mixer.subscribe(vid) for vid in ("a", "b", "c")}
+    mixer.protected = {"b", "c"}
+    for _ in range(PACKET_SAMPLES // AUDIO_SAMPLES * 2):
+        mixer.tick()
+    firsts = {vid: t._queue[0] for vid, t in tracks.items()}
+    assert firsts["b"] is firsts["c"]  # the same payload object: one encode for both
+    assert (firsts["b"][0] >> 3) < 12 <= (firsts["a"][0] >> 3)
+    mixer.protected = set()
+    mixer.tick()
+    assert mixer._fec_encoder is None

@@ -49,3 +49,18 @@ def test_no_change_within_the_dwell_time() -> None:
     assert policy.observe(0.0, 10.0) == 1
     assert policy.observe(MIN_DWELL_S - 0.1, 10.0) == 1
     assert policy.observe(MIN_DWELL_S, 10.0) == 2
+
+
+def test_audio_is_protected_from_the_first_lossy_report_until_long_clean() -> None:
+    from ceremony.quality import FEC_OFF_CLEAN_S
+
+    policy = RungPolicy(lowest=1)
+    policy.observe(0.0, 0.0)
+    assert not policy.audio_fec
+    policy.observe(2.0, 1.5)  # too little loss to move the picture down, enough for FEC
+    assert policy.audio_fec and policy.rung == 0
+    policy.observe(4.0, 0.0)
+    policy.observe(4.0 + FEC_OFF_CLEAN_S - 1, 0.0)
+    assert policy.audio_fec
+    policy.observe(4.0 + FEC_OFF_CLEAN_S, 0.0)
+    assert not policy.audio_fec

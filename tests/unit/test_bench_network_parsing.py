@@ -1,0 +1,94 @@
+"""What `ceremony bench network` reads from a venue's log: its join marks and audio counts,
+in the very words media/venue.py and media/opus_receive.py write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from launcher.bench_network import _audio_counts, _first_phases, _late_pct, _phase_durations
+from media.opus_receive import OpusReceiveStats
+
+
+def test_the_first_join_marks_and_their_phases_are_read() -> None:
+    log = (
+        "23:54:10 link connecting — joining\n"
+        "2026-11-30 23:54:11,000 INFO media.venue: join phases: connect=10.000 signaling=10.250 "
+        "ice_plan=10.300 gathered=10.500 answered=10.700 welcome=11.000\n"
+        "… media.venue: join phases: connect=50.000 welcome=51.000\n"  # a later rejoin
+    )
+    marks = _first_phases(log)
+    assert marks["connect"] == 10.0 and marks["welcome"] == 11.0
+    assert _phase_durations(marks) == {
+        "signaling": 0.25,
+        "ice_plan": 0.05,
+        "gathered": 0.2,
+        "answered": 0.2,
+        "welcome": 0.3,
+    }
+    assert _first_phases("nothing joined") == {}
+
+
+def test_the_last_audio_count_is_read_as_the_decoder_wrote_it() -> None:
+    early = OpusReceiveStats(received=10, recovered=1, concealed=0)
+    late = OpusReceiveStats(received=95, recovered=4, concealed=1, late=2)
+    log = f"x INFO media.venue: {early.summary()}\ny INFO media.venue: {late.summary()}\n"
+    assert _audio_counts(log) == {
+        "packets": 100,
+        "received": 95,
+        "recovered": 4,
+        "concealed": 1,
+        "concealed_pct": 1.0,
+    }
+    assert _audio_counts("") is None
+
+
+def test_late_frames_are_a_share_over_the_threshold() -> None:
+    assert _late_pct([10.0, 20.0, 300.0, 40.0]) == 25.0
+    assert _late_pct([]) is None
+
+
+def test_the_result_names_every_figure_even_when_a_venue_never_joined(tmp_path: Path) -> None:
+    """`_result` over a run where one venue joined (with marks and audio in its log) and the
+    others never did: the summary keys the lead reads exist and nobody's 0 fps is dropped."""
+    import argparse
+
+    from launcher.bench_network import LANS, Venue, _result
+    from media.program import VideoFormat
+
+    venues = []
+    ids = iter(range(100))
+    for spec, count in LANS:
+        for _ in range(count):
+            vid = f"v{next(ids)}"
+            venues.append(Venue(vid, spec.name, False, tmp_path / f"{vid}.latency"))
+    lossy = next(v for v in venues if v.lan == "lossy")
+    lossy.spawned, lossy.offered, lossy.joined = 1.0, 2.5, 3.0
+    lossy.fps = [30.0, 29.0]
+    lossy.rungs = [(2.9, 0), (4.0, 1)]
+    lossy.latency_log.write_text("100\n300\n")
+    stats = OpusReceiveStats(received=95, recovered=4, concealed=1)
+    (tmp_path / f"{lossy.venue_id}.log").write_text(
+        "x media.venue: join phases: connect=2.000 signaling=2.100 welcome=2.900\n"
+        f"y media.venue: {stats.summary()}\n"
+    )
+    args = argparse.Namespace(
+        out=tmp_path,
+        warm_start=False,
+        source="detail",
+        program=VideoFormat(1280, 720, 30),
+        bitrate=2_500_000,
+        venue_video=VideoFormat(320, 180, 15),
+        duration=30.0,
+    )
+    snapshot = {"venues": [], "keyframes_forced_in_window": [3, 1], "window_s": 30.0}
+    result = _result(args, venues, snapshot, {}, [])
+    summary = result["summary"]
+    assert summary["joined"] == 1 and summary["slowest_join_direct_s"] is None  # others never
+    assert summary["lossy_venue_audio_concealed_pct"] == 1.0
+    assert summary["lossy_venue_audio_recovered_by_fec"] == 4
+    assert summary["program_fps_min_median_across_venues"] == 0.0  # silent venues count as 0
+    assert summary["top_rung_forced_keyframe_mean_gap_s"] == 10.0
+    row = next(r for r in result["venues"] if r["id"] == lossy.venue_id)
+    assert (row["join_s"], row["join_from_connect_s"], row["import_s"]) == (2.0, 1.0, 1.0)
+    assert row["join_venue_side_s"] == 0.9 and row["lower_rung_after_s"] == 1.0
+    assert row["late_pct"] == 50.0
