@@ -1181,6 +1181,11 @@ def build_parser() -> argparse.ArgumentParser:
     abuse_arguments(ab)
     ab.set_defaults(func=cmd_bench)
 
+    sc = be_sub.add_parser("scale", help="up to 100 light venues through Janus (root)")
+    from launcher.bench_scale import add_arguments as scale_arguments
+
+    scale_arguments(sc)
+
     ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
     ne.add_argument("--program", type=_video_format, default="1280x720@30")
     ne.add_argument("--bitrate", type=int, default=2_500_000)

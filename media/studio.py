@@ -1057,7 +1057,7 @@ class StudioEngine:
                 ceremony_title=_clip(c.title),
                 venue_id=record.venue.id,
                 venue_name=_clip(record.venue.name),
-                sfu=self.sfu.route() if self.sfu else None,
+                sfu=self.sfu.route(record.venue.id) if self.sfu else None,
                 rehearsal=self.run.rehearsal if self.run else False,
                 run_id=self.run.id if self.run else "",
             )
