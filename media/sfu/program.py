@@ -72,6 +72,13 @@ class SfuConfig:
         further = tuple(cls(url=cls._parse_one(t).url, room=config.room) for t in cascade)
         return cls(config.url, config.room, config.api_secret, further)
 
+    def with_cascade(self, further: Sequence[SfuConfig]) -> SfuConfig:
+        """This instance feeding `further` ones (each takes this one's room number)."""
+        return dataclasses.replace(
+            self,
+            cascade=tuple(dataclasses.replace(f, room=self.room, cascade=()) for f in further),
+        )
+
     @classmethod
     def _parse_one(cls, text: str) -> SfuConfig:
         parsed = urllib.parse.urlsplit(text)
