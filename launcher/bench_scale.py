@@ -161,6 +161,7 @@ class Scale:
         from media.private_files import make_private_dir, write_private
         from media.program import VideoFormat
         from media.sfu.program import SfuConfig
+        from media.signaling_limits import SignalingLimits
         from media.studio import StudioConfig, StudioEngine
 
         quiet_teardown_errors(asyncio.get_running_loop())
@@ -197,6 +198,11 @@ class Scale:
                 program=VideoFormat.parse(args.program),
                 program_bitrate=args.bitrate,
                 sfu=sfu,
+                # Every light venue comes from 127.0.0.1; on the day each site has its own
+                # address, and the per-address caps are for one site's handful of PCs.
+                signaling=SignalingLimits(
+                    max_pending=total + 128, max_pending_per_address=total + 16
+                ),
             )
             journal = out / "journal.jsonl"
             journal.unlink(missing_ok=True)
