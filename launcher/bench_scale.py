@@ -472,6 +472,14 @@ def main(args: argparse.Namespace) -> int:
         result["studio_cpu_ratio_last_over_first"] = round(
             last["studio_cpu_cores"] / first["studio_cpu_cores"], 2
         )
+        if last["venues"] > first["venues"]:
+            # What each venue beyond the first step costs the studio: its control and clock
+            # channels (and its camera, if the light venues send one), not the program.
+            result["studio_cpu_per_added_venue"] = round(
+                (last["studio_cpu_cores"] - first["studio_cpu_cores"])
+                / (last["venues"] - first["venues"]),
+                5,
+            )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scale.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -64,7 +64,7 @@ async def _studio(
 def _group(
     tmp_path: Path, engine: StudioEngine, venue_ids: list[str], ice: list[str]
 ) -> LightGroup:
-    specs = []
+    specs: list[LightVenueSpec] = []
     for vid in venue_ids:
         invite = engine.identity.invite(
             engine.sheet, vid, [f"{LOOPBACK}:{engine.config.port}"], time.time() + 600
