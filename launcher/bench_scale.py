@@ -146,6 +146,7 @@ class Scale:
     groups: list[Group] = field(default_factory=list)
     latency: dict[str, LatencyLog] = field(default_factory=dict)
     joined_at: dict[str, float] = field(default_factory=dict)
+    losses: int = 0  # venues the studio marked lost (heartbeats missed): a starved machine
     draws: dict[str, Any] = field(default_factory=dict)
     invites: dict[str, Path] = field(default_factory=dict)
     ice: list[str] = field(default_factory=list)
@@ -243,6 +244,8 @@ class Scale:
 
         if isinstance(event, VenueStatusChanged) and event.status is VenueStatus.JOINED:
             self.joined_at.setdefault(event.venue_id, time.monotonic())
+        elif isinstance(event, VenueStatusChanged) and event.status is VenueStatus.LOST:
+            self.losses += 1
 
     def _spawn(
         self,
@@ -351,12 +354,16 @@ class Scale:
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
+        losses0 = self.losses
+        lags: list[float] = []
         fps: dict[str, list[float]] = {vid: [] for vid in wanted}
         sent: list[float] = []
         while time.monotonic() - t0 < args.measure:
             await asyncio.sleep(1.0)
             snap = engine.snapshot()
             sent.append(float(snap["program_fps_sent"]))
+            if snap["loop_lag_ms_p95"] is not None:
+                lags.append(float(snap["loop_lag_ms_p95"]))
             for v in snap["venues"]:
                 if v["id"] in fps:
                     fps[v["id"]].append(
@@ -391,6 +398,9 @@ class Scale:
             "venues_joined": sum(1 for v in wanted if v in self.joined_at),
             "program": args.program,
             "program_fps_sent": round(statistics.median(sent), 2) if sent else None,
+            "program_fps_sent_lowest_second": min(sent, default=None),
+            "studio_loop_lag_ms_p95_worst": max(lags, default=None),
+            "venues_lost_while_measuring": self.losses - losses0,
             "studio_cpu_cores": round(studio, 3),
             "janus_cpu_cores": round(janus, 3),
             "janus_cpu_per_venue": round(max(0.0, janus - base_janus) / len(wanted), 5),
@@ -417,7 +427,8 @@ class Scale:
     ) -> dict[str, Any] | None:
         joined = [v for v in wanted if v in self.joined_at]
         engine.arm_countdown(self.args.lead, joined, title="scale")
-        await await_fire_reports(engine)
+        # A loaded machine delays the reports: wait longer than the demo's 3 s for them.
+        await await_fire_reports(engine, settle_s=10.0)
         await asyncio.sleep(0.3)  # late acks settle
         result = countdown_result(engine, draws)
         if result is None:
