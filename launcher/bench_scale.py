@@ -393,6 +393,12 @@ class Scale:
             if "program" in times.get(v, {})
         ]
         load = os.getloadavg()
+        extra: dict[str, float | None] = {}
+        if len(lat_by_instance) == 2:  # a cascade: what the second instance adds
+            (_, first), (_, second) = lat_by_instance.items()
+            for name, q in (("p50", 0.5), ("p95", 0.95)):
+                a, b = percentile(first, q), percentile(second, q)
+                extra[name] = round(b - a, 2) if a is not None and b is not None else None
         return {
             "venues": step,
             "venues_joined": sum(1 for v in wanted if v in self.joined_at),
@@ -418,6 +424,7 @@ class Scale:
                 "frames": len(lat_all),
                 "p95_by_instance": {k: percentile(v, 0.95) for k, v in lat_by_instance.items()},
                 "p50_by_instance": {k: percentile(v, 0.5) for k, v in lat_by_instance.items()},
+                "second_instance_minus_first": extra or None,
             },
             "load_average_1m": round(load[0], 2),
         }
