@@ -343,12 +343,15 @@ async def add_remote_publisher(
     finally:
         await handle.detach()
     rtcp = data.get("rtcp_port")
-    return RemoteEndpoint(
-        feed=int(data["id"]),
-        host=str(data.get("ip") or iface or ""),
-        port=int(data["port"]),
-        rtcp_port=int(rtcp) if rtcp else None,
-    )
+    try:
+        return RemoteEndpoint(
+            feed=int(data["id"]),
+            host=str(data.get("ip") or iface or ""),
+            port=int(data["port"]),
+            rtcp_port=int(rtcp) if rtcp else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise JanusError(f"add_remote_publisher: an answer without id and port: {data}") from None
 
 
 async def publish_remotely(

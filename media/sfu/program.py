@@ -116,6 +116,7 @@ class SfuProgram:
         self.feed: int | None = None
         self._cascade: list[_Cascaded] = []
         self._assigned: dict[str, int] = {}  # venue -> instance (0: the first), kept on rejoin
+        self.cascade_problems: list[str] = []  # further instances left out, and why
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
@@ -154,7 +155,13 @@ class SfuProgram:
         log.info("program published to Janus room %d as feed %d", self.config.room, self.feed)
         mid = next((t.mid for t in pc.getTransceivers() if t.kind == "video"), None) or "0"
         for n, further in enumerate(self.config.cascade, start=1):
-            self._cascade.append(await self._carry_to(further, n, mid))
+            try:
+                self._cascade.append(await self._carry_to(further, n, mid))
+            except JanusError as exc:
+                # The first instance works: it takes every venue rather than the studio
+                # sending the program to each itself.
+                self.cascade_problems.append(f"{further.url}: {exc}")
+                log.warning("program not carried to Janus %s: %s", further.url, exc)
 
     async def _carry_to(self, further: SfuConfig, n: int, mid: str) -> _Cascaded:
         """The same room on a further Janus, with a remote publisher the first one feeds."""

@@ -178,3 +178,18 @@ async def test_a_cascaded_janus_carries_the_program_to_the_venues_sent_there(
             assert {engine.sfu.instance_of(v) for v in venue_ids} == urls
     finally:
         second.close()
+
+
+async def test_an_unreachable_cascade_instance_leaves_every_venue_on_the_first(
+    tmp_path: Path, sheet: Runsheet, janus: JanusLab
+) -> None:
+    ice = [LOOPBACK, janus.host_address]
+    sfu = SfuConfig.parse(
+        f"janus://{janus.janus_address}:{janus.http_port}/80",
+        cascade=[f"janus://{LOOPBACK}:{free_port()}"],
+    )
+    async with _studio(tmp_path, sheet, sfu, ice) as (engine, _):
+        assert engine.sfu is not None  # the program still goes through the first Janus
+        assert len(engine.sfu.cascade_problems) == 1
+        routes = [engine.sfu.route(v.id) for v in sheet.venues[:3]]
+        assert {r.url for r in routes if r} == {janus.url}
