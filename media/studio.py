@@ -326,6 +326,9 @@ class StudioEngine:
             await self.sfu.stop()
             self.sfu = None
             self._device_problem("sfu", f"SFU unreachable, program sent directly: {exc}")
+        if self.sfu is not None and self.sfu.cascade_problems:
+            left_out = "; ".join(self.sfu.cascade_problems)
+            self._device_problem("sfu", f"SFU cascade left out, the first takes all: {left_out}")
 
     async def stop(self, reason: str = "stopped") -> None:
         """End the run: venues are told the ceremony has ended (a last program state, then the

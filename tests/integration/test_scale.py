@@ -191,5 +191,6 @@ async def test_an_unreachable_cascade_instance_leaves_every_venue_on_the_first(
     async with _studio(tmp_path, sheet, sfu, ice) as (engine, _):
         assert engine.sfu is not None  # the program still goes through the first Janus
         assert len(engine.sfu.cascade_problems) == 1
+        assert "SFU cascade left out" in engine.device_problems["sfu"]  # said on the desk
         routes = [engine.sfu.route(v.id) for v in sheet.venues[:3]]
         assert {r.url for r in routes if r} == {janus.url}
