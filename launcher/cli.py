@@ -344,6 +344,9 @@ def cmd_studio(args: argparse.Namespace) -> int:
         from ui.console.app import remembered_runsheet
 
         sheet_path = remembered_runsheet(paths.config / "console.ini")  # the last one used
+    if args.sfu_cascade and args.sfu is None:
+        print("--sfu-cascade needs --sfu (the Janus the studio publishes to)", file=sys.stderr)
+        return EXIT_INVALID
     sheet_path = sheet_path or paths.sample_runsheet()
     sheet = _load_or_report(sheet_path)
     if sheet is None:
@@ -397,7 +400,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
         microphone=args.microphone,
         media_dir=args.media_dir or sheet_path.resolve().parent,
         record_dir=run.record_dir,
-        sfu=args.sfu,
+        sfu=args.sfu.with_cascade(args.sfu_cascade) if args.sfu else None,
     )
     data_dir = args.data_dir or paths.data / "studio"
     remote = _remote_config(args, paths, rehearsal=run.info.rehearsal)
@@ -1046,6 +1049,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="janus://HOST:PORT[/ROOM]",
         help="send the program's picture through this Janus VideoRoom (for many venues)",
     )
+    st.add_argument(
+        "--sfu-cascade",
+        type=_sfu_address,
+        action="append",
+        default=[],
+        metavar="janus://HOST:PORT",
+        help="a further Janus fed by the --sfu one (repeatable); venues are split across all",
+    )
     st.add_argument("--control-osc", metavar="HOST:PORT", default=None, help="OSC control (UDP)")
     st.add_argument(
         "--osc-feedback",
@@ -1295,6 +1306,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     feeds_arguments(fe)
     fe.set_defaults(func=feeds_main)
+
+    sc = be_sub.add_parser("scale", help="up to 100 light venues through Janus (root)")
+    from launcher.bench_scale import add_arguments as scale_arguments
+
+    scale_arguments(sc)
 
     ne = be_sub.add_parser("network", help="venues behind real NAT, a UDP firewall and TURN (root)")
     ne.add_argument("--program", type=_video_format, default="1280x720@30")

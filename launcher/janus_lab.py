@@ -49,7 +49,9 @@ def _run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=10)
 
 
-def _config(folder: Path, address: str, rtp_ports: tuple[int, int]) -> Path:
+def _config(
+    folder: Path, address: str, rtp_ports: tuple[int, int], http_port: int = HTTP_PORT
+) -> Path:
     """The smallest Janus that serves the VideoRoom over HTTP: no other plugin or transport,
     no STUN server (nothing outside the pair), candidates only on the namespace's address."""
     plugins = PLUGINS / "plugins"
@@ -91,7 +93,7 @@ transports: {{
   json = "plain"
   base_path = "/janus"
   http = true
-  port = {HTTP_PORT}
+  port = {http_port}
   ip = "{address}"
   https = false
 }}
@@ -109,15 +111,21 @@ admin: {{
 
 @dataclass
 class JanusLab:
-    """One Janus in one namespace. `index` keeps concurrent labs apart (0–63)."""
+    """One Janus in one namespace. `index` keeps concurrent labs apart (0–63).
+
+    `second_instance()` starts another Janus in the same namespace (its own HTTP port and RTP
+    range): two SFUs that reach each other, for cascading."""
 
     index: int = 0
+    http_port: int = HTTP_PORT
+    rtp_ports: tuple[int, int] = (20000, 20999)
     namespace: str = field(init=False)
     host_address: str = field(init=False)  # this side of the pair: pin ICE here
     janus_address: str = field(init=False)
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _folder: Path | None = field(default=None, init=False)
     _host_link: str = field(init=False)
+    _shares_namespace: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         tag = f"{os.getpid() % 10000}x{self.index}"
@@ -129,7 +137,28 @@ class JanusLab:
 
     @property
     def url(self) -> str:
-        return f"http://{self.janus_address}:{HTTP_PORT}/janus"
+        return f"http://{self.janus_address}:{self.http_port}/janus"
+
+    @property
+    def pid(self) -> int:
+        """Janus's own process (`ip netns exec` execs it): for its CPU figures."""
+        assert self._proc is not None
+        return self._proc.pid
+
+    def second_instance(self) -> JanusLab:
+        """Another Janus beside this one (started; close it before this lab)."""
+        other = JanusLab(
+            self.index,
+            http_port=self.http_port + 1,
+            rtp_ports=(self.rtp_ports[1] + 1, self.rtp_ports[1] + 1000),
+        )
+        other._shares_namespace = True
+        try:
+            other._launch()
+        except BaseException:
+            other.close()
+            raise
+        return other
 
     @property
     def log_path(self) -> Path | None:
@@ -157,8 +186,12 @@ class JanusLab:
         _run(*inside, "ip", "addr", "add", f"{self.janus_address}/30", "dev", peer)
         _run(*inside, "ip", "link", "set", peer, "up")
         _run(*inside, "ip", "link", "set", "lo", "up")
+        self._launch()
+
+    def _launch(self) -> None:
+        inside = ("ip", "netns", "exec", self.namespace)
         self._folder = Path(tempfile.mkdtemp(prefix="janus-lab-"))
-        config = _config(self._folder, self.janus_address, (20000, 20999))
+        config = _config(self._folder, self.janus_address, self.rtp_ports, self.http_port)
         log_file = open(self._folder / "janus.log", "wb")  # noqa: SIM115 - the process owns it
         self._proc = subprocess.Popen(
             [*inside, JANUS, "-C", str(config), "-F", str(self._folder), "-o"],
@@ -180,10 +213,11 @@ class JanusLab:
     def close(self) -> None:
         stop_process(self._proc)
         self._proc = None
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            _run("ip", "link", "del", self._host_link)
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            _run("ip", "netns", "del", self.namespace)
+        if not self._shares_namespace:
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
+                _run("ip", "link", "del", self._host_link)
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
+                _run("ip", "netns", "del", self.namespace)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None

@@ -373,8 +373,15 @@ class StudioEngine:
             self.sfu = None
             self._device_problem("sfu", f"SFU unreachable, program sent directly: {exc}")
             return
-        if self.config.sfu_feeds:
+        if self.sfu is not None and self.sfu.cascade_problems:
+            left_out = "; ".join(self.sfu.cascade_problems)
+            self._device_problem("sfu", f"SFU cascade left out, the first takes all: {left_out}")
+        if self.config.sfu_feeds and not self.sfu.config.cascade:
             await self._start_sfu_feeds()
+        elif self.config.sfu_feeds:
+            # The studio takes feeds from the first instance only; with a cascade, venues on a
+            # further instance would publish where it does not look: their feeds come directly.
+            log.info("SFU cascade: venues' cameras and microphones come to the studio directly")
 
     async def _start_sfu_feeds(self) -> None:
         """Venues publish to the SFU, the studio takes what it shows (media/sfu/feeds.py)."""
@@ -1167,7 +1174,7 @@ class StudioEngine:
         self.bus.request_keyframe(f"{record.venue.id} joined")
 
     def _sfu_route(self, venue_id: str) -> wire.SfuRoute | None:
-        route = self.sfu.route() if self.sfu else None
+        route = self.sfu.route(venue_id) if self.sfu else None
         if route is None or self.feeds is None or self.feeds.sound is None:
             return route
         return msgspec.structs.replace(

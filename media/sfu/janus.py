@@ -358,3 +358,83 @@ class VideoRoom:
             return [p for p in data.get("participants", []) if p.get("publisher")]
         finally:
             await handle.detach()
+
+
+@dataclass(frozen=True)
+class RemoteEndpoint:
+    """Where a remote publisher on another Janus takes the packets relayed to it."""
+
+    feed: int  # the remote publisher's id in the target room: what its subscribers ask for
+    host: str
+    port: int
+    rtcp_port: int | None
+
+
+async def add_remote_publisher(
+    room: VideoRoom, display: str, streams: list[dict[str, Any]], iface: str | None = None
+) -> RemoteEndpoint:
+    """On the target Janus of a cascade: a publisher in `room` fed by RTP from another Janus
+    (VideoRoom ≥ 1.1). Its subscribers see it as any other publisher, before media arrives."""
+    handle = await room.session.attach()
+    try:
+        data, _ = await handle.request(
+            {
+                "request": "add_remote_publisher",
+                "room": room.spec.room,
+                "secret": room.spec.secret,
+                "display": display,
+                "streams": streams,
+                **({"iface": iface} if iface else {}),
+            }
+        )
+    finally:
+        await handle.detach()
+    rtcp = data.get("rtcp_port")
+    try:
+        return RemoteEndpoint(
+            feed=int(data["id"]),
+            host=str(data.get("ip") or iface or ""),
+            port=int(data["port"]),
+            rtcp_port=int(rtcp) if rtcp else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise JanusError(f"add_remote_publisher: an answer without id and port: {data}") from None
+
+
+async def publish_remotely(
+    room: VideoRoom, feed: int, remote_id: str, target: RemoteEndpoint
+) -> None:
+    """On the source Janus: relay publisher `feed`'s packets to a remote publisher elsewhere."""
+    handle = await room.session.attach()
+    try:
+        await handle.request(
+            {
+                "request": "publish_remotely",
+                "room": room.spec.room,
+                "publisher_id": feed,
+                "remote_id": remote_id,
+                "secret": room.spec.secret,
+                "host": target.host,
+                "port": target.port,
+                **({"rtcp_port": target.rtcp_port} if target.rtcp_port else {}),
+            }
+        )
+    finally:
+        await handle.detach()
+
+
+async def unpublish_remotely(room: VideoRoom, feed: int, remote_id: str) -> None:
+    handle = await room.session.attach()
+    try:
+        with contextlib.suppress(JanusError):
+            await handle.request(
+                {
+                    "request": "unpublish_remotely",
+                    "room": room.spec.room,
+                    "publisher_id": feed,
+                    "remote_id": remote_id,
+                    "secret": room.spec.secret,
+                }
+            )
+    finally:
+        await handle.detach()

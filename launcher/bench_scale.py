@@ -1,0 +1,532 @@
+"""`ceremony bench scale --venues 11,50,100 --sfu janus --json`: the program through Janus to
+many venues, and what it costs the studio and Janus.
+
+One run, steps of growing size: a real Janus in a network namespace (launcher/janus_lab.py), the
+studio engine in this process publishing the program to it, and light venues
+(launcher/light_venue.py: real venue links, ten to a process, counting the program's frames
+without decoding) added step by step. Two more venues decode the program and read its latency
+code. At each step: the studio's CPU, Janus's CPU, the program's rate at every venue (a venue
+that gets nothing counts 0), the join times, the program's latency, and one countdown's spread.
+
+`--cascade` runs a second Janus; the studio carries the program to it (VideoRoom remote
+publishers) and splits the venues across both; the latency on each is reported.
+`--sfu none` runs the same steps with the studio sending to every venue itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from launcher.demo import (
+    LOOPBACK,
+    VENUE_NICE,
+    SimOptions,
+    await_fire_reports,
+    countdown_result,
+    free_port,
+)
+from launcher.light_venue import LightGroupSpec, LightVenueSpec
+
+SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
+DECODING_VENUES = 2
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--venues", default="11,50,100", help="step sizes, e.g. 11,50,100")
+    p.add_argument("--sfu", choices=["janus", "none"], default="janus")
+    p.add_argument("--cascade", action="store_true", help="a second Janus fed by the first")
+    p.add_argument("--program", default="1280x720@30", help="WxH@FPS of the program")
+    p.add_argument("--bitrate", type=int, default=2_500_000)
+    p.add_argument("--clip", default="160x96@10", help="the light venues' camera clip, or none")
+    p.add_argument("--per-process", type=int, default=10, help="light venues per process")
+    p.add_argument("--measure", type=float, default=15.0, help="seconds measured per step")
+    p.add_argument("--settle", type=float, default=5.0, help="seconds after joins, per step")
+    p.add_argument("--join-timeout", type=float, default=60.0)
+    p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
+    p.add_argument(
+        "--realtime-light",
+        action="store_true",
+        help="light venues fire at real-time priority too (ten FIFO spinners in one interpreter"
+        " wait on each other's lock: several ms late)",
+    )
+    p.add_argument(
+        "--no-yield",
+        action="store_true",
+        help="light venues keep normal priority after joining (default: nice 5, as the demo's)",
+    )
+    p.add_argument("--out", type=Path, default=Path("bench-out/scale"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=main)
+
+
+def _ticks() -> float:
+    return float(os.sysconf("SC_CLK_TCK"))
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process we started (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _ticks()
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+@dataclass
+class Group:
+    spec_path: Path
+    spec: LightGroupSpec
+    proc: subprocess.Popen[bytes] | None = None
+
+    def spawn(self, log_path: Path) -> None:
+        with log_path.open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "launcher.light_venue", str(self.spec_path)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+
+    def times(self) -> dict[str, dict[str, float]]:
+        """When each venue link started and got its first program frame, as the group wrote
+        it (empty until it has)."""
+        try:
+            text = Path(self.spec.out + ".times").read_text(encoding="utf-8")
+            data: dict[str, dict[str, float]] = json.loads(text)
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def counters(self) -> list[dict[str, Any]]:
+        try:
+            data: list[dict[str, Any]] = json.loads(Path(self.spec.out).read_text("utf-8"))
+        except (OSError, ValueError):
+            return []
+        return data
+
+
+@dataclass
+class LatencyLog:
+    """A decoding venue's per-frame latency file; each step reads what was added during it."""
+
+    path: Path
+    offset: int = 0
+
+    def skip(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def read(self) -> list[float]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        cut = data.rfind(b"\n") + 1
+        self.offset += cut
+        return [float(x) for x in data[:cut].split()]
+
+
+@dataclass
+class Scale:
+    args: argparse.Namespace
+    say: Any
+    groups: list[Group] = field(default_factory=list)
+    latency: dict[str, LatencyLog] = field(default_factory=dict)
+    joined_at: dict[str, float] = field(default_factory=dict)
+    losses: int = 0  # venues the studio marked lost (heartbeats missed): a starved machine
+    draws: dict[str, Any] = field(default_factory=dict)
+    invites: dict[str, Path] = field(default_factory=dict)
+    ice: list[str] = field(default_factory=list)
+
+    async def run(self) -> dict[str, Any]:
+        from ceremony import runsheet
+        from launcher.demo import fit_venues
+        from launcher.janus_lab import JanusLab
+        from launcher.paths import Paths
+        from media.ice import enlarge_socket_buffers, pin_host_addresses
+        from media.identity import ensure_identity
+        from media.loop import quiet_teardown_errors
+        from media.private_files import make_private_dir, write_private
+        from media.program import VideoFormat
+        from media.sfu.program import SfuConfig
+        from media.signaling_limits import SignalingLimits
+        from media.studio import StudioConfig, StudioEngine
+
+        quiet_teardown_errors(asyncio.get_running_loop())
+        args = self.args
+        steps = sorted({int(x) for x in str(args.venues).split(",") if x.strip()})
+        total = steps[-1] + DECODING_VENUES
+        out: Path = args.out
+        out.mkdir(parents=True, exist_ok=True)
+        make_private_dir(out / "invites")
+        make_private_dir(out / "groups")
+        sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), total).scaled(3600)
+        labs: list[JanusLab] = []
+        if args.sfu == "janus":
+            labs.append(JanusLab(index=7).start())
+            if args.cascade:
+                labs.append(labs[0].second_instance())
+        try:
+            ice = [LOOPBACK] + [lab.host_address for lab in labs[:1]]
+            pin_host_addresses(ice)
+            enlarge_socket_buffers()
+            port = free_port()
+            identity = ensure_identity(out / "studio", [LOOPBACK])
+            sfu = (
+                SfuConfig.parse(
+                    f"janus://{labs[0].janus_address}:{labs[0].http_port}/1001",
+                    cascade=[f"janus://{lab.janus_address}:{lab.http_port}" for lab in labs[1:]],
+                )
+                if labs
+                else None
+            )
+            config = StudioConfig(
+                host=LOOPBACK,
+                port=port,
+                program=VideoFormat.parse(args.program),
+                program_bitrate=args.bitrate,
+                sfu=sfu,
+                # Light venues publish nothing to the SFU (no encoder for a small copy, no
+                # microphone): their clip comes on their own connection, as without --sfu.
+                # `ceremony bench feeds` measures venues' feeds through Janus.
+                sfu_feeds=False,
+                # Every light venue comes from 127.0.0.1; on the day each site has its own
+                # address, and the per-address caps are for one site's handful of PCs.
+                signaling=SignalingLimits(
+                    max_pending=total + 128, max_pending_per_address=total + 16
+                ),
+            )
+            journal = out / "journal.jsonl"
+            journal.unlink(missing_ok=True)
+            engine = StudioEngine(sheet, identity, config, journal)
+            engine.subscribe(self._on_event)
+            await engine.start()
+            if sfu is not None and engine.sfu is None:
+                problems = engine.device_problems
+                raise RuntimeError(f"the studio could not publish to Janus: {problems}")
+            ids = [v.id for v in sheet.venues]
+            draws = SimOptions().draw(ids)
+            invites: dict[str, Path] = {}
+            for vid in ids:
+                invite = identity.invite(sheet, vid, [f"{LOOPBACK}:{port}"], time.time() + 86400)
+                invites[vid] = out / "invites" / f"{vid}.invite.txt"
+                write_private(invites[vid], (invite.to_string() + "\n").encode())
+            try:
+                self.draws, self.invites, self.ice = draws, invites, ice
+                return await self._steps(engine, labs, steps, ids)
+            finally:
+                for group in self.groups:
+                    if group.proc and group.proc.poll() is None:
+                        group.proc.terminate()
+                for group in self.groups:
+                    if group.proc:
+                        with contextlib.suppress(subprocess.TimeoutExpired):
+                            group.proc.wait(timeout=20)
+                        if group.proc.poll() is None:
+                            group.proc.kill()
+                await engine.stop("ended")
+        finally:
+            pin_host_addresses(None)
+            for lab in reversed(labs):
+                lab.close()
+
+    def _on_event(self, event: object) -> None:
+        from media.studio import VenueStatus, VenueStatusChanged
+
+        if isinstance(event, VenueStatusChanged) and event.status is VenueStatus.JOINED:
+            self.joined_at.setdefault(event.venue_id, time.monotonic())
+        elif isinstance(event, VenueStatusChanged) and event.status is VenueStatus.LOST:
+            self.losses += 1
+
+    def _spawn(
+        self,
+        vids: list[str],
+        draws: dict[str, Any],
+        invites: dict[str, Path],
+        ice: list[str],
+        *,
+        decode: bool,
+    ) -> list[Group]:
+        args = self.args
+        new = []
+        for start in range(0, len(vids), args.per_process):
+            chunk = vids[start : start + args.per_process]
+            n = len(self.groups)
+            specs = []
+            for vid in chunk:
+                d = draws[vid]
+                log = None
+                if decode:
+                    log = args.out / "groups" / f"{vid}.latency"
+                    log.unlink(missing_ok=True)
+                    self.latency[vid] = LatencyLog(log)
+                specs.append(
+                    LightVenueSpec(
+                        invite=str(invites[vid]),
+                        clock_offset_s=d.offset_s,
+                        drift_ppm=d.drift_ppm,
+                        net=d.net.value,
+                        rtt_s=d.rtt_s,
+                        asymmetry_s=d.asymmetry_s,
+                        seed=d.seed,
+                        latency_log=str(log) if log else None,
+                    )
+                )
+            spec = LightGroupSpec(
+                venues=specs,
+                ice_addresses=ice,
+                out=str(args.out / "groups" / f"group-{n}.json"),
+                clip=None if args.clip == "none" else args.clip,
+                decode=decode,
+                # A decoding venue is alone in its process, as on the day: real-time priority.
+                realtime=decode or args.realtime_light,
+            )
+            path = args.out / "groups" / f"group-{n}.spec.json"
+            spec.dump(path)
+            group = Group(path, spec)
+            group.spawn(args.out / "groups" / f"group-{n}.log")
+            self.groups.append(group)
+            new.append(group)
+        return new
+
+    async def _steps(
+        self,
+        engine: Any,
+        labs: list[Any],
+        steps: list[int],
+        ids: list[str],
+    ) -> dict[str, Any]:
+        args = self.args
+        draws, invites, ice = self.draws, self.invites, self.ice
+        janus_pids = [lab.pid for lab in labs]
+        results = []
+        # Janus with the program published and no venue: the base its per-venue cost is over.
+        base_janus = await self._cpu_window(janus_pids, 5.0)
+        decoding = ids[:DECODING_VENUES]
+        for vid in decoding:  # one at a time: a cascade gives them one instance each
+            self._spawn([vid], draws, invites, ice, decode=True)
+            await self._wait_joined([vid], args.join_timeout)
+        light_ids = ids[DECODING_VENUES:]
+        have = 0
+        for step in steps:
+            adding = light_ids[have:step]
+            have = step
+            for group_ids in _chunks(adding, args.per_process):
+                self._spawn(group_ids, draws, invites, ice, decode=False)
+                await asyncio.sleep(SPAWN_STAGGER_S)
+            wanted = decoding + light_ids[:step]
+            joined = await self._wait_joined(wanted, args.join_timeout)
+            self.say(f"step {step}: {joined}/{len(wanted)} venues joined; settling")
+            if not args.no_yield:
+                self._yield_cpu()
+            await asyncio.sleep(args.settle)
+            results.append(await self._measure(engine, janus_pids, base_janus, step, wanted))
+            results[-1]["countdown"] = await self._countdown(engine, wanted, draws)
+            self.say(json.dumps({k: v for k, v in results[-1].items() if k != "venues"}))
+        return {"steps": results, "janus_idle_cpu_cores": base_janus}
+
+    def _yield_cpu(self) -> None:
+        """Once joined, the light venues yield to the studio and Janus (as the demo's venues
+        do): on the day each venue has its own computer, and what is measured here is the
+        studio's and Janus's cost. Not before joining, or the join times would say nothing.
+        The decoding venues keep their priority: their decoder's delay is in the latency."""
+        for group in self.groups:
+            if group.proc and group.proc.poll() is None and not group.spec.decode:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, group.proc.pid, VENUE_NICE)
+
+    async def _wait_joined(self, vids: list[str], timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not all(v in self.joined_at for v in vids):
+            await asyncio.sleep(0.2)
+        return sum(1 for v in vids if v in self.joined_at)
+
+    async def _cpu_window(self, pids: list[int], seconds: float) -> float:
+        before = sum(process_cpu_s(p) for p in pids)
+        t0 = time.monotonic()
+        await asyncio.sleep(seconds)
+        return round((sum(process_cpu_s(p) for p in pids) - before) / (time.monotonic() - t0), 3)
+
+    async def _measure(
+        self, engine: Any, janus_pids: list[int], base_janus: float, step: int, wanted: list[str]
+    ) -> dict[str, Any]:
+        args = self.args
+        group_pids = [g.proc.pid for g in self.groups if g.proc]
+        for log in self.latency.values():
+            log.skip()
+        studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
+        groups0 = sum(process_cpu_s(p) for p in group_pids)
+        t0 = time.monotonic()
+        losses0 = self.losses
+        lags: list[float] = []
+        fps: dict[str, list[float]] = {vid: [] for vid in wanted}
+        sent: list[float] = []
+        while time.monotonic() - t0 < args.measure:
+            await asyncio.sleep(1.0)
+            snap = engine.snapshot()
+            sent.append(float(snap["program_fps_sent"]))
+            if snap["loop_lag_ms_p95"] is not None:
+                lags.append(float(snap["loop_lag_ms_p95"]))
+            for v in snap["venues"]:
+                if v["id"] in fps:
+                    fps[v["id"]].append(
+                        v["program_fps_at_venue"] if v["status"] == "joined" else 0.0
+                    )
+        wall = time.monotonic() - t0
+        studio = (own_cpu_s() - studio0) / wall
+        janus = (sum(process_cpu_s(p) for p in janus_pids) - janus0) / wall
+        groups = (sum(process_cpu_s(p) for p in group_pids) - groups0) / wall
+        medians = {vid: statistics.median(v) if v else 0.0 for vid, v in fps.items()}
+        lat_by_instance: dict[str, list[float]] = {}
+        lat_all: list[float] = []
+        for vid, log in self.latency.items():
+            values = log.read()
+            lat_all += values
+            instance = engine.sfu.instance_of(vid) if engine.sfu is not None else "direct"
+            lat_by_instance.setdefault(instance, []).extend(values)
+        times = {vid: t for g in self.groups for vid, t in g.times().items()}
+        joins = [
+            self.joined_at[v] - times[v]["started"]
+            for v in wanted
+            if v in self.joined_at and v in times
+        ]
+        pictures = [
+            times[v]["program"] - times[v]["started"]
+            for v in wanted
+            if "program" in times.get(v, {})
+        ]
+        load = os.getloadavg()
+        extra: dict[str, float | None] = {}
+        if len(lat_by_instance) == 2:  # a cascade: what the second instance adds
+            (_, first), (_, second) = lat_by_instance.items()
+            for name, q in (("p50", 0.5), ("p95", 0.95)):
+                a, b = percentile(first, q), percentile(second, q)
+                extra[name] = round(b - a, 2) if a is not None and b is not None else None
+        return {
+            "venues": step,
+            "venues_joined": sum(1 for v in wanted if v in self.joined_at),
+            "program": args.program,
+            "program_fps_sent": round(statistics.median(sent), 2) if sent else None,
+            "program_fps_sent_lowest_second": min(sent, default=None),
+            "studio_loop_lag_ms_p95_worst": max(lags, default=None),
+            "venues_lost_while_measuring": self.losses - losses0,
+            "studio_cpu_cores": round(studio, 3),
+            "janus_cpu_cores": round(janus, 3),
+            "janus_cpu_per_venue": round(max(0.0, janus - base_janus) / len(wanted), 5),
+            "light_venue_processes_cpu_cores": round(groups, 3),
+            "min_venue_program_fps": round(min(medians.values()), 2) if medians else None,
+            "venues_below_28_fps": sorted(v for v, f in medians.items() if f < 28.0),
+            "slowest_join_s": round(max(joins), 2) if joins else None,
+            "median_join_s": round(statistics.median(joins), 2) if joins else None,
+            # From the link's start to its first program frame from the SFU: join + subscribe.
+            "slowest_first_picture_s": round(max(pictures), 2) if pictures else None,
+            "venues_without_picture": len(wanted) - len(pictures),
+            "latency_ms": {
+                "p50": percentile(lat_all, 0.5),
+                "p95": percentile(lat_all, 0.95),
+                "frames": len(lat_all),
+                "p95_by_instance": {k: percentile(v, 0.95) for k, v in lat_by_instance.items()},
+                "p50_by_instance": {k: percentile(v, 0.5) for k, v in lat_by_instance.items()},
+                "second_instance_minus_first": extra or None,
+            },
+            "load_average_1m": round(load[0], 2),
+        }
+
+    async def _countdown(
+        self, engine: Any, wanted: list[str], draws: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        joined = [v for v in wanted if v in self.joined_at]
+        engine.arm_countdown(self.args.lead, joined, title="scale")
+        # A loaded machine delays the reports: wait longer than the demo's 3 s for them.
+        await await_fire_reports(engine, settle_s=10.0)
+        await asyncio.sleep(0.3)  # late acks settle
+        result = countdown_result(engine, draws)
+        if result is None:
+            return None
+        return {
+            "fired": result["fired"],
+            "missed": result["missed"],
+            "spread_ms": result["spread_ms"],
+            # the spread of (error − the firing thread's own lateness): the clock estimates'
+            "placement_spread_ms": result["placement_spread_ms"],
+            "limit_spread_ms": result["limit_spread_ms"],
+            "outside_bound": sum(1 for v in result["venues"] if v["within_bound"] is False),
+            "largest_bound_ms": max((v["bound_ms"] or 0 for v in result["venues"]), default=None),
+            "latest_fire_thread_ms": max(
+                (v["late_ms"] or 0 for v in result["venues"]), default=None
+            ),
+            # venue: [true error, claimed bound, the firing thread's own lateness] (ms)
+            "venues": {
+                v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
+            },
+        }
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def main(args: argparse.Namespace) -> int:
+    progress = sys.stderr if args.json else sys.stdout
+
+    def say(text: str) -> None:
+        print(text, file=progress, flush=True)
+
+    load_before = os.getloadavg()
+    body = asyncio.run(Scale(args, say).run())
+    steps = body["steps"]
+    first, last = (steps[0], steps[-1]) if steps else ({}, {})
+    result: dict[str, Any] = {
+        "bench": "scale",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "sfu": args.sfu + (" cascade" if args.cascade else ""),
+        "program": args.program,
+        "bitrate": args.bitrate,
+        "venue_clip": args.clip,
+        "light_venues_per_process": args.per_process,
+        "decoding_venues": DECODING_VENUES,
+        "load_average_at_start": [round(x, 2) for x in load_before],
+        **body,
+    }
+    if first and last and first.get("studio_cpu_cores"):
+        result["studio_cpu_ratio_last_over_first"] = round(
+            last["studio_cpu_cores"] / first["studio_cpu_cores"], 2
+        )
+        if last["venues"] > first["venues"]:
+            # What each venue beyond the first step costs the studio: its control and clock
+            # channels (and its camera, if the light venues send one), not the program.
+            result["studio_cpu_per_added_venue"] = round(
+                (last["studio_cpu_cores"] - first["studio_cpu_cores"])
+                / (last["venues"] - first["venues"]),
+                5,
+            )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "scale.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    return 0
