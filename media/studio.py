@@ -473,7 +473,7 @@ class StudioEngine:
         return arm_id
 
     def abort_countdown(self) -> int | None:
-        arm_id = self.session.abort()
+        arm_id = self.session.abort(self._mono())
         if arm_id is not None:
             self.desk.note({"countdown": "aborted", "arm_id": arm_id}, clock_now())
             self._emit(CountdownUpdated(arm_id, None))

@@ -92,6 +92,9 @@ class StudioSession:
         self._links: dict[str, Liveness] = {}  # venues whose control channel is open
         self._ack_noted: dict[str, float] = {}
         self._zero_told: int | None = None  # the arm whose zero was reported
+        # The last instant something became due at once (a link up, an arm, an abort): when a
+        # heartbeat or an arm never sent yet is due.
+        self._changed_at = float("-inf")
 
     # ---- links -----------------------------------------------------------------------------
 
@@ -101,6 +104,7 @@ class StudioSession:
         liveness = Liveness(lost_after_s=self.lost_after_s)
         liveness.heard(now)
         self._links[venue_id] = liveness
+        self._changed_at = max(self._changed_at, now)
         log.debug("session %s: link up", venue_id)
         return liveness
 
@@ -166,28 +170,34 @@ class StudioSession:
         """The next instant `handle_timer` has work: a heartbeat, a loss, a resend, zero."""
         times: list[float] = []
         for link in self._links.values():
-            times.append(link.last_sent + self.heartbeat_s if link.last_sent is not None else -1e18)
-            if link.last_heard is not None:
-                times.append(link.last_heard + self.lost_after_s)
+            sent = link.last_sent
+            times.append(sent + self.heartbeat_s if sent is not None else self._changed_at)
+            lost_at = link.lost_at()
+            if lost_at is not None:
+                times.append(lost_at)
         cd = self.countdown
         if cd.fire_at is not None:
             if not cd.aborted and self._zero_told != cd.arm_id:
                 times.append(cd.fire_at)
             for view in cd.venues.values():
                 if not view.acked and view.venue_id in self._links:
-                    times.append(
-                        view.last_sent + self.resend_s if view.last_sent is not None else -1e18
-                    )
+                    sent = view.last_sent
+                    times.append(sent + self.resend_s if sent is not None else self._changed_at)
         return min(times) if times else None
 
     # ---- countdown commands ----------------------------------------------------------------
 
     def arm(self, now: float, lead_s: float, venue_ids: list[str], title: str = "") -> int:
         """Raises CountdownError for a bad request. The arm goes out at the next timer (now)."""
-        return self.countdown.arm(now, lead_s, venue_ids, title)
+        arm_id = self.countdown.arm(now, lead_s, venue_ids, title)
+        self._changed_at = max(self._changed_at, now)
+        return arm_id
 
-    def abort(self) -> int | None:
-        return self.countdown.abort()
+    def abort(self, now: float) -> int | None:
+        """The abort goes out at the next timer (now), resent until acknowledged."""
+        arm_id = self.countdown.abort()
+        self._changed_at = max(self._changed_at, now)
+        return arm_id
 
     def restore_countdown(
         self,
@@ -208,8 +218,10 @@ class StudioSession:
         cd.venues = {v: VenueArmView(v) for v in venue_ids}
         if aborted:
             cd.abort()
-        if now is not None and now >= fire_at:
-            self._zero_told = arm_id
+        if now is not None:
+            self._changed_at = max(self._changed_at, now)
+            if now >= fire_at:
+                self._zero_told = arm_id
 
     # ---- countdown answers -----------------------------------------------------------------
 

@@ -84,6 +84,7 @@ class _Report:
 class _Attached:
     """One connection's timers."""
 
+    since: float  # when it was attached: the first heartbeat is due then
     next_probe: float
     burst_left: int = BURST_PROBES
     next_report: float = 0.0
@@ -120,7 +121,7 @@ class VenueSession:
     def attach(self, now: float) -> None:
         """Welcomed: heartbeats, clock probes and report resends start now."""
         self.liveness.heard(now)
-        self._attached = _Attached(next_probe=now)
+        self._attached = _Attached(since=now, next_probe=now)
 
     def detach(self) -> None:
         """The connection ended; an acknowledged arm still fires (media's thread has it)."""
@@ -242,9 +243,10 @@ class VenueSession:
             return None
         times = [att.next_probe]
         lv = self.liveness
-        times.append(lv.last_sent + self.heartbeat_s if lv.last_sent is not None else -1e18)
-        if lv.last_heard is not None:
-            times.append(lv.last_heard + self.lost_after_s)
+        times.append(lv.last_sent + self.heartbeat_s if lv.last_sent is not None else att.since)
+        lost_at = lv.lost_at()
+        if lost_at is not None:
+            times.append(lost_at)
         if att.burst_left == 0:
             times.append(att.next_report)
         return min(times)
