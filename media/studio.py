@@ -51,6 +51,7 @@ from media.journal_writer import JournalWriter
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat
+from media.session_timer import SessionTimer
 from media.sfu.janus import JanusError
 from media.sfu.program import SfuConfig, SfuProgram
 from media.signaling_gate import GatedSite
@@ -265,8 +266,12 @@ class StudioEngine:
         # The session protocol (heartbeats, countdown resends, acks, fire reports): pure, in
         # the core; woken by one timer on the loop.
         self.session = StudioSession(self.venues)
-        self._session_timer: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session_timer = SessionTimer(
+            self.session.next_timer,
+            lambda now: self._session_output(self.session.handle_timer(now)),
+            mono,
+            "studio",
+        )
         self.started_mono = time.monotonic()
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
@@ -314,8 +319,7 @@ class StudioEngine:
         self.start_recording()
         await self._start_sfu()
         loop = asyncio.get_running_loop()
-        self._loop = loop
-        self._wake_session()
+        self._session_timer.start(loop)
         self._tasks = [
             loop.create_task(self.bus.run(), name="program-video"),
             loop.create_task(self.mixer.run(), name="program-audio"),
@@ -360,7 +364,7 @@ class StudioEngine:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._stop_session_timer()
+        self._session_timer.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         self._summarize_signaling()
@@ -483,6 +487,12 @@ class StudioEngine:
     @property
     def countdown(self) -> StudioCountdown:
         return self.session.countdown
+
+    @countdown.setter
+    def countdown(self, restored: StudioCountdown) -> None:
+        """A countdown known again after a restart: the session takes it up."""
+        self.session.restore_countdown(restored, self._mono())
+        self._wake_session()
 
     def _countdown_venues(self) -> list[str]:
         cur = self.desk.sequencer.state.current
@@ -685,29 +695,8 @@ class StudioEngine:
     # ---- the session protocol: one timer -----------------------------------------------
 
     def _wake_session(self) -> None:
-        """(Re)arm the one timer at the session's next instant; call after feeding it."""
-        if self._session_timer is not None:
-            self._session_timer.cancel()
-            self._session_timer = None
-        at = self.session.next_timer()
-        if at is None or self._loop is None or self._loop.is_closed():
-            return
-        delay = max(0.0, at - self._mono())
-        self._session_timer = self._loop.call_later(delay, self._on_session_timer)
-
-    def _stop_session_timer(self) -> None:
-        if self._session_timer is not None:
-            self._session_timer.cancel()
-            self._session_timer = None
-        self._loop = None
-
-    def _on_session_timer(self) -> None:
-        self._session_timer = None
-        try:
-            self._session_output(self.session.handle_timer(self._mono()))
-        except Exception:
-            log.exception("session timer failed")
-        self._wake_session()
+        """Call after feeding the session: its next instant may have moved."""
+        self._session_timer.wake()
 
     def _session_output(self, out: Output[session_events.StudioSessionEvent]) -> None:
         """Send what the session asks to send; act on what it says happened."""

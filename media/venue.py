@@ -37,6 +37,7 @@ from media.control import WireChannel
 from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
+from media.session_timer import SessionTimer
 from media.sfu.janus import JanusError
 from media.sfu.subscriber import SfuSubscription
 from media.speaker import RATE, Speaker
@@ -231,7 +232,12 @@ class VenueLink:
         # The session protocol (heartbeats, clock probes, the countdown's policy): pure, in the
         # core, on the countdown clock; woken by one timer on the loop.
         self.session = VenueSession()
-        self._session_timer: asyncio.TimerHandle | None = None
+        self._session_timer = SessionTimer(
+            self.session.next_timer,
+            lambda now: self._session_output(self.session.handle_timer(now)),
+            config.clock,
+            "venue",
+        )
         self._wake = asyncio.Event()  # the connection's watch has something to look at
         self._studio_quiet = False
         self._clock: WireChannel | None = None
@@ -490,14 +496,14 @@ class VenueLink:
                 assert self._control is not None
                 self.countdown.attach()
                 self.session.attach(self.config.clock())
-                self._wake_session()
+                self._session_timer.start(asyncio.get_running_loop())
                 await self._keepalive(ws)
             finally:
                 for task in tasks:
                     task.cancel()
                 # The armed deadline stays: a venue that loses the link after acking still fires.
                 self.session.detach()
-                self._wake_session()
+                self._session_timer.stop()
                 self._control = None
                 self._pc = None
                 if self._video_track is not None:
@@ -710,25 +716,8 @@ class VenueLink:
     # ---- the session protocol: one timer -----------------------------------------------
 
     def _wake_session(self) -> None:
-        """(Re)arm the one timer at the session's next instant; call after feeding it. The
-        session's instants are on the countdown clock: the delay is what maps them to the
-        loop's clock."""
-        if self._session_timer is not None:
-            self._session_timer.cancel()
-            self._session_timer = None
-        at = self.session.next_timer()
-        if at is None:
-            return
-        delay = max(0.0, at - self.config.clock())
-        self._session_timer = asyncio.get_running_loop().call_later(delay, self._on_session_timer)
-
-    def _on_session_timer(self) -> None:
-        self._session_timer = None
-        try:
-            self._session_output(self.session.handle_timer(self.config.clock()))
-        except Exception:
-            log.exception("session timer failed")
-        self._wake_session()
+        """Call after feeding the session: its next instant may have moved."""
+        self._session_timer.wake()
 
     def _session_output(self, out: Output[VenueSessionEvent]) -> None:
         """Send what the session asks to send; act on what it says happened."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ceremony import wire
-from ceremony.countdown import RESEND_S, ArmState, SirenOnset, StudioCountdown, VenueArmView
+from ceremony.countdown import RESEND_S, ArmState, SirenOnset, StudioCountdown
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, LOST_AFTER_S, Liveness
 from ceremony.session.output import Output
 
@@ -199,29 +199,16 @@ class StudioSession:
         self._changed_at = max(self._changed_at, now)
         return arm_id
 
-    def restore_countdown(
-        self,
-        arm_id: int,
-        fire_at: float,
-        venue_ids: list[str],
-        *,
-        title: str = "",
-        aborted: bool = False,
-        now: float | None = None,
-    ) -> None:
-        """Take up an arm from before a restart (read back from the journal): the same arm id
-        and instant, resent until every venue acknowledges again (venues answer a resend of
-        the arm they hold with the same answer) and their fire reports are collected. With
-        `now` past `fire_at`, zero is not reported again."""
-        cd = self.countdown
-        cd.arm_id, cd.fire_at, cd.title, cd.aborted = arm_id, fire_at, title, False
-        cd.venues = {v: VenueArmView(v) for v in venue_ids}
-        if aborted:
-            cd.abort()
-        if now is not None:
-            self._changed_at = max(self._changed_at, now)
-            if now >= fire_at:
-                self._zero_told = arm_id
+    def restore_countdown(self, countdown: StudioCountdown, now: float) -> None:
+        """Take up a countdown from before a restart (read back from the journal: its arm id,
+        instant, acks and fire reports). Venues not yet acknowledged are sent the arm (or the
+        abort) again — a venue answers a resend of the arm it holds with the same answer —
+        and fire reports arriving now are counted once. Past its instant, zero is not told
+        again."""
+        self.countdown = countdown
+        self._changed_at = max(self._changed_at, now)
+        if countdown.fire_at is not None and now >= countdown.fire_at:
+            self._zero_told = countdown.arm_id
 
     # ---- countdown answers -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pytest
 
 from ceremony import wire
 from ceremony.audiotime import OnsetMethod
-from ceremony.countdown import ArmState, CountdownError
+from ceremony.countdown import ArmState, CountdownError, StudioCountdown
 from ceremony.runsheet import Runsheet, Source
 from ceremony.sequencer import commands as c
 from ceremony.sequencer.sequencer import Sequencer
@@ -200,15 +200,28 @@ def test_zero_is_told_once_at_the_armed_instant() -> None:
     assert CountdownZero(arm_id) not in s.handle_timer(11.0).events
 
 
+def restored(arm_id: int, fire_at: float, acked: set[str]) -> StudioCountdown:
+    """A countdown as a restart reads it back from the journal."""
+    cd = StudioCountdown(arm_id=arm_id - 1)
+    cd.arm(fire_at - 10.0, 10.0, [A, B], "Peresmian")
+    for vid in acked:
+        cd.on_ack(vid, arm_id, ArmState.ARMED, None, 0.001)
+    return cd
+
+
 def test_a_restored_arm_is_resent_and_its_reports_collected() -> None:
-    s = session(A, at=90.0)
-    s.restore_countdown(7, 100.0, [A], title="Peresmian", now=90.0)
-    assert sent(s.handle_timer(90.0), A)[-1] == wire.Arm(arm_id=7, fire_at=100.0, title="Peresmian")
-    assert s.arm(91.0, 10.0, [A]) == 8  # arm ids carry on
-    s.restore_countdown(7, 100.0, [A], now=120.0)  # after its instant: zero not told again
+    s = session(A, B, at=95.0)
+    s.restore_countdown(restored(7, 100.0, {B}), 95.0)
+    arm = wire.Arm(arm_id=7, fire_at=100.0, title="Peresmian")
+    out = s.handle_timer(95.0)
+    assert arm in sent(out, A) and arm not in sent(out, B)  # B had acknowledged it
+    assert s.arm(96.0, 10.0, [A]) == 8  # arm ids carry on
+    s = session(A, at=120.0)
+    s.restore_countdown(restored(7, 100.0, {A, B}), 120.0)  # after its instant
     out = s.receive(A, report(7), 120.1)
     assert [type(e) for e in out.events] == [FireReported]
-    assert CountdownZero(7) not in s.handle_timer(121.0).events
+    assert s.receive(A, report(7), 120.2).events == []  # counted once
+    assert CountdownZero(7) not in s.handle_timer(121.0).events  # zero is not told again
 
 
 def test_a_reconnect_starts_a_fresh_link() -> None:
