@@ -58,6 +58,7 @@ from media.signaling_gate import GatedSite
 from media.signaling_limits import Admission, CloseKind, SignalingLimits, escape
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 from media.studio_record import StudioRecording
+from media.studio_status import StudioStatus, VenueStatusRow
 
 log = logging.getLogger(__name__)
 
@@ -1242,47 +1243,49 @@ class StudioEngine:
 
     def snapshot(self) -> dict[str, object]:
         """A JSON-able picture of every venue, for progress lines and report.json."""
+        return self.status().to_dict()
+
+    def status(self) -> StudioStatus:
+        """Every venue and the engine's own health, now (typed: read fields, not keys)."""
         now = time.monotonic()
         venues = []
         for vid, r in self.venues.items():
             conn = r.conn
             venues.append(
-                {
-                    "id": vid,
-                    "status": r.status.value,
-                    "video_fps_at_studio": round(conn.video.rate(now), 2) if conn else 0.0,
-                    "program_fps_at_venue": r.stats.program_fps if r.stats else 0.0,
-                    "video_fps_sent": r.stats.video_fps_sent if r.stats else 0.0,
-                    "latency_p50_ms": r.stats.latency_p50_ms if r.stats else None,
-                    "latency_p95_ms": r.stats.latency_p95_ms if r.stats else None,
-                    "sound_problem": r.stats.sound_problem if r.stats else "",
-                    "loss_in_pct": conn.loss_in_pct if conn else None,
-                    "loss_out_pct": conn.loss_out_pct if conn else None,
-                    "program_rung": str(self.bus.rungs[r.quality.rung]),
-                    "last_seen_s": round(now - r.last_seen_mono, 1)
+                VenueStatusRow(
+                    id=vid,
+                    status=r.status.value,
+                    video_fps_at_studio=round(conn.video.rate(now), 2) if conn else 0.0,
+                    program_fps_at_venue=r.stats.program_fps if r.stats else 0.0,
+                    video_fps_sent=r.stats.video_fps_sent if r.stats else 0.0,
+                    latency_p50_ms=r.stats.latency_p50_ms if r.stats else None,
+                    latency_p95_ms=r.stats.latency_p95_ms if r.stats else None,
+                    sound_problem=r.stats.sound_problem if r.stats else "",
+                    loss_in_pct=conn.loss_in_pct if conn else None,
+                    loss_out_pct=conn.loss_out_pct if conn else None,
+                    program_rung=str(self.bus.rungs[r.quality.rung]),
+                    last_seen_s=round(now - r.last_seen_mono, 1)
                     if r.last_seen_mono is not None
                     else None,
-                    "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
+                    rtt_ms=round(conn.liveness.rtt_s * 1000, 2)
                     if conn and conn.liveness.rtt_s is not None
                     else None,
-                    "reconnects": r.reconnects,
-                    # host/srflx/relay + udp/tcp: the venue's own view (it knows its TURN
-                    # transport), else the studio's view of the pair ICE chose.
-                    "path": (r.stats.path if r.stats and r.stats.path else "")
+                    reconnects=r.reconnects,
+                    path=(r.stats.path if r.stats and r.stats.path else "")
                     or (describe_path(conn.pc) if conn else ""),
-                    "ready": r.ready,
-                    "audio_rms_dbfs": round(self.mixer.levels[vid].rms_dbfs, 1)
+                    ready=r.ready,
+                    audio_rms_dbfs=round(self.mixer.levels[vid].rms_dbfs, 1)
                     if vid in self.mixer.levels
                     else None,
-                }
+                )
             )
         lag = sorted(self.loop_lag)
-        return {
-            "program_fps_sent": round(self.bus.meter.rate(now), 2),
-            "keyframe_requests_refused": self.bus.keyframe_requests_refused,
-            "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
-            "venues": venues,
-        }
+        return StudioStatus(
+            program_fps_sent=round(self.bus.meter.rate(now), 2),
+            keyframe_requests_refused=self.bus.keyframe_requests_refused,
+            loop_lag_ms_p95=round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
+            venues=tuple(venues),
+        )
 
 
 async def _measure_loss(conn: VenueConnection) -> None:

@@ -240,9 +240,8 @@ async def test_a_venue_that_cannot_play_the_program_tells_the_studio(studio: Stu
         await events.wait(state(LinkState.CONNECTED))
         await events.wait(studio_knows, timeout=15)
     assert link.speaker.problem is not None
-    snap = studio.engine.snapshot()
-    row = next(v for v in snap["venues"] if v["id"] == CIREBON)  # type: ignore[attr-defined]
-    assert str(row["sound_problem"]).startswith("no sound")
+    row = studio.engine.status().venue(CIREBON)
+    assert row is not None and row.sound_problem.startswith("no sound")
 
 
 async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio) -> None:
