@@ -44,4 +44,5 @@ class StudioStatus(msgspec.Struct, frozen=True, kw_only=True):
         """The JSON-able form (report.json, progress lines)."""
         out = msgspec.to_builtins(self)
         assert isinstance(out, dict)
+        out["venues"] = list(out["venues"])  # as JSON reads it back (to_builtins keeps tuples)
         return out
