@@ -644,7 +644,12 @@ class StudioEngine:
         now = clock_now()
         view = self.desk.sequencer.view(now)
         return program_state(
-            self.sheet, view, self._program_source, self.preview_venue, venue_id, now_mono=now.mono
+            self.sheet,
+            view,
+            self._program_source,
+            self.preview_venue,
+            venue_id,
+            now_mono=self._mono(),
         )
 
     def _broadcast_state(self) -> None:
@@ -1137,8 +1142,9 @@ class StudioEngine:
 
     def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe) and conn.clock:
-            t2 = time.monotonic()
-            conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=time.monotonic()))
+            # On the session's clock: the one `fire_at` and `ends_at` are on.
+            t2 = self._mono()
+            conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self._mono()))
 
     async def _consume_video(
         self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack
