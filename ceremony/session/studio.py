@@ -51,6 +51,7 @@ class ArmAcked:
     state: ArmState
     bound_s: float | None
     journal: bool
+    local_deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,9 @@ class StudioSession:
         journal = changed or now - self._ack_noted.get(vid, -1e18) >= ACK_NOTE_EVERY_S
         if journal:
             self._ack_noted[vid] = now
-        out.events.append(ArmAcked(vid, msg.arm_id, state, msg.bound_s, journal))
+        out.events.append(
+            ArmAcked(vid, msg.arm_id, state, msg.bound_s, journal, msg.local_deadline)
+        )
 
     def _on_fire_report(
         self, vid: str, msg: wire.FireReport, out: Output[StudioSessionEvent]

@@ -101,7 +101,7 @@ def test_the_arm_is_resent_until_acknowledged_and_only_to_reachable_venues() -> 
     assert sent(s.handle_timer(11.0), A) == [wire.Heartbeat(seq=1), arm]
     ack = wire.ArmAck(arm_id=arm_id, state="armed", local_deadline=99.0, bound_s=0.001)
     out = s.receive(A, ack, 11.1)
-    assert out.events == [ArmAcked(A, arm_id, ArmState.ARMED, 0.001, journal=True)]
+    assert out.events == [ArmAcked(A, arm_id, ArmState.ARMED, 0.001, True, 99.0)]
     assert arm not in sent(s.handle_timer(11.5), A)  # acknowledged: no more
     s.connected(B, 12.0)  # B joins late: it gets the arm at once
     assert s.next_timer() == 12.0
