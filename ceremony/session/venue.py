@@ -219,11 +219,15 @@ class VenueSession:
                 att.quiet_told = True
                 out.events.append(StudioQuiet(self.liveness.silent_for(now)))
             return out
+        # The probe first: its `t1` is `now`, so nothing may be sent before it (the
+        # heartbeat's send would count into the probe's outbound leg).
+        probe_due = now >= att.next_probe
+        if probe_due:
+            self._probe(now, out)
         if self.liveness.heartbeat_due(now, self.heartbeat_s):
             out.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
             out.events.append(HeartbeatSent())
-        if now >= att.next_probe:
-            self._probe(now, out)
+        if probe_due:
             if att.burst_left > 0:
                 att.burst_left -= 1
                 att.next_probe = now + BURST_GAP_S
