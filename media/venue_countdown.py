@@ -104,8 +104,9 @@ class CountdownAgent:
 
     def apply(self, event: VenueSessionEvent) -> None:
         match event:
-            case PlaceFire(arm_id=arm_id, deadline_local=deadline):
-                self.siren.open()  # open and warm long before zero: nothing is started at zero
+            case PlaceFire(arm_id=arm_id, deadline_local=deadline, refined=refined):
+                if not refined:  # a refinement must not retry a sound device that failed
+                    self.siren.open()  # open and warm long before zero: nothing starts at zero
                 self._place(arm_id, deadline)
             case CancelFire(arm_id=arm_id):
                 self.scheduler.cancel(arm_id)

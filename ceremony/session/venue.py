@@ -47,10 +47,12 @@ class ArmChanged:
 
 @dataclass(frozen=True)
 class PlaceFire:
-    """Fire `arm_id` at `deadline_local` (a new arm, or a refined deadline of the same one)."""
+    """Fire `arm_id` at `deadline_local`: a new arm, or (`refined`) a better deadline for the
+    one already placed — only the deadline moves, nothing is opened or started for it."""
 
     arm_id: int
     deadline_local: float
+    refined: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ class VenueSession:
                 return  # too close to zero to move the deadline under the firing thread
             refined = self.countdown.refine(now)
             if refined is not None and refined.deadline_local is not None:
-                out.events.append(PlaceFire(refined.arm_id, refined.deadline_local))
+                out.events.append(PlaceFire(refined.arm_id, refined.deadline_local, refined=True))
                 if now - self._last_ack >= ACK_REFRESH_S:
                     self._ack(refined, now, out)
 

@@ -131,11 +131,13 @@ def test_an_arm_is_placed_refined_and_answered_the_same_when_resent() -> None:
     assert isinstance(ack, wire.ArmAck) and ack.state == "armed"
     assert ack.local_deadline == pytest.approx(20.0, abs=1e-4)
     assert [type(e) for e in out.events] == [PlaceFire, ArmChanged]
+    assert not out.events[0].refined  # type: ignore[union-attr]
     again = s.receive(wire.Arm(arm_id=3, fire_at=OFFSET + 20.0, title="Peresmian"), 1.2)
     assert sent(again) == [ack]  # a resend: the same answer
     events = run(s, 19.9)
     refined = [e for e in events if isinstance(e, PlaceFire)]
     assert refined, "the deadline is refined while probes keep coming"
+    assert all(e.refined for e in refined)  # only the deadline moves
     assert all(e.deadline_local == pytest.approx(20.0, abs=1e-4) for e in refined)
 
 
