@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ceremony import wire
 from ceremony.audiotime import OnsetMethod
 from ceremony.clocksync import ClockEstimator
 
@@ -27,6 +28,24 @@ def seconds_shown(deadline: float, now: float) -> int:
     boundaries before the deadline, so every venue's digits turn together, whatever the
     moment its screen is repainted."""
     return max(0, math.ceil(deadline - now))
+
+
+def speaker_remaining(
+    state: wire.ProgramState, offset: float | None, now_local: float, received_local: float
+) -> float | None:
+    """The speaker's time left (negative in overtime) as a venue shows it at `now_local`.
+
+    `state.ends_at` is on the studio clock; `offset` is the clock estimate's studio − venue.
+    Held, the time does not run. Without an estimate (or from an older studio), the time as
+    sent counts down from when it arrived (`received_local`), transit delay not accounted.
+    """
+    if state.held:
+        return state.remaining_s
+    if state.ends_at is not None and offset is not None:
+        return state.ends_at - (now_local + offset)
+    if state.remaining_s is None:
+        return None
+    return state.remaining_s - (now_local - received_local)
 
 
 def zero_screen_from(deadline: float, frame_s: float) -> float:
@@ -111,7 +130,7 @@ class StudioCountdown:
             v.acked, v.last_sent = False, None  # the abort must now be acknowledged
         return self.arm_id
 
-    def due_sends(self, now: float, reachable: set[str]) -> list[str]:
+    def due_sends(self, now: float, reachable: set[str], resend_s: float = RESEND_S) -> list[str]:
         """Venues to (re)send the arm or abort to now: not yet acknowledged, not just sent."""
         if self.fire_at is None:
             return []
@@ -119,7 +138,7 @@ class StudioCountdown:
         for v in self.venues.values():
             if v.acked or v.venue_id not in reachable:
                 continue
-            if v.last_sent is None or now - v.last_sent >= RESEND_S:
+            if v.last_sent is None or now - v.last_sent >= resend_s:
                 v.last_sent = now
                 out.append(v.venue_id)
         return out

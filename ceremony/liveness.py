@@ -25,11 +25,12 @@ class Liveness:
     def heard(self, now: float) -> None:
         self.last_heard = now
 
-    def start(self, now: float) -> None:
-        self.last_heard = now
-
     def is_lost(self, now: float) -> bool:
-        return self.last_heard is not None and now - self.last_heard > self.lost_after_s
+        """From `lost_at()` on (inclusive: a timer set for that instant finds it lost)."""
+        return self.last_heard is not None and now >= self.last_heard + self.lost_after_s
+
+    def lost_at(self) -> float | None:
+        return None if self.last_heard is None else self.last_heard + self.lost_after_s
 
     def silent_for(self, now: float) -> float:
         return 0.0 if self.last_heard is None else now - self.last_heard

@@ -141,8 +141,12 @@ class ProgramState(_Msg, tag="program_state"):
     source_name: Text = ""
     next_title: Text = ""
     ended: bool = False
-    # The speaker timer, as of sending: the venue counts down from here on its own clock.
+    # The speaker timer, as of sending (a held item's time, or for a venue with no clock
+    # estimate yet) ...
     remaining_s: float | None = None
+    # ... and the instant it runs out on the studio's monotonic clock, like a countdown's
+    # `fire_at`: the venue places it with its clock estimate (None while held).
+    ends_at: float | None = None
     phase: Id = ""  # normal / warning / danger / overtime
     held: bool = False
     ceremony_title: Text = ""

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from media.clock import Clock
+
 log = logging.getLogger(__name__)
 
 # The last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms late (timer slack, a
@@ -59,9 +61,6 @@ class FireRecord:
     deadline_local: float
     fired_local: float  # the venue clock when it fired
     fired_true: float  # the host's monotonic clock at the same instant
-
-
-Clock = Callable[[], float]
 
 
 class FireScheduler:

@@ -25,18 +25,23 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDe
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import notes, operator, wire
-from ceremony.countdown import DEFAULT_LEAD_S, ArmState, SirenOnset, StudioCountdown
+from ceremony.countdown import DEFAULT_LEAD_S, StudioCountdown
 from ceremony.invite import Invite, InviteClaim, check_token
 from ceremony.journal import JournaledSequencer
-from ceremony.liveness import HEARTBEAT_INTERVAL_S, Liveness, RateMeter
+from ceremony.liveness import Liveness, RateMeter
 from ceremony.quality import RungPolicy
 from ceremony.resume import RunState
 from ceremony.runs import RunInfo
 from ceremony.runsheet import ItemKind, Runsheet, Source, SourceKind, Venue
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Event, ItemStarted
+from ceremony.session import Output, Refuse, StudioSession
+from ceremony.session import studio as session_events
+from ceremony.session.program import clip as _clip
+from ceremony.session.program import program_state
 from ceremony.turn import TurnServer, grant_document
 from media import aiortc_compat
+from media.clock import Clock
 from media.clock import now as clock_now
 from media.compositor import LowerThird
 from media.control import WireChannel
@@ -47,6 +52,7 @@ from media.journal_writer import JournalWriter
 from media.mixer import AudioMixer, AudioSourceBuffer
 from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat
+from media.session_timer import SessionTimer
 from media.sfu.feeds import FIRST_TILES, StudioFeeds, wanted_levels
 from media.sfu.janus import JanusError
 from media.sfu.program import SfuConfig, SfuProgram
@@ -54,15 +60,14 @@ from media.signaling_gate import GatedSite
 from media.signaling_limits import Admission, CloseKind, SignalingLimits, escape
 from media.sources import AUDIO_SAMPLES, TestPattern, voice_like
 from media.studio_record import StudioRecording
+from media.studio_status import StudioStatus, VenueStatusRow
 
 log = logging.getLogger(__name__)
 
 STALE_VIDEO_S = 1.0  # an on-air venue's picture older than this is replaced by a slate
 CLOSE_REPLACED = 4001  # WebSocket close code: another connection took over this venue
 STUDIO_SOURCE = "studio"
-LIVENESS_CHECK_S = 0.1
 LINK_QUALITY_S = 2.0
-PROGRAM_STATE_EVERY = 5  # heartbeats between program-state refreshes (changes go at once)
 JOURNAL_BURST = 10.0  # chat / ready messages a venue may journal at once ...
 JOURNAL_PER_S = 0.2  # ... and how fast it earns them back (12 a minute)
 
@@ -206,10 +211,13 @@ class StudioEngine:
         run: RunInfo | None = None,
         *,
         resume: RunState | None = None,
+        mono: Clock = time.monotonic,
     ) -> None:
-        """`run` names this holding of the ceremony (rehearsal or live) in the journal.
+        """`run` names this holding of the ceremony (rehearsal or live) in the journal;
+        `mono` is the studio's monotonic clock the session protocol runs on.
         `resume`: the run's state read back from its journal (ceremony/resume.py) by an engine
         restarted after a crash: the journal goes on and the state is taken over."""
+        self._mono = mono
         self.sheet = sheet
         self.identity = identity
         self.config = config
@@ -251,7 +259,6 @@ class StudioEngine:
         self.admission = Admission(config.signaling)
         self._site: GatedSite | None = None
         self._refusals_journaled: set[tuple[str, str]] = set()  # (venue, reason) this window
-        self._ack_noted: dict[str, float] = {}  # venue -> when its last arm_ack was journaled
         self._cue_seq = 0
         self.preview_venue: str | None = None
         self.record = StudioRecording(
@@ -268,8 +275,16 @@ class StudioEngine:
         self.device_problems: dict[str, str] = {}
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
         self._teardowns: set[asyncio.Task[None]] = set()
-        self.countdown = StudioCountdown()
         self._zero_passed_while_down: int | None = None
+        # The session protocol (heartbeats, countdown resends, acks, fire reports): pure, in
+        # the core; woken by one timer on the loop.
+        self.session = StudioSession(self.venues)
+        self._session_timer = SessionTimer(
+            self.session.next_timer,
+            lambda now: self._session_output(self.session.handle_timer(now)),
+            mono,
+            "studio",
+        )
         self.started_mono = time.monotonic()
         self.sfu: SfuProgram | None = (
             SfuProgram(config.sfu, self.bus, config.ice_servers) if config.sfu else None
@@ -305,7 +320,7 @@ class StudioEngine:
         fire reports arriving now are accepted once, acked venues are not sent the arm again.
         The one entry point for it (a session object may take this over)."""
         self.countdown = countdown
-        if countdown.fire_at is not None and countdown.fire_at <= time.monotonic():
+        if countdown.fire_at is not None and countdown.fire_at <= self._mono():
             # Zero passed while no engine ran: pictures taken now would not show it.
             self._zero_passed_while_down = countdown.arm_id
 
@@ -350,13 +365,12 @@ class StudioEngine:
         self.start_recording()
         await self._start_sfu()
         loop = asyncio.get_running_loop()
+        self._session_timer.start(loop)
         self._tasks = [
             loop.create_task(self.bus.run(), name="program-video"),
             loop.create_task(self.mixer.run(), name="program-audio"),
-            loop.create_task(self._heartbeats(), name="heartbeats"),
             loop.create_task(self._ticks(), name="sequencer-ticks"),
             loop.create_task(self._watch_loop_lag(), name="loop-lag"),
-            loop.create_task(self._countdown_sends(), name="countdown-sends"),
             loop.create_task(self._link_quality(), name="link-quality"),
             loop.create_task(self._signaling_summaries(), name="signaling-summaries"),
         ]
@@ -458,6 +472,7 @@ class StudioEngine:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._session_timer.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         self._summarize_signaling()
@@ -552,20 +567,32 @@ class StudioEngine:
     ) -> int:
         """Arm for now + lead on the studio clock; raises CountdownError for a bad request."""
         ids = venue_ids if venue_ids is not None else self._countdown_venues()
-        arm_id = self.countdown.arm(time.monotonic(), lead_s, ids, title)
+        arm_id = self.session.arm(self._mono(), lead_s, ids, title)
         assert self.countdown.fire_at is not None
         self.desk.note(
             notes.CountdownArmed(arm_id, self.countdown.fire_at, lead_s, ids, title), clock_now()
         )
         self._emit(CountdownUpdated(arm_id, None))
+        self._wake_session()  # the arm goes out now
         return arm_id
 
     def abort_countdown(self) -> int | None:
-        arm_id = self.countdown.abort()
+        arm_id = self.session.abort(self._mono())
         if arm_id is not None:
             self.desk.note(notes.CountdownAborted(arm_id), clock_now())
             self._emit(CountdownUpdated(arm_id, None))
+            self._wake_session()
         return arm_id
+
+    @property
+    def countdown(self) -> StudioCountdown:
+        return self.session.countdown
+
+    @countdown.setter
+    def countdown(self, restored: StudioCountdown) -> None:
+        """A countdown known again after a restart: the session takes it up."""
+        self.session.restore_countdown(restored, self._mono())
+        self._wake_session()
 
     def _countdown_venues(self) -> list[str]:
         cur = self.desk.sequencer.state.current
@@ -573,36 +600,14 @@ class StudioEngine:
             return list(self.sheet.item_venues(self.sheet.items[cur]))
         return list(self.venues)
 
-    async def _countdown_sends(self) -> None:
-        snapped: int | None = self._zero_passed_while_down
-        while True:
-            await asyncio.sleep(0.05)
-            cd = self.countdown
-            if (
-                cd.fire_at is not None
-                and not cd.aborted
-                and snapped != cd.arm_id
-                and time.monotonic() >= cd.fire_at
-            ):
-                snapped = cd.arm_id
-                frames = {"program": self.bus.last_frame}
-                for vid, record in self.venues.items():
-                    frames[vid] = record.conn.latest_video if record.conn else None
-                self.record.snapshot(cd.arm_id, frames)
-            reachable = {
-                vid for vid, r in self.venues.items() if r.conn is not None and r.conn.control
-            }
-            for vid in cd.due_sends(time.monotonic(), reachable):
-                conn = self.venues[vid].conn
-                if conn is None or conn.control is None:
-                    continue
-                if cd.aborted:
-                    conn.control.send(wire.Abort(arm_id=cd.arm_id))
-                else:
-                    assert cd.fire_at is not None
-                    conn.control.send(
-                        wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title)
-                    )
+    def _countdown_zero(self, arm_id: int) -> None:
+        """Zero on the studio clock: every picture of the moment, for the record."""
+        if arm_id == self._zero_passed_while_down:
+            return  # zero passed while no engine ran: pictures taken now would not show it
+        frames = {"program": self.bus.last_frame}
+        for vid, record in self.venues.items():
+            frames[vid] = record.conn.latest_video if record.conn else None
+        self.record.snapshot(arm_id, frames)
 
     def chat(self, venue_id: str, text: str) -> None:
         record = self.venues[venue_id]
@@ -737,42 +742,15 @@ class StudioEngine:
         return block
 
     def program_state_for(self, venue_id: str) -> wire.ProgramState:
-        seq = self.desk.sequencer
-        view = seq.view(clock_now())
-        cur = view.current
-        items = self.sheet.items
-        preview = operator.preview_venue(self.preview_venue, self.sheet, view.next)
-        tally = operator.tally_for(venue_id, self._program_source, preview)
-        if cur is None:
-            return wire.ProgramState(
-                tally=tally,
-                item_index=None,
-                item_count=len(items),
-                ended=view.status.value == "ended",
-                next_title=_clip(items[view.next].title) if view.next is not None else "",
-            )
-        item = items[cur]
-        source_name = self.sheet.ceremony.studio
-        if item.source.kind is SourceKind.VENUE:
-            v = self.sheet.venue(item.source.ref)
-            source_name = v.name if v else item.source.ref
-        return wire.ProgramState(
-            tally=tally,
-            item_index=cur,
-            item_count=len(items),
-            # Clipped to the wire's limits: a long run-sheet title must not make the venue
-            # refuse the whole message.
-            item_title=_clip(item.title),
-            item_kind=item.kind.value,
-            speaker_name=_clip(item.speaker.name) if item.speaker else "",
-            speaker_role=_clip(item.speaker.role) if item.speaker else "",
-            source=_clip(str(item.source)),
-            source_name=_clip(source_name),
-            next_title=_clip(items[view.next].title) if view.next is not None else "",
-            remaining_s=round(view.remaining_s, 3),
-            phase=view.phase.value if view.phase else "",
-            held=view.status.value == "holding",
-            ceremony_title=_clip(self.sheet.ceremony.title),
+        now = clock_now()
+        view = self.desk.sequencer.view(now)
+        return program_state(
+            self.sheet,
+            view,
+            self._program_source,
+            self.preview_venue,
+            venue_id,
+            now_mono=self._mono(),
         )
 
     def _broadcast_state(self) -> None:
@@ -826,24 +804,49 @@ class StudioEngine:
             await asyncio.sleep(0.05)
             self.loop_lag.append(time.monotonic() - before - 0.05)
 
-    async def _heartbeats(self) -> None:
-        while True:
-            await asyncio.sleep(LIVENESS_CHECK_S)
-            now = time.monotonic()
-            for record in list(self.venues.values()):
-                conn = record.conn
-                if conn is None or conn.control is None or conn.closed:
-                    continue
-                if conn.liveness.is_lost(now):
-                    silent = conn.liveness.silent_for(now)
-                    self._close(record, f"no heartbeat for {silent:.1f} s")
-                    continue
-                if conn.liveness.heartbeat_due(now, HEARTBEAT_INTERVAL_S):
-                    seq = conn.liveness.heartbeat_sent(now)
-                    conn.control.send(wire.Heartbeat(seq=seq))
-                    if seq % PROGRAM_STATE_EVERY == 0:
-                        # The venue's confidence timer counts on its own; this re-syncs it.
-                        conn.control.send(self.program_state_for(record.venue.id))
+    # ---- the session protocol: one timer -----------------------------------------------
+
+    def _wake_session(self) -> None:
+        """Call after feeding the session: its next instant may have moved."""
+        self._session_timer.wake()
+
+    def _session_output(self, out: Output[session_events.StudioSessionEvent]) -> None:
+        """Send what the session asks to send; act on what it says happened."""
+        for item in out.sends:
+            record = self.venues.get(item.venue_id)
+            control = record.conn.control if record and record.conn else None
+            if control is None:
+                continue
+            if isinstance(item, Refuse):
+                control.refuse(item.code, item.detail)
+            else:
+                control.send(item.message)
+        for event in out.events:
+            match event:
+                case session_events.VenueLost(venue_id=vid, silent_s=silent):
+                    self._close(self.venues[vid], f"no heartbeat for {silent:.1f} s")
+                case session_events.Received(venue_id=vid, message=msg):
+                    record = self.venues[vid]
+                    if record.conn is not None:
+                        self._on_venue_message(record, record.conn, msg)
+                case session_events.ArmAcked():
+                    if event.journal:
+                        self.desk.note(
+                            notes.CountdownAck(
+                                event.venue_id,
+                                event.arm_id,
+                                event.state.value,
+                                event.bound_s,
+                                event.local_deadline,
+                            ),
+                            clock_now(),
+                        )
+                    self._emit(CountdownUpdated(event.arm_id, event.venue_id))
+                case session_events.FireReported(venue_id=vid, report=msg, fire_at=fire_at):
+                    self._journal_fire(vid, msg, fire_at)
+                    self._emit(CountdownUpdated(msg.arm_id, vid))
+                case session_events.CountdownZero(arm_id=arm_id):
+                    self._countdown_zero(arm_id)
 
     # ---- signaling ---------------------------------------------------------------------
 
@@ -1151,7 +1154,8 @@ class StudioEngine:
         if conn.control is None or record.conn is not conn:
             return
         now = time.monotonic()
-        conn.liveness.start(now)
+        conn.liveness = self.session.connected(record.venue.id, self._mono())
+        self._wake_session()
         record.joins += 1
         record.last_joined_mono = now
         if record.first_joined_mono is None:
@@ -1184,16 +1188,19 @@ class StudioEngine:
         )
 
     def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
+        record.last_seen_mono = time.monotonic()
+        if record.conn is conn:  # a replaced connection's last words are not this link's
+            self._session_output(self.session.receive(record.venue.id, msg, self._mono()))
+            self._wake_session()
+        if conn.control:
+            record.bad_messages = conn.control.errors_received
+
+    def _on_venue_message(
+        self, record: VenueRecord, conn: VenueConnection, msg: wire.Message
+    ) -> None:
+        """What the session leaves to the engine: stats, ready, chat."""
         now = time.monotonic()
-        conn.liveness.heard(now)
-        record.last_seen_mono = now
-        control = conn.control
         match msg:
-            case wire.Heartbeat(seq=seq):
-                if control:
-                    control.send(wire.HeartbeatAck(seq=seq))
-            case wire.HeartbeatAck(seq=seq):
-                conn.liveness.ack_received(seq, now)
             case wire.Stats():
                 record.stats = msg
             case wire.Ready(ready=ready, contact=contact):
@@ -1207,14 +1214,8 @@ class StudioEngine:
                     return
                 self.desk.note(notes.ChatFrom(record.venue.id, text), clock_now())
                 self._emit(ChatReceived(record.venue.id, text))
-            case wire.ArmAck():
-                self._on_arm_ack(record, conn, msg, now)
-            case wire.FireReport():
-                self._on_fire_report(record, conn, msg)
             case _:
-                pass  # heartbeats aside, errors are counted by the channel itself
-        if control:
-            record.bad_messages = control.errors_received
+                pass  # errors are counted by the channel itself
 
     def _may_journal(self, record: VenueRecord, conn: VenueConnection, now: float) -> bool:
         """Whether this venue's chat / ready message may go into the journal: a token bucket,
@@ -1235,84 +1236,7 @@ class StudioEngine:
             )
         return False
 
-    def _countdown_knows(self, venue_id: str, arm_id: int) -> bool | None:
-        """True: the current arm, and this venue takes part. None: an older arm (a late
-        answer). False: an arm that never existed, or one this venue was not sent."""
-        cd = self.countdown
-        if cd.fire_at is not None and arm_id == cd.arm_id:
-            return venue_id in cd.venues
-        if 0 < arm_id < cd.arm_id:
-            return None
-        return False
-
-    def _on_arm_ack(
-        self, record: VenueRecord, conn: VenueConnection, msg: wire.ArmAck, now: float
-    ) -> None:
-        vid = record.venue.id
-        try:
-            arm_state = ArmState(msg.state)
-        except ValueError:
-            if conn.control:
-                conn.control.refuse(wire.ErrorCode.MALFORMED, "arm_ack: unknown `state`")
-            return
-        known = self._countdown_knows(vid, msg.arm_id)
-        if known is not True:
-            if known is False and conn.control:
-                conn.control.refuse(wire.ErrorCode.UNKNOWN_COUNTDOWN, "arm_ack: no such arm here")
-            return  # not journaled: only the answers to a real arm are part of the record
-        view = self.countdown.venues[vid]
-        changed = view.state is not arm_state
-        self.countdown.on_ack(vid, msg.arm_id, arm_state, msg.local_deadline, msg.bound_s)
-        last = self._ack_noted.get(vid, -1e9)
-        if changed or now - last >= 1.0:  # acks are resent while refined: 1 a second at most
-            self._ack_noted[vid] = now
-            self.desk.note(
-                notes.CountdownAck(
-                    vid, msg.arm_id, arm_state.value, msg.bound_s, msg.local_deadline
-                ),
-                clock_now(),
-            )
-        self._emit(CountdownUpdated(msg.arm_id, vid))
-
-    def _on_fire_report(
-        self, record: VenueRecord, conn: VenueConnection, msg: wire.FireReport
-    ) -> None:
-        vid = record.venue.id
-        if conn.control:
-            # Acknowledged whatever it is: a venue resends its report until it hears this.
-            conn.control.send(wire.FireReportAck(arm_id=msg.arm_id))
-        known = self._countdown_knows(vid, msg.arm_id)
-        if known is not True:
-            if known is False and conn.control:
-                conn.control.refuse(
-                    wire.ErrorCode.UNKNOWN_COUNTDOWN, "fire_report: no such arm here"
-                )
-            return
-        onset = (
-            SirenOnset(
-                msg.onset_method,
-                msg.onset_local,
-                msg.onset_late_s,
-                msg.hall_latency_s,
-                msg.screen_late_s,
-            )
-            if msg.onset_method is not None
-            else None
-        )
-        view = self.countdown.venues[vid]
-        if view.fired_local is not None:
-            if onset is not None and msg.arm_id == self.countdown.arm_id:
-                view.onset = onset  # a resend may add the screen's lateness
-            return  # a resend of a report already counted
-        self.countdown.on_fired(
-            vid,
-            msg.arm_id,
-            msg.local_fire,
-            msg.bound_s,
-            msg.true_fire,
-            local_deadline=msg.local_deadline,
-            onset=onset,
-        )
+    def _journal_fire(self, vid: str, msg: wire.FireReport, fire_at: float | None) -> None:
         self.desk.note(
             notes.FireReported(
                 venue=vid,
@@ -1321,7 +1245,7 @@ class StudioEngine:
                 local_fire=msg.local_fire,
                 bound_s=msg.bound_s,
                 true_fire=msg.true_fire,
-                fire_at=self.countdown.fire_at,
+                fire_at=fire_at,
                 onset_method=msg.onset_method,
                 onset_local=msg.onset_local,
                 fire_late_s=msg.fire_late_s,
@@ -1330,12 +1254,12 @@ class StudioEngine:
             ),
             clock_now(),
         )
-        self._emit(CountdownUpdated(msg.arm_id, vid))
 
     def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe) and conn.clock:
-            t2 = time.monotonic()
-            conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=time.monotonic()))
+            # On the session's clock: the one `fire_at` and `ends_at` are on.
+            t2 = self._mono()
+            conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self._mono()))
 
     async def _consume_video(
         self, record: VenueRecord, conn: VenueConnection, track: MediaStreamTrack
@@ -1394,6 +1318,7 @@ class StudioEngine:
             return None
         conn.closed = True
         record.conn = None
+        self.session.disconnected(record.venue.id)
         self.mixer.remove_source(record.venue.id)
         if self.feeds is not None:
             self.feeds.forget(record.venue.id)
@@ -1439,51 +1364,49 @@ class StudioEngine:
 
     def snapshot(self) -> dict[str, object]:
         """A JSON-able picture of every venue, for progress lines and report.json."""
+        return self.status().to_dict()
+
+    def status(self) -> StudioStatus:
+        """Every venue and the engine's own health, now (typed: read fields, not keys)."""
         now = time.monotonic()
         venues = []
         for vid, r in self.venues.items():
             conn = r.conn
             venues.append(
-                {
-                    "id": vid,
-                    "status": r.status.value,
-                    "video_fps_at_studio": round(conn.video.rate(now), 2) if conn else 0.0,
-                    "program_fps_at_venue": r.stats.program_fps if r.stats else 0.0,
-                    "video_fps_sent": r.stats.video_fps_sent if r.stats else 0.0,
-                    "latency_p50_ms": r.stats.latency_p50_ms if r.stats else None,
-                    "latency_p95_ms": r.stats.latency_p95_ms if r.stats else None,
-                    "sound_problem": r.stats.sound_problem if r.stats else "",
-                    "loss_in_pct": conn.loss_in_pct if conn else None,
-                    "loss_out_pct": conn.loss_out_pct if conn else None,
-                    "program_rung": str(self.bus.rungs[r.quality.rung]),
-                    "last_seen_s": round(now - r.last_seen_mono, 1)
+                VenueStatusRow(
+                    id=vid,
+                    status=r.status.value,
+                    video_fps_at_studio=round(conn.video.rate(now), 2) if conn else 0.0,
+                    program_fps_at_venue=r.stats.program_fps if r.stats else 0.0,
+                    video_fps_sent=r.stats.video_fps_sent if r.stats else 0.0,
+                    latency_p50_ms=r.stats.latency_p50_ms if r.stats else None,
+                    latency_p95_ms=r.stats.latency_p95_ms if r.stats else None,
+                    sound_problem=r.stats.sound_problem if r.stats else "",
+                    loss_in_pct=conn.loss_in_pct if conn else None,
+                    loss_out_pct=conn.loss_out_pct if conn else None,
+                    program_rung=str(self.bus.rungs[r.quality.rung]),
+                    last_seen_s=round(now - r.last_seen_mono, 1)
                     if r.last_seen_mono is not None
                     else None,
-                    "rtt_ms": round(conn.liveness.rtt_s * 1000, 2)
+                    rtt_ms=round(conn.liveness.rtt_s * 1000, 2)
                     if conn and conn.liveness.rtt_s is not None
                     else None,
-                    "reconnects": r.reconnects,
-                    # host/srflx/relay + udp/tcp: the venue's own view (it knows its TURN
-                    # transport), else the studio's view of the pair ICE chose.
-                    "path": (r.stats.path if r.stats and r.stats.path else "")
+                    reconnects=r.reconnects,
+                    path=(r.stats.path if r.stats and r.stats.path else "")
                     or (describe_path(conn.pc) if conn else ""),
-                    "ready": r.ready,
-                    "audio_rms_dbfs": round(self.mixer.levels[vid].rms_dbfs, 1)
+                    ready=r.ready,
+                    audio_rms_dbfs=round(self.mixer.levels[vid].rms_dbfs, 1)
                     if vid in self.mixer.levels
                     else None,
-                }
+                )
             )
         lag = sorted(self.loop_lag)
-        return {
-            "program_fps_sent": round(self.bus.meter.rate(now), 2),
-            "keyframe_requests_refused": self.bus.keyframe_requests_refused,
-            "loop_lag_ms_p95": round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
-            "venues": venues,
-        }
-
-
-def _clip(text: str) -> str:
-    return text[: wire.MAX_TEXT]
+        return StudioStatus(
+            program_fps_sent=round(self.bus.meter.rate(now), 2),
+            keyframe_requests_refused=self.bus.keyframe_requests_refused,
+            loop_lag_ms_p95=round(lag[int(len(lag) * 0.95)] * 1000, 1) if lag else None,
+            venues=tuple(venues),
+        )
 
 
 async def _measure_loss(conn: VenueConnection) -> None:

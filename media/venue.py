@@ -28,14 +28,18 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony import wire
 from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
+from ceremony.session import Channel, Output, Refuse, VenueSession
+from ceremony.session.venue import HeartbeatSent, StudioQuiet, VenueSessionEvent
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
+from media.clock import Clock
 from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack
 from media.opus_receive import OpusReceiveStats
+from media.session_timer import SessionTimer
 from media.sfu.janus import JanusError
 from media.sfu.publisher import SfuPublisher
 from media.sfu.subscriber import SfuSubscription
@@ -174,8 +178,9 @@ def unreachable_cause(exc: BaseException) -> UnreachableCause:
 class VenueConfig:
     ice_servers: tuple[str, ...] = ()
     contact: str = ""
-    # The clock the countdown fires on. The simulation harness shifts it; production leaves it.
-    clock: Callable[[], float] = time.monotonic
+    # The clock the session and the countdown run on. The simulation harness shifts it;
+    # production leaves it.
+    clock: Clock = time.monotonic
     net: NetProfile | None = None  # simulated impairment of the data channels (harness only)
     sim_seed: int = 0
     report_true_time: bool = False  # harness only: add the host's clock to fire reports
@@ -186,7 +191,7 @@ class VenueConfig:
     # Harness only: the host's shared clock for true fire times, a test siren in a frequency
     # band of its own (the audible benchmark), a switch that cuts the data channels, and every
     # program frame's latency (ms per line).
-    true_clock: Callable[[], float] = time.monotonic
+    true_clock: Clock = time.monotonic
     siren_band: int | None = None
     link_cut: LinkCut | None = None
     latency_log: Path | None = None
@@ -227,9 +232,18 @@ class VenueLink:
         self._make_audio = make_audio
         self.state = LinkState.CONNECTING
         self.counters = LinkCounters()
-        self.liveness = Liveness()
-        self.welcome: wire.Welcome | None = None
-        self.program_state: wire.ProgramState | None = None
+        # The session protocol (heartbeats, clock probes, the countdown's policy): pure, in the
+        # core, on the countdown clock; woken by one timer on the loop.
+        self.session = VenueSession()
+        self._session_timer = SessionTimer(
+            self.session.next_timer,
+            lambda now: self._session_output(self.session.handle_timer(now)),
+            config.clock,
+            "venue",
+        )
+        self._wake = asyncio.Event()  # the connection's watch has something to look at
+        self._studio_quiet = False
+        self._clock: WireChannel | None = None
         self.ready = False
         self._subscribers: list[Callable[[VenueEvent], None]] = []
         self._control: WireChannel | None = None
@@ -265,6 +279,8 @@ class VenueLink:
         self.countdown = CountdownAgent(
             config.clock,
             self._emit,
+            self.session,
+            self._session_output,
             report_true_time=config.report_true_time,
             siren=self.speaker,
             true_clock=config.true_clock,
@@ -273,6 +289,22 @@ class VenueLink:
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
         self._subscribers.append(callback)
+
+    @property
+    def liveness(self) -> Liveness:
+        return self.session.liveness
+
+    @property
+    def welcome(self) -> wire.Welcome | None:
+        return self.session.welcome
+
+    @property
+    def program_state(self) -> wire.ProgramState | None:
+        return self.session.program_state
+
+    @program_state.setter
+    def program_state(self, state: wire.ProgramState | None) -> None:
+        self.session.program_state = state
 
     def _emit(self, event: VenueEvent) -> None:
         for callback in list(self._subscribers):
@@ -307,6 +339,7 @@ class VenueLink:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
 
     # ---- the loop ----------------------------------------------------------------------
 
@@ -489,14 +522,17 @@ class VenueLink:
                     tasks.append(asyncio.create_task(self._program_from_sfu(self.welcome.sfu)))
                     tasks.append(asyncio.create_task(self._feeds_to_sfu(self.welcome.sfu)))
                 assert self._control is not None
-                self.countdown.attach(self._control, self._clock)
-                tasks.append(asyncio.create_task(self.countdown.run()))
+                self.countdown.attach()
+                self.session.attach(self.config.clock())
+                self._session_timer.start(asyncio.get_running_loop())
                 await self._keepalive(ws)
             finally:
                 log.info("%s", self.audio_stats.summary())
                 for task in tasks:
                     task.cancel()
-                self.countdown.detach()
+                # The armed deadline stays: a venue that loses the link after acking still fires.
+                self.session.detach()
+                self._session_timer.stop()
                 self._control = None
                 self._pc = None
                 if self._video_track is not None:
@@ -519,8 +555,7 @@ class VenueLink:
         ws: aiohttp.ClientWebSocketResponse,
         tasks: list[asyncio.Task[None]],
     ) -> None:
-        self.liveness = Liveness()
-        self.welcome = None
+        self.session.new_connection()
         self._welcomed = asyncio.Event()
         control = pc.createDataChannel("control")
         clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
@@ -628,6 +663,7 @@ class VenueLink:
             self._replaced = True
         elif ws.close_code == CLOSE_ENDED:
             self._ended = True
+        self._wake.set()
 
     def _studio_said_ended(self) -> bool:
         return self.program_state is not None and self.program_state.ended
@@ -672,9 +708,12 @@ class VenueLink:
                 return
 
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Watch this connection until it ends: the session says when the studio went quiet
+        (it sends the heartbeats itself); the WebSocket, when the studio closed us; the
+        interfaces (looked at once a heartbeat interval), when our own address went."""
         self._replaced = False
+        self._studio_quiet = False
         while not self._stopping.is_set():
-            now = time.monotonic()
             if self._address_gone():
                 self._address_lost = True
                 # The address our media uses left this computer (aiortc has no ICE restart):
@@ -692,7 +731,7 @@ class VenueLink:
                 )
             ):
                 raise CeremonyEndedError
-            if self.liveness.is_lost(now) or ws.closed:
+            if self._studio_quiet or ws.closed:
                 # After the studio's last "ended" state, a studio that goes away is the end of
                 # the day, not a fault: no reconnect banner over the hall's screen.
                 if self._studio_said_ended():
@@ -702,11 +741,42 @@ class VenueLink:
                         LinkProblem.STUDIO_CLOSED, "the studio closed the connection"
                     )
                 return
-            if self._control:
-                self._control.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
-                self._control.send(self._stats(now))
+            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=HEARTBEAT_INTERVAL_S)
+                await asyncio.wait_for(self._wake.wait(), timeout=HEARTBEAT_INTERVAL_S)
+
+    # ---- the session protocol: one timer -----------------------------------------------
+
+    def _wake_session(self) -> None:
+        """Call after feeding the session: its next instant may have moved."""
+        self._session_timer.wake()
+
+    def _session_output(self, out: Output[VenueSessionEvent]) -> None:
+        """Send what the session asks to send; act on what it says happened."""
+        for item in out.sends:
+            if isinstance(item, Refuse):
+                if self._control:
+                    self._control.refuse(item.code, item.detail)
+                continue
+            if item.channel is Channel.CLOCK:
+                if self._clock is not None:
+                    self._clock.send(item.message)
+                continue
+            message = item.message
+            if isinstance(message, wire.FireReport):
+                message = self.countdown.complete_report(message)
+            if self._control:
+                self._control.send(message)
+        for event in out.events:
+            match event:
+                case HeartbeatSent():
+                    if self._control:
+                        self._control.send(self._stats(time.monotonic()))
+                case StudioQuiet():
+                    self._studio_quiet = True
+                    self._wake.set()
+                case _:
+                    self.countdown.apply(event)
 
     def _stats(self, now: float) -> wire.Stats:
         sent_now = getattr(self._video_track, "frames_sent", 0)
@@ -733,34 +803,22 @@ class VenueLink:
     # ---- traffic -----------------------------------------------------------------------
 
     def _on_control(self, msg: wire.Message) -> None:
-        now = time.monotonic()
-        self.liveness.heard(now)
-        match msg:
-            case wire.Welcome():
-                self.welcome = msg
-                self._welcomed.set()
-                self.liveness.start(now)
-            case wire.Heartbeat(seq=seq):
-                if self._control:
-                    self._control.send(wire.HeartbeatAck(seq=seq))
-            case wire.HeartbeatAck(seq=seq):
-                self.liveness.ack_received(seq, now)
-            case wire.ProgramState():
-                self.program_state = msg
-                self._sfu_tally.set()  # on air through an SFU: hear the mix-minus
-            case wire.Cue(cue_id=cue_id):
-                if self._control:
-                    self._control.send(wire.CueAck(cue_id=cue_id))
-            case _:
-                self.countdown.on_control_message(msg)
+        self._session_output(self.session.receive(msg, self.config.clock()))
+        if isinstance(msg, wire.Welcome):
+            self._welcomed.set()
+        elif isinstance(msg, wire.ProgramState):
+            self._sfu_tally.set()  # on air through an SFU: hear the mix-minus
+        self._wake_session()
         self._emit(MessageReceived(msg))
 
     def _on_clock(self, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe):
             t2 = self.config.clock()
-            self._clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self.config.clock()))
+            reply = wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self.config.clock())
+            if self._clock is not None:
+                self._clock.send(reply)
         else:
-            self.countdown.on_clock_message(msg)
+            self.session.receive_clock(msg, self.config.clock())
 
     async def _program_from_sfu(self, route: wire.SfuRoute) -> None:
         """The program from the SFU the studio named (its picture; its sound too when the
@@ -833,7 +891,8 @@ class VenueLink:
                 now = time.monotonic()
                 self.counters.program_frames += 1
                 self.counters.program.add(now)
-                self.liveness.heard(now)  # the studio's picture arriving is proof of life
+                # The studio's picture arriving is proof of life (on the session's clock).
+                self.session.liveness.heard(self.config.clock())
                 if isinstance(frame, av.VideoFrame):  # not so for count-only bench venues
                     self._measure_latency(frame, now)
                     self._emit(ProgramFrame(frame))

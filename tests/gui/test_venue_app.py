@@ -165,6 +165,27 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
     assert program.confidence_remaining() is None  # not on air: no speaker timer here
 
 
+def test_the_confidence_timer_ends_at_the_studios_instant(window: VenueWindow) -> None:
+    # Sent with 95 s left at studio 5000.0, to run out at studio 5095.0; it arrived at venue
+    # 1000.0, 0.25 s in transit (studio = venue + 4000.25). The end instant, placed with the
+    # clock estimate, does not lose the transit time the way "95 s from arrival" would.
+    clock = FakeClock(1000.0)
+    program = window.live_page.program
+    program.clock = clock
+    on_air = state(tally=wire.Tally.ON_AIR, remaining_s=95.0, ends_at=5095.0, phase="normal")
+    view = VenueView(
+        link=LinkState.CONNECTED, program=on_air, program_at=1000.0, program_offset=4000.25
+    )
+    window.apply_view(view)
+    assert program.confidence_remaining() == pytest.approx(94.75)
+    clock.t = 1094.75
+    assert program.confidence_remaining() == pytest.approx(0.0)
+    clock.t = 1100.0
+    assert program.confidence_remaining() == pytest.approx(-5.25)  # overtime counts on
+    window.apply_view(dataclasses.replace(view, program_offset=None))  # no estimate yet
+    assert program.confidence_remaining() == pytest.approx(-5.0)
+
+
 def test_countdown_digits_change_on_the_shared_second() -> None:
     assert [seconds_shown(100.0, t) for t in (96.9, 97.0, 97.01, 99.999, 100.0, 101)] == [
         4,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,6 +57,13 @@ async def test_join_then_go_reaches_venue_as_tally(studio: Studio) -> None:
         studio.engine.command(cmd.Jump(3))  # the Cirebon report: this venue goes on air
         on_air = await events.wait(message(wire.ProgramState, tally=wire.Tally.ON_AIR))
         assert on_air.message.item_title == "Laporan Wali Kota Cirebon"
+        # The speaker's time runs out at an instant on the studio clock (this process's):
+        # sent with the item's full time, placed by the venue with its clock estimate.
+        state_sent = on_air.message
+        assert state_sent.ends_at is not None and state_sent.remaining_s is not None
+        assert state_sent.ends_at - time.monotonic() == pytest.approx(
+            state_sent.remaining_s, abs=1.0
+        )
         studio.engine.command(cmd.Go())
         await events.wait(message(wire.ProgramState, tally=wire.Tally.STANDBY, item_index=4))
         # Program video and the venue's camera both flow.
@@ -240,9 +248,8 @@ async def test_a_venue_that_cannot_play_the_program_tells_the_studio(studio: Stu
         await events.wait(state(LinkState.CONNECTED))
         await events.wait(studio_knows, timeout=15)
     assert link.speaker.problem is not None
-    snap = studio.engine.snapshot()
-    row = next(v for v in snap["venues"] if v["id"] == CIREBON)  # type: ignore[attr-defined]
-    assert str(row["sound_problem"]).startswith("no sound")
+    row = studio.engine.status().venue(CIREBON)
+    assert row is not None and row.sound_problem.startswith("no sound")
 
 
 async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio) -> None:

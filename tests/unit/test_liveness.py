@@ -9,8 +9,9 @@ def test_lost_after_three_silent_seconds() -> None:
     live = Liveness()
     assert not live.is_lost(100.0)  # never heard: not yet joined, not lost
     live.heard(100.0)
-    assert not live.is_lost(102.8)
-    assert live.is_lost(102.81)
+    assert not live.is_lost(102.79)
+    assert live.lost_at() == 102.8
+    assert live.is_lost(live.lost_at() or 0.0)  # a timer set for that instant finds it lost
     live.heard(103.5)
     assert not live.is_lost(104.0)
 

@@ -46,6 +46,8 @@ class VenueView:
     welcome: wire.Welcome | None = None
     program: wire.ProgramState | None = None
     program_at: float = 0.0  # the link's clock (`VenueHost.clock`) when the state arrived
+    # The clock estimate's studio - venue offset then: places the speaker's `ends_at`.
+    program_offset: float | None = None
     cue: str = ""
     cue_at: float = 0.0  # the link's clock
     chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
@@ -186,7 +188,14 @@ class VenueHost(QObject):
             case wire.Welcome():
                 self._update(welcome=msg, rtt_ms=rtt)
             case wire.ProgramState():
-                self._update(program=msg, program_at=self.clock(), rtt_ms=rtt)
+                now = self.clock()
+                estimate = link.countdown.estimator.estimate(now) if link else None
+                self._update(
+                    program=msg,
+                    program_at=now,
+                    program_offset=estimate.offset if estimate else None,
+                    rtt_ms=rtt,
+                )
             case wire.Cue(text=text):
                 self._update(cue=text, cue_at=self.clock())
             case wire.Chat(text=text):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ceremony.countdown import ArmState, seconds_shown, zero_screen_from
+from ceremony.countdown import ArmState, seconds_shown, speaker_remaining, zero_screen_from
 from ceremony.sequencer.events import Phase
 from ceremony.wire import Tally
 from media.compositor import bgra_picture
@@ -98,12 +98,11 @@ class ProgramView(QWidget):
 
     def confidence_remaining(self) -> float | None:
         """The speaker's time left, when this venue is on air."""
-        p = self.view.program
-        if p is None or p.tally is not Tally.ON_AIR or p.remaining_s is None:
+        v = self.view
+        p = v.program
+        if p is None or p.tally is not Tally.ON_AIR:
             return None
-        if p.held:
-            return p.remaining_s
-        return p.remaining_s - (self.clock() - self.view.program_at)
+        return speaker_remaining(p, v.program_offset, self.clock(), v.program_at)
 
     def ended(self) -> bool:
         """The studio said the ceremony is over: the calm end screen, no banner."""

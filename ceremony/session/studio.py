@@ -1,0 +1,284 @@
+"""The studio's half of the session protocol, sans I/O.
+
+One `StudioSession` serves every venue. It owns the heartbeats and the loss of a silent venue,
+the countdown's arm and abort (resent until acknowledged), the answers to acks and fire reports
+(a report resent by a venue is counted once), and the instant the countdown reaches zero. What
+is not a session matter (stats, ready, chat) comes back as `Received` for the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ceremony import wire
+from ceremony.countdown import RESEND_S, ArmState, SirenOnset, StudioCountdown
+from ceremony.liveness import HEARTBEAT_INTERVAL_S, LOST_AFTER_S, Liveness
+from ceremony.session.output import Output
+
+log = logging.getLogger(__name__)
+
+ACK_NOTE_EVERY_S = 1.0  # a venue resends its ack while it refines: journaled 1 a second at most
+
+
+# ---- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VenueLost:
+    """Nothing heard from the venue for `silent_s`: the engine closes its connection."""
+
+    venue_id: str
+    silent_s: float
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message the session does not decide on (stats, ready, chat): the engine's."""
+
+    venue_id: str
+    message: wire.Message
+
+
+@dataclass(frozen=True)
+class ArmAcked:
+    """A venue answered the current arm (or its abort). `journal`: a change, or the first
+    answer in ACK_NOTE_EVERY_S — the record keeps those, not every refinement."""
+
+    venue_id: str
+    arm_id: int
+    state: ArmState
+    bound_s: float | None
+    journal: bool
+    local_deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class FireReported:
+    """A venue's first report of firing the current arm (its resends are not repeated)."""
+
+    venue_id: str
+    report: wire.FireReport
+    fire_at: float | None
+
+
+@dataclass(frozen=True)
+class CountdownZero:
+    """The armed instant has come on the studio clock (the recording snapshots every picture)."""
+
+    arm_id: int
+
+
+StudioSessionEvent = VenueLost | Received | ArmAcked | FireReported | CountdownZero
+
+
+# ---- the session ---------------------------------------------------------------------------
+
+
+class StudioSession:
+    def __init__(
+        self,
+        venue_ids: Iterable[str],
+        *,
+        heartbeat_s: float = HEARTBEAT_INTERVAL_S,
+        lost_after_s: float = LOST_AFTER_S,
+        resend_s: float = RESEND_S,
+    ) -> None:
+        self.venue_ids = frozenset(venue_ids)
+        self.heartbeat_s = heartbeat_s
+        self.lost_after_s = lost_after_s
+        self.resend_s = resend_s
+        self.countdown = StudioCountdown()
+        self._links: dict[str, Liveness] = {}  # venues whose control channel is open
+        self._ack_noted: dict[str, float] = {}
+        self._zero_told: int | None = None  # the arm whose zero was reported
+        # The last instant something became due at once (a link up, an arm, an abort): when a
+        # heartbeat or an arm never sent yet is due.
+        self._changed_at = float("-inf")
+
+    # ---- links -----------------------------------------------------------------------------
+
+    def connected(self, venue_id: str, now: float) -> Liveness:
+        """The venue's control channel opened (a reconnect starts a fresh link). Returns the
+        link's bookkeeping (round trip, last heard), to be read, not fed."""
+        liveness = Liveness(lost_after_s=self.lost_after_s)
+        liveness.heard(now)
+        self._links[venue_id] = liveness
+        self._changed_at = max(self._changed_at, now)
+        log.debug("session %s: link up", venue_id)
+        return liveness
+
+    def disconnected(self, venue_id: str) -> None:
+        self._links.pop(venue_id, None)
+
+    def liveness(self, venue_id: str) -> Liveness | None:
+        return self._links.get(venue_id)
+
+    def rtt_s(self, venue_id: str) -> float | None:
+        link = self._links.get(venue_id)
+        return link.rtt_s if link else None
+
+    # ---- input -----------------------------------------------------------------------------
+
+    def receive(
+        self, venue_id: str, message: wire.Message, now: float
+    ) -> Output[StudioSessionEvent]:
+        out: Output[StudioSessionEvent] = Output()
+        link = self._links.get(venue_id)
+        if link is not None:
+            link.heard(now)
+        match message:
+            case wire.Heartbeat(seq=seq):
+                out.send(wire.HeartbeatAck(seq=seq), venue_id)
+            case wire.HeartbeatAck(seq=seq):
+                if link is not None:
+                    link.ack_received(seq, now)
+            case wire.ArmAck():
+                self._on_arm_ack(venue_id, message, now, out)
+            case wire.FireReport():
+                self._on_fire_report(venue_id, message, out)
+            case _:
+                out.events.append(Received(venue_id, message))
+        return out
+
+    def handle_timer(self, now: float) -> Output[StudioSessionEvent]:
+        out: Output[StudioSessionEvent] = Output()
+        for vid, link in list(self._links.items()):
+            if link.is_lost(now):
+                del self._links[vid]
+                out.events.append(VenueLost(vid, link.silent_for(now)))
+            elif link.heartbeat_due(now, self.heartbeat_s):
+                out.send(wire.Heartbeat(seq=link.heartbeat_sent(now)), vid)
+        cd = self.countdown
+        if (
+            cd.fire_at is not None
+            and not cd.aborted
+            and self._zero_told != cd.arm_id
+            and now >= cd.fire_at
+        ):
+            self._zero_told = cd.arm_id
+            out.events.append(CountdownZero(cd.arm_id))
+        for vid in cd.due_sends(now, set(self._links), self.resend_s):
+            if cd.aborted:
+                out.send(wire.Abort(arm_id=cd.arm_id), vid)
+            else:
+                assert cd.fire_at is not None
+                out.send(wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title), vid)
+        return out
+
+    def next_timer(self) -> float | None:
+        """The next instant `handle_timer` has work: a heartbeat, a loss, a resend, zero."""
+        times: list[float] = []
+        for link in self._links.values():
+            sent = link.last_sent
+            times.append(sent + self.heartbeat_s if sent is not None else self._changed_at)
+            lost_at = link.lost_at()
+            if lost_at is not None:
+                times.append(lost_at)
+        cd = self.countdown
+        if cd.fire_at is not None:
+            if not cd.aborted and self._zero_told != cd.arm_id:
+                times.append(cd.fire_at)
+            for view in cd.venues.values():
+                if not view.acked and view.venue_id in self._links:
+                    sent = view.last_sent
+                    times.append(sent + self.resend_s if sent is not None else self._changed_at)
+        return min(times) if times else None
+
+    # ---- countdown commands ----------------------------------------------------------------
+
+    def arm(self, now: float, lead_s: float, venue_ids: list[str], title: str = "") -> int:
+        """Raises CountdownError for a bad request. The arm goes out at the next timer (now)."""
+        arm_id = self.countdown.arm(now, lead_s, venue_ids, title)
+        self._changed_at = max(self._changed_at, now)
+        return arm_id
+
+    def abort(self, now: float) -> int | None:
+        """The abort goes out at the next timer (now), resent until acknowledged."""
+        arm_id = self.countdown.abort()
+        self._changed_at = max(self._changed_at, now)
+        return arm_id
+
+    def restore_countdown(self, countdown: StudioCountdown, now: float) -> None:
+        """Take up a countdown from before a restart (read back from the journal: its arm id,
+        instant, acks and fire reports). Venues not yet acknowledged are sent the arm (or the
+        abort) again — a venue answers a resend of the arm it holds with the same answer —
+        and fire reports arriving now are counted once. Past its instant, zero is not told
+        again."""
+        self.countdown = countdown
+        self._changed_at = max(self._changed_at, now)
+        if countdown.fire_at is not None and now >= countdown.fire_at:
+            self._zero_told = countdown.arm_id
+
+    # ---- countdown answers -----------------------------------------------------------------
+
+    def _knows(self, venue_id: str, arm_id: int) -> bool | None:
+        """True: the current arm, and this venue takes part. None: an older arm (a late
+        answer). False: an arm that never existed, or one this venue was not sent."""
+        cd = self.countdown
+        if cd.fire_at is not None and arm_id == cd.arm_id:
+            return venue_id in cd.venues
+        if 0 < arm_id < cd.arm_id:
+            return None
+        return False
+
+    def _on_arm_ack(
+        self, vid: str, msg: wire.ArmAck, now: float, out: Output[StudioSessionEvent]
+    ) -> None:
+        try:
+            state = ArmState(msg.state)
+        except ValueError:
+            out.refuse(wire.ErrorCode.MALFORMED, "arm_ack: unknown `state`", vid)
+            return
+        known = self._knows(vid, msg.arm_id)
+        if known is not True:
+            if known is False:
+                out.refuse(wire.ErrorCode.UNKNOWN_COUNTDOWN, "arm_ack: no such arm here", vid)
+            return  # only the answers to a real arm are part of the record
+        changed = self.countdown.venues[vid].state is not state
+        self.countdown.on_ack(vid, msg.arm_id, state, msg.local_deadline, msg.bound_s)
+        journal = changed or now - self._ack_noted.get(vid, -1e18) >= ACK_NOTE_EVERY_S
+        if journal:
+            self._ack_noted[vid] = now
+        out.events.append(
+            ArmAcked(vid, msg.arm_id, state, msg.bound_s, journal, msg.local_deadline)
+        )
+
+    def _on_fire_report(
+        self, vid: str, msg: wire.FireReport, out: Output[StudioSessionEvent]
+    ) -> None:
+        # Acknowledged whatever it is: a venue resends its report until it hears this.
+        out.send(wire.FireReportAck(arm_id=msg.arm_id), vid)
+        known = self._knows(vid, msg.arm_id)
+        if known is not True:
+            if known is False:
+                out.refuse(wire.ErrorCode.UNKNOWN_COUNTDOWN, "fire_report: no such arm here", vid)
+            return
+        onset = (
+            SirenOnset(
+                msg.onset_method,
+                msg.onset_local,
+                msg.onset_late_s,
+                msg.hall_latency_s,
+                msg.screen_late_s,
+            )
+            if msg.onset_method is not None
+            else None
+        )
+        cd = self.countdown
+        view = cd.venues[vid]
+        if view.fired_local is not None:
+            if onset is not None:
+                view.onset = onset  # a resend may add the screen's lateness
+            return  # a resend of a report already counted
+        cd.on_fired(
+            vid,
+            msg.arm_id,
+            msg.local_fire,
+            msg.bound_s,
+            msg.true_fire,
+            local_deadline=msg.local_deadline,
+            onset=onset,
+        )
+        out.events.append(FireReported(vid, msg, cd.fire_at))

@@ -1,0 +1,329 @@
+"""The venue's half of the session protocol, sans I/O.
+
+One `VenueSession` lives as long as the venue app's link and outlives each connection: the
+armed countdown and the fire reports not yet acknowledged survive a reconnect. While a
+connection is attached it sends heartbeats (and asks the adapter for its stats with them),
+notices a quiet studio, probes the studio's clock (a burst on joining, then 2 Hz, 5 Hz while
+armed), places and refines the armed deadline, and resends its fire reports until acknowledged.
+Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
+itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
+session says where with `PlaceFire` and `CancelFire`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ceremony import wire
+from ceremony.clocksync import ClockEstimator, ClockSample
+from ceremony.countdown import FIRE_REPORT_RESEND_S, ArmState, VenueArm, VenueCountdown
+from ceremony.liveness import HEARTBEAT_INTERVAL_S, LOST_AFTER_S, Liveness
+from ceremony.session.output import Channel, Output
+
+log = logging.getLogger(__name__)
+
+BURST_PROBES = 8
+BURST_GAP_S = 0.03
+PROBE_INTERVAL_S = 0.5  # 2 Hz steady: enough to follow drift, light on a loaded studio
+ARMED_PROBE_INTERVAL_S = 0.2  # 5 Hz while armed: more chances of an undelayed round trip
+ACK_REFRESH_S = 1.0  # a refined deadline is acknowledged again at most this often
+NO_MOVE_BEFORE_ZERO_S = 0.2  # the deadline is not moved under the firing thread this close
+KEPT_REPORTS = 8
+
+
+# ---- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArmChanged:
+    """The arm's state or deadline changed (for the screens): digits run to `deadline_local`."""
+
+    arm_id: int
+    state: ArmState
+    deadline_local: float | None
+    bound_s: float | None
+
+
+@dataclass(frozen=True)
+class PlaceFire:
+    """Fire `arm_id` at `deadline_local`: a new arm, or (`refined`) a better deadline for the
+    one already placed — only the deadline moves, nothing is opened or started for it."""
+
+    arm_id: int
+    deadline_local: float
+    refined: bool = False
+
+
+@dataclass(frozen=True)
+class CancelFire:
+    arm_id: int
+
+
+@dataclass(frozen=True)
+class HeartbeatSent:
+    """A heartbeat went out: the adapter sends its link statistics with it."""
+
+
+@dataclass(frozen=True)
+class StudioQuiet:
+    """Nothing heard from the studio for `silent_s`: this connection is over (rejoin)."""
+
+    silent_s: float
+
+
+VenueSessionEvent = ArmChanged | PlaceFire | CancelFire | HeartbeatSent | StudioQuiet
+
+
+@dataclass(frozen=True)
+class _Report:
+    local_fire: float
+    bound_s: float
+    true_fire: float | None
+
+
+@dataclass
+class _Attached:
+    """One connection's timers."""
+
+    since: float  # when it was attached: the first heartbeat is due then
+    next_probe: float
+    burst_left: int = BURST_PROBES
+    next_report: float = 0.0
+    quiet_told: bool = False
+
+
+@dataclass
+class VenueSession:
+    heartbeat_s: float = HEARTBEAT_INTERVAL_S
+    lost_after_s: float = LOST_AFTER_S
+    estimator: ClockEstimator = field(default_factory=ClockEstimator)
+    liveness: Liveness = field(default_factory=Liveness)
+    welcome: wire.Welcome | None = None
+    program_state: wire.ProgramState | None = None
+
+    def __post_init__(self) -> None:
+        self.countdown = VenueCountdown(self.estimator)
+        self._attached: _Attached | None = None
+        self._probes: dict[int, float] = {}
+        self._seq = 0
+        self._last_ack = -1e18
+        self._fire_late: dict[int, float] = {}
+        self._screen_late: dict[int, float] = {}
+        self._reported: dict[int, _Report] = {}
+
+    # ---- connections -----------------------------------------------------------------------
+
+    def new_connection(self) -> None:
+        """A join is under way: a fresh link (the countdown and its reports are kept)."""
+        self.liveness = Liveness(lost_after_s=self.lost_after_s)
+        self.welcome = None
+        self._attached = None
+
+    def attach(self, now: float) -> None:
+        """Welcomed: heartbeats, clock probes and report resends start now."""
+        self.liveness.heard(now)
+        self._attached = _Attached(since=now, next_probe=now)
+
+    def detach(self) -> None:
+        """The connection ended; an acknowledged arm still fires (media's thread has it)."""
+        self._attached = None
+
+    @property
+    def attached(self) -> bool:
+        return self._attached is not None
+
+    # ---- input -----------------------------------------------------------------------------
+
+    def receive(self, message: wire.Message, now: float) -> Output[VenueSessionEvent]:
+        """A message from the studio's control channel."""
+        out: Output[VenueSessionEvent] = Output()
+        self.liveness.heard(now)
+        match message:
+            case wire.Welcome():
+                self.welcome = message
+            case wire.Heartbeat(seq=seq):
+                out.send(wire.HeartbeatAck(seq=seq))
+            case wire.HeartbeatAck(seq=seq):
+                self.liveness.ack_received(seq, now)
+            case wire.ProgramState():
+                self.program_state = message
+            case wire.Cue(cue_id=cue_id):
+                out.send(wire.CueAck(cue_id=cue_id))
+            case wire.Arm(arm_id=arm_id, fire_at=fire_at):
+                arm = self.countdown.on_arm(arm_id, fire_at, now)
+                self._placed(arm, out)
+                self._ack(arm, now, out)
+            case wire.Abort(arm_id=arm_id):
+                aborted = self.countdown.on_abort(arm_id)
+                out.events.append(CancelFire(arm_id))
+                if aborted is not None:
+                    self._ack(aborted, now, out)
+                    out.events.append(ArmChanged(arm_id, aborted.state, None, None))
+                else:  # an abort of an arm never heard of: it is aborted here all the same
+                    out.send(wire.ArmAck(arm_id=arm_id, state=ArmState.ABORTED.value))
+            case wire.FireReportAck(arm_id=arm_id):
+                self.countdown.report_acked(arm_id)
+            case _:
+                pass
+        return out
+
+    def receive_clock(self, message: wire.Message, now: float) -> None:
+        """A message from the clock channel; `now` read as soon as it arrived."""
+        if not isinstance(message, wire.ClockReply):
+            return
+        sent = self._probes.pop(message.seq, None)
+        if sent is None or sent != message.t1:
+            return  # not ours, or a duplicate
+        self.estimator.add(ClockSample(message.t1, message.t2, message.t3, now))
+
+    def fired(
+        self, arm_id: int, local_fire: float, deadline_local: float, true_fire: float | None
+    ) -> Output[VenueSessionEvent]:
+        """The firing thread decided (reported from the loop): report it until acknowledged."""
+        out: Output[VenueSessionEvent] = Output()
+        # How late the thread decided, on this venue's own clock: reported beside the bound,
+        # which is the clock estimate's and was decided before zero.
+        self._fire_late[arm_id] = local_fire - deadline_local
+        for old in sorted(self._fire_late)[:-KEPT_REPORTS]:
+            self._fire_late.pop(old, None)
+            self._screen_late.pop(old, None)
+        self.countdown.fired(arm_id, local_fire, true_fire)
+        log.info("fired arm %d at local %.6f", arm_id, local_fire)
+        self._resend_reports(out)
+        return out
+
+    def screen_shown(self, arm_id: int | None, late_s: float) -> Output[VenueSessionEvent]:
+        """The venue's screens showed the zero screen `late_s` after the deadline (its own
+        measure); with a projector and the crew's window, the later of the two counts.
+        `arm_id` None: the current arm."""
+        out: Output[VenueSessionEvent] = Output()
+        if arm_id is None:
+            if self.countdown.current is None:
+                return out
+            arm_id = self.countdown.current.arm_id
+        self._screen_late[arm_id] = max(late_s, self._screen_late.get(arm_id, late_s))
+        # Sent again even when the first report was acknowledged: the studio keeps the newest.
+        sent = self._reported.get(arm_id)
+        if sent is not None and self.attached:
+            out.send(self._report(arm_id, sent))
+        return out
+
+    # ---- timer -----------------------------------------------------------------------------
+
+    def handle_timer(self, now: float) -> Output[VenueSessionEvent]:
+        out: Output[VenueSessionEvent] = Output()
+        att = self._attached
+        if att is None:
+            return out
+        if self.liveness.is_lost(now):
+            if not att.quiet_told:
+                att.quiet_told = True
+                out.events.append(StudioQuiet(self.liveness.silent_for(now)))
+            return out
+        # The probe first: its `t1` is `now`, so nothing may be sent before it (the
+        # heartbeat's send would count into the probe's outbound leg).
+        probe_due = now >= att.next_probe
+        if probe_due:
+            self._probe(now, out)
+        if self.liveness.heartbeat_due(now, self.heartbeat_s):
+            out.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
+            out.events.append(HeartbeatSent())
+        if probe_due:
+            if att.burst_left > 0:
+                att.burst_left -= 1
+                att.next_probe = now + BURST_GAP_S
+            else:
+                self._maintain(now, out)
+                arm = self.countdown.current
+                armed = arm is not None and arm.state is ArmState.ARMED
+                att.next_probe = now + (ARMED_PROBE_INTERVAL_S if armed else PROBE_INTERVAL_S)
+        if now >= att.next_report and att.burst_left == 0:
+            self._resend_reports(out)
+            att.next_report = now + FIRE_REPORT_RESEND_S
+        return out
+
+    def next_timer(self) -> float | None:
+        att = self._attached
+        if att is None or att.quiet_told:
+            return None
+        times = [att.next_probe]
+        lv = self.liveness
+        times.append(lv.last_sent + self.heartbeat_s if lv.last_sent is not None else att.since)
+        lost_at = lv.lost_at()
+        if lost_at is not None:
+            times.append(lost_at)
+        if att.burst_left == 0:
+            times.append(att.next_report)
+        return min(times)
+
+    # ---- inside ----------------------------------------------------------------------------
+
+    def _probe(self, now: float, out: Output[VenueSessionEvent]) -> None:
+        self._seq += 1
+        self._probes[self._seq] = now
+        for old in [s for s in self._probes if s < self._seq - 20]:
+            del self._probes[old]
+        out.send(wire.ClockProbe(seq=self._seq, t1=now), channel=Channel.CLOCK)
+
+    def _placed(self, arm: VenueArm, out: Output[VenueSessionEvent]) -> None:
+        if arm.state is ArmState.ARMED and arm.deadline_local is not None:
+            out.events.append(PlaceFire(arm.arm_id, arm.deadline_local))
+        out.events.append(ArmChanged(arm.arm_id, arm.state, arm.deadline_local, arm.bound_s))
+
+    def _ack(self, arm: VenueArm, now: float, out: Output[VenueSessionEvent]) -> None:
+        self._last_ack = now
+        out.send(
+            wire.ArmAck(
+                arm_id=arm.arm_id,
+                state=arm.state.value,
+                local_deadline=arm.deadline_local,
+                bound_s=arm.bound_s,
+            )
+        )
+
+    def _maintain(self, now: float, out: Output[VenueSessionEvent]) -> None:
+        """Keep the arm placed: place one that had no clock yet, refine an armed deadline."""
+        arm = self.countdown.current
+        if arm is None:
+            return
+        if arm.state is ArmState.NO_CLOCK:
+            self.countdown.current = None  # place it again now that probes may have answered
+            arm = self.countdown.on_arm(arm.arm_id, arm.fire_at_studio, now)
+            if arm.state is not ArmState.NO_CLOCK:
+                self._placed(arm, out)
+                self._ack(arm, now, out)
+            return
+        if arm.state is ArmState.ARMED and arm.deadline_local is not None:
+            if arm.deadline_local - now < NO_MOVE_BEFORE_ZERO_S:
+                return  # too close to zero to move the deadline under the firing thread
+            refined = self.countdown.refine(now)
+            if refined is not None and refined.deadline_local is not None:
+                out.events.append(PlaceFire(refined.arm_id, refined.deadline_local, refined=True))
+                if now - self._last_ack >= ACK_REFRESH_S:
+                    self._ack(refined, now, out)
+
+    def _resend_reports(self, out: Output[VenueSessionEvent]) -> None:
+        if not self.attached:
+            return
+        for arm_id, (local_fire, bound, true_fire) in list(self.countdown.pending_reports.items()):
+            report = _Report(local_fire, bound, true_fire)
+            self._reported[arm_id] = report
+            for old in sorted(self._reported)[:-KEPT_REPORTS]:
+                del self._reported[old]
+            out.send(self._report(arm_id, report))
+
+    def _report(self, arm_id: int, r: _Report) -> wire.FireReport:
+        """The report as the session knows it; the siren's onset fields are the adapter's
+        (media knows where the sound card placed the siren)."""
+        arm = self.countdown.current
+        deadline = arm.deadline_local if arm and arm.arm_id == arm_id else r.local_fire
+        return wire.FireReport(
+            arm_id=arm_id,
+            local_deadline=deadline or r.local_fire,
+            local_fire=r.local_fire,
+            bound_s=r.bound_s,
+            true_fire=r.true_fire,
+            fire_late_s=self._fire_late.get(arm_id),
+            screen_late_s=self._screen_late.get(arm_id),
+        )

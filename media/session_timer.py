@@ -1,0 +1,64 @@
+"""One loop timer for a sans-I/O session: armed at the instant the session asks to be woken.
+
+The pattern of aioquic's asyncio adapter: after every call into the session, `wake()` moves the
+one timer to `next_timer()`; when it fires, the session's `handle_timer(now)` runs and the timer
+is moved again. No polling task; the session's instants are on `clock`, which need not be the
+loop's (the simulation harness shifts a venue's clock): the delay is what maps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from media.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class SessionTimer:
+    def __init__(
+        self,
+        next_timer: Callable[[], float | None],
+        on_timer: Callable[[float], None],
+        clock: Clock,
+        name: str,
+    ) -> None:
+        """`on_timer(now)` feeds the session's `handle_timer(now)` and acts on its output."""
+        self._next_timer = next_timer
+        self._on_timer = on_timer
+        self._clock = clock
+        self._name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.wake()
+
+    def stop(self) -> None:
+        self._cancel()
+        self._loop = None
+
+    def wake(self) -> None:
+        """Re-arm at the session's next instant (none: sleep until fed again)."""
+        self._cancel()
+        loop = self._loop
+        at = self._next_timer()
+        if at is None or loop is None or loop.is_closed():
+            return
+        self._handle = loop.call_later(max(0.0, at - self._clock()), self._fire)
+
+    def _cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        try:
+            self._on_timer(self._clock())
+        except Exception:  # one bad turn must not stop the heartbeats for good
+            log.exception("%s: session timer failed", self._name)
+        self.wake()

@@ -1,0 +1,243 @@
+"""The venue's session protocol, sans I/O: a fake `now` on the venue's clock, no sockets."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ceremony import wire
+from ceremony.countdown import ArmState, speaker_remaining
+from ceremony.session import Channel, Send, VenueSession
+from ceremony.session.venue import (
+    BURST_GAP_S,
+    BURST_PROBES,
+    PROBE_INTERVAL_S,
+    ArmChanged,
+    CancelFire,
+    HeartbeatSent,
+    PlaceFire,
+    StudioQuiet,
+)
+
+OFFSET = 37.25  # the studio's clock runs this far ahead of the venue's
+
+
+def sent(out: object, channel: Channel = Channel.CONTROL) -> list[wire._Msg]:
+    return [
+        s.message
+        for s in out.sends  # type: ignore[attr-defined]
+        if isinstance(s, Send) and s.channel is channel
+    ]
+
+
+def attached(at: float = 0.0) -> VenueSession:
+    s = VenueSession()
+    s.new_connection()
+    welcome = wire.Welcome(
+        studio="S", ceremony_id="c", ceremony_title="T", venue_id="v", venue_name="V"
+    )
+    s.receive(welcome, at)
+    assert s.welcome == welcome
+    s.attach(at)
+    return s
+
+
+def answer_probes(s: VenueSession, out: object, rtt: float = 0.001) -> None:
+    """The studio answers each probe at once over a symmetric path."""
+    for probe in sent(out, Channel.CLOCK):
+        assert isinstance(probe, wire.ClockProbe)
+        t2 = probe.t1 + OFFSET + rtt / 2
+        reply = wire.ClockReply(seq=probe.seq, t1=probe.t1, t2=t2, t3=t2)
+        s.receive_clock(reply, probe.t1 + rtt)
+
+
+def run(s: VenueSession, until: float, *, studio_answers: bool = True) -> list[object]:
+    """Wake the session at each instant it asks for, up to `until`; the studio's heartbeats
+    keep the link alive. Returns every event."""
+    events: list[object] = []
+    while (at := s.next_timer()) is not None and at <= until:
+        out = s.handle_timer(at)
+        events += out.events
+        if studio_answers:
+            answer_probes(s, out)
+            s.receive(wire.HeartbeatAck(seq=0), at)
+    return events
+
+
+def test_a_detached_session_sleeps() -> None:
+    s = VenueSession()
+    assert s.next_timer() is None
+    assert s.handle_timer(5.0).sends == []
+
+
+def test_joining_probes_in_a_burst_then_at_two_hertz() -> None:
+    s = attached(10.0)
+    times = []
+    while (at := s.next_timer()) is not None and at <= 12.0:
+        out = s.handle_timer(at)
+        times += [at for _ in sent(out, Channel.CLOCK)]
+        s.receive(wire.Heartbeat(seq=1), at)  # keep the link alive
+    burst = [10.0 + i * BURST_GAP_S for i in range(BURST_PROBES)]
+    assert times[:BURST_PROBES] == pytest.approx(burst)
+    steady = times[BURST_PROBES:]
+    assert steady[0] == pytest.approx(burst[-1] + BURST_GAP_S)
+    assert [b - a for a, b in itertools.pairwise(steady)] == pytest.approx(
+        [PROBE_INTERVAL_S] * (len(steady) - 1)
+    )
+
+
+def test_heartbeats_once_a_second_with_the_stats_asked_for() -> None:
+    s = attached(0.0)
+    out = s.handle_timer(0.0)
+    assert sent(out) == [wire.Heartbeat(seq=0)] and HeartbeatSent() in out.events
+    s.receive(wire.HeartbeatAck(seq=0), 0.003)
+    assert s.liveness.rtt_s == pytest.approx(0.003)
+    out = s.handle_timer(0.5)
+    assert wire.Heartbeat(seq=1) not in sent(out)
+    assert wire.Heartbeat(seq=1) in sent(s.handle_timer(1.0))
+    assert sent(s.receive(wire.Heartbeat(seq=9), 1.1)) == [wire.HeartbeatAck(seq=9)]
+    assert sent(s.receive(wire.Cue(cue_id=4, text="Siap"), 1.2)) == [wire.CueAck(cue_id=4)]
+
+
+def test_a_quiet_studio_is_told_once_and_the_session_then_sleeps() -> None:
+    s = attached(0.0)
+    s.handle_timer(0.0)
+    s.receive(wire.HeartbeatAck(seq=0), 0.5)
+    events = run(s, 10.0, studio_answers=False)
+    quiet = [e for e in events if isinstance(e, StudioQuiet)]
+    assert quiet == [StudioQuiet(pytest.approx(2.8))]  # type: ignore[arg-type]
+    assert s.next_timer() is None
+
+
+def test_an_arm_without_a_clock_is_placed_once_probes_answer() -> None:
+    s = attached(0.0)
+    out = s.receive(wire.Arm(arm_id=1, fire_at=OFFSET + 20.0), 0.001)  # before any probe
+    assert sent(out) == [wire.ArmAck(arm_id=1, state="no_clock")]
+    assert [e for e in out.events if isinstance(e, PlaceFire)] == []
+    events = run(s, 1.0)
+    placed = [e for e in events if isinstance(e, PlaceFire)]
+    assert placed and placed[0].arm_id == 1
+    assert placed[-1].deadline_local == pytest.approx(20.0, abs=1e-4)
+    changed = [e for e in events if isinstance(e, ArmChanged)]
+    assert changed[0].state is ArmState.ARMED
+
+
+def test_an_arm_is_placed_refined_and_answered_the_same_when_resent() -> None:
+    s = attached(0.0)
+    run(s, 1.0)  # a clock estimate
+    out = s.receive(wire.Arm(arm_id=3, fire_at=OFFSET + 20.0, title="Peresmian"), 1.0)
+    (ack,) = sent(out)
+    assert isinstance(ack, wire.ArmAck) and ack.state == "armed"
+    assert ack.local_deadline == pytest.approx(20.0, abs=1e-4)
+    assert [type(e) for e in out.events] == [PlaceFire, ArmChanged]
+    assert not out.events[0].refined  # type: ignore[union-attr]
+    again = s.receive(wire.Arm(arm_id=3, fire_at=OFFSET + 20.0, title="Peresmian"), 1.2)
+    assert sent(again) == [ack]  # a resend: the same answer
+    events = run(s, 19.9)
+    refined = [e for e in events if isinstance(e, PlaceFire)]
+    assert refined, "the deadline is refined while probes keep coming"
+    assert all(e.refined for e in refined)  # only the deadline moves
+    assert all(e.deadline_local == pytest.approx(20.0, abs=1e-4) for e in refined)
+
+
+def test_no_refinement_in_the_last_fifth_of_a_second() -> None:
+    s = attached(0.0)
+    run(s, 1.0)
+    s.receive(wire.Arm(arm_id=3, fire_at=OFFSET + 20.0), 1.0)
+    placed_at = []
+    while (at := s.next_timer()) is not None and at <= 20.5:
+        out = s.handle_timer(at)
+        answer_probes(s, out)
+        s.receive(wire.HeartbeatAck(seq=0), at)
+        placed_at += [at for e in out.events if isinstance(e, PlaceFire)]
+    assert placed_at and max(placed_at) < 20.0 - 0.2
+
+
+def test_an_abort_cancels_the_firing_and_is_acknowledged() -> None:
+    s = attached(0.0)
+    run(s, 1.0)
+    s.receive(wire.Arm(arm_id=2, fire_at=OFFSET + 20.0), 1.0)
+    out = s.receive(wire.Abort(arm_id=2), 2.0)
+    assert CancelFire(2) in out.events
+    (ack,) = sent(out)
+    assert isinstance(ack, wire.ArmAck) and (ack.arm_id, ack.state) == (2, "aborted")
+    assert ArmChanged(2, ArmState.ABORTED, None, None) in out.events
+    out = s.receive(wire.Abort(arm_id=9), 2.1)  # never heard of: aborted all the same
+    assert sent(out) == [wire.ArmAck(arm_id=9, state="aborted")]
+
+
+def armed_and_fired(s: VenueSession) -> None:
+    run(s, 1.0)
+    s.receive(wire.Arm(arm_id=5, fire_at=OFFSET + 20.0), 1.0)
+    run(s, 19.9)
+
+
+def test_the_fire_report_is_resent_until_acknowledged() -> None:
+    s = attached(0.0)
+    armed_and_fired(s)
+    out = s.fired(5, 20.0003, 20.0, None)
+    (first,) = sent(out)
+    assert isinstance(first, wire.FireReport)
+    assert first.local_fire == 20.0003 and first.fire_late_s == pytest.approx(0.0003)
+    reports = []
+    while (at := s.next_timer()) is not None and at <= 23.0:
+        out = s.handle_timer(at)
+        answer_probes(s, out)
+        s.receive(wire.HeartbeatAck(seq=0), at)
+        reports += [at for m in sent(out) if isinstance(m, wire.FireReport)]
+    assert len(reports) >= 2
+    assert [b - a for a, b in itertools.pairwise(reports)] == pytest.approx(
+        [1.0] * (len(reports) - 1)
+    )
+    s.receive(wire.FireReportAck(arm_id=5), 23.0)
+    out = s.handle_timer(25.0)
+    assert [m for m in sent(out) if isinstance(m, wire.FireReport)] == []
+    # The zero screen's lateness is sent even after the acknowledgement
+    out = s.screen_shown(None, 0.012)
+    (late,) = sent(out)
+    assert isinstance(late, wire.FireReport) and late.screen_late_s == 0.012
+
+
+def test_a_report_waits_for_the_next_connection() -> None:
+    s = attached(0.0)
+    armed_and_fired(s)
+    s.detach()
+    assert sent(s.fired(5, 20.0001, 20.0, None)) == []  # the link is down at zero
+    assert s.countdown.pending_reports  # kept
+    s.new_connection()
+    s.attach(30.0)
+    events_sends = []
+    while (at := s.next_timer()) is not None and at <= 31.0:
+        out = s.handle_timer(at)
+        s.receive(wire.HeartbeatAck(seq=0), at)
+        events_sends += [m for m in sent(out) if isinstance(m, wire.FireReport)]
+    assert [m.arm_id for m in events_sends][:1] == [5]
+
+
+# ---- the speaker's timer, placed like the countdown ----------------------------------------
+
+
+def program(**fields: object) -> wire.ProgramState:
+    base: dict[str, object] = {"tally": wire.Tally.ON_AIR, "item_index": 3, "item_count": 9}
+    return wire.ProgramState(**(base | fields))  # type: ignore[arg-type]
+
+
+def test_the_speakers_time_runs_out_at_the_studios_instant() -> None:
+    # Sent at studio 1000.0 with 95 s left; it arrives 0.4 s later (transit), venue clock
+    # = studio - OFFSET. The estimate places the end; the arrival time does not matter.
+    state = program(remaining_s=95.0, ends_at=1095.0)
+    arrived = 1000.4 - OFFSET
+    assert speaker_remaining(state, OFFSET, arrived, arrived) == pytest.approx(94.6)
+    assert speaker_remaining(state, OFFSET, arrived + 90.0, arrived) == pytest.approx(4.6)
+    assert speaker_remaining(state, OFFSET, arrived + 100.0, arrived) == pytest.approx(-5.4)
+
+
+def test_the_speakers_time_held_or_without_an_estimate() -> None:
+    held = program(remaining_s=40.0, held=True)
+    assert speaker_remaining(held, OFFSET, 500.0, 10.0) == 40.0  # held: it does not run
+    state = program(remaining_s=95.0, ends_at=1095.0)
+    assert speaker_remaining(state, None, 22.5, 10.0) == pytest.approx(82.5)  # from arrival
+    older = program(remaining_s=95.0)  # a studio that sends no end instant
+    assert speaker_remaining(older, OFFSET, 22.5, 10.0) == pytest.approx(82.5)
+    assert speaker_remaining(program(), OFFSET, 22.5, 10.0) is None
