@@ -1,13 +1,18 @@
 """Firing at the deadline: a dedicated thread on the monotonic clock.
 
 Not the GUI thread, not the asyncio loop: both can be busy for tens of milliseconds. The thread
-sleeps until shortly before the deadline, then spins on the clock. The deadline may be refined
-while it waits (newer clock estimates); an abort cancels it.
+sleeps until shortly before the deadline, then waits out the rest precisely: at real-time
+priority it spins on the clock; at ordinary priority it takes the interpreter lock a few
+milliseconds early and sleeps to the deadline in the kernel while keeping it (Linux), so no other
+Python thread of the process can be in its way at zero. The deadline may be refined while it
+waits (newer clock estimates); an abort cancels it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import sys
@@ -29,6 +34,17 @@ REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
+# At ordinary priority nothing was spun at all: measured with eleven venue processes on two
+# cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
+# nor queued for a core most of that time: it was waiting for the interpreter lock, held by
+# another thread of its process that the OS had itself put aside (the audio callback, the loop
+# before it parked). So the lock is taken HOLD_S early, with room for that wait, and kept
+# through a sleep in the kernel to the deadline (clock_nanosleep on an absolute time, 1 ns of
+# timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
+# GUI are parked anyway, and the audio callback has 40 ms of sound queued.
+HOLD_S = 0.005
+EARLY_S = 0.002
+TIMER_SLACK_NS = 1
 
 
 def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
@@ -53,6 +69,44 @@ def _leave_realtime(was_set: bool) -> None:
             os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
 
 
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+SleepFor = Callable[[float], None]
+
+
+def holding_sleeper() -> SleepFor | None:
+    """A sleep that keeps the interpreter lock, to an absolute CLOCK_MONOTONIC time, with this
+    thread's timer slack cut to 1 ns (Linux); None where there is none (the caller spins)."""
+    if not sys.platform.startswith("linux") or not hasattr(time, "CLOCK_MONOTONIC"):
+        return None
+    try:
+        # PyDLL, not CDLL: ctypes then keeps the interpreter lock through the call.
+        libc = ctypes.PyDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        nanosleep = libc.clock_nanosleep
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    nanosleep.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Timespec), ctypes.c_void_p]
+    nanosleep.restype = ctypes.c_int
+    clock_id, abstime, eintr, pr_set_timerslack = time.CLOCK_MONOTONIC, 1, 4, 29
+    slack_set: set[int] = set()
+
+    def sleep_for(seconds: float) -> None:
+        if threading.get_ident() not in slack_set:  # per thread; the firing thread's alone
+            prctl(pr_set_timerslack, TIMER_SLACK_NS, 0, 0, 0)
+            slack_set.add(threading.get_ident())
+        target = time.monotonic() + seconds
+        whole = int(target)
+        spec = _Timespec(whole, int((target - whole) * 1e9))
+        # An absolute time: a signal (EINTR) only resumes the same sleep.
+        while nanosleep(clock_id, abstime, ctypes.byref(spec), None) == eintr:
+            pass
+
+    return sleep_for
+
+
 @dataclass(frozen=True)
 class FireRecord:
     arm_id: int
@@ -75,11 +129,15 @@ class FireScheduler:
         quiet: Callable[[threading.Event], None] | None = None,
         *,
         realtime: bool = True,
+        sleep_for: SleepFor | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
-        no interpreter lock this thread could have to wait for at zero."""
+        no interpreter lock this thread could have to wait for at zero. `sleep_for(seconds)`:
+        the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
+        where there is one; without it the thread spins the last SPIN_S)."""
         self._quiet = quiet
+        self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
         self._true_clock = true_clock
@@ -118,6 +176,12 @@ class FireScheduler:
         finally:
             sys.setswitchinterval(previous_interval)
 
+    def _lead(self) -> float:
+        """How long before the deadline the timed wait ends and the precise wait begins."""
+        if self._realtime:
+            return REALTIME_SPIN_S
+        return HOLD_S if self._sleep_for is not None else SPIN_S
+
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
         with self._cond:
@@ -128,7 +192,7 @@ class FireScheduler:
                 return False
             assert self._deadline is not None and self._arm_id is not None
             arm_id, deadline = self._arm_id, self._deadline
-            wait = deadline - self._clock() - (REALTIME_SPIN_S if self._realtime else SPIN_S)
+            wait = deadline - self._clock() - self._lead()
             if wait > APPROACH_S:
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
@@ -146,12 +210,22 @@ class FireScheduler:
                 self._quiet(released)
             if wait > 0:
                 self._cond.wait(timeout=wait)
-                if self._arm_id != arm_id or self._deadline != deadline:
+                if (
+                    self._arm_id != arm_id
+                    or self._deadline != deadline
+                    or deadline - self._clock() > self._lead() + EARLY_S
+                ):
+                    # Moved, aborted, or woken early (the same deadline set again): look again,
+                    # rather than hold the interpreter lock longer than planned.
                     released.set()
                     _leave_realtime(realtime)
                     return True
         now = self._clock()
-        while now < deadline:
+        if not realtime and self._sleep_for is not None and now < deadline:
+            # Holding the interpreter lock from here to the deadline (see HOLD_S).
+            self._sleep_for(deadline - now)
+            now = self._clock()
+        while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
                 os.sched_yield()
             now = self._clock()
