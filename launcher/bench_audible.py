@@ -11,6 +11,9 @@ Clock offsets come from the kernel: each venue process runs in its own time name
 the in-process shim keeps only drift and network delay. Every trial starts fresh venue processes
 with its own seed: new offsets, drifts and paths each time.
 
+`--both-priorities` runs every trial twice with the same seed, the venues at real-time priority
+and then at ordinary priority (as an ordinary user install runs), and reports each side apart.
+
 `--calibrate` instead checks the hall calibration: a second sink is looped into the room with a
 40 ms latency; the calibration must measure it and, once advanced by it, land on time.
 Everything it started (the audio server, the recorder, the venues) is stopped on the way out.

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-# The last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms late (timer slack, a
-# virtual CPU's wake-up), more on a busy machine. A real-time (FIFO) thread is never time-sliced,
-# so one that spins would keep every other spinner off its core: eleven venues on the two cores
+# At real-time priority the last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms
+# late (timer slack, a virtual CPU's wake-up), more on a busy machine. A real-time (FIFO)
+# thread is never time-sliced, so one that spins would keep every other spinner off its core: eleven venues on the two cores
 # of the benchmark machine fired one after another, up to a millisecond late. A real-time
 # spinner therefore yields on every turn (sched_yield puts it behind the other spinners of its
 # priority), and each gets to look at its clock every few microseconds.
@@ -43,7 +43,7 @@ REALTIME_PRIORITY = 10
 # timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
 # GUI are parked anyway, and the audio callback has 40 ms of sound queued.
 HOLD_S = 0.005
-EARLY_S = 0.002
+EARLY_S = 0.002  # a timed wait that ended this much earlier than planned is looked at again
 TIMER_SLACK_NS = 1
 
 
