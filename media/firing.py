@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 # At real-time priority the last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms
 # late (timer slack, a virtual CPU's wake-up), more on a busy machine. A real-time (FIFO)
-# thread is never time-sliced, so one that spins would keep every other spinner off its core: eleven venues on the two cores
-# of the benchmark machine fired one after another, up to a millisecond late. A real-time
-# spinner therefore yields on every turn (sched_yield puts it behind the other spinners of its
-# priority), and each gets to look at its clock every few microseconds.
+# thread is never time-sliced, so one that spins would keep every other spinner off its core:
+# eleven venues on the two cores of the benchmark machine fired one after another, up to a
+# millisecond late. A real-time spinner therefore yields on every turn (sched_yield puts it
+# behind the other spinners of its priority), and each looks at its clock every few microseconds.
 SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
