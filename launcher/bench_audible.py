@@ -60,6 +60,7 @@ CUT_BEFORE_S = 5.0
 CUT_FOR_S = 10.0
 CALIBRATION_LOOP_MS = 40.0
 SERVER_START_S = 10.0
+JOIN_TIMEOUT_S = 90.0
 BUDGET_S = 540.0  # no new trial starts after 9 minutes: ten trials stay under ten
 
 
@@ -273,7 +274,14 @@ def _trial(
         + ("" if not args.both_priorities else "-rt" if realtime else "-ordinary")
     )
     options = DemoOptions(
-        venues=args.venues, duration_s=60, out=out, sim=sim, venue_media=args.media
+        venues=args.venues,
+        duration_s=60,
+        out=out,
+        sim=sim,
+        venue_media=args.media,
+        # Eleven interpreters starting on two loaded cores took 25-30 s here: a venue that joins
+        # after the arm is a missed fire that says nothing about firing.
+        join_timeout_s=JOIN_TIMEOUT_S,
     )
     ids = [v.id for v in fit_venues(sheet, args.venues).venues]
     # Time namespaces take whole seconds, from 1 up to a day here.

@@ -10,7 +10,14 @@ import time
 import pytest
 
 from media import firing
-from media.firing import HOLD_S, FireRecord, FireScheduler, holding_sleeper
+from media.firing import (
+    HOLD_S,
+    SHORT_SLICE_S,
+    FireRecord,
+    FireScheduler,
+    ask_short_slice,
+    holding_sleeper,
+)
 from media.speaker import Speaker, siren_samples
 
 
@@ -204,6 +211,40 @@ def test_the_holding_sleep_keeps_other_python_threads_out_until_it_ends() -> Non
         other.join(timeout=5)
     assert ran_at and ran_at[0] >= end
     assert time.monotonic() >= end  # an absolute sleep never ends early
+
+
+def _slice_ns() -> int | None:
+    """This thread's EEVDF time slice, where the kernel shows it (6.6 on)."""
+    try:
+        with open("/proc/thread-self/sched", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("se.slice"):
+                    return int(line.split(":")[1])
+    except OSError:
+        pass
+    return None
+
+
+def _kernel() -> tuple[int, int]:
+    major, minor = [*os.uname().release.split("."), "0"][:2]
+    return (int(major), int("".join(c for c in minor if c.isdigit()) or 0))
+
+
+@pytest.mark.skipif(
+    _slice_ns() is None or _kernel() < (6, 12), reason="custom time slices are Linux 6.12's"
+)
+def test_short_slice_is_asked_for_the_calling_thread_alone() -> None:
+    before = _slice_ns()
+    seen: list[tuple[bool, int | None]] = []
+
+    def thread() -> None:
+        seen.append((ask_short_slice(), _slice_ns()))
+
+    t = threading.Thread(target=thread)
+    t.start()
+    t.join(timeout=5)
+    assert seen == [(True, int(SHORT_SLICE_S * 1e9))]
+    assert _slice_ns() == before  # the caller's own thread only
 
 
 def test_siren_sound_is_bounded_and_audible() -> None:
