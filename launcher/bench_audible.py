@@ -11,6 +11,9 @@ Clock offsets come from the kernel: each venue process runs in its own time name
 the in-process shim keeps only drift and network delay. Every trial starts fresh venue processes
 with its own seed: new offsets, drifts and paths each time.
 
+`--both-priorities` runs every trial twice with the same seed, the venues at real-time priority
+and then at ordinary priority (as an ordinary user install runs), and reports each side apart.
+
 `--calibrate` instead checks the hall calibration: a second sink is looped into the room with a
 40 ms latency; the calibration must measure it and, once advanced by it, land on time.
 Everything it started (the audio server, the recorder, the venues) is stopped on the way out.
@@ -57,6 +60,7 @@ CUT_BEFORE_S = 5.0
 CUT_FOR_S = 10.0
 CALIBRATION_LOOP_MS = 40.0
 SERVER_START_S = 10.0
+JOIN_TIMEOUT_S = 90.0
 BUDGET_S = 540.0  # no new trial starts after 9 minutes: ten trials stay under ten
 
 
@@ -252,7 +256,7 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 def _trial(
-    args: argparse.Namespace, n: int, server: AudioServer, progress: TextIO
+    args: argparse.Namespace, n: int, server: AudioServer, progress: TextIO, realtime: bool
 ) -> dict[str, Any]:
     seed = args.seed + n
     rng = random.Random(seed)
@@ -265,16 +269,26 @@ def _trial(
         asymmetry_ms=args.asymmetry_ms,
         seed=seed,
     )
-    out = args.out / f"trial-{n + 1:02d}"
+    out = args.out / (
+        f"trial-{n + 1:02d}"
+        + ("" if not args.both_priorities else "-rt" if realtime else "-ordinary")
+    )
     options = DemoOptions(
-        venues=args.venues, duration_s=60, out=out, sim=sim, venue_media=args.media
+        venues=args.venues,
+        duration_s=60,
+        out=out,
+        sim=sim,
+        venue_media=args.media,
+        # Eleven interpreters starting on two loaded cores took 25-30 s here: a venue that joins
+        # after the arm is a missed fire that says nothing about firing.
+        join_timeout_s=JOIN_TIMEOUT_S,
     )
     ids = [v.id for v in fit_venues(sheet, args.venues).venues]
     # Time namespaces take whole seconds, from 1 up to a day here.
     ns = {vid: rng.randint(1, max(1, min(DAY_S, int(args.ns_offset_max)))) for vid in ids}
     cut_vid = ids[0] if args.cut_link else None
     venue_args = {
-        vid: (["--no-realtime"] if args.no_realtime else [])
+        vid: ([] if realtime else ["--no-realtime"])
         + (["--sim-cut-s", str(CUT_FOR_S)] if vid == cut_vid else [])
         for vid in ids
     }
@@ -345,6 +359,7 @@ def _trial(
         {
             "trial": n + 1,
             "seed": seed,
+            "realtime": realtime,
             "audible_spread_ms": round(max(audible) - min(audible), 3) if audible else None,
             "heard": len(heard),
             "cut_venue": cut_vid,
@@ -382,6 +397,29 @@ def calibrate(server: AudioServer) -> dict[str, Any]:
     return out
 
 
+def _summary(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    venues = [v for t in trials for v in t["venues"]]
+    return {
+        "audible_spread_ms": _percentiles(
+            [t["audible_spread_ms"] for t in trials if t["audible_spread_ms"] is not None]
+        ),
+        "decision_spread_ms": _percentiles(
+            [t["spread_ms"] for t in trials if t["spread_ms"] is not None]
+        ),
+        # The decision spread less each thread's own lateness: the clock estimate's share.
+        "placement_spread_ms": _percentiles(
+            [t["placement_spread_ms"] for t in trials if t["placement_spread_ms"] is not None]
+        ),
+        "late_ms": _percentiles([v["late_ms"] for v in venues if v["late_ms"] is not None]),
+        "onset_methods": sorted({v["onset_method"] for v in venues if v["onset_method"]}),
+        "not_heard": sum(1 for v in venues if v["audible_ms"] is None),
+        "bound_violations": sum(1 for v in venues if v["within_bound"] is False),
+        "missed": sum(t["missed"] for t in trials),
+        "fires": sum(t["fired"] for t in trials),
+        "cut_report_after_zero_s": [t["cut_report_after_zero_s"] for t in trials if t["cut_venue"]],
+    }
+
+
 def main(args: argparse.Namespace) -> int:
     progress = sys.stderr if args.json else sys.stdout
     if os.geteuid() != 0:
@@ -402,14 +440,20 @@ def main(args: argparse.Namespace) -> int:
         os.environ.update(server.env)
         if args.calibrate:
             calibration = calibrate(server)
-        for n in range(0 if args.calibrate else args.trials):
-            if time.monotonic() - started > BUDGET_S:
-                print(f"time budget spent: stopping after {n} trials", file=progress)
+        # --both-priorities: each trial twice with the same seed (the same clock offsets, drifts
+        # and paths), venues at real-time priority and then at ordinary priority, side by side.
+        priorities = [True, False] if args.both_priorities else [not args.no_realtime]
+        runs = [(n, rt) for n in range(0 if args.calibrate else args.trials) for rt in priorities]
+        for n, realtime in runs:
+            if time.monotonic() - started > BUDGET_S * len(priorities):
+                print(f"time budget spent: stopping before trial {n + 1}", file=progress)
                 break
-            result = _trial(args, n, server, progress)
+            result = _trial(args, n, server, progress, realtime)
             trials.append(result)
             print(
-                f"trial {n + 1}/{args.trials}: audible spread {result['audible_spread_ms']} ms "
+                f"trial {n + 1}/{args.trials}"
+                + ("" if realtime else " (ordinary priority)")
+                + f": audible spread {result['audible_spread_ms']} ms "
                 f"({result['heard']} heard), decision spread {result['spread_ms']} ms, "
                 f"fired {result['fired']}, missed {result['missed']}"
                 + (
@@ -428,22 +472,13 @@ def main(args: argparse.Namespace) -> int:
         for key in server.env:
             os.environ.pop(key, None)
         signal.signal(signal.SIGTERM, previous)
-    venues = [v for t in trials for v in t["venues"]]
-    summary = {
-        "audible_spread_ms": _percentiles(
-            [t["audible_spread_ms"] for t in trials if t["audible_spread_ms"] is not None]
-        ),
-        "decision_spread_ms": _percentiles(
-            [t["spread_ms"] for t in trials if t["spread_ms"] is not None]
-        ),
-        "late_ms": _percentiles([v["late_ms"] for v in venues if v["late_ms"] is not None]),
-        "onset_methods": sorted({v["onset_method"] for v in venues if v["onset_method"]}),
-        "not_heard": sum(1 for v in venues if v["audible_ms"] is None),
-        "bound_violations": sum(1 for v in venues if v["within_bound"] is False),
-        "missed": sum(t["missed"] for t in trials),
-        "fires": sum(t["fired"] for t in trials),
-        "cut_report_after_zero_s": [t["cut_report_after_zero_s"] for t in trials if t["cut_venue"]],
-    }
+    if args.both_priorities:
+        summary: dict[str, Any] = {
+            "realtime": _summary([t for t in trials if t["realtime"]]),
+            "ordinary": _summary([t for t in trials if not t["realtime"]]),
+        }
+    else:
+        summary = _summary(trials)
     result = {
         "bench": "sync-audible",
         "date": time.strftime("%Y-%m-%d"),
@@ -456,7 +491,7 @@ def main(args: argparse.Namespace) -> int:
         "net": args.net,
         "ns_offset_max_s": args.ns_offset_max,
         "drift_ppm": args.drift_ppm,
-        "realtime": not args.no_realtime,
+        "realtime": "both" if args.both_priorities else not args.no_realtime,
         "cut_link": args.cut_link,
         "lead_s": args.lead,
         "wall_s": round(time.monotonic() - started, 1),

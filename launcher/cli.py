@@ -1267,6 +1267,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="kernel clock offsets drawn up to this (whole seconds, at most a day)",
     )
     au.add_argument("--no-realtime", action="store_true", help="venues without real-time priority")
+    au.add_argument(
+        "--both-priorities",
+        action="store_true",
+        help="each trial twice, same seed: at real-time and at ordinary priority, side by side",
+    )
     au.add_argument("--cut-link", action="store_true", help="cut one venue's link 5 s before zero")
     au.add_argument(
         "--calibrate",

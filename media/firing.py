@@ -1,13 +1,18 @@
 """Firing at the deadline: a dedicated thread on the monotonic clock.
 
 Not the GUI thread, not the asyncio loop: both can be busy for tens of milliseconds. The thread
-sleeps until shortly before the deadline, then spins on the clock. The deadline may be refined
-while it waits (newer clock estimates); an abort cancels it.
+sleeps until shortly before the deadline, then waits out the rest precisely: at real-time
+priority it spins on the clock; at ordinary priority it takes the interpreter lock a few
+milliseconds early and sleeps to the deadline in the kernel while keeping it (Linux), so no other
+Python thread of the process can be in its way at zero. The deadline may be refined while it
+waits (newer clock estimates); an abort cancels it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import sys
@@ -20,17 +25,33 @@ from media.clock import Clock
 
 log = logging.getLogger(__name__)
 
-# The last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms late (timer slack, a
-# virtual CPU's wake-up), more on a busy machine. A real-time (FIFO) thread is never time-sliced,
-# so one that spins would keep every other spinner off its core: eleven venues on the two cores
-# of the benchmark machine fired one after another, up to a millisecond late. A real-time
-# spinner therefore yields on every turn (sched_yield puts it behind the other spinners of its
-# priority), and each gets to look at its clock every few microseconds.
+# At real-time priority the last stretch is spun, not slept: a timed wait wakes ~0.05-0.1 ms
+# late (timer slack, a virtual CPU's wake-up), more on a busy machine. A real-time (FIFO)
+# thread is never time-sliced, so one that spins would keep every other spinner off its core:
+# eleven venues on the two cores of the benchmark machine fired one after another, up to a
+# millisecond late. A real-time spinner therefore yields on every turn (sched_yield puts it
+# behind the other spinners of its priority), and each looks at its clock every few microseconds.
 SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
 REALTIME_PRIORITY = 10
+# At ordinary priority nothing was spun at all: measured with eleven venue processes on two
+# cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
+# nor queued for a core most of that time: it was waiting for the interpreter lock, held by
+# another thread of its process that the OS had itself put aside (the audio callback, the loop
+# before it parked). So the lock is taken HOLD_S early, with room for that wait, and kept
+# through a sleep in the kernel to the deadline (clock_nanosleep on an absolute time, 1 ns of
+# timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
+# GUI are parked anyway, and the audio callback has 40 ms of sound queued.
+HOLD_S = 0.005
+# Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
+# (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
+# any user may shorten their own thread's slice (unlike real-time priority): the firing thread
+# asks for the shortest, 0.1 ms. It is asleep nearly all the time, so it costs nothing else.
+SHORT_SLICE_S = 0.0001
+EARLY_S = 0.002  # a timed wait that ended this much earlier than planned is looked at again
+TIMER_SLACK_NS = 1
 
 
 def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
@@ -53,6 +74,81 @@ def _leave_realtime(was_set: bool) -> None:
     if was_set:
         with contextlib.suppress(OSError):
             os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        ask_short_slice()  # the change of policy reset it
+
+
+class _SchedAttr(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_uint32),
+        ("sched_policy", ctypes.c_uint32),
+        ("sched_flags", ctypes.c_uint64),
+        ("sched_nice", ctypes.c_int32),
+        ("sched_priority", ctypes.c_uint32),
+        ("sched_runtime", ctypes.c_uint64),
+        ("sched_deadline", ctypes.c_uint64),
+        ("sched_period", ctypes.c_uint64),
+    ]
+
+
+_SCHED_SETATTR = {"x86_64": 314, "aarch64": 274}  # the syscall's number; glibc 2.36 has no wrapper
+
+
+def ask_short_slice(slice_s: float = SHORT_SLICE_S) -> bool:
+    """A shorter time slice for the calling thread, at ordinary priority and its own nice value
+    (see SHORT_SLICE_S); False where the OS has no such request or refuses it."""
+    number = _SCHED_SETATTR.get(os.uname().machine) if sys.platform.startswith("linux") else None
+    if number is None:
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # this thread's
+    except (OSError, AttributeError):
+        return False
+    attr = _SchedAttr(
+        size=ctypes.sizeof(_SchedAttr),
+        sched_policy=os.SCHED_OTHER,
+        sched_nice=nice,
+        sched_runtime=int(slice_s * 1e9),
+    )
+    return int(libc.syscall(number, 0, ctypes.byref(attr), 0)) == 0
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+SleepFor = Callable[[float], None]
+
+
+def holding_sleeper() -> SleepFor | None:
+    """A sleep that keeps the interpreter lock, to an absolute CLOCK_MONOTONIC time, with this
+    thread's timer slack cut to 1 ns (Linux); None where there is none (the caller spins)."""
+    if not sys.platform.startswith("linux") or not hasattr(time, "CLOCK_MONOTONIC"):
+        return None
+    try:
+        # PyDLL, not CDLL: ctypes then keeps the interpreter lock through the call.
+        libc = ctypes.PyDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        nanosleep = libc.clock_nanosleep
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    nanosleep.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Timespec), ctypes.c_void_p]
+    nanosleep.restype = ctypes.c_int
+    clock_id, abstime, eintr, pr_set_timerslack = time.CLOCK_MONOTONIC, 1, 4, 29
+    slack_set: set[int] = set()
+
+    def sleep_for(seconds: float) -> None:
+        if threading.get_ident() not in slack_set:  # per thread; the firing thread's alone
+            prctl(pr_set_timerslack, TIMER_SLACK_NS, 0, 0, 0)
+            slack_set.add(threading.get_ident())
+        target = time.monotonic() + seconds
+        whole = int(target)
+        spec = _Timespec(whole, int((target - whole) * 1e9))
+        # An absolute time: a signal (EINTR) only resumes the same sleep.
+        while nanosleep(clock_id, abstime, ctypes.byref(spec), None) == eintr:
+            pass
+
+    return sleep_for
 
 
 @dataclass(frozen=True)
@@ -74,11 +170,15 @@ class FireScheduler:
         quiet: Callable[[threading.Event], None] | None = None,
         *,
         realtime: bool = True,
+        sleep_for: SleepFor | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
-        no interpreter lock this thread could have to wait for at zero."""
+        no interpreter lock this thread could have to wait for at zero. `sleep_for(seconds)`:
+        the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
+        where there is one; without it the thread spins the last SPIN_S)."""
         self._quiet = quiet
+        self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
         self._true_clock = true_clock
@@ -111,11 +211,18 @@ class FireScheduler:
 
     def _run(self) -> None:
         previous_interval = sys.getswitchinterval()
+        ask_short_slice()
         try:
             while self._step(previous_interval):
                 pass
         finally:
             sys.setswitchinterval(previous_interval)
+
+    def _lead(self) -> float:
+        """How long before the deadline the timed wait ends and the precise wait begins."""
+        if self._realtime:
+            return REALTIME_SPIN_S
+        return HOLD_S if self._sleep_for is not None else SPIN_S
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
@@ -127,7 +234,7 @@ class FireScheduler:
                 return False
             assert self._deadline is not None and self._arm_id is not None
             arm_id, deadline = self._arm_id, self._deadline
-            wait = deadline - self._clock() - (REALTIME_SPIN_S if self._realtime else SPIN_S)
+            wait = deadline - self._clock() - self._lead()
             if wait > APPROACH_S:
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
@@ -145,12 +252,22 @@ class FireScheduler:
                 self._quiet(released)
             if wait > 0:
                 self._cond.wait(timeout=wait)
-                if self._arm_id != arm_id or self._deadline != deadline:
+                if (
+                    self._arm_id != arm_id
+                    or self._deadline != deadline
+                    or deadline - self._clock() > self._lead() + EARLY_S
+                ):
+                    # Moved, aborted, or woken early (the same deadline set again): look again,
+                    # rather than hold the interpreter lock longer than planned.
                     released.set()
                     _leave_realtime(realtime)
                     return True
         now = self._clock()
-        while now < deadline:
+        if not realtime and self._sleep_for is not None and now < deadline:
+            # Holding the interpreter lock from here to the deadline (see HOLD_S).
+            self._sleep_for(deadline - now)
+            now = self._clock()
+        while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
                 os.sched_yield()
             now = self._clock()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 
 import pytest
 
-from media.firing import FireRecord, FireScheduler
+from media import firing
+from media.firing import (
+    HOLD_S,
+    SHORT_SLICE_S,
+    FireRecord,
+    FireScheduler,
+    ask_short_slice,
+    holding_sleeper,
+)
 from media.speaker import Speaker, siren_samples
 
 
@@ -93,6 +102,149 @@ def test_moved_deadline_fires_once_at_the_new_one() -> None:
     assert done.wait(timeout=5)
     scheduler.close()
     assert [r.deadline_local for r in fired] == [10.0003]
+
+
+class ManualClock:
+    """Time stands still until the test or the fake sleep moves it."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_ordinary_priority_sleeps_the_last_stretch_instead_of_spinning() -> None:
+    """Without real-time priority the final wait is one sleep to the deadline (which keeps the
+    interpreter lock), not a spin: the clock is read a handful of times, not thousands."""
+    clock = ManualClock(50.0 - HOLD_S / 2)  # already inside the hold window
+    reads = 0
+
+    def counting_clock() -> float:
+        nonlocal reads
+        reads += 1
+        return clock()
+
+    slept: list[float] = []
+
+    def sleep_for(seconds: float) -> None:
+        slept.append(seconds)
+        clock.t += seconds  # the kernel wakes it at the deadline
+
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(counting_clock, on_fire, realtime=False, sleep_for=sleep_for)
+    scheduler.schedule(3, 50.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert slept == [pytest.approx(HOLD_S / 2)]
+    (record,) = fired
+    assert record.arm_id == 3 and record.fired_local == pytest.approx(50.0)
+    assert reads < 10
+
+
+def test_woken_early_it_never_holds_the_lock_longer_than_planned() -> None:
+    """The timed wait can end early (the same deadline set again, or a slow clock); then the
+    thread looks again rather than sleep holding the interpreter lock for 10 ms."""
+    clock = ManualClock(100.0 - 2 * HOLD_S)  # in the final approach, but before the hold
+    slept: list[float] = []
+    sleeping = threading.Event()
+
+    def sleep_for(seconds: float) -> None:
+        slept.append(seconds)
+        clock.t += seconds
+        sleeping.set()
+
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
+    scheduler.schedule(1, 100.0)
+    for _ in range(3):  # its timed waits end while the clock stands still
+        scheduler.schedule(1, 100.0)
+        assert not sleeping.wait(timeout=2 * HOLD_S)
+    clock.t = 100.0 - HOLD_S / 2
+    assert sleeping.wait(timeout=5)
+    scheduler.close()
+    assert slept == [pytest.approx(HOLD_S / 2)]
+
+
+def test_real_time_priority_spins_and_does_not_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
+    monkeypatch.setattr(os, "sched_yield", lambda: None)
+    clock = SteppingClock(20.0)
+    slept: list[float] = []
+    done = threading.Event()
+    scheduler = FireScheduler(clock, lambda r: done.set(), realtime=True, sleep_for=slept.append)
+    scheduler.schedule(1, 20.0005)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert slept == []
+
+
+@pytest.mark.skipif(holding_sleeper() is None, reason="clock_nanosleep is Linux's")
+def test_the_holding_sleep_keeps_other_python_threads_out_until_it_ends() -> None:
+    """The point of the sleep: no other thread of the process runs Python while it lasts
+    (a plain sleep would let the waiting thread in at once)."""
+    sleep_for = holding_sleeper()
+    assert sleep_for is not None
+    go = threading.Event()
+    ran_at: list[float] = []
+
+    def other_thread() -> None:
+        go.wait()
+        ran_at.append(time.monotonic())
+
+    other = threading.Thread(target=other_thread)
+    other.start()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.05)  # the other thread could only cut in after 50 ms of asking
+    try:
+        end = time.monotonic() + 0.03
+        go.set()
+        sleep_for(end - time.monotonic())
+    finally:
+        sys.setswitchinterval(previous)
+        other.join(timeout=5)
+    assert ran_at and ran_at[0] >= end
+    assert time.monotonic() >= end  # an absolute sleep never ends early
+
+
+def _slice_ns() -> int | None:
+    """This thread's EEVDF time slice, where the kernel shows it (6.6 on)."""
+    try:
+        with open("/proc/thread-self/sched", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("se.slice"):
+                    return int(line.split(":")[1])
+    except OSError:
+        pass
+    return None
+
+
+def _kernel() -> tuple[int, int]:
+    major, minor = [*os.uname().release.split("."), "0"][:2]
+    return (int(major), int("".join(c for c in minor if c.isdigit()) or 0))
+
+
+@pytest.mark.skipif(
+    _slice_ns() is None or _kernel() < (6, 12), reason="custom time slices are Linux 6.12's"
+)
+def test_short_slice_is_asked_for_the_calling_thread_alone() -> None:
+    before = _slice_ns()
+    seen: list[tuple[bool, int | None]] = []
+
+    def thread() -> None:
+        seen.append((ask_short_slice(), _slice_ns()))
+
+    t = threading.Thread(target=thread)
+    t.start()
+    t.join(timeout=5)
+    assert seen == [(True, int(SHORT_SLICE_S * 1e9))]
+    assert _slice_ns() == before  # the caller's own thread only
 
 
 def test_siren_sound_is_bounded_and_audible() -> None:
