@@ -58,7 +58,9 @@ async def test_the_studio_hears_a_venue_on_a_lossy_uplink_with_little_concealed(
         await _until(lambda: heard.recovered > 0, 10)
         before = _counts(heard)
         await _until(lambda: heard.expected - sum(before) >= MEASURED_PACKETS, 20)
-        received, recovered, concealed = (a - b for a, b in zip(_counts(heard), before))
+        received, recovered, concealed = (
+            a - b for a, b in zip(_counts(heard), before, strict=True)
+        )
         lost = recovered + concealed
         expected = received + lost
         snapshot = studio.engine.snapshot()
