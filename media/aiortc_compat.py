@@ -352,8 +352,9 @@ class ArrivalOrderAudioBuffer:
         return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)
 
 
-def receive_audio_with_fec(receiver: RTCRtpReceiver, stats: OpusReceiveStats | None = None) -> bool:
-    """Give this audio receiver the arrival-order buffer (False if aiortc's is not there).
+def receive_audio_with_fec(receiver: object, stats: OpusReceiveStats | None = None) -> bool:
+    """Give this audio RTCRtpReceiver the arrival-order buffer (False if aiortc's is not there,
+    or `receiver` is none).
 
     With `stats`, this receiver's Opus decodes with FecOpusDecoder counting into `stats` (its
     own, e.g. one venue's microphone at the studio); without, the decoder is the process-wide

@@ -72,6 +72,6 @@ async def test_the_studio_hears_a_venue_on_a_lossy_uplink_with_little_concealed(
     assert lost >= 0.02 * expected, (received, recovered, concealed)
     assert recovered >= 2, (received, recovered, concealed)
     assert concealed <= 0.06 * expected, (received, recovered, concealed)
-    row = next(v for v in snapshot["venues"] if v["id"] == CIREBON)  # type: ignore[union-attr,attr-defined]
+    row = next(v for v in snapshot["venues"] if v["id"] == CIREBON)  # type: ignore[attr-defined]
     assert row["audio_in"]["recovered"] >= recovered
     assert row["audio_concealed_pct"] is not None

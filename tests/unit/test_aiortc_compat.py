@@ -297,7 +297,7 @@ async def test_each_venue_microphone_counts_into_its_own_stats() -> None:
 def test_a_receiver_without_a_decoder_queue_gets_no_own_counts() -> None:
     from media.opus_receive import OpusReceiveStats
 
-    assert not aiortc_compat.receive_audio_with_fec(SimpleNamespace(), OpusReceiveStats())  # type: ignore[arg-type]
+    assert not aiortc_compat.receive_audio_with_fec(SimpleNamespace(), OpusReceiveStats())
 
 
 async def test_impaired_rtp_never_reaches_the_receiver() -> None:
