@@ -549,7 +549,9 @@ class VenueLink:
             if attach is not None:
                 attach(video_sender)  # our own encoder: keyframe requests must reach it
         if self._make_audio is not None:
-            mic = OpusEncodingTrack(self._make_audio())  # FEC while our uplink loses packets
+            # FEC from the join (its first reports take seconds; a reconnect is on a bad link),
+            # full band once our uplink has been clean 30 s: media/opus.py follow_uplink_loss.
+            mic = OpusEncodingTrack(self._make_audio(), fec=True)
             tasks.append(asyncio.create_task(follow_uplink_loss(mic, pc.addTrack(mic))))
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "audio":

@@ -86,3 +86,29 @@ async def test_the_venue_switches_its_microphone_from_the_studios_receiver_repor
     finally:
         task.cancel()
         track.stop()
+
+
+async def test_a_microphone_that_starts_protected_goes_full_band_after_a_clean_stretch(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(opus, "UPLINK_CHECK_S", 0.0)
+    now = [100.0]
+    track = OpusEncodingTrack(ToneTrack(), fec=True)
+    sender = _Sender()
+    task = asyncio.create_task(follow_uplink_loss(track, sender, lambda: now[0]))  # type: ignore[arg-type]
+
+    async def report(fraction: int, second: int) -> None:
+        sender.reports.append((fraction, second))
+        for _ in range(2):
+            sender.asked.clear()
+            await asyncio.wait_for(sender.asked.wait(), 5)
+
+    try:
+        await report(0, 1)
+        assert track.fec is True
+        now[0] += FEC_OFF_CLEAN_S + 1
+        await report(0, 2)
+        assert track.fec is False
+    finally:
+        task.cancel()
+        track.stop()
