@@ -146,6 +146,7 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     sound_problem: str = ""  # the venue's speaker is silent, and why
     loss_in_pct: float | None = None  # the venue's camera reaching the studio
     loss_out_pct: float | None = None  # the program reaching the venue
+    audio_concealed_pct: float | None = None  # the venue's sound at the studio, not rebuilt (run)
     last_seen_s: float | None = None  # since the venue's last message
 
 

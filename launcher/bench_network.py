@@ -9,7 +9,8 @@ Measured: each venue's join time and path, program frame rate at every venue (a 
 receives nothing counts as 0 fps), latency p95 over every decoded frame of the run, the
 countdown's spread across all venues from true fire times (host clock, shared by every
 namespace), and the lossy venue's program audio as its decoder counted it: packets received,
-rebuilt from the next packet's FEC, and concealed (neither), plus the network loss RTCP reported.
+rebuilt from the next packet's FEC, and concealed (neither), plus the network loss RTCP reported;
+and the other way, each venue's microphone as the studio's decoder counted it (`mic_at_studio`).
 
 Join, precisely (every time is CLOCK_MONOTONIC, which all the namespaces share; the venue logs
 its own phase marks, `join phases:` in its log):
@@ -445,6 +446,16 @@ def _p95(values: list[float]) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)
 
 
+def _mic_counts(counts: dict[str, int] | None) -> dict[str, Any] | None:
+    """The studio's counts of one venue's microphone (OpusReceiveStats as a dict), with the
+    share concealed: lost and not rebuilt from FEC."""
+    if not counts:
+        return None
+    expected = counts["received"] + counts["recovered"] + counts["concealed"]
+    pct = round(100 * counts["concealed"] / expected, 2) if expected else None
+    return dict(counts) | {"expected": expected, "concealed_pct": pct}
+
+
 def _result(
     args: argparse.Namespace,
     venues: list[Venue],
@@ -454,6 +465,7 @@ def _result(
 ) -> dict[str, Any]:
     paths = {v["id"]: v["path"] for v in snapshot["venues"]}
     rungs = {v["id"]: v.get("program_rung") for v in snapshot["venues"]}
+    heard = {v["id"]: _mic_counts(v.get("audio_in")) for v in snapshot["venues"]}
     rows = []
     every_frame: list[float] = []
     for v in venues:
@@ -501,6 +513,8 @@ def _result(
                 "audio_lost_pct": audio_loss.get(v.venue_id),
                 # The decoder's view: packets neither received nor rebuilt from FEC.
                 "audio": audio,
+                # The venue's microphone as the studio's decoder counted it (whole run).
+                "mic_at_studio": heard.get(v.venue_id),
             }
         )
 
@@ -538,6 +552,17 @@ def _result(
         "slow_venue_late_pct_after_lower_rung": one("slow")["late_pct_after_lower_rung"],
         "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
         "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
+        "lossy_venue_mic_at_studio_concealed_pct": (one("lossy")["mic_at_studio"] or {}).get(
+            "concealed_pct"
+        ),
+        "lossy_venue_mic_at_studio_recovered_by_fec": (one("lossy")["mic_at_studio"] or {}).get(
+            "recovered"
+        ),
+        "mic_at_studio_concealed_pct_max_other_venues": max(
+            ((r["mic_at_studio"] or {}).get("concealed_pct") or 0.0)
+            for r in rows
+            if r["lan"] != "lossy"
+        ),
         "audio_concealed_pct_max_other_venues": max(
             ((r["audio"] or {}).get("concealed_pct") or 0.0) for r in rows if r["lan"] != "lossy"
         ),

@@ -17,6 +17,7 @@ checks were written against.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import queue
@@ -33,6 +34,8 @@ import aiortc.rtcsctptransport
 from aioice import Candidate
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.utils import uint16_add
 
@@ -146,6 +149,19 @@ def problems() -> list[str]:
         and callable(getattr(aiortc.rtcrtpreceiver, "get_decoder", None)),
         "aiortc's RTCRtpReceiver no longer takes audio through __jitter_buffer.add(packet) and "
         "rtcrtpreceiver.get_decoder: the program audio's FEC cannot be decoded",
+    )
+    found += _check(
+        _mentions(aiortc.rtcrtpreceiver.decoder_worker, "codec, encoded_frame = task")
+        and dataclasses.is_dataclass(RTCRtpCodecParameters),
+        "aiortc's decoder thread no longer takes the codec from each (codec, frame) task, or "
+        "its codec is no dataclass: a venue's microphone cannot have its own FEC counts",
+    )
+    found += _check(
+        _mentions(
+            RTCDtlsTransport._handle_rtp_data,
+            "await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_time_ms)",
+        ),
+        "aiortc no longer hands RTP to receiver._handle_rtp_packet: tests cannot impair RTP",
     )
     found += _check(
         isinstance(getattr(aiortc.rtcsctptransport, "SCTP_RTO_INITIAL", None), float | int)
@@ -336,29 +352,81 @@ class ArrivalOrderAudioBuffer:
         return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)
 
 
-def receive_audio_with_fec(receiver: RTCRtpReceiver) -> bool:
-    """Give this audio receiver the arrival-order buffer (False if aiortc's is not there).
-    The decoder comes from `use_fec_opus_decoder`."""
-    if not hasattr(receiver, _JITTER_BUFFER):
+def receive_audio_with_fec(receiver: object, stats: OpusReceiveStats | None = None) -> bool:
+    """Give this audio RTCRtpReceiver the arrival-order buffer (False if aiortc's is not there,
+    or `receiver` is none).
+
+    With `stats`, this receiver's Opus decodes with FecOpusDecoder counting into `stats` (its
+    own, e.g. one venue's microphone at the studio); without, the decoder is the process-wide
+    one `use_fec_opus_decoder` chose. How: aiortc's decoder thread asks the module function
+    `get_decoder(codec)` for a decoder, once per codec, with the codec it finds in each
+    `(codec, frame)` task on the receiver's decoder queue; this receiver's tasks carry a copy of
+    the codec that names `stats`, and the get_decoder installed here reads it.
+    """
+    decoder_queue = getattr(receiver, _DECODER_QUEUE, None)
+    if not hasattr(receiver, _JITTER_BUFFER) or (
+        stats is not None and not isinstance(decoder_queue, queue.Queue)
+    ):
         return False
     setattr(receiver, _JITTER_BUFFER, ArrivalOrderAudioBuffer())
+    if stats is None:
+        return True
+    assert isinstance(decoder_queue, queue.Queue)
+    _install_get_decoder()
+    put = decoder_queue.put
+    tagged: dict[int, Any] = {}  # id(codec) -> its copy naming `stats`
+
+    def put_tagged(task: Any, *args: Any, **kwargs: Any) -> None:
+        if task is not None:
+            codec, frame = task
+            copy = tagged.get(id(codec))
+            if copy is None or copy[0] is not codec:
+                copy = tagged[id(codec)] = (codec, dataclasses.replace(codec))
+                setattr(copy[1], _RECEIVE_STATS, stats)
+            task = (copy[1], frame)
+        put(task, *args, **kwargs)
+
+    decoder_queue.put = put_tagged  # type: ignore[method-assign,assignment]
     return True
+
+
+_RECEIVE_STATS = "ceremony_opus_receive_stats"  # on a receiver's codec copy: whose counts
+# The counts of every Opus receiver whose codec names none (a venue's program audio), or None.
+_process_stats: list[OpusReceiveStats | None] = [None]
+
+
+def _fec_get_decoder(codec: Any) -> Any:
+    if codec.mimeType.lower() == "audio/opus":
+        stats = getattr(codec, _RECEIVE_STATS, None) or _process_stats[0]
+        if stats is not None:
+            return FecOpusDecoder(stats)
+    return ORIGINAL_GET_DECODER(codec)
+
+
+def _install_get_decoder() -> None:
+    setattr(aiortc.rtcrtpreceiver, "get_decoder", _fec_get_decoder)  # noqa: B010 - see problems()
 
 
 def use_fec_opus_decoder(stats: OpusReceiveStats | None) -> None:
     """Every Opus receiver started from now on decodes with FecOpusDecoder counting into
-    `stats` (None: aiortc's own decoder). Process-wide: aiortc's decoder thread looks the
-    decoder up by codec through `rtcrtpreceiver.get_decoder`; only venues use it."""
-    if stats is None:
-        setattr(aiortc.rtcrtpreceiver, "get_decoder", ORIGINAL_GET_DECODER)  # noqa: B010
-        return
+    `stats` (None: aiortc's own decoder), unless `receive_audio_with_fec` gave it its own
+    counts. Process-wide: aiortc's decoder thread looks the decoder up by codec through
+    `rtcrtpreceiver.get_decoder`; venues use it for the program."""
+    _process_stats[0] = stats
+    _install_get_decoder()  # with no counts anywhere it is aiortc's get_decoder
 
-    def get_decoder(codec: Any) -> Any:
-        if codec.mimeType.lower() == "audio/opus":
-            return FecOpusDecoder(stats)
-        return ORIGINAL_GET_DECODER(codec)
 
-    setattr(aiortc.rtcrtpreceiver, "get_decoder", get_decoder)  # noqa: B010 - see problems()
+def impair_rtp(receiver: RTCRtpReceiver, drop: Callable[[Any], bool]) -> Callable[[], None]:
+    """Tests and benchmarks: every RTP packet reaching `receiver` for which `drop(packet)` is
+    true is lost on the way (before aiortc counts it). Returns the function that removes it."""
+    handle = receiver._handle_rtp_packet
+
+    async def handle_or_drop(packet: Any, arrival_time_ms: int) -> None:
+        if not drop(packet):
+            await handle(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = handle_or_drop  # type: ignore[method-assign]
+    return lambda: setattr(receiver, "_handle_rtp_packet", handle)
 
 
 SCTP_RTO_INITIAL_S = 1.0

@@ -12,14 +12,20 @@ Opus decoders (aiortc's, browsers') take any packet duration, so nothing changes
 
 from __future__ import annotations
 
+import asyncio
 import fractions
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import av
 import numpy as np
+from aiortc import RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from ceremony.quality import FEC_OFF_CLEAN_S, FEC_ON_LOSS_PCT
+from media import aiortc_compat
 from media.pacing import QueuedTrack
 from media.program import Packet
 from media.sources import AUDIO_RATE, mono_int16
@@ -72,6 +78,15 @@ class OpusPacketizer:
         self._pending = data
         return out
 
+    @property
+    def pending(self) -> np.ndarray:
+        """Samples pushed but not yet a whole packet (carried over to a new encoder)."""
+        return self._pending
+
+    @pending.setter
+    def pending(self, samples: np.ndarray) -> None:
+        self._pending = samples
+
 
 def opus_packet(payload: bytes, pts: int) -> Packet:
     """An av.Packet as aiortc's sender packs it: pts in samples of the 48 kHz RTP clock."""
@@ -104,16 +119,34 @@ class EncodedAudioTrack(QueuedTrack[bytes]):
 
 
 class OpusEncodingTrack(MediaStreamTrack):
-    """Wraps a track of 20 ms AudioFrames (microphone, tone) and sends 60 ms Opus packets."""
+    """Wraps a track of 20 ms AudioFrames (microphone, tone) and sends 60 ms Opus packets.
+
+    `fec` (a venue's microphone on a lossy uplink, see `follow_uplink_loss`) switches to the
+    FEC encode (FEC_OPTIONS) from the next packet: a new libopus encoder, since its options are
+    fixed once open; the receiver's decoder takes the change in its stride."""
 
     kind = "audio"
 
-    def __init__(self, source: MediaStreamTrack) -> None:
+    def __init__(self, source: MediaStreamTrack, *, fec: bool = False) -> None:
         super().__init__()
         self._source = source
-        self._encoder = OpusPacketizer()
+        self._encoder = OpusPacketizer(fec=fec)
+        self._fec = fec
         self._ready: list[bytes] = []
         self._pts = 0
+
+    @property
+    def fec(self) -> bool:
+        return self._fec
+
+    @fec.setter
+    def fec(self, on: bool) -> None:
+        if on != self._fec:
+            log.info("microphone Opus in-band FEC %s", "on" if on else "off")
+            pending = self._encoder.pending
+            self._encoder = OpusPacketizer(fec=on)
+            self._encoder.pending = pending
+            self._fec = on
 
     async def recv(self) -> Packet:
         if self.readyState != "live":
@@ -129,3 +162,54 @@ class OpusEncodingTrack(MediaStreamTrack):
     def stop(self) -> None:
         super().stop()
         self._source.stop()
+
+
+@dataclass
+class FecSwitch:
+    """Hysteresis for a sender's FEC from its receiver's loss reports: on from the first report
+    of FEC_ON_LOSS_PCT, off only after FEC_OFF_CLEAN_S without one (the program's rule,
+    ceremony/quality.py: a link at the edge must not flap between bands)."""
+
+    on: bool = False
+    clean_since: float | None = None
+
+    def observe(self, now: float, loss_pct: float) -> bool:
+        if loss_pct >= FEC_ON_LOSS_PCT:
+            self.on, self.clean_since = True, None
+        elif self.clean_since is None:
+            self.clean_since = now
+        elif now - self.clean_since >= FEC_OFF_CLEAN_S:
+            self.on = False
+        return self.on
+
+
+UPLINK_CHECK_S = 1.0  # RTCP receiver reports come every ~1 s (aiortc: 0.5–1.5 s)
+
+
+async def follow_uplink_loss(
+    track: OpusEncodingTrack, sender: RTCRtpSender, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Switch `track`'s FEC from the loss the far end reports for `sender` (RTCP receiver
+    reports), until cancelled. A venue's microphone: its uplink is what the nation hears.
+
+    The trade: the FEC encode is wideband (8 kHz audio), not full band, and no dearer (a tone
+    test: ~49 kbit/s against ~62 at the same 64 kbit/s target, SILK spending the bits on the
+    copy). So it is on only while the link loses, not always; a venue starts with it on (the
+    first loss report takes a few seconds, the first seconds of a connection on a lossy link
+    would be unprotected) and goes full band after FEC_OFF_CLEAN_S of clean reports."""
+    switch = FecSwitch(on=track.fec)
+    last: tuple[float, float] | None = None  # (fraction, report's timestamp) seen
+    while True:
+        await asyncio.sleep(UPLINK_CHECK_S)
+        try:
+            stats = (await sender.getStats()).values()
+        except Exception:  # statistics are a nicety; never let them hurt the session
+            log.debug("uplink statistics failed", exc_info=True)
+            continue
+        for stat in stats:
+            if stat.type != "remote-inbound-rtp":
+                continue
+            report = (aiortc_compat.fraction_lost(stat), float(stat.timestamp.timestamp()))
+            if report != last:  # a new receiver report, not the last one read again
+                last = report
+                track.fec = switch.observe(clock(), 100 * report[0])

@@ -13,7 +13,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from media.ice import describe_path, rtc_configuration
 from media.identity import StudioIdentity
 from media.journal_writer import JournalWriter
 from media.mixer import AudioMixer, AudioSourceBuffer
+from media.opus_receive import OpusReceiveStats
 from media.peer_guard import guard_data_channels
 from media.program import ProgramBus, Rung, VideoFormat
 from media.session_timer import SessionTimer
@@ -195,6 +196,8 @@ class VenueRecord:
     journal_budget: float = 10.0
     journal_budget_at: float = 0.0
     journal_refused: int = 0
+    # The venue's microphone as it reaches us, all connections: FEC-decoded, every packet counted.
+    audio_in: OpusReceiveStats = field(default_factory=OpusReceiveStats)
 
     @property
     def reconnects(self) -> int:
@@ -443,7 +446,9 @@ class StudioEngine:
             return
         consume = self._consume_video if track.kind == "video" else self._consume_audio
         record.conn.tasks.append(asyncio.create_task(consume(record, record.conn, track)))
-        if receiver is not None:  # full rate only: an ISO file keeps one picture size
+        if receiver is not None and track.kind == "audio":
+            aiortc_compat.receive_audio_with_fec(receiver, record.audio_in)
+        elif receiver is not None:  # full rate only: an ISO file keeps one picture size
             self.record.tee_iso(venue_id, receiver)
 
     async def stop(self, reason: str = "stopped") -> None:
@@ -1111,6 +1116,7 @@ class StudioEngine:
                 transceiver.setCodecPreferences(vp8)
                 self.bus.route_keyframe_requests(transceiver.sender, vid)
             elif transceiver.kind == "audio":
+                aiortc_compat.receive_audio_with_fec(transceiver.receiver, record.audio_in)
                 transceiver.sender.replaceTrack(self.mixer.subscribe(vid))
                 transceiver.direction = "sendrecv"
         answer = await pc.createAnswer()
@@ -1384,6 +1390,8 @@ class StudioEngine:
                     sound_problem=r.stats.sound_problem if r.stats else "",
                     loss_in_pct=conn.loss_in_pct if conn else None,
                     loss_out_pct=conn.loss_out_pct if conn else None,
+                    audio_concealed_pct=r.audio_in.concealed_pct(),
+                    audio_in=asdict(r.audio_in),
                     program_rung=str(self.bus.rungs[r.quality.rung]),
                     last_seen_s=round(now - r.last_seen_mono, 1)
                     if r.last_seen_mono is not None

@@ -29,6 +29,10 @@ class VenueStatusRow(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     ready: bool
     audio_rms_dbfs: float | None
+    # The venue's microphone as the studio decoded it (media/opus_receive.py): the share of
+    # its packets lost and concealed, and the counts (received, recovered, concealed, late).
+    audio_concealed_pct: float | None = None
+    audio_in: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class StudioStatus(msgspec.Struct, frozen=True, kw_only=True):

@@ -37,7 +37,7 @@ from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
 from media.netsim import LinkCut, NetProfile, NetShim
-from media.opus import OpusEncodingTrack
+from media.opus import OpusEncodingTrack, follow_uplink_loss
 from media.opus_receive import OpusReceiveStats
 from media.session_timer import SessionTimer
 from media.sfu.janus import JanusError
@@ -584,7 +584,10 @@ class VenueLink:
             if attach is not None:
                 attach(video_sender)  # our own encoder: keyframe requests must reach it
         if self._make_audio is not None:
-            pc.addTrack(OpusEncodingTrack(self._make_audio()))
+            # FEC from the join (its first reports take seconds; a reconnect is on a bad link),
+            # full band once our uplink has been clean 30 s: media/opus.py follow_uplink_loss.
+            mic = OpusEncodingTrack(self._make_audio(), fec=True)
+            tasks.append(asyncio.create_task(follow_uplink_loss(mic, pc.addTrack(mic))))
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "audio":
                 aiortc_compat.receive_audio_with_fec(transceiver.receiver)

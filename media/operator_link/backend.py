@@ -175,6 +175,7 @@ def console_state(engine: StudioEngine, desk: OperatorDesk | None = None) -> lin
                 sound_problem=str(v["sound_problem"] or ""),
                 loss_in_pct=_float(v["loss_in_pct"]),
                 loss_out_pct=_float(v["loss_out_pct"]),
+                audio_concealed_pct=_float(v.get("audio_concealed_pct")),
                 last_seen_s=_float(v["last_seen_s"]),
             )
         )

@@ -56,7 +56,8 @@ def wanted_levels(
     return levels
 
 
-# A venue's track from the SFU: (venue id, track, receiver of a full-rate picture or None).
+# A venue's track from the SFU: (venue id, track, receiver of its sound or full-rate picture, or
+# None).
 OnTrack = Callable[[str, MediaStreamTrack, RTCRtpReceiver | None], None]
 
 
@@ -185,7 +186,8 @@ class StudioFeeds:
                 (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
             )
             full_picture = level is FeedLevel.FULL and track.kind == "video"
-            self._on_track(venue_id, track, receiver if full_picture else None)
+            wanted = full_picture or track.kind == "audio"  # audio: its FEC receive path
+            self._on_track(venue_id, track, receiver if wanted else None)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))

@@ -14,6 +14,8 @@ import aioice.ice
 import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs.opus import OpusDecoder
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
 from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket
 
 from media import aiortc_compat
@@ -231,7 +233,90 @@ async def test_program_audio_goes_through_the_fec_decoder_in_arrival_order() -> 
     finally:
         aiortc_compat.use_fec_opus_decoder(None)
         await pc.close()
-    assert getattr(aiortc.rtcrtpreceiver, "get_decoder") is aiortc_compat.ORIGINAL_GET_DECODER  # noqa: B009
+    get_decoder = getattr(aiortc.rtcrtpreceiver, "get_decoder")  # noqa: B009
+    assert isinstance(get_decoder(_opus_codec()), OpusDecoder)  # aiortc's own again
+
+
+def _opus_codec() -> RTCRtpCodecParameters:
+    from aiortc.codecs import get_capabilities
+
+    opus = next(c for c in get_capabilities("audio").codecs if c.mimeType == "audio/opus")
+    return RTCRtpCodecParameters(
+        mimeType=opus.mimeType, clockRate=opus.clockRate, channels=2, payloadType=111
+    )
+
+
+async def _started_audio_receiver(pc: RTCPeerConnection) -> RTCRtpReceiver:
+    receiver = pc.addTransceiver("audio").receiver
+    receiver._track = aiortc.rtcrtpreceiver.RemoteStreamTrack(kind="audio")  # as SDP does
+    return receiver
+
+
+async def _send(receiver: RTCRtpReceiver, payloads: list[bytes], lost: set[int]) -> None:
+    from aiortc.rtp import RtpPacket
+
+    for seq, payload in enumerate(payloads):
+        if seq in lost:
+            continue
+        packet = RtpPacket(payload_type=111, sequence_number=seq, timestamp=seq * 2880)
+        packet.payload = payload
+        await receiver._handle_rtp_packet(packet, arrival_time_ms=seq * 60)
+
+
+async def test_each_venue_microphone_counts_into_its_own_stats() -> None:
+    """Two real audio receivers in one process (the studio hearing two venues), each with its
+    own counts, next to the process-wide counts a venue's program uses: a fake lossy sequence
+    on each comes out counted where it belongs, and recovered by FEC."""
+    from media.opus_receive import OpusReceiveStats
+
+    program, hall_a, hall_b = OpusReceiveStats(), OpusReceiveStats(), OpusReceiveStats()
+    aiortc_compat.use_fec_opus_decoder(program)
+    pc = RTCPeerConnection()
+    try:
+        a, b = await _started_audio_receiver(pc), await _started_audio_receiver(pc)
+        assert aiortc_compat.receive_audio_with_fec(a, hall_a)
+        assert aiortc_compat.receive_audio_with_fec(b, hall_b)
+        for receiver in (a, b):
+            await receiver.receive(RTCRtpReceiveParameters(codecs=[_opus_codec()]))
+        payloads = _fec_opus_payloads(12)
+        await _send(a, payloads, lost={2})
+        await _send(b, payloads, lost={2, 6, 7, 8})  # 2 and 8 rebuilt; 6, 7 concealed
+        for receiver, count in ((a, 12), (b, 12)):
+            assert receiver._track is not None
+            frames = [await asyncio.wait_for(receiver._track.recv(), 5) for _ in range(count)]
+            assert [f.pts for f in frames] == [n * 2880 for n in range(count)]
+        assert (hall_a.received, hall_a.recovered, hall_a.concealed) == (11, 1, 0)
+        assert (hall_b.received, hall_b.recovered, hall_b.concealed) == (8, 2, 2)
+        assert hall_b.concealed_pct() == 16.67
+        assert program.expected == 0  # nothing of the halls' sound counted as program
+    finally:
+        aiortc_compat.use_fec_opus_decoder(None)
+        await pc.close()
+
+
+def test_a_receiver_without_a_decoder_queue_gets_no_own_counts() -> None:
+    from media.opus_receive import OpusReceiveStats
+
+    assert not aiortc_compat.receive_audio_with_fec(SimpleNamespace(), OpusReceiveStats())
+
+
+async def test_impaired_rtp_never_reaches_the_receiver() -> None:
+    pc = RTCPeerConnection()
+    try:
+        receiver = await _started_audio_receiver(pc)
+        seen: list[int] = []
+
+        async def handle(packet: object, arrival_time_ms: int) -> None:
+            seen.append(packet.sequence_number)  # type: ignore[attr-defined]
+
+        receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
+        restore = aiortc_compat.impair_rtp(receiver, lambda p: p.sequence_number % 2 == 1)
+        await _send(receiver, [b"x"] * 4, lost=set())
+        restore()
+        await _send(receiver, [b"x"] * 2, lost=set())
+        assert seen == [0, 2, 0, 1]
+    finally:
+        await pc.close()
 
 
 def test_the_audio_buffer_passes_packets_on_arrival_and_drops_late_ones() -> None:

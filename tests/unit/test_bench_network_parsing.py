@@ -3,9 +3,16 @@ in the very words media/venue.py and media/opus_receive.py write them."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from launcher.bench_network import _audio_counts, _first_phases, _late_pct, _phase_durations
+from launcher.bench_network import (
+    _audio_counts,
+    _first_phases,
+    _late_pct,
+    _mic_counts,
+    _phase_durations,
+)
 from media.opus_receive import OpusReceiveStats
 
 
@@ -86,9 +93,18 @@ def test_the_result_names_every_figure_even_when_a_venue_never_joined(tmp_path: 
     assert summary["joined"] == 1 and summary["slowest_join_direct_s"] is None  # others never
     assert summary["lossy_venue_audio_concealed_pct"] == 1.0
     assert summary["lossy_venue_audio_recovered_by_fec"] == 4
+    assert summary["lossy_venue_mic_at_studio_concealed_pct"] is None  # the studio heard none
     assert summary["program_fps_min_median_across_venues"] == 0.0  # silent venues count as 0
     assert summary["top_rung_forced_keyframe_mean_gap_s"] == 10.0
     row = next(r for r in result["venues"] if r["id"] == lossy.venue_id)
     assert (row["join_s"], row["join_from_connect_s"], row["import_s"]) == (2.0, 1.0, 1.0)
     assert row["join_venue_side_s"] == 0.9 and row["lower_rung_after_s"] == 1.0
     assert row["late_pct"] == 50.0
+
+
+def test_the_studio_counts_of_a_venue_microphone_get_their_concealed_share() -> None:
+    stats = OpusReceiveStats(received=190, recovered=8, concealed=2, late=1)
+    counts = _mic_counts(dataclasses.asdict(stats))
+    assert counts is not None
+    assert counts["expected"] == 200 and counts["concealed_pct"] == stats.concealed_pct() == 1.0
+    assert _mic_counts(None) is None

@@ -74,7 +74,9 @@ def _loss(v: VenueRow) -> str:
     def pct(x: float | None) -> str:
         return "–" if x is None else f"{x:.1f}"
 
-    return f"{pct(v.loss_in_pct)}/{pct(v.loss_out_pct)}"
+    # ♪: the share of the venue's sound packets the studio had to conceal (lost, not rebuilt)
+    sound = f" ♪{v.audio_concealed_pct:.1f}" if v.audio_concealed_pct else ""
+    return f"{pct(v.loss_in_pct)}/{pct(v.loss_out_pct)}{sound}"
 
 
 def _lossy(v: VenueRow) -> bool:
