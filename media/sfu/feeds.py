@@ -29,7 +29,14 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver, RTCSessi
 
 from media.ice import rtc_configuration
 from media.mixer import AudioMixer
-from media.sfu.janus import Handle, JanusError, RoomSpec, Session, Stream, VideoRoom
+from media.sfu.janus import (
+    Handle,
+    RoomSpec,
+    Session,
+    Stream,
+    VideoRoom,
+    close_client,
+)
 from media.sfu.publisher import AUDIO_MID, SMALL_MID, VIDEO_MID
 from media.sfu.sound import SfuSound
 
@@ -218,10 +225,6 @@ class StudioFeeds:
         if self.sound is not None:
             await self.sound.close()
             self.sound = None
-        if self._session is not None:
-            with contextlib.suppress(JanusError, aiohttp.ClientError, TimeoutError):
-                await self._session.destroy()
-            self._session = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        session, http = self._session, self._http
+        self._session, self._http = None, None
+        await close_client(http, session)

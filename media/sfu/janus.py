@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiortc import RTCPeerConnection
 
 log = logging.getLogger(__name__)
 
@@ -438,3 +439,20 @@ async def unpublish_remotely(room: VideoRoom, feed: int, remote_id: str) -> None
             )
     finally:
         await handle.detach()
+
+
+async def close_client(
+    http: aiohttp.ClientSession | None,
+    session: Session | None,
+    pc: RTCPeerConnection | None = None,
+) -> None:
+    """Take down what a Janus client opened, newest first: its peer connection, its Janus
+    session, its HTTP client. Janus may already be gone: nothing here stops the teardown."""
+    if pc is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(pc.close(), 5)
+    if session is not None:
+        with contextlib.suppress(JanusError, aiohttp.ClientError, TimeoutError):
+            await session.destroy()
+    if http is not None:
+        await http.close()

@@ -13,8 +13,6 @@ subscribes by id, so a venue cannot stand in for another by choosing a display n
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 import aiohttp
@@ -24,7 +22,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSession
 from ceremony import wire
 from media.ice import rtc_configuration
 from media.program import EncodedSourceTrack, Packet, VideoFormat
-from media.sfu.janus import Handle, JanusError, RoomSpec, Session, VideoRoom
+from media.sfu.janus import Handle, JanusError, RoomSpec, Session, VideoRoom, close_client
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +139,6 @@ class SfuPublisher:
         if self._small is not None:
             self._small.stop()  # its encoder's task; the camera itself belongs to the link
             self._small = None
-        if self._pc is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._pc.close(), 5)
-            self._pc = None
-        if self._session is not None:
-            with contextlib.suppress(JanusError, aiohttp.ClientError, TimeoutError):
-                await self._session.destroy()
-            self._session = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        pc, session, http = self._pc, self._session, self._http
+        self._pc, self._session, self._http = None, None, None
+        await close_client(http, session, pc)

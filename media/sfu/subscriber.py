@@ -5,8 +5,6 @@ Janus (no new negotiation): the venue hears itself at most for the switch's roun
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -15,7 +13,14 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 
 from ceremony import wire
 from media.ice import rtc_configuration
-from media.sfu.janus import Handle, JanusError, RoomSpec, Session, Stream, VideoRoom
+from media.sfu.janus import (
+    Handle,
+    RoomSpec,
+    Session,
+    Stream,
+    VideoRoom,
+    close_client,
+)
 from media.sfu.sound import MINUS_MID, PROGRAM_MID
 
 PROGRAM_VIDEO_MID = "0"  # the program publisher's picture (media/sfu/program.py)
@@ -98,14 +103,6 @@ class SfuSubscription:
 
     async def close(self) -> None:
         self._handle = None
-        if self._pc is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._pc.close(), 5)
-            self._pc = None
-        if self._session is not None:
-            with contextlib.suppress(JanusError, aiohttp.ClientError, TimeoutError):
-                await self._session.destroy()
-            self._session = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        pc, session, http = self._pc, self._session, self._http
+        self._pc, self._session, self._http = None, None, None
+        await close_client(http, session, pc)
