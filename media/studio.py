@@ -173,6 +173,9 @@ class VenueConnection:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     tracks: list[MediaStreamTrack] = field(default_factory=list)  # remote, until installed
     closed: bool = False
+    # Our close of its signaling WebSocket (with the code that tells the venue why), if we
+    # closed it: the join's handler waits for it, or aiohttp would close with 1000 first.
+    teardown: asyncio.Task[None] | None = None
 
 
 @dataclass
@@ -953,6 +956,11 @@ class StudioEngine:
                     break
         if record.conn is conn:
             self._close(record, "signaling connection closed")
+        elif conn.teardown is not None:
+            # We are closing it (ended, replaced, lost): returning now would let aiohttp close
+            # the WebSocket with 1000 before our close frame goes out with its code.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(conn.teardown)
         return ws
 
     async def _close_ws(self, ws: web.WebSocketResponse) -> None:
@@ -1338,6 +1346,7 @@ class StudioEngine:
                 track.stop()
         code = CLOSE_REPLACED if replaced else wire.CLOSE_CEREMONY_ENDED if ended else 1000
         task = asyncio.get_running_loop().create_task(self._teardown(conn, reason, code))
+        conn.teardown = task
         self._teardowns.add(task)
         task.add_done_callback(self._teardowns.discard)
         return task

@@ -93,6 +93,7 @@ class UnreachableCause(StrEnum):
 # item done, or the operator stopped the run): the venue goes to ENDED and does not reconnect.
 # A plain normal closure (1000) after a ProgramState that said `ended` means the same.
 CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
+ENDED_GRACE_S = 0.5  # after the WebSocket closed, how long the studio's "ended" may trail it
 ADDRESS_POLL_S = 0.25  # how often a waiting or joined venue looks for a changed address
 
 
@@ -263,6 +264,7 @@ class VenueLink:
         self._closing: set[asyncio.Task[None]] = set()
         self._sfu_program: SfuSubscription | None = None  # while the program comes from an SFU
         self._sfu_tally = asyncio.Event()
+        self._said_ended = asyncio.Event()  # the studio's program state said the day is over
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         # The program's audio: FEC decoded where the studio sends it, every packet counted.
         self.audio_stats = OpusReceiveStats()
@@ -740,6 +742,12 @@ class VenueLink:
                 if self._studio_said_ended():
                     raise CeremonyEndedError
                 if ws.closed:  # the studio closed us (restart, or it marked us lost)
+                    # Its last "ended" state travels on the data channel and may trail the
+                    # WebSocket's close by a moment: wait that moment before calling it a fault.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._said_ended.wait(), ENDED_GRACE_S)
+                    if self._studio_said_ended():
+                        raise CeremonyEndedError
                     raise StudioUnreachableError(
                         LinkProblem.STUDIO_CLOSED, "the studio closed the connection"
                     )
@@ -811,6 +819,8 @@ class VenueLink:
             self._welcomed.set()
         elif isinstance(msg, wire.ProgramState):
             self._sfu_tally.set()  # on air through an SFU: hear the mix-minus
+            if msg.ended:
+                self._said_ended.set()
         self._wake_session()
         self._emit(MessageReceived(msg))
 
