@@ -370,7 +370,8 @@ class Bench:
         sb, sa = state_before.sequencer.state, state_after.sequencer.state
         return {
             "venues": n_venues,
-            "machine": "2 cores, 24 GiB (shared with other work: loaded)",
+            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            "load_average_1min": round(os.getloadavg()[0], 2),  # the run's own load included
             "resumed_same_run": resumed_line and state_before.run.id == state_after.run.id,
             "run_id": state_after.run.id,
             "journal_problems": read.problems,
