@@ -22,6 +22,7 @@ from PIL import Image
 from ceremony import runsheet
 from ceremony.invite import parse_invite
 from ceremony.invite_link import invite_url
+from ceremony.notes import FireReported, decode_note
 from media.version import version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,8 +155,9 @@ def test_frozen_studio_and_venue_reach_the_countdown(frozen: Path, tmp_path: Pat
     assert "venue kota-cirebon: joined" in studio_out, studio_out[-3000:]
     assert "link connected" in venue_out and "zero — DIRESMIKAN" in venue_out, venue_out[-3000:]
     records = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
-    fired = [r for r in records if '"countdown": "fired"' in json.dumps(r)]
-    assert any('"venue": "kota-cirebon"' in json.dumps(r) for r in fired), records[-10:]
+    said = [decode_note(r["payload"]) for r in records if r["kind"] == "note"]
+    fired = [n for n in said if isinstance(n, FireReported)]
+    assert any(n.venue == "kota-cirebon" for n in fired), records[-10:]
     # Both apps wrote their private log files with the ceremony id on the lines.
     logs = tmp_path / "home" / "logs"
     for app in ("studio", "venue"):
