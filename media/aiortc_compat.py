@@ -28,11 +28,12 @@ from typing import Any
 import aioice.ice
 import aioice.stun
 import aioice.turn
+import aiortc
 import aiortc.rtcicetransport
 import aiortc.rtcrtpreceiver
 import aiortc.rtcsctptransport
 from aioice import Candidate
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCIceCandidate, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -99,6 +100,12 @@ def problems() -> list[str]:
         and _mentions(aioice.ice.Connection.gather_candidates, "get_host_addresses("),
         "aioice no longer gathers through aioice.ice.get_host_addresses: "
         "--ice-address and loopback pinning would be ignored",
+    )
+    found += _check(
+        callable(getattr(aiortc.RTCIceGatherer, "getLocalCandidates", None))
+        and isinstance(getattr(aiortc.RTCIceTransport, "iceGatherer", None), property),
+        "aiortc's RTCIceTransport.iceGatherer.getLocalCandidates() is gone: venues could not "
+        "tell that their address changed",
     )
     params = list(inspect.signature(_ORIGINAL_HOST_ADDRESSES).parameters)
     found += _check(
@@ -440,6 +447,14 @@ def set_sctp_initial_rto(seconds: float = SCTP_RTO_INITIAL_S) -> None:
     still far above any round trip a venue has, so nothing is retransmitted needlessly.
     """
     aiortc.rtcsctptransport.SCTP_RTO_INITIAL = seconds
+
+
+def local_candidates(pc: RTCPeerConnection) -> list[RTCIceCandidate]:
+    """The candidates ICE gathered for `pc` (through its data channel's transport chain)."""
+    sctp = pc.sctp
+    if sctp is None:
+        return []
+    return sctp.transport.transport.iceGatherer.getLocalCandidates()
 
 
 def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | None:

@@ -16,10 +16,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiortc import RTCConfiguration, RTCIceCandidate, RTCIceServer, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 from media import aiortc_compat
-from media.aiortc_compat import pin_host_addresses
+from media.aiortc_compat import local_candidates, pin_host_addresses
 
 log = logging.getLogger(__name__)
 
@@ -155,23 +155,16 @@ def describe_path(pc: RTCPeerConnection, turn_transport: str = "") -> str:
     return f"{'srflx' if translated else 'host'}/{local.transport.lower()}"
 
 
-def local_candidates(pc: RTCPeerConnection) -> list[RTCIceCandidate]:
-    sctp = pc.sctp
-    if sctp is None:
-        return []
-    return sctp.transport.transport.iceGatherer.getLocalCandidates()
-
-
 SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 
 
 def enlarge_socket_buffers(size: int = SOCKET_BUFFER_BYTES) -> None:
     """Give every ICE UDP socket a large kernel receive buffer.
 
-    aioice sets 256 KiB (`aioice.turn.UDP_SOCKET_BUFFER_SIZE`, read when each socket is made).
-    With that, a busy moment of a loaded event loop overflows the buffer: the kernel drops
-    packets, video stalls until the next keyframe and data-channel messages wait a whole SCTP
-    retransmission timeout (at least 1 s), long enough to look like a lost venue. The kernel caps
+    aioice sets 256 KiB (media/aiortc_compat.py says where). With that, a busy moment of a
+    loaded event loop overflows the buffer: the kernel drops packets, video stalls until the next
+    keyframe and data-channel messages wait a whole SCTP retransmission timeout (at least 1 s),
+    long enough to look like a lost venue. The kernel caps
     the size at net.core.rmem_max.
     """
     aiortc_compat.set_udp_receive_buffer(size)
