@@ -116,14 +116,30 @@ class ConsoleHost(QObject):
 
     # ---- lifecycle ---------------------------------------------------------------------
 
+    # Each host runs an asyncio loop on a thread of its own (`_run`, set up by the subclass):
+    # `_ready` is set once it can take commands, `_stop` asks the loop to finish.
+    _thread: threading.Thread
+    _ready: threading.Event
+    _loop: asyncio.AbstractEventLoop | None
+    _stop: asyncio.Event | None
+
     def start(self) -> None:
-        raise NotImplementedError
+        self._thread.start()
 
     def wait_started(self, timeout: float = 10.0) -> bool:
-        raise NotImplementedError
+        return self._ready.wait(timeout)
 
     def stop(self, timeout: float = 60.0) -> bool:
-        raise NotImplementedError
+        """Ask the loop to finish and wait for its thread; False if it did not in time."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # (closed: the loop already failed)
+                self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("the %s thread did not stop within %.0f s", self._thread.name, timeout)
+            return False
+        return True
 
     def when_done(self, future: Future[T], on_done: Callable[[Future[T]], None]) -> None:
         """`on_done(future)` on the GUI thread once the engine has answered; never blocks.
@@ -229,20 +245,9 @@ class LinkHost(ConsoleHost):
         self._venue_ids: list[str] = []
         self._thread = threading.Thread(target=self._run, name="operator-link", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait_started(self, timeout: float = 10.0) -> bool:
-        return self._ready.wait(timeout)
-
     def stop(self, timeout: float = 10.0) -> bool:
         """Detach (the engine keeps running)."""
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return super().stop(timeout)
 
     def _run(self) -> None:
         try:
@@ -409,24 +414,6 @@ class EngineHost(ConsoleHost):
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait_started(self, timeout: float = 10.0) -> bool:
-        return self._ready.wait(timeout)
-
-    def stop(self, timeout: float = 60.0) -> bool:
-        """Stop the engine and wait for its thread; False if it did not finish in time."""
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)  # (closed: the engine failed)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        if self._thread.is_alive():
-            log.error("the engine thread did not stop within %.0f s", timeout)
-            return False
-        return True
 
     def _run(self) -> None:
         try:
