@@ -52,6 +52,9 @@ HOLD_S = 0.005
 SHORT_SLICE_S = 0.0001
 EARLY_S = 0.002  # a timed wait that ended this much earlier than planned is looked at again
 TIMER_SLACK_NS = 1
+# Diagnostics (the benchmarks set it): a file the venue appends each fire's trace to, as a JSON
+# line; the trace then also says what the process's other threads ran while this one waited.
+TRACE_ENV = "CEREMONY_FIRE_TRACE"
 
 
 def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
@@ -152,11 +155,93 @@ def holding_sleeper() -> SleepFor | None:
 
 
 @dataclass(frozen=True)
+class ThreadTimes:
+    """One thread's account from the scheduler (/proc/.../schedstat): time on a core, time
+    runnable but waiting for one, and how many times it was put on a core."""
+
+    run_s: float
+    queued_s: float
+    slices: int
+
+
+def thread_times(tid: int | None = None) -> ThreadTimes | None:
+    """The calling thread's (or thread `tid` of this process's) scheduler account; None where
+    the kernel does not keep one."""
+    path = "/proc/thread-self/schedstat" if tid is None else f"/proc/self/task/{tid}/schedstat"
+    try:
+        with open(path, encoding="ascii") as f:
+            run, queued, slices = f.read().split()[:3]
+    except (OSError, ValueError):
+        return None
+    return ThreadTimes(int(run) / 1e9, int(queued) / 1e9, int(slices))
+
+
+def context_switches() -> tuple[int, int] | None:
+    """The calling thread's (voluntary, involuntary) context switches: a wait for a lock or a
+    sleep is voluntary, a preemption involuntary."""
+    try:
+        with open("/proc/thread-self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if "ctxt_switches" in line)
+        return int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _other_threads() -> dict[int, str]:
+    """This process's other threads by id, named where Python knows them (C threads such as
+    the sound library's are named by the OS: `comm`)."""
+    own = threading.get_native_id()
+    named = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+    out: dict[int, str] = {}
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        return out
+    for tid in tids:
+        if tid == own:
+            continue
+        if tid in named:
+            out[tid] = named[tid]
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8") as f:
+                out[tid] = f"{f.read().strip()}[{tid}] (no Python name)"
+        except OSError:
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class FireTrace:
+    """How the firing thread spent its last stretch, for the benchmark's account of lateness.
+
+    Times on the venue's clock are seconds; `run_s`/`queued_s` are the scheduler's for this
+    thread from the start of the precise wait to the fire; `blocked_s` is the rest of that
+    stretch beyond the planned sleep: neither on a core nor waiting for one, i.e. waiting for
+    the interpreter lock. `others_run_s`: what this process's other threads ran meanwhile
+    (only when traced to a file: TRACE_ENV)."""
+
+    mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
+    woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
+    precise_s: float  # start of the precise wait -> fire
+    planned_sleep_s: float  # of which a sleep was planned (the hold)
+    run_s: float | None
+    queued_s: float | None
+    blocked_s: float | None
+    max_gap_s: float  # the longest stretch between two clock reads after the sleep
+    waits: int | None  # voluntary switches in the precise wait: the sleep is one, a lock wait more
+    preempted: int | None  # involuntary ones: another thread took its core
+    switch_interval_s: float
+    others_run_s: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
 class FireRecord:
     arm_id: int
     deadline_local: float
     fired_local: float  # the venue clock when it fired
     fired_true: float  # the host's monotonic clock at the same instant
+    trace: FireTrace | None = None
 
 
 class FireScheduler:
@@ -188,6 +273,8 @@ class FireScheduler:
         self._deadline: float | None = None
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
+        # Diagnostics: what the process's other threads ran while this one waited to fire.
+        self._trace_others = bool(os.environ.get(TRACE_ENV))
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
         self._thread.start()
 
@@ -217,6 +304,23 @@ class FireScheduler:
                 pass
         finally:
             sys.setswitchinterval(previous_interval)
+
+    @staticmethod
+    def _others_times() -> dict[str, ThreadTimes]:
+        out: dict[str, ThreadTimes] = {}
+        for tid, name in _other_threads().items():
+            times = thread_times(tid)
+            if times is not None:
+                out[name] = times
+        return out
+
+    def _others_delta(self, before: dict[str, ThreadTimes]) -> dict[str, float]:
+        after = self._others_times()
+        return {
+            name: round(after[name].run_s - t.run_s, 6)
+            for name, t in before.items()
+            if name in after and after[name].run_s > t.run_s
+        }
 
     def _lead(self) -> float:
         """How long before the deadline the timed wait ends and the precise wait begins."""
@@ -262,16 +366,26 @@ class FireScheduler:
                     released.set()
                     _leave_realtime(realtime)
                     return True
-        now = self._clock()
+        switches_before = context_switches()
+        before = thread_times()
+        others_before = self._others_times() if self._trace_others else None
+        now = start = self._clock()
+        planned_sleep = 0.0
         if not realtime and self._sleep_for is not None and now < deadline:
             # Holding the interpreter lock from here to the deadline (see HOLD_S).
+            planned_sleep = deadline - now
             self._sleep_for(deadline - now)
             now = self._clock()
+        previous, max_gap = now, 0.0
         while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
                 os.sched_yield()
             now = self._clock()
+            max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
+        after = thread_times()
+        switches_after = context_switches()
+        switch_interval = sys.getswitchinterval()
         released.set()
         _leave_realtime(realtime)
         sys.setswitchinterval(normal_interval)
@@ -279,7 +393,33 @@ class FireScheduler:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
-        record = FireRecord(arm_id, deadline, now, true_now)
+        trace = FireTrace(
+            mode="realtime" if realtime else "hold" if planned_sleep else "spin",
+            woke_late_s=start - (deadline - self._lead()),
+            precise_s=now - start,
+            planned_sleep_s=planned_sleep,
+            run_s=after.run_s - before.run_s if after and before else None,
+            queued_s=after.queued_s - before.queued_s if after and before else None,
+            blocked_s=(
+                now
+                - start
+                - planned_sleep
+                - (after.run_s - before.run_s)
+                - (after.queued_s - before.queued_s)
+                if after and before
+                else None
+            ),
+            max_gap_s=max_gap,
+            waits=switches_after[0] - switches_before[0]
+            if switches_after and switches_before
+            else None,
+            preempted=switches_after[1] - switches_before[1]
+            if switches_after and switches_before
+            else None,
+            switch_interval_s=switch_interval,
+            others_run_s=self._others_delta(others_before) if others_before is not None else None,
+        )
+        record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:
             self._on_fire(record)
         except Exception:

@@ -7,7 +7,10 @@ it when the thread fired, and adds the siren's own account to the fire reports i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +30,7 @@ from ceremony.session.venue import (
     VenueSessionEvent,
 )
 from media.clock import Clock
-from media.firing import FireRecord, FireScheduler
+from media.firing import TRACE_ENV, FireRecord, FireScheduler
 from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -161,12 +164,30 @@ class CountdownAgent:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fired, record)
 
+    @staticmethod
+    def _write_trace(record: FireRecord) -> None:
+        """Diagnostics: the firing thread's account of this fire, one JSON line (TRACE_ENV)."""
+        path = os.environ.get(TRACE_ENV)
+        if not path or record.trace is None:
+            return
+        line = {
+            "arm_id": record.arm_id,
+            "late_s": record.fired_local - record.deadline_local,
+            **dataclasses.asdict(record.trace),
+        }
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+        except OSError as exc:
+            log.warning("could not write the fire trace to %s: %s", path, exc)
+
     def _fired(self, record: FireRecord) -> None:
         arm = self.countdown.current
         out = self.session.fired(
             record.arm_id, record.fired_local, record.deadline_local, record.fired_true
         )
         deadline = arm.deadline_local if arm else record.deadline_local
+        self._write_trace(record)
         self._emit(
             CountdownChanged(
                 record.arm_id, ArmState.FIRED, deadline, arm.bound_s if arm else None, record
