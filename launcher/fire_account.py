@@ -42,18 +42,23 @@ def _ms(seconds: Any) -> float | None:
     return round(seconds * 1000, 3) if isinstance(seconds, int | float) else None
 
 
+def _names_ms(seconds: Any) -> dict[str, float]:
+    if not isinstance(seconds, dict):
+        return {}
+    return {name: round(s * 1000, 3) for name, s in sorted(seconds.items())}
+
+
 def cause(trace: dict[str, Any]) -> str:
-    """What most of a late thread's precise wait went to, beyond the planned sleep: "lock"
-    (neither running nor queued: the interpreter lock, or a late timer), "cpu" (runnable, no
-    core free), "woke" (the timed wait before it already ended late), or "run" (its own work)."""
+    """What most of a late thread's time went to, beyond its planned waits, from the start of
+    its final approach to the fire: "lock" (neither on a core nor queued for one: waiting for
+    the interpreter lock, or a late timer), "cpu" (runnable, no core free), or "run" (its own
+    work; a real-time spin runs by design and is not counted)."""
     parts = {
-        "lock": trace.get("blocked_s") or 0.0,
-        "cpu": trace.get("queued_s") or 0.0,
-        "woke": max(0.0, trace.get("woke_late_s") or 0.0),
+        "lock": (trace.get("blocked_s") or 0.0) + (trace.get("approach_blocked_s") or 0.0),
+        "cpu": (trace.get("queued_s") or 0.0) + (trace.get("approach_queued_s") or 0.0),
+        "run": (trace.get("approach_run_s") or 0.0)
+        + (trace.get("run_s") or 0.0 if trace.get("mode") != "realtime" else 0.0),
     }
-    run = trace.get("run_s") or 0.0
-    # Spinning is running by design: only a long gap between two clock reads is suspicious.
-    parts["run"] = run if trace.get("mode") != "realtime" else 0.0
     return max(parts, key=lambda k: parts[k])
 
 
@@ -78,10 +83,17 @@ def venue_rows(venues: list[dict[str, Any]], traces: dict[str, dict[str, Any]]) 
             "queued_ms": _ms(trace.get("queued_s")),
             "lock_ms": _ms(trace.get("blocked_s")),
             "max_gap_ms": _ms(trace.get("max_gap_s")),
-            "others_run_ms": {
-                name: round(s * 1000, 3)
-                for name, s in sorted((trace.get("others_run_s") or {}).items())
-            },
+            "others_run_ms": _names_ms(trace.get("others_run_s")),
+            "approach_wait_ms": _ms(trace.get("approach_wait_s")),
+            "approach_run_ms": _ms(trace.get("approach_run_s")),
+            "approach_queued_ms": _ms(trace.get("approach_queued_s")),
+            "approach_lock_ms": _ms(trace.get("approach_blocked_s")),
+            "approach_waits": trace.get("approach_waits"),
+            "approach_others_run_ms": _names_ms(trace.get("approach_others_run_s")),
+            "waits": trace.get("waits"),
+            "preempted": trace.get("preempted"),
+            "loop_parked_ms": _ms(trace.get("loop_parked_s")),
+            "loop_unparked_ms": _ms(trace.get("loop_unparked_s")),
             "cause": cause(trace),
         }
 

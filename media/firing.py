@@ -223,6 +223,14 @@ class FireTrace:
 
     mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
+    # The final approach's timed wait (from about APPROACH_S before the precise wait), the same
+    # way: this thread's time on a core, queued for one, and neither beyond the planned wait.
+    approach_wait_s: float
+    approach_run_s: float | None
+    approach_queued_s: float | None
+    approach_blocked_s: float | None
+    approach_waits: int | None
+    approach_others_run_s: dict[str, float] | None
     precise_s: float  # start of the precise wait -> fire
     planned_sleep_s: float  # of which a sleep was planned (the hold)
     run_s: float | None
@@ -314,8 +322,10 @@ class FireScheduler:
                 out[name] = times
         return out
 
-    def _others_delta(self, before: dict[str, ThreadTimes]) -> dict[str, float]:
-        after = self._others_times()
+    @staticmethod
+    def _others_delta(
+        before: dict[str, ThreadTimes], after: dict[str, ThreadTimes]
+    ) -> dict[str, float]:
         return {
             name: round(after[name].run_s - t.run_s, 6)
             for name, t in before.items()
@@ -354,6 +364,10 @@ class FireScheduler:
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
+            approach_switches = context_switches()
+            approach_before = thread_times()
+            approach_others = self._others_times() if self._trace_others else None
+            approach_at = self._clock()
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if (
@@ -393,9 +407,32 @@ class FireScheduler:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
+        planned_wait = max(0.0, wait)
         trace = FireTrace(
             mode="realtime" if realtime else "hold" if planned_sleep else "spin",
             woke_late_s=start - (deadline - self._lead()),
+            approach_wait_s=planned_wait,
+            approach_run_s=before.run_s - approach_before.run_s
+            if before and approach_before
+            else None,
+            approach_queued_s=before.queued_s - approach_before.queued_s
+            if before and approach_before
+            else None,
+            approach_blocked_s=(
+                start
+                - approach_at
+                - planned_wait
+                - (before.run_s - approach_before.run_s)
+                - (before.queued_s - approach_before.queued_s)
+                if before and approach_before
+                else None
+            ),
+            approach_waits=switches_before[0] - approach_switches[0]
+            if switches_before and approach_switches
+            else None,
+            approach_others_run_s=self._others_delta(approach_others, others_before)
+            if approach_others is not None and others_before is not None
+            else None,
             precise_s=now - start,
             planned_sleep_s=planned_sleep,
             run_s=after.run_s - before.run_s if after and before else None,
@@ -417,7 +454,9 @@ class FireScheduler:
             if switches_after and switches_before
             else None,
             switch_interval_s=switch_interval,
-            others_run_s=self._others_delta(others_before) if others_before is not None else None,
+            others_run_s=self._others_delta(others_before, self._others_times())
+            if others_before is not None
+            else None,
         )
         record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:

@@ -74,6 +74,7 @@ class CountdownAgent:
         self.siren = siren or Speaker(program=False)
         self.siren.clock = clock  # the siren is placed on the deadline's own clock
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_parked: tuple[float, float | None] | None = None  # parked, let go (clock)
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
@@ -152,27 +153,35 @@ class CountdownAgent:
     def _park_loop(self, released: threading.Event) -> None:
         """Hold the event loop (GIL released) for the last milliseconds before zero."""
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(released.wait, PARK_MAX_S)
+            self._loop.call_soon_threadsafe(self._hold_loop, released)
         for park in self.also_quiet:
             try:
                 park(released)
             except Exception:
                 log.exception("could not hold a thread for the firing")
 
+    def _hold_loop(self, released: threading.Event) -> None:
+        self._loop_parked = (self.clock(), None)  # for the fire trace: when the loop let go
+        released.wait(PARK_MAX_S)
+        self._loop_parked = (self._loop_parked[0], self.clock())
+
     def _fired_in_thread(self, record: FireRecord) -> None:
         # The siren is already on the stream's timeline; this thread only records the decision.
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fired, record)
 
-    @staticmethod
-    def _write_trace(record: FireRecord) -> None:
+    def _write_trace(self, record: FireRecord) -> None:
         """Diagnostics: the firing thread's account of this fire, one JSON line (TRACE_ENV)."""
         path = os.environ.get(TRACE_ENV)
         if not path or record.trace is None:
             return
+        parked = self._loop_parked
         line = {
             "arm_id": record.arm_id,
             "late_s": record.fired_local - record.deadline_local,
+            # When the loop parked and was let go, against the deadline (None: not parked).
+            "loop_parked_s": parked[0] - record.deadline_local if parked else None,
+            "loop_unparked_s": parked[1] - record.deadline_local if parked and parked[1] else None,
             **dataclasses.asdict(record.trace),
         }
         try:
