@@ -54,6 +54,11 @@ def cause(trace: dict[str, Any]) -> str:
     the interpreter lock, or a late timer), "cpu" (runnable, no core free), or "run" (its own
     work; a real-time spin runs by design and is not counted)."""
     parts = {
+        # Getting to the final wait (the interpreter lock, held by the loop until it parks):
+        # only when it left no time to wait at all -- the wait is measured from its end.
+        "setup": (trace.get("approach_setup_s") or 0.0)
+        if not trace.get("approach_wait_s")
+        else 0.0,
         "lock": (trace.get("blocked_s") or 0.0) + (trace.get("approach_blocked_s") or 0.0),
         "cpu": (trace.get("queued_s") or 0.0) + (trace.get("approach_queued_s") or 0.0),
         "run": (trace.get("approach_run_s") or 0.0)
@@ -84,6 +89,7 @@ def venue_rows(venues: list[dict[str, Any]], traces: dict[str, dict[str, Any]]) 
             "lock_ms": _ms(trace.get("blocked_s")),
             "max_gap_ms": _ms(trace.get("max_gap_s")),
             "others_run_ms": _names_ms(trace.get("others_run_s")),
+            "approach_setup_ms": _ms(trace.get("approach_setup_s")),
             "approach_wait_ms": _ms(trace.get("approach_wait_s")),
             "approach_run_ms": _ms(trace.get("approach_run_s")),
             "approach_queued_ms": _ms(trace.get("approach_queued_s")),

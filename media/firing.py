@@ -50,6 +50,20 @@ HOLD_S = 0.005
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
 # asks for the shortest, 0.1 ms. It is asleep nearly all the time, so it costs nothing else.
 SHORT_SLICE_S = 0.0001
+# Once the hold has begun, the interpreter lock must not be taken from this thread before the
+# fire: CPython makes a thread that has waited one switch interval for the lock ask its holder to
+# drop it, and the holder drops it at its next bytecode -- which, after the sleep, is at zero.
+# Measured (fire trace): the audio callback, blocked during the hold, took the lock at the deadline
+# and the firing thread waited for it to finish. During the hold the interval is set longer than
+# the hold and the settle time together, so a thread that starts waiting then cannot cut in.
+HOLD_SWITCH_INTERVAL_S = 0.02
+# After firing, the process keeps quiet (the lock held, the loop parked) while sibling venues'
+# deadlines may still be coming: the work that follows a fire (the loop's backlog, the report,
+# the audio callback's catch-up) would otherwise take the two shared cores from venues whose
+# deadline is a few hundred microseconds later. Sibling deadlines lie within about this venue's
+# own clock bound of its own; the settle time is that bound, kept within these limits.
+SETTLE_MIN_S = 0.001
+SETTLE_MAX_S = 0.004
 EARLY_S = 0.002  # a timed wait that ended this much earlier than planned is looked at again
 TIMER_SLACK_NS = 1
 # Diagnostics (the benchmarks set it): a file the venue appends each fire's trace to, as a JSON
@@ -96,6 +110,13 @@ class _SchedAttr(ctypes.Structure):
 _SCHED_SETATTR = {"x86_64": 314, "aarch64": 274}  # the syscall's number; glibc 2.36 has no wrapper
 
 
+def settle_after(bound_s: float | None) -> float:
+    """How long the process stays quiet after firing, for a clock bound (see SETTLE_MIN_S)."""
+    if bound_s is None:
+        return SETTLE_MIN_S
+    return min(SETTLE_MAX_S, max(SETTLE_MIN_S, bound_s))
+
+
 def ask_short_slice(slice_s: float = SHORT_SLICE_S) -> bool:
     """A shorter time slice for the calling thread, at ordinary priority and its own nice value
     (see SHORT_SLICE_S); False where the OS has no such request or refuses it."""
@@ -121,6 +142,26 @@ class _Timespec(ctypes.Structure):
 
 
 SleepFor = Callable[[float], None]
+
+
+def holding_yield() -> Callable[[], None]:
+    """sched_yield keeping the interpreter lock (os.sched_yield releases it: another thread of the
+    process may take it, and one at ordinary priority can then be kept off every core by other
+    processes' real-time spinners while this one waits for the lock back)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.PyDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            yield_now = libc.sched_yield
+        except (OSError, AttributeError):
+            return os.sched_yield
+        yield_now.argtypes = []
+        yield_now.restype = ctypes.c_int
+
+        def yield_keeping_lock() -> None:
+            yield_now()
+
+        return yield_keeping_lock
+    return getattr(os, "sched_yield", lambda: None)
 
 
 def holding_sleeper() -> SleepFor | None:
@@ -225,6 +266,7 @@ class FireTrace:
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
     # The final approach's timed wait (from about APPROACH_S before the precise wait), the same
     # way: this thread's time on a core, queued for one, and neither beyond the planned wait.
+    approach_setup_s: float  # from deciding on the final approach to starting its wait
     approach_wait_s: float
     approach_run_s: float | None
     approach_queued_s: float | None
@@ -264,14 +306,17 @@ class FireScheduler:
         *,
         realtime: bool = True,
         sleep_for: SleepFor | None = None,
+        yield_now: Callable[[], None] | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
         no interpreter lock this thread could have to wait for at zero. `sleep_for(seconds)`:
         the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
-        where there is one; without it the thread spins the last SPIN_S)."""
+        where there is one; without it the thread spins the last SPIN_S). `yield_now()`: the
+        real-time spin's yield, keeping the lock too."""
         self._quiet = quiet
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
+        self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
         self._true_clock = true_clock
@@ -279,6 +324,7 @@ class FireScheduler:
         self._cond = threading.Condition()
         self._arm_id: int | None = None
         self._deadline: float | None = None
+        self._settle_s = SETTLE_MIN_S
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
         # Diagnostics: what the process's other threads ran while this one waited to fire.
@@ -286,10 +332,12 @@ class FireScheduler:
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
         self._thread.start()
 
-    def schedule(self, arm_id: int, deadline_local: float) -> None:
-        """Set or move the deadline of `arm_id` (a newer arm replaces an older one)."""
+    def schedule(self, arm_id: int, deadline_local: float, settle_s: float = SETTLE_MIN_S) -> None:
+        """Set or move the deadline of `arm_id` (a newer arm replaces an older one); `settle_s`:
+        how long the process keeps quiet after firing (settle_after)."""
         with self._cond:
             self._arm_id, self._deadline = arm_id, deadline_local
+            self._settle_s = settle_s
             self._cond.notify()
 
     def cancel(self, arm_id: int) -> None:
@@ -334,9 +382,9 @@ class FireScheduler:
 
     def _lead(self) -> float:
         """How long before the deadline the timed wait ends and the precise wait begins."""
-        if self._realtime:
-            return REALTIME_SPIN_S
-        return HOLD_S if self._sleep_for is not None else SPIN_S
+        if self._sleep_for is not None:
+            return HOLD_S  # real-time or not: the lock is taken early and held (HOLD_S)
+        return REALTIME_SPIN_S if self._realtime else SPIN_S
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
@@ -348,7 +396,8 @@ class FireScheduler:
                 return False
             assert self._deadline is not None and self._arm_id is not None
             arm_id, deadline = self._arm_id, self._deadline
-            wait = deadline - self._clock() - self._lead()
+            top = self._clock()
+            wait = deadline - top - self._lead()
             if wait > APPROACH_S:
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
@@ -368,6 +417,12 @@ class FireScheduler:
             approach_before = thread_times()
             approach_others = self._others_times() if self._trace_others else None
             approach_at = self._clock()
+            # Measured from now, not from the top: getting here can take milliseconds. Parking
+            # the loop wakes it, and sending that wake-up lets go of the interpreter lock; the
+            # loop may take it and keep it until it parks -- at ordinary priority, on a loaded
+            # machine, 2-14 ms (fire trace). A wait as long as planned at the top then ended
+            # that much late, past zero (the real-time lateness of 0.6-1.4 ms in 2026-12-01's run).
+            wait = deadline - approach_at - self._lead()
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if (
@@ -380,26 +435,40 @@ class FireScheduler:
                     released.set()
                     _leave_realtime(realtime)
                     return True
+            settle_s = self._settle_s
+        # The interpreter lock is this thread's (the timed wait returned with it): from here to
+        # the end of the settle time no other thread of the process may take it (see
+        # HOLD_SWITCH_INTERVAL_S).
+        if self._sleep_for is not None:
+            sys.setswitchinterval(HOLD_SWITCH_INTERVAL_S)
         switches_before = context_switches()
         before = thread_times()
         others_before = self._others_times() if self._trace_others else None
         now = start = self._clock()
         planned_sleep = 0.0
-        if not realtime and self._sleep_for is not None and now < deadline:
-            # Holding the interpreter lock from here to the deadline (see HOLD_S).
-            planned_sleep = deadline - now
-            self._sleep_for(deadline - now)
+        # Real-time: a sleep keeping the lock to REALTIME_SPIN_S before zero, then the spin (a
+        # timed wake-up is ~0.1 ms late); ordinary: the sleep to the deadline itself.
+        sleep_until = deadline - (REALTIME_SPIN_S if realtime else 0.0)
+        if self._sleep_for is not None and now < sleep_until:
+            planned_sleep = sleep_until - now
+            self._sleep_for(planned_sleep)
             now = self._clock()
         previous, max_gap = now, 0.0
         while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
-                os.sched_yield()
+                self._yield_now()
             now = self._clock()
             max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
         after = thread_times()
         switches_after = context_switches()
         switch_interval = sys.getswitchinterval()
+        if self._sleep_for is not None:
+            # Quiet until sibling venues' deadlines have passed (see SETTLE_MIN_S): the loop
+            # stays parked and the lock held, so this process takes no core from them.
+            settle_left = deadline + settle_s - self._clock()
+            if settle_left > 0:
+                self._sleep_for(settle_left)
         released.set()
         _leave_realtime(realtime)
         sys.setswitchinterval(normal_interval)
@@ -411,6 +480,7 @@ class FireScheduler:
         trace = FireTrace(
             mode="realtime" if realtime else "hold" if planned_sleep else "spin",
             woke_late_s=start - (deadline - self._lead()),
+            approach_setup_s=approach_at - top,
             approach_wait_s=planned_wait,
             approach_run_s=before.run_s - approach_before.run_s
             if before and approach_before

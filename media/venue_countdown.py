@@ -30,7 +30,7 @@ from ceremony.session.venue import (
     VenueSessionEvent,
 )
 from media.clock import Clock
-from media.firing import TRACE_ENV, FireRecord, FireScheduler
+from media.firing import TRACE_ENV, FireRecord, FireScheduler, settle_after
 from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,9 @@ class CountdownAgent:
     def _place(self, arm_id: int, deadline_local: float) -> None:
         """The decision at the deadline on the firing thread; the siren on the output stream's
         timeline, at the sample whose DAC time is the same deadline."""
-        self.scheduler.schedule(arm_id, deadline_local)
+        arm = self.countdown.current
+        bound = arm.bound_s if arm is not None and arm.arm_id == arm_id else None
+        self.scheduler.schedule(arm_id, deadline_local, settle_after(bound))
         self.siren.schedule_siren(arm_id, deadline_local)
 
     def zero_screen_shown(self, late_s: float) -> None:
