@@ -74,6 +74,10 @@ class BenchError(RuntimeError):
     pass
 
 
+class StoppedError(Exception):
+    """Ctrl-C or SIGTERM during a trial (the demo turns either into a clean end of the run)."""
+
+
 class AudioServer:
     """A private PulseAudio with null sinks; the bench's own, stopped on the way out."""
 
@@ -348,7 +352,9 @@ def _trial(
         )
         return {}
 
-    asyncio.run(demo.run(body))
+    report = asyncio.run(demo.run(body))
+    if report.get("interrupted") or "result" not in measured:
+        raise StoppedError
     result: dict[str, Any] = measured["result"]
     recording = np.fromfile(raw_path, dtype="<i2") if raw_path.exists() else np.zeros(0, np.int16)
     onsets = find_onsets(recording, demo.bands)
@@ -482,7 +488,11 @@ def main(args: argparse.Namespace) -> int:
             if time.monotonic() - started > BUDGET_S * len(priorities):
                 print(f"time budget spent: stopping before trial {n + 1}", file=progress)
                 break
-            result = _trial(args, n, server, progress, realtime)
+            try:
+                result = _trial(args, n, server, progress, realtime)
+            except StoppedError:
+                print(f"stopped during trial {n + 1}: no more trials", file=progress)
+                break
             trials.append(result)
             print(
                 f"trial {n + 1}/{args.trials}"

@@ -50,21 +50,22 @@ def _names_ms(seconds: Any) -> dict[str, float]:
 
 def cause(trace: dict[str, Any]) -> str:
     """What most of a late thread's time went to, beyond its planned waits, from the start of
-    its final approach to the fire: "lock" (neither on a core nor queued for one: waiting for
-    the interpreter lock, or a late timer), "cpu" (runnable, no core free), or "run" (its own
-    work; a real-time spin runs by design and is not counted)."""
+    its final approach's timed wait to the end of its settle time: "lock" (neither on a core nor
+    queued for one: waiting for the interpreter lock, or a late timer), "cpu" (runnable, no core
+    free), "run" (its own work; a real-time spin runs by design and is not counted), "setup"
+    (getting to the timed wait took the whole approach), or "unknown"."""
     parts = {
-        # Getting to the final wait (the interpreter lock, held by the loop until it parks):
-        # only when it left no time to wait at all -- the wait is measured from its end.
+        # The wait is measured from its own start: getting there (the interpreter lock, held by
+        # the loop until it parks) only counts when it left no time to wait at all.
         "setup": (trace.get("approach_setup_s") or 0.0)
         if not trace.get("approach_wait_s")
         else 0.0,
-        "lock": (trace.get("blocked_s") or 0.0) + (trace.get("approach_blocked_s") or 0.0),
-        "cpu": (trace.get("queued_s") or 0.0) + (trace.get("approach_queued_s") or 0.0),
-        "run": (trace.get("approach_run_s") or 0.0)
-        + (trace.get("run_s") or 0.0 if trace.get("mode") != "realtime" else 0.0),
+        "lock": trace.get("blocked_s") or 0.0,
+        "cpu": trace.get("queued_s") or 0.0,
+        "run": trace.get("run_s") or 0.0 if trace.get("mode") != "realtime" else 0.0,
     }
-    return max(parts, key=lambda k: parts[k])
+    worst = max(parts, key=lambda k: parts[k])
+    return worst if parts[worst] > 0 else "unknown"
 
 
 def venue_rows(venues: list[dict[str, Any]], traces: dict[str, dict[str, Any]]) -> None:
@@ -82,22 +83,18 @@ def venue_rows(venues: list[dict[str, Any]], traces: dict[str, dict[str, Any]]) 
         v["fire_trace"] = {
             "mode": trace.get("mode"),
             "woke_late_ms": _ms(trace.get("woke_late_s")),
-            "precise_ms": _ms(trace.get("precise_s")),
+            "approach_setup_ms": _ms(trace.get("approach_setup_s")),
+            "approach_wait_ms": _ms(trace.get("approach_wait_s")),
             "planned_sleep_ms": _ms(trace.get("planned_sleep_s")),
+            "settle_ms": _ms(trace.get("settle_s")),
+            "precise_ms": _ms(trace.get("precise_s")),
             "run_ms": _ms(trace.get("run_s")),
             "queued_ms": _ms(trace.get("queued_s")),
             "lock_ms": _ms(trace.get("blocked_s")),
             "max_gap_ms": _ms(trace.get("max_gap_s")),
-            "others_run_ms": _names_ms(trace.get("others_run_s")),
-            "approach_setup_ms": _ms(trace.get("approach_setup_s")),
-            "approach_wait_ms": _ms(trace.get("approach_wait_s")),
-            "approach_run_ms": _ms(trace.get("approach_run_s")),
-            "approach_queued_ms": _ms(trace.get("approach_queued_s")),
-            "approach_lock_ms": _ms(trace.get("approach_blocked_s")),
-            "approach_waits": trace.get("approach_waits"),
-            "approach_others_run_ms": _names_ms(trace.get("approach_others_run_s")),
             "waits": trace.get("waits"),
             "preempted": trace.get("preempted"),
+            "others_run_ms": _names_ms(trace.get("others_run_s")),
             "loop_parked_ms": _ms(trace.get("loop_parked_s")),
             "loop_unparked_ms": _ms(trace.get("loop_unparked_s")),
             "cause": cause(trace),

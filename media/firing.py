@@ -35,6 +35,10 @@ SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
+# The thread rises to real-time priority this long before the final approach, not at it: an
+# ordinary thread's timed wait on a loaded machine ended 20-130 ms late (fire trace, load 35),
+# past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
+RISE_S = 0.25
 REALTIME_PRIORITY = 10
 # At ordinary priority nothing was spun at all: measured with eleven venue processes on two
 # cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
@@ -256,32 +260,27 @@ def _other_threads() -> dict[int, str]:
 class FireTrace:
     """How the firing thread spent its last stretch, for the benchmark's account of lateness.
 
-    Times on the venue's clock are seconds; `run_s`/`queued_s` are the scheduler's for this
-    thread from the start of the precise wait to the fire; `blocked_s` is the rest of that
-    stretch beyond the planned sleep: neither on a core nor waiting for one, i.e. waiting for
-    the interpreter lock. `others_run_s`: what this process's other threads ran meanwhile
-    (only when traced to a file: TRACE_ENV)."""
+    Seconds. The window runs from the start of the final approach's timed wait to the end of
+    the settle time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable
+    but waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
+    hold's sleep, the settle): neither on a core nor queued for one, i.e. waiting for the
+    interpreter lock (or a timer that fired late). `others_run_s`: what this process's other
+    threads ran meanwhile (only when traced to a file: TRACE_ENV)."""
 
     mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
-    # The final approach's timed wait (from about APPROACH_S before the precise wait), the same
-    # way: this thread's time on a core, queued for one, and neither beyond the planned wait.
-    approach_setup_s: float  # from deciding on the final approach to starting its wait
-    approach_wait_s: float
-    approach_run_s: float | None
-    approach_queued_s: float | None
-    approach_blocked_s: float | None
-    approach_waits: int | None
-    approach_others_run_s: dict[str, float] | None
-    precise_s: float  # start of the precise wait -> fire
-    planned_sleep_s: float  # of which a sleep was planned (the hold)
+    approach_setup_s: float  # from deciding on the final approach to starting its timed wait
+    approach_wait_s: float  # the timed wait as planned when it started
+    planned_sleep_s: float  # the hold's sleep
+    settle_s: float  # the settle sleep after the fire
+    precise_s: float  # the timed wait's end -> fire
     run_s: float | None
     queued_s: float | None
     blocked_s: float | None
     max_gap_s: float  # the longest stretch between two clock reads after the sleep
-    waits: int | None  # voluntary switches in the precise wait: the sleep is one, a lock wait more
+    waits: int | None  # voluntary switches: each sleep is one, each lock wait one more
     preempted: int | None  # involuntary ones: another thread took its core
-    switch_interval_s: float
+    switch_interval_s: float  # through the hold
     others_run_s: dict[str, float] | None = None
 
 
@@ -327,6 +326,7 @@ class FireScheduler:
         self._settle_s = SETTLE_MIN_S
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
+        self._risen = False  # at real-time priority now (from RISE_S before the deadline)
         # Diagnostics: what the process's other threads ran while this one waited to fire.
         self._trace_others = bool(os.environ.get(TRACE_ENV))
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
@@ -380,6 +380,12 @@ class FireScheduler:
             if name in after and after[name].run_s > t.run_s
         }
 
+    @staticmethod
+    def _fall(risen: bool) -> bool:
+        """Back to ordinary priority if risen; the new state (False)."""
+        _leave_realtime(risen)
+        return False
+
     def _lead(self) -> float:
         """How long before the deadline the timed wait ends and the precise wait begins."""
         if self._sleep_for is not None:
@@ -391,6 +397,7 @@ class FireScheduler:
         with self._cond:
             while not self._stopping and self._deadline is None:
                 sys.setswitchinterval(normal_interval)
+                self._risen = self._fall(self._risen)  # cancelled while risen
                 self._cond.wait()
             if self._stopping:
                 return False
@@ -399,28 +406,32 @@ class FireScheduler:
             top = self._clock()
             wait = deadline - top - self._lead()
             if wait > APPROACH_S:
+                if wait <= RISE_S and self._allow_realtime and not self._risen:
+                    self._risen = enter_realtime()  # see RISE_S
+                    self._realtime = self._realtime or self._risen
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
                 return True
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
-            realtime = enter_realtime() if self._allow_realtime else False
-            if realtime and not self._realtime:
-                self._realtime = True  # a shorter spin from now on; look again with it
-                _leave_realtime(realtime)
-                return True
+            if not self._risen and self._allow_realtime:
+                self._risen = enter_realtime()
+                self._realtime = self._realtime or self._risen
+            realtime = self._risen
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
-            approach_switches = context_switches()
-            approach_before = thread_times()
-            approach_others = self._others_times() if self._trace_others else None
+            # The fire trace's first look (reading /proc lets go of the interpreter lock: done
+            # here, before the timed wait, never in the last milliseconds).
+            switches_before = context_switches()
+            before = thread_times()
+            others_before = self._others_times() if self._trace_others else None
             approach_at = self._clock()
             # Measured from now, not from the top: getting here can take milliseconds. Parking
             # the loop wakes it, and sending that wake-up lets go of the interpreter lock; the
             # loop may take it and keep it until it parks -- at ordinary priority, on a loaded
-            # machine, 2-14 ms (fire trace). A wait as long as planned at the top then ended
+            # machine, 2-18 ms (fire trace). A wait as long as planned at the top then ended
             # that much late, past zero (the real-time lateness of 0.6-1.4 ms in 2026-12-01's run).
             wait = deadline - approach_at - self._lead()
             if wait > 0:
@@ -433,7 +444,6 @@ class FireScheduler:
                     # Moved, aborted, or woken early (the same deadline set again): look again,
                     # rather than hold the interpreter lock longer than planned.
                     released.set()
-                    _leave_realtime(realtime)
                     return True
             settle_s = self._settle_s
         # The interpreter lock is this thread's (the timed wait returned with it): from here to
@@ -441,9 +451,6 @@ class FireScheduler:
         # HOLD_SWITCH_INTERVAL_S).
         if self._sleep_for is not None:
             sys.setswitchinterval(HOLD_SWITCH_INTERVAL_S)
-        switches_before = context_switches()
-        before = thread_times()
-        others_before = self._others_times() if self._trace_others else None
         now = start = self._clock()
         planned_sleep = 0.0
         # Real-time: a sleep keeping the lock to REALTIME_SPIN_S before zero, then the spin (a
@@ -460,62 +467,41 @@ class FireScheduler:
             now = self._clock()
             max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
-        after = thread_times()
-        switches_after = context_switches()
         switch_interval = sys.getswitchinterval()
+        settled = 0.0
         if self._sleep_for is not None:
             # Quiet until sibling venues' deadlines have passed (see SETTLE_MIN_S): the loop
             # stays parked and the lock held, so this process takes no core from them.
             settle_left = deadline + settle_s - self._clock()
             if settle_left > 0:
                 self._sleep_for(settle_left)
+                settled = settle_left
+        after = thread_times()
+        switches_after = context_switches()
+        end = self._clock()
         released.set()
-        _leave_realtime(realtime)
+        self._risen = self._fall(self._risen)
         sys.setswitchinterval(normal_interval)
         with self._cond:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
-        planned_wait = max(0.0, wait)
+        planned = max(0.0, wait) + planned_sleep + settled
+        ran = after.run_s - before.run_s if after and before else None
+        queued = after.queued_s - before.queued_s if after and before else None
         trace = FireTrace(
             mode="realtime" if realtime else "hold" if planned_sleep else "spin",
             woke_late_s=start - (deadline - self._lead()),
             approach_setup_s=approach_at - top,
-            approach_wait_s=planned_wait,
-            approach_run_s=before.run_s - approach_before.run_s
-            if before and approach_before
-            else None,
-            approach_queued_s=before.queued_s - approach_before.queued_s
-            if before and approach_before
-            else None,
-            approach_blocked_s=(
-                start
-                - approach_at
-                - planned_wait
-                - (before.run_s - approach_before.run_s)
-                - (before.queued_s - approach_before.queued_s)
-                if before and approach_before
-                else None
-            ),
-            approach_waits=switches_before[0] - approach_switches[0]
-            if switches_before and approach_switches
-            else None,
-            approach_others_run_s=self._others_delta(approach_others, others_before)
-            if approach_others is not None and others_before is not None
-            else None,
-            precise_s=now - start,
+            approach_wait_s=max(0.0, wait),
             planned_sleep_s=planned_sleep,
-            run_s=after.run_s - before.run_s if after and before else None,
-            queued_s=after.queued_s - before.queued_s if after and before else None,
-            blocked_s=(
-                now
-                - start
-                - planned_sleep
-                - (after.run_s - before.run_s)
-                - (after.queued_s - before.queued_s)
-                if after and before
-                else None
-            ),
+            settle_s=settled,
+            precise_s=now - start,
+            run_s=ran,
+            queued_s=queued,
+            blocked_s=end - approach_at - planned - ran - queued
+            if ran is not None and queued is not None
+            else None,
             max_gap_s=max_gap,
             waits=switches_after[0] - switches_before[0]
             if switches_after and switches_before

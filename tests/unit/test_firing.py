@@ -402,3 +402,73 @@ def test_the_holding_yield_keeps_other_python_threads_out() -> None:
         other.join(timeout=5)
     assert not cut_in
     assert ran.is_set()
+
+
+def test_countdown_agent_settles_for_the_arms_own_bound() -> None:
+    """The venue's clock bound for the arm decides how long it keeps quiet after firing; a
+    deadline for an arm it holds no bound for gets the shortest settle time."""
+    from ceremony.countdown import ArmState, VenueArm
+    from media.venue_countdown import CountdownAgent
+
+    agent = CountdownAgent(time.monotonic, lambda e: None)
+    agent.scheduler.close()
+    placed: list[tuple[int, float, float]] = []
+
+    class Recorder(FireScheduler):
+        def __init__(self) -> None:  # no thread: only what the agent asks for
+            pass
+
+        def schedule(self, arm_id: int, deadline_local: float, settle_s: float = 0.0) -> None:
+            placed.append((arm_id, deadline_local, settle_s))
+
+    agent.scheduler = Recorder()
+    agent.countdown.current = VenueArm(1, 100.0, ArmState.ARMED, 50.0, 0.0025)
+    agent._place(1, 50.0)
+    agent._place(2, 60.0)
+    assert placed == [(1, 50.0, 0.0025), (2, 60.0, SETTLE_MIN_S)]
+
+
+def test_rises_to_real_time_before_the_final_approach_and_falls_when_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asleep at real-time priority from RISE_S before zero: the wake-up into the final approach
+    is not queued behind ordinary threads. Cancelled, it goes back to ordinary priority."""
+    risen, fell = threading.Event(), threading.Event()
+
+    def enter(priority: int = 10) -> bool:
+        risen.set()
+        return True
+
+    def leave(was_set: bool) -> None:
+        if was_set:
+            fell.set()
+
+    monkeypatch.setattr(firing, "enter_realtime", enter)
+    monkeypatch.setattr(firing, "_leave_realtime", leave)
+    clock = ManualClock(100.0)  # stands still: the thread stays in the far-off wait
+    fired: list[FireRecord] = []
+    scheduler = FireScheduler(clock, fired.append, realtime=True, sleep_for=lambda s: None)
+    scheduler.schedule(1, 100.0 + firing.HOLD_S + firing.RISE_S / 2)
+    assert risen.wait(timeout=5)
+    assert not fell.is_set()
+    scheduler.cancel(1)
+    assert fell.wait(timeout=5)
+    scheduler.close()
+    assert fired == []
+
+
+def test_ordinary_priority_never_asks_for_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    def enter(priority: int = 10) -> bool:
+        raise AssertionError("asked for real-time priority")
+
+    monkeypatch.setattr(firing, "enter_realtime", enter)
+    clock = ManualClock(40.0 - HOLD_S / 2)
+    done = threading.Event()
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    scheduler = FireScheduler(clock, lambda r: done.set(), realtime=False, sleep_for=sleep_for)
+    scheduler.schedule(1, 40.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
