@@ -52,12 +52,13 @@ def cause(trace: dict[str, Any]) -> str:
     """What most of a late thread's time went to, beyond its planned waits, from the start of
     its final approach's timed wait to the end of its settle time: "lock" (neither on a core nor
     queued for one: waiting for the interpreter lock, or a late timer), "cpu" (runnable, no core
-    free), "run" (its own work; a real-time spin runs by design and is not counted), "setup"
-    (getting to the timed wait took the whole approach), or "unknown"."""
+    free), "run" (its own work; a real-time spin runs by design and is not counted),
+    "late_approach" (it reached the final approach's timed wait with no time left to wait: the
+    timed wait before it ended late, or getting to it took the whole approach), or "unknown"."""
     parts = {
-        # The wait is measured from its own start: getting there (the interpreter lock, held by
-        # the loop until it parks) only counts when it left no time to wait at all.
-        "setup": (trace.get("approach_setup_s") or 0.0)
+        # The wait is measured from its own start: what came before it only counts when it
+        # left no time to wait at all.
+        "late_approach": max(0.0, trace.get("woke_late_s") or 0.0)
         if not trace.get("approach_wait_s")
         else 0.0,
         "lock": trace.get("blocked_s") or 0.0,

@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from media.clock import Clock
@@ -89,6 +89,42 @@ def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
     except (OSError, PermissionError):
         return False
     return True
+
+
+# The threads that may hold the interpreter lock when the firing thread asks for it (the event
+# loop) rise with it, one step below: an ordinary thread holding the lock on a loaded machine
+# waited 10-40 ms for a core (fire trace, load 36) while the real-time firing thread waited for
+# the lock -- priority inversion, which the interpreter lock has no inheritance against.
+NEIGHBOUR_PRIORITY = REALTIME_PRIORITY - 1
+
+
+@dataclass(frozen=True)
+class _Policy:
+    tid: int
+    policy: int
+    priority: int
+
+
+def raise_threads(tids: Iterable[int], priority: int = NEIGHBOUR_PRIORITY) -> list[_Policy]:
+    """Real-time priority for other threads of this process (by native id), where allowed;
+    what they had before, to put back (restore_threads)."""
+    raised: list[_Policy] = []
+    if not hasattr(os, "sched_setscheduler"):
+        return raised
+    for tid in tids:
+        try:
+            before = _Policy(tid, os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority)
+            os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(priority))
+        except OSError:  # not allowed, or the thread has gone
+            continue
+        raised.append(before)
+    return raised
+
+
+def restore_threads(raised: list[_Policy]) -> None:
+    for before in raised:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(before.tid, before.policy, os.sched_param(before.priority))
 
 
 def _leave_realtime(was_set: bool) -> None:
@@ -306,13 +342,15 @@ class FireScheduler:
         realtime: bool = True,
         sleep_for: SleepFor | None = None,
         yield_now: Callable[[], None] | None = None,
+        neighbours: Callable[[], Iterable[int]] | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
         no interpreter lock this thread could have to wait for at zero. `sleep_for(seconds)`:
         the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
         where there is one; without it the thread spins the last SPIN_S). `yield_now()`: the
-        real-time spin's yield, keeping the lock too."""
+        real-time spin's yield, keeping the lock too. `neighbours()`: native ids of threads
+        that rise with this one (see NEIGHBOUR_PRIORITY)."""
         self._quiet = quiet
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._yield_now = yield_now if yield_now is not None else holding_yield()
@@ -327,6 +365,8 @@ class FireScheduler:
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
         self._risen = False  # at real-time priority now (from RISE_S before the deadline)
+        self._neighbours = neighbours or (lambda: ())
+        self._raised: list[_Policy] = []  # neighbours risen with it, and what they had
         # Diagnostics: what the process's other threads ran while this one waited to fire.
         self._trace_others = bool(os.environ.get(TRACE_ENV))
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
@@ -380,9 +420,17 @@ class FireScheduler:
             if name in after and after[name].run_s > t.run_s
         }
 
-    @staticmethod
-    def _fall(risen: bool) -> bool:
-        """Back to ordinary priority if risen; the new state (False)."""
+    def _rise(self) -> bool:
+        """Real-time priority for this thread and its neighbours; whether it was granted."""
+        risen = enter_realtime()
+        if risen:
+            self._raised = raise_threads(self._neighbours())
+        return risen
+
+    def _fall(self, risen: bool) -> bool:
+        """Back to ordinary priority if risen, the neighbours too; the new state (False)."""
+        restore_threads(self._raised)
+        self._raised = []
         _leave_realtime(risen)
         return False
 
@@ -407,7 +455,7 @@ class FireScheduler:
             wait = deadline - top - self._lead()
             if wait > APPROACH_S:
                 if wait <= RISE_S and self._allow_realtime and not self._risen:
-                    self._risen = enter_realtime()  # see RISE_S
+                    self._risen = self._rise()  # see RISE_S
                     self._realtime = self._realtime or self._risen
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
@@ -416,7 +464,7 @@ class FireScheduler:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
             if not self._risen and self._allow_realtime:
-                self._risen = enter_realtime()
+                self._risen = self._rise()
                 self._realtime = self._realtime or self._risen
             realtime = self._risen
             released = threading.Event()

@@ -74,6 +74,10 @@ class CountdownAgent:
         self.siren = siren or Speaker(program=False)
         self.siren.clock = clock  # the siren is placed on the deadline's own clock
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_tid: int | None = None
+        # Other threads that may hold the interpreter lock when the firing thread wants it (the
+        # venue app's GUI thread): they rise to real-time priority with it, where allowed.
+        self.also_rise: list[int] = []
         self._loop_parked: tuple[float, float | None] | None = None  # parked, let go (clock)
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
@@ -84,6 +88,7 @@ class CountdownAgent:
             true_clock=true_clock,
             quiet=self._park_loop,
             realtime=realtime,
+            neighbours=self._lock_holders,
         )
 
     @property
@@ -96,6 +101,7 @@ class CountdownAgent:
 
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._loop_tid = threading.get_native_id()
         # Warm long before any arm: a stream that opens seconds before zero on a loaded PC
         # may still be settling (its first buffers drain in bursts) when zero comes.
         self.siren.open()
@@ -151,6 +157,9 @@ class CountdownAgent:
 
     def screen_shown(self, arm_id: int, late_s: float) -> None:
         self._deliver(self.session.screen_shown(arm_id, late_s))
+
+    def _lock_holders(self) -> list[int]:
+        return ([self._loop_tid] if self._loop_tid is not None else []) + self.also_rise
 
     def _park_loop(self, released: threading.Event) -> None:
         """Hold the event loop (GIL released) for the last milliseconds before zero."""

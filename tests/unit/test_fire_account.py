@@ -56,13 +56,13 @@ def test_cause_names_where_a_late_thread_lost_its_time() -> None:
     lock = {"mode": "hold", "blocked_s": 0.002, "queued_s": 0.0003, "approach_wait_s": 0.01}
     cpu = {"mode": "hold", "blocked_s": 0.0, "queued_s": 0.002, "approach_wait_s": 0.01}
     spin = {"mode": "realtime", "run_s": 0.001, "queued_s": 0.0002, "approach_wait_s": 0.01}
-    setup = {"mode": "hold", "approach_setup_s": 0.03, "approach_wait_s": 0.0}
-    absorbed = {"mode": "hold", "approach_setup_s": 0.01, "approach_wait_s": 0.005}
+    setup = {"mode": "hold", "woke_late_s": 0.03, "queued_s": 0.001, "approach_wait_s": 0.0}
+    absorbed = {"mode": "hold", "woke_late_s": 0.0001, "approach_wait_s": 0.005}
     assert fire_account.cause(lock) == "lock"
     assert fire_account.cause(cpu) == "cpu"
     assert fire_account.cause(spin) == "cpu"  # a spin runs by design: not its own work
-    assert fire_account.cause(setup) == "setup"
-    assert fire_account.cause(absorbed) != "setup"  # the wait after it took it up
+    assert fire_account.cause(setup) == "late_approach"
+    assert fire_account.cause(absorbed) != "late_approach"  # the wait after it took it up
 
 
 def test_causes_count_only_late_fires() -> None:

@@ -472,3 +472,35 @@ def test_ordinary_priority_never_asks_for_real_time(monkeypatch: pytest.MonkeyPa
     scheduler.schedule(1, 40.0)
     assert done.wait(timeout=5)
     scheduler.close()
+
+
+def test_neighbours_rise_with_the_firing_thread_and_fall_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The threads that may hold the interpreter lock (the loop) rise to real-time priority with
+    the firing thread and get back what they had when it falls."""
+    risen: list[list[int]] = []
+    restored: list[list[object]] = []
+    fell, rose = threading.Event(), threading.Event()
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: fell.set())
+
+    def raise_threads(tids: list[int]) -> list[object]:
+        risen.append(list(tids))
+        rose.set()
+        return [("was", tid) for tid in tids]
+
+    monkeypatch.setattr(firing, "raise_threads", raise_threads)
+    monkeypatch.setattr(firing, "restore_threads", lambda raised: restored.append(list(raised)))
+    clock = ManualClock(100.0)
+    scheduler = FireScheduler(
+        clock, lambda r: None, realtime=True, sleep_for=lambda s: None, neighbours=lambda: [7, 9]
+    )
+    scheduler.schedule(1, 100.0 + firing.HOLD_S + firing.RISE_S / 2)
+    assert rose.wait(timeout=5)
+    assert risen == [[7, 9]]
+    fell.clear()
+    scheduler.cancel(1)
+    assert fell.wait(timeout=5)
+    scheduler.close()
+    assert [("was", 7), ("was", 9)] in restored
