@@ -301,7 +301,8 @@ class FireTrace:
     but waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
     hold's sleep, the settle): neither on a core nor queued for one, i.e. waiting for the
     interpreter lock (or a timer that fired late). `others_run_s`: what this process's other
-    threads ran meanwhile (only when traced to a file: TRACE_ENV)."""
+    threads ran from RISE_S before the deadline to the end of the settle (only when traced to a
+    file: TRACE_ENV)."""
 
     mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
@@ -365,6 +366,7 @@ class FireScheduler:
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
         self._risen = False  # at real-time priority now (from RISE_S before the deadline)
+        self._others_at_rise: dict[str, ThreadTimes] | None = None  # the trace's, see _step
         self._neighbours = neighbours or (lambda: ())
         self._raised: list[_Policy] = []  # neighbours risen with it, and what they had
         # Diagnostics: what the process's other threads ran while this one waited to fire.
@@ -446,6 +448,7 @@ class FireScheduler:
             while not self._stopping and self._deadline is None:
                 sys.setswitchinterval(normal_interval)
                 self._risen = self._fall(self._risen)  # cancelled while risen
+                self._others_at_rise = None
                 self._cond.wait()
             if self._stopping:
                 return False
@@ -454,6 +457,10 @@ class FireScheduler:
             top = self._clock()
             wait = deadline - top - self._lead()
             if wait > APPROACH_S:
+                if wait <= RISE_S and self._trace_others and self._others_at_rise is None:
+                    # The trace's look at the other threads costs ~1 ms of CPU: taken here, not
+                    # on the final approach (eleven venues at once held the cores there).
+                    self._others_at_rise = self._others_times()
                 if wait <= RISE_S and self._allow_realtime and not self._risen:
                     self._risen = self._rise()  # see RISE_S
                     self._realtime = self._realtime or self._risen
@@ -467,12 +474,15 @@ class FireScheduler:
                 self._risen = self._rise()
                 self._realtime = self._realtime or self._risen
             realtime = self._risen
-            # The fire trace's first look. Reading /proc lets go of the interpreter lock, so it
-            # comes before the loop is woken to park (which would take the lock at each read:
-            # 26 ms at load 25 at ordinary priority), and never in the last milliseconds.
+            # The fire trace's own look (two small reads). Reading /proc lets go of the
+            # interpreter lock, so it comes before the loop is woken to park (which would take
+            # the lock at each read), and never in the last milliseconds.
             switches_before = context_switches()
             before = thread_times()
-            others_before = self._others_times() if self._trace_others else None
+            others_before = self._others_at_rise
+            if others_before is None and self._trace_others:
+                others_before = self._others_times()  # placed closer than RISE_S to zero
+            self._others_at_rise = None
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
