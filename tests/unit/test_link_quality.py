@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from media.studio import VenueConnection, _measure_loss
+from media.studio.engine import VenueConnection, _measure_loss
 
 
 class Stats:
