@@ -1,21 +1,20 @@
-"""The studio engine, split by job (see engine.py for how the parts are wired).
+"""The studio engine, split by job; engine.py wires the parts (its docstring has the map).
 
 Importers keep `from media.studio import StudioEngine, StudioConfig, ...`: the names live on here.
 """
 
-from media.studio.engine import (
+from media.studio.config import StudioConfig
+from media.studio.engine import StudioEngine
+from media.studio.events import (
     ChatReceived,
     CountdownUpdated,
     JoinRefused,
     SequencerEvents,
-    StudioConfig,
-    StudioEngine,
     StudioEvent,
-    VenueConnection,
-    VenueRecord,
     VenueStatus,
     VenueStatusChanged,
 )
+from media.studio.records import VenueConnection, VenueRecord
 
 __all__ = [
     "ChatReceived",
