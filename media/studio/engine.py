@@ -30,6 +30,7 @@ from ceremony.sequencer.events import Event, ItemStarted
 from ceremony.sequencer.sequencer import View
 from ceremony.session import Output, Refuse, StudioSession
 from ceremony.session import studio as session_events
+from ceremony.timebase import Now
 from media import aiortc_compat
 from media.clock import Clock
 from media.compositor import LowerThird
@@ -49,15 +50,18 @@ from media.studio.countdown_link import CountdownLink
 from media.studio.devices import StudioDevices
 from media.studio.events import SequencerEvents, StudioEvent
 from media.studio.peers import VenuePeers
+from media.studio.periodic import PeriodicTimer
 from media.studio.program_feed import ProgramFeed
 from media.studio.records import VenueRecord, Venues
 from media.studio.sfu_glue import SfuGlue
 from media.studio.signaling import Signaling
-from media.studio.statistics import StudioStatistics
+from media.studio.statistics import LINK_QUALITY_S, LOOP_LAG_S, StudioStatistics
 from media.studio_record import StudioRecording
 from media.studio_status import StudioStatus
 
 log = logging.getLogger(__name__)
+
+WATCH_S = 0.1  # how often the recording, the disk and the camera are looked at
 
 
 class StudioEngine:
@@ -128,15 +132,14 @@ class StudioEngine:
         )
         self.stats = StudioStatistics(self.venues, self.bus, self.mixer, self.clocks)
         self.bus.on_venue_keyframe_request = self.stats.keyframe_requested
-        # The session protocol (heartbeats, countdown resends, acks, fire reports): pure, in
-        # the core; woken by one timer on the loop.
+        # The session protocol (heartbeats, countdown resends, acks, fire reports) and the
+        # sequencer (automatic advances, phases): pure, in the core; woken by one timer on the
+        # loop at the earlier of their next instants, not polled.
         self.session = StudioSession(self.venues)
-        self._session_timer = SessionTimer(
-            self.session.next_timer,
-            lambda now: self._session_output(self.session.handle_timer(now)),
-            mono,
-            "studio",
-        )
+        self._core_timer = SessionTimer(self._next_core_instant, self._core_due, mono, "studio")
+        # What is periodic by nature (statistics, summaries, devices that fail on their own
+        # threads): one more timer, each job at its own period.
+        self._periodic = PeriodicTimer(mono, "studio")
         self.started_mono = mono()
         self.sfu_glue = SfuGlue(
             config,
@@ -186,6 +189,14 @@ class StudioEngine:
             clocks=self.clocks,
             note=self._note,
             emit=self._emit,
+        )
+        self._periodic.add("loop-lag", LOOP_LAG_S, self.stats.sample_loop_lag)
+        self._periodic.add("watch", WATCH_S, self._watch)
+        self._periodic.add("link-quality", LINK_QUALITY_S, self.stats.measure_links)
+        self._periodic.add(
+            "signaling-summaries",
+            min(5.0, config.signaling.summary_s),
+            lambda now, due: self.signaling.summarize_if_due(now),
         )
         if resume is not None:
             self._resume(resume)
@@ -254,14 +265,11 @@ class StudioEngine:
         self.start_recording()
         await self.sfu_glue.start()
         loop = asyncio.get_running_loop()
-        self._session_timer.start(loop)
+        self._core_timer.start(loop)
+        self._periodic.start(loop)
         self._tasks = [
             loop.create_task(self.bus.run(), name="program-video"),
             loop.create_task(self.mixer.run(), name="program-audio"),
-            loop.create_task(self._ticks(), name="sequencer-ticks"),
-            loop.create_task(self.stats.watch_loop_lag(), name="loop-lag"),
-            loop.create_task(self.stats.link_quality(), name="link-quality"),
-            loop.create_task(self.signaling.summaries(), name="signaling-summaries"),
         ]
         log.info("studio listening on wss://%s:%d/signal", self.config.host, self.config.port)
 
@@ -281,7 +289,9 @@ class StudioEngine:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._session_timer.stop()
+        self._core_timer.stop()
+        self._periodic.stop()
+        await self.stats.stop()
         await self.signaling.stop()
         self.record.stop()
         self.close(reason)
@@ -302,6 +312,7 @@ class StudioEngine:
     def command(self, command: cmd.Command) -> list[Event]:
         events = self.desk.apply(command, self.clocks.now())
         self._handle_sequencer(events)
+        self._core_timer.wake()  # the sequencer's next instant may have moved
         return events
 
     def cue(self, text: str, venue_id: str | None = None) -> int:
@@ -327,6 +338,7 @@ class StudioEngine:
         self.desk.replace_runsheet(sheet, self.clocks.now())
         self.sheet = sheet
         self._broadcast_state()
+        self._core_timer.wake()
 
     def take(self, source: Source) -> None:
         """Manual override: put `source` on air outside the run-sheet (journaled, shown)."""
@@ -465,21 +477,37 @@ class StudioEngine:
         self.sfu_glue.follow()  # what is on air and on preview decides the feeds taken
         self.program_feed.broadcast()
 
-    async def _ticks(self) -> None:
-        while True:
-            await asyncio.sleep(0.1)
-            try:
-                self._handle_sequencer(self.desk.tick(self.clocks.now()))
-            except Exception:
-                log.exception("sequencer tick failed")
-            self.record.watch(self.clocks.mono())
-            self.devices.watch_camera()
+    def _watch(self, now: float, due: float) -> None:
+        """A failed recording, a full disk, an unplugged camera: shown on the desk."""
+        self.record.watch(now)
+        self.devices.watch_camera()
 
-    # ---- the session protocol: one timer -----------------------------------------------
+    # ---- the pure cores: one timer -----------------------------------------------------
 
     def _wake_session(self) -> None:
         """Call after feeding the session: its next instant may have moved."""
-        self._session_timer.wake()
+        self._core_timer.wake()
+
+    def _next_core_instant(self) -> float | None:
+        """The earlier of the session protocol's and the sequencer's next instants."""
+        instants = (
+            self.session.next_timer(),
+            self.desk.sequencer.next_deadline(self.clocks.now()),
+        )
+        return min((at for at in instants if at is not None), default=None)
+
+    def _core_due(self, mono: float) -> None:
+        """The core timer fired: whichever of the two is due runs (the timer re-arms after)."""
+        at = self.session.next_timer()
+        if at is not None and at <= mono:
+            self._session_output(self.session.handle_timer(mono))
+        now = Now(mono, self.clocks.wall())
+        at = self.desk.sequencer.next_deadline(now)
+        if at is not None and at <= mono:
+            try:
+                self._handle_sequencer(self.desk.tick(now))
+            except Exception:
+                log.exception("sequencer tick failed")
 
     def _session_output(self, out: Output[session_events.StudioSessionEvent]) -> None:
         """Send what the session asks to send; hand what it says happened to its part."""

@@ -81,6 +81,7 @@ class Signaling:
             await self._runner.cleanup()
             self._runner = None
             raise
+        self.admission.tally.window_started = self._clocks.mono()
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -270,13 +271,10 @@ class Signaling:
         self._note(notes.JoinRefusedNote(venue_id, reason.value, detail))
         self._emit(JoinRefused(venue_id, reason, detail))
 
-    async def summaries(self) -> None:
-        limits = self._config.signaling
-        self.admission.tally.window_started = self._clocks.mono()
-        while True:
-            await asyncio.sleep(min(5.0, limits.summary_s))
-            if self.admission.tally.due(self._clocks.mono()):
-                self.summarize()
+    def summarize_if_due(self, now: float) -> None:
+        """The periodic look (statistics timer): a summary once the window is over."""
+        if self.admission.tally.due(now):
+            self.summarize()
 
     def summarize(self) -> None:
         """One log line and one journal note for everything refused or closed in the window."""

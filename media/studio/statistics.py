@@ -20,7 +20,7 @@ from media.studio_status import StudioStatus, VenueStatusRow
 log = logging.getLogger(__name__)
 
 LINK_QUALITY_S = 2.0  # how often packet loss is measured (and the rung decided) per venue
-LOOP_LAG_S = 0.05  # the timer whose lateness is the loop's lag
+LOOP_LAG_S = 0.05  # how often the loop's lag is sampled (how late a timer runs)
 
 
 class StudioStatistics:
@@ -30,37 +30,47 @@ class StudioStatistics:
         self._mixer = mixer
         self._clocks = clocks
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
+        self._measuring: asyncio.Task[None] | None = None
 
-    # ---- loops -------------------------------------------------------------------------
+    # ---- periodic jobs (run from the engine's one periodic timer) ------------------------
 
-    async def watch_loop_lag(self) -> None:
-        """How late the event loop runs a 50 ms timer: the studio's own health figure."""
-        while True:
-            before = self._clocks.mono()
-            await asyncio.sleep(LOOP_LAG_S)
-            self.loop_lag.append(self._clocks.mono() - before - LOOP_LAG_S)
+    def sample_loop_lag(self, now: float, due: float) -> None:
+        """How late the event loop ran a timer due at `due`: the studio's own health figure."""
+        self.loop_lag.append(max(0.0, now - due))
 
-    async def link_quality(self) -> None:
-        """Packet loss both ways for every joined venue, every LINK_QUALITY_S."""
-        while True:
-            await asyncio.sleep(LINK_QUALITY_S)
-            for record in list(self._venues.values()):
-                conn = record.conn
-                if conn is None or conn.closed or record.status is not VenueStatus.JOINED:
-                    continue
-                try:
-                    await measure_loss(conn)
-                except Exception:  # statistics are a nicety; never let them hurt the session
-                    log.debug("%s: link statistics failed", record.venue.id, exc_info=True)
-                    continue
-                self._bus.set_rung(
-                    record.venue.id,
-                    record.quality.observe(self._clocks.mono(), conn.loss_out_pct),
-                )
-                if record.quality.audio_fec:  # audio first: FEC'd program sound (media/opus.py)
-                    self._mixer.protected.add(record.venue.id)
-                else:
-                    self._mixer.protected.discard(record.venue.id)
+    def measure_links(self, now: float, due: float) -> None:
+        """Start a round of link statistics unless the last one still runs (aiortc's
+        statistics are awaited; a round never overlaps the next)."""
+        if self._measuring is not None and not self._measuring.done():
+            return
+        self._measuring = asyncio.get_running_loop().create_task(
+            self._link_quality(), name="link-quality"
+        )
+
+    async def stop(self) -> None:
+        if self._measuring is not None:
+            self._measuring.cancel()
+            await asyncio.gather(self._measuring, return_exceptions=True)
+            self._measuring = None
+
+    async def _link_quality(self) -> None:
+        """Packet loss both ways for every joined venue."""
+        for record in list(self._venues.values()):
+            conn = record.conn
+            if conn is None or conn.closed or record.status is not VenueStatus.JOINED:
+                continue
+            try:
+                await measure_loss(conn)
+            except Exception:  # statistics are a nicety; never let them hurt the session
+                log.debug("%s: link statistics failed", record.venue.id, exc_info=True)
+                continue
+            self._bus.set_rung(
+                record.venue.id, record.quality.observe(self._clocks.mono(), conn.loss_out_pct)
+            )
+            if record.quality.audio_fec:  # audio first: FEC'd program sound (media/opus.py)
+                self._mixer.protected.add(record.venue.id)
+            else:
+                self._mixer.protected.discard(record.venue.id)
 
     def keyframe_requested(self, venue_id: str) -> None:
         """A venue asked for a keyframe: its rung policy counts it (a sign of loss)."""
