@@ -16,13 +16,13 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from ceremony import operator as op
-from ceremony import runsheet
 from ceremony.countdown import ArmState
 from ceremony.journal import RecordKind
 from ceremony.notes import Marker, OperatorControl, ProtocolNote, decode_note
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as cmd
 from ceremony.wire import Tally
+from media import runsheet_files
 from media.identity import ensure_identity
 from media.journal_reader import read_journal
 from tests.gui.fake_engine import FakeEngine, tally_of
@@ -46,7 +46,7 @@ JOINED = {
 
 @pytest.fixture
 def sheet() -> Runsheet:
-    return runsheet.load(SAMPLE).scaled(1200)
+    return runsheet_files.load(SAMPLE).scaled(1200)
 
 
 @pytest.fixture
