@@ -48,6 +48,7 @@ from ui.console.board import VenueBoard, health_counts
 from ui.console.editor import RunsheetEditor
 from ui.console.multiviewer import Multiviewer
 from ui.i18n import LANGUAGES, Language
+from ui.widgets import words
 from ui.widgets.help_menu import install_help_menu
 from ui.widgets.question import ask
 from ui.widgets.tiles import VideoTile
@@ -777,7 +778,7 @@ class ConsoleWindow(QMainWindow):
         self.undo.setEnabled(view.can_undo)
         for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged)):
             values = [
-                v.status.upper()
+                words.venue_state(v.status)
                 + (f" ↻{v.reconnects}" if v.reconnects else "")
                 + (
                     " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
@@ -852,7 +853,7 @@ class ConsoleWindow(QMainWindow):
     def _countdown_cell(self, v: VenueRow) -> str:
         if v.countdown_state is None:
             return ""
-        text: str = v.countdown_state
+        text = words.arm_state(v.countdown_state)
         if v.countdown_bound_ms is not None:
             text += f" ±{v.countdown_bound_ms:.1f}"
         if v.countdown_error_ms is not None:
