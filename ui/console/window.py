@@ -247,7 +247,6 @@ class ConsoleWindow(QMainWindow):
         self.lead = QDoubleSpinBox()
         self.lead.setRange(5.0, 600.0)
         self.lead.setValue(10.0)
-        self.lead.setSuffix(" s")
         self.arm = QPushButton()
         self.arm.setStyleSheet("background:#e65100; color:white; font-weight:bold;")
         self.abort = QPushButton()
@@ -481,6 +480,7 @@ class ConsoleWindow(QMainWindow):
                     "Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue"  # noqa: E501 - one translatable text
                 )
             )
+        self.lead.setSuffix(self.tr(" s"))
         self.go.setText(self.tr("GO  (Space)"))
         self.hold.setText(self.tr("HOLD (H)"))
         self.back.setText(self.tr("BACK (B)"))
@@ -817,7 +817,9 @@ class ConsoleWindow(QMainWindow):
                 tally=v.tally,
                 status=v.status,
                 figures=f"RTT {v.rtt_ms or 0:.0f} ms · {v.video_fps:.0f} fps"
-                + (f" · loss {_loss(v)} %" if _lossy(v) else ""),
+                + (self.tr(" · loss {0} %").format(_loss(v)) if _lossy(v) else "")
+                if v.status != "invited"  # never connected: no figures to show, not zeros
+                else "",
                 level_dbfs=v.audio_dbfs,
                 flag=flag,
             )

@@ -41,111 +41,116 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="437" />
+        <location filename="../console/window.py" line="436" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="439" />
+        <location filename="../console/window.py" line="438" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="446" />
+        <location filename="../console/window.py" line="445" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="446" />
+        <location filename="../console/window.py" line="445" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="450" />
+        <location filename="../console/window.py" line="449" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="455" />
+        <location filename="../console/window.py" line="454" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="456" />
+        <location filename="../console/window.py" line="455" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="457" />
+        <location filename="../console/window.py" line="456" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="458" />
+        <location filename="../console/window.py" line="457" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="459" />
+        <location filename="../console/window.py" line="458" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="460" />
+        <location filename="../console/window.py" line="459" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="461" />
+        <location filename="../console/window.py" line="460" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="465" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="467" />
+        <location filename="../console/window.py" line="466" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="468" />
+        <location filename="../console/window.py" line="467" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="469" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="470" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="472" />
+        <location filename="../console/window.py" line="471" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="473" />
+        <location filename="../console/window.py" line="472" />
         <location filename="../console/window.py" line="773" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="474" />
+        <location filename="../console/window.py" line="473" />
         <location filename="../console/window.py" line="503" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="481" />
+        <location filename="../console/window.py" line="480" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="483" />
+        <source> s</source>
+        <translation> dtk</translation>
     </message>
     <message>
         <location filename="../console/window.py" line="484" />
@@ -396,23 +401,28 @@
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="837" />
-        <location filename="../console/window.py" line="842" />
+        <location filename="../console/window.py" line="820" />
+        <source> · loss {0} %</source>
+        <translation> · hilang {0} %</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="839" />
+        <location filename="../console/window.py" line="844" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="869" />
+        <location filename="../console/window.py" line="871" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="872" />
+        <location filename="../console/window.py" line="874" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="909" />
+        <location filename="../console/window.py" line="911" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
@@ -422,38 +432,38 @@
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="392" />
+        <location filename="../console/window.py" line="391" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="407" />
+        <location filename="../console/window.py" line="406" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="409" />
+        <location filename="../console/window.py" line="408" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="420" />
-        <location filename="../console/window.py" line="423" />
+        <location filename="../console/window.py" line="419" />
+        <location filename="../console/window.py" line="422" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="427" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="429" />
+        <location filename="../console/window.py" line="428" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="468" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
@@ -463,7 +473,7 @@
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="901" />
+        <location filename="../console/window.py" line="903" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>

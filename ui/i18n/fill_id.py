@@ -98,6 +98,8 @@ ID = {
         "Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi"
     ),
     "{0:.0f} s ago": "{0:.0f} dtk lalu",
+    " s": " dtk",
+    " · loss {0} %": " · hilang {0} %",
     "No sound here: ": "Tidak ada suara di sini: ",
     "STANDBY": "SIAGA",
     "clock": "jam",
