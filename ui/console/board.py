@@ -49,6 +49,8 @@ def health_of(v: VenueRow, flagged: Iterable[str] = ()) -> Health:
         bool(v.sound_problem)
         or v.id in flagged
         or max(v.loss_in_pct or 0.0, v.loss_out_pct or 0.0) >= LOSSY_PCT
+        # lately, not over the run: a venue whose sound recovered is well again
+        or (v.audio_concealed_recent_pct or 0.0) >= LOSSY_PCT
         or (v.last_seen_s is not None and v.last_seen_s >= SILENT_S)
     )
     return Health.TROUBLED if troubled else Health.WELL

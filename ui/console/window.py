@@ -76,7 +76,9 @@ def _loss(v: VenueRow) -> str:
         return "–" if x is None else f"{x:.1f}"
 
     # ♪: the share of the venue's sound packets the studio had to conceal (lost, not rebuilt)
-    sound = f" ♪{v.audio_concealed_pct:.1f}" if v.audio_concealed_pct else ""
+    # lately; the whole run's share is the as-run report's
+    recent = v.audio_concealed_recent_pct
+    sound = f" ♪{recent:.1f}" if recent else ""
     return f"{pct(v.loss_in_pct)}/{pct(v.loss_out_pct)}{sound}"
 
 
