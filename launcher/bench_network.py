@@ -61,6 +61,7 @@ from launcher.demo import (
 )
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
 from launcher.paths import Paths
+from media import runsheet_files
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
 from media.program import KEYFRAME_INTERVAL_S, MIN_FORCED_KEYFRAME_GAP_S
@@ -108,7 +109,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"bench network: {reason}", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), sum(n for _, n in LANS))
+    sheet = fit_venues(
+        runsheet_files.load(Paths.default().sample_runsheet()), sum(n for _, n in LANS)
+    )
     ids = iter(v.id for v in sheet.venues)
     venues: list[Venue] = []
     for spec, count in LANS:

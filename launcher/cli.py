@@ -17,7 +17,7 @@ from ceremony.runsheet.fields import format_duration
 from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
 from launcher.paths import Paths
-from media import clock
+from media import clock, runsheet_files
 from media.version import describe
 
 if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
@@ -36,7 +36,7 @@ def _load_or_report(path: Path) -> runsheet.Runsheet | None:
     """The run-sheet, with every warning printed; None (every problem printed) if unusable."""
     notices: list[runsheet.Notice] = []
     try:
-        sheet = runsheet.load(path, notices)
+        sheet = runsheet_files.load(path, notices)
     except RunsheetError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -114,7 +114,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     try:
-        runsheet.save(sheet, args.output)
+        runsheet_files.save(sheet, args.output)
     except OSError as exc:
         print(f"{args.output}: cannot write ({exc.strerror})", file=sys.stderr)
         return EXIT_FAILED
