@@ -100,7 +100,13 @@ class Vp8Encoder:
             # same bit rate (measured on media.sources.LoopedPattern).
             "max-intra-rate": str(MAX_INTRA_PCT),
         }
-        ctx.thread_count = 2 if fmt.width * fmt.height >= 1280 * 720 else 1
+        # One thread, even at 720p: libvpx's VP8 encoder threads wait for each other's rows
+        # by spinning, so when its second thread is not running (any machine whose cores are
+        # busy, as the studio's are with many venues) the first burns its slice waiting.
+        # Measured interleaved at load ~47: 2 threads 102-113 ms of CPU and 506-637 ms of wall
+        # a 720p frame, 1 thread 10.6-12 ms CPU and 61 ms wall, same bit rate. One thread
+        # holds 30 fps at 720p with room to spare (DESIGN.md: ~6-19 ms a frame).
+        ctx.thread_count = 1
         self._ctx = ctx
 
     def encode(self, frame: av.VideoFrame, pts: int, keyframe: bool) -> list[Packet]:
