@@ -1326,10 +1326,19 @@ def build_parser() -> argparse.ArgumentParser:
     ne.add_argument("--join-timeout", type=float, default=40.0)
     ne.add_argument(
         "--source",
-        choices=("detail", "bars"),
-        default="detail",
-        help="program picture: detail that needs the top rung's bitrate, or colour bars",
+        choices=("looped", "detail", "bars"),
+        default="looped",
+        help="program picture: detail that needs the top rung's bitrate, drawn once and looped "
+        "(cheap) or drawn live (detail), or colour bars",
     )
+    ne.add_argument(
+        "--rung-cpu-phases",
+        type=int,
+        default=6,
+        help="after the countdowns, alternate this many phases of one rung / two rungs to "
+        "measure the studio's CPU for each (0: skip)",
+    )
+    ne.add_argument("--rung-phase-s", type=float, default=6.0, help="seconds per such phase")
     ne.add_argument(
         "--warm-start",
         action="store_true",
