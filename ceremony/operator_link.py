@@ -147,6 +147,7 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     loss_in_pct: float | None = None  # the venue's camera reaching the studio
     loss_out_pct: float | None = None  # the program reaching the venue
     audio_concealed_pct: float | None = None  # the venue's sound at the studio, not rebuilt (run)
+    audio_concealed_recent_pct: float | None = None  # the same over the last ~20 s (the board's)
     last_seen_s: float | None = None  # since the venue's last message
 
 

@@ -31,12 +31,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ceremony import runsheet
 from ceremony.runsheet import ItemKind, Runsheet, SourceKind
 from ceremony.runsheet.yaml_io import dump_yaml
 from ceremony.sequencer import commands as cmd
 from launcher.demo import Demo, DemoOptions, SimOptions, await_fire_reports, countdown_result
 from launcher.paths import Paths
+from media import runsheet_files
 from media.operator_link.server import LinkServer
 from media.operator_link.service import start_link
 from media.studio import StudioEngine
@@ -54,7 +54,7 @@ FPS_FLOOR = 0.9  # the lowest second at every venue, as a share of the program's
 
 
 def main(args: argparse.Namespace) -> int:
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     options = DemoOptions(
         venues=args.venues,
         duration_s=3600,  # the speech lasts past the benchmark: no item change meanwhile

@@ -164,10 +164,10 @@ class Scale:
     ice: list[str] = field(default_factory=list)
 
     async def run(self) -> dict[str, Any]:
-        from ceremony import runsheet
         from launcher.demo import fit_venues
         from launcher.janus_lab import JanusLab
         from launcher.paths import Paths
+        from media import runsheet_files
         from media.ice import enlarge_socket_buffers, pin_host_addresses
         from media.identity import ensure_identity
         from media.loop import quiet_teardown_errors
@@ -185,7 +185,9 @@ class Scale:
         out.mkdir(parents=True, exist_ok=True)
         make_private_dir(out / "invites")
         make_private_dir(out / "groups")
-        sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), total).scaled(3600)
+        sheet = fit_venues(runsheet_files.load(Paths.default().sample_runsheet()), total).scaled(
+            3600
+        )
         labs: list[JanusLab] = []
         if args.sfu == "janus":
             labs.append(JanusLab(index=7).start())

@@ -35,7 +35,14 @@ from media.aiortc_compat import interface_addresses, selected_candidates
 from media.clock import Clock
 from media.compositor import luma, read_code
 from media.control import WireChannel
-from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
+from media.ice import (
+    IcePlan,
+    TurnGrant,
+    describe_path,
+    local_candidates,
+    plan_ice,
+    rtc_configuration,
+)
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack, follow_uplink_loss
 from media.opus_receive import OpusReceiveStats
@@ -257,6 +264,7 @@ class VenueLink:
         self._video_track: MediaStreamTrack | None = None
         self._pc: RTCPeerConnection | None = None
         self._turn_transport = ""  # what this join relays over, if it relays
+        self._ice_plan = IcePlan(())  # this join's servers (the studio's TURN): the SFU's too
         self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
         self._latency_file: TextIO | None = None
         self._address_lost = False  # the current session ended because our address went
@@ -500,6 +508,7 @@ class VenueLink:
             self.join_marks["ice_plan"] = time.monotonic()
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
             self._pc, self._turn_transport, self.path = pc, plan.turn_transport, ""
+            self._ice_plan = plan
             tasks: list[asyncio.Task[None]] = []
             try:
                 await self._negotiate(pc, ws, tasks)
@@ -846,7 +855,9 @@ class VenueLink:
 
         failures = 0
         while True:
-            subscription = SfuSubscription(route, on_track, self.config.ice_servers)
+            subscription = SfuSubscription(
+                route, on_track, self.config.ice_servers, extra_ice=self._ice_plan.servers
+            )
             subscription.on_air = self._on_air()
             try:
                 await subscription.open()
@@ -884,6 +895,7 @@ class VenueLink:
                 OpusEncodingTrack(self._make_audio()),
                 self.config.ice_servers,
                 display=self.invite.venue_id,
+                extra_ice=self._ice_plan.servers,
             )
             try:
                 await publisher.open()

@@ -40,6 +40,7 @@ from media.loop import quiet_teardown_errors
 from media.operator_link.backend import THUMB_SIZE, EngineBackend, Shown
 from media.operator_link.client import LinkClient, LinkError
 from media.studio import StudioEngine
+from ui.widgets import words
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,8 @@ class ConsoleHost(QObject):
             result.reason is not op.RejectReason.NOT_IN_CONTROL
         )
         if not result.ok and not sequencer_refusal and result.reason is not None:
-            self.message.emit("refused", f"{result.reason.value}: {result.detail}")
+            reason = words.reject_reason(result.reason)
+            self.message.emit("refused", f"{reason}: {result.detail}" if result.detail else reason)
 
 
 class LinkHost(ConsoleHost):

@@ -74,12 +74,12 @@ def test_unknown_microphone_is_explained() -> None:
 
 
 def make_studio(tmp_path: Path, **config: object) -> object:
-    from ceremony import runsheet
+    from media import runsheet_files
     from media.identity import ensure_identity
     from media.studio import StudioConfig, StudioEngine
     from tests.unit.conftest import SAMPLE
 
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     return StudioEngine(
         sheet,
