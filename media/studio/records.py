@@ -17,6 +17,7 @@ from ceremony.runsheet import Venue
 from media.control import WireChannel
 from media.mixer import AudioSourceBuffer
 from media.opus_receive import OpusReceiveStats
+from media.recent_audio import RecentConcealment
 from media.studio.events import VenueStatus
 
 
@@ -70,6 +71,7 @@ class VenueRecord:
     journal_refused: int = 0
     # The venue's microphone as it reaches us, all connections: FEC-decoded, every packet counted.
     audio_in: OpusReceiveStats = field(default_factory=OpusReceiveStats)
+    audio_recent: RecentConcealment = field(default_factory=RecentConcealment)  # the board's
 
     @property
     def reconnects(self) -> int:

@@ -99,6 +99,7 @@ class StudioStatistics:
                     loss_in_pct=conn.loss_in_pct if conn else None,
                     loss_out_pct=conn.loss_out_pct if conn else None,
                     audio_concealed_pct=r.audio_in.concealed_pct(),
+                    audio_concealed_recent_pct=r.audio_recent.update(r.audio_in, now),
                     audio_in=asdict(r.audio_in),
                     program_rung=str(self._bus.rungs[r.quality.rung]),
                     last_seen_s=round(now - r.last_seen_mono, 1)

@@ -89,9 +89,9 @@ def test_tick_has_nothing_to_do_before_the_deadline_and_something_at_it(
 ) -> None:
     """Whatever the operator did, a tick before the deadline is empty, and one at it is not:
     waking only at deadlines misses nothing and wakes for nothing."""
-    from ceremony import runsheet
+    from media import runsheet_files
 
-    seq = Sequencer(runsheet.load(SAMPLE))
+    seq = Sequencer(runsheet_files.load(SAMPLE))
     clock = FakeClock()
     commands: dict[str, c.Command] = {
         "go": c.Go(),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ceremony import runsheet
 from ceremony.sequencer import commands as cmd
 from ceremony.sequencer.events import Phase, PhaseChanged
+from media import runsheet_files
 from media.identity import ensure_identity
 from media.studio import SequencerEvents, StudioConfig, StudioEngine, StudioEvent
 from tests.unit.conftest import SAMPLE
@@ -17,7 +17,7 @@ from tests.unit.fakeclock import FakeClock
 def test_the_core_timer_is_armed_at_the_sequencers_deadline_and_ticks_it(tmp_path: Path) -> None:
     clock = FakeClock()
     engine = StudioEngine(
-        runsheet.load(SAMPLE),
+        runsheet_files.load(SAMPLE),
         ensure_identity(tmp_path / "studio", ["127.0.0.1"]),
         StudioConfig(media_dir=tmp_path),
         tmp_path / "journal.jsonl",
