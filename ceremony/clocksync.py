@@ -121,6 +121,11 @@ class ClockEstimator:
         slope = max(-self.max_drift, min(self.max_drift, slope))
         return _Fit(slope, uncertainty, mx, my, worst_noise, n)
 
+    def settled(self, now_local: float) -> bool:
+        """A drift is fitted over the window's short round trips: the estimate keeps its bound
+        with a probe every few seconds (the venue then probes slowly until an arm)."""
+        return self._fit(now_local) is not None
+
     def drift(self, now_local: float) -> tuple[float, float]:
         """(drift, its uncertainty) from the low-RTT samples of the window."""
         fit = self._fit(now_local)

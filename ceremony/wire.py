@@ -85,6 +85,9 @@ class Heartbeat(_Msg, tag="heartbeat"):
 
 class HeartbeatAck(_Msg, tag="heartbeat_ack"):
     seq: Int
+    # A venue's answer carries its statistics: one message a second instead of two, for the
+    # studio that reads a hundred of them.
+    stats: Stats | None = None
 
 
 class Chat(_Msg, tag="chat"):

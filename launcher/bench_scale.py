@@ -42,6 +42,7 @@ from launcher.light_venue import LightGroupSpec, LightVenueSpec
 
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
+NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj…
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -61,6 +62,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="light venues fire at real-time priority too (ten FIFO spinners in one interpreter"
         " wait on each other's lock: several ms late)",
+    )
+    p.add_argument(
+        "--thread-per-venue",
+        action="store_true",
+        help="each light venue fires from a thread of its own (default: one firing thread per"
+        " process takes its venues' deadlines in order)",
     )
     p.add_argument(
         "--no-yield",
@@ -188,7 +195,7 @@ class Scale:
         sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), total).scaled(3600)
         labs: list[JanusLab] = []
         if args.sfu == "janus":
-            labs.append(JanusLab(index=7).start())
+            labs.append(JanusLab(index=7, prefix=NETNS_PREFIX).start())
             if args.cascade:
                 labs.append(labs[0].second_instance())
         try:
@@ -305,6 +312,7 @@ class Scale:
                 decode=decode,
                 # A decoding venue is alone in its process, as on the day: real-time priority.
                 realtime=decode or args.realtime_light,
+                shared_firing=not args.thread_per_venue,
             )
             path = args.out / "groups" / f"group-{n}.spec.json"
             spec.dump(path)
@@ -480,11 +488,25 @@ class Scale:
             "latest_fire_thread_ms": max(
                 (v["late_ms"] or 0 for v in result["venues"]), default=None
             ),
+            # The other share of the spread: how late the firing threads woke (each venue's own
+            # measure, on its own clock), and how much that differed between venues.
+            "fire_late_ms": _late_summary([v["late_ms"] for v in result["venues"]]),
             # venue: [true error, claimed bound, the firing thread's own lateness] (ms)
             "venues": {
                 v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
             },
         }
+
+
+def _late_summary(late_ms: list[float | None]) -> dict[str, float] | None:
+    values = sorted(x for x in late_ms if x is not None)
+    if not values:
+        return None
+    return {
+        "p50": round(values[len(values) // 2], 3),
+        "max": round(values[-1], 3),
+        "spread": round(values[-1] - values[0], 3),
+    }
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

@@ -10,12 +10,13 @@ from ceremony import wire
 from ceremony.countdown import ArmState, speaker_remaining
 from ceremony.session import Channel, Send, VenueSession
 from ceremony.session.venue import (
+    ARMED_PROBE_INTERVAL_S,
     BURST_GAP_S,
     BURST_PROBES,
     PROBE_INTERVAL_S,
+    SETTLED_PROBE_INTERVAL_S,
     ArmChanged,
     CancelFire,
-    HeartbeatSent,
     PlaceFire,
     StudioQuiet,
 )
@@ -87,17 +88,46 @@ def test_joining_probes_in_a_burst_then_at_two_hertz() -> None:
     )
 
 
-def test_heartbeats_once_a_second_with_the_stats_asked_for() -> None:
+def test_the_studios_heartbeats_are_answered_and_its_silence_asked_about() -> None:
     s = attached(0.0)
-    out = s.handle_timer(0.0)
-    assert sent(out) == [wire.Heartbeat(seq=0)] and HeartbeatSent() in out.events
-    s.receive(wire.HeartbeatAck(seq=0), 0.003)
+    assert sent(s.handle_timer(0.0)) == []  # the studio heartbeats: no echo of ours
+    assert sent(s.receive(wire.Heartbeat(seq=9), 0.9)) == [wire.HeartbeatAck(seq=9)]
+    assert s.next_timer() is not None
+    assert wire.Heartbeat(seq=0) not in sent(s.handle_timer(2.3))
+    # 1.5 s of studio silence: a heartbeat of our own, whose answer proves the link
+    assert sent(s.handle_timer(2.4)) == [wire.Heartbeat(seq=0)]
+    assert wire.Heartbeat(seq=1) not in sent(s.handle_timer(3.0))  # once a second at most
+    assert wire.Heartbeat(seq=1) in sent(s.handle_timer(3.4))
+    s.receive(wire.HeartbeatAck(seq=1), 3.403)
     assert s.liveness.rtt_s == pytest.approx(0.003)
-    out = s.handle_timer(0.5)
-    assert wire.Heartbeat(seq=1) not in sent(out)
-    assert wire.Heartbeat(seq=1) in sent(s.handle_timer(1.0))
-    assert sent(s.receive(wire.Heartbeat(seq=9), 1.1)) == [wire.HeartbeatAck(seq=9)]
-    assert sent(s.receive(wire.Cue(cue_id=4, text="Siap"), 1.2)) == [wire.CueAck(cue_id=4)]
+    assert sent(s.receive(wire.Cue(cue_id=4, text="Siap"), 3.5)) == [wire.CueAck(cue_id=4)]
+
+
+def probe_times(s: VenueSession, until: float) -> list[float]:
+    times: list[float] = []
+    while (at := s.next_timer()) is not None and at <= until:
+        out = s.handle_timer(at)
+        times += [p.t1 for p in sent(out, Channel.CLOCK)]  # type: ignore[attr-defined]
+        answer_probes(s, out)
+        s.receive(wire.Heartbeat(seq=1), at)  # the studio's heartbeats keep the link alive
+    return times
+
+
+def test_probes_slow_down_once_settled_and_speed_up_for_an_arm() -> None:
+    s = attached(0.0)
+    times = probe_times(s, 40.0)
+    gaps = [b - a for a, b in itertools.pairwise(times[BURST_PROBES:])]
+    assert gaps[0] == pytest.approx(PROBE_INTERVAL_S)  # 2 Hz until a drift is fitted ...
+    assert s.estimator.settled(40.0)
+    assert gaps[-1] == pytest.approx(SETTLED_PROBE_INTERVAL_S)  # ... then slow
+    assert len(times) < BURST_PROBES + 40 * 2 / 2  # under half of a steady 2 Hz
+    s.receive(wire.Arm(arm_id=1, fire_at=OFFSET + 48.0), 40.05)
+    assert s.next_timer() == pytest.approx(40.05)  # the armed rate at once, not in 2 s
+    armed = probe_times(s, 47.0)
+    assert armed[0] == pytest.approx(40.05)
+    assert [b - a for a, b in itertools.pairwise(armed)] == pytest.approx(
+        [ARMED_PROBE_INTERVAL_S] * (len(armed) - 1)
+    )
 
 
 def test_a_quiet_studio_is_told_once_and_the_session_then_sleeps() -> None:
