@@ -6,10 +6,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from media import firing
+from media.clock import Clock
 from media.firing import (
     HOLD_S,
     SHORT_SLICE_S,
@@ -280,7 +282,7 @@ def test_countdown_agent_asks_every_registered_thread_to_hold() -> None:
 # ---- one firing thread for a process's venues ------------------------------------------------
 
 
-def offset_clock(offset: float) -> firing.Clock:
+def offset_clock(offset: float) -> Clock:
     return lambda: time.monotonic() + offset
 
 
@@ -316,7 +318,7 @@ def test_a_group_leaves_out_a_cancelled_venue_and_fires_a_moved_one_once() -> No
     fired: list[tuple[str, float]] = []
     done = threading.Event()
 
-    def recorder(name: str) -> firing.Callable[[FireRecord], None]:
+    def recorder(name: str) -> Callable[[FireRecord], None]:
         def on_fire(record: FireRecord) -> None:
             fired.append((name, record.deadline_local))
             if name == "last":
