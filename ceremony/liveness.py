@@ -51,9 +51,12 @@ class Liveness:
     def ack_received(self, seq: int, now: float) -> None:
         sent = self._sent.pop(seq, None)
         if sent is not None:
-            sample = now - sent
-            # Smooth like RFC 6298's SRTT so one slow ack does not make the board flicker.
-            self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
+            self.rtt_sample(now - sent)
+
+    def rtt_sample(self, sample: float) -> None:
+        """A round trip measured on this link (a heartbeat's, or a clock probe's)."""
+        # Smooth like RFC 6298's SRTT so one slow ack does not make the board flicker.
+        self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
 
 
 @dataclass

@@ -184,7 +184,10 @@ class VenueSession:
         sent = self._probes.pop(message.seq, None)
         if sent is None or sent != message.t1:
             return  # not ours, or a duplicate
-        self.estimator.add(ClockSample(message.t1, message.t2, message.t3, now))
+        sample = ClockSample(message.t1, message.t2, message.t3, now)
+        if self.estimator.add(sample):
+            # The venue's own heartbeats are rare now: its round trip comes from the probes.
+            self.liveness.rtt_sample(sample.rtt)
 
     def fired(
         self, arm_id: int, local_fire: float, deadline_local: float, true_fire: float | None

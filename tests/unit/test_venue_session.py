@@ -119,6 +119,7 @@ def test_probes_slow_down_once_settled_and_speed_up_for_an_arm() -> None:
     gaps = [b - a for a, b in itertools.pairwise(times[BURST_PROBES:])]
     assert gaps[0] == pytest.approx(PROBE_INTERVAL_S)  # 2 Hz until a drift is fitted ...
     assert s.estimator.settled(40.0)
+    assert s.liveness.rtt_s == pytest.approx(0.001)  # the probes' round trip, for the screen
     assert gaps[-1] == pytest.approx(SETTLED_PROBE_INTERVAL_S)  # ... then slow
     assert len(times) < BURST_PROBES + 40 * 2 / 2  # under half of a steady 2 Hz
     s.receive(wire.Arm(arm_id=1, fire_at=OFFSET + 48.0), 40.05)
