@@ -61,8 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--realtime-light",
         action="store_true",
-        help="light venues fire at real-time priority too (ten FIFO spinners in one interpreter"
-        " wait on each other's lock: several ms late)",
+        help="with --thread-per-venue, light venues fire at real-time priority too (ten FIFO"
+        " spinners in one interpreter wait on each other's lock: several ms late)",
     )
     p.add_argument(
         "--thread-per-venue",
@@ -312,7 +312,9 @@ class Scale:
                 clip=None if args.clip == "none" else args.clip,
                 decode=decode,
                 # A decoding venue is alone in its process, as on the day: real-time priority.
-                realtime=decode or args.realtime_light,
+                # So is a light group's one firing thread: with no other firing thread in its
+                # interpreter there is no lock for a real-time thread to wait on.
+                realtime=decode or args.realtime_light or not args.thread_per_venue,
                 shared_firing=not args.thread_per_venue,
             )
             path = args.out / "groups" / f"group-{n}.spec.json"

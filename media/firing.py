@@ -292,6 +292,11 @@ class FireScheduler:
 # Deadlines this close after the first are fired in the same pass, the loop parked once for all
 # of them: a process's venues reach zero within their clock bounds of each other (milliseconds).
 GROUP_SPAN_S = 0.02
+# The loop is asked to park this long before the first deadline of a pass (a FireScheduler asks
+# APPROACH_S ahead): on a loaded machine the loop thread, holding the interpreter lock, may wait
+# tens of milliseconds for a core before it can let go, and one late park delays every venue of
+# the process. The loop then waits for the pass (at most PARK_MAX_S per venue, venue_countdown).
+GROUP_APPROACH_S = 0.06
 
 
 class FireSlot:
@@ -404,9 +409,11 @@ class FireGroup:
             sys.setswitchinterval(previous_interval)
 
     def _lead(self) -> float:
-        if self._realtime:
-            return REALTIME_SPIN_S
-        return HOLD_S if self._sleep_for is not None else SPIN_S
+        """The final stretch before the first deadline: slept holding the interpreter lock (at
+        real-time priority too: one thread cannot wait on the lock of another of its own)."""
+        if self._sleep_for is not None:
+            return HOLD_S
+        return REALTIME_SPIN_S if self._realtime else SPIN_S
 
     def _due(self) -> list[_Due]:
         """The armed slots, soonest first (the lock held)."""
@@ -429,15 +436,12 @@ class FireGroup:
                 return False
             first = due[0]
             wait = first.remaining - self._lead()
-            if wait > APPROACH_S:
-                self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
+            if wait > GROUP_APPROACH_S:
+                self._cond.wait(timeout=min(wait - GROUP_APPROACH_S, 0.5))
                 return True
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
             realtime = enter_realtime() if self._allow_realtime else False
-            if realtime and not self._realtime:
-                self._realtime = True
-                _leave_realtime(realtime)
-                return True
+            self._realtime = self._realtime or realtime
             batch = [d for d in due if d.remaining <= first.remaining + self._span_s]
             released = threading.Event()
             for quiet in {id(d.slot.quiet): d.slot.quiet for d in batch}.values():
@@ -455,7 +459,7 @@ class FireGroup:
         fired: list[tuple[FireSlot, FireRecord]] = []
         for d in batch:  # in deadline order; each on its own venue's clock
             now = d.slot.clock()
-            if not realtime and self._sleep_for is not None and now < d.deadline:
+            if self._sleep_for is not None and now < d.deadline:
                 self._sleep_for(d.deadline - now)
                 now = d.slot.clock()
             while now < d.deadline:
