@@ -41,6 +41,20 @@ class ClockSample:
     def local_mid(self) -> float:
         return (self.t1 + self.t4) / 2
 
+    @classmethod
+    def from_studio_round(
+        cls, studio_sent: float, venue_heard: float, studio_back: float
+    ) -> ClockSample:
+        """A round the studio started (its heartbeat sent at `studio_sent`, heard here at
+        `venue_heard`, the answer back at `studio_back`) as the probe that has the same offset,
+        round trip and instant. Whatever the answer waited here counts into the round trip, so
+        the bound (half of it) stays honest."""
+        rtt = studio_back - studio_sent
+        offset = ((studio_sent - venue_heard) + (studio_back - venue_heard)) / 2
+        return cls(
+            venue_heard - rtt / 2, venue_heard + offset, venue_heard + offset, venue_heard + rtt / 2
+        )
+
 
 @dataclass(frozen=True)
 class Estimate:

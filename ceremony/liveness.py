@@ -21,6 +21,8 @@ class Liveness:
     rtt_s: float | None = None
     last_sent: float | None = None
     _sent: dict[int, float] = field(default_factory=dict)  # awaiting their ack
+    # The last answered heartbeat: (seq, sent, answer heard), both on this side's clock.
+    last_round: tuple[int, float, float] | None = None
 
     def heard(self, now: float) -> None:
         self.last_heard = now
@@ -52,6 +54,7 @@ class Liveness:
         sent = self._sent.pop(seq, None)
         if sent is not None:
             self.rtt_sample(now - sent)
+            self.last_round = (seq, sent, now)
 
     def rtt_sample(self, sample: float) -> None:
         """A round trip measured on this link (a heartbeat's, or a clock probe's)."""

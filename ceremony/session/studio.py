@@ -92,6 +92,15 @@ StudioSessionEvent = VenueLost | Received | ArmAcked | FireReported | CountdownZ
 # ---- the session ---------------------------------------------------------------------------
 
 
+def _heartbeat(link: Liveness, now: float) -> wire.Heartbeat:
+    """The next heartbeat, with the last answered one's times: the venue's clock sample."""
+    last = link.last_round
+    seq = link.heartbeat_sent(now)
+    if last is None:
+        return wire.Heartbeat(seq=seq)
+    return wire.Heartbeat(seq=seq, prev_seq=last[0], prev_sent=last[1], prev_answered=last[2])
+
+
 class StudioSession:
     def __init__(
         self,
@@ -187,7 +196,7 @@ class StudioSession:
             vid, link = next(iter(self._by_beat.items()))
             if self._beat_due(link) > now + 1e-9:
                 break
-            out.send(wire.Heartbeat(seq=link.heartbeat_sent(now)), vid)
+            out.send(_heartbeat(link, now), vid)
             self._by_beat.move_to_end(vid)
         cd = self.countdown
         if (

@@ -9,7 +9,9 @@ reports until acknowledged.
 
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
 estimator has fitted a drift, then one every SETTLED_PROBE_INTERVAL_S while the estimate holds,
-and 5 Hz from an arm to its zero (the countdown's accuracy is the point of them).
+and 5 Hz from an arm to its zero (the countdown's accuracy is the point of them). The studio's
+heartbeats also bring clock samples (each names its times for the previous one): while they do,
+settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
 Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
 itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
 session says where with `PlaceFire` and `CancelFire`.
@@ -34,6 +36,11 @@ PROBE_INTERVAL_S = 0.5  # 2 Hz until settled: enough to fit a drift soon after j
 # Settled (a drift fitted over MIN_DRIFT_SPAN_S): enough to follow drift and keep the window's
 # fit; the arm brings the fast rate back for the seconds that count.
 SETTLED_PROBE_INTERVAL_S = 2.0
+# While the studio's heartbeats bring clock samples (one a second, no extra message), settled
+# probes are only a slow check of the clock channel's own path.
+ROUNDS_PROBE_INTERVAL_S = 10.0
+ROUNDS_FRESH_S = 3.0  # heartbeat samples count as flowing if one came this recently
+KEPT_BEATS = 8
 # The venue sends a heartbeat of its own only after this much studio silence (the studio's come
 # every second): a studio that heartbeats is answered, not echoed.
 OWN_HEARTBEAT_AFTER = 1.5  # x heartbeat_s
@@ -117,6 +124,8 @@ class VenueSession:
         self._fire_late: dict[int, float] = {}
         self._screen_late: dict[int, float] = {}
         self._reported: dict[int, _Report] = {}
+        self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
+        self._round_at: float | None = None  # the last clock sample from a heartbeat
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -125,6 +134,7 @@ class VenueSession:
         self.liveness = Liveness(lost_after_s=self.lost_after_s)
         self.welcome = None
         self._attached = None
+        self._beats_heard.clear()  # a new studio link numbers its heartbeats afresh
 
     def attach(self, now: float) -> None:
         """Welcomed: heartbeats, clock probes and report resends start now."""
@@ -150,6 +160,7 @@ class VenueSession:
                 self.welcome = message
             case wire.Heartbeat(seq=seq):
                 out.send(wire.HeartbeatAck(seq=seq))
+                self._heartbeat_round(message, now)
             case wire.HeartbeatAck(seq=seq):
                 self.liveness.ack_received(seq, now)
             case wire.ProgramState():
@@ -265,11 +276,31 @@ class VenueSession:
         return min(times)
 
     def probe_interval(self, now: float) -> float:
-        """After the joining burst: 5 Hz while armed, 2 Hz until a drift is fitted, then slow."""
+        """After the joining burst: 5 Hz while armed, 2 Hz until a drift is fitted, then slow
+        (slower still while the studio's heartbeats bring samples)."""
         arm = self.countdown.current
         if arm is not None and arm.state is ArmState.ARMED:
             return ARMED_PROBE_INTERVAL_S
-        return SETTLED_PROBE_INTERVAL_S if self.estimator.settled(now) else PROBE_INTERVAL_S
+        if not self.estimator.settled(now):
+            return PROBE_INTERVAL_S
+        rounds = self._round_at is not None and now - self._round_at <= ROUNDS_FRESH_S
+        return ROUNDS_PROBE_INTERVAL_S if rounds else SETTLED_PROBE_INTERVAL_S
+
+    def _heartbeat_round(self, beat: wire.Heartbeat, now: float) -> None:
+        """Remember when this heartbeat was heard; make a clock sample of the one before it,
+        whose times at the studio this one brings."""
+        self._beats_heard[beat.seq] = now
+        if len(self._beats_heard) > KEPT_BEATS:
+            del self._beats_heard[min(self._beats_heard)]
+        if beat.prev_seq is None or beat.prev_sent is None or beat.prev_answered is None:
+            return
+        heard = self._beats_heard.pop(beat.prev_seq, None)
+        if heard is None:
+            return  # not one this connection heard, or already used
+        sample = ClockSample.from_studio_round(beat.prev_sent, heard, beat.prev_answered)
+        if self.estimator.add(sample):
+            self._round_at = now
+            self.liveness.rtt_sample(sample.rtt)
 
     # ---- inside ----------------------------------------------------------------------------
 

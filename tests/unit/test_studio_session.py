@@ -64,7 +64,9 @@ def test_heartbeats_go_out_once_a_second_acked_or_not() -> None:
     assert s.rtt_s(A) == pytest.approx(0.004)
     assert s.next_timer() == pytest.approx(1.0)
     assert sent(s.handle_timer(0.5), A) == []  # woken early: nothing due
-    assert sent(s.handle_timer(1.0), A) == [wire.Heartbeat(seq=1)]
+    # the next one names the last answered round's times: the venue's clock sample
+    beat = wire.Heartbeat(seq=1, prev_seq=0, prev_sent=0.0, prev_answered=0.004)
+    assert sent(s.handle_timer(1.0), A) == [beat]
     assert s.next_timer() == pytest.approx(2.0)
 
 

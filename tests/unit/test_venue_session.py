@@ -14,6 +14,7 @@ from ceremony.session.venue import (
     BURST_GAP_S,
     BURST_PROBES,
     PROBE_INTERVAL_S,
+    ROUNDS_PROBE_INTERVAL_S,
     SETTLED_PROBE_INTERVAL_S,
     ArmChanged,
     CancelFire,
@@ -272,3 +273,42 @@ def test_the_speakers_time_held_or_without_an_estimate() -> None:
     older = program(remaining_s=95.0)  # a studio that sends no end instant
     assert speaker_remaining(older, OFFSET, 22.5, 10.0) == pytest.approx(82.5)
     assert speaker_remaining(program(), OFFSET, 22.5, 10.0) is None
+
+
+def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> None:
+    s = attached(0.0)
+    path = 0.002  # each way
+
+    def studio_now(venue_t: float) -> float:
+        return venue_t + OFFSET
+
+    sent_at: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    probes = 0
+    t = 0.0
+    seq = 0
+    while t < 40.0:
+        while (at := s.next_timer()) is not None and at <= t:
+            out = s.handle_timer(at)
+            probes += len(sent(out, Channel.CLOCK))
+            answer_probes(s, out, rtt=2 * path)
+        # the studio's heartbeat, sent at t on its clock, heard `path` later here ...
+        prev = seq - 1 if seq - 1 in answered else None
+        beat = wire.Heartbeat(
+            seq=seq,
+            prev_seq=prev,
+            prev_sent=sent_at.get(prev) if prev is not None else None,
+            prev_answered=answered.get(prev) if prev is not None else None,
+        )
+        sent_at[seq] = studio_now(t)
+        (ack,) = sent(s.receive(beat, t + path))
+        assert ack == wire.HeartbeatAck(seq=seq)
+        answered[seq] = studio_now(t + 2 * path)  # ... and its answer back `path` after that
+        seq += 1
+        t += 1.0
+    est = s.estimator.estimate(t)
+    assert est is not None and est.offset == pytest.approx(OFFSET, abs=1e-6)
+    assert est.bound >= path  # half the round trip at least: the bound stays honest
+    # 40 s: the burst, 2 Hz until settled, then one every ROUNDS_PROBE_INTERVAL_S
+    assert probes < BURST_PROBES + 2 * 12 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
+    assert s.probe_interval(t) == ROUNDS_PROBE_INTERVAL_S
