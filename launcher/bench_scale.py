@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -390,6 +391,7 @@ class Scale:
         group_pids = [g.proc.pid for g in self.groups if g.proc]
         for log in self.latency.values():
             log.skip()
+        messages0 = _message_counts(engine)
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
@@ -410,6 +412,8 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        messages = _message_counts(engine)
+        messages.subtract(messages0)
         janus = (sum(process_cpu_s(p) for p in janus_pids) - janus0) / wall
         groups = (sum(process_cpu_s(p) for p in group_pids) - groups0) / wall
         medians = {vid: statistics.median(v) if v else 0.0 for vid, v in fps.items()}
@@ -466,6 +470,13 @@ class Scale:
                 "second_instance_minus_first": extra or None,
             },
             "load_average_1m": round(load[0], 2),
+            # What the studio's control and clock channels carried, per joined venue per second
+            # ("in:" from the venues, "out:" to them), by message type.
+            "studio_messages_per_venue_s": {
+                k: round(n / wall / max(1, len(wanted)), 3)
+                for k, n in sorted(messages.items())
+                if n > 0
+            },
         }
 
     async def _countdown(
@@ -499,6 +510,20 @@ class Scale:
                 v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
             },
         }
+
+
+def _message_counts(engine: Any) -> collections.Counter[str]:
+    """Messages the studio's channels to the venues have carried so far, by direction and type
+    (a replaced connection's are left out)."""
+    total: collections.Counter[str] = collections.Counter()
+    for record in engine.venues.values():
+        conn = record.conn
+        for channel in (conn.control, conn.clock) if conn is not None else ():
+            if channel is None:
+                continue
+            total.update({f"in:{k}": n for k, n in channel.received.items()})
+            total.update({f"out:{k}": n for k, n in channel.sent.items()})
+    return total
 
 
 def _late_summary(late_ms: list[float | None]) -> dict[str, float] | None:

@@ -292,11 +292,13 @@ class FireScheduler:
 # Deadlines this close after the first are fired in the same pass, the loop parked once for all
 # of them: a process's venues reach zero within their clock bounds of each other (milliseconds).
 GROUP_SPAN_S = 0.02
-# The loop is asked to park this long before the first deadline of a pass (a FireScheduler asks
-# APPROACH_S ahead): on a loaded machine the loop thread, holding the interpreter lock, may wait
-# tens of milliseconds for a core before it can let go, and one late park delays every venue of
-# the process. The loop then waits for the pass (at most PARK_MAX_S per venue, venue_countdown).
-GROUP_APPROACH_S = 0.06
+# The thread turns real-time and asks the loop to park this long before the first deadline of a
+# pass (a FireScheduler: APPROACH_S). Measured with 100 light venues on a loaded machine (load
+# 30-40): a whole process fired 30-400 ms late. Its thread woke late from an ordinary timed
+# wait, or found the lock held by the loop thread, itself waiting for a core; one late wake
+# delays every venue of the process. So the wait before zero is real-time, and the loop has time
+# to be scheduled once and park (it then waits up to PARK_MAX_S per venue, venue_countdown).
+GROUP_APPROACH_S = 0.2
 
 
 class FireSlot:
