@@ -8,7 +8,8 @@ studio, probes the studio's clock, places and refines the armed deadline, and re
 reports until acknowledged.
 
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
-estimator has fitted a drift, then one every SETTLED_PROBE_INTERVAL_S while the estimate holds,
+estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
+SETTLED_PROBE_INTERVAL_S,
 and 5 Hz from an arm to its zero (the countdown's accuracy is the point of them). The studio's
 heartbeats also bring clock samples (each names its times for the previous one): while they do,
 settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
@@ -39,6 +40,11 @@ SETTLED_PROBE_INTERVAL_S = 2.0
 # While the studio's heartbeats bring clock samples (one a second, no extra message), settled
 # probes are only a slow check of the clock channel's own path.
 ROUNDS_PROBE_INTERVAL_S = 10.0
+# 2 Hz at most this long after joining, fitted or not: on a jittery path (a loaded studio) too
+# few round trips are near the shortest for a drift fit, and 2 Hz for ever would cost the studio
+# two messages a second per venue. An arm brings 5 Hz back, and at zero the deadline rests on
+# samples a fraction of a second old, where drift hardly counts.
+FAST_PROBING_MAX_S = 15.0
 ROUNDS_FRESH_S = 3.0  # heartbeat samples count as flowing if one came this recently
 KEPT_BEATS = 8
 # The venue sends a heartbeat of its own only after this much studio silence (the studio's come
@@ -281,7 +287,9 @@ class VenueSession:
         arm = self.countdown.current
         if arm is not None and arm.state is ArmState.ARMED:
             return ARMED_PROBE_INTERVAL_S
-        if not self.estimator.settled(now):
+        att = self._attached
+        joined_long_ago = att is not None and now - att.since >= FAST_PROBING_MAX_S
+        if not (joined_long_ago or self.estimator.settled(now)):
             return PROBE_INTERVAL_S
         rounds = self._round_at is not None and now - self._round_at <= ROUNDS_FRESH_S
         return ROUNDS_PROBE_INTERVAL_S if rounds else SETTLED_PROBE_INTERVAL_S

@@ -13,6 +13,7 @@ from ceremony.session.venue import (
     ARMED_PROBE_INTERVAL_S,
     BURST_GAP_S,
     BURST_PROBES,
+    FAST_PROBING_MAX_S,
     PROBE_INTERVAL_S,
     ROUNDS_PROBE_INTERVAL_S,
     SETTLED_PROBE_INTERVAL_S,
@@ -312,3 +313,18 @@ def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> Non
     # 40 s: the burst, 2 Hz until settled, then one every ROUNDS_PROBE_INTERVAL_S
     assert probes < BURST_PROBES + 2 * 12 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
     assert s.probe_interval(t) == ROUNDS_PROBE_INTERVAL_S
+
+
+def test_fast_probing_ends_after_a_while_even_without_a_drift_fit() -> None:
+    s = attached(0.0)
+    jitter = itertools.chain([0.001], itertools.cycle([0.02, 0.05, 0.03]))  # one short trip
+    times: list[float] = []
+    while (at := s.next_timer()) is not None and at <= 40.0:
+        out = s.handle_timer(at)
+        times += [p.t1 for p in sent(out, Channel.CLOCK)]  # type: ignore[attr-defined]
+        answer_probes(s, out, rtt=next(jitter))
+        s.receive(wire.Heartbeat(seq=1), at)
+    assert not s.estimator.settled(40.0)
+    late = [t for t in times if t > FAST_PROBING_MAX_S + 1]
+    gaps = [b - a for a, b in itertools.pairwise(late)]
+    assert gaps and min(gaps) == pytest.approx(SETTLED_PROBE_INTERVAL_S)
