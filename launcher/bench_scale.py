@@ -55,8 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip", default="160x96@10", help="the light venues' camera clip, or none")
     p.add_argument("--per-process", type=int, default=10, help="light venues per process")
     p.add_argument("--measure", type=float, default=15.0, help="seconds measured per step")
-    # The venues' clock estimators settle ~10 s after joining (then probe slowly): measure after.
-    p.add_argument("--settle", type=float, default=12.0, help="seconds after joins, per step")
+    # Venues probe the clock at 2 Hz for up to 15 s after joining, then slowly: measure after.
+    p.add_argument("--settle", type=float, default=16.0, help="seconds after joins, per step")
     p.add_argument("--join-timeout", type=float, default=60.0)
     p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
     p.add_argument(
