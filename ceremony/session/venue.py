@@ -9,10 +9,9 @@ reports until acknowledged.
 
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
 estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
-SETTLED_PROBE_INTERVAL_S,
-and 5 Hz from an arm to its zero (the countdown's accuracy is the point of them). The studio's
-heartbeats also bring clock samples (each names its times for the previous one): while they do,
-settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
+SETTLED_PROBE_INTERVAL_S, and 5 Hz from an arm to its zero (the countdown's accuracy is the
+point of them). The studio's heartbeats also bring clock samples (each names its times for the
+previous one): while they do, settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
 Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
 itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
 session says where with `PlaceFire` and `CancelFire`.
