@@ -168,7 +168,7 @@ async def test_tiles_come_only_when_asked_at_the_asked_size(
             tiles = await asyncio.wait_for(got.get(), 5)
             seen.update({t.key: t for t in tiles.tiles})
         assert (seen["kota-cirebon"].width, seen["kota-cirebon"].height) == (64, 36)
-        assert len(seen["program"].bgra) == 96 * 54 * 4
+        assert len(seen["program"].i420) == 96 * 54 * 3 // 2
         await client.close()
 
 
