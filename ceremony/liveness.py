@@ -20,6 +20,9 @@ class Liveness:
     next_seq: int = 0
     rtt_s: float | None = None
     last_sent: float | None = None
+    # The raw round trips (not smoothed), counted, for benchmarks that want samples.
+    samples: int = 0
+    last_sample_s: float | None = None
     _sent: dict[int, float] = field(default_factory=dict)  # awaiting their ack
 
     def heard(self, now: float) -> None:
@@ -52,6 +55,8 @@ class Liveness:
         sent = self._sent.pop(seq, None)
         if sent is not None:
             sample = now - sent
+            self.samples += 1
+            self.last_sample_s = sample
             # Smooth like RFC 6298's SRTT so one slow ack does not make the board flicker.
             self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
 
