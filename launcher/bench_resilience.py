@@ -345,6 +345,10 @@ class Resilience:
         figures["console_tiles_per_s"] = (
             round((self._tiles_sent() - tiles) / wall, 1) if console else None
         )
+        if console is not None and self.link is not None:  # what the console's tiles asked for
+            figures["console_tile_sizes"] = {
+                k: list(v) for c in self.link.clients.values() for k, v in c.wants.items()
+            }
         figures["engine_loop_lag_ms_p95"] = engine.status().loop_lag_ms_p95
         figures["load_average_1min"] = round(os.getloadavg()[0], 1)  # the shared machine's
         return figures
