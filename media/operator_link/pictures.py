@@ -43,17 +43,31 @@ def i420_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
     v = planes[fh + fh // 4 :].reshape(fh // 2, fw // 2)
     if (w, h) == (fw, fh):
         return bytes(planes.tobytes())
-    # Area averaging to shrink (tiles); linear to enlarge (a venue's full screen), since area
-    # averaging enlarges like nearest-neighbour: blocky.
-    interpolation = cv2.INTER_AREA if w * h < fw * fh else cv2.INTER_LINEAR
     out = np.empty(w * h * 3 // 2, dtype=np.uint8)
-    out[: w * h] = cv2.resize(y, (w, h), interpolation=interpolation).ravel()
+    out[: w * h] = _scaled(y, w, h).ravel()
     quarter = (w // 2) * (h // 2)
-    out[w * h : w * h + quarter] = cv2.resize(
-        u, (w // 2, h // 2), interpolation=interpolation
-    ).ravel()
-    out[w * h + quarter :] = cv2.resize(v, (w // 2, h // 2), interpolation=interpolation).ravel()
+    out[w * h : w * h + quarter] = _scaled(u, w // 2, h // 2).ravel()
+    out[w * h + quarter :] = _scaled(v, w // 2, h // 2).ravel()
     return bytes(out.tobytes())
+
+
+def _scaled(plane: np.ndarray, width: int, height: int) -> np.ndarray:
+    """One plane at `width`×`height`. Shrinking halves it by area averaging while it is at
+    least twice the size (exact halves are cheap), then interpolates linearly the rest of the
+    way: as smooth as area averaging all the way (no aliasing: the linear step shrinks by less
+    than 2), at a tenth of its cost when the ratio is not a whole number (0.06 against 0.6 ms
+    for 640×360 to 301×169 here). Enlarging is linear (area averaging enlarges blockily)."""
+    while (
+        plane.shape[1] >= 2 * width
+        and plane.shape[0] >= 2 * height
+        and plane.shape[1] % 2 == 0
+        and plane.shape[0] % 2 == 0
+    ):
+        half = (plane.shape[1] // 2, plane.shape[0] // 2)
+        plane = cv2.resize(plane, half, interpolation=cv2.INTER_AREA)
+    if plane.shape[1] == width and plane.shape[0] == height:
+        return plane
+    return cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def black_i420(width: int, height: int) -> bytes:

@@ -58,3 +58,15 @@ def test_a_frame_in_another_format_gives_black_not_a_crash() -> None:
 
 def test_a_picture_of_the_wrong_length_is_drawn_black() -> None:
     assert bgra_from_i420(b"\x80" * 10, 4, 2) == bytes(4 * 2 * 4)
+
+
+def test_shrinking_averages_fine_detail_instead_of_aliasing_it() -> None:
+    # A one-pixel checkerboard (the stripes of a shirt, a plaque's lettering) shrunk to a
+    # third: area averaging gives even grey; sampling would give a moire of black and white.
+    grid = np.indices((360, 640)).sum(axis=0) % 2 * 255
+    frame = av.VideoFrame.from_ndarray(
+        np.repeat(grid[:, :, None], 3, axis=2).astype(np.uint8), format="bgr24"
+    ).reformat(format="yuv420p")
+    data = i420_picture(frame, 213, 120)
+    luma = np.frombuffer(data, dtype=np.uint8)[: 214 * 120].reshape(120, 214)[:, :213]
+    assert int(luma.max()) - int(luma.min()) <= 12
