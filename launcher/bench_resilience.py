@@ -334,7 +334,7 @@ class Resilience:
         stop.set()
         samples = await sampling
         wall = time.monotonic() - began
-        figures = _figures(samples, countdowns, rate)
+        figures = _figures(samples, countdowns, rate, len(engine.venues))
         figures["condition"] = condition
         figures["seconds"] = round(wall, 1)
         figures["engine_cpu_cores"] = round((_cpu_s(os.getpid()) - cpu[0]) / wall, 3)
@@ -368,7 +368,7 @@ class Resilience:
         await asyncio.sleep(max(0.0, killed_at + KILL_BEFORE_ZERO_S + 4.0 - time.monotonic()))
         stop.set()
         samples = await sampling
-        figures = _figures(samples, [countdown], rate)
+        figures = _figures(samples, [countdown], rate, len(engine.venues))
         figures["engine_loop_lag_ms_p95"] = engine.status().loop_lag_ms_p95
         figures["load_average_1min"] = round(os.getloadavg()[0], 1)
         figures["killed_s_before_zero"] = round(
@@ -478,13 +478,19 @@ def _p50(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
-def _figures(samples: Samples, countdowns: list[dict[str, Any]], rate: float) -> dict[str, Any]:
+def _figures(
+    samples: Samples, countdowns: list[dict[str, Any]], rate: float, venues: int
+) -> dict[str, Any]:
     fps, rtt = samples.fps, samples.rtt_ms
     lowest = {vid: min(v) for vid, v in fps.items() if v}
     rtt_p50 = _p50(rtt)
     rtt_p95 = round(sorted(rtt)[int(0.95 * (len(rtt) - 1))], 2) if rtt else None
     low = min(lowest.values()) if lowest else None
-    spreads = [c["spread_ms"] for c in countdowns if c.get("spread_ms") is not None]
+    # A spread over the venues that fired is not comparable with one over all of them.
+    complete = [
+        c for c in countdowns if c.get("fired") == venues and c.get("spread_ms") is not None
+    ]
+    spreads = [c["spread_ms"] for c in complete]
     fired = [c.get("fired") for c in countdowns]
     return {
         "rtt_ms_p50": rtt_p50,
@@ -498,7 +504,8 @@ def _figures(samples: Samples, countdowns: list[dict[str, Any]], rate: float) ->
         if any(fps.values())
         else None,
         "countdowns": countdowns,
-        "countdown_spreads_ms": spreads,
+        "countdown_spreads_ms": spreads,  # of the countdowns every venue fired
+        "countdowns_incomplete": len(countdowns) - len(complete),
         "countdown_spread_ms_median": _p50(spreads),
         # (the single-countdown form older runs reported; the kill phase has one countdown)
         "countdown": countdowns[-1] if countdowns else {},
