@@ -70,6 +70,7 @@ FIRE_REPORT_SETTLE_S = 8.0
 FPS_FLOOR = 0.9  # the lowest second at every venue, as a share of the program's rate
 TARGET_RATIO = 1.2  # attached within 20 % of headless
 BOOTSTRAP_DRAWS = 2000
+MIN_VALUES = 3  # per condition, for a verdict
 BOOTSTRAP_SEED = 14  # the number: the same run gives the same interval
 
 
@@ -539,9 +540,11 @@ def _bootstrap(
     )
 
 
-def _verdict(ratio: float | None, interval: tuple[float, float] | None) -> str:
+def _verdict(ratio: float | None, interval: tuple[float, float] | None, fewest: int) -> str:
     if ratio is None or interval is None:
         return "no data"
+    if fewest < MIN_VALUES:  # a resampled single value has no spread: it would look certain
+        return "undecided"
     if interval[1] <= TARGET_RATIO:
         return "met"
     if interval[0] > TARGET_RATIO:
@@ -583,7 +586,7 @@ def _condition(
         "ratio_interval_90pct": interval,
         "per_round_ratios": per_round,
         "per_round_ratio_range": (min(known), max(known)) if known else None,
-        "verdict": _verdict(ratio, interval),
+        "verdict": _verdict(ratio, interval, min(len(a_values), len(h_values))),
     }
 
 

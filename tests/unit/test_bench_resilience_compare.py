@@ -58,3 +58,10 @@ def test_each_round_is_compared_with_the_headless_phases_on_both_sides() -> None
     # The machine gets slower through the run: headless 4, 6, 8; attached 5 and 7 sit between.
     result = run([(4.0, [1.0]), (6.0, [1.0]), (8.0, [1.0])], [(5.0, [1.0]), (7.0, [1.0])])
     assert result["rtt_ms_p50"]["per_round_ratios"] == [1.0, 1.0]
+
+
+def test_too_few_complete_countdowns_decide_nothing() -> None:
+    # One countdown per condition in which every venue fired: resampling one value looks certain.
+    headless = [(5.0, [0.6]), (5.0, []), (5.0, [])]
+    attached = [(5.0, [3.0]), (5.0, [])]
+    assert run(headless, attached)["countdown_spread_ms"]["verdict"] == "undecided"
