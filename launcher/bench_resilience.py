@@ -71,6 +71,7 @@ FPS_FLOOR = 0.9  # the lowest second at every venue, as a share of the program's
 TARGET_RATIO = 1.2  # attached within 20 % of headless
 BOOTSTRAP_DRAWS = 2000
 MIN_VALUES = 3  # per condition, for a verdict
+MIN_RTT_SAMPLES = 30  # in a phase, for its RTT p50 to count (11 venues give ~10 a second)
 BOOTSTRAP_SEED = 14  # the issue's number: the same run gives the same interval
 
 
@@ -222,7 +223,9 @@ class Resilience:
                 "detach_settle_s": DETACH_SETTLE_S,
                 "rtt": "every heartbeat's round trip (one a second per venue), raw, as the "
                 "engine's session measured it on its loop; not the board's smoothed RTT",
-                "countdown_spread": "max − min of the 11 venues' true fire times (host clock)",
+                "countdown_spread": "max − min of the 11 venues' true fire times (host clock); "
+                "only countdowns every venue fired",
+                "rtt_phase_min_samples": MIN_RTT_SAMPLES,
                 "order": "H A H A … then killed, restarted, H: each attached phase is compared "
                 "with the mean of the headless phases before and after it",
             },
@@ -595,8 +598,10 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
     rng = random.Random(BOOTSTRAP_SEED)
 
     def rtt_p50(phase: dict[str, Any]) -> list[float]:
+        # A starved phase (venues lost, a handful of round trips) has no p50 worth comparing.
         value = phase["rtt_ms_p50"]
-        return [value] if value is not None else []
+        enough = phase.get("rtt_samples", MIN_RTT_SAMPLES) >= MIN_RTT_SAMPLES
+        return [value] if value is not None and enough else []
 
     def spreads(phase: dict[str, Any]) -> list[float]:
         return list(phase["countdown_spreads_ms"])

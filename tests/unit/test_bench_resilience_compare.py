@@ -65,3 +65,16 @@ def test_too_few_complete_countdowns_decide_nothing() -> None:
     headless = [(5.0, [0.6]), (5.0, []), (5.0, [])]
     attached = [(5.0, [3.0]), (5.0, [])]
     assert run(headless, attached)["countdown_spread_ms"]["verdict"] == "undecided"
+
+
+def test_a_starved_phase_with_a_handful_of_round_trips_is_left_out() -> None:
+    headless = [(5.0, [0.6]) for _ in range(4)]
+    attached = [(5.1, [0.6]) for _ in range(3)]
+    rounds = [
+        {"round": i + 1, "headless": phase(*h), "attached": phase(*a)}
+        for i, (h, a) in enumerate(zip(headless, attached, strict=False))
+    ]
+    rounds[1]["attached"] = {**phase(4000.0, [0.6]), "rtt_samples": 2}
+    result = compare(rounds, phase(*headless[-1]))
+    assert result["rtt_ms_p50"]["attached_values"] == [5.1, 5.1]
+    assert result["rtt_ms_p50"]["per_round_ratios"][1] is None
