@@ -1232,7 +1232,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("--venues", type=int, default=11)
     rs.add_argument("--program", type=_video_format, default="640x360@15")
-    rs.add_argument("--phase-s", type=float, default=10.0, help="seconds measured per phase")
+    rs.add_argument(
+        "--phase-s", type=float, default=10.0, help="at least this many seconds per phase"
+    )
+    rs.add_argument("--rounds", type=int, default=4, help="headless/attached pairs (H A H A …)")
+    rs.add_argument("--countdowns", type=int, default=3, help="countdowns in each phase")
+    rs.add_argument(
+        "--settle-s", type=float, default=20.0, help="start-up samples reported, not compared"
+    )
     rs.add_argument("--out", type=Path, default=Path("bench-out/resilience"))
     rs.add_argument("--json", action="store_true", help="print the result as JSON")
     rs.set_defaults(func=cmd_bench_resilience)

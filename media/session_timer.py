@@ -32,6 +32,7 @@ class SessionTimer:
         self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
+        self._at: float | None = None  # the session instant the handle is set for
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -43,11 +44,14 @@ class SessionTimer:
 
     def wake(self) -> None:
         """Re-arm at the session's next instant (none: sleep until fed again)."""
+        at = self._next_timer()
+        if self._handle is not None and at == self._at:
+            return  # already set for it: most messages leave the instant where it was
         self._cancel()
         loop = self._loop
-        at = self._next_timer()
         if at is None or loop is None or loop.is_closed():
             return
+        self._at = at
         self._handle = loop.call_later(max(0.0, at - self._clock()), self._fire)
 
     def _cancel(self) -> None:

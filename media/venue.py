@@ -29,12 +29,13 @@ from ceremony import wire
 from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from ceremony.session import Channel, Output, Refuse, VenueSession
-from ceremony.session.venue import HeartbeatSent, StudioQuiet, VenueSessionEvent
+from ceremony.session.venue import StudioQuiet, VenueSessionEvent
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.clock import Clock
 from media.compositor import luma, read_code
 from media.control import WireChannel
+from media.firing import FireGroup
 from media.ice import (
     IcePlan,
     TurnGrant,
@@ -203,6 +204,7 @@ class VenueConfig:
     siren_band: int | None = None
     link_cut: LinkCut | None = None
     latency_log: Path | None = None
+    fire_group: FireGroup | None = None  # one firing thread shared by a process's venues
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -295,6 +297,7 @@ class VenueLink:
             siren=self.speaker,
             true_clock=config.true_clock,
             realtime=config.realtime,
+            fire_group=config.fire_group,
         )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
@@ -785,13 +788,13 @@ class VenueLink:
             message = item.message
             if isinstance(message, wire.FireReport):
                 message = self.countdown.complete_report(message)
+            elif isinstance(message, wire.HeartbeatAck) and self._control:
+                # The link's statistics ride on the answer to the studio's heartbeat.
+                message = msgspec.structs.replace(message, stats=self._stats(time.monotonic()))
             if self._control:
                 self._control.send(message)
         for event in out.events:
             match event:
-                case HeartbeatSent():
-                    if self._control:
-                        self._control.send(self._stats(time.monotonic()))
                 case StudioQuiet():
                     self._studio_quiet = True
                     self._wake.set()

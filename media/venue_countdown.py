@@ -27,7 +27,7 @@ from ceremony.session.venue import (
     VenueSessionEvent,
 )
 from media.clock import Clock
-from media.firing import FireRecord, FireScheduler
+from media.firing import FireGroup, FireRecord, FireScheduler, FireSlot
 from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,14 @@ class CountdownAgent:
         siren: Speaker | None = None,
         true_clock: Clock = time.monotonic,
         realtime: bool = True,
+        fire_group: FireGroup | None = None,
     ) -> None:
         """`session` decides, `deliver` sends what the session answers to a firing (both
         given by the link; alone, the agent only fires).
         `true_clock`: the host's shared clock, for the simulation harness's true fire times
-        (a venue in its own time namespace is told the namespace's offset for this alone)."""
+        (a venue in its own time namespace is told the namespace's offset for this alone).
+        `fire_group`: fire from that group's thread, shared with the process's other venues
+        (harness: many venues in one process), instead of a thread of this agent's own."""
         self.clock = clock
         self.session = session or VenueSession()
         self._deliver = deliver or (lambda out: None)
@@ -74,12 +77,16 @@ class CountdownAgent:
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
-        self.scheduler = FireScheduler(
-            clock,
-            self._fired_in_thread,
-            true_clock=true_clock,
-            quiet=self._park_loop,
-            realtime=realtime,
+        self.scheduler: FireScheduler | FireSlot = (
+            fire_group.slot(clock, self._fired_in_thread, quiet=self._park_loop)
+            if fire_group is not None
+            else FireScheduler(
+                clock,
+                self._fired_in_thread,
+                true_clock=true_clock,
+                quiet=self._park_loop,
+                realtime=realtime,
+            )
         )
 
     @property

@@ -43,12 +43,12 @@ def test_a_venue_is_made_without_the_remote_control_library_and_the_studio_names
 
 
 async def test_the_studio_engine_is_still_made_where_its_import_moved(tmp_path: Path) -> None:
-    from ceremony import runsheet
     from launcher import live
     from launcher.paths import Paths
+    from media import runsheet_files
     from media.studio import StudioConfig, StudioEngine
 
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     engine = live.make_studio_engine(
         sheet, tmp_path / "data", tmp_path / "journal.jsonl", StudioConfig(port=0)
     )
