@@ -156,7 +156,7 @@ async def _takes(
     from ceremony.runsheet import Source
 
     def picture(vid: str, full: bool) -> bool:
-        frame = engine._program_frame(Source.venue(vid))
+        frame = engine.program_feed.frame(Source.venue(vid))
         return frame is not None and (frame.width == video.width or not full)
 
     async def take(vid: str, kind: str) -> None:

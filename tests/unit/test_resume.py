@@ -36,7 +36,7 @@ class MemoryJournal:
 
 @dataclass
 class LiveStudio:
-    """What the engine keeps while it runs, journaled as media/studio.py journals it."""
+    """What the engine keeps while it runs, journaled as the engine (media/studio/) journals it."""
 
     journal: MemoryJournal
     desk: JournaledSequencer
