@@ -177,6 +177,7 @@ def console_state(engine: StudioEngine, desk: OperatorDesk | None = None) -> lin
                 loss_in_pct=v.loss_in_pct,
                 loss_out_pct=v.loss_out_pct,
                 audio_concealed_pct=v.audio_concealed_pct,
+                audio_concealed_recent_pct=v.audio_concealed_recent_pct,
                 last_seen_s=v.last_seen_s,
             )
         )
