@@ -251,7 +251,7 @@ def _source_text(sheet: Runsheet, text: str) -> str:
 
 
 def _loss_cause(reason: str) -> tuple[LossCause, str, float | None]:
-    """The studio's reason (media/studio.py) as a cause a reader can be told in words."""
+    """The studio's reason (media/studio/) as a cause a reader can be told in words."""
     if reason.startswith("no heartbeat"):
         silent = reason.removeprefix("no heartbeat for ").removesuffix(" s").strip()
         try:

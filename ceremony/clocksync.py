@@ -41,6 +41,20 @@ class ClockSample:
     def local_mid(self) -> float:
         return (self.t1 + self.t4) / 2
 
+    @classmethod
+    def from_studio_round(
+        cls, studio_sent: float, venue_heard: float, studio_back: float
+    ) -> ClockSample:
+        """A round the studio started (its heartbeat sent at `studio_sent`, heard here at
+        `venue_heard`, the answer back at `studio_back`) as the probe that has the same offset,
+        round trip and instant. Whatever the answer waited here counts into the round trip, so
+        the bound (half of it) stays honest."""
+        rtt = studio_back - studio_sent
+        offset = ((studio_sent - venue_heard) + (studio_back - venue_heard)) / 2
+        return cls(
+            venue_heard - rtt / 2, venue_heard + offset, venue_heard + offset, venue_heard + rtt / 2
+        )
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -120,6 +134,11 @@ class ClockEstimator:
         uncertainty = min(self.max_drift, 2 * worst_noise / span + 4 * residual / span + 1e-6)
         slope = max(-self.max_drift, min(self.max_drift, slope))
         return _Fit(slope, uncertainty, mx, my, worst_noise, n)
+
+    def settled(self, now_local: float) -> bool:
+        """A drift is fitted over the window's short round trips: the estimate keeps its bound
+        with a probe every few seconds (the venue then probes slowly until an arm)."""
+        return self._fit(now_local) is not None
 
     def drift(self, now_local: float) -> tuple[float, float]:
         """(drift, its uncertainty) from the low-RTT samples of the window."""

@@ -20,7 +20,12 @@ class Liveness:
     next_seq: int = 0
     rtt_s: float | None = None
     last_sent: float | None = None
+    # The raw round trips (not smoothed), counted, for benchmarks that want samples.
+    samples: int = 0
+    last_sample_s: float | None = None
     _sent: dict[int, float] = field(default_factory=dict)  # awaiting their ack
+    # The last answered heartbeat: (seq, sent, answer heard), both on this side's clock.
+    last_round: tuple[int, float, float] | None = None
 
     def heard(self, now: float) -> None:
         self.last_heard = now
@@ -51,9 +56,15 @@ class Liveness:
     def ack_received(self, seq: int, now: float) -> None:
         sent = self._sent.pop(seq, None)
         if sent is not None:
-            sample = now - sent
-            # Smooth like RFC 6298's SRTT so one slow ack does not make the board flicker.
-            self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
+            self.rtt_sample(now - sent)
+            self.last_round = (seq, sent, now)
+
+    def rtt_sample(self, sample: float) -> None:
+        """A round trip measured on this link (a heartbeat's, or a clock probe's)."""
+        self.samples += 1
+        self.last_sample_s = sample
+        # Smooth like RFC 6298's SRTT so one slow ack does not make the board flicker.
+        self.rtt_s = sample if self.rtt_s is None else 0.875 * self.rtt_s + 0.125 * sample
 
 
 @dataclass

@@ -26,7 +26,7 @@ from ceremony.sequencer import View
 from ceremony.timebase import Now
 from ceremony.wire import Tally
 
-LINK_VERSION = 1
+LINK_VERSION = 2  # 2: tiles carry I420 (1.5 bytes a pixel), not BGRA
 MAX_FRAME = 8 * 1024 * 1024  # a frame of tiles at the monitors' size fits; anything bigger is wrong
 MAX_CLIENT_FRAME = 1024 * 1024  # what a client may send: commands and a run-sheet
 
@@ -115,10 +115,13 @@ class ControlChanged(msgspec.Struct, frozen=True, tag="control"):
 
 
 class Tile(msgspec.Struct, frozen=True):
+    """One picture at the tile's size: Y, U and V planes back to back (I420), at the size
+    rounded up to even sides (the console crops the extra column or row)."""
+
     key: str
     width: int
     height: int
-    bgra: bytes
+    i420: bytes
 
 
 class Tiles(msgspec.Struct, frozen=True, tag="tiles"):
@@ -147,6 +150,7 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     loss_in_pct: float | None = None  # the venue's camera reaching the studio
     loss_out_pct: float | None = None  # the program reaching the venue
     audio_concealed_pct: float | None = None  # the venue's sound at the studio, not rebuilt (run)
+    audio_concealed_recent_pct: float | None = None  # the same over the last ~20 s (the board's)
     last_seen_s: float | None = None  # since the venue's last message
 
 

@@ -81,10 +81,18 @@ class _Msg(msgspec.Struct, tag_field="type", kw_only=True):
 
 class Heartbeat(_Msg, tag="heartbeat"):
     seq: Int
+    # The studio's: its clock when it sent the last answered heartbeat and when the answer
+    # came. With the instant the venue heard that heartbeat, a clock sample at no extra message.
+    prev_seq: Int | None = None
+    prev_sent: float | None = None
+    prev_answered: float | None = None
 
 
 class HeartbeatAck(_Msg, tag="heartbeat_ack"):
     seq: Int
+    # A venue's answer carries its statistics: one message a second instead of two, for the
+    # studio that reads a hundred of them.
+    stats: Stats | None = None
 
 
 class Chat(_Msg, tag="chat"):

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ceremony import runsheet
 from ceremony.quality import RungPolicy
 from ceremony.runsheet import Runsheet
 from launcher import fire_account
@@ -34,6 +33,7 @@ from launcher.demo import (
     summarize,
 )
 from launcher.paths import Paths
+from media import runsheet_files
 from media.firing import TRACE_ENV
 from media.netsim import NetKind
 from media.studio import StudioEngine
@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
         from launcher import bench_abuse
 
         return bench_abuse.main(args)
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     venues = [v.id for v in sheet.venues]
     options = DemoOptions(venues=args.venues, duration_s=args.duration, out=args.out)
     if args.venues >= 2:
@@ -129,7 +129,7 @@ class _TracedDemo(Demo):
 
 def sync(args: argparse.Namespace) -> int:
     """`ceremony bench sync`: arm the countdown `trials` times and measure true fire times."""
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     sim = SimOptions(
         net=NetKind(args.net),
         clock_offset_max_s=args.clock_offset_max,
@@ -249,7 +249,7 @@ class _PinnedRung(RungPolicy):
 
 
 def _fanout_once(args: argparse.Namespace, naive: bool, low_share: float = 0.0) -> dict[str, Any]:
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     mode = "naive" if naive else "encode-once" if not low_share else "two-rungs"
     options = DemoOptions(
         venues=args.venues,

@@ -41,10 +41,11 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from ceremony import runsheet, wire
+from ceremony import wire
 from ceremony.invite import Invite
 from launcher.demo import free_port
 from launcher.paths import Paths
+from media import runsheet_files
 from media.private_files import make_private_dir, open_private
 from media.signaling_limits import SignalingLimits
 
@@ -334,7 +335,7 @@ class Harness:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.out: Path = args.out
-        self.sheet = runsheet.load(Paths.default().sample_runsheet())
+        self.sheet = runsheet_files.load(Paths.default().sample_runsheet())
         self.port = free_port()
         self.journal = self.out / "journal.jsonl"
         self.log_path = self.out / "logs" / "studio.log"

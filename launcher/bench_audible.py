@@ -40,12 +40,12 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ceremony import runsheet
 from ceremony.runsheet import Runsheet
 from launcher import fire_account
 from launcher.demo import Demo, DemoOptions, SimOptions, countdown_result, fit_venues
 from launcher.paths import Paths
 from launcher.processes import stop_process
+from media import runsheet_files
 from media.audiosignal import find, venue_test_siren
 from media.firing import TRACE_ENV
 from media.netsim import NetKind
@@ -275,7 +275,7 @@ def _trial(
 ) -> dict[str, Any]:
     seed = args.seed + n
     rng = random.Random(seed)
-    sheet = runsheet.load(Paths.default().sample_runsheet())
+    sheet = runsheet_files.load(Paths.default().sample_runsheet())
     # Offsets from the kernel (time namespaces), drift and paths from the shim.
     sim = SimOptions(
         net=NetKind(args.net),

@@ -66,10 +66,10 @@ def _cpu_s(pid: int) -> float:
 
 
 async def _half(args: argparse.Namespace, mode: str) -> dict[str, Any]:
-    from ceremony import runsheet
     from launcher.demo import LOOPBACK, VenueProcess, fit_venues, free_port
     from launcher.janus_lab import JanusLab
     from launcher.paths import Paths
+    from media import runsheet_files
     from media.ice import enlarge_socket_buffers, pin_host_addresses
     from media.identity import ensure_identity
     from media.private_files import make_private_dir, write_private
@@ -84,7 +84,9 @@ async def _half(args: argparse.Namespace, mode: str) -> dict[str, Any]:
     addresses = [LOOPBACK] + ([lab.host_address] if lab else [])
     pin_host_addresses(addresses)
     enlarge_socket_buffers()
-    sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), args.venues).scaled(3600)
+    sheet = fit_venues(runsheet_files.load(Paths.default().sample_runsheet()), args.venues).scaled(
+        3600
+    )
     identity = ensure_identity(out / "studio", [LOOPBACK])
     port = free_port()
     sfu = SfuConfig.parse(f"janus://{lab.janus_address}:8088/90") if lab else None
@@ -154,7 +156,7 @@ async def _takes(
     from ceremony.runsheet import Source
 
     def picture(vid: str, full: bool) -> bool:
-        frame = engine._program_frame(Source.venue(vid))
+        frame = engine.program_feed.frame(Source.venue(vid))
         return frame is not None and (frame.width == video.width or not full)
 
     async def take(vid: str, kind: str) -> None:

@@ -24,9 +24,18 @@ Targets are judged on `join_from_connect_s` and on `--warm-start`'s `join_s`: on
 venue is its own computer, already running when it joins; eleven interpreters importing at once
 on the studio's two cores are this bench's artefact (`import_s` shows it, per venue).
 
-The program's picture is, by default, `media.sources.DetailPattern` (detail everywhere that
-changes each frame) so the 1280×720 rung really needs its bitrate: the shaped venue then has to
-move down (`--source bars`: the old colour bars, which compress far below the link's rate).
+The program's picture is, by default, `media.sources.LoopedPattern`: detail everywhere that
+changes each frame, drawn once at start-up and looped with a moving block, so the 1280×720 rung
+really needs its bitrate (the shaped venue then has to move down) while making a frame costs
+the studio well under a millisecond (`--source detail` draws `DetailPattern` live; `--source
+bars`: the old colour bars, which compress far below the link's rate). Each rung's real bit
+rate over the window is in the summary (`top_rung_kbit_s`, `lower_rung_kbit_s`).
+
+CPU: the studio process (engine and this bench), its program-encode thread and each venue
+process over the frame-rate window, in cores. Two rungs against one (`--rung-cpu-phases`):
+after the countdowns, phases alternate between every venue held on the top rung (one encode)
+and the lowest-rung venues back on the lower rung (two encodes); the summary has the median
+studio CPU of each kind and their ratio.
 Needs root.
 """
 
@@ -40,6 +49,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -61,10 +71,11 @@ from launcher.demo import (
 )
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
 from launcher.paths import Paths
+from media import runsheet_files
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.identity import ensure_identity
 from media.program import KEYFRAME_INTERVAL_S, MIN_FORCED_KEYFRAME_GAP_S
-from media.sources import DetailPattern
+from media.sources import DetailPattern, LoopedPattern
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 
 PORT = 8443
@@ -80,6 +91,8 @@ REJOIN_WAIT_S = 20.0
 WARM_READY_TIMEOUT_S = 120.0
 LATE_MS = 250.0  # a program frame shown later than this after it was made is late
 RUNG_POLL_S = 0.1
+RUNG_PHASE_SETTLE_S = 1.5  # a rung change waits for a keyframe: not counted in a phase's CPU
+ENCODE_THREAD = "program-encode"  # media.program's executor thread
 PHASES = re.compile(r"join phases: (.*)$", re.MULTILINE)
 AUDIO = re.compile(
     r"program audio: (\d+) packets, (\d+) received, (\d+) recovered by FEC, (\d+) concealed"
@@ -100,6 +113,7 @@ class Venue:
     fps: list[float] = field(default_factory=list)
     rungs: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, rung) changes
     latency_lines_at_switch: int | None = None  # frames logged before it moved down
+    cpu_cores: float | None = None  # its process's CPU over the frame-rate window
 
 
 def main(args: argparse.Namespace) -> int:
@@ -108,7 +122,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"bench network: {reason}", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), sum(n for _, n in LANS))
+    sheet = fit_venues(
+        runsheet_files.load(Paths.default().sample_runsheet()), sum(n for _, n in LANS)
+    )
     ids = iter(v.id for v in sheet.venues)
     venues: list[Venue] = []
     for spec, count in LANS:
@@ -118,7 +134,8 @@ def main(args: argparse.Namespace) -> int:
             decodes = n == 0
             venues.append(Venue(vid, spec.name, decodes, args.out / f"{vid}.latency"))
     progress = sys.stderr if args.json else sys.stdout
-    with NetLab([spec for spec, _ in LANS]) as lab:
+    # `nb…` namespaces: never the same names as another bench's lab on this machine.
+    with NetLab([spec for spec, _ in LANS], prefix=f"nb{secrets.token_hex(2)}") as lab:
         turn = start_turn(lab, args.out / "turn")
         try:
             result = asyncio.run(_run(args, lab, turn, sheet, venues, progress=progress))
@@ -194,9 +211,12 @@ async def _run(
                         with contextlib.suppress(OSError):
                             os.setpriority(os.PRIO_PROCESS, v.proc.pid, VENUE_NICE)
 
-        if args.source == "detail":
-            # A camera's worth of detail in place of the colour bars (bench only).
-            engine._studio_pattern = DetailPattern(args.program.width, args.program.height)  # type: ignore[assignment]
+        # A camera's worth of detail in place of the colour bars (bench only).
+        fmt = args.program
+        if args.source == "looped":
+            engine._studio_pattern = LoopedPattern(fmt.width, fmt.height)  # type: ignore[assignment]
+        elif args.source == "detail":
+            engine._studio_pattern = DetailPattern(fmt.width, fmt.height)  # type: ignore[assignment]
         engine.subscribe(on_event)
         await engine.start()
         watcher = asyncio.create_task(_watch_rungs(engine, venues))
@@ -209,6 +229,7 @@ async def _run(
             say(f"{sum(v.joined is not None for v in venues)}/{len(venues)} joined")
             start = time.monotonic()
             forced_before = list(engine.bus.keyframes_forced)
+            meter = CpuMeter(engine, venues)
             while time.monotonic() - start < args.duration:
                 await asyncio.sleep(1.0)
                 for v in venues:
@@ -222,11 +243,16 @@ async def _run(
             snapshot = engine.snapshot()
             snapshot["keyframes_forced_in_window"] = forced
             snapshot["window_s"] = round(window, 1)
+            snapshot["cpu"] = meter.read(venues)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
             countdowns = []
             for n in range(args.countdowns):
                 countdowns.append(await _countdown(engine))
                 say(f"countdown {n + 1}: spread {countdowns[-1]['spread_ms']} ms")
+            if args.rung_cpu_phases:
+                rung_cpu = await _rung_cpu(engine, venues, args.rung_cpu_phases, args.rung_phase_s)
+                snapshot["rung_cpu"] = rung_cpu
+                say(f"studio CPU two rungs / one: {rung_cpu['ratio']}")
             renumber = await _renumber(lab, venues, RENUMBERED_LAN)
             say(f"address change in LAN {RENUMBERED_LAN!r}: back after {renumber} s")
         finally:
@@ -244,6 +270,136 @@ async def _run(
             await engine.stop()
             pin_host_addresses(None)
     return _result(args, venues, snapshot, audio_loss, countdowns) | {"address_change": renumber}
+
+
+def _proc_cpu_s(stat_path: str) -> float | None:
+    """User + system CPU seconds of a process or thread, from its /proc stat file."""
+    try:
+        text = Path(stat_path).read_text(encoding="ascii")
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _threads_cpu_s() -> dict[int, float]:
+    """CPU seconds of every thread of this process, by thread id."""
+    out = {}
+    for task in Path("/proc/self/task").iterdir():
+        cpu = _proc_cpu_s(str(task / "stat"))
+        if cpu is not None:
+            out[int(task.name)] = cpu
+    return out
+
+
+class CpuMeter:
+    """CPU (cores) of the studio process, its program-encode thread, the threads Python did
+    not start (libvpx's and FFmpeg's workers), and each venue process, and each rung's encoded
+    bit rate, between construction and `read()`."""
+
+    def __init__(self, engine: StudioEngine, venues: list[Venue]) -> None:
+        self._engine = engine
+        self._at = time.monotonic()
+        self._studio = time.process_time()
+        self._threads = _threads_cpu_s()
+        self._bytes = list(engine.bus.bytes_encoded)
+        self._frames = engine.bus.frames_encoded
+        self._venues = {v.venue_id: self._venue_cpu(v) for v in venues}
+
+    @staticmethod
+    def _venue_cpu(v: Venue) -> float | None:
+        return _proc_cpu_s(f"/proc/{v.proc.pid}/stat") if v.proc is not None else None
+
+    def read(self, venues: list[Venue] | None = None) -> dict[str, Any]:
+        span = time.monotonic() - self._at
+        bus = self._engine.bus
+        python = {t.native_id: t.name for t in threading.enumerate()}
+        encode = native = 0.0
+        for tid, cpu in _threads_cpu_s().items():
+            used = cpu - self._threads.get(tid, 0.0)
+            name = python.get(tid)
+            if name is None:
+                native += used
+            elif name.startswith(ENCODE_THREAD):
+                encode += used
+        frames = bus.frames_encoded - self._frames
+        studio_s = time.process_time() - self._studio
+        out: dict[str, Any] = {
+            "span_s": round(span, 2),
+            "studio_cores": round(studio_s / span, 3),
+            # Per program frame: comparable between phases even when a starved studio makes
+            # fewer frames in one of them than in the other.
+            "studio_cpu_ms_per_frame": round(1000 * studio_s / frames, 2) if frames else None,
+            "encode_thread_cores": round(encode / span, 3),
+            "native_threads_cores": round(native / span, 3),
+            "studio_fps": round(frames / span, 1),
+            "rung_kbit_s": [
+                round((b - a) * 8 / span / 1000)
+                for a, b in zip(self._bytes, bus.bytes_encoded, strict=True)
+            ],
+            "load_average": os.getloadavg(),
+        }
+        for v in venues or []:
+            before, now = self._venues.get(v.venue_id), self._venue_cpu(v)
+            if before is not None and now is not None:
+                v.cpu_cores = round((now - before) / span, 3)
+        return out
+
+
+async def _rung_cpu(
+    engine: StudioEngine, venues: list[Venue], phases: int, phase_s: float
+) -> dict[str, Any]:
+    """Studio CPU with one rung and with two, side by side: phases alternate between every
+    venue held on the top rung (the bus encodes one rung) and the venues the policy had put
+    lower back on the lowest rung (at least the shaped one: two encodes). Each phase's CPU is
+    counted after RUNG_PHASE_SETTLE_S; the ratio is of the two kinds' medians."""
+    lowest = len(engine.bus.rungs) - 1
+    records = {v.venue_id: engine.venues[v.venue_id] for v in venues}
+    lower = {vid for vid, r in records.items() if r.quality.rung > 0}
+    lower |= {v.venue_id for v in venues if v.lan == "slow"}
+    rows = []
+    try:
+        for n in range(phases):
+            both = n % 2 == 1
+            for vid, record in records.items():
+                # The policy keeps its own rung: pin it there so its next report agrees.
+                record.quality.lowest = lowest if both else 0
+                record.quality.rung = lowest if both and vid in lower else 0
+                engine.bus.set_rung(vid, record.quality.rung)
+            await asyncio.sleep(RUNG_PHASE_SETTLE_S)
+            meter = CpuMeter(engine, [])
+            await asyncio.sleep(max(0.5, phase_s - RUNG_PHASE_SETTLE_S))
+            rows.append({"rungs": 2 if both else 1} | meter.read())
+    finally:
+        for vid, record in records.items():
+            record.quality.lowest = lowest
+            record.quality.rung = lowest if vid in lower else 0
+            engine.bus.set_rung(vid, record.quality.rung)
+
+    def median(rungs: int, key: str) -> float | None:
+        values = [r[key] for r in rows if r["rungs"] == rungs and r[key] is not None]
+        return round(statistics.median(values), 3) if values else None
+
+    one, two = median(1, "studio_cores"), median(2, "studio_cores")
+    one_ms, two_ms = median(1, "studio_cpu_ms_per_frame"), median(2, "studio_cpu_ms_per_frame")
+    one_enc = median(1, "encode_thread_cores") or 0.0
+    one_enc += median(1, "native_threads_cores") or 0.0
+    two_enc = median(2, "encode_thread_cores") or 0.0
+    two_enc += median(2, "native_threads_cores") or 0.0
+    return {
+        "phases": rows,
+        "venues_on_lower_rung": sorted(lower),
+        "studio_cores_one_rung": one,
+        "studio_cores_two_rungs": two,
+        "ratio": round(two / one, 2) if one and two is not None else None,
+        "studio_cpu_ms_per_frame_one_rung": one_ms,
+        "studio_cpu_ms_per_frame_two_rungs": two_ms,
+        "ratio_per_frame": round(two_ms / one_ms, 2) if one_ms and two_ms is not None else None,
+        # The encode thread with the codec's own worker threads.
+        "encode_cores_one_rung": round(one_enc, 3),
+        "encode_cores_two_rungs": round(two_enc, 3),
+        "encode_ratio": round(two_enc / one_enc, 2) if one_enc else None,
+    }
 
 
 async def _watch_rungs(engine: StudioEngine, venues: list[Venue]) -> None:
@@ -515,6 +671,8 @@ def _result(
                 "audio": audio,
                 # The venue's microphone as the studio's decoder counted it (whole run).
                 "mic_at_studio": heard.get(v.venue_id),
+                # Its process's CPU (cores) over the frame-rate window (niced once joined).
+                "cpu_cores": v.cpu_cores,
             }
         )
 
@@ -530,6 +688,14 @@ def _result(
     forced = snapshot.get("keyframes_forced_in_window") or []
     window = snapshot.get("window_s") or 0.0
     lossy_audio = one("lossy")["audio"] or {}
+    cpu = snapshot.get("cpu") or {}
+    rung_cpu = snapshot.get("rung_cpu") or {}
+    rates = cpu.get("rung_kbit_s") or []
+
+    def venue_cpu(decodes: bool) -> float | None:
+        values = [r["cpu_cores"] for r in rows if r["decodes"] == decodes and r["cpu_cores"]]
+        return round(statistics.median(values), 3) if values else None
+
     summary = {
         "joined": sum(r["join_s"] is not None for r in rows),
         "venues": len(rows),
@@ -588,6 +754,23 @@ def _result(
         "latency_p95_ms_every_frame": _p95(every_frame),
         "keyframe_requests_refused": snapshot.get("keyframe_requests_refused"),
         "frames_with_latency": len(every_frame),
+        # What each rung really sent over the window (the encoders' output).
+        "top_rung_kbit_s": rates[0] if rates else None,
+        "lower_rung_kbit_s": rates[1] if len(rates) > 1 else None,
+        # CPU over the frame-rate window, in cores (this machine has os.cpu_count()).
+        "studio_cpu_cores": cpu.get("studio_cores"),
+        "studio_encode_thread_cores": cpu.get("encode_thread_cores"),
+        "studio_codec_worker_threads_cores": cpu.get("native_threads_cores"),
+        "studio_program_fps": cpu.get("studio_fps"),
+        "venue_cpu_cores_median_decoding": venue_cpu(True),
+        "venue_cpu_cores_median_counting": venue_cpu(False),
+        "venue_cpu_cores_total": round(sum(r["cpu_cores"] or 0.0 for r in rows), 3),
+        # Two rungs against one, side by side in this run (--rung-cpu-phases).
+        "studio_cpu_cores_one_rung": rung_cpu.get("studio_cores_one_rung"),
+        "studio_cpu_cores_two_rungs": rung_cpu.get("studio_cores_two_rungs"),
+        "studio_cpu_two_rungs_over_one": rung_cpu.get("ratio"),
+        "studio_cpu_per_frame_two_rungs_over_one": rung_cpu.get("ratio_per_frame"),
+        "encode_cpu_two_rungs_over_one": rung_cpu.get("encode_ratio"),
     }
     return {
         "bench": "network",
@@ -597,6 +780,7 @@ def _result(
         "program_bitrate": args.bitrate,
         "program_source": args.source,
         "load_average": os.getloadavg(),
+        "load_average_in_window": cpu.get("load_average"),
         "venue_video": str(args.venue_video),
         "duration_s": args.duration,
         "lans": [
@@ -612,6 +796,7 @@ def _result(
         "summary": summary,
         "venues": rows,
         "countdowns": countdowns,
+        "rung_cpu": rung_cpu or None,
     }
 
 

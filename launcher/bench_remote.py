@@ -35,12 +35,12 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
 from ceremony import operator as op
-from ceremony import runsheet
 from ceremony.journal import RecordKind
 from ceremony.notes import CountdownArmed, decode_note
 from ceremony.runsheet import Runsheet
 from launcher.demo import LOOPBACK, Demo, DemoOptions, SimOptions, countdown_result
 from launcher.paths import Paths
+from media import runsheet_files
 from media.journal_reader import read_journal
 from media.remote.service import RemoteConfig, RemoteControl
 from media.studio import StudioEngine
@@ -150,7 +150,7 @@ class RemoteBench:
     def __init__(self, args: argparse.Namespace, stream: Any) -> None:
         self.args = args
         self.stream = stream
-        self.sheet = runsheet.load(Paths.default().sample_runsheet())
+        self.sheet = runsheet_files.load(Paths.default().sample_runsheet())
 
     def _demo(self, name: str) -> Demo:
         options = DemoOptions(

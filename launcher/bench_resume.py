@@ -201,8 +201,8 @@ class Bench:
         return Studio(args, env, self.out / "logs" / f"studio-{life}.log")
 
     def prepare(self) -> None:
-        from ceremony import runsheet
         from launcher.demo import VenueProcess
+        from media import runsheet_files
         from media.identity import ensure_identity
         from media.program import VideoFormat
 
@@ -213,7 +213,7 @@ class Bench:
             for old in (self.out / "recordings").rglob("*.mkv"):
                 old.unlink()
         (self.out / "sheet.yaml").write_text(sheet_text(self.args.venues), encoding="utf-8")
-        sheet = runsheet.load(self.out / "sheet.yaml")
+        sheet = runsheet_files.load(self.out / "sheet.yaml")
         identity = ensure_identity(self.home / "data" / "studio", [LOOPBACK])
         for venue in sheet.venues:
             invite = identity.invite(

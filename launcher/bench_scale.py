@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -42,6 +43,7 @@ from launcher.light_venue import LightGroupSpec, LightVenueSpec
 
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
+NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj…
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,14 +55,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip", default="160x96@10", help="the light venues' camera clip, or none")
     p.add_argument("--per-process", type=int, default=10, help="light venues per process")
     p.add_argument("--measure", type=float, default=15.0, help="seconds measured per step")
-    p.add_argument("--settle", type=float, default=5.0, help="seconds after joins, per step")
+    # Venues probe the clock at 2 Hz for up to 15 s after joining, then slowly: measure after.
+    p.add_argument("--settle", type=float, default=16.0, help="seconds after joins, per step")
     p.add_argument("--join-timeout", type=float, default=60.0)
     p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
     p.add_argument(
         "--realtime-light",
         action="store_true",
-        help="light venues fire at real-time priority too (ten FIFO spinners in one interpreter"
-        " wait on each other's lock: several ms late)",
+        help="with --thread-per-venue, light venues fire at real-time priority too (ten FIFO"
+        " spinners in one interpreter wait on each other's lock: several ms late)",
+    )
+    p.add_argument(
+        "--thread-per-venue",
+        action="store_true",
+        help="each light venue fires from a thread of its own (default: one firing thread per"
+        " process takes its venues' deadlines in order)",
     )
     p.add_argument(
         "--no-yield",
@@ -164,10 +173,10 @@ class Scale:
     ice: list[str] = field(default_factory=list)
 
     async def run(self) -> dict[str, Any]:
-        from ceremony import runsheet
         from launcher.demo import fit_venues
         from launcher.janus_lab import JanusLab
         from launcher.paths import Paths
+        from media import runsheet_files
         from media.ice import enlarge_socket_buffers, pin_host_addresses
         from media.identity import ensure_identity
         from media.loop import quiet_teardown_errors
@@ -185,10 +194,12 @@ class Scale:
         out.mkdir(parents=True, exist_ok=True)
         make_private_dir(out / "invites")
         make_private_dir(out / "groups")
-        sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), total).scaled(3600)
+        sheet = fit_venues(runsheet_files.load(Paths.default().sample_runsheet()), total).scaled(
+            3600
+        )
         labs: list[JanusLab] = []
         if args.sfu == "janus":
-            labs.append(JanusLab(index=7).start())
+            labs.append(JanusLab(index=7, prefix=NETNS_PREFIX).start())
             if args.cascade:
                 labs.append(labs[0].second_instance())
         try:
@@ -304,7 +315,10 @@ class Scale:
                 clip=None if args.clip == "none" else args.clip,
                 decode=decode,
                 # A decoding venue is alone in its process, as on the day: real-time priority.
-                realtime=decode or args.realtime_light,
+                # So is a light group's one firing thread: with no other firing thread in its
+                # interpreter there is no lock for a real-time thread to wait on.
+                realtime=decode or args.realtime_light or not args.thread_per_venue,
+                shared_firing=not args.thread_per_venue,
             )
             path = args.out / "groups" / f"group-{n}.spec.json"
             spec.dump(path)
@@ -379,6 +393,7 @@ class Scale:
         group_pids = [g.proc.pid for g in self.groups if g.proc]
         for log in self.latency.values():
             log.skip()
+        messages0 = _message_counts(engine)
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
@@ -399,6 +414,8 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        messages = _message_counts(engine)
+        messages.subtract(messages0)
         janus = (sum(process_cpu_s(p) for p in janus_pids) - janus0) / wall
         groups = (sum(process_cpu_s(p) for p in group_pids) - groups0) / wall
         medians = {vid: statistics.median(v) if v else 0.0 for vid, v in fps.items()}
@@ -455,6 +472,13 @@ class Scale:
                 "second_instance_minus_first": extra or None,
             },
             "load_average_1m": round(load[0], 2),
+            # What the studio's control and clock channels carried, per joined venue per second
+            # ("in:" from the venues, "out:" to them), by message type.
+            "studio_messages_per_venue_s": {
+                k: round(n / wall / max(1, len(wanted)), 3)
+                for k, n in sorted(messages.items())
+                if n > 0
+            },
         }
 
     async def _countdown(
@@ -480,11 +504,39 @@ class Scale:
             "latest_fire_thread_ms": max(
                 (v["late_ms"] or 0 for v in result["venues"]), default=None
             ),
+            # The other share of the spread: how late the firing threads woke (each venue's own
+            # measure, on its own clock), and how much that differed between venues.
+            "fire_late_ms": _late_summary([v["late_ms"] for v in result["venues"]]),
             # venue: [true error, claimed bound, the firing thread's own lateness] (ms)
             "venues": {
                 v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
             },
         }
+
+
+def _message_counts(engine: Any) -> collections.Counter[str]:
+    """Messages the studio's channels to the venues have carried so far, by direction and type
+    (a replaced connection's are left out)."""
+    total: collections.Counter[str] = collections.Counter()
+    for record in engine.venues.values():
+        conn = record.conn
+        for channel in (conn.control, conn.clock) if conn is not None else ():
+            if channel is None:
+                continue
+            total.update({f"in:{k}": n for k, n in channel.received.items()})
+            total.update({f"out:{k}": n for k, n in channel.sent.items()})
+    return total
+
+
+def _late_summary(late_ms: list[float | None]) -> dict[str, float] | None:
+    values = sorted(x for x in late_ms if x is not None)
+    if not values:
+        return None
+    return {
+        "p50": round(values[len(values) // 2], 3),
+        "max": round(values[-1], 3),
+        "spread": round(values[-1] - values[0], 3),
+    }
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

@@ -17,7 +17,7 @@ from ceremony.runsheet.fields import format_duration
 from ceremony.sequencer import Sequencer
 from ceremony.timebase import format_wall
 from launcher.paths import Paths
-from media import clock
+from media import clock, runsheet_files
 from media.version import describe
 
 if TYPE_CHECKING:  # imported where used: `ceremony --version` stays quick
@@ -36,7 +36,7 @@ def _load_or_report(path: Path) -> runsheet.Runsheet | None:
     """The run-sheet, with every warning printed; None (every problem printed) if unusable."""
     notices: list[runsheet.Notice] = []
     try:
-        sheet = runsheet.load(path, notices)
+        sheet = runsheet_files.load(path, notices)
     except RunsheetError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -114,7 +114,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if sheet is None:
         return EXIT_INVALID
     try:
-        runsheet.save(sheet, args.output)
+        runsheet_files.save(sheet, args.output)
     except OSError as exc:
         print(f"{args.output}: cannot write ({exc.strerror})", file=sys.stderr)
         return EXIT_FAILED
@@ -1232,7 +1232,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("--venues", type=int, default=11)
     rs.add_argument("--program", type=_video_format, default="640x360@15")
-    rs.add_argument("--phase-s", type=float, default=10.0, help="seconds measured per phase")
+    rs.add_argument(
+        "--phase-s", type=float, default=10.0, help="at least this many seconds per phase"
+    )
+    rs.add_argument("--rounds", type=int, default=4, help="headless/attached pairs (H A H A …)")
+    rs.add_argument("--countdowns", type=int, default=3, help="countdowns in each phase")
+    rs.add_argument(
+        "--settle-s", type=float, default=20.0, help="start-up samples reported, not compared"
+    )
     rs.add_argument("--out", type=Path, default=Path("bench-out/resilience"))
     rs.add_argument("--json", action="store_true", help="print the result as JSON")
     rs.set_defaults(func=cmd_bench_resilience)
@@ -1326,10 +1333,19 @@ def build_parser() -> argparse.ArgumentParser:
     ne.add_argument("--join-timeout", type=float, default=40.0)
     ne.add_argument(
         "--source",
-        choices=("detail", "bars"),
-        default="detail",
-        help="program picture: detail that needs the top rung's bitrate, or colour bars",
+        choices=("looped", "detail", "bars"),
+        default="looped",
+        help="program picture: detail that needs the top rung's bitrate, drawn once and looped "
+        "(cheap) or drawn live (detail), or colour bars",
     )
+    ne.add_argument(
+        "--rung-cpu-phases",
+        type=int,
+        default=6,
+        help="after the countdowns, alternate this many phases of one rung / two rungs to "
+        "measure the studio's CPU for each (0: skip)",
+    )
+    ne.add_argument("--rung-phase-s", type=float, default=6.0, help="seconds per such phase")
     ne.add_argument(
         "--warm-start",
         action="store_true",

@@ -21,12 +21,12 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.runsheet import Source
 from launcher.demo import LOOPBACK, fit_venues, free_port
 from launcher.live import make_venue_link
 from launcher.paths import Paths
+from media import runsheet_files
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.program import VideoFormat
@@ -83,7 +83,7 @@ def take(out: Path, venues: int = 100, language: str = "id") -> Path:
     Language(app).use(language)
     pin_host_addresses([LOOPBACK])
     work = out / ".screenshots-work"
-    sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), venues).scaled(1800)
+    sheet = fit_venues(runsheet_files.load(Paths.default().sample_runsheet()), venues).scaled(1800)
     identity = ensure_identity(work / "studio", [LOOPBACK])
     port = free_port()
     config = StudioConfig(host=LOOPBACK, port=port, program=VideoFormat(640, 360, 15))

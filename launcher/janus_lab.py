@@ -118,6 +118,7 @@ class JanusLab:
 
     index: int = 0
     http_port: int = HTTP_PORT
+    prefix: str = "cer"  # names of the namespace and the pair: a bench's own keeps it apart
     rtp_ports: tuple[int, int] = (20000, 20999)
     namespace: str = field(init=False)
     host_address: str = field(init=False)  # this side of the pair: pin ICE here
@@ -129,8 +130,8 @@ class JanusLab:
 
     def __post_init__(self) -> None:
         tag = f"{os.getpid() % 10000}x{self.index}"
-        self.namespace = f"cer-janus-{tag}"
-        self._host_link = f"cj{tag}h"[:15]
+        self.namespace = f"{self.prefix}-janus-{tag}"
+        self._host_link = f"{self.prefix[:3]}j{tag}h"[:15]
         subnet = 4 * (self.index % 64)
         self.host_address = f"10.231.{(os.getpid() // 64) % 200}.{subnet + 1}"
         self.janus_address = f"10.231.{(os.getpid() // 64) % 200}.{subnet + 2}"
@@ -150,6 +151,7 @@ class JanusLab:
         other = JanusLab(
             self.index,
             http_port=self.http_port + 1,
+            prefix=self.prefix,
             rtp_ports=(self.rtp_ports[1] + 1, self.rtp_ports[1] + 1000),
         )
         other._shares_namespace = True

@@ -11,7 +11,10 @@ built here with
   pre-encoded packets), or no camera at all;
 - the program counted as complete frames without decoding (`count_only_video`, process-wide),
   except in a decoding group, whose venues decode it and read its latency code;
-- no program sound and no speaker.
+- no program sound and no speaker;
+- one firing thread for the whole group (`media.firing.FireGroup`), each venue with its own
+  deadline on its own clock: ten firing threads in one interpreter waited on each other's
+  lock and fired up to 20 ms apart.
 
 Several links share one asyncio loop (`LightGroup`), so ten processes of ten venues fit beside
 Janus and the studio on two cores. Harness code: nothing in media/ knows about it.
@@ -43,6 +46,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ceremony.invite import Invite
 from launcher.live import read_invite
 from media.aiortc_compat import count_only_video
+from media.firing import FireGroup
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.loop import quiet_teardown_errors
 from media.netsim import NetKind, NetProfile, SimClock
@@ -114,6 +118,7 @@ class LightGroupSpec:
     clip: str | None = "160x96@10"  # WxH@FPS of the camera clip; None: no camera
     decode: bool = False  # False: count the program's frames without decoding them
     realtime: bool = True
+    shared_firing: bool = True  # one firing thread for the group's venues (FireGroup)
 
     @classmethod
     def load(cls, path: Path) -> LightGroupSpec:
@@ -125,7 +130,9 @@ class LightGroupSpec:
         path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
 
 
-def venue_config(spec: LightVenueSpec, realtime: bool) -> VenueConfig:
+def venue_config(
+    spec: LightVenueSpec, realtime: bool, fire_group: FireGroup | None = None
+) -> VenueConfig:
     """The venue's configuration as `ceremony venue --sim-…` builds it: a simulated clock and
     path, true fire times reported on the host's clock that every process here shares."""
     origin = time.monotonic()
@@ -136,6 +143,7 @@ def venue_config(spec: LightVenueSpec, realtime: bool) -> VenueConfig:
         report_true_time=True,
         program_sound=False,
         realtime=realtime,
+        fire_group=fire_group,
     )
 
 
@@ -145,8 +153,12 @@ class LightGroup:
 
     spec: LightGroupSpec
     links: list[VenueLink] = field(default_factory=list)
+    fire_group: FireGroup | None = None
 
     def build(self) -> None:
+        # One venue alone (a decoding one) fires from its own thread, as a real venue does.
+        if self.spec.shared_firing and len(self.spec.venues) > 1:
+            self.fire_group = FireGroup(realtime=self.spec.realtime)
         clip_fmt = VideoFormat.parse(self.spec.clip) if self.spec.clip else None
         # One clip for the whole group: the packets are only read, and each send copies them.
         clip = encode_clip("light venue", clip_fmt) if clip_fmt else None
@@ -160,7 +172,7 @@ class LightGroup:
             self.links.append(
                 VenueLink(
                     invite,
-                    venue_config(venue, self.spec.realtime),
+                    venue_config(venue, self.spec.realtime, self.fire_group),
                     camera if clip is not None else None,
                     None,
                 )
@@ -186,6 +198,8 @@ class LightGroup:
         for link in self.links:
             link.stop()
         await asyncio.gather(*tasks, *helpers, return_exceptions=True)
+        if self.fire_group is not None:
+            self.fire_group.close()
 
     async def _watch_times(self, times: dict[str, dict[str, float]]) -> None:
         path = Path(self.spec.out + ".times")

@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 import av
 from aiortc.mediastreams import MediaStreamTrack
@@ -31,13 +31,10 @@ from launcher.venue_lines import VenueLines
 from media import clock
 from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
-from media.identity import ensure_identity
 from media.loop import quiet_teardown_errors
 from media.mixer import AudioSourceBuffer, BufferedAudioTrack
 from media.program import EncodedSourceTrack, VideoFormat
-from media.remote.service import RemoteConfig, RemoteControl
 from media.sources import TestPattern, ToneTrack
-from media.studio import StudioConfig, StudioEngine, VenueStatusChanged
 from media.venue import (
     UNREACHABLE_AFTER,
     LinkState,
@@ -48,6 +45,10 @@ from media.venue import (
     VenueEvent,
     VenueLink,
 )
+
+if TYPE_CHECKING:  # studio side: imported where used, so a venue does not load it at start
+    from media.remote.service import RemoteConfig
+    from media.studio import StudioConfig, StudioEngine
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,17 @@ def make_studio_engine(
 ) -> StudioEngine:
     """The studio engine with its identity (created on first run) in `data_dir`; `resume`:
     an interrupted run's state, taken over (ceremony/resume.py)."""
+    from media.identity import ensure_identity
+    from media.studio import StudioEngine
+
     identity = ensure_identity(data_dir, [config.host])
     return StudioEngine(sheet, identity, config, journal, run, resume=resume)
 
 
 async def serve_remote(engine: StudioEngine, config: RemoteConfig) -> None:
     """The engine's remote-control surfaces, for as long as this task runs."""
+    from media.remote.service import RemoteControl
+
     remote = RemoteControl(engine, config)
     try:
         await remote.start()
@@ -195,6 +201,8 @@ async def run_studio(
     link_folder: Path | None = None,
 ) -> int:
     """`link_folder`: serve the operator link (the consoles attach to it) from that folder."""
+    from media.studio import VenueStatusChanged
+
     engine = make_studio_engine(sheet, data_dir, run.journal, config, run.info, resume=run.resume)
 
     def show(event: object) -> None:

@@ -18,11 +18,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from ceremony import runsheet
 from ceremony.sequencer import commands as cmd
 from launcher.demo import LOOPBACK, fit_venues, free_port
 from launcher.live import make_venue_link
 from launcher.paths import Paths
+from media import runsheet_files
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.program import VideoFormat
@@ -45,7 +45,7 @@ def take(out: Path, language: str = "id", timeout_s: float = 90.0) -> int:
     pin_host_addresses([LOOPBACK])
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".screenshots-work"
-    sheet = fit_venues(runsheet.load(Paths.default().sample_runsheet()), 11).scaled(1800)
+    sheet = fit_venues(runsheet_files.load(Paths.default().sample_runsheet()), 11).scaled(1800)
     identity = ensure_identity(work / "studio", [LOOPBACK])
     port = free_port()
     config = StudioConfig(host=LOOPBACK, port=port)

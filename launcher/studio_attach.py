@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from media.operator_link.client import LinkClient, LinkError
+from media.operator_link.client import LinkClient, LinkError, LinkSlowError
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +23,19 @@ _CONSOLE_ONLY = {"--screenshot": 1, "--after": 1, "--watch": 0, "--runsheet": 1,
 
 
 def engine_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
-    """An engine listens on `path` and accepts the token (attached as a watcher, then gone)."""
+    """An engine listens on `path` and accepts the token (attached as a watcher, then gone), or
+    listens there but does not answer within `timeout`."""
 
     async def probe() -> bool:
         try:
             client = await LinkClient.connect(
                 path, token, "probe", want_control=False, timeout=timeout
             )
+        except (LinkSlowError, TimeoutError):
+            # Something listens but answers slowly (a loaded machine): an engine is there.
+            # Saying "none" would start a second engine (which refuses: the socket is taken)
+            # and ask the operator about a rehearsal meanwhile; the console's link retries.
+            return True
         except (OSError, LinkError):
             return False
         await client.close()

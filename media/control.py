@@ -57,6 +57,9 @@ class WireChannel:
         self.dropped_undecoded = 0  # over the byte budget: dropped unread
         self._budget = float(BYTES_BURST)
         self._budget_at = clock()
+        # Messages by type, each way (the scale benchmark's per-venue message rates).
+        self.received: collections.Counter[str] = collections.Counter()
+        self.sent: collections.Counter[str] = collections.Counter()
         channel.on("message", self._on_raw)
 
     @property
@@ -67,6 +70,7 @@ class WireChannel:
         if not self.is_open:
             return False
         data = wire.encode(message).decode()
+        self.sent[type(message).__name__] += 1
         if self._shim is not None:
             self._shim.pass_on(True, lambda: self._send_now(data))
             return True
@@ -112,6 +116,7 @@ class WireChannel:
         except Exception:  # decode promises WireError only; the session outlives a broken promise
             log.exception("%s: decoding a message on %s failed", self.peer, self.channel.label)
             return
+        self.received[type(message).__name__] += 1
         if isinstance(message, wire.Error):
             self._note_error(f"answered {message.code.value}")
         try:

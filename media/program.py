@@ -35,6 +35,7 @@ KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
 MIN_FORCED_KEYFRAME_GAP_S = 2.0
 VENUE_KEYFRAME_GAP_S = 2.0  # one venue's keyframe requests are heard at most this often
 TRACK_QUEUE = 4
+MAX_INTRA_PCT = 300  # a keyframe's size cap, % of an average frame's bits (libvpx)
 Packet: TypeAlias = "av.Packet[Any]"
 
 
@@ -77,7 +78,12 @@ class Vp8Encoder:
         ctx.gop_size = max(1, int(fmt.fps * KEYFRAME_INTERVAL_S))
         ctx.options = {
             "deadline": "realtime",
-            "cpu-used": "8",
+            # A fixed speed (negative), as WebRTC's own VP8 encoder runs. A positive value lets
+            # libvpx pick its speed from how long frames take on the wall clock: on a busy
+            # machine it went fast and overshot its rate (2.5 Mbit/s asked, 3.6-4.3 delivered
+            # for a detailed 720p picture), more for every venue to receive and the shaped
+            # link to carry; -6 kept 2.48 for the same picture at the same CPU.
+            "cpu-used": "-6",
             "lag-in-frames": "0",
             "static-thresh": "1",
             "error-resilient": "1",
@@ -86,8 +92,21 @@ class Vp8Encoder:
             "bufsize": str(bitrate),
             "undershoot-pct": "100",
             "overshoot-pct": "15",
+            # A keyframe at most 3 frames' worth of bits (WebRTC's floor for the same libvpx
+            # setting). Uncapped, a detailed picture's keyframes were 80-170 KB at 720p and
+            # 20-42 KB at 360p: sent as one burst, a 360p keyframe alone overflows a 1.5 Mbit/s
+            # link's 150 ms queue (28 KB), loses packets, and the venue sees nothing until the
+            # next one; at 5 % loss almost no 720p keyframe arrived whole. Capped: 26 KB / 7 KB,
+            # same bit rate (measured on media.sources.LoopedPattern).
+            "max-intra-rate": str(MAX_INTRA_PCT),
         }
-        ctx.thread_count = 2 if fmt.width * fmt.height >= 1280 * 720 else 1
+        # One thread, even at 720p: libvpx's VP8 encoder threads wait for each other's rows
+        # by spinning, so when its second thread is not running (any machine whose cores are
+        # busy, as the studio's are with many venues) the first burns its slice waiting.
+        # Measured interleaved at load ~47: 2 threads 102-113 ms of CPU and 506-637 ms of wall
+        # a 720p frame, 1 thread 10.6-12 ms CPU and 61 ms wall, same bit rate. One thread
+        # holds 30 fps at 720p with room to spare (DESIGN.md: ~6-19 ms a frame).
+        ctx.thread_count = 1
         self._ctx = ctx
 
     def encode(self, frame: av.VideoFrame, pts: int, keyframe: bool) -> list[Packet]:
@@ -204,6 +223,7 @@ class ProgramBus:
         self._keyframe_requested = [True] * len(self.rungs)
         self._last_keyframe = [-MIN_FORCED_KEYFRAME_GAP_S] * len(self.rungs)
         self.keyframes_forced = [0] * len(self.rungs)
+        self.bytes_encoded = [0] * len(self.rungs)  # each rung's output: its real bit rate
         self.frames_encoded = 0
         self.keyframe_requests_refused = 0  # PLI/FIR within a venue's VENUE_KEYFRAME_GAP_S
         self.taps: list[Callable[[Packet], None]] = []  # e.g. the program recorder
@@ -336,6 +356,7 @@ class ProgramBus:
                 self.meter.add(time.monotonic())
                 for rung, packets in zip(rungs, encoded, strict=True):
                     for packet in packets:
+                        self.bytes_encoded[rung] += packet.size
                         for track in list(self._tracks):
                             track.offer(rung, packet)
                         if rung == 0:

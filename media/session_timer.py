@@ -16,6 +16,10 @@ from media.clock import Clock
 
 log = logging.getLogger(__name__)
 
+# After a turn that raised, the next one waits at least this long even if the session still asks
+# for an instant in the past: a fault that repeats must not spin the loop (and the log) flat out.
+RETRY_AFTER_FAILURE_S = 0.1
+
 
 class SessionTimer:
     def __init__(
@@ -32,6 +36,8 @@ class SessionTimer:
         self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
+        self._at: float | None = None  # the session instant the handle is set for
+        self._not_before: float | None = None  # after a failed turn (on `clock`)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -43,11 +49,16 @@ class SessionTimer:
 
     def wake(self) -> None:
         """Re-arm at the session's next instant (none: sleep until fed again)."""
+        at = self._next_timer()
+        if at is not None and self._not_before is not None:
+            at = max(at, self._not_before)
+        if self._handle is not None and at == self._at:
+            return  # already set for it: most messages leave the instant where it was
         self._cancel()
         loop = self._loop
-        at = self._next_timer()
         if at is None or loop is None or loop.is_closed():
             return
+        self._at = at
         self._handle = loop.call_later(max(0.0, at - self._clock()), self._fire)
 
     def _cancel(self) -> None:
@@ -57,8 +68,11 @@ class SessionTimer:
 
     def _fire(self) -> None:
         self._handle = None
+        now = self._clock()
         try:
-            self._on_timer(self._clock())
+            self._on_timer(now)
+            self._not_before = None
         except Exception:  # one bad turn must not stop the heartbeats for good
             log.exception("%s: session timer failed", self._name)
+            self._not_before = now + RETRY_AFTER_FAILURE_S
         self.wake()

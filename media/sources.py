@@ -1,4 +1,4 @@
-"""Synthetic sources for rehearsals and tests: a test pattern and a voice-like tone.
+"""Synthetic sources for rehearsals and tests: test patterns and a voice-like tone.
 
 They stand in for cameras and microphones this machine lacks (real devices come through the same
 track interface). Frames are made directly in yuv420p so no encoder has to convert them.
@@ -198,3 +198,61 @@ class DetailPattern:
         chroma = self._chroma[cdy : cdy + h, cdx : cdx + w // 2]
         buf[h:] = chroma.reshape(-1, w)
         return av.VideoFrame.from_ndarray(buf, format="yuv420p")
+
+
+class LoopedPattern:
+    """A detailed program picture for benchmarks that costs almost nothing per frame: `frames`
+    pictures of `DetailPattern` drawn once at start-up, played forwards and backwards (no jump
+    at the loop's seam for the encoder to pay for), with a textured block moving across them
+    so the encoder still follows real motion and the 1280×720 rung still needs its bitrate.
+
+    Drawing `DetailPattern` live costs several ms of the studio's loop each frame (more on a
+    loaded machine), which starved the program it was meant to load; here a frame is two
+    copies and a slice (well under a ms at 1280×720). Memory: `frames` × 1.5 × width × height.
+    """
+
+    __test__ = False
+
+    def __init__(self, width: int, height: int, frames: int = 48, seed: int = 7) -> None:
+        if frames < 2:
+            raise ValueError(f"a looped pattern needs at least 2 frames, got {frames}")
+        detail = DetailPattern(width, height, seed=seed)
+        self.width, self.height = width, height
+        self._frames = np.stack([detail.frame(i).to_ndarray() for i in range(frames)])
+        # The moving block: a patch of detail from elsewhere in the texture.
+        self._block_w, self._block_h = (width // 8) & ~1, (height // 6) & ~1
+        self._block = self._frames[frames // 2, : self._block_h, : self._block_w].copy()
+        self._scratch = np.empty_like(self._frames[0])
+
+    @property
+    def period(self) -> int:
+        """Frames before the picture repeats exactly: forwards, then backwards without the ends
+        twice."""
+        n = len(self._frames)
+        return 2 * n - 2
+
+    def _stored(self, index: int) -> int:
+        n = len(self._frames)
+        k = index % self.period
+        return k if k < n else self.period - k
+
+    def _block_at(self, index: int) -> tuple[int, int]:
+        """Where the block is: across the picture once a period (one way, so a frame on the way
+        back through the stored pictures still differs from its twin on the way out), bobbing
+        up and down twice; the same every `period` frames, so the whole picture loops."""
+        step, half = index % self.period, self.period // 2
+
+        def triangle(k: int) -> int:  # 0 → half → 0 over one period
+            k %= self.period
+            return k if k <= half else self.period - k
+
+        x = (self.width - self._block_w) * step // self.period
+        y = self.height // 4 + (self.height // 2 - self._block_h) * triangle(2 * step) // half
+        return x & ~1, y & ~1
+
+    def frame(self, index: int) -> av.VideoFrame:
+        buf = self._scratch
+        np.copyto(buf, self._frames[self._stored(index)])
+        x, y = self._block_at(index)
+        buf[y : y + self._block_h, x : x + self._block_w] = self._block
+        return av.VideoFrame.from_ndarray(buf, format="yuv420p")  # copies: buf is reused

@@ -32,6 +32,9 @@ class VenueStatusRow(msgspec.Struct, frozen=True, kw_only=True):
     # The venue's microphone as the studio decoded it (media/opus_receive.py): the share of
     # its packets lost and concealed, and the counts (received, recovered, concealed, late).
     audio_concealed_pct: float | None = None
+    # The same share over the last ~20 s (media/recent_audio.py): the board's figure, so a venue
+    # that recovered stops looking troubled; None when no packet came in that window.
+    audio_concealed_recent_pct: float | None = None
     audio_in: dict[str, int] = msgspec.field(default_factory=dict)
 
 

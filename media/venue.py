@@ -29,13 +29,21 @@ from ceremony import wire
 from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from ceremony.session import Channel, Output, Refuse, VenueSession
-from ceremony.session.venue import HeartbeatSent, StudioQuiet, VenueSessionEvent
+from ceremony.session.venue import StudioQuiet, VenueSessionEvent
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.clock import Clock
 from media.compositor import luma, read_code
 from media.control import WireChannel
-from media.ice import TurnGrant, describe_path, local_candidates, plan_ice, rtc_configuration
+from media.firing import FireGroup
+from media.ice import (
+    IcePlan,
+    TurnGrant,
+    describe_path,
+    local_candidates,
+    plan_ice,
+    rtc_configuration,
+)
 from media.netsim import LinkCut, NetProfile, NetShim
 from media.opus import OpusEncodingTrack, follow_uplink_loss
 from media.opus_receive import OpusReceiveStats
@@ -196,6 +204,7 @@ class VenueConfig:
     siren_band: int | None = None
     link_cut: LinkCut | None = None
     latency_log: Path | None = None
+    fire_group: FireGroup | None = None  # one firing thread shared by a process's venues
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -257,6 +266,7 @@ class VenueLink:
         self._video_track: MediaStreamTrack | None = None
         self._pc: RTCPeerConnection | None = None
         self._turn_transport = ""  # what this join relays over, if it relays
+        self._ice_plan = IcePlan(())  # this join's servers (the studio's TURN): the SFU's too
         self.path = ""  # host/srflx/relay + udp/tcp, once ICE has chosen
         self._latency_file: TextIO | None = None
         self._address_lost = False  # the current session ended because our address went
@@ -287,6 +297,7 @@ class VenueLink:
             siren=self.speaker,
             true_clock=config.true_clock,
             realtime=config.realtime,
+            fire_group=config.fire_group,
         )
 
     def subscribe(self, callback: Callable[[VenueEvent], None]) -> None:
@@ -500,6 +511,7 @@ class VenueLink:
             self.join_marks["ice_plan"] = time.monotonic()
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers, plan.servers))
             self._pc, self._turn_transport, self.path = pc, plan.turn_transport, ""
+            self._ice_plan = plan
             tasks: list[asyncio.Task[None]] = []
             try:
                 await self._negotiate(pc, ws, tasks)
@@ -776,13 +788,13 @@ class VenueLink:
             message = item.message
             if isinstance(message, wire.FireReport):
                 message = self.countdown.complete_report(message)
+            elif isinstance(message, wire.HeartbeatAck) and self._control:
+                # The link's statistics ride on the answer to the studio's heartbeat.
+                message = msgspec.structs.replace(message, stats=self._stats(time.monotonic()))
             if self._control:
                 self._control.send(message)
         for event in out.events:
             match event:
-                case HeartbeatSent():
-                    if self._control:
-                        self._control.send(self._stats(time.monotonic()))
                 case StudioQuiet():
                     self._studio_quiet = True
                     self._wake.set()
@@ -846,7 +858,9 @@ class VenueLink:
 
         failures = 0
         while True:
-            subscription = SfuSubscription(route, on_track, self.config.ice_servers)
+            subscription = SfuSubscription(
+                route, on_track, self.config.ice_servers, extra_ice=self._ice_plan.servers
+            )
             subscription.on_air = self._on_air()
             try:
                 await subscription.open()
@@ -884,6 +898,7 @@ class VenueLink:
                 OpusEncodingTrack(self._make_audio()),
                 self.config.ice_servers,
                 display=self.invite.venue_id,
+                extra_ice=self._ice_plan.servers,
             )
             try:
                 await publisher.open()

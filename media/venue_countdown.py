@@ -30,7 +30,7 @@ from ceremony.session.venue import (
     VenueSessionEvent,
 )
 from media.clock import Clock
-from media.firing import TRACE_ENV, FireRecord, FireScheduler, settle_after
+from media.firing import TRACE_ENV, FireGroup, FireRecord, FireScheduler, FireSlot, settle_after
 from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,14 @@ class CountdownAgent:
         siren: Speaker | None = None,
         true_clock: Clock = time.monotonic,
         realtime: bool = True,
+        fire_group: FireGroup | None = None,
     ) -> None:
         """`session` decides, `deliver` sends what the session answers to a firing (both
         given by the link; alone, the agent only fires).
         `true_clock`: the host's shared clock, for the simulation harness's true fire times
-        (a venue in its own time namespace is told the namespace's offset for this alone)."""
+        (a venue in its own time namespace is told the namespace's offset for this alone).
+        `fire_group`: fire from that group's thread, shared with the process's other venues
+        (harness: many venues in one process), instead of a thread of this agent's own."""
         self.clock = clock
         self.session = session or VenueSession()
         self._deliver = deliver or (lambda out: None)
@@ -82,13 +85,17 @@ class CountdownAgent:
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
-        self.scheduler = FireScheduler(
-            clock,
-            self._fired_in_thread,
-            true_clock=true_clock,
-            quiet=self._park_loop,
-            realtime=realtime,
-            neighbours=self._lock_holders,
+        self.scheduler: FireScheduler | FireSlot = (
+            fire_group.slot(clock, self._fired_in_thread, quiet=self._park_loop)
+            if fire_group is not None
+            else FireScheduler(
+                clock,
+                self._fired_in_thread,
+                true_clock=true_clock,
+                quiet=self._park_loop,
+                realtime=realtime,
+                neighbours=self._lock_holders,
+            )
         )
 
     @property
@@ -148,7 +155,10 @@ class CountdownAgent:
         timeline, at the sample whose DAC time is the same deadline."""
         arm = self.countdown.current
         bound = arm.bound_s if arm is not None and arm.arm_id == arm_id else None
-        self.scheduler.schedule(arm_id, deadline_local, settle_after(bound))
+        if isinstance(self.scheduler, FireScheduler):
+            self.scheduler.schedule(arm_id, deadline_local, settle_after(bound))
+        else:  # a light venue's slot in its process's shared group
+            self.scheduler.schedule(arm_id, deadline_local)
         self.siren.schedule_siren(arm_id, deadline_local)
 
     def zero_screen_shown(self, late_s: float) -> None:

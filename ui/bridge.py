@@ -39,7 +39,9 @@ from ceremony.sequencer import commands as cmd
 from media.loop import quiet_teardown_errors
 from media.operator_link.backend import THUMB_SIZE, EngineBackend, Shown
 from media.operator_link.client import LinkClient, LinkError
+from media.operator_link.pictures import bgra_from_i420
 from media.studio import StudioEngine
+from ui.widgets import words
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +223,8 @@ class ConsoleHost(QObject):
             result.reason is not op.RejectReason.NOT_IN_CONTROL
         )
         if not result.ok and not sequencer_refusal and result.reason is not None:
-            self.message.emit("refused", f"{result.reason.value}: {result.detail}")
+            reason = words.reject_reason(result.reason)
+            self.message.emit("refused", f"{reason}: {result.detail}" if result.detail else reason)
 
 
 class LinkHost(ConsoleHost):
@@ -313,8 +316,12 @@ class LinkHost(ConsoleHost):
         with contextlib.suppress(RunsheetError):
             self._venue_ids = [v.id for v in parse_yaml(client.welcome.runsheet_yaml).venues]
         client.on_state = self._publish
+        # The engine sends I420; the window draws BGRA: converted here, on the link's thread.
         client.on_tiles = lambda tiles: self._publish_pictures(
-            {t.key: (t.width, t.height, t.bgra) for t in tiles.tiles}
+            {
+                t.key: (t.width, t.height, bgra_from_i420(t.i420, t.width, t.height))
+                for t in tiles.tiles
+            }
         )
         client.on_notice = self._notice
         client.on_control = lambda _c: self.control.emit()
@@ -504,8 +511,11 @@ class EngineHost(ConsoleHost):
             sizes.update(
                 (k, v) for k, v in list(self.picture_sizes.items()) if k in sizes
             )  # (a copy: atomic enough for sizes)
-            try:
-                thumbs = backend.pictures(sizes, shown)
+            try:  # (the engine in this process: made here, as before the link existed)
+                thumbs = {
+                    key: (w, h, bgra_from_i420(make(), w, h))
+                    for key, (w, h, make) in backend.pictures(sizes, shown).items()
+                }
             except Exception:  # one bad picture must not freeze every tile for the day
                 if not failed:
                     log.exception("tile pictures failed (logged once)")

@@ -1,9 +1,11 @@
-"""Run-sheet model, validation, and YAML/CSV files."""
+"""Run-sheet model, validation, and the YAML/CSV formats (bytes in, bytes out).
+
+No file I/O here: media/runsheet_files.py reads and (atomically, fsynced) writes the files.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from pathlib import PurePath
 
 from ceremony.runsheet.csv_io import dump_csv, parse_csv
 from ceremony.runsheet.errors import Notice, Problem, RunsheetError
@@ -33,13 +35,14 @@ __all__ = [
     "SourceKind",
     "Speaker",
     "Venue",
+    "decode",
     "dump_csv",
     "dump_yaml",
+    "encode",
     "format_problem",
-    "load",
     "parse_csv",
     "parse_yaml",
-    "save",
+    "size_problem",
 ]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a run-sheet is a few kB; refuse anything absurd up front
@@ -55,13 +58,13 @@ SAVE_AS_CSV = (
 FORMATS = "a file ending in .yaml or .yml (YAML) or .csv, .tsv or .txt (CSV)"
 
 
-def _is_csv(path: Path) -> bool:
+def _is_csv(path: PurePath) -> bool:
     return path.suffix.lower() in CSV_SUFFIXES
 
 
-def format_problem(path: str | Path) -> Problem | None:
+def format_problem(path: str | PurePath) -> Problem | None:
     """Why a file name cannot be a run-sheet (by its extension), or None when it can."""
-    p = Path(path)
+    p = PurePath(path)
     suffix = p.suffix.lower()
     if suffix in YAML_SUFFIXES or suffix in CSV_SUFFIXES:
         return None
@@ -110,50 +113,40 @@ def _decode(data: bytes, name: str, csv: bool, notices: list[Notice] | None) -> 
     else:
         expected = (
             "UTF-8 text (it looks saved as Windows-1252 or Latin-1): save it again as UTF-8, "
-            f"or convert it: iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8-{Path(name).name}"
+            f"or convert it: iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8-{PurePath(name).name}"
         )
     raise RunsheetError([Problem(name, f"byte {bad}", "(file)", "", expected)])
 
 
-def load(path: str | Path, notices: list[Notice] | None = None) -> Runsheet:
-    """Read a YAML or CSV run-sheet (by extension). Raises RunsheetError on any problem.
+def size_problem(name: str, size: int) -> Problem | None:
+    """A file this big is not a run-sheet (asked before reading it), or None."""
+    if size > MAX_FILE_BYTES:
+        return Problem(name, "", "(file)", "", f"a run-sheet under {MAX_FILE_BYTES} bytes")
+    return None
+
+
+def decode(data: bytes, name: str, notices: list[Notice] | None = None) -> Runsheet:
+    """A run-sheet from a file's bytes; `name` (its path) picks YAML or CSV by extension and
+    names the file in problems. Raises RunsheetError on any problem.
 
     What was read but may not be what was meant (a guessed encoding, an ambiguous duration)
     is added to `notices` when given; the run-sheet is still returned.
     """
-    p = Path(path)
-    name = str(p)
-    wrong = format_problem(p)
+    wrong = format_problem(name) or size_problem(name, len(data))
     if wrong is not None:
         raise RunsheetError([wrong])
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise RunsheetError(
-                [Problem(name, "", "(file)", "", f"a run-sheet under {MAX_FILE_BYTES} bytes")]
-            )
-        data = p.read_bytes()
-    except OSError as exc:
-        raise RunsheetError(
-            [Problem(name, "", "(file)", "", f"a readable file ({exc.strerror})")]
-        ) from None
-    csv = _is_csv(p)
+    csv = _is_csv(PurePath(name))
     text = _decode(data, name, csv, notices)
     return parse_csv(text, name, notices) if csv else parse_yaml(text, name, notices)
 
 
-def save(sheet: Runsheet, path: str | Path) -> None:
-    """Write atomically: a crash mid-save never leaves a half-written run-sheet.
+def encode(sheet: Runsheet, name: str | PurePath) -> bytes:
+    """The file's bytes for `sheet`, in the format its name asks for (YAML or CSV, UTF-8).
 
-    Raises RunsheetError for a file name that is not a run-sheet format (nothing is written).
+    Raises RunsheetError for a name that is not a run-sheet format.
     """
-    p = Path(path)
-    wrong = format_problem(p)
+    wrong = format_problem(name)
     if wrong is not None:
         raise RunsheetError([wrong])
-    text = dump_csv(sheet) if _is_csv(p) else dump_yaml(sheet)
-    tmp = p.with_name(p.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(p)
+    text = dump_csv(sheet) if _is_csv(PurePath(name)) else dump_yaml(sheet)
+    return text.encode("utf-8")

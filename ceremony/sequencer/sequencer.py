@@ -1,8 +1,9 @@
 """The run-sheet sequencer: a sans-I/O state machine.
 
 Fed operator commands with `apply(command, now)` and the passage of time with `tick(now)`; returns
-typed events. It never sleeps or reads a clock, so tests drive it with a fake clock and a journal
-replay drives it with the recorded times and rebuilds exactly the same state.
+typed events, and tells with `next_deadline(now)` when `tick` next has something to do. It never
+sleeps or reads a clock, so tests drive it with a fake clock and a journal replay drives it with
+the recorded times and rebuilds exactly the same state.
 """
 
 from __future__ import annotations
@@ -154,6 +155,24 @@ class Sequencer:
         if left <= item.warning_at:
             return Phase.WARNING
         return Phase.NORMAL
+
+    def next_deadline(self, now: Now) -> float | None:
+        """The monotonic instant at which `tick` next has something to do (an automatic
+        advance, a phase change), if no command comes first; `now.mono` if it has now; None
+        if only a command can change anything (not running, holding, overtime on a manual item).
+        A front end wakes `tick` at this instant instead of polling it."""
+        st = self.state
+        if st.status is not Status.RUNNING or st.current is None:
+            return None
+        if self.phase_at(now) != st.phase:
+            return now.mono
+        item = self.sheet.items[st.current]
+        left = self.remaining(now)
+        if left <= 0:
+            return now.mono if item.end_action is EndAction.AUTO else None
+        # What is left runs down to the nearest of warning, danger and zero below it.
+        crossing = max(t for t in (item.warning_at, item.danger_at, 0.0) if t < left)
+        return now.mono + (left - crossing)
 
     def next_index(self, after: int | None) -> int | None:
         start = 0 if after is None else after + 1

@@ -3,7 +3,7 @@
 Shaped like aioquic's `QuicConnection`: a session is fed what arrived (`receive(..., now)`) and
 woken at the instant it asks for (`next_timer()`, then `handle_timer(now)`); every call returns
 an `Output` — the messages to send and the typed events that happened. It reads no clock and
-touches no socket: media/studio.py and media/venue.py adapt it to aiortc with one timer each.
+touches no socket: media/studio/engine.py and media/venue.py adapt it to aiortc with one timer each.
 """
 
 from ceremony.session.output import Channel, Output, Refuse, Send

@@ -4,11 +4,19 @@ One `StudioSession` serves every venue. It owns the heartbeats and the loss of a
 the countdown's arm and abort (resent until acknowledged), the answers to acks and fire reports
 (a report resent by a venue is counted once), and the instant the countdown reaches zero. What
 is not a session matter (stats, ready, chat) comes back as `Received` for the engine.
+
+Its cost must not grow faster than the venues' own traffic: a hundred venues each send something
+every second, and every one of those messages asks for `next_timer`. So the links are kept in
+two orders (last heard, next heartbeat) and `next_timer` reads only their fronts: O(1) for any
+number of venues. Heartbeats go out on a TIMER_GRID_S grid, so the timer wakes at most ten times
+a second however many venues there are, each wake sending the heartbeats that fell due.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +28,14 @@ from ceremony.session.output import Output
 log = logging.getLogger(__name__)
 
 ACK_NOTE_EVERY_S = 1.0  # a venue resends its ack while it refines: journaled 1 a second at most
+# Heartbeats fall due on this grid: at most 10 wake-ups a second for any number of venues, and a
+# heartbeat at most this late (the venue's loss bound, 2.8 s, has room for it).
+TIMER_GRID_S = 0.1
+
+
+def on_grid(t: float) -> float:
+    """The first grid instant at or after `t`."""
+    return math.ceil(t / TIMER_GRID_S - 1e-9) * TIMER_GRID_S
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -76,6 +92,15 @@ StudioSessionEvent = VenueLost | Received | ArmAcked | FireReported | CountdownZ
 # ---- the session ---------------------------------------------------------------------------
 
 
+def _heartbeat(link: Liveness, now: float) -> wire.Heartbeat:
+    """The next heartbeat, with the last answered one's times: the venue's clock sample."""
+    last = link.last_round
+    seq = link.heartbeat_sent(now)
+    if last is None:
+        return wire.Heartbeat(seq=seq)
+    return wire.Heartbeat(seq=seq, prev_seq=last[0], prev_sent=last[1], prev_answered=last[2])
+
+
 class StudioSession:
     def __init__(
         self,
@@ -91,6 +116,12 @@ class StudioSession:
         self.resend_s = resend_s
         self.countdown = StudioCountdown()
         self._links: dict[str, Liveness] = {}  # venues whose control channel is open
+        # The same links, least recently heard first, and next heartbeat due first: what
+        # `next_timer` needs is at their fronts.
+        self._by_heard: OrderedDict[str, Liveness] = OrderedDict()
+        self._by_beat: OrderedDict[str, Liveness] = OrderedDict()
+        self._resend_at: float | None = None  # when an arm or abort is resent next
+        self._resend_stale = True  # `_resend_at` must be worked out again
         self._ack_noted: dict[str, float] = {}
         self._zero_told: int | None = None  # the arm whose zero was reported
         # The last instant something became due at once (a link up, an arm, an abort): when a
@@ -102,15 +133,23 @@ class StudioSession:
     def connected(self, venue_id: str, now: float) -> Liveness:
         """The venue's control channel opened (a reconnect starts a fresh link). Returns the
         link's bookkeeping (round trip, last heard), to be read, not fed."""
+        self.disconnected(venue_id)
         liveness = Liveness(lost_after_s=self.lost_after_s)
         liveness.heard(now)
         self._links[venue_id] = liveness
+        self._by_heard[venue_id] = liveness
+        self._by_beat[venue_id] = liveness
+        self._by_beat.move_to_end(venue_id, last=False)  # its first heartbeat: at once
         self._changed_at = max(self._changed_at, now)
+        self._resend_stale = True
         log.debug("session %s: link up", venue_id)
         return liveness
 
     def disconnected(self, venue_id: str) -> None:
         self._links.pop(venue_id, None)
+        self._by_heard.pop(venue_id, None)
+        self._by_beat.pop(venue_id, None)
+        self._resend_stale = True
 
     def liveness(self, venue_id: str) -> Liveness | None:
         return self._links.get(venue_id)
@@ -128,12 +167,15 @@ class StudioSession:
         link = self._links.get(venue_id)
         if link is not None:
             link.heard(now)
+            self._by_heard.move_to_end(venue_id)
         match message:
             case wire.Heartbeat(seq=seq):
                 out.send(wire.HeartbeatAck(seq=seq), venue_id)
-            case wire.HeartbeatAck(seq=seq):
+            case wire.HeartbeatAck(seq=seq, stats=stats):
                 if link is not None:
                     link.ack_received(seq, now)
+                if stats is not None:  # a venue's statistics ride on its answer
+                    out.events.append(Received(venue_id, stats))
             case wire.ArmAck():
                 self._on_arm_ack(venue_id, message, now, out)
             case wire.FireReport():
@@ -144,12 +186,18 @@ class StudioSession:
 
     def handle_timer(self, now: float) -> Output[StudioSessionEvent]:
         out: Output[StudioSessionEvent] = Output()
-        for vid, link in list(self._links.items()):
-            if link.is_lost(now):
-                del self._links[vid]
-                out.events.append(VenueLost(vid, link.silent_for(now)))
-            elif link.heartbeat_due(now, self.heartbeat_s):
-                out.send(wire.Heartbeat(seq=link.heartbeat_sent(now)), vid)
+        while self._by_heard:
+            vid, link = next(iter(self._by_heard.items()))
+            if not link.is_lost(now):
+                break  # the least recently heard is not lost: none is
+            self.disconnected(vid)
+            out.events.append(VenueLost(vid, link.silent_for(now)))
+        while self._by_beat:
+            vid, link = next(iter(self._by_beat.items()))
+            if self._beat_due(link) > now + 1e-9:
+                break
+            out.send(_heartbeat(link, now), vid)
+            self._by_beat.move_to_end(vid)
         cd = self.countdown
         if (
             cd.fire_at is not None
@@ -159,32 +207,55 @@ class StudioSession:
         ):
             self._zero_told = cd.arm_id
             out.events.append(CountdownZero(cd.arm_id))
-        for vid in cd.due_sends(now, set(self._links), self.resend_s):
-            if cd.aborted:
-                out.send(wire.Abort(arm_id=cd.arm_id), vid)
-            else:
-                assert cd.fire_at is not None
-                out.send(wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title), vid)
+        resend_at = self._next_resend()
+        if resend_at is not None and now >= resend_at:
+            self._resend_stale = True
+            for vid in cd.due_sends(now, set(self._links), self.resend_s):
+                if cd.aborted:
+                    out.send(wire.Abort(arm_id=cd.arm_id), vid)
+                else:
+                    assert cd.fire_at is not None
+                    out.send(wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title), vid)
         return out
 
     def next_timer(self) -> float | None:
         """The next instant `handle_timer` has work: a heartbeat, a loss, a resend, zero."""
         times: list[float] = []
-        for link in self._links.values():
-            sent = link.last_sent
-            times.append(sent + self.heartbeat_s if sent is not None else self._changed_at)
-            lost_at = link.lost_at()
+        if self._by_beat:
+            times.append(on_grid(self._beat_due(next(iter(self._by_beat.values())))))
+        if self._by_heard:
+            lost_at = next(iter(self._by_heard.values())).lost_at()
             if lost_at is not None:
                 times.append(lost_at)
         cd = self.countdown
-        if cd.fire_at is not None:
-            if not cd.aborted and self._zero_told != cd.arm_id:
-                times.append(cd.fire_at)
-            for view in cd.venues.values():
-                if not view.acked and view.venue_id in self._links:
-                    sent = view.last_sent
-                    times.append(sent + self.resend_s if sent is not None else self._changed_at)
+        if cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id:
+            times.append(cd.fire_at)
+        resend_at = self._next_resend()
+        if resend_at is not None:
+            times.append(resend_at)
         return min(times) if times else None
+
+    def _beat_due(self, link: Liveness) -> float:
+        sent = link.last_sent
+        return sent + self.heartbeat_s if sent is not None else self._changed_at
+
+    def _next_resend(self) -> float | None:
+        """When an unacknowledged arm or abort is next due, worked out again only after
+        something changed it (an arm, an ack, a link): not on every message."""
+        if not self._resend_stale:
+            return self._resend_at
+        self._resend_stale = False
+        self._resend_at = None
+        cd = self.countdown
+        if cd.fire_at is None:
+            return None
+        times = [
+            view.last_sent + self.resend_s if view.last_sent is not None else self._changed_at
+            for view in cd.venues.values()
+            if not view.acked and view.venue_id in self._links
+        ]
+        self._resend_at = min(times) if times else None
+        return self._resend_at
 
     # ---- countdown commands ----------------------------------------------------------------
 
@@ -192,12 +263,14 @@ class StudioSession:
         """Raises CountdownError for a bad request. The arm goes out at the next timer (now)."""
         arm_id = self.countdown.arm(now, lead_s, venue_ids, title)
         self._changed_at = max(self._changed_at, now)
+        self._resend_stale = True
         return arm_id
 
     def abort(self, now: float) -> int | None:
         """The abort goes out at the next timer (now), resent until acknowledged."""
         arm_id = self.countdown.abort()
         self._changed_at = max(self._changed_at, now)
+        self._resend_stale = True
         return arm_id
 
     def restore_countdown(self, countdown: StudioCountdown, now: float) -> None:
@@ -208,6 +281,7 @@ class StudioSession:
         again."""
         self.countdown = countdown
         self._changed_at = max(self._changed_at, now)
+        self._resend_stale = True
         if countdown.fire_at is not None and now >= countdown.fire_at:
             self._zero_told = countdown.arm_id
 
@@ -236,8 +310,12 @@ class StudioSession:
             if known is False:
                 out.refuse(wire.ErrorCode.UNKNOWN_COUNTDOWN, "arm_ack: no such arm here", vid)
             return  # only the answers to a real arm are part of the record
-        changed = self.countdown.venues[vid].state is not state
+        view = self.countdown.venues[vid]
+        changed = view.state is not state
+        was_acked = view.acked
         self.countdown.on_ack(vid, msg.arm_id, state, msg.local_deadline, msg.bound_s)
+        if view.acked != was_acked:
+            self._resend_stale = True
         journal = changed or now - self._ack_noted.get(vid, -1e18) >= ACK_NOTE_EVERY_S
         if journal:
             self._ack_noted[vid] = now

@@ -2,9 +2,16 @@
 
 One `VenueSession` lives as long as the venue app's link and outlives each connection: the
 armed countdown and the fire reports not yet acknowledged survive a reconnect. While a
-connection is attached it sends heartbeats (and asks the adapter for its stats with them),
-notices a quiet studio, probes the studio's clock (a burst on joining, then 2 Hz, 5 Hz while
-armed), places and refines the armed deadline, and resends its fire reports until acknowledged.
+connection is attached it answers the studio's heartbeats (the adapter puts its stats in the
+answer) and sends one of its own only when the studio has been quiet a while, notices a quiet
+studio, probes the studio's clock, places and refines the armed deadline, and resends its fire
+reports until acknowledged.
+
+Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
+estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
+SETTLED_PROBE_INTERVAL_S, and 5 Hz from an arm to its zero (the countdown's accuracy is the
+point of them). The studio's heartbeats also bring clock samples (each names its times for the
+previous one): while they do, settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
 Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
 itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
 session says where with `PlaceFire` and `CancelFire`.
@@ -25,7 +32,23 @@ log = logging.getLogger(__name__)
 
 BURST_PROBES = 8
 BURST_GAP_S = 0.03
-PROBE_INTERVAL_S = 0.5  # 2 Hz steady: enough to follow drift, light on a loaded studio
+PROBE_INTERVAL_S = 0.5  # 2 Hz until settled: enough to fit a drift soon after joining
+# Settled (a drift fitted over MIN_DRIFT_SPAN_S): enough to follow drift and keep the window's
+# fit; the arm brings the fast rate back for the seconds that count.
+SETTLED_PROBE_INTERVAL_S = 2.0
+# While the studio's heartbeats bring clock samples (one a second, no extra message), settled
+# probes are only a slow check of the clock channel's own path.
+ROUNDS_PROBE_INTERVAL_S = 10.0
+# 2 Hz at most this long after joining, fitted or not: on a jittery path (a loaded studio) too
+# few round trips are near the shortest for a drift fit, and 2 Hz for ever would cost the studio
+# two messages a second per venue. An arm brings 5 Hz back, and at zero the deadline rests on
+# samples a fraction of a second old, where drift hardly counts.
+FAST_PROBING_MAX_S = 15.0
+ROUNDS_FRESH_S = 3.0  # heartbeat samples count as flowing if one came this recently
+KEPT_BEATS = 8
+# The venue sends a heartbeat of its own only after this much studio silence (the studio's come
+# every second): a studio that heartbeats is answered, not echoed.
+OWN_HEARTBEAT_AFTER = 1.5  # x heartbeat_s
 ARMED_PROBE_INTERVAL_S = 0.2  # 5 Hz while armed: more chances of an undelayed round trip
 ACK_REFRESH_S = 1.0  # a refined deadline is acknowledged again at most this often
 NO_MOVE_BEFORE_ZERO_S = 0.2  # the deadline is not moved under the firing thread this close
@@ -61,18 +84,13 @@ class CancelFire:
 
 
 @dataclass(frozen=True)
-class HeartbeatSent:
-    """A heartbeat went out: the adapter sends its link statistics with it."""
-
-
-@dataclass(frozen=True)
 class StudioQuiet:
     """Nothing heard from the studio for `silent_s`: this connection is over (rejoin)."""
 
     silent_s: float
 
 
-VenueSessionEvent = ArmChanged | PlaceFire | CancelFire | HeartbeatSent | StudioQuiet
+VenueSessionEvent = ArmChanged | PlaceFire | CancelFire | StudioQuiet
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,8 @@ class VenueSession:
         self._fire_late: dict[int, float] = {}
         self._screen_late: dict[int, float] = {}
         self._reported: dict[int, _Report] = {}
+        self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
+        self._round_at: float | None = None  # the last clock sample from a heartbeat
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -119,6 +139,7 @@ class VenueSession:
         self.liveness = Liveness(lost_after_s=self.lost_after_s)
         self.welcome = None
         self._attached = None
+        self._beats_heard.clear()  # a new studio link numbers its heartbeats afresh
 
     def attach(self, now: float) -> None:
         """Welcomed: heartbeats, clock probes and report resends start now."""
@@ -144,6 +165,7 @@ class VenueSession:
                 self.welcome = message
             case wire.Heartbeat(seq=seq):
                 out.send(wire.HeartbeatAck(seq=seq))
+                self._heartbeat_round(message, now)
             case wire.HeartbeatAck(seq=seq):
                 self.liveness.ack_received(seq, now)
             case wire.ProgramState():
@@ -154,6 +176,9 @@ class VenueSession:
                 arm = self.countdown.on_arm(arm_id, fire_at, now)
                 self._placed(arm, out)
                 self._ack(arm, now, out)
+                att = self._attached
+                if att is not None and att.burst_left == 0:
+                    att.next_probe = min(att.next_probe, now)  # the armed rate from now
             case wire.Abort(arm_id=arm_id):
                 aborted = self.countdown.on_abort(arm_id)
                 out.events.append(CancelFire(arm_id))
@@ -175,7 +200,10 @@ class VenueSession:
         sent = self._probes.pop(message.seq, None)
         if sent is None or sent != message.t1:
             return  # not ours, or a duplicate
-        self.estimator.add(ClockSample(message.t1, message.t2, message.t3, now))
+        sample = ClockSample(message.t1, message.t2, message.t3, now)
+        if self.estimator.add(sample):
+            # The venue's own heartbeats are rare now: its round trip comes from the probes.
+            self.liveness.rtt_sample(sample.rtt)
 
     def fired(
         self, arm_id: int, local_fire: float, deadline_local: float, true_fire: float | None
@@ -226,18 +254,15 @@ class VenueSession:
         probe_due = now >= att.next_probe
         if probe_due:
             self._probe(now, out)
-        if self.liveness.heartbeat_due(now, self.heartbeat_s):
+        if now >= self._own_heartbeat_at(att):
             out.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
-            out.events.append(HeartbeatSent())
         if probe_due:
             if att.burst_left > 0:
                 att.burst_left -= 1
                 att.next_probe = now + BURST_GAP_S
             else:
                 self._maintain(now, out)
-                arm = self.countdown.current
-                armed = arm is not None and arm.state is ArmState.ARMED
-                att.next_probe = now + (ARMED_PROBE_INTERVAL_S if armed else PROBE_INTERVAL_S)
+                att.next_probe = now + self.probe_interval(now)
         if now >= att.next_report and att.burst_left == 0:
             self._resend_reports(out)
             att.next_report = now + FIRE_REPORT_RESEND_S
@@ -247,17 +272,54 @@ class VenueSession:
         att = self._attached
         if att is None or att.quiet_told:
             return None
-        times = [att.next_probe]
-        lv = self.liveness
-        times.append(lv.last_sent + self.heartbeat_s if lv.last_sent is not None else att.since)
-        lost_at = lv.lost_at()
+        times = [att.next_probe, self._own_heartbeat_at(att)]
+        lost_at = self.liveness.lost_at()
         if lost_at is not None:
             times.append(lost_at)
         if att.burst_left == 0:
             times.append(att.next_report)
         return min(times)
 
+    def probe_interval(self, now: float) -> float:
+        """After the joining burst: 5 Hz while armed, 2 Hz until a drift is fitted, then slow
+        (slower still while the studio's heartbeats bring samples)."""
+        arm = self.countdown.current
+        if arm is not None and arm.state is ArmState.ARMED:
+            return ARMED_PROBE_INTERVAL_S
+        att = self._attached
+        joined_long_ago = att is not None and now - att.since >= FAST_PROBING_MAX_S
+        if not (joined_long_ago or self.estimator.settled(now)):
+            return PROBE_INTERVAL_S
+        rounds = self._round_at is not None and now - self._round_at <= ROUNDS_FRESH_S
+        return ROUNDS_PROBE_INTERVAL_S if rounds else SETTLED_PROBE_INTERVAL_S
+
+    def _heartbeat_round(self, beat: wire.Heartbeat, now: float) -> None:
+        """Remember when this heartbeat was heard; make a clock sample of the one before it,
+        whose times at the studio this one brings."""
+        self._beats_heard[beat.seq] = now
+        if len(self._beats_heard) > KEPT_BEATS:
+            del self._beats_heard[min(self._beats_heard)]
+        if beat.prev_seq is None or beat.prev_sent is None or beat.prev_answered is None:
+            return
+        heard = self._beats_heard.pop(beat.prev_seq, None)
+        if heard is None:
+            return  # not one this connection heard, or already used
+        sample = ClockSample.from_studio_round(beat.prev_sent, heard, beat.prev_answered)
+        if self.estimator.add(sample):
+            self._round_at = now
+            self.liveness.rtt_sample(sample.rtt)
+
     # ---- inside ----------------------------------------------------------------------------
+
+    def _own_heartbeat_at(self, att: _Attached) -> float:
+        """When the studio's silence calls for a heartbeat of ours (its answer proves the link
+        both ways): OWN_HEARTBEAT_AFTER heartbeats of silence, then one a heartbeat_s."""
+        lv = self.liveness
+        quiet_since = lv.last_heard if lv.last_heard is not None else att.since
+        due = quiet_since + OWN_HEARTBEAT_AFTER * self.heartbeat_s
+        if lv.last_sent is not None and lv.last_sent >= quiet_since:
+            due = max(due, lv.last_sent + self.heartbeat_s)
+        return due
 
     def _probe(self, now: float, out: Output[VenueSessionEvent]) -> None:
         self._seq += 1

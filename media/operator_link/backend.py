@@ -2,12 +2,15 @@
 
 The link server talks to a `LinkBackend`; this is the real one. Commands go through the remote
 desk (`OperatorDesk`): the same guards, journal entries and typed results as the HTTP and OSC
-panels, so there is one command path. The console's state and its tile pictures are built here
-(formerly on the console's engine thread), only when a client is attached and asks.
+panels, so there is one command path. The console's state (from the engine's typed status) and
+its tile pictures are built here, only when a client is attached and asks. Pictures come in two
+steps: which frames changed is decided on the engine's loop (it reads the engine), the scaling
+runs later on the link's own thread (`PictureJob`), so the loop never waits for it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -18,7 +21,7 @@ from ceremony import operator_link as link
 from ceremony.runsheet.yaml_io import dump_yaml
 from ceremony.sequencer.events import Refused
 from media.clock import now as clock_now
-from media.compositor import bgra_picture
+from media.operator_link.pictures import i420_picture
 from media.remote.desk import OperatorDesk
 from media.studio import ChatReceived, SequencerEvents, StudioEngine, StudioEvent
 
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 THUMB_SIZE = (192, 108)
 Shown = dict[str, tuple[object, tuple[int, int]]]  # per tile key: the frame shown, at what size
+# Makes one tile's I420 picture; safe to run off the engine's loop (it holds its frame).
+PictureJob = Callable[[], bytes]
+Pictures = dict[str, tuple[int, int, PictureJob]]
 
 
 class LinkBackend(Protocol):
@@ -42,9 +48,10 @@ class LinkBackend(Protocol):
 
     def console_state(self) -> link.ConsoleState: ...
 
-    def pictures(
-        self, sizes: dict[str, tuple[int, int]], shown: Shown
-    ) -> dict[str, tuple[int, int, bytes]]: ...
+    def pictures(self, sizes: dict[str, tuple[int, int]], shown: Shown) -> Pictures:
+        """The tiles in `sizes` whose frame changed since `shown` (updated), each with the job
+        that makes its picture. Called on the engine's loop; the jobs run anywhere."""
+        ...
 
     def note(self, note: notes.Note) -> None: ...
 
@@ -103,9 +110,7 @@ class EngineBackend:
     def console_state(self) -> link.ConsoleState:
         return console_state(self.engine, self.desk)
 
-    def pictures(
-        self, sizes: dict[str, tuple[int, int]], shown: Shown
-    ) -> dict[str, tuple[int, int, bytes]]:
+    def pictures(self, sizes: dict[str, tuple[int, int]], shown: Shown) -> Pictures:
         return pictures(self.engine, self.desk, sizes, shown)
 
 
@@ -135,21 +140,17 @@ def recording_health(engine: StudioEngine) -> link.RecordingHealth:
 
 
 def console_state(engine: StudioEngine, desk: OperatorDesk | None = None) -> link.ConsoleState:
-    """The console's picture of the engine now (on the engine's loop)."""
+    """The console's picture of the engine now (on the engine's loop), from its typed status."""
     now = clock_now()
     view = engine.desk.sequencer.view(now)
-    snap = engine.snapshot()
+    status = engine.status()
     cd = engine.countdown
-    by_id: dict[str, dict[str, object]] = {
-        str(v["id"]): v
-        for v in snap["venues"]  # type: ignore[attr-defined]
-    }
     on_air = engine.program_source
     preview = op.preview_venue(engine.preview_venue, engine.sheet, view.next)
     rows = []
-    for vid, record in engine.venues.items():
-        v = by_id[vid]
-        arm = cd.venues.get(vid)
+    for v in status.venues:
+        record = engine.venues[v.id]
+        arm = cd.venues.get(v.id)
         error = (
             (arm.fired_true - cd.fire_at) * 1000
             if arm and arm.fired_true is not None and cd.fire_at is not None
@@ -157,26 +158,27 @@ def console_state(engine: StudioEngine, desk: OperatorDesk | None = None) -> lin
         )
         rows.append(
             link.VenueRow(
-                id=vid,
+                id=v.id,
                 name=record.venue.name,
-                status=record.status.value,
-                rtt_ms=_float(v["rtt_ms"]),
-                video_fps=float(v["video_fps_at_studio"] or 0.0),  # type: ignore[arg-type]
-                program_fps=float(v["program_fps_at_venue"] or 0.0),  # type: ignore[arg-type]
-                latency_ms=_float(v["latency_p50_ms"]),
-                ready=bool(record.ready),
+                status=v.status,
+                rtt_ms=v.rtt_ms,
+                video_fps=v.video_fps_at_studio,
+                program_fps=v.program_fps_at_venue,
+                latency_ms=v.latency_p50_ms,
+                ready=v.ready,
                 contact=record.contact,
-                reconnects=record.reconnects,
-                audio_dbfs=_float(v["audio_rms_dbfs"]),
-                tally=op.tally_for(vid, on_air, preview),  # the rule the venues get
+                reconnects=v.reconnects,
+                audio_dbfs=v.audio_rms_dbfs,
+                tally=op.tally_for(v.id, on_air, preview),  # the rule the venues get
                 countdown_state=arm.state if arm and arm.state else None,
                 countdown_bound_ms=arm.bound_s * 1000 if arm and arm.bound_s else None,
                 countdown_error_ms=error,
-                sound_problem=str(v["sound_problem"] or ""),
-                loss_in_pct=_float(v["loss_in_pct"]),
-                loss_out_pct=_float(v["loss_out_pct"]),
-                audio_concealed_pct=_float(v.get("audio_concealed_pct")),
-                last_seen_s=_float(v["last_seen_s"]),
+                sound_problem=v.sound_problem,
+                loss_in_pct=v.loss_in_pct,
+                loss_out_pct=v.loss_out_pct,
+                audio_concealed_pct=v.audio_concealed_pct,
+                audio_concealed_recent_pct=v.audio_concealed_recent_pct,
+                last_seen_s=v.last_seen_s,
             )
         )
     return link.ConsoleState(
@@ -198,9 +200,9 @@ def pictures(
     desk: OperatorDesk | None,
     sizes: dict[str, tuple[int, int]],
     shown: Shown,
-) -> dict[str, tuple[int, int, bytes]]:
-    """Pictures (BGRA, at each wanted tile's size) of the venues, the program and the preview
-    that changed since `shown`; `shown` is updated. Only keys in `sizes` are converted."""
+) -> Pictures:
+    """Jobs for the pictures (I420, at each wanted tile's size) of the venues, the program and
+    the preview that changed since `shown`; `shown` is updated. Only keys in `sizes` count."""
     view = engine.desk.sequencer.view(clock_now()) if "preview" in sizes else None
     preview = (
         op.preview_venue(engine.preview_venue, engine.sheet, view.next)
@@ -217,12 +219,12 @@ def pictures(
         wanted.append(("preview", preview_record.conn.latest_video))
     if "program" in sizes:
         wanted.append(("program", engine.bus.last_frame))
-    out: dict[str, tuple[int, int, bytes]] = {}
+    out: Pictures = {}
     for key, frame in wanted:
         size = sizes.get(key, THUMB_SIZE)
         before = shown.get(key)
         if frame is None or (before is not None and before[0] is frame and before[1] == size):
             continue
         shown[key] = (frame, size)
-        out[key] = (*size, bgra_picture(frame, *size))
+        out[key] = (*size, functools.partial(i420_picture, frame, *size))
     return out

@@ -27,6 +27,11 @@ class LinkError(ConnectionError):
         self.reason = reason
 
 
+class LinkSlowError(LinkError):
+    """Something accepted the connection but did not answer the Hello in time: an engine that
+    is there but slow (a loaded machine, a long pause of its loop), or a hung one."""
+
+
 class LinkClient:
     """One attachment to an engine. Callbacks run on the client's event loop."""
 
@@ -68,7 +73,10 @@ class LinkClient:
             writer.write(frame(link.encode(link.Hello(token, name, want_control=want_control))))
             data = await asyncio.wait_for(read_frame(reader, link.MAX_FRAME), timeout)
             first = link.decode_server(data)
-        except (asyncio.IncompleteReadError, msgspec.DecodeError, TimeoutError) as exc:
+        except TimeoutError:
+            writer.close()
+            raise LinkSlowError(f"the engine did not answer within {timeout:g} s") from None
+        except (asyncio.IncompleteReadError, msgspec.DecodeError) as exc:
             writer.close()
             raise LinkError(f"the engine did not answer: {exc!r}") from None
         if isinstance(first, link.LinkRefused):

@@ -3,7 +3,9 @@
 Only the machine's owner reaches it: the folder is 0700, the socket 0600, and the first message
 must carry the token from the 0600 token file (compared in constant time). Every attached client
 gets the console's state four times a second (built once, encoded once, for all of them), the
-pictures it asks for (at its tiles' sizes, only while it asks), and notices. Commands are
+pictures it asks for (at its tiles' sizes, only while it asks), and notices. The pictures are
+scaled on the link's own thread, not on the engine's loop, each once however many consoles
+show it, and travel as I420 (media/operator_link/pictures.py). Commands are
 executed through the backend (the remote desk) for the client holding control; the others are
 refused NOT_IN_CONTROL until one takes control over, which the journal records.
 
@@ -21,6 +23,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -28,7 +31,7 @@ import msgspec
 from ceremony import notes
 from ceremony import operator as op
 from ceremony import operator_link as link
-from media.operator_link.backend import LinkBackend, Shown
+from media.operator_link.backend import LinkBackend, PictureJob, Shown
 from media.operator_link.framing import FrameError, frame, private_socket_folder, read_frame
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ class _Client:
         self.tiles: dict[str, link.Tile] = {}
         self.wake = asyncio.Event()
         self.closed = False
+        self.tiles_sent = 0  # pictures handed to this client (the benchmark reads it)
 
     def send(self, message: link.ServerMessage) -> None:
         if len(self.outbox) >= MAX_OUTBOX:
@@ -119,6 +123,11 @@ class LinkServer:
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        # One thread scales every console's pictures: off the engine's loop, and not the
+        # loop's default executor (aiortc encodes there).
+        self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-tiles")
+        self.pictures_made = 0
+        self._failures: set[str] = set()
         backend.on_notice(self._broadcast)
 
     async def start(self) -> None:
@@ -152,6 +161,7 @@ class LinkServer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._handlers:  # their clients are closed: they end by themselves
             await asyncio.wait(list(self._handlers), timeout=2.0)
+        self._pictures.shutdown(wait=False, cancel_futures=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -318,28 +328,73 @@ class LinkServer:
             self._push_state()
 
     async def _tile_loop(self) -> None:
-        failed = False
+        loop = asyncio.get_running_loop()
+        period = 1 / self.tile_fps
+        next_at = loop.time()
         tick = 0
         while True:
-            await asyncio.sleep(1 / self.tile_fps)
+            # A steady cadence: the time the pictures take is not added to the period.
+            next_at = max(next_at + period, loop.time())
+            await asyncio.sleep(next_at - loop.time())
             tick += 1
-            venues_too = tick % VENUE_TILE_EVERY == 0
-            for client in list(self.clients.values()):
-                wanted = (
-                    client.wants
-                    if venues_too
-                    else {k: v for k, v in client.wants.items() if k in MONITORS}
-                )
-                if not wanted:
+            jobs, given = self._picture_jobs(venues_too=tick % VENUE_TILE_EVERY == 0)
+            if not jobs:
+                continue
+            made = await loop.run_in_executor(self._pictures, self._make, jobs)
+            self.pictures_made += len(made)
+            for client, keys in given:
+                if client.closed:
                     continue
-                try:
-                    pics = self.backend.pictures(wanted, client.shown)
-                except Exception:  # one bad picture must not freeze every tile for the day
-                    if not failed:
-                        log.exception("tile pictures failed (logged once)")
-                    failed = True
-                    continue
-                if pics:
-                    for key, (w, h, data) in pics.items():
+                for key, w, h in keys:
+                    data = made.get((key, w, h))
+                    if data is not None:
                         client.tiles[key] = link.Tile(key, w, h, data)
-                    client.wake.set()
+                        client.tiles_sent += 1
+                client.wake.set()
+
+    def _picture_jobs(
+        self, *, venues_too: bool
+    ) -> tuple[
+        dict[tuple[str, int, int], PictureJob], list[tuple[_Client, list[tuple[str, int, int]]]]
+    ]:
+        """On the loop: which pictures changed for whom. The same picture at the same size is
+        made once for every console that shows it."""
+        jobs: dict[tuple[str, int, int], PictureJob] = {}
+        given: list[tuple[_Client, list[tuple[str, int, int]]]] = []
+        for client in list(self.clients.values()):
+            wanted = (
+                client.wants
+                if venues_too
+                else {k: v for k, v in client.wants.items() if k in MONITORS}
+            )
+            if not wanted:
+                continue
+            try:
+                pics = self.backend.pictures(wanted, client.shown)
+            except Exception:  # one bad picture must not freeze every tile for the day
+                self._failed_once("choosing the tile pictures failed")
+                continue
+            keys = []
+            for key, (w, h, job) in pics.items():
+                jobs.setdefault((key, w, h), job)
+                keys.append((key, w, h))
+            if keys:
+                given.append((client, keys))
+        return jobs, given
+
+    def _make(
+        self, jobs: dict[tuple[str, int, int], PictureJob]
+    ) -> dict[tuple[str, int, int], bytes]:
+        """On the pictures thread."""
+        made = {}
+        for key, job in jobs.items():
+            try:
+                made[key] = job()
+            except Exception:
+                self._failed_once(f"the picture of tile {key[0]} failed")
+        return made
+
+    def _failed_once(self, what: str) -> None:
+        if what not in self._failures:
+            self._failures.add(what)
+            log.exception("%s (logged once)", what)

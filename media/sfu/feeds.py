@@ -24,19 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-import aiohttp
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 
-from media.ice import rtc_configuration
 from media.mixer import AudioMixer
-from media.sfu.janus import (
-    Handle,
-    RoomSpec,
-    Session,
-    Stream,
-    VideoRoom,
-    close_client,
-)
+from media.sfu.client import JanusClient
+from media.sfu.janus import Handle, RoomSpec, Stream
 from media.sfu.publisher import AUDIO_MID, SMALL_MID, VIDEO_MID
 from media.sfu.sound import SfuSound
 
@@ -96,10 +88,7 @@ class StudioFeeds:
         self._mixer = mixer
         self._is_venue = is_venue
         self._on_track = on_track
-        self._ice_servers = ice_servers
-        self._http: aiohttp.ClientSession | None = None
-        self._session: Session | None = None
-        self._room: VideoRoom | None = None
+        self.client = JanusClient(url, RoomSpec(room=room, secret="", pin=pin), ice_servers)
         self.sound: SfuSound | None = None
         self.feeds: dict[str, int] = {}  # venue -> the feed id of its current join
         self._wanted: dict[str, FeedLevel] = {}
@@ -109,14 +98,9 @@ class StudioFeeds:
         self.subscriptions_opened = 0
 
     async def start(self) -> None:
-        self._http = aiohttp.ClientSession()
-        self._session = Session(self.url, self._http)
-        await self._session.create()
-        self._room = VideoRoom(
-            self._session, RoomSpec(room=self.room_number, secret="", pin=self.pin)
-        )
-        self.sound = SfuSound(self._room, self._mixer, self._is_venue)
-        await self.sound.start(self._ice_servers)
+        room = await self.client.open()
+        self.sound = SfuSound(room, self._mixer, self._is_venue)
+        await self.sound.start(self.client.ice_servers)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="sfu-feeds")
 
     def assign(self, venue_id: str) -> int:
@@ -182,10 +166,10 @@ class StudioFeeds:
         return failed
 
     async def _take(self, venue_id: str, feed: int, level: FeedLevel) -> _Taken:
-        assert self._room is not None
+        room = self.client.room
         mids = (VIDEO_MID, AUDIO_MID) if level is FeedLevel.FULL else (SMALL_MID,)
-        handle, offer = await self._room.subscribe([], [Stream(feed, mid) for mid in mids])
-        pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
+        handle, offer = await room.subscribe([], [Stream(feed, mid) for mid in mids])
+        pc = self.client.new_peer_connection()
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -199,7 +183,7 @@ class StudioFeeds:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
             await pc.setLocalDescription(await pc.createAnswer())
-            await self._room.start(handle, {"type": "answer", "sdp": pc.localDescription.sdp})
+            await room.start(handle, {"type": "answer", "sdp": pc.localDescription.sdp})
         except BaseException:
             await pc.close()
             await handle.detach()
@@ -225,6 +209,4 @@ class StudioFeeds:
         if self.sound is not None:
             await self.sound.close()
             self.sound = None
-        session, http = self._session, self._http
-        self._session, self._http = None, None
-        await close_client(http, session)
+        await self.client.close()

@@ -14,15 +14,15 @@ subscribes by id, so a venue cannot stand in for another by choosing a display n
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-import aiohttp
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCIceServer, RTCRtpSender, RTCSessionDescription
 
 from ceremony import wire
-from media.ice import rtc_configuration
 from media.program import EncodedSourceTrack, Packet, VideoFormat
-from media.sfu.janus import Handle, JanusError, RoomSpec, Session, VideoRoom, close_client
+from media.sfu.client import JanusClient
+from media.sfu.janus import Handle, JanusError, RoomSpec
 
 log = logging.getLogger(__name__)
 
@@ -76,30 +76,25 @@ class SfuPublisher:
         camera: MediaStreamTrack,
         microphone: MediaStreamTrack,
         ice_servers: tuple[str, ...] = (),
+        *,
         display: str = "venue",
+        extra_ice: Sequence[RTCIceServer] = (),
     ) -> None:
         self.route = route
         self._camera = camera
         self._microphone = microphone
-        self._ice_servers = ice_servers
         self._display = display
-        self._http: aiohttp.ClientSession | None = None
-        self._session: Session | None = None
+        self.client = JanusClient(
+            route.url, RoomSpec(room=route.room, secret="", pin=route.pin), ice_servers, extra_ice
+        )
         self._handle: Handle | None = None
-        self._pc: RTCPeerConnection | None = None
         self._small: EncodedSourceTrack | None = None
 
     async def open(self) -> None:
         """Publish; raises JanusError (with Janus's reason) if the SFU refuses or is away."""
-        self._http = aiohttp.ClientSession()
         try:
-            self._session = Session(self.route.url, self._http)
-            await self._session.create()
-            room = VideoRoom(
-                self._session, RoomSpec(room=self.route.room, secret="", pin=self.route.pin)
-            )
-            pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
-            self._pc = pc
+            room = await self.client.open()
+            pc = self.client.peer_connection()
             full, self._small = small_copy(self._camera)
             senders = [
                 pc.addTransceiver(track, direction="sendonly").sender
@@ -139,6 +134,5 @@ class SfuPublisher:
         if self._small is not None:
             self._small.stop()  # its encoder's task; the camera itself belongs to the link
             self._small = None
-        pc, session, http = self._pc, self._session, self._http
-        self._pc, self._session, self._http = None, None, None
-        await close_client(http, session, pc)
+        self._handle = None
+        await self.client.close()

@@ -6,21 +6,13 @@ Janus (no new negotiation): the venue hears itself at most for the switch's roun
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-import aiohttp
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCIceServer, RTCSessionDescription
 
 from ceremony import wire
-from media.ice import rtc_configuration
-from media.sfu.janus import (
-    Handle,
-    RoomSpec,
-    Session,
-    Stream,
-    VideoRoom,
-    close_client,
-)
+from media.sfu.client import JanusClient
+from media.sfu.janus import Handle, RoomSpec, Stream
 from media.sfu.sound import MINUS_MID, PROGRAM_MID
 
 PROGRAM_VIDEO_MID = "0"  # the program publisher's picture (media/sfu/program.py)
@@ -37,28 +29,23 @@ class SfuSubscription:
         route: wire.SfuRoute,
         on_track: Callable[[MediaStreamTrack], None],
         ice_servers: tuple[str, ...] = (),
+        *,
+        extra_ice: Sequence[RTCIceServer] = (),
     ) -> None:
         self.route = route
         self._on_track = on_track
-        self._ice_servers = ice_servers
-        self._http: aiohttp.ClientSession | None = None
-        self._session: Session | None = None
-        self._pc: RTCPeerConnection | None = None
+        self.client = JanusClient(
+            route.url, RoomSpec(room=route.room, secret="", pin=route.pin), ice_servers, extra_ice
+        )
         self._handle: Handle | None = None
-        self._room: VideoRoom | None = None
         self._sound_sub_mid: str | None = None
         self._hearing_minus = False
         self.on_air = False  # should hear the mix-minus (set before open, or by follow_tally)
 
     async def open(self) -> None:
         """Subscribe; raises JanusError (with Janus's reason) if the SFU refuses or is away."""
-        self._http = aiohttp.ClientSession()
         try:
-            self._session = Session(self.route.url, self._http)
-            await self._session.create()
-            room = VideoRoom(
-                self._session, RoomSpec(room=self.route.room, secret="", pin=self.route.pin)
-            )
+            room = await self.client.open()
             if self.route.sound_feed:
                 sound = Stream(self.route.sound_feed, MINUS_MID if self.on_air else PROGRAM_MID)
                 handle, offer = await room.subscribe(
@@ -71,9 +58,8 @@ class SfuSubscription:
                 self._hearing_minus = sound.mid == MINUS_MID
             else:
                 handle, offer = await room.subscribe([self.route.feed])
-            self._handle, self._room = handle, room
-            pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
-            self._pc = pc
+            self._handle = handle
+            pc = self.client.peer_connection()
             pc.on("track", self._on_track)
             await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
             await pc.setLocalDescription(await pc.createAnswer())
@@ -92,17 +78,15 @@ class SfuSubscription:
         await self._sync_sound()
 
     async def _sync_sound(self) -> None:
-        if self._handle is None or self._room is None or self._sound_sub_mid is None:
+        if self._handle is None or self.client.session is None or self._sound_sub_mid is None:
             return  # not open (yet): open() subscribes to the right one
         while self._hearing_minus != self.on_air:  # the tally may move again meanwhile
             minus = self.on_air
             to = Stream(self.route.sound_feed, MINUS_MID if minus else PROGRAM_MID)
-            await self._room.switch(self._handle, self._sound_sub_mid, to)
+            await self.client.room.switch(self._handle, self._sound_sub_mid, to)
             self._hearing_minus = minus
             log.info("program sound from the SFU: %s", "mix-minus" if minus else "the program")
 
     async def close(self) -> None:
         self._handle = None
-        pc, session, http = self._pc, self._session, self._http
-        self._pc, self._session, self._http = None, None, None
-        await close_client(http, session, pc)
+        await self.client.close()

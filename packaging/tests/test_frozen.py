@@ -19,10 +19,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from ceremony import runsheet
 from ceremony.invite import parse_invite
 from ceremony.invite_link import invite_url
 from ceremony.notes import FireReported, decode_note
+from media import runsheet_files
 from media.version import version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,7 @@ def test_frozen_studio_and_venue_reach_the_countdown(frozen: Path, tmp_path: Pat
     the stand-in operator, one frozen headless venue joining over loopback; the journal must
     show the countdown fired at the venue."""
     sheet_path = tmp_path / "sample-50s.yaml"
-    runsheet.save(runsheet.load(SAMPLE).scaled(50), sheet_path)
+    runsheet_files.save(runsheet_files.load(SAMPLE).scaled(50), sheet_path)
     env = env_for(tmp_path / "home")
     journal = tmp_path / "journal.jsonl"
 
@@ -269,7 +269,7 @@ def test_clicked_ceremony_link_opens_the_join_screen_with_that_invite(
         check=True,
     ).stdout.strip()
     assert handler == "ceremony-venue.desktop"
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     subprocess.run(
         [
             *(dist / "ceremony" / "ceremony", "invites", SAMPLE, "--out", tmp_path / "invites"),

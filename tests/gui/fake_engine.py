@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import tempfile
 import threading
 from collections.abc import Callable
@@ -28,11 +29,18 @@ from ceremony.sequencer.events import Refused
 from ceremony.timebase import Now
 from ceremony.wire import Tally
 from media.journal_writer import JournalWriter
-from media.operator_link.backend import Shown
+from media.operator_link.backend import Pictures, Shown
+from media.operator_link.pictures import padded
 from media.operator_link.server import LinkServer
 
 T = TypeVar("T")
 TOKEN = "f" * 43
+
+
+def grey_i420(luma: int, width: int, height: int) -> bytes:
+    """A flat grey picture: `luma` says which "frame" it is."""
+    w, h = padded(width, height)
+    return bytes([luma]) * (w * h) + bytes([128]) * (w * h // 2)
 
 
 class FakeBackend:
@@ -172,14 +180,12 @@ class FakeBackend:
             journal_path=str(self.journal),
         )
 
-    def pictures(
-        self, sizes: dict[str, tuple[int, int]], shown: Shown
-    ) -> dict[str, tuple[int, int, bytes]]:
+    def pictures(self, sizes: dict[str, tuple[int, int]], shown: Shown) -> Pictures:
         view = self.desk.sequencer.view(self.now)
         keys = [*(v.id for v in self.sheet.venues), "program"]
         if self.preview(view.next) is not None:
             keys.append("preview")
-        out = {}
+        out: Pictures = {}
         for key in keys:
             if key not in sizes:
                 continue
@@ -187,7 +193,8 @@ class FakeBackend:
             if shown.get(key) == (self.frame_no, size):
                 continue
             shown[key] = (self.frame_no, size)
-            out[key] = (*size, bytes([self.frame_no % 256, 80, 40, 255]) * (size[0] * size[1]))
+            luma = self.frame_no % 256
+            out[key] = (*size, functools.partial(grey_i420, luma, *size))
         return out
 
 

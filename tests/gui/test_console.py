@@ -16,13 +16,13 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from ceremony import operator as op
-from ceremony import runsheet
 from ceremony.countdown import ArmState
 from ceremony.journal import RecordKind
 from ceremony.notes import Marker, OperatorControl, ProtocolNote, decode_note
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as cmd
 from ceremony.wire import Tally
+from media import runsheet_files
 from media.identity import ensure_identity
 from media.journal_reader import read_journal
 from tests.gui.fake_engine import FakeEngine, tally_of
@@ -46,7 +46,7 @@ JOINED = {
 
 @pytest.fixture
 def sheet() -> Runsheet:
-    return runsheet.load(SAMPLE).scaled(1200)
+    return runsheet_files.load(SAMPLE).scaled(1200)
 
 
 @pytest.fixture
@@ -158,17 +158,17 @@ def test_snapshot_shows_venue_figures(
         return window.board.row_ids.index(venue_id)
 
     other = next(v for v in window.board.row_ids if v != CIREBON)
-    assert _cell(window.board, row(CIREBON), 1).text() == "JOINED"
+    assert _cell(window.board, row(CIREBON), 1).text() == "Joined"
     assert _cell(window.board, row(CIREBON), 2).text() == "12"
     assert _cell(window.board, row(CIREBON), 3).text() == "0.4/0.0"
     assert _cell(window.board, row(CIREBON), 4).text() == "15"
-    assert _cell(window.board, row(other), 1).text() == "INVITED"
+    assert _cell(window.board, row(other), 1).text() == "Invited"
     assert row(other) < row(CIREBON)  # a venue still waiting is listed above a well one
     engine.call(
         lambda b: b.venue_fields[CIREBON].update(status="lost", last_seen_s=7.0, reconnects=2)
     )
     qtbot.waitUntil(
-        lambda: _cell(window.board, row(CIREBON), 1).text() == "LOST ↻2 · 7 s ago", timeout=5000
+        lambda: _cell(window.board, row(CIREBON), 1).text() == "Lost ↻2 · 7 s ago", timeout=5000
     )
     assert row(CIREBON) == 0  # the lost venue goes to the top
     # The engine learns which venues the multiviewer shows (through an SFU it takes only those).
@@ -197,6 +197,32 @@ def test_switching_language_retranslates_the_window(
     window.set_language("en")
     assert window.go.text() == "GO  (Space)"
     assert window.language_actions["en"].isChecked()
+
+
+def test_board_says_venue_states_in_indonesian(
+    qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    window, _, engine = console
+    app = QApplication.instance()
+    assert app is not None
+    window.language = Language(app)
+    window.set_language("id")
+    try:
+        other = next(v for v in window.board.row_ids if v != CIREBON)
+
+        def state(venue: str) -> str:
+            return _cell(window.board, window.board.row_ids.index(venue), 1).text()
+
+        qtbot.waitUntil(lambda: state(CIREBON) == "Tersambung", timeout=5000)
+        assert state(other) == "Diundang"
+        engine.call(lambda b: b.venue_fields[CIREBON].update(status="lost", last_seen_s=7.0))
+        qtbot.waitUntil(lambda: state(CIREBON) == "Terputus · 7 dtk lalu", timeout=5000)
+    finally:
+        window.set_language("en")
 
 
 def test_protocol_tab_marks_notes_and_says_why_it_does_not_record(
@@ -283,7 +309,9 @@ def test_a_second_console_watches_until_it_takes_control(
         assert "has control" in watcher.watch_label.text()
         assert not first.watch_bar.isVisible()
         watcher.go.click()  # (the button: two windows, so keyboard focus is not the test's)
-        qtbot.waitUntil(lambda: "not_in_control" in watcher.status_line.text(), timeout=5000)
+        qtbot.waitUntil(
+            lambda: "another console is in control" in watcher.status_line.text(), timeout=5000
+        )
         assert current(first) is None  # nothing happened
         watcher.take_control.click()
         qtbot.waitUntil(lambda: not watcher.watch_bar.isVisible(), timeout=5000)

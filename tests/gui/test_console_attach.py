@@ -17,11 +17,11 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from ceremony import runsheet
 from ceremony.journal import RecordKind
 from ceremony.notes import OperatorControl, OperatorStop, RunEnded, decode_note
 from ceremony.sequencer import commands as cmd
 from launcher.studio_attach import engine_answers, engine_argv
+from media import runsheet_files
 from media.journal_reader import read_journal
 from media.operator_link.framing import socket_path
 from media.remote.endpoint import load_token
@@ -58,7 +58,7 @@ def test_a_killed_console_leaves_the_engine_and_another_attaches(
 ) -> None:
     sheet_path = home / "uji.yaml"
     sheet_path.write_text(TINY_SHEET.replace('duration: "2"', 'duration: "600"'), "utf-8")
-    sheet = runsheet.load(sheet_path)
+    sheet = runsheet_files.load(sheet_path)
     env = environment(home / "h")
     args = ["studio", "--runsheet", str(sheet_path), "--host", LOOPBACK, "--port"]
     args += [str(free_port()), "--ice-address", LOOPBACK, "--program", "160x96@10"]

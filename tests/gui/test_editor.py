@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
-from ceremony import runsheet
 from ceremony.runsheet.csv_io import ITEM_COLUMNS
+from media import runsheet_files
 from tests.unit.conftest import SAMPLE
 from ui.console.editor import RunsheetEditor
 
@@ -23,8 +23,8 @@ TITLE = ITEM_COLUMNS.index("title")
 @pytest.fixture
 def editor(qtbot: QtBot, tmp_path: Path) -> RunsheetEditor:
     path = tmp_path / "sheet.yaml"
-    runsheet.save(runsheet.load(SAMPLE), path)
-    e = RunsheetEditor(runsheet.load(path), path)
+    runsheet_files.save(runsheet_files.load(SAMPLE), path)
+    e = RunsheetEditor(runsheet_files.load(path), path)
     e.ask_discard = lambda: True  # type: ignore[method-assign]
     qtbot.addWidget(e)
     return e
@@ -58,10 +58,10 @@ def test_edit_save_and_reopen_round_trip(
     assert editor.dirty and editor.sheet is not None
     assert editor.save(tmp_path / "edited.yaml")
     assert editor.save(tmp_path / "edited.csv")
-    reopened = runsheet.load(tmp_path / "edited.yaml")
+    reopened = runsheet_files.load(tmp_path / "edited.yaml")
     assert reopened.items[0].title == "Pembukaan (diperbarui)"
     assert len(reopened.items) == 10
-    assert runsheet.load(tmp_path / "edited.csv") == reopened
+    assert runsheet_files.load(tmp_path / "edited.csv") == reopened
     other = RunsheetEditor(reopened, None)
     qtbot.addWidget(other)  # closed and deleted with the test, not at interpreter exit
     assert other.rows() == editor.rows()

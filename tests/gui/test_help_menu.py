@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.invite_link import invite_url
 from launcher.logs import LogSetup, setup_logging
+from media import runsheet_files
 from media.identity import ensure_identity
 from media.version import version
 from tests.gui.fake_engine import FakeEngine
@@ -49,7 +49,7 @@ def test_venue_saves_diagnostics_without_the_invite(
 ) -> None:
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     invite = identity.invite(
-        runsheet.load(SAMPLE), "kota-cirebon", ["127.0.0.1:9"], time.time() + 3600
+        runsheet_files.load(SAMPLE), "kota-cirebon", ["127.0.0.1:9"], time.time() + 3600
     )
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     settings.setValue("venue/contact", "Budi 0812")

@@ -99,3 +99,11 @@ def test_the_board_lists_every_venue_troubled_first(qtbot: QtBot) -> None:
     rows[7] = _row(IDS[7])
     assert health_of(rows[7]) is Health.WELL
     assert [v.id for v in board.order(rows)][:3] == ["mpp-042", "mpp-089", "mpp-061"]
+
+
+def test_recent_concealment_troubles_a_venue_and_recovery_clears_it() -> None:
+    """The board judges a venue's sound by its last seconds, not by the whole run."""
+    bad_now = _row(IDS[3], audio_concealed_pct=0.5, audio_concealed_recent_pct=3.0)
+    assert health_of(bad_now) is Health.TROUBLED
+    recovered = _row(IDS[3], audio_concealed_pct=6.0, audio_concealed_recent_pct=0.0)
+    assert health_of(recovered) is Health.WELL

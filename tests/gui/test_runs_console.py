@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from ceremony import runsheet
+from media import runsheet_files
 from media.identity import ensure_identity
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine
@@ -72,7 +72,7 @@ def test_the_console_asks_rehearsal_or_live_with_live_the_default(qtbot: QtBot) 
 def test_a_console_without_an_engine_is_not_ready_and_says_why(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -96,7 +96,7 @@ def test_a_console_without_an_engine_is_not_ready_and_says_why(
 
 
 def test_rehearsal_shows_on_the_console(qtbot: QtBot, tmp_path: Path) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     host = EngineHost(lambda: None)  # type: ignore[arg-type,return-value]  # never started
     window = ConsoleWindow(
         host, sheet, QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
@@ -112,7 +112,7 @@ def test_rehearsal_shows_on_the_console(qtbot: QtBot, tmp_path: Path) -> None:
 def test_ctrl_c_asks_before_ending_a_live_run_and_sigterm_does_not(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     host = EngineHost(lambda: None)  # type: ignore[arg-type,return-value]
     window = ConsoleWindow(
         host, sheet, QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
@@ -165,7 +165,7 @@ def test_a_startup_failure_is_shown_in_a_dialog(qtbot: QtBot) -> None:
 
 def test_closing_the_window_of_a_live_run_asks_first(qtbot: QtBot, tmp_path: Path) -> None:
     """The engine runs in the console's process: closing it ends the run for every venue."""
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     host = EngineHost(lambda: None)  # type: ignore[arg-type,return-value]
     window = ConsoleWindow(
         host, sheet, QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)

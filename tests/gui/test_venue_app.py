@@ -356,8 +356,8 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
     """The whole join flow: a studio engine on loopback, the crew pastes the invite and joins."""
     import socket
 
-    from ceremony import runsheet
     from ceremony.sequencer import commands as cmd
+    from media import runsheet_files
     from media.ice import pin_host_addresses
     from media.identity import ensure_identity
     from media.studio import StudioConfig, StudioEngine
@@ -368,7 +368,7 @@ def test_joining_a_real_studio_brings_the_live_screen(qtbot: QtBot, tmp_path: Pa
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sheet = runsheet.load(SAMPLE).scaled(1200)
+    sheet = runsheet_files.load(SAMPLE).scaled(1200)
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     config = StudioConfig(host="127.0.0.1", port=port, program=VideoFormat(160, 96, 10))
     studio = EngineHost(lambda: StudioEngine(sheet, identity, config, tmp_path / "j.jsonl"))

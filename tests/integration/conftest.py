@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from ceremony import runsheet
 from ceremony.invite import Invite
 from ceremony.runsheet import Runsheet
 from launcher.demo import free_port
 from launcher.janus_lab import JanusLab
 from launcher.janus_lab import available as janus_available
+from media import runsheet_files
 from media.ice import pin_host_addresses
 from media.identity import StudioIdentity, ensure_identity
 from media.program import VideoFormat
@@ -98,7 +98,7 @@ def janus() -> Iterator[JanusLab]:
 
 @pytest.fixture
 def sheet() -> Runsheet:
-    return runsheet.load(SAMPLE).scaled(600)
+    return runsheet_files.load(SAMPLE).scaled(600)
 
 
 @asynccontextmanager

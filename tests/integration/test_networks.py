@@ -18,10 +18,10 @@ import aiohttp
 import msgspec
 import pytest
 
-from ceremony import runsheet
 from ceremony.turn import parse_turn_url
 from launcher.demo import fit_venues
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
+from media import runsheet_files
 from media.ice import pin_host_addresses
 from media.identity import ensure_identity
 from media.program import VideoFormat
@@ -50,7 +50,7 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
     tmp_path: Path, lab: tuple[NetLab, TurnProcess]
 ) -> None:
     net, turn = lab
-    sheet = fit_venues(runsheet.load(SAMPLE), 2).scaled(600)
+    sheet = fit_venues(runsheet_files.load(SAMPLE), 2).scaled(600)
     direct, relayed = (v.id for v in sheet.venues)
     identity = ensure_identity(tmp_path / "studio", [net.studio_ip])
     procs: list[subprocess.Popen[bytes]] = []
@@ -186,7 +186,7 @@ async def test_the_studio_grants_turn_credentials_only_to_a_proven_invite(tmp_pa
     from launcher.demo import free_port
     from media.tls import fingerprint_bytes
 
-    sheet = runsheet.load(SAMPLE).scaled(600)
+    sheet = runsheet_files.load(SAMPLE).scaled(600)
     venue = sheet.venues[0].id
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     port = free_port()

@@ -168,7 +168,7 @@ async def test_tiles_come_only_when_asked_at_the_asked_size(
             tiles = await asyncio.wait_for(got.get(), 5)
             seen.update({t.key: t for t in tiles.tiles})
         assert (seen["kota-cirebon"].width, seen["kota-cirebon"].height) == (64, 36)
-        assert len(seen["program"].bgra) == 96 * 54 * 4
+        assert len(seen["program"].i420) == 96 * 54 * 3 // 2
         await client.close()
 
 
@@ -184,3 +184,28 @@ async def test_garbage_or_a_huge_frame_ends_only_that_connection(server: LinkSer
     again = await attach(server, "console A again")  # the engine is still there
     assert (await again.request(op.AddMarker("x"))).ok
     await again.close()
+
+
+async def test_the_console_state_is_the_engines_typed_status(studio: Studio) -> None:
+    venue, _ = studio.link(studio.invite("kota-cirebon"))
+    async with running(venue):
+        engine = studio.engine
+        for _ in range(100):  # joined and measured (heartbeats once a second)
+            row = engine.status().venue("kota-cirebon")
+            if row is not None and row.status == "joined" and row.rtt_ms is not None:
+                break
+            await asyncio.sleep(0.1)
+        status = engine.status()
+        state = EngineBackend(engine).console_state()
+        assert [v.id for v in state.venues] == [v.id for v in status.venues]
+        for shown, typed in zip(state.venues, status.venues, strict=True):
+            assert shown.status == typed.status
+            assert shown.rtt_ms == typed.rtt_ms
+            assert shown.ready == typed.ready
+            assert shown.reconnects == typed.reconnects
+            assert shown.loss_in_pct == typed.loss_in_pct
+            assert shown.sound_problem == typed.sound_problem
+        cirebon = next(v for v in state.venues if v.id == "kota-cirebon")
+        assert cirebon.status == "joined" and cirebon.rtt_ms is not None
+        # and it crosses the link as the typed struct it is
+        assert link.decode_server(link.encode(state)) == state

@@ -172,7 +172,7 @@ async def test_venue_reconnects_after_the_studio_drops_it(studio: Studio) -> Non
     async with running(link):
         await events.wait(state(LinkState.CONNECTED))
         record = studio.engine.venues[CIREBON]
-        studio.engine._close(record, "test: link cut")
+        studio.engine.peers.close(record, "test: link cut")
         await studio.events.wait(
             lambda e: isinstance(e, VenueStatusChanged) and e.status is VenueStatus.LOST
         )

@@ -116,7 +116,7 @@ async def test_feeds_and_mix_minus_through_the_sfu(sfu_studio: Studio) -> None:
         )
 
         engine.take(Source.venue(cirebon))
-        assert engine._program_frame(Source.venue(cirebon)) is not None  # on air at once
+        assert engine.program_feed.frame(Source.venue(cirebon)) is not None  # on air at once
         await events_a.wait(
             lambda e: getattr(getattr(e, "message", None), "tally", None) == wire.Tally.ON_AIR
         )

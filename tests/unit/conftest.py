@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ceremony import runsheet
 from ceremony.runsheet import Runsheet
+from media import runsheet_files
 
 SAMPLE = Path(__file__).resolve().parents[2] / "ceremony" / "samples" / "mpp-11.yaml"
 
@@ -17,4 +17,4 @@ def sample_path() -> Path:
 
 @pytest.fixture
 def sample() -> Runsheet:
-    return runsheet.load(SAMPLE)
+    return runsheet_files.load(SAMPLE)

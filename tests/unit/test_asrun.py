@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from ceremony import runsheet
 from ceremony.asrun import (
     AsRun,
     FireState,
@@ -33,6 +32,7 @@ from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
 from launcher import report_text
 from launcher.report import write_report
+from media import runsheet_files
 from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
@@ -42,7 +42,7 @@ ZERO_WALL = T0 + 700  # armed at wall T0+601, mono 601, for the instant mono 700
 
 
 def make_journal(path: Path, *, header: dict[str, object] | None = None) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     writer = JournalWriter(path, fsync=False)
     desk = JournaledSequencer(sheet, writer, Now(0, T0))
     t = Now(1, T0 + 1)
@@ -168,7 +168,7 @@ def test_overtime_only_beside_items_that_ran_over(tmp_path: Path) -> None:
     """The sequencer journals an 'overtime' phase the instant a held item's time is up, even
     when GO follows a moment later: the report goes by what the item showed, m:ss over."""
     path = tmp_path / "journal.jsonl"
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     writer = JournalWriter(path, fsync=False)
     desk = JournaledSequencer(sheet, writer, Now(0, T0))
     desk.apply(c.Go(), Now(1, T0 + 1))
@@ -352,7 +352,7 @@ def test_every_state_and_incident_has_words(lang: str) -> None:
 def test_an_aborted_countdown_then_the_real_one(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     writer = JournalWriter(path, fsync=False)
-    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, Now(0, T0))
+    desk = JournaledSequencer(runsheet_files.load(SAMPLE), writer, Now(0, T0))
     armed = {"countdown": "armed", "venues": ["kota-cirebon"], "title": "Hitung mundur"}
     desk.note({**armed, "arm_id": 1, "fire_at": 20.0}, Now(10, T0 + 10))
     desk.note({"countdown": "aborted", "arm_id": 1}, Now(12, T0 + 12))
@@ -377,7 +377,7 @@ def test_incidents_are_worded_for_a_reader_outside_the_control_room(tmp_path: Pa
 
     path = tmp_path / "journal.jsonl"
     writer = JournalWriter(path, fsync=False)
-    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, Now(0, T0))
+    desk = JournaledSequencer(runsheet_files.load(SAMPLE), writer, Now(0, T0))
     notes: list[dict[str, object]] = [
         {"device": "camera", "problem": "camera unplugged"},
         {"device": "camera", "problem": None},
@@ -407,7 +407,9 @@ def test_a_resumed_run_shows_both_recording_parts_and_the_gap(tmp_path: Path) ->
     path = tmp_path / "journal.jsonl"
     writer = JournalWriter(path, fsync=False)
     t = Now(100.0, T0)
-    desk = JournaledSequencer(runsheet.load(SAMPLE), writer, t, {"id": "r1", "rehearsal": False})
+    desk = JournaledSequencer(
+        runsheet_files.load(SAMPLE), writer, t, {"id": "r1", "rehearsal": False}
+    )
     desk.note(n.RecordingStarted("/v/program-x-1.mkv"), t)
     desk.apply(c.Go(), t.plus(1))
     # The engine is killed at +20 s; the next one repairs part 1 and resumes at +32 s.

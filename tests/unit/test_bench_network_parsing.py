@@ -108,3 +108,53 @@ def test_the_studio_counts_of_a_venue_microphone_get_their_concealed_share() -> 
     assert counts is not None
     assert counts["expected"] == 200 and counts["concealed_pct"] == stats.concealed_pct() == 1.0
     assert _mic_counts(None) is None
+
+
+def test_cpu_seconds_are_read_after_a_command_name_with_spaces_and_brackets(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from launcher.bench_network import _proc_cpu_s
+
+    stat = tmp_path / "stat"
+    tick = os.sysconf("SC_CLK_TCK")
+    # pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+    stat.write_text(f"42 (a (b) c) S 1 1 1 0 -1 0 0 0 0 0 {3 * tick} {tick} 0 0\n")
+    assert _proc_cpu_s(str(stat)) == 4.0
+    assert _proc_cpu_s(str(tmp_path / "gone")) is None
+
+
+def test_the_rung_cpu_and_bit_rates_reach_the_summary(tmp_path: Path) -> None:
+    import argparse
+
+    from launcher.bench_network import LANS, Venue, _result
+    from media.program import VideoFormat
+
+    venues = [
+        Venue(f"{spec.name}{n}", spec.name, n == 0, tmp_path / f"{spec.name}{n}.latency")
+        for spec, count in LANS
+        for n in range(count)
+    ]
+    venues[0].cpu_cores, venues[1].cpu_cores, venues[2].cpu_cores = 0.2, 0.1, 0.12
+    args = argparse.Namespace(
+        out=tmp_path,
+        warm_start=False,
+        source="looped",
+        program=VideoFormat(1280, 720, 30),
+        bitrate=2_500_000,
+        venue_video=VideoFormat(320, 180, 15),
+        duration=30.0,
+    )
+    snapshot = {
+        "venues": [],
+        "cpu": {"studio_cores": 0.9, "rung_kbit_s": [2480, 610], "studio_fps": 29.5},
+        "rung_cpu": {"ratio": 1.2, "ratio_per_frame": 1.25, "studio_cores_one_rung": 0.8},
+    }
+    summary = _result(args, venues, snapshot, {}, [])["summary"]
+    assert (summary["top_rung_kbit_s"], summary["lower_rung_kbit_s"]) == (2480, 610)
+    assert summary["studio_cpu_two_rungs_over_one"] == 1.2
+    assert summary["studio_cpu_per_frame_two_rungs_over_one"] == 1.25
+    assert summary["venue_cpu_cores_median_decoding"] == 0.2  # the first of its LAN decodes
+    assert summary["venue_cpu_cores_median_counting"] == 0.11
+    assert summary["venue_cpu_cores_total"] == 0.42

@@ -166,12 +166,12 @@ def test_invites_written_for_every_venue(tmp_path: Path) -> None:
 
 
 def test_each_run_has_its_own_journal_and_recording_folder(tmp_path: Path) -> None:
-    from ceremony import runsheet
     from launcher.paths import Paths
     from launcher.runs import new_run
+    from media import runsheet_files
 
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "videos", tmp_path / "l")
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     first = new_run(paths, sheet, rehearsal=True, record=True)
     first.journal.parent.mkdir(parents=True)  # taken: the next run gets another id
     second = new_run(paths, sheet, rehearsal=False, record=True)

@@ -204,3 +204,15 @@ def test_studio_resends_until_acked_and_flags_loose_bounds() -> None:
         sc.arm(100.0, 4.0, ["a"])
     assert sc.abort() == arm_id
     assert sc.due_sends(101.0, {"a", "b"}) == ["a", "b"]  # the abort must reach everyone
+
+
+def test_a_round_the_studio_started_is_a_sample_with_an_honest_bound() -> None:
+    # Studio = venue + 100 s; the heartbeat takes 3 ms out, its answer 1 ms back.
+    studio_sent = 1000.0
+    heard = studio_sent - 100.0 + 0.003
+    back = studio_sent + 0.004 + 0.0005  # the answer waited 0.5 ms here: into the round trip
+    s = ClockSample.from_studio_round(studio_sent, heard, back)
+    assert s.rtt == pytest.approx(0.0045)
+    assert s.local_mid == pytest.approx(heard)
+    assert abs(s.offset - 100.0) <= s.rtt / 2
+    assert ClockEstimator().add(s)  # a sample the estimator takes

@@ -81,3 +81,13 @@ def test_a_failing_handler_does_not_escape() -> None:
 
     WireChannel(fake, wire.VENUE_MAY_SEND, boom, "v1")  # type: ignore[arg-type]
     fake.receive(wire.encode(wire.Heartbeat(seq=1)).decode())  # logged, not raised
+
+
+def test_messages_are_counted_by_type_each_way() -> None:
+    fake, channel, got, _ = make()
+    fake.receive(wire.encode(wire.HeartbeatAck(seq=1)).decode())
+    fake.receive(wire.encode(wire.HeartbeatAck(seq=2)).decode())
+    fake.receive("not json")  # refused: not counted as a message
+    channel.send(wire.Heartbeat(seq=3))
+    assert channel.received == {"HeartbeatAck": 2}
+    assert channel.sent["Heartbeat"] == 1 and len(got) == 2

@@ -74,12 +74,12 @@ def test_unknown_microphone_is_explained() -> None:
 
 
 def make_studio(tmp_path: Path, **config: object) -> object:
-    from ceremony import runsheet
+    from media import runsheet_files
     from media.identity import ensure_identity
     from media.studio import StudioConfig, StudioEngine
     from tests.unit.conftest import SAMPLE
 
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
     return StudioEngine(
         sheet,
@@ -96,11 +96,11 @@ def test_studio_plays_a_file_item_and_slates_a_missing_one(tmp_path: Path) -> No
     make_clip(tmp_path / "profil.mkv")
     engine = make_studio(tmp_path)
     assert isinstance(engine, StudioEngine)
-    engine._set_program(Source(SourceKind.FILE, "profil.mkv"))
+    engine.program_feed.set(Source(SourceKind.FILE, "profil.mkv"))
     assert engine.files["profil.mkv"].first_frame.wait(timeout=10)
     frame = engine.bus._current_frame()
     assert frame is not None and frame.width == 320  # the file's own picture, scaled later
-    engine._set_program(Source(SourceKind.FILE, "lagu-kebangsaan.mp4"))
+    engine.program_feed.set(Source(SourceKind.FILE, "lagu-kebangsaan.mp4"))
     assert "not found" in engine.device_problems["file:lagu-kebangsaan.mp4"]
     slate = engine.bus._current_frame()
     assert slate is not None and slate.width == engine.config.program.width
@@ -113,10 +113,10 @@ def test_studio_without_its_camera_still_makes_a_program(tmp_path: Path) -> None
 
     engine = make_studio(tmp_path, camera="/dev/video-missing", microphone="nope")
     assert isinstance(engine, StudioEngine)
-    engine._open_devices()
+    engine.devices.open()
     assert "could not be opened" in engine.device_problems["camera"]
     assert "microphone" in engine.device_problems
-    assert engine._program_frame(Source.studio()) is not None  # the test pattern instead
+    assert engine.program_feed.frame(Source.studio()) is not None  # the test pattern instead
     engine.close()
 
 
@@ -128,13 +128,13 @@ def test_a_camera_unplugged_mid_ceremony_shows_on_the_desk_and_clears(tmp_path: 
     engine = make_studio(tmp_path)
     assert isinstance(engine, StudioEngine)
     camera = SimpleNamespace(problem=None, close=lambda: None)
-    engine.camera = camera  # type: ignore[assignment]
-    engine._watch_camera()
+    engine.devices.camera = camera  # type: ignore[assignment]
+    engine.devices.watch_camera()
     assert "camera" not in engine.device_problems
     camera.problem = "camera '0' stopped delivering pictures (unplugged?)"
-    engine._watch_camera()
+    engine.devices.watch_camera()
     assert "unplugged" in engine.device_problems["camera"]
     camera.problem = None  # plugged back in: pictures again
-    engine._watch_camera()
+    engine.devices.watch_camera()
     assert "camera" not in engine.device_problems
     engine.close()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ceremony import runsheet
 from ceremony.invite import InviteError, parse_invite
 from ceremony.invite_link import invite_from_link, invite_url
 from launcher.logs import crash_file, setup_logging
+from media import runsheet_files
 from media.diagnostics import HIDDEN, StatsRing, redact, redact_settings, write_diagnostics
 from media.identity import ensure_identity
 from media.version import build, describe, version
@@ -42,7 +42,7 @@ def test_version_is_the_one_in_pyproject() -> None:
 @pytest.fixture
 def invite_text(tmp_path: Path) -> str:
     identity = ensure_identity(tmp_path / "studio", ["127.0.0.1"])
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     invite = identity.invite(sheet, "kota-cirebon", ["127.0.0.1:8443"], time.time() + 3600)
     return invite.to_string()
 

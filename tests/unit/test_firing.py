@@ -6,10 +6,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from media import firing
+from media.clock import Clock
 from media.firing import (
     HOLD_S,
     HOLD_SWITCH_INTERVAL_S,
@@ -504,3 +506,92 @@ def test_neighbours_rise_with_the_firing_thread_and_fall_with_it(
     assert fell.wait(timeout=5)
     scheduler.close()
     assert [("was", 7), ("was", 9)] in restored
+
+
+# ---- one firing thread for a process's venues ------------------------------------------------
+
+
+def offset_clock(offset: float) -> Clock:
+    return lambda: time.monotonic() + offset
+
+
+def test_a_group_fires_each_venue_at_its_own_deadline_on_its_own_clock_in_order() -> None:
+    group = firing.FireGroup(true_clock=time.monotonic)
+    fired: list[tuple[str, FireRecord]] = []
+    done = threading.Event()
+    # Three venues whose clocks read far apart; their deadlines fall 5 and 30 ms apart on the
+    # host's clock: the first two in one pass, the third in the next.
+    offsets = {"a": 100.0, "b": -50.0, "c": 7.5}
+    host_zero = time.monotonic() + 0.1
+    at_host = {"a": host_zero + 0.005, "b": host_zero, "c": host_zero + 0.030}
+    for name, offset in offsets.items():
+
+        def on_fire(record: FireRecord, name: str = name) -> None:
+            fired.append((name, record))
+            if len(fired) == 3:
+                done.set()
+
+        slot = group.slot(offset_clock(offset), on_fire)
+        slot.schedule(1, at_host[name] + offset)
+    assert done.wait(timeout=5)
+    group.close()
+    assert [name for name, _ in fired] == ["b", "a", "c"]  # in the host's order
+    for name, record in fired:
+        assert record.fired_local >= at_host[name] + offsets[name]  # never early
+        assert record.deadline_local == at_host[name] + offsets[name]
+        assert record.fired_true == pytest.approx(record.fired_local - offsets[name], abs=0.05)
+
+
+def test_a_group_leaves_out_a_cancelled_venue_and_fires_a_moved_one_once() -> None:
+    group = firing.FireGroup()
+    fired: list[tuple[str, float]] = []
+    done = threading.Event()
+
+    def recorder(name: str) -> Callable[[FireRecord], None]:
+        def on_fire(record: FireRecord) -> None:
+            fired.append((name, record.deadline_local))
+            if name == "last":
+                done.set()
+
+        return on_fire
+
+    start = time.monotonic()
+    cancelled = group.slot(time.monotonic, recorder("cancelled"))
+    moved = group.slot(time.monotonic, recorder("moved"))
+    last = group.slot(time.monotonic, recorder("last"))
+    cancelled.schedule(1, start + 0.05)
+    moved.schedule(1, start + 0.05)
+    last.schedule(1, start + 0.12)
+    cancelled.cancel(1)
+    cancelled.cancel(2)  # another arm: harmless
+    moved.schedule(1, start + 0.08)  # refined before its approach
+    assert done.wait(timeout=5)
+    closed = group.slot(time.monotonic, recorder("closed"))
+    closed.schedule(3, time.monotonic() + 0.01)
+    closed.close()  # a venue gone before its zero: nothing fires for it
+    group.close()
+    assert fired == [("moved", start + 0.08), ("last", start + 0.12)]
+
+
+def test_a_group_parks_each_loop_once_per_pass() -> None:
+    group = firing.FireGroup()
+    parked: list[threading.Event] = []
+    done = threading.Event()
+    quiet = parked.append
+    start = time.monotonic()
+    slots = [group.slot(time.monotonic, lambda r: done.set(), quiet) for _ in range(3)]
+    for n, slot in enumerate(slots):
+        slot.schedule(1, start + 0.06 + n * 0.001)
+    assert done.wait(timeout=5)
+    group.close()
+    assert len(parked) == 1 and parked[0].is_set()  # one loop, parked once, then released
+
+
+def test_countdown_agent_fires_from_the_group_it_is_given() -> None:
+    from media.venue_countdown import CountdownAgent
+
+    group = firing.FireGroup()
+    agent = CountdownAgent(time.monotonic, lambda e: None, fire_group=group)
+    assert isinstance(agent.scheduler, firing.FireSlot)
+    agent.close()
+    group.close()

@@ -6,16 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ceremony import runsheet
 from ceremony.journal import JournaledSequencer, RecordKind, replay
 from ceremony.runsheet import Runsheet
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
+from media import runsheet_files
 from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
-SHEET = runsheet.load(SAMPLE).scaled(120)
+SHEET = runsheet_files.load(SAMPLE).scaled(120)
 
 commands = st.one_of(
     st.just(c.Go()),

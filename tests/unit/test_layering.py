@@ -1,4 +1,4 @@
-"""The pure core stays pure: no GUI, media, network, threads or clock reads under ceremony/."""
+"""The core stays pure: no GUI, media, network, threads, files or clock reads under ceremony/."""
 
 from __future__ import annotations
 
@@ -20,9 +20,14 @@ FORBIDDEN_MODULES = {
     "time",
     "multiprocessing",
     "subprocess",
+    "os",  # files, processes and the environment: the adapters' business
+    "shutil",
+    "tempfile",
 }
 # Reading the clock through datetime is as impure as through time.
 FORBIDDEN_CALLS = {"now", "utcnow", "today", "monotonic", "perf_counter", "monotonic_ns", "time_ns"}
+# File I/O through pathlib or the builtin: the core takes and returns bytes or text instead.
+FILE_CALLS = {"read_bytes", "read_text", "write_bytes", "write_text", "stat", "replace", "unlink"}
 
 
 def violations(source: str, filename: str) -> list[str]:
@@ -44,6 +49,17 @@ def violations(source: str, filename: str) -> list[str]:
             and node.func.attr in FORBIDDEN_CALLS
         ):
             found.append(f"{filename}:{line}: reads the clock ({ast.unparse(node.func)})")
+        if isinstance(node, ast.Call) and (
+            (isinstance(node.func, ast.Name) and node.func.id == "open")
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in FILE_CALLS
+                # Path.replace(target) takes one argument; str.replace(old, new) two and
+                # dataclasses/msgspec replace(obj, field=...) keywords
+                and not (node.func.attr == "replace" and (len(node.args) != 1 or node.keywords))
+            )
+        ):
+            found.append(f"{filename}:{line}: file I/O ({ast.unparse(node.func)})")
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -69,10 +85,15 @@ def test_checker_catches_each_kind_of_violation() -> None:
         "from aiortc import RTCPeerConnection\n"
         "import datetime\n"
         "x = datetime.datetime.now()\n"
+        "import os\n"
+        "f = open('x.yaml')\n"
+        "data = path.read_bytes()\n"
+        "tmp.replace(path)\n"
     )
     found = violations(bad, "bad.py")
-    assert [f.split(":")[1] for f in found] == ["1", "2", "3", "4", "6"]
+    assert sorted(int(f.split(":")[1]) for f in found) == [1, 2, 3, 4, 6, 7, 8, 9, 10]
 
 
 def test_checker_accepts_clean_code() -> None:
     assert violations("import datetime as dt\nx = dt.date(2026, 1, 1)\n", "ok.py") == []
+    assert violations("s = 'a-b'.replace('-', ' ')\n", "ok.py") == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from media.studio import VenueConnection, _measure_loss
+from media.studio import VenueConnection
+from media.studio.statistics import measure_loss
 
 
 class Stats:
@@ -26,11 +27,11 @@ def connection(received: int, lost: int, fraction_lost: float) -> Any:
 
 async def test_loss_is_measured_over_the_last_interval_not_since_the_start() -> None:
     conn = VenueConnection(pc=connection(1000, 0, 0.0), ws=None, started_mono=0.0)  # type: ignore[arg-type]
-    await _measure_loss(conn)
+    await measure_loss(conn)
     assert conn.loss_in_pct == 0.0 and conn.loss_out_pct == 0.0
     conn.pc = connection(1090, 10, 13)  # 100 more packets, 10 of them lost; out: 13/256
-    await _measure_loss(conn)
+    await measure_loss(conn)
     assert conn.loss_in_pct == 10.0 and conn.loss_out_pct == 5.1  # as aiortc reports it
     conn.pc = connection(1190, 10, 0.0)  # a clean interval after a bad one
-    await _measure_loss(conn)
+    await measure_loss(conn)
     assert conn.loss_in_pct == 0.0

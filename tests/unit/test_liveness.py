@@ -56,3 +56,15 @@ def test_an_acked_heartbeat_still_counts_as_sent() -> None:
     live.ack_received(seq, 10.002)
     assert not live.heartbeat_due(10.1, 1.0)
     assert live.heartbeat_due(11.0, 1.0)
+
+
+def test_raw_round_trips_are_counted_beside_the_smoothed_one() -> None:
+    live = Liveness()
+    first = live.heartbeat_sent(10.0)
+    live.ack_received(first, 10.5)  # a slow one, as at a join
+    second = live.heartbeat_sent(11.0)
+    live.ack_received(second, 11.01)
+    live.ack_received(second, 11.5)  # a duplicate is no sample
+    assert live.samples == 2
+    assert live.last_sample_s == pytest.approx(0.01)  # the raw round trip
+    assert live.rtt_s == pytest.approx(0.875 * 0.5 + 0.125 * 0.01)  # still carries the join

@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from ceremony import notes, runsheet
+from ceremony import notes
 from ceremony import operator as op
 from ceremony import operator_link as link
 from ceremony.countdown import ArmState
@@ -15,6 +15,7 @@ from ceremony.sequencer import Sequencer
 from ceremony.sequencer import commands as cmd
 from ceremony.timebase import Now
 from ceremony.wire import Tally
+from media import runsheet_files
 from tests.unit.conftest import SAMPLE
 
 COMMANDS: list[op.OperatorCommand] = [
@@ -43,7 +44,7 @@ def test_every_command_round_trips(command: op.OperatorCommand) -> None:
 
 
 def test_every_client_and_server_message_round_trips() -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     view = Sequencer(sheet).view(Now(100.0, 1.7e9))
     row = link.VenueRow(
         id="kota-cirebon",

@@ -9,7 +9,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ceremony import notes as n
-from ceremony import runsheet
 from ceremony.countdown import ArmState, CountdownError, StudioCountdown
 from ceremony.journal import JournaledSequencer, Record, RecordKind, parse_journal
 from ceremony.resume import RunState, clock_shift, part_name, resume
@@ -17,9 +16,10 @@ from ceremony.runs import RunInfo
 from ceremony.runsheet import Source
 from ceremony.sequencer import commands as c
 from ceremony.timebase import Now
+from media import runsheet_files
 from tests.unit.conftest import SAMPLE
 
-SHEET = runsheet.load(SAMPLE).scaled(120)
+SHEET = runsheet_files.load(SAMPLE).scaled(120)
 VENUES = [v.id for v in SHEET.venues][:3]
 RUN = RunInfo("20261201-090000", False, "abc")
 
@@ -36,7 +36,7 @@ class MemoryJournal:
 
 @dataclass
 class LiveStudio:
-    """What the engine keeps while it runs, journaled as media/studio.py journals it."""
+    """What the engine keeps while it runs, journaled as the engine (media/studio/) journals it."""
 
     journal: MemoryJournal
     desk: JournaledSequencer

@@ -8,7 +8,6 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from ceremony import runsheet
 from ceremony.asrun import build
 from ceremony.journal import JournaledSequencer, RecordKind
 from ceremony.runs import (
@@ -25,13 +24,14 @@ from ceremony.timebase import Now
 from launcher.cli import invite_expiry, parse_address
 from launcher.live import KeyboardStop
 from launcher.messages import pick_language
+from media import runsheet_files
 from media.journal_reader import read_journal
 from media.journal_writer import JournalWriter
 from tests.unit.conftest import SAMPLE
 
 
 def write_run(path: Path, run_id: str, rehearsal: bool, t0: float, *, end: bool = True) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     writer = JournalWriter(path, fsync=False)
     info = RunInfo(run_id, rehearsal, runsheet_sha256(sheet))
     desk = JournaledSequencer(sheet, writer, Now(t0, 1000 + t0), info.to_payload())
@@ -59,7 +59,7 @@ def test_each_run_names_itself_and_is_summarized(tmp_path: Path) -> None:
         True,
         "stopped",
     )
-    assert asrun.runsheet_sha256 == runsheet_sha256(runsheet.load(SAMPLE))
+    assert asrun.runsheet_sha256 == runsheet_sha256(runsheet_files.load(SAMPLE))
 
 
 def test_a_journal_holding_two_runs_is_split_and_refused_as_one_report(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_a_journal_holding_two_runs_is_split_and_refused_as_one_report(tmp_path:
 
 
 def test_headers_from_before_runs_are_numbered(tmp_path: Path) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     writer = JournalWriter(tmp_path / "old.jsonl", fsync=False)
     JournaledSequencer(sheet, writer, Now(0, 0))
     JournaledSequencer(sheet, writer, Now(1, 1))
@@ -99,7 +99,7 @@ def test_a_header_whose_run_sheet_was_changed_afterwards_is_caught(tmp_path: Pat
 
 
 def test_an_edit_before_go_is_the_run_sheet_the_run_used(tmp_path: Path) -> None:
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     edited = sheet.scaled(60)
     writer = JournalWriter(tmp_path / "j.jsonl", fsync=False)
     desk = JournaledSequencer(
@@ -122,7 +122,7 @@ def test_a_crash_leaves_recordings_whose_chapters_the_journal_can_rebuild(
         f.write(b'{"seq":99,"mono":')  # the kill came mid-write
     [open_recording] = unclosed_recordings(read_journal(journal).records)
     assert open_recording.path == "/rec/resmi.mkv"
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     first = sheet.items[0]
     assert first.speaker is not None
     assert open_recording.chapters == [
@@ -169,7 +169,7 @@ def test_addresses_need_a_port() -> None:
 def test_invites_are_valid_until_after_the_ceremony_day() -> None:
     import datetime as dt
 
-    sheet = runsheet.load(SAMPLE)  # 15 Dec 2026, Asia/Jakarta
+    sheet = runsheet_files.load(SAMPLE)  # 15 Dec 2026, Asia/Jakarta
     jakarta = dt.timezone(dt.timedelta(hours=7))
     expected = dt.datetime(2026, 12, 18, 0, 0, tzinfo=jakarta).timestamp()
     assert invite_expiry(sheet, 0.0, None) == expected
@@ -221,7 +221,7 @@ def test_the_unfinished_run_is_the_one_resumed(tmp_path: Path) -> None:
     from launcher.resume_text import resuming
 
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "v", tmp_path / "l")
-    sheet = runsheet.load(SAMPLE)
+    sheet = runsheet_files.load(SAMPLE)
     folder = paths.runs / sheet.ceremony.id
     ended, crashed, later = (folder / r / "journal.jsonl" for r in ("r1", "r2", "r3"))
     for path in (ended, crashed, later):

@@ -9,6 +9,7 @@ import pytest
 from ceremony import runsheet
 from ceremony.runsheet import ItemKind, RunsheetError, SourceKind, parse_csv, parse_yaml
 from ceremony.runsheet.fields import format_duration, parse_duration
+from media import runsheet_files
 
 GOOD = textwrap.dedent(
     """\
@@ -143,17 +144,17 @@ def test_csv_with_semicolons_and_bom(sample: runsheet.Runsheet) -> None:
 
 def test_load_refuses_missing_and_binary_files(tmp_path: Path) -> None:
     with pytest.raises(RunsheetError, match="readable"):
-        runsheet.load(tmp_path / "nope.yaml")
+        runsheet_files.load(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"\x00\x01garbage\xff")
     with pytest.raises(RunsheetError, match="UTF-8"):
-        runsheet.load(bad)
+        runsheet_files.load(bad)
 
 
 def test_save_and_load(tmp_path: Path, sample: runsheet.Runsheet) -> None:
     for name in ("out.yaml", "out.csv"):
-        runsheet.save(sample, tmp_path / name)
-        assert runsheet.load(tmp_path / name) == sample
+        runsheet_files.save(sample, tmp_path / name)
+        assert runsheet_files.load(tmp_path / name) == sample
 
 
 @pytest.mark.parametrize(
@@ -187,7 +188,7 @@ def test_windows_1252_csv_is_read_and_said(tmp_path: Path, sample: runsheet.Runs
     path = tmp_path / "excel.csv"
     path.write_bytes(_with_accents(sample).encode("cp1252"))
     notices: list[runsheet.Notice] = []
-    sheet = runsheet.load(path, notices)
+    sheet = runsheet_files.load(path, notices)
     assert sheet.venues[0].name == "MPP Kota Cirébon – Señor"
     assert [n.field for n in notices] == ["(file)"]
     text = str(notices[0])
@@ -201,7 +202,7 @@ def test_latin1_when_not_windows_1252(tmp_path: Path, sample: runsheet.Runsheet)
     path = tmp_path / "latin.csv"
     path.write_bytes(text.encode("latin-1"))
     notices: list[runsheet.Notice] = []
-    assert runsheet.load(path, notices).venues[0].name == "MPP Kota Cirébon - Se\x81or"
+    assert runsheet_files.load(path, notices).venues[0].name == "MPP Kota Cirébon - Se\x81or"
     assert "read as Latin-1" in str(notices[0])
 
 
@@ -211,7 +212,7 @@ def test_utf16_unicode_text_from_excel(tmp_path: Path, sample: runsheet.Runsheet
     text = text.replace('"Kota Cirebon\t Jawa Barat"', "Kota Cirebon, Jawa Barat")
     path.write_bytes(text.encode("utf-16"))
     notices: list[runsheet.Notice] = []
-    assert runsheet.load(path, notices).venues[0].name == "MPP Kota Cirébon – Señor"
+    assert runsheet_files.load(path, notices).venues[0].name == "MPP Kota Cirébon – Señor"
     assert notices == []
 
 
@@ -219,7 +220,7 @@ def test_non_utf8_yaml_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "sheet.yaml"
     path.write_bytes(GOOD.replace("Venue A", "Venue é").encode("cp1252"))
     with pytest.raises(RunsheetError) as info:
-        runsheet.load(path)
+        runsheet_files.load(path)
     (problem,) = info.value.problems
     assert problem.where == f"byte {GOOD.index('Venue A') + 6}"
     assert "looks saved as Windows-1252" in problem.expected
@@ -230,7 +231,7 @@ def test_csv_with_nul_bytes_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "book.csv"
     path.write_bytes(b"PK\x03\x04\x00\x00\xff\xfe")  # a zipped workbook renamed .csv
     with pytest.raises(RunsheetError, match=r"NUL bytes.*Save As"):
-        runsheet.load(path)
+        runsheet_files.load(path)
 
 
 @pytest.mark.parametrize("name", ["plan.xlsx", "plan.xls", "plan.ods"])
@@ -238,14 +239,44 @@ def test_workbooks_are_refused_with_how_to_save_csv(tmp_path: Path, name: str) -
     path = tmp_path / name
     path.write_bytes(b"PK\x03\x04")
     with pytest.raises(RunsheetError) as info:
-        runsheet.load(path)
+        runsheet_files.load(path)
     assert "File > Save As > 'CSV UTF-8 (comma delimited) (*.csv)'" in str(info.value)
 
 
 def test_save_refuses_an_unknown_extension(tmp_path: Path, sample: runsheet.Runsheet) -> None:
     with pytest.raises(RunsheetError, match=r"\.yaml or \.yml \(YAML\) or \.csv"):
-        runsheet.save(sample, tmp_path / "plan.json")
+        runsheet_files.save(sample, tmp_path / "plan.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_encode_and_decode_are_pure_and_round_trip(sample: runsheet.Runsheet) -> None:
+    """Bytes in, bytes out: the format follows the name, no file is touched."""
+    for name in ("plan.yaml", "plan.csv", "plan.tsv"):
+        data = runsheet.encode(sample, name)
+        assert runsheet.decode(data, name) == sample
+    assert runsheet.encode(sample, "p.csv").startswith(b"ceremony_id,")
+    with pytest.raises(RunsheetError, match="Save As"):
+        runsheet.encode(sample, "plan.xlsx")
+
+
+def test_decode_refuses_a_huge_file_and_load_before_reading_it(tmp_path: Path) -> None:
+    big = b"#" * (runsheet.MAX_FILE_BYTES + 1)
+    with pytest.raises(RunsheetError, match="a run-sheet under"):
+        runsheet.decode(big, "big.yaml")
+    path = tmp_path / "big.yaml"
+    path.write_bytes(big)
+    with pytest.raises(RunsheetError, match="a run-sheet under"):
+        runsheet_files.load(path)
+
+
+def test_save_replaces_the_old_file_and_leaves_no_temporary(
+    tmp_path: Path, sample: runsheet.Runsheet
+) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text("old", encoding="utf-8")
+    runsheet_files.save(sample, path)
+    assert path.read_bytes() == runsheet.encode(sample, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.yaml"]
 
 
 @pytest.mark.parametrize(
@@ -284,8 +315,8 @@ def test_files_written_here_read_back_without_warnings(
     long = replace(sample.items[4], duration_s=5400.0)
     sheet = replace(sample, items=(*sample.items[:4], long, *sample.items[5:]))
     for name in ("plan.csv", "plan.yaml"):
-        runsheet.save(sheet, tmp_path / name)
+        runsheet_files.save(sheet, tmp_path / name)
         assert "1h30m" in (tmp_path / name).read_text(encoding="utf-8")
         notices: list[runsheet.Notice] = []
-        assert runsheet.load(tmp_path / name, notices) == sheet
+        assert runsheet_files.load(tmp_path / name, notices) == sheet
         assert notices == []

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from media.session_timer import SessionTimer
+import pytest
+
+from media.session_timer import RETRY_AFTER_FAILURE_S, SessionTimer
 
 
 def test_the_timer_fires_at_the_asked_instant_on_a_shifted_clock_and_rearms() -> None:
@@ -59,3 +62,41 @@ def test_a_failing_turn_does_not_stop_the_timer_and_stop_cancels() -> None:
         return calls - seen
 
     assert asyncio.run(main()) == 0
+
+
+def test_a_turn_that_keeps_failing_is_retried_at_a_gap_not_flat_out() -> None:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        turns = 0
+        third = asyncio.Event()
+
+        def on_timer(now: float) -> None:
+            nonlocal turns
+            turns += 1
+            if turns == 3:
+                third.set()
+                timer.stop()
+            raise RuntimeError("the same fault every time")
+
+        # The session always says "due already" and its clock stands still: without a gap after
+        # a failure every turn would be scheduled with no delay at all.
+        timer = SessionTimer(lambda: 0.0, on_timer, lambda: 100.0, "test")
+        delays: list[float] = []
+        real_call_later = loop.call_later
+
+        def call_later(
+            delay: float, callback: Callable[..., object], *args: object
+        ) -> asyncio.TimerHandle:
+            if getattr(callback, "__self__", None) is not timer:
+                return real_call_later(delay, callback, *args)
+            delays.append(delay)
+            return real_call_later(0, callback, *args)  # the test does not wait out the gap
+
+        loop.call_later = call_later  # type: ignore[method-assign,assignment]
+        timer.start(loop)
+        await asyncio.wait_for(third.wait(), timeout=5)
+        return delays
+
+    delays = asyncio.run(main())
+    assert delays[0] == 0.0  # the first turn is due at once
+    assert delays[1:3] == [pytest.approx(RETRY_AFTER_FAILURE_S)] * 2

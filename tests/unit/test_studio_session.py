@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from ceremony.sequencer.sequencer import Sequencer
 from ceremony.session import Refuse, Send, StudioSession
 from ceremony.session.program import program_state
 from ceremony.session.studio import (
+    TIMER_GRID_S,
     ArmAcked,
     CountdownZero,
     FireReported,
@@ -62,7 +64,9 @@ def test_heartbeats_go_out_once_a_second_acked_or_not() -> None:
     assert s.rtt_s(A) == pytest.approx(0.004)
     assert s.next_timer() == pytest.approx(1.0)
     assert sent(s.handle_timer(0.5), A) == []  # woken early: nothing due
-    assert sent(s.handle_timer(1.0), A) == [wire.Heartbeat(seq=1)]
+    # the next one names the last answered round's times: the venue's clock sample
+    beat = wire.Heartbeat(seq=1, prev_seq=0, prev_sent=0.0, prev_answered=0.004)
+    assert sent(s.handle_timer(1.0), A) == [beat]
     assert s.next_timer() == pytest.approx(2.0)
 
 
@@ -254,3 +258,61 @@ def test_program_state_tally_and_the_speakers_end_instant(sample: Runsheet) -> N
     seq.apply(c.Hold(), now)
     held = program_state(sample, seq.view(now), Source.venue(A), None, A, now_mono=now.mono)
     assert held.held and held.ends_at is None and held.remaining_s == on_a.remaining_s
+
+
+# ---- a hundred venues: the session's wake-ups do not grow with them --------------------------
+
+
+def test_a_hundred_venues_heartbeat_on_a_grid_of_ten_wakeups_a_second() -> None:
+    ids = [f"v{i:03d}" for i in range(100)]
+    s = StudioSession(ids)
+    for i, vid in enumerate(ids):  # joined 10 ms apart: a hundred different phases
+        s.connected(vid, i * 0.01)
+    beats: dict[str, list[float]] = {vid: [] for vid in ids}
+    wakes = 0
+    while (at := s.next_timer()) is not None and at <= 20.0:
+        wakes += 1
+        out = s.handle_timer(at)
+        for item in out.sends:
+            assert isinstance(item, Send) and isinstance(item.message, wire.Heartbeat)
+            beats[item.venue_id].append(at)
+            # every venue answers at once (its answer keeps it alive)
+            s.receive(item.venue_id, wire.HeartbeatAck(seq=item.message.seq), at)
+        assert not out.events  # nobody lost
+    assert wakes <= 10 * 20 + 1
+    for times in beats.values():
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 1.0 - 1e-9 and max(gaps) <= 1.0 + TIMER_GRID_S + 1e-9
+
+
+def test_among_a_hundred_venues_the_silent_one_is_lost_at_its_instant() -> None:
+    ids = [f"v{i:03d}" for i in range(100)]
+    s = StudioSession(ids)
+    for vid in ids:
+        s.connected(vid, 0.0)
+    lost: list[tuple[str, float]] = []
+    while (at := s.next_timer()) is not None and at <= 6.0:
+        out = s.handle_timer(at)
+        lost += [(e.venue_id, at) for e in out.events if isinstance(e, VenueLost)]
+        for item in out.sends:
+            if item.venue_id != "v042" and isinstance(item, Send):
+                s.receive(item.venue_id, wire.HeartbeatAck(seq=0), at)
+    assert [vid for vid, _ in lost] == ["v042"] and lost[0][1] == pytest.approx(2.8)
+
+
+def test_a_venues_stats_ride_on_its_heartbeat_answer() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    stats = wire.Stats(
+        program_fps=30.0,
+        program_frames=300,
+        audio_frames=0,
+        video_fps_sent=0.0,
+        video_frames_sent=0,
+        reconnects=0,
+    )
+    out = s.receive(A, wire.HeartbeatAck(seq=0, stats=stats), 0.004)
+    assert out.events == [Received(A, stats)] and s.rtt_s(A) == pytest.approx(0.004)
+    assert s.receive(A, wire.HeartbeatAck(seq=1), 1.0).events == []
+    ack = wire.HeartbeatAck(seq=2, stats=stats)
+    assert wire.decode(wire.encode(ack), wire.VENUE_MAY_SEND) == ack  # as it crosses the wire

@@ -10,12 +10,15 @@ from ceremony import wire
 from ceremony.countdown import ArmState, speaker_remaining
 from ceremony.session import Channel, Send, VenueSession
 from ceremony.session.venue import (
+    ARMED_PROBE_INTERVAL_S,
     BURST_GAP_S,
     BURST_PROBES,
+    FAST_PROBING_MAX_S,
     PROBE_INTERVAL_S,
+    ROUNDS_PROBE_INTERVAL_S,
+    SETTLED_PROBE_INTERVAL_S,
     ArmChanged,
     CancelFire,
-    HeartbeatSent,
     PlaceFire,
     StudioQuiet,
 )
@@ -87,17 +90,47 @@ def test_joining_probes_in_a_burst_then_at_two_hertz() -> None:
     )
 
 
-def test_heartbeats_once_a_second_with_the_stats_asked_for() -> None:
+def test_the_studios_heartbeats_are_answered_and_its_silence_asked_about() -> None:
     s = attached(0.0)
-    out = s.handle_timer(0.0)
-    assert sent(out) == [wire.Heartbeat(seq=0)] and HeartbeatSent() in out.events
-    s.receive(wire.HeartbeatAck(seq=0), 0.003)
+    assert sent(s.handle_timer(0.0)) == []  # the studio heartbeats: no echo of ours
+    assert sent(s.receive(wire.Heartbeat(seq=9), 0.9)) == [wire.HeartbeatAck(seq=9)]
+    assert s.next_timer() is not None
+    assert wire.Heartbeat(seq=0) not in sent(s.handle_timer(2.3))
+    # 1.5 s of studio silence: a heartbeat of our own, whose answer proves the link
+    assert sent(s.handle_timer(2.4)) == [wire.Heartbeat(seq=0)]
+    assert wire.Heartbeat(seq=1) not in sent(s.handle_timer(3.0))  # once a second at most
+    assert wire.Heartbeat(seq=1) in sent(s.handle_timer(3.4))
+    s.receive(wire.HeartbeatAck(seq=1), 3.403)
     assert s.liveness.rtt_s == pytest.approx(0.003)
-    out = s.handle_timer(0.5)
-    assert wire.Heartbeat(seq=1) not in sent(out)
-    assert wire.Heartbeat(seq=1) in sent(s.handle_timer(1.0))
-    assert sent(s.receive(wire.Heartbeat(seq=9), 1.1)) == [wire.HeartbeatAck(seq=9)]
-    assert sent(s.receive(wire.Cue(cue_id=4, text="Siap"), 1.2)) == [wire.CueAck(cue_id=4)]
+    assert sent(s.receive(wire.Cue(cue_id=4, text="Siap"), 3.5)) == [wire.CueAck(cue_id=4)]
+
+
+def probe_times(s: VenueSession, until: float) -> list[float]:
+    times: list[float] = []
+    while (at := s.next_timer()) is not None and at <= until:
+        out = s.handle_timer(at)
+        times += [p.t1 for p in sent(out, Channel.CLOCK)]  # type: ignore[attr-defined]
+        answer_probes(s, out)
+        s.receive(wire.Heartbeat(seq=1), at)  # the studio's heartbeats keep the link alive
+    return times
+
+
+def test_probes_slow_down_once_settled_and_speed_up_for_an_arm() -> None:
+    s = attached(0.0)
+    times = probe_times(s, 40.0)
+    gaps = [b - a for a, b in itertools.pairwise(times[BURST_PROBES:])]
+    assert gaps[0] == pytest.approx(PROBE_INTERVAL_S)  # 2 Hz until a drift is fitted ...
+    assert s.estimator.settled(40.0)
+    assert s.liveness.rtt_s == pytest.approx(0.001)  # the probes' round trip, for the screen
+    assert gaps[-1] == pytest.approx(SETTLED_PROBE_INTERVAL_S)  # ... then slow
+    assert len(times) < BURST_PROBES + 40 * 2 / 2  # under half of a steady 2 Hz
+    s.receive(wire.Arm(arm_id=1, fire_at=OFFSET + 48.0), 40.05)
+    assert s.next_timer() == pytest.approx(40.05)  # the armed rate at once, not in 2 s
+    armed = probe_times(s, 47.0)
+    assert armed[0] == pytest.approx(40.05)
+    assert [b - a for a, b in itertools.pairwise(armed)] == pytest.approx(
+        [ARMED_PROBE_INTERVAL_S] * (len(armed) - 1)
+    )
 
 
 def test_a_quiet_studio_is_told_once_and_the_session_then_sleeps() -> None:
@@ -241,3 +274,57 @@ def test_the_speakers_time_held_or_without_an_estimate() -> None:
     older = program(remaining_s=95.0)  # a studio that sends no end instant
     assert speaker_remaining(older, OFFSET, 22.5, 10.0) == pytest.approx(82.5)
     assert speaker_remaining(program(), OFFSET, 22.5, 10.0) is None
+
+
+def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> None:
+    s = attached(0.0)
+    path = 0.002  # each way
+
+    def studio_now(venue_t: float) -> float:
+        return venue_t + OFFSET
+
+    sent_at: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    probes = 0
+    t = 0.0
+    seq = 0
+    while t < 40.0:
+        while (at := s.next_timer()) is not None and at <= t:
+            out = s.handle_timer(at)
+            probes += len(sent(out, Channel.CLOCK))
+            answer_probes(s, out, rtt=2 * path)
+        # the studio's heartbeat, sent at t on its clock, heard `path` later here ...
+        prev = seq - 1 if seq - 1 in answered else None
+        beat = wire.Heartbeat(
+            seq=seq,
+            prev_seq=prev,
+            prev_sent=sent_at.get(prev) if prev is not None else None,
+            prev_answered=answered.get(prev) if prev is not None else None,
+        )
+        sent_at[seq] = studio_now(t)
+        (ack,) = sent(s.receive(beat, t + path))
+        assert ack == wire.HeartbeatAck(seq=seq)
+        answered[seq] = studio_now(t + 2 * path)  # ... and its answer back `path` after that
+        seq += 1
+        t += 1.0
+    est = s.estimator.estimate(t)
+    assert est is not None and est.offset == pytest.approx(OFFSET, abs=1e-6)
+    assert est.bound >= path  # half the round trip at least: the bound stays honest
+    # 40 s: the burst, 2 Hz until settled, then one every ROUNDS_PROBE_INTERVAL_S
+    assert probes < BURST_PROBES + 2 * 12 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
+    assert s.probe_interval(t) == ROUNDS_PROBE_INTERVAL_S
+
+
+def test_fast_probing_ends_after_a_while_even_without_a_drift_fit() -> None:
+    s = attached(0.0)
+    jitter = itertools.chain([0.001], itertools.cycle([0.02, 0.05, 0.03]))  # one short trip
+    times: list[float] = []
+    while (at := s.next_timer()) is not None and at <= 40.0:
+        out = s.handle_timer(at)
+        times += [p.t1 for p in sent(out, Channel.CLOCK)]  # type: ignore[attr-defined]
+        answer_probes(s, out, rtt=next(jitter))
+        s.receive(wire.Heartbeat(seq=1), at)
+    assert not s.estimator.settled(40.0)
+    late = [t for t in times if t > FAST_PROBING_MAX_S + 1]
+    gaps = [b - a for a, b in itertools.pairwise(late)]
+    assert gaps and min(gaps) == pytest.approx(SETTLED_PROBE_INTERVAL_S)

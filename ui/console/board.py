@@ -19,6 +19,8 @@ from ui.bridge import VenueRow
 
 LOSSY_PCT = 1.0  # the tile's threshold too (ui/console/window.py)
 SILENT_S = 3.0  # no message from a joined venue for this long: something is wrong
+NAME_WIDTH = 170  # px: "MPP Kota Cirebon" and its mark
+TOP_ROWS = 30  # rows measured for a column's width: the troubled ones, with the longest words
 
 
 class Health(IntEnum):
@@ -47,6 +49,8 @@ def health_of(v: VenueRow, flagged: Iterable[str] = ()) -> Health:
         bool(v.sound_problem)
         or v.id in flagged
         or max(v.loss_in_pct or 0.0, v.loss_out_pct or 0.0) >= LOSSY_PCT
+        # lately, not over the run: a venue whose sound recovered is well again
+        or (v.audio_concealed_recent_pct or 0.0) >= LOSSY_PCT
         or (v.last_seen_s is not None and v.last_seen_s >= SILENT_S)
     )
     return Health.TROUBLED if troubled else Health.WELL
@@ -71,7 +75,15 @@ class VenueBoard(QTableWidget):
         super().__init__(len(venues), columns, parent)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The figures take the width their words need (a state reads "Tersambung · tanpa
+        # suara" in Indonesian, twice "JOINED"): wrapped into two lines they halved the rows in
+        # view. The names keep a fixed share; what does not fit scrolls sideways.
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(TOP_ROWS)
+        self.setColumnWidth(0, NAME_WIDTH)
+        self.setWordWrap(False)
         for i, venue in enumerate(venues):
             self.setItem(i, 0, QTableWidgetItem(venue.name))
             for col in range(1, columns):

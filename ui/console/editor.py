@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ceremony import runsheet
 from ceremony.runsheet import Runsheet, RunsheetError
 from ceremony.runsheet.csv_io import ITEM_COLUMNS
+from media import runsheet_files
 from ui.widgets.question import name_buttons
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class RunsheetEditor(QDialog):
         if path is None or self.sheet is None:
             return False
         try:
-            runsheet.save(self.sheet, path)
+            runsheet_files.save(self.sheet, path)
         except OSError as exc:
             self.status.setText(self.tr("Could not save {0}: {1}").format(path, exc.strerror))
             return False
@@ -304,7 +305,7 @@ class RunsheetEditor(QDialog):
 
     def open_file(self, path: Path) -> bool:
         try:
-            sheet = runsheet.load(path)
+            sheet = runsheet_files.load(path)
         except RunsheetError as exc:
             self.status.setText("\n".join(str(p) for p in exc.problems[:5]))
             self.status.setStyleSheet("color:#c62828;")

@@ -48,6 +48,7 @@ from ui.console.board import VenueBoard, health_counts
 from ui.console.editor import RunsheetEditor
 from ui.console.multiviewer import Multiviewer
 from ui.i18n import LANGUAGES, Language
+from ui.widgets import words
 from ui.widgets.help_menu import install_help_menu
 from ui.widgets.question import ask
 from ui.widgets.tiles import VideoTile
@@ -75,7 +76,9 @@ def _loss(v: VenueRow) -> str:
         return "–" if x is None else f"{x:.1f}"
 
     # ♪: the share of the venue's sound packets the studio had to conceal (lost, not rebuilt)
-    sound = f" ♪{v.audio_concealed_pct:.1f}" if v.audio_concealed_pct else ""
+    # lately; the whole run's share is the as-run report's
+    recent = v.audio_concealed_recent_pct
+    sound = f" ♪{recent:.1f}" if recent else ""
     return f"{pct(v.loss_in_pct)}/{pct(v.loss_out_pct)}{sound}"
 
 
@@ -246,7 +249,6 @@ class ConsoleWindow(QMainWindow):
         self.lead = QDoubleSpinBox()
         self.lead.setRange(5.0, 600.0)
         self.lead.setValue(10.0)
-        self.lead.setSuffix(" s")
         self.arm = QPushButton()
         self.arm.setStyleSheet("background:#e65100; color:white; font-weight:bold;")
         self.abort = QPushButton()
@@ -480,6 +482,7 @@ class ConsoleWindow(QMainWindow):
                     "Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue"  # noqa: E501 - one translatable text
                 )
             )
+        self.lead.setSuffix(self.tr(" s"))
         self.go.setText(self.tr("GO  (Space)"))
         self.hold.setText(self.tr("HOLD (H)"))
         self.back.setText(self.tr("BACK (B)"))
@@ -777,7 +780,7 @@ class ConsoleWindow(QMainWindow):
         self.undo.setEnabled(view.can_undo)
         for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged)):
             values = [
-                v.status.upper()
+                words.venue_state(v.status)
                 + (f" ↻{v.reconnects}" if v.reconnects else "")
                 + (
                     " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
@@ -816,7 +819,9 @@ class ConsoleWindow(QMainWindow):
                 tally=v.tally,
                 status=v.status,
                 figures=f"RTT {v.rtt_ms or 0:.0f} ms · {v.video_fps:.0f} fps"
-                + (f" · loss {_loss(v)} %" if _lossy(v) else ""),
+                + (self.tr(" · loss {0} %").format(_loss(v)) if _lossy(v) else "")
+                if v.status != "invited"  # never connected: no figures to show, not zeros
+                else "",
                 level_dbfs=v.audio_dbfs,
                 flag=flag,
             )
@@ -852,7 +857,7 @@ class ConsoleWindow(QMainWindow):
     def _countdown_cell(self, v: VenueRow) -> str:
         if v.countdown_state is None:
             return ""
-        text: str = v.countdown_state
+        text = words.arm_state(v.countdown_state)
         if v.countdown_bound_ms is not None:
             text += f" ±{v.countdown_bound_ms:.1f}"
         if v.countdown_error_ms is not None:

@@ -41,429 +41,439 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="434" />
+        <location filename="../console/window.py" line="436" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="438" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="445" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="445" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="449" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="452" />
+        <location filename="../console/window.py" line="454" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="453" />
+        <location filename="../console/window.py" line="455" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="454" />
+        <location filename="../console/window.py" line="456" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="455" />
+        <location filename="../console/window.py" line="457" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="456" />
+        <location filename="../console/window.py" line="458" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="457" />
+        <location filename="../console/window.py" line="459" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="458" />
+        <location filename="../console/window.py" line="460" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="463" />
+        <location filename="../console/window.py" line="465" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="464" />
+        <location filename="../console/window.py" line="466" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="465" />
+        <location filename="../console/window.py" line="467" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="467" />
+        <location filename="../console/window.py" line="469" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="468" />
+        <location filename="../console/window.py" line="470" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="471" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
-        <location filename="../console/window.py" line="770" />
+        <location filename="../console/window.py" line="472" />
+        <location filename="../console/window.py" line="773" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
-        <location filename="../console/window.py" line="500" />
+        <location filename="../console/window.py" line="473" />
+        <location filename="../console/window.py" line="503" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="478" />
+        <location filename="../console/window.py" line="480" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="481" />
+        <location filename="../console/window.py" line="483" />
+        <source> s</source>
+        <translation> dtk</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="484" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="482" />
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="776" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="483" />
+        <location filename="../console/window.py" line="486" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="484" />
+        <location filename="../console/window.py" line="487" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="488" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="486" />
+        <location filename="../console/window.py" line="489" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="490" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="491" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="489" />
+        <location filename="../console/window.py" line="492" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="493" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="494" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="495" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="493" />
+        <location filename="../console/window.py" line="496" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="494" />
+        <location filename="../console/window.py" line="497" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="495" />
+        <location filename="../console/window.py" line="498" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="500" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="501" />
+        <location filename="../console/window.py" line="504" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="502" />
+        <location filename="../console/window.py" line="505" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="503" />
+        <location filename="../console/window.py" line="506" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="507" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="505" />
+        <location filename="../console/window.py" line="508" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="506" />
+        <location filename="../console/window.py" line="509" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="510" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="511" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="512" />
         <source>End the run (stop the studio engine)…</source>
         <translation>Akhiri run (hentikan mesin studio)…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="513" />
         <source>Take control</source>
         <translation>Ambil kendali</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="514" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="512" />
+        <location filename="../console/window.py" line="515" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="537" />
         <location filename="../console/window.py" line="540" />
+        <location filename="../console/window.py" line="543" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="604" />
+        <location filename="../console/window.py" line="607" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="606" />
+        <location filename="../console/window.py" line="609" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="624" />
+        <location filename="../console/window.py" line="627" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="643" />
+        <location filename="../console/window.py" line="646" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="647" />
+        <location filename="../console/window.py" line="650" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="660" />
-        <location filename="../console/window.py" line="662" />
+        <location filename="../console/window.py" line="663" />
+        <location filename="../console/window.py" line="665" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="668" />
+        <location filename="../console/window.py" line="671" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="681" />
+        <location filename="../console/window.py" line="684" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="686" />
+        <location filename="../console/window.py" line="689" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="702" />
+        <location filename="../console/window.py" line="705" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="714" />
+        <location filename="../console/window.py" line="717" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="714" />
+        <location filename="../console/window.py" line="717" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="767" />
+        <location filename="../console/window.py" line="770" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="770" />
+        <location filename="../console/window.py" line="773" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="776" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="781" />
+        <location filename="../console/window.py" line="784" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="785" />
+        <location filename="../console/window.py" line="788" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="791" />
+        <location filename="../console/window.py" line="794" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="809" />
+        <location filename="../console/window.py" line="812" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="811" />
+        <location filename="../console/window.py" line="814" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="834" />
+        <location filename="../console/window.py" line="820" />
+        <source> · loss {0} %</source>
+        <translation> · hilang {0} %</translation>
+    </message>
+    <message>
         <location filename="../console/window.py" line="839" />
+        <location filename="../console/window.py" line="844" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="866" />
+        <location filename="../console/window.py" line="871" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="869" />
+        <location filename="../console/window.py" line="874" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="906" />
+        <location filename="../console/window.py" line="911" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="736" />
+        <location filename="../console/window.py" line="739" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="389" />
+        <location filename="../console/window.py" line="391" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="404" />
+        <location filename="../console/window.py" line="406" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="408" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="417" />
-        <location filename="../console/window.py" line="420" />
+        <location filename="../console/window.py" line="419" />
+        <location filename="../console/window.py" line="422" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="425" />
+        <location filename="../console/window.py" line="427" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="426" />
+        <location filename="../console/window.py" line="428" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="468" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="683" />
+        <location filename="../console/window.py" line="686" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="898" />
+        <location filename="../console/window.py" line="903" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -729,48 +739,48 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="192" />
-        <location filename="../venue/program_view.py" line="215" />
+        <location filename="../venue/program_view.py" line="191" />
+        <location filename="../venue/program_view.py" line="214" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="236" />
+        <location filename="../venue/program_view.py" line="235" />
         <source>Thank you</source>
         <translation>Terima kasih</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="248" />
+        <location filename="../venue/program_view.py" line="247" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="252" />
+        <location filename="../venue/program_view.py" line="251" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="254" />
+        <location filename="../venue/program_view.py" line="253" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="255" />
+        <location filename="../venue/program_view.py" line="254" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="262" />
+        <location filename="../venue/program_view.py" line="261" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="264" />
+        <location filename="../venue/program_view.py" line="263" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="266" />
+        <location filename="../venue/program_view.py" line="265" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
     </message>
@@ -806,92 +816,92 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>RunsheetEditor</name>
     <message>
-        <location filename="../console/editor.py" line="119" />
+        <location filename="../console/editor.py" line="120" />
         <source>Run-sheet editor</source>
         <translation>Penyunting susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="120" />
+        <location filename="../console/editor.py" line="121" />
         <source>Add</source>
         <translation>Tambah</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="121" />
+        <location filename="../console/editor.py" line="122" />
         <source>Duplicate</source>
         <translation>Gandakan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="122" />
+        <location filename="../console/editor.py" line="123" />
         <source>Delete</source>
         <translation>Hapus</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="123" />
+        <location filename="../console/editor.py" line="124" />
         <source>Undo</source>
         <translation>Urungkan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="124" />
+        <location filename="../console/editor.py" line="125" />
         <source>Redo</source>
         <translation>Ulangi</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="125" />
+        <location filename="../console/editor.py" line="126" />
         <source>Open / import…</source>
         <translation>Buka / impor…</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="126" />
+        <location filename="../console/editor.py" line="127" />
         <source>Save</source>
         <translation>Simpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="127" />
+        <location filename="../console/editor.py" line="128" />
         <source>Save as / export…</source>
         <translation>Simpan sebagai / ekspor…</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="186" />
+        <location filename="../console/editor.py" line="187" />
         <source>run-sheet</source>
         <translation>susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="217" />
+        <location filename="../console/editor.py" line="218" />
         <source>Valid: {0} items</source>
         <translation>Sah: {0} acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="241" />
+        <location filename="../console/editor.py" line="242" />
         <source>New item</source>
         <translation>Acara baru</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="294" />
+        <location filename="../console/editor.py" line="295" />
         <source>Could not save {0}: {1}</source>
         <translation>Tidak dapat menyimpan {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="302" />
+        <location filename="../console/editor.py" line="303" />
         <source>Saved {0}</source>
         <translation>Tersimpan {0}</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="323" />
+        <location filename="../console/editor.py" line="324" />
         <source>Open run-sheet</source>
         <translation>Buka susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="330" />
+        <location filename="../console/editor.py" line="331" />
         <source>Save run-sheet</source>
         <translation>Simpan susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="342" />
+        <location filename="../console/editor.py" line="343" />
         <source>Unsaved changes</source>
         <translation>Perubahan belum disimpan</translation>
     </message>
     <message>
-        <location filename="../console/editor.py" line="343" />
+        <location filename="../console/editor.py" line="344" />
         <source>The run-sheet has unsaved changes. Discard them?</source>
         <translation>Susunan acara memiliki perubahan yang belum disimpan. Buang perubahan itu?</translation>
     </message>
@@ -1078,6 +1088,129 @@ Berlaku sampai: {4}</translation>
         <location filename="../venue/window.py" line="469" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <location filename="../widgets/words.py" line="20" />
+        <source>Invited</source>
+        <translation>Diundang</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="22" />
+        <source>Connecting</source>
+        <translation>Menyambung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="24" />
+        <source>Joined</source>
+        <translation>Tersambung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="26" />
+        <source>Lost</source>
+        <translation>Terputus</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="27" />
+        <source>Refused</source>
+        <translation>Ditolak</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="35" />
+        <source>armed</source>
+        <translation>siap</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="37" />
+        <source>missed</source>
+        <translation>terlewat</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="39" />
+        <source>no clock</source>
+        <translation>jam belum sinkron</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="40" />
+        <source>aborted</source>
+        <translation>dibatalkan</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="41" />
+        <source>fired</source>
+        <translation>terlaksana</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="49" />
+        <source>pressed twice</source>
+        <translation>tertekan dua kali</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="50" />
+        <source>not running</source>
+        <translation>acara belum berjalan</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="51" />
+        <source>already ended</source>
+        <translation>acara sudah selesai</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="52" />
+        <source>nothing to undo</source>
+        <translation>tidak ada yang bisa dibatalkan</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="53" />
+        <source>no previous item</source>
+        <translation>tidak ada acara sebelumnya</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="54" />
+        <source>no such item</source>
+        <translation>acara tidak ada</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="55" />
+        <source>item already done</source>
+        <translation>acara sudah lewat</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="56" />
+        <source>already so</source>
+        <translation>sudah demikian</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="57" />
+        <source>unknown venue</source>
+        <translation>lokasi tidak dikenal</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="58" />
+        <source>invalid value</source>
+        <translation>nilai tidak sah</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="59" />
+        <source>countdown</source>
+        <translation>hitung mundur</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="60" />
+        <source>recording</source>
+        <translation>rekaman</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="61" />
+        <source>another console is in control</source>
+        <translation>konsol lain sedang memegang kendali</translation>
+    </message>
+    <message>
+        <location filename="../widgets/words.py" line="64" />
+        <source>run-sheet</source>
+        <translation>susunan acara</translation>
     </message>
 </context>
 </TS>

@@ -98,6 +98,8 @@ ID = {
         "Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi"
     ),
     "{0:.0f} s ago": "{0:.0f} dtk lalu",
+    " s": " dtk",
+    " · loss {0} %": " · hilang {0} %",
     "No sound here: ": "Tidak ada suara di sini: ",
     "STANDBY": "SIAGA",
     "clock": "jam",
@@ -332,7 +334,39 @@ ID = {
 }
 
 # The same English word, two meanings: the console's preview monitor, the venue's "you are next".
-IN_CONTEXT = {("ConsoleWindow", "PREVIEW"): "PRATINJAU"}
+# States shown on the console (ui/widgets/words.py): in their own context, as some of these
+# English words mean something else elsewhere ("connecting" at a venue is "menyambung").
+WORDS = {
+    "Invited": "Diundang",
+    "Connecting": "Menyambung",
+    "Joined": "Tersambung",
+    "Lost": "Terputus",
+    "Refused": "Ditolak",
+    "armed": "siap",
+    "missed": "terlewat",
+    "no clock": "jam belum sinkron",
+    "aborted": "dibatalkan",
+    "fired": "terlaksana",
+    "pressed twice": "tertekan dua kali",
+    "not running": "acara belum berjalan",
+    "already ended": "acara sudah selesai",
+    "nothing to undo": "tidak ada yang bisa dibatalkan",
+    "no previous item": "tidak ada acara sebelumnya",
+    "no such item": "acara tidak ada",
+    "item already done": "acara sudah lewat",
+    "already so": "sudah demikian",
+    "unknown venue": "lokasi tidak dikenal",
+    "invalid value": "nilai tidak sah",
+    "countdown": "hitung mundur",
+    "recording": "rekaman",
+    "another console is in control": "konsol lain sedang memegang kendali",
+    "run-sheet": "susunan acara",
+}
+
+IN_CONTEXT = {
+    ("ConsoleWindow", "PREVIEW"): "PRATINJAU",
+    **{("Words", source): text for source, text in WORDS.items()},
+}
 
 
 def fill(ts: Path) -> int:

@@ -14,6 +14,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ui.widgets import words
+
 TALLY_COLOURS = {"on_air": QColor("#e53935"), "preview": QColor("#43a047")}
 
 
@@ -109,7 +111,7 @@ class VideoTile(QWidget):
             p.drawImage(pic.topLeft(), image)
         else:
             p.setPen(QColor("#bbbbbb"))
-            p.drawText(pic, Qt.AlignmentFlag.AlignCenter, self.status.upper())
+            p.drawText(pic, Qt.AlignmentFlag.AlignCenter, words.venue_state(self.status).upper())
         # Audio meter on the right edge: -60 dBFS .. 0.
         if self.level_dbfs is not None:
             fill = max(0.0, min(1.0, (self.level_dbfs + 60) / 60))

@@ -1,0 +1,42 @@
+"""A share over the last few seconds, from counters that only grow.
+
+The studio counts a venue's sound packets for the whole run (received, concealed, ...). A share
+of those totals never forgets: a venue that lost 5 % of its sound in a bad minute and has been
+clean for ten since still shows red. The board wants the recent share; the as-run report keeps
+the whole run's. Fed the totals and `now` whenever the caller looks (any rate), it answers
+the share of the last `window_s`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+WINDOW_S = 20.0  # long enough for a few lost bursts to show, short enough to clear soon after
+STEP_S = 1.0  # samples closer than this are merged: memory stays ~window/step at any call rate
+
+
+@dataclass
+class RecentShare:
+    window_s: float = WINDOW_S
+    step_s: float = STEP_S
+    # (now, part, whole) totals; the first is the newest one at or before the window's start
+    _samples: deque[tuple[float, int, int]] = field(default_factory=deque)
+
+    def update(self, now: float, part: int, whole: int) -> float | None:
+        """Note the totals at `now`; the share (in %) of `part` in `whole` over the last
+        `window_s` (over what there is, early on), or None when nothing was counted in it."""
+        s = self._samples
+        if s and (part < s[-1][1] or whole < s[-1][2] or now < s[-1][0]):
+            s.clear()  # the counters (or the clock) started again: so does the window
+        if len(s) >= 2 and now - s[-2][0] < self.step_s:
+            s[-1] = (now, part, whole)
+        else:
+            s.append((now, part, whole))
+        start = now - self.window_s
+        while len(s) > 1 and s[1][0] <= start:
+            s.popleft()
+        _, part0, whole0 = s[0]
+        if whole == whole0:
+            return None
+        return 100.0 * (part - part0) / (whole - whole0)
