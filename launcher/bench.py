@@ -22,6 +22,7 @@ from typing import Any
 
 from ceremony.quality import RungPolicy
 from ceremony.runsheet import Runsheet
+from launcher import fire_account
 from launcher.demo import (
     Demo,
     DemoOptions,
@@ -33,6 +34,7 @@ from launcher.demo import (
 )
 from launcher.paths import Paths
 from media import runsheet_files
+from media.firing import TRACE_ENV
 from media.netsim import NetKind
 from media.studio import StudioEngine
 
@@ -109,6 +111,22 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
 
 
+class _TracedDemo(Demo):
+    """The demo with each venue's firing thread writing its account of every fire to a file."""
+
+    def trace_path(self, vid: str) -> Path:
+        return self.options.out / "fire-traces" / f"{vid}.jsonl"
+
+    def prepare(self) -> StudioEngine:
+        engine = super().prepare()
+        for vid, proc in self.procs.items():
+            self.trace_path(vid).parent.mkdir(parents=True, exist_ok=True)
+            self.trace_path(vid).unlink(missing_ok=True)
+            # `env` is replaced by what it runs: the process id stays the venue's.
+            proc.wrapper = ["env", f"{TRACE_ENV}={self.trace_path(vid)}", *proc.wrapper]
+        return engine
+
+
 def sync(args: argparse.Namespace) -> int:
     """`ceremony bench sync`: arm the countdown `trials` times and measure true fire times."""
     sheet = runsheet_files.load(Paths.default().sample_runsheet())
@@ -123,7 +141,7 @@ def sync(args: argparse.Namespace) -> int:
         venues=args.venues, duration_s=60, out=args.out, sim=sim, venue_media=args.media
     )
     progress = sys.stderr if args.json else sys.stdout
-    demo = Demo(sheet, options, progress)
+    demo = _TracedDemo(sheet, options, progress)
     trials: list[dict[str, Any]] = []
 
     async def body(engine: StudioEngine, _sheet: Runsheet) -> dict[str, Any]:
@@ -136,11 +154,22 @@ def sync(args: argparse.Namespace) -> int:
             result = countdown_result(engine, demo.sim)
             assert result is not None
             result["trial"] = n + 1
+            # Eleven venues on two shared cores: the machine's load beside every figure.
+            result["load_avg"] = [round(x, 2) for x in os.getloadavg()]
+            traces = {
+                vid: trace
+                for vid in demo.procs
+                if (trace := fire_account.read_traces(demo.trace_path(vid)).get(result["arm_id"]))
+            }
+            fire_account.venue_rows(result["venues"], traces)
+            result["lateness"] = fire_account.trial_split(result["venues"])
             trials.append(result)
             demo.say(
                 f"trial {n + 1}/{args.trials}: spread {result['spread_ms']} ms "
-                f"(limit {result['limit_spread_ms']} ms), fired {result['fired']}, "
-                f"missed {result['missed']}"
+                f"(limit {result['limit_spread_ms']} ms; placement "
+                f"{result['lateness']['placement_spread_ms']} ms, latest thread "
+                f"{result['lateness']['late_max_ms']} ms late), fired {result['fired']}, "
+                f"missed {result['missed']}, load {result['load_avg'][0]}"
             )
         return {}
 
@@ -150,6 +179,8 @@ def sync(args: argparse.Namespace) -> int:
     placements = [t["placement_spread_ms"] for t in trials if t["placement_spread_ms"] is not None]
     late = [v["late_ms"] for v in venues if v["late_ms"] is not None]
     excess = [v["excess_ms"] for v in venues if v["excess_ms"] is not None]
+    # Where each clock estimate put the deadline (error less the thread's own lateness).
+    placement_errors = [abs(v["placement_ms"]) for v in venues if v["placement_ms"] is not None]
     summary = {
         "spread_ms": {q: _percentile(spreads, p) for q, p in (("p50", 0.5), ("p95", 0.95))}
         | {"max": max(spreads, default=None)},
@@ -161,6 +192,12 @@ def sync(args: argparse.Namespace) -> int:
         | {"max": max(placements, default=None)},
         "late_ms": {q: _percentile(late, p) for q, p in (("p50", 0.5), ("p95", 0.95))}
         | {"max": max(late, default=None)},
+        "placement_error_ms": {
+            q: _percentile(placement_errors, p)
+            for q, p in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
+        },
+        "late_fires": sum(1 for v in venues if (v["late_ms"] or 0.0) > fire_account.LATE_MS),
+        "late_causes": fire_account.causes(venues),
         "bound_violations": sum(1 for v in venues if v["within_bound"] is False),
         "missed": sum(t["missed"] for t in trials),
         "fires": sum(t["fired"] for t in trials),
@@ -168,7 +205,11 @@ def sync(args: argparse.Namespace) -> int:
     result = {
         "bench": "sync",
         "date": time.strftime("%Y-%m-%d"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
+        },
         "net": args.net,
         "venues": args.venues,
         "clock_offset_max_s": args.clock_offset_max,

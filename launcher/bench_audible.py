@@ -41,11 +41,13 @@ from typing import Any, TextIO
 import numpy as np
 
 from ceremony.runsheet import Runsheet
+from launcher import fire_account
 from launcher.demo import Demo, DemoOptions, SimOptions, countdown_result, fit_venues
 from launcher.paths import Paths
 from launcher.processes import stop_process
 from media import runsheet_files
 from media.audiosignal import find, venue_test_siren
+from media.firing import TRACE_ENV
 from media.netsim import NetKind
 from media.studio import StudioEngine
 
@@ -70,6 +72,10 @@ def _terminate(_sig: int, _frame: object) -> None:
 
 class BenchError(RuntimeError):
     pass
+
+
+class StoppedError(Exception):
+    """Ctrl-C or SIGTERM during a trial (the demo turns either into a clean end of the run)."""
 
 
 class AudioServer:
@@ -210,16 +216,25 @@ class AudibleDemo(Demo):
         self.venue_args = venue_args
         self.bands: dict[str, int] = {}
 
+    def trace_path(self, vid: str) -> Path:
+        """Where venue `vid`'s firing thread writes its account of each fire."""
+        return self.options.out / "fire-traces" / f"{vid}.jsonl"
+
     def prepare(self) -> StudioEngine:
         engine = super().prepare()
         for band, (vid, proc) in enumerate(self.procs.items()):
             offset = self.ns_offsets.get(vid, 0)
             self.bands[vid] = band
-            proc.wrapper = (
-                ["unshare", "--fork", "--time", f"--monotonic={offset}", "--kill-child=SIGTERM"]
-                if offset
-                else []
-            )
+            self.trace_path(vid).parent.mkdir(parents=True, exist_ok=True)
+            proc.wrapper = [
+                "env",  # replaced by what it runs: the process id stays the wrapper's
+                f"{TRACE_ENV}={self.trace_path(vid)}",
+                *(
+                    ["unshare", "--fork", "--time", f"--monotonic={offset}", "--kill-child=SIGTERM"]
+                    if offset
+                    else []
+                ),
+            ]
             proc.extra_args += [
                 "--sim-ns-offset",
                 str(offset),
@@ -233,12 +248,12 @@ class AudibleDemo(Demo):
         proc = self.procs[vid].proc
         if proc is None or proc.poll() is not None:
             return None
-        return child_pid(proc.pid) if self.procs[vid].wrapper else proc.pid
+        return child_pid(proc.pid) if self.ns_offsets.get(vid) else proc.pid
 
     def stop_venues(self) -> None:
         for vid in self.procs:
             pid = self.venue_pid(vid)
-            if pid is not None and self.procs[vid].wrapper:
+            if pid is not None and self.ns_offsets.get(vid):
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
         super().stop_venues()
@@ -337,7 +352,9 @@ def _trial(
         )
         return {}
 
-    asyncio.run(demo.run(body))
+    report = asyncio.run(demo.run(body))
+    if report.get("interrupted") or "result" not in measured:
+        raise StoppedError
     result: dict[str, Any] = measured["result"]
     recording = np.fromfile(raw_path, dtype="<i2") if raw_path.exists() else np.zeros(0, np.int16)
     onsets = find_onsets(recording, demo.bands)
@@ -355,6 +372,13 @@ def _trial(
         v["audible_score"] = round(onsets[vid][1], 1) if onsets[vid] else None  # type: ignore[index]
         v["predicted_ms"] = round(predicted[vid] - pred_ref, 3) if vid in predicted else None
     audible = [(h - ref) / RATE * 1000 for h in heard.values()]
+    traces = {
+        vid: trace
+        for vid in demo.bands
+        if (trace := fire_account.read_traces(demo.trace_path(vid)).get(result["arm_id"]))
+    }
+    fire_account.venue_rows(result["venues"], traces)
+    result["lateness"] = fire_account.trial_split(result["venues"])
     result.update(
         {
             "trial": n + 1,
@@ -364,6 +388,8 @@ def _trial(
             "heard": len(heard),
             "cut_venue": cut_vid,
             "cut_report_after_zero_s": measured["report_after_zero_s"],
+            # Eleven venues on two shared cores: every figure needs the machine's load beside it.
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
         }
     )
     if not args.keep_recordings:
@@ -410,7 +436,21 @@ def _summary(trials: list[dict[str, Any]]) -> dict[str, Any]:
         "placement_spread_ms": _percentiles(
             [t["placement_spread_ms"] for t in trials if t["placement_spread_ms"] is not None]
         ),
+        # Each venue's firing thread against its own deadline (its clock), and where the clock
+        # estimate put that deadline (error less lateness): the two parts of every fire's error.
         "late_ms": _percentiles([v["late_ms"] for v in venues if v["late_ms"] is not None]),
+        "placement_error_ms": _percentiles(
+            [abs(v["placement_ms"]) for v in venues if v.get("placement_ms") is not None]
+        ),
+        "lateness_share_ms": _percentiles(
+            [
+                t["lateness"]["lateness_share_ms"]
+                for t in trials
+                if t.get("lateness", {}).get("lateness_share_ms") is not None
+            ]
+        ),
+        "late_fires": sum(1 for v in venues if (v["late_ms"] or 0.0) > fire_account.LATE_MS),
+        "late_causes": fire_account.causes(venues),
         "onset_methods": sorted({v["onset_method"] for v in venues if v["onset_method"]}),
         "not_heard": sum(1 for v in venues if v["audible_ms"] is None),
         "bound_violations": sum(1 for v in venues if v["within_bound"] is False),
@@ -448,14 +488,20 @@ def main(args: argparse.Namespace) -> int:
             if time.monotonic() - started > BUDGET_S * len(priorities):
                 print(f"time budget spent: stopping before trial {n + 1}", file=progress)
                 break
-            result = _trial(args, n, server, progress, realtime)
+            try:
+                result = _trial(args, n, server, progress, realtime)
+            except StoppedError:
+                print(f"stopped during trial {n + 1}: no more trials", file=progress)
+                break
             trials.append(result)
             print(
                 f"trial {n + 1}/{args.trials}"
                 + ("" if realtime else " (ordinary priority)")
                 + f": audible spread {result['audible_spread_ms']} ms "
-                f"({result['heard']} heard), decision spread {result['spread_ms']} ms, "
-                f"fired {result['fired']}, missed {result['missed']}"
+                f"({result['heard']} heard), decision spread {result['spread_ms']} ms "
+                f"(placement {result['lateness']['placement_spread_ms']} ms, latest thread "
+                f"{result['lateness']['late_max_ms']} ms late), "
+                f"fired {result['fired']}, missed {result['missed']}, load {result['load_avg'][0]}"
                 + (
                     f", cut venue's report {result['cut_report_after_zero_s']} s after zero"
                     if result["cut_venue"]

@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from media.clock import Clock
@@ -35,6 +35,10 @@ SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
+# The thread rises to real-time priority this long before the final approach, not at it: an
+# ordinary thread's timed wait on a loaded machine ended 20-130 ms late (fire trace, load 35),
+# past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
+RISE_S = 0.25
 REALTIME_PRIORITY = 10
 # At ordinary priority nothing was spun at all: measured with eleven venue processes on two
 # cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
@@ -50,8 +54,25 @@ HOLD_S = 0.005
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
 # asks for the shortest, 0.1 ms. It is asleep nearly all the time, so it costs nothing else.
 SHORT_SLICE_S = 0.0001
+# Once the hold has begun, the interpreter lock must not be taken from this thread before the
+# fire: CPython makes a thread that has waited one switch interval for the lock ask its holder to
+# drop it, and the holder drops it at its next bytecode -- which, after the sleep, is at zero.
+# Measured (fire trace): the audio callback, blocked during the hold, took the lock at the deadline
+# and the firing thread waited for it to finish. During the hold the interval is set longer than
+# the hold and the settle time together, so a thread that starts waiting then cannot cut in.
+HOLD_SWITCH_INTERVAL_S = 0.02
+# After firing, the process keeps quiet (the lock held, the loop parked) while sibling venues'
+# deadlines may still be coming: the work that follows a fire (the loop's backlog, the report,
+# the audio callback's catch-up) would otherwise take the two shared cores from venues whose
+# deadline is a few hundred microseconds later. Sibling deadlines lie within about this venue's
+# own clock bound of its own; the settle time is that bound, kept within these limits.
+SETTLE_MIN_S = 0.001
+SETTLE_MAX_S = 0.004
 EARLY_S = 0.002  # a timed wait that ended this much earlier than planned is looked at again
 TIMER_SLACK_NS = 1
+# Diagnostics (the benchmarks set it): a file the venue appends each fire's trace to, as a JSON
+# line; the trace then also says what the process's other threads ran while this one waited.
+TRACE_ENV = "CEREMONY_FIRE_TRACE"
 
 
 def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
@@ -68,6 +89,42 @@ def enter_realtime(priority: int = REALTIME_PRIORITY) -> bool:
     except (OSError, PermissionError):
         return False
     return True
+
+
+# The threads that may hold the interpreter lock when the firing thread asks for it (the event
+# loop) rise with it, one step below: an ordinary thread holding the lock on a loaded machine
+# waited 10-40 ms for a core (fire trace, load 36) while the real-time firing thread waited for
+# the lock -- priority inversion, which the interpreter lock has no inheritance against.
+NEIGHBOUR_PRIORITY = REALTIME_PRIORITY - 1
+
+
+@dataclass(frozen=True)
+class _Policy:
+    tid: int
+    policy: int
+    priority: int
+
+
+def raise_threads(tids: Iterable[int], priority: int = NEIGHBOUR_PRIORITY) -> list[_Policy]:
+    """Real-time priority for other threads of this process (by native id), where allowed;
+    what they had before, to put back (restore_threads)."""
+    raised: list[_Policy] = []
+    if not hasattr(os, "sched_setscheduler"):
+        return raised
+    for tid in tids:
+        try:
+            before = _Policy(tid, os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority)
+            os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(priority))
+        except OSError:  # not allowed, or the thread has gone
+            continue
+        raised.append(before)
+    return raised
+
+
+def restore_threads(raised: list[_Policy]) -> None:
+    for before in raised:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(before.tid, before.policy, os.sched_param(before.priority))
 
 
 def _leave_realtime(was_set: bool) -> None:
@@ -91,6 +148,13 @@ class _SchedAttr(ctypes.Structure):
 
 
 _SCHED_SETATTR = {"x86_64": 314, "aarch64": 274}  # the syscall's number; glibc 2.36 has no wrapper
+
+
+def settle_after(bound_s: float | None) -> float:
+    """How long the process stays quiet after firing, for a clock bound (see SETTLE_MIN_S)."""
+    if bound_s is None:
+        return SETTLE_MIN_S
+    return min(SETTLE_MAX_S, max(SETTLE_MIN_S, bound_s))
 
 
 def ask_short_slice(slice_s: float = SHORT_SLICE_S) -> bool:
@@ -118,6 +182,26 @@ class _Timespec(ctypes.Structure):
 
 
 SleepFor = Callable[[float], None]
+
+
+def holding_yield() -> Callable[[], None]:
+    """sched_yield keeping the interpreter lock (os.sched_yield releases it: another thread of the
+    process may take it, and one at ordinary priority can then be kept off every core by other
+    processes' real-time spinners while this one waits for the lock back)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.PyDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            yield_now = libc.sched_yield
+        except (OSError, AttributeError):
+            return os.sched_yield
+        yield_now.argtypes = []
+        yield_now.restype = ctypes.c_int
+
+        def yield_keeping_lock() -> None:
+            yield_now()
+
+        return yield_keeping_lock
+    return getattr(os, "sched_yield", lambda: None)
 
 
 def holding_sleeper() -> SleepFor | None:
@@ -152,11 +236,98 @@ def holding_sleeper() -> SleepFor | None:
 
 
 @dataclass(frozen=True)
+class ThreadTimes:
+    """One thread's account from the scheduler (/proc/.../schedstat): time on a core, time
+    runnable but waiting for one, and how many times it was put on a core."""
+
+    run_s: float
+    queued_s: float
+    slices: int
+
+
+def thread_times(tid: int | None = None) -> ThreadTimes | None:
+    """The calling thread's (or thread `tid` of this process's) scheduler account; None where
+    the kernel does not keep one."""
+    path = "/proc/thread-self/schedstat" if tid is None else f"/proc/self/task/{tid}/schedstat"
+    try:
+        with open(path, encoding="ascii") as f:
+            run, queued, slices = f.read().split()[:3]
+    except (OSError, ValueError):
+        return None
+    return ThreadTimes(int(run) / 1e9, int(queued) / 1e9, int(slices))
+
+
+def context_switches() -> tuple[int, int] | None:
+    """The calling thread's (voluntary, involuntary) context switches: a wait for a lock or a
+    sleep is voluntary, a preemption involuntary."""
+    try:
+        with open("/proc/thread-self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if "ctxt_switches" in line)
+        return int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _other_threads() -> dict[int, str]:
+    """This process's other threads by id, named where Python knows them (C threads such as
+    the sound library's are named by the OS: `comm`)."""
+    own = threading.get_native_id()
+    named = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+    out: dict[int, str] = {}
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        return out
+    for tid in tids:
+        if tid == own:
+            continue
+        if tid in named:
+            out[tid] = named[tid]
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8") as f:
+                out[tid] = f"{f.read().strip()}[{tid}] (no Python name)"
+        except OSError:
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class FireTrace:
+    """How the firing thread spent its last stretch, for the benchmark's account of lateness.
+
+    Seconds. The window runs from the start of the final approach's timed wait to the end of
+    the settle time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable
+    but waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
+    hold's sleep, the settle): neither on a core nor queued for one, i.e. waiting for the
+    interpreter lock (or a timer that fired late). `others_run_s`: what this process's other
+    threads ran from RISE_S before the deadline to the end of the settle (only when traced to a
+    file: TRACE_ENV)."""
+
+    mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
+    woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
+    approach_setup_s: float  # from deciding on the final approach to starting its timed wait
+    approach_wait_s: float  # the timed wait as planned when it started
+    planned_sleep_s: float  # the hold's sleep
+    settle_s: float  # the settle sleep after the fire
+    precise_s: float  # the timed wait's end -> fire
+    run_s: float | None
+    queued_s: float | None
+    blocked_s: float | None
+    max_gap_s: float  # the longest stretch between two clock reads after the sleep
+    waits: int | None  # voluntary switches: each sleep is one, each lock wait one more
+    preempted: int | None  # involuntary ones: another thread took its core
+    switch_interval_s: float  # through the hold
+    others_run_s: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
 class FireRecord:
     arm_id: int
     deadline_local: float
     fired_local: float  # the venue clock when it fired
     fired_true: float  # the host's monotonic clock at the same instant
+    trace: FireTrace | None = None
 
 
 class FireScheduler:
@@ -171,14 +342,19 @@ class FireScheduler:
         *,
         realtime: bool = True,
         sleep_for: SleepFor | None = None,
+        yield_now: Callable[[], None] | None = None,
+        neighbours: Callable[[], Iterable[int]] | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
         no interpreter lock this thread could have to wait for at zero. `sleep_for(seconds)`:
         the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
-        where there is one; without it the thread spins the last SPIN_S)."""
+        where there is one; without it the thread spins the last SPIN_S). `yield_now()`: the
+        real-time spin's yield, keeping the lock too. `neighbours()`: native ids of threads
+        that rise with this one (see NEIGHBOUR_PRIORITY)."""
         self._quiet = quiet
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
+        self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
         self._true_clock = true_clock
@@ -186,15 +362,24 @@ class FireScheduler:
         self._cond = threading.Condition()
         self._arm_id: int | None = None
         self._deadline: float | None = None
+        self._settle_s = SETTLE_MIN_S
         self._stopping = False
         self._realtime = False  # learnt at the first approach: whether the OS grants it
+        self._risen = False  # at real-time priority now (from RISE_S before the deadline)
+        self._others_at_rise: dict[str, ThreadTimes] | None = None  # the trace's, see _step
+        self._neighbours = neighbours or (lambda: ())
+        self._raised: list[_Policy] = []  # neighbours risen with it, and what they had
+        # Diagnostics: what the process's other threads ran while this one waited to fire.
+        self._trace_others = bool(os.environ.get(TRACE_ENV))
         self._thread = threading.Thread(target=self._run, name="countdown-fire", daemon=True)
         self._thread.start()
 
-    def schedule(self, arm_id: int, deadline_local: float) -> None:
-        """Set or move the deadline of `arm_id` (a newer arm replaces an older one)."""
+    def schedule(self, arm_id: int, deadline_local: float, settle_s: float = SETTLE_MIN_S) -> None:
+        """Set or move the deadline of `arm_id` (a newer arm replaces an older one); `settle_s`:
+        how long the process keeps quiet after firing (settle_after)."""
         with self._cond:
             self._arm_id, self._deadline = arm_id, deadline_local
+            self._settle_s = settle_s
             self._cond.notify()
 
     def cancel(self, arm_id: int) -> None:
@@ -218,38 +403,96 @@ class FireScheduler:
         finally:
             sys.setswitchinterval(previous_interval)
 
+    @staticmethod
+    def _others_times() -> dict[str, ThreadTimes]:
+        out: dict[str, ThreadTimes] = {}
+        for tid, name in _other_threads().items():
+            times = thread_times(tid)
+            if times is not None:
+                out[name] = times
+        return out
+
+    @staticmethod
+    def _others_delta(
+        before: dict[str, ThreadTimes], after: dict[str, ThreadTimes]
+    ) -> dict[str, float]:
+        return {
+            name: round(after[name].run_s - t.run_s, 6)
+            for name, t in before.items()
+            if name in after and after[name].run_s > t.run_s
+        }
+
+    def _rise(self) -> bool:
+        """Real-time priority for this thread and its neighbours; whether it was granted."""
+        risen = enter_realtime()
+        if risen:
+            self._raised = raise_threads(self._neighbours())
+        return risen
+
+    def _fall(self, risen: bool) -> bool:
+        """Back to ordinary priority if risen, the neighbours too; the new state (False)."""
+        restore_threads(self._raised)
+        self._raised = []
+        _leave_realtime(risen)
+        return False
+
     def _lead(self) -> float:
         """How long before the deadline the timed wait ends and the precise wait begins."""
-        if self._realtime:
-            return REALTIME_SPIN_S
-        return HOLD_S if self._sleep_for is not None else SPIN_S
+        if self._sleep_for is not None:
+            return HOLD_S  # real-time or not: the lock is taken early and held (HOLD_S)
+        return REALTIME_SPIN_S if self._realtime else SPIN_S
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
         with self._cond:
             while not self._stopping and self._deadline is None:
                 sys.setswitchinterval(normal_interval)
+                self._risen = self._fall(self._risen)  # cancelled while risen
+                self._others_at_rise = None
                 self._cond.wait()
             if self._stopping:
                 return False
             assert self._deadline is not None and self._arm_id is not None
             arm_id, deadline = self._arm_id, self._deadline
-            wait = deadline - self._clock() - self._lead()
+            top = self._clock()
+            wait = deadline - top - self._lead()
             if wait > APPROACH_S:
+                if wait <= RISE_S and self._trace_others and self._others_at_rise is None:
+                    # The trace's look at the other threads costs ~1 ms of CPU: taken here, not
+                    # on the final approach (eleven venues at once held the cores there).
+                    self._others_at_rise = self._others_times()
+                if wait <= RISE_S and self._allow_realtime and not self._risen:
+                    self._risen = self._rise()  # see RISE_S
+                    self._realtime = self._realtime or self._risen
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
                 self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
                 return True
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
-            realtime = enter_realtime() if self._allow_realtime else False
-            if realtime and not self._realtime:
-                self._realtime = True  # a shorter spin from now on; look again with it
-                _leave_realtime(realtime)
-                return True
+            if not self._risen and self._allow_realtime:
+                self._risen = self._rise()
+                self._realtime = self._realtime or self._risen
+            realtime = self._risen
+            # The fire trace's own look (two small reads). Reading /proc lets go of the
+            # interpreter lock, so it comes before the loop is woken to park (which would take
+            # the lock at each read), and never in the last milliseconds.
+            switches_before = context_switches()
+            before = thread_times()
+            others_before = self._others_at_rise
+            if others_before is None and self._trace_others:
+                others_before = self._others_times()  # placed closer than RISE_S to zero
+            self._others_at_rise = None
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
+            approach_at = self._clock()
+            # Measured from now, not from the top: getting here can take milliseconds. Parking
+            # the loop wakes it, and sending that wake-up lets go of the interpreter lock; the
+            # loop may take it and keep it until it parks -- at ordinary priority, on a loaded
+            # machine, 2-18 ms (fire trace). A wait as long as planned at the top then ended
+            # that much late, past zero (the real-time lateness of 0.6-1.4 ms in 2026-12-01's run).
+            wait = deadline - approach_at - self._lead()
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if (
@@ -260,26 +503,77 @@ class FireScheduler:
                     # Moved, aborted, or woken early (the same deadline set again): look again,
                     # rather than hold the interpreter lock longer than planned.
                     released.set()
-                    _leave_realtime(realtime)
                     return True
-        now = self._clock()
-        if not realtime and self._sleep_for is not None and now < deadline:
-            # Holding the interpreter lock from here to the deadline (see HOLD_S).
-            self._sleep_for(deadline - now)
+            settle_s = self._settle_s
+        # The interpreter lock is this thread's (the timed wait returned with it): from here to
+        # the end of the settle time no other thread of the process may take it (see
+        # HOLD_SWITCH_INTERVAL_S).
+        if self._sleep_for is not None:
+            sys.setswitchinterval(HOLD_SWITCH_INTERVAL_S)
+        now = start = self._clock()
+        planned_sleep = 0.0
+        # Real-time: a sleep keeping the lock to REALTIME_SPIN_S before zero, then the spin (a
+        # timed wake-up is ~0.1 ms late); ordinary: the sleep to the deadline itself.
+        sleep_until = deadline - (REALTIME_SPIN_S if realtime else 0.0)
+        if self._sleep_for is not None and now < sleep_until:
+            planned_sleep = sleep_until - now
+            self._sleep_for(planned_sleep)
             now = self._clock()
+        previous, max_gap = now, 0.0
         while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
-                os.sched_yield()
+                self._yield_now()
             now = self._clock()
+            max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
+        switch_interval = sys.getswitchinterval()
+        settled = 0.0
+        if self._sleep_for is not None:
+            # Quiet until sibling venues' deadlines have passed (see SETTLE_MIN_S): the loop
+            # stays parked and the lock held, so this process takes no core from them.
+            settle_left = deadline + settle_s - self._clock()
+            if settle_left > 0:
+                self._sleep_for(settle_left)
+                settled = settle_left
+        after = thread_times()
+        switches_after = context_switches()
+        end = self._clock()
         released.set()
-        _leave_realtime(realtime)
+        self._risen = self._fall(self._risen)
         sys.setswitchinterval(normal_interval)
         with self._cond:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
-        record = FireRecord(arm_id, deadline, now, true_now)
+        planned = max(0.0, wait) + planned_sleep + settled
+        ran = after.run_s - before.run_s if after and before else None
+        queued = after.queued_s - before.queued_s if after and before else None
+        trace = FireTrace(
+            mode="realtime" if realtime else "hold" if planned_sleep else "spin",
+            woke_late_s=start - (deadline - self._lead()),
+            approach_setup_s=approach_at - top,
+            approach_wait_s=max(0.0, wait),
+            planned_sleep_s=planned_sleep,
+            settle_s=settled,
+            precise_s=now - start,
+            run_s=ran,
+            queued_s=queued,
+            blocked_s=end - approach_at - planned - ran - queued
+            if ran is not None and queued is not None
+            else None,
+            max_gap_s=max_gap,
+            waits=switches_after[0] - switches_before[0]
+            if switches_after and switches_before
+            else None,
+            preempted=switches_after[1] - switches_before[1]
+            if switches_after and switches_before
+            else None,
+            switch_interval_s=switch_interval,
+            others_run_s=self._others_delta(others_before, self._others_times())
+            if others_before is not None
+            else None,
+        )
+        record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:
             self._on_fire(record)
         except Exception:

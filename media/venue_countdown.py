@@ -7,7 +7,10 @@ it when the thread fired, and adds the siren's own account to the fire reports i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +30,7 @@ from ceremony.session.venue import (
     VenueSessionEvent,
 )
 from media.clock import Clock
-from media.firing import FireGroup, FireRecord, FireScheduler, FireSlot
+from media.firing import TRACE_ENV, FireGroup, FireRecord, FireScheduler, FireSlot, settle_after
 from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,11 @@ class CountdownAgent:
         self.siren = siren or Speaker(program=False)
         self.siren.clock = clock  # the siren is placed on the deadline's own clock
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_tid: int | None = None
+        # Other threads that may hold the interpreter lock when the firing thread wants it (the
+        # venue app's GUI thread): they rise to real-time priority with it, where allowed.
+        self.also_rise: list[int] = []
+        self._loop_parked: tuple[float, float | None] | None = None  # parked, let go (clock)
         # Other threads of this process to hold for the last milliseconds (the venue app's GUI
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
@@ -86,6 +94,7 @@ class CountdownAgent:
                 true_clock=true_clock,
                 quiet=self._park_loop,
                 realtime=realtime,
+                neighbours=self._lock_holders,
             )
         )
 
@@ -99,6 +108,7 @@ class CountdownAgent:
 
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._loop_tid = threading.get_native_id()
         # Warm long before any arm: a stream that opens seconds before zero on a loaded PC
         # may still be settling (its first buffers drain in bursts) when zero comes.
         self.siren.open()
@@ -143,7 +153,12 @@ class CountdownAgent:
     def _place(self, arm_id: int, deadline_local: float) -> None:
         """The decision at the deadline on the firing thread; the siren on the output stream's
         timeline, at the sample whose DAC time is the same deadline."""
-        self.scheduler.schedule(arm_id, deadline_local)
+        arm = self.countdown.current
+        bound = arm.bound_s if arm is not None and arm.arm_id == arm_id else None
+        if isinstance(self.scheduler, FireScheduler):
+            self.scheduler.schedule(arm_id, deadline_local, settle_after(bound))
+        else:  # a light venue's slot in its process's shared group
+            self.scheduler.schedule(arm_id, deadline_local)
         self.siren.schedule_siren(arm_id, deadline_local)
 
     def zero_screen_shown(self, late_s: float) -> None:
@@ -153,20 +168,48 @@ class CountdownAgent:
     def screen_shown(self, arm_id: int, late_s: float) -> None:
         self._deliver(self.session.screen_shown(arm_id, late_s))
 
+    def _lock_holders(self) -> list[int]:
+        return ([self._loop_tid] if self._loop_tid is not None else []) + self.also_rise
+
     def _park_loop(self, released: threading.Event) -> None:
         """Hold the event loop (GIL released) for the last milliseconds before zero."""
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(released.wait, PARK_MAX_S)
+            self._loop.call_soon_threadsafe(self._hold_loop, released)
         for park in self.also_quiet:
             try:
                 park(released)
             except Exception:
                 log.exception("could not hold a thread for the firing")
 
+    def _hold_loop(self, released: threading.Event) -> None:
+        self._loop_parked = (self.clock(), None)  # for the fire trace: when the loop let go
+        released.wait(PARK_MAX_S)
+        self._loop_parked = (self._loop_parked[0], self.clock())
+
     def _fired_in_thread(self, record: FireRecord) -> None:
         # The siren is already on the stream's timeline; this thread only records the decision.
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fired, record)
+
+    def _write_trace(self, record: FireRecord) -> None:
+        """Diagnostics: the firing thread's account of this fire, one JSON line (TRACE_ENV)."""
+        path = os.environ.get(TRACE_ENV)
+        if not path or record.trace is None:
+            return
+        parked = self._loop_parked
+        line = {
+            "arm_id": record.arm_id,
+            "late_s": record.fired_local - record.deadline_local,
+            # When the loop parked and was let go, against the deadline (None: not parked).
+            "loop_parked_s": parked[0] - record.deadline_local if parked else None,
+            "loop_unparked_s": parked[1] - record.deadline_local if parked and parked[1] else None,
+            **dataclasses.asdict(record.trace),
+        }
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+        except OSError as exc:
+            log.warning("could not write the fire trace to %s: %s", path, exc)
 
     def _fired(self, record: FireRecord) -> None:
         arm = self.countdown.current
@@ -174,6 +217,7 @@ class CountdownAgent:
             record.arm_id, record.fired_local, record.deadline_local, record.fired_true
         )
         deadline = arm.deadline_local if arm else record.deadline_local
+        self._write_trace(record)
         self._emit(
             CountdownChanged(
                 record.arm_id, ArmState.FIRED, deadline, arm.bound_s if arm else None, record

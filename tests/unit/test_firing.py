@@ -14,11 +14,17 @@ from media import firing
 from media.clock import Clock
 from media.firing import (
     HOLD_S,
+    HOLD_SWITCH_INTERVAL_S,
+    REALTIME_SPIN_S,
+    SETTLE_MAX_S,
+    SETTLE_MIN_S,
     SHORT_SLICE_S,
     FireRecord,
     FireScheduler,
     ask_short_slice,
     holding_sleeper,
+    holding_yield,
+    settle_after,
 )
 from media.speaker import Speaker, siren_samples
 
@@ -141,13 +147,14 @@ def test_ordinary_priority_sleeps_the_last_stretch_instead_of_spinning() -> None
         done.set()
 
     scheduler = FireScheduler(counting_clock, on_fire, realtime=False, sleep_for=sleep_for)
-    scheduler.schedule(3, 50.0)
+    scheduler.schedule(3, 50.0, settle_s=0.002)
     assert done.wait(timeout=5)
     scheduler.close()
-    assert slept == [pytest.approx(HOLD_S / 2)]
+    # To the deadline, then the settle time after it.
+    assert slept == [pytest.approx(HOLD_S / 2), pytest.approx(0.002)]
     (record,) = fired
     assert record.arm_id == 3 and record.fired_local == pytest.approx(50.0)
-    assert reads < 10
+    assert reads < 20
 
 
 def test_woken_early_it_never_holds_the_lock_longer_than_planned() -> None:
@@ -170,21 +177,49 @@ def test_woken_early_it_never_holds_the_lock_longer_than_planned() -> None:
     clock.t = 100.0 - HOLD_S / 2
     assert sleeping.wait(timeout=5)
     scheduler.close()
-    assert slept == [pytest.approx(HOLD_S / 2)]
+    assert slept[0] == pytest.approx(HOLD_S / 2)
 
 
-def test_real_time_priority_spins_and_does_not_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_time_priority_sleeps_holding_the_lock_then_spins_the_last_stretch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At real-time priority the lock is taken HOLD_S early too, and kept: a sleep to
+    REALTIME_SPIN_S before zero, then a spin whose yields keep it (never os.sched_yield, which
+    lets another thread of the process take it)."""
     monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
     monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
-    monkeypatch.setattr(os, "sched_yield", lambda: None)
-    clock = SteppingClock(20.0)
+
+    def releasing_yield() -> None:
+        raise AssertionError("os.sched_yield releases the interpreter lock")
+
+    monkeypatch.setattr(os, "sched_yield", releasing_yield)
+    clock = ManualClock(20.0 - HOLD_S / 2)
     slept: list[float] = []
+    yields = 0
+
+    def sleep_for(seconds: float) -> None:
+        slept.append(seconds)
+        clock.t += seconds
+
+    def yield_now() -> None:
+        nonlocal yields
+        yields += 1
+        clock.t += REALTIME_SPIN_S / 10
+
     done = threading.Event()
-    scheduler = FireScheduler(clock, lambda r: done.set(), realtime=True, sleep_for=slept.append)
-    scheduler.schedule(1, 20.0005)
+    scheduler = FireScheduler(
+        clock,
+        lambda r: done.set(),
+        realtime=True,
+        sleep_for=sleep_for,
+        yield_now=yield_now,
+    )
+    scheduler.schedule(1, 20.0, settle_s=SETTLE_MIN_S)
     assert done.wait(timeout=5)
     scheduler.close()
-    assert slept == []
+    assert slept[0] == pytest.approx(HOLD_S / 2 - REALTIME_SPIN_S)
+    assert 5 <= yields <= 15  # the last REALTIME_SPIN_S spun
+    assert len(slept) == 2  # then the settle time
 
 
 @pytest.mark.skipif(holding_sleeper() is None, reason="clock_nanosleep is Linux's")
@@ -277,6 +312,200 @@ def test_countdown_agent_asks_every_registered_thread_to_hold() -> None:
     agent._park_loop(released)
     agent.close()
     assert asked == [released]
+
+
+def test_settle_time_follows_the_clock_bound_within_limits() -> None:
+    assert settle_after(None) == SETTLE_MIN_S
+    assert settle_after(0.0) == SETTLE_MIN_S
+    assert settle_after(0.0025) == 0.0025
+    assert settle_after(1.0) == SETTLE_MAX_S
+
+
+def test_the_lock_stays_held_until_the_settle_time_has_passed() -> None:
+    """From the hold to the end of the settle time the switch interval is longer than both, so
+    a thread that starts asking for the lock then cannot take it before the fire; and the
+    parked threads are let go only after the settle time. Both come back afterwards."""
+    clock = ManualClock(70.0 - HOLD_S / 2)
+    seen: list[tuple[float, float, bool]] = []  # (seconds, switch interval, released)
+    released_events: list[threading.Event] = []
+
+    def sleep_for(seconds: float) -> None:
+        seen.append((seconds, sys.getswitchinterval(), released_events[-1].is_set()))
+        clock.t += seconds
+
+    done = threading.Event()
+    normal = sys.getswitchinterval()
+    scheduler = FireScheduler(
+        clock,
+        lambda r: done.set(),
+        quiet=released_events.append,
+        realtime=False,
+        sleep_for=sleep_for,
+    )
+    scheduler.schedule(2, 70.0, settle_s=0.003)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert [round(s, 6) for s, _, _ in seen] == [round(HOLD_S / 2, 6), 0.003]
+    assert all(interval == HOLD_SWITCH_INTERVAL_S for _, interval, _ in seen)
+    assert not any(released for _, _, released in seen)
+    assert released_events[-1].is_set()
+    assert sys.getswitchinterval() == normal
+
+
+def test_fire_record_carries_the_threads_account() -> None:
+    clock = ManualClock(30.0 - HOLD_S / 2)
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(clock, on_fire, realtime=False, sleep_for=sleep_for)
+    scheduler.schedule(4, 30.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    trace = fired[0].trace
+    assert trace is not None
+    assert trace.mode == "hold"
+    assert trace.planned_sleep_s == pytest.approx(HOLD_S / 2)
+    assert trace.precise_s == pytest.approx(HOLD_S / 2)
+    assert trace.switch_interval_s == HOLD_SWITCH_INTERVAL_S
+
+
+@pytest.mark.skipif(holding_sleeper() is None, reason="clock_nanosleep is Linux's")
+def test_the_holding_yield_keeps_other_python_threads_out() -> None:
+    """os.sched_yield would let a waiting thread in; the real-time spin's yield must not."""
+    yield_now = holding_yield()
+    go = threading.Event()
+    ran = threading.Event()
+
+    def other_thread() -> None:
+        go.wait()
+        ran.set()
+
+    other = threading.Thread(target=other_thread)
+    other.start()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)  # the other thread cannot force its way in during the test
+    try:
+        go.set()
+        end = time.monotonic() + 0.02
+        cut_in = False
+        while time.monotonic() < end:
+            yield_now()
+            cut_in = cut_in or ran.is_set()
+    finally:
+        sys.setswitchinterval(previous)
+        other.join(timeout=5)
+    assert not cut_in
+    assert ran.is_set()
+
+
+def test_countdown_agent_settles_for_the_arms_own_bound() -> None:
+    """The venue's clock bound for the arm decides how long it keeps quiet after firing; a
+    deadline for an arm it holds no bound for gets the shortest settle time."""
+    from ceremony.countdown import ArmState, VenueArm
+    from media.venue_countdown import CountdownAgent
+
+    agent = CountdownAgent(time.monotonic, lambda e: None)
+    agent.scheduler.close()
+    placed: list[tuple[int, float, float]] = []
+
+    class Recorder(FireScheduler):
+        def __init__(self) -> None:  # no thread: only what the agent asks for
+            pass
+
+        def schedule(self, arm_id: int, deadline_local: float, settle_s: float = 0.0) -> None:
+            placed.append((arm_id, deadline_local, settle_s))
+
+    agent.scheduler = Recorder()
+    agent.countdown.current = VenueArm(1, 100.0, ArmState.ARMED, 50.0, 0.0025)
+    agent._place(1, 50.0)
+    agent._place(2, 60.0)
+    assert placed == [(1, 50.0, 0.0025), (2, 60.0, SETTLE_MIN_S)]
+
+
+def test_rises_to_real_time_before_the_final_approach_and_falls_when_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asleep at real-time priority from RISE_S before zero: the wake-up into the final approach
+    is not queued behind ordinary threads. Cancelled, it goes back to ordinary priority."""
+    risen, fell = threading.Event(), threading.Event()
+
+    def enter(priority: int = 10) -> bool:
+        risen.set()
+        return True
+
+    def leave(was_set: bool) -> None:
+        if was_set:
+            fell.set()
+
+    monkeypatch.setattr(firing, "enter_realtime", enter)
+    monkeypatch.setattr(firing, "_leave_realtime", leave)
+    clock = ManualClock(100.0)  # stands still: the thread stays in the far-off wait
+    fired: list[FireRecord] = []
+    scheduler = FireScheduler(clock, fired.append, realtime=True, sleep_for=lambda s: None)
+    scheduler.schedule(1, 100.0 + firing.HOLD_S + firing.RISE_S / 2)
+    assert risen.wait(timeout=5)
+    assert not fell.is_set()
+    scheduler.cancel(1)
+    assert fell.wait(timeout=5)
+    scheduler.close()
+    assert fired == []
+
+
+def test_ordinary_priority_never_asks_for_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    def enter(priority: int = 10) -> bool:
+        raise AssertionError("asked for real-time priority")
+
+    monkeypatch.setattr(firing, "enter_realtime", enter)
+    clock = ManualClock(40.0 - HOLD_S / 2)
+    done = threading.Event()
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    scheduler = FireScheduler(clock, lambda r: done.set(), realtime=False, sleep_for=sleep_for)
+    scheduler.schedule(1, 40.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
+
+
+def test_neighbours_rise_with_the_firing_thread_and_fall_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The threads that may hold the interpreter lock (the loop) rise to real-time priority with
+    the firing thread and get back what they had when it falls."""
+    risen: list[list[int]] = []
+    restored: list[list[object]] = []
+    fell, rose = threading.Event(), threading.Event()
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: fell.set())
+
+    def raise_threads(tids: list[int]) -> list[object]:
+        risen.append(list(tids))
+        rose.set()
+        return [("was", tid) for tid in tids]
+
+    monkeypatch.setattr(firing, "raise_threads", raise_threads)
+    monkeypatch.setattr(firing, "restore_threads", lambda raised: restored.append(list(raised)))
+    clock = ManualClock(100.0)
+    scheduler = FireScheduler(
+        clock, lambda r: None, realtime=True, sleep_for=lambda s: None, neighbours=lambda: [7, 9]
+    )
+    scheduler.schedule(1, 100.0 + firing.HOLD_S + firing.RISE_S / 2)
+    assert rose.wait(timeout=5)
+    assert risen == [[7, 9]]
+    fell.clear()
+    scheduler.cancel(1)
+    assert fell.wait(timeout=5)
+    scheduler.close()
+    assert [("was", 7), ("was", 9)] in restored
 
 
 # ---- one firing thread for a process's venues ------------------------------------------------
