@@ -46,11 +46,9 @@ ROUNDS_PROBE_INTERVAL_S = 10.0
 FAST_PROBING_MAX_S = 15.0
 ROUNDS_FRESH_S = 3.0  # heartbeat samples count as flowing if one came this recently
 KEPT_BEATS = 8
-# The venue sends a heartbeat of its own this long after it last heard the studio (whose come
-# every second), so the studio hears it twice a second, half a second apart: its answer and its
-# own. Heard once a second (its answers only), a venue whose loop or the studio's stalled for
-# 1.8 s on two loaded cores was taken for lost (2.8 s) and rejoined, which loaded them more.
-OWN_HEARTBEAT_AFTER = 0.5  # x heartbeat_s
+# The venue sends a heartbeat of its own only after this much studio silence (the studio's come
+# every second): a studio that heartbeats is answered, not echoed.
+OWN_HEARTBEAT_AFTER = 1.5  # x heartbeat_s
 ARMED_PROBE_INTERVAL_S = 0.2  # 5 Hz while armed: more chances of an undelayed round trip
 ACK_REFRESH_S = 1.0  # a refined deadline is acknowledged again at most this often
 NO_MOVE_BEFORE_ZERO_S = 0.2  # the deadline is not moved under the firing thread this close
@@ -314,9 +312,8 @@ class VenueSession:
     # ---- inside ----------------------------------------------------------------------------
 
     def _own_heartbeat_at(self, att: _Attached) -> float:
-        """When a heartbeat of ours is due (its answer proves the link both ways): half a
-        heartbeat after the studio was last heard (OWN_HEARTBEAT_AFTER), at most one a
-        heartbeat_s."""
+        """When the studio's silence calls for a heartbeat of ours (its answer proves the link
+        both ways): OWN_HEARTBEAT_AFTER heartbeats of silence, then one a heartbeat_s."""
         lv = self.liveness
         quiet_since = lv.last_heard if lv.last_heard is not None else att.since
         due = quiet_since + OWN_HEARTBEAT_AFTER * self.heartbeat_s
