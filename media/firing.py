@@ -330,6 +330,18 @@ class FireRecord:
     trace: FireTrace | None = None
 
 
+def _run_firing_thread(step: Callable[[float], bool]) -> None:
+    """A firing thread's life: `step(normal switch interval)` until it says stop; the
+    interpreter's switch interval is put back however it ends."""
+    previous_interval = sys.getswitchinterval()
+    ask_short_slice()
+    try:
+        while step(previous_interval):
+            pass
+    finally:
+        sys.setswitchinterval(previous_interval)
+
+
 class FireScheduler:
     """One pending deadline at a time, fired from its own thread."""
 
@@ -395,13 +407,7 @@ class FireScheduler:
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        previous_interval = sys.getswitchinterval()
-        ask_short_slice()
-        try:
-            while self._step(previous_interval):
-                pass
-        finally:
-            sys.setswitchinterval(previous_interval)
+        _run_firing_thread(self._step)
 
     @staticmethod
     def _others_times() -> dict[str, ThreadTimes]:
@@ -696,13 +702,7 @@ class FireGroup:
             self._cond.notify()
 
     def _run(self) -> None:
-        previous_interval = sys.getswitchinterval()
-        ask_short_slice()
-        try:
-            while self._step(previous_interval):
-                pass
-        finally:
-            sys.setswitchinterval(previous_interval)
+        _run_firing_thread(self._step)
 
     def _lead(self) -> float:
         """The final stretch before the first deadline: slept holding the interpreter lock (at
