@@ -94,11 +94,14 @@ async def test_venues_with_shifted_clocks_fire_at_the_studio_instant(studio: Stu
     for view in studio.engine.countdown.venues.values():
         assert view.fired_true is not None and view.fire_bound_s is not None
         # Gross placement check only (precision is measured by `ceremony bench sync`): a venue
-        # whose clock is 37 s off still fires at the studio's instant, within the bound it
-        # reports (which adds how late its own thread fired: a starved CI machine makes that
-        # tens of milliseconds, and the report must say so rather than the test guess a margin).
+        # whose clock is 37 s off still fires at the studio's instant, within its clock bound
+        # plus how late its own thread fired. The report keeps the two apart (the bound is
+        # decided before zero and never widened); a starved CI machine makes the lateness tens
+        # of milliseconds (two venues and the studio share one interpreter here), and the
+        # report must say so rather than the test guess a margin.
+        late = max(0.0, view.fired_late_s or 0.0)
         error = abs(view.fired_true - fire_at)
-        assert error <= view.fire_bound_s + 0.001 and error < 0.5
+        assert error <= view.fire_bound_s + late + 0.001 and error < 0.5
 
 
 async def test_abort_reaches_venues_and_nothing_fires(studio: Studio) -> None:
