@@ -330,6 +330,15 @@ class FireRecord:
     trace: FireTrace | None = None
 
 
+def _final_stretch(holds_lock: bool, realtime: bool) -> float:
+    """How long before a deadline the timed wait ends and the precise wait begins: where the
+    interpreter lock can be slept on, it is taken HOLD_S early and held (at real-time priority
+    too: one thread cannot wait on the lock of another of its own); else the spin's length."""
+    if holds_lock:
+        return HOLD_S
+    return REALTIME_SPIN_S if realtime else SPIN_S
+
+
 def _run_firing_thread(step: Callable[[float], bool]) -> None:
     """A firing thread's life: `step(normal switch interval)` until it says stop; the
     interpreter's switch interval is put back however it ends."""
@@ -443,10 +452,7 @@ class FireScheduler:
         return False
 
     def _lead(self) -> float:
-        """How long before the deadline the timed wait ends and the precise wait begins."""
-        if self._sleep_for is not None:
-            return HOLD_S  # real-time or not: the lock is taken early and held (HOLD_S)
-        return REALTIME_SPIN_S if self._realtime else SPIN_S
+        return _final_stretch(self._sleep_for is not None, self._realtime)
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
@@ -705,11 +711,7 @@ class FireGroup:
         _run_firing_thread(self._step)
 
     def _lead(self) -> float:
-        """The final stretch before the first deadline: slept holding the interpreter lock (at
-        real-time priority too: one thread cannot wait on the lock of another of its own)."""
-        if self._sleep_for is not None:
-            return HOLD_S
-        return REALTIME_SPIN_S if self._realtime else SPIN_S
+        return _final_stretch(self._sleep_for is not None, self._realtime)
 
     def _due(self) -> list[_Due]:
         """The armed slots, soonest first (the lock held)."""
