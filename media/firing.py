@@ -39,7 +39,11 @@ APPROACH_S = 0.02
 # ordinary thread's timed wait on a loaded machine ended 20-130 ms late (fire trace, load 35),
 # past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
 RISE_S = 0.25
-REALTIME_PRIORITY = 10
+# Below the sound server's own real-time threads (PulseAudio's default is 5, PipeWire's through
+# RTKit 20 and up): the siren is heard only when the server mixes it, and a venue whose loop and
+# firing thread outranked the server's mixing thread starved it around zero on a loaded machine.
+# Any real-time priority still outranks every ordinary thread, which is all the firing needs.
+REALTIME_PRIORITY = 2
 # At ordinary priority nothing was spun at all: measured with eleven venue processes on two
 # cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
 # nor queued for a core most of that time: it was waiting for the interpreter lock, held by
