@@ -32,7 +32,7 @@ from ceremony import notes
 from ceremony import operator as op
 from ceremony import operator_link as link
 from media.operator_link.backend import LinkBackend, PictureJob, Shown
-from media.operator_link.framing import FrameError, frame, private_socket_folder, read_frame
+from media.operator_link.framing import FrameError, claim_socket, frame, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ MONITORS = ("program", "preview")
 HELLO_TIMEOUT_S = 5.0
 MAX_OUTBOX = 256  # replies and notices a client has not read: beyond, it is dropped
 MAX_TILE_SIDE = 1920
-
-
-class LinkBusyError(OSError):
-    """Another engine of the same ceremony already runs on this machine."""
 
 
 class _Client:
@@ -131,15 +127,7 @@ class LinkServer:
         backend.on_notice(self._broadcast)
 
     async def start(self) -> None:
-        private_socket_folder(self.path)
-        if self.path.exists() or self.path.is_symlink():
-            try:
-                _, writer = await asyncio.open_unix_connection(str(self.path))
-            except (ConnectionRefusedError, FileNotFoundError):
-                self.path.unlink(missing_ok=True)  # left by an engine that was killed
-            else:
-                writer.close()
-                raise LinkBusyError(f"an engine already listens on {self.path}")
+        await claim_socket(self.path)  # LinkBusyError: another engine of this ceremony runs
         self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
         os.chmod(self.path, 0o600)
         loop = asyncio.get_running_loop()

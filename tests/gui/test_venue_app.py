@@ -477,7 +477,9 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     from media.speaker import Speaker
 
     speaker = Speaker()
-    window.host = SimpleNamespace(link=SimpleNamespace(speaker=speaker))  # type: ignore[assignment]
+    host = VenueHost(lambda: None)  # type: ignore[arg-type, return-value]  # never started
+    host.link = SimpleNamespace(speaker=speaker)  # type: ignore[assignment]
+    window.host = host
     window._repaint()
     assert window.live_page.sound.text() == ""  # plays, or not tried yet: nothing to say
     speaker.problem = "no sound: the output device could not be opened (PaErrorCode -9996)"
@@ -548,10 +550,18 @@ def test_join_again_after_the_end_starts_a_new_link(qtbot: QtBot, tmp_path: Path
         def __init__(self) -> None:
             self.started = self.stopped = False
             self.changed = self.picture = SignalStub()
-            self.link = None  # what the window's repaint timer looks at
 
         def start(self) -> None:
             self.started = True
+
+        def rejoin(self) -> bool:
+            return False  # like VenueHost: the window makes a new host
+
+        def sound_problem(self) -> str:  # what the window's repaint timer looks at
+            return ""
+
+        def want_picture(self, width: int, height: int) -> None:
+            pass
 
         def stop(self) -> None:
             self.stopped = True
