@@ -606,7 +606,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
                 return None
             command = place.command()
             spawn = (lambda: studio_attach.spawn_engine(command, output)) if command else None
-            return RemoteVenueHost(place.socket, token, spawn)
+            return RemoteVenueHost(place.socket, token, spawn, running=True)
 
         exit_now(
             run_venue_app(

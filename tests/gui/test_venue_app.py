@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,20 +99,6 @@ def test_each_refusal_sends_the_crew_back_with_a_reason(
     shown = window.join_page.problem.text()
     assert REFUSAL_WORDS[reason] in shown
     assert "0x1" not in shown
-
-
-@pytest.fixture
-def indonesian(qtbot: QtBot) -> Iterator[None]:
-    from PySide6.QtWidgets import QApplication
-
-    from ui.i18n import Language
-
-    app = QApplication.instance()
-    assert app is not None
-    language = Language(app)
-    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
-    yield
-    language.use("en")
 
 
 def test_a_refusal_is_told_in_indonesian(indonesian: None, tmp_path: Path) -> None:

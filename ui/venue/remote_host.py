@@ -14,11 +14,11 @@ import contextlib
 import logging
 import os
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -35,7 +35,17 @@ log = logging.getLogger(__name__)
 RETRY_S = 0.2  # while the link process starts (a few seconds: Python, aiortc)
 START_TIMEOUT_S = 60.0
 
-Spawn = Callable[[], subprocess.Popen[bytes]]
+
+class LinkProcess(Protocol):
+    """What the host looks at of the link's process (a `subprocess.Popen`)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+
+Spawn = Callable[[], LinkProcess]
 
 
 def window_name() -> str:
@@ -47,14 +57,18 @@ class RemoteVenueHost(QObject):
     picture = Signal()  # a new program picture: read `latest_picture()`
     lost = Signal()  # the link's process ended without saying so: offer to join again
 
-    def __init__(self, path: Path, token: str, spawn: Spawn | None = None) -> None:
-        """`spawn`: starts the link process (at `start()` and on `rejoin()`); None attaches
-        to a link already running (and cannot start it again)."""
+    def __init__(
+        self, path: Path, token: str, spawn: Spawn | None = None, *, running: bool = False
+    ) -> None:
+        """`spawn`: starts the link process (on `rejoin()`, and at `start()` unless `running`:
+        a link already runs there, from before the app was closed by a crash); without it the
+        host only attaches and cannot start the link again."""
         super().__init__()
         self.path = path
         self.token = token
         self._spawn = spawn
-        self.process: subprocess.Popen[bytes] | None = None
+        self._running = running or spawn is None
+        self.process: LinkProcess | None = None
         self.welcome: vw.WindowWelcome | None = None
         self.is_lost = False
         self._lock = threading.Lock()
@@ -148,7 +162,7 @@ class RemoteVenueHost(QObject):
         self._stop = asyncio.Event()
         self._again = asyncio.Event()
         stopping: asyncio.Future[object] = asyncio.ensure_future(self._stop.wait())
-        start = self._spawn is not None
+        start = not self._running
         while not self._stop.is_set():
             if start:
                 self._start_process()
