@@ -61,6 +61,15 @@ class VenueLinkPlace:
         return [str(a) for a in command] if isinstance(command, list) else None
 
 
+def ceremony_program() -> list[str]:
+    """How to run `ceremony …` from here: in the frozen apps the `ceremony` executable beside
+    this one (`ceremony-venue` would read its arguments as the venue app's), else this Python."""
+    if getattr(sys, "frozen", False):
+        here = Path(sys.executable)
+        return [str(here.with_name("ceremony" + here.suffix))]
+    return [sys.executable, "-m", "launcher.cli"]
+
+
 def link_command(folder: Path, invite: Invite, choice: LinkChoice) -> VenueLinkPlace:
     """Write the invite (0600) and the link's command line beside its socket."""
     place = VenueLinkPlace.of(folder, invite)
@@ -68,9 +77,7 @@ def link_command(folder: Path, invite: Invite, choice: LinkChoice) -> VenueLinkP
     invite_file = place.socket.with_suffix(".invite")
     write_private(invite_file, (invite.to_string() + "\n").encode())
     command = [
-        sys.executable,
-        "-m",
-        "launcher.cli",
+        *ceremony_program(),
         "venue",
         "--headless",
         "--window-link",
