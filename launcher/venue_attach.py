@@ -11,7 +11,6 @@ window can start it again ("join again") after it died or the ceremony's run end
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ceremony.invite import Invite
-from media.operator_link.client import LinkError, LinkSlowError
+from launcher.studio_attach import answers
 from media.private_files import make_private_dir, write_private
 from media.venue_window_client import WindowClient
 from media.venue_window_server import window_link_path
@@ -105,20 +104,7 @@ def link_command(folder: Path, invite: Invite, choice: LinkChoice) -> VenueLinkP
 
 def link_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
     """A venue link listens on `path` and accepts the token (or is there but slow to answer)."""
-
-    async def probe() -> bool:
-        try:
-            client = await WindowClient.connect(path, token, "probe", timeout=timeout)
-        except (LinkSlowError, TimeoutError):
-            return True  # there, but slow (a loaded machine): not a reason to start another
-        except (OSError, LinkError):
-            return False
-        await client.close()
-        return True
-
-    if not path.exists():
-        return False
-    return asyncio.run(probe())
+    return answers(path, lambda: WindowClient.connect(path, token, "probe", timeout=timeout))
 
 
 def running_link(folder: Path, token: str) -> VenueLinkPlace | None:

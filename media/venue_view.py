@@ -5,57 +5,24 @@ and for the link process that serves a window over the window link (media/venue_
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from ceremony import venue_window as vw
 from ceremony import wire
-from ceremony.countdown import ArmState
-from media.venue import LinkProblem, LinkState, LinkStateChanged, MessageReceived, VenueLink
+from media.venue import LinkStateChanged, MessageReceived, VenueLink
 from media.venue_countdown import CountdownChanged
 
 CHAT_LINES = vw.CHAT_LINES
 
 
-@dataclass
-class VenueView:
-    """What the venue screens show; replaced whole on every change (read under the lock)."""
-
-    link: LinkState = LinkState.CONNECTING
-    link_detail: str = ""  # English, for the log and a tooltip; screens use the typed fields
-    refusal: wire.JoinRefusal | None = None  # why, when `link` is REFUSED
-    problem: LinkProblem | None = None  # why, when `link` is RECONNECTING
-    retry_in_s: float | None = None
-    welcome: wire.Welcome | None = None
-    program: wire.ProgramState | None = None
-    program_at: float = 0.0  # the link's clock (`VenueHost.clock`) when the state arrived
-    # The clock estimate's studio - venue offset then: places the speaker's `ends_at`.
-    program_offset: float | None = None
-    cue: str = ""
-    cue_at: float = 0.0  # the link's clock
-    chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
-    countdown_state: ArmState | None = None
-    countdown_deadline: float | None = None  # on the link's countdown clock
-    countdown_bound_s: float | None = None
-    rtt_ms: float | None = None
-
-
-_FIELDS = tuple(f.name for f in dataclasses.fields(VenueView))
-
-
-def view_to_state(view: VenueView, *, sound_problem: str, seq: int) -> vw.VenueState:
-    """The view as the window link carries it (the same fields, by name)."""
-    return vw.VenueState(
-        **{name: getattr(view, name) for name in _FIELDS}, sound_problem=sound_problem, seq=seq
-    )
-
-
-def state_to_view(state: vw.VenueState) -> VenueView:
-    return VenueView(**{name: getattr(state, name) for name in _FIELDS})
+# What the venue screens show: the window link's state, the same type in the link's process and
+# in the window's (replaced whole on every change; frozen).
+VenueView = vw.VenueState
 
 
 class ViewKeeper:
@@ -74,7 +41,7 @@ class ViewKeeper:
 
     def update(self, **changes: Any) -> None:
         with self._lock:
-            self._view = dataclasses.replace(self._view, **changes)
+            self._view = msgspec.structs.replace(self._view, **changes)
         self._on_change()
 
     def add_chat(self, from_studio: bool, text: str) -> None:

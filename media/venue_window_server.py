@@ -30,11 +30,12 @@ import msgspec
 from ceremony import venue_window as vw
 from ceremony import wire
 from ceremony.operator_link import LinkRefusal, LinkRefused
-from media.operator_link.framing import FrameError, claim_socket, frame, read_frame, socket_path
+from media.operator_link.framing import FrameError, frame, read_frame, socket_path
+from media.operator_link.local_server import FrameSink, LocalSocketServer
 from media.operator_link.pictures import i420_picture
 from media.venue import LinkState, ProgramFrame, VenueLink
 from media.venue_countdown import PARK_MAX_S
-from media.venue_view import ViewKeeper, view_to_state
+from media.venue_view import ViewKeeper
 
 log = logging.getLogger(__name__)
 
@@ -49,36 +50,20 @@ def window_link_path(folder: Path, ceremony_id: str, venue_id: str) -> Path:
     return socket_path(folder, vw.link_name(ceremony_id, venue_id))
 
 
-class _Window:
-    """One attached window: what it has not been sent yet, newest first (nothing queues)."""
+class _Window(FrameSink):
+    """One attached window: the newest state and picture it has not been sent (nothing queues)."""
 
     def __init__(self, name: str, writer: asyncio.StreamWriter) -> None:
+        super().__init__(writer)
         self.name = name
-        self.writer = writer
         self.size = (0, 0)
         self.state: bytes | None = None
         self.picture: bytes | None = None
-        self.wake = asyncio.Event()
-        self.closed = False
 
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.wake.set()
-            self.writer.close()
-
-    async def write_loop(self) -> None:
-        try:
-            while not self.closed:
-                await self.wake.wait()
-                self.wake.clear()
-                chunks = [c for c in (self.state, self.picture) if c is not None]
-                self.state = self.picture = None
-                if chunks:
-                    self.writer.write(b"".join(chunks))
-                    await self.writer.drain()
-        except (ConnectionError, OSError):
-            self.close()
+    def pending(self) -> list[bytes]:
+        chunks = [c for c in (self.state, self.picture) if c is not None]
+        self.state = self.picture = None
+        return chunks
 
 
 class VenueWindowServer:
@@ -102,18 +87,15 @@ class VenueWindowServer:
         self._frame: av.VideoFrame | None = None
         self._new_frame = asyncio.Event()
         self._quiet: threading.Event | None = None  # the firing thread's hold, until released
-        self._server: asyncio.Server | None = None
+        self._socket = LocalSocketServer(path, self._session)
         self._tasks: list[asyncio.Task[None]] = []
-        self._handlers: set[asyncio.Task[None]] = set()
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-picture")
         link.subscribe(self._on_event)
         link.countdown.also_quiet.append(self._hold_pictures)
 
     async def start(self) -> None:
         """LinkBusyError: a link of the same venue of the same ceremony already runs here."""
-        await claim_socket(self.path)
-        self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
-        os.chmod(self.path, 0o600)
+        await self._socket.start()
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._state_loop(), name="window-state"),
@@ -133,16 +115,11 @@ class VenueWindowServer:
                     await asyncio.wait_for(window.writer.drain(), 2.0)
         for window in list(self.windows):
             window.close()
-        if self._server is not None:
-            self._server.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._handlers:  # their windows are closed: they end by themselves
-            await asyncio.wait(list(self._handlers), timeout=2.0)
+        await self._socket.close()
         self._pictures.shutdown(wait=False, cancel_futures=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
     # ---- the link's side ----------------------------------------------------------------
 
@@ -161,19 +138,6 @@ class VenueWindowServer:
         self._quiet = released
 
     # ---- one window -----------------------------------------------------------------------
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        try:
-            await self._session(reader, writer)
-        except (ConnectionError, OSError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            if task is not None:
-                self._handlers.discard(task)
-            writer.close()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -252,7 +216,7 @@ class VenueWindowServer:
 
     def state(self) -> vw.VenueState:
         self._seq += 1
-        return view_to_state(
+        return msgspec.structs.replace(
             self.keeper.view(), sound_problem=self.link.speaker.problem or "", seq=self._seq
         )
 

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
@@ -16,24 +17,13 @@ from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
 from media.venue import LinkProblem, LinkState, VenueConfig
+from tests.unit.conftest import INVITE
 from ui.venue.app import venue_window
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
 from ui.venue.window import VenueWindow
 
 pytestmark = pytest.mark.gui
-
-INVITE = Invite(
-    studio="Studio Kementerian PANRB",
-    addresses=["127.0.0.1:9"],
-    ceremony_id="c",
-    ceremony_title="Peresmian Serentak",
-    venue_id="kota-cirebon",
-    venue_name="MPP Kota Cirebon",
-    fingerprint="AB:" * 31 + "AB",
-    expires=time.time() + 3600,
-    token="00" * 32,
-)
 
 
 class FakeClock:
@@ -138,7 +128,7 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
     assert program.cue_text() is None  # a cue is shown for 15 s
     clock.t = 1100.0
     assert program.confidence_remaining() == -5.0  # overtime counts on
-    held = dataclasses.replace(
+    held = msgspec.structs.replace(
         view, program=state(tally=wire.Tally.ON_AIR, remaining_s=40.0, held=True)
     )
     window.apply_view(held)
@@ -167,7 +157,7 @@ def test_the_confidence_timer_ends_at_the_studios_instant(window: VenueWindow) -
     assert program.confidence_remaining() == pytest.approx(0.0)
     clock.t = 1100.0
     assert program.confidence_remaining() == pytest.approx(-5.25)  # overtime counts on
-    window.apply_view(dataclasses.replace(view, program_offset=None))  # no estimate yet
+    window.apply_view(msgspec.structs.replace(view, program_offset=None))  # no estimate yet
     assert program.confidence_remaining() == pytest.approx(-5.0)
 
 
@@ -480,7 +470,7 @@ def test_the_crews_own_chat_lines_survive_later_updates(window: VenueWindow) -> 
     host.say("kami siap")
     host._on_message(wire.Chat(text="terima kasih", sender="studio"))
     window.apply_view(host.view())
-    window.apply_view(dataclasses.replace(host.view(), rtt_ms=12.0))  # any later change
+    window.apply_view(msgspec.structs.replace(host.view(), rtt_ms=12.0))  # any later change
     lines = window.live_page.chat_log.toPlainText().splitlines()
     assert len(lines) == 2 and lines[0].endswith("kami siap")
     assert lines[1].endswith("terima kasih")

@@ -20,7 +20,8 @@ from ceremony.countdown import ArmState
 from media.venue import LinkState, LinkStateChanged, MessageReceived, ProgramFrame
 from media.venue_countdown import CountdownChanged
 from tests.gui.fake_venue_link import TOKEN, FakeVenueLink
-from tests.gui.test_venue_app import INVITE, WELCOME, never_started
+from tests.gui.test_venue_app import WELCOME, never_started
+from tests.unit.conftest import INVITE
 from ui.venue.remote_host import RemoteVenueHost
 from ui.venue.window import VenueWindow
 

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import stat
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from ceremony.invite import Invite, parse_invite
+from ceremony.invite import parse_invite
 from launcher import venue_attach
-
-INVITE = Invite(
-    studio="Studio Kementerian PANRB",
-    addresses=["127.0.0.1:9"],
-    ceremony_id="c",
-    ceremony_title="Peresmian Serentak",
-    venue_id="kota-cirebon",
-    venue_name="MPP Kota Cirebon",
-    fingerprint="AB:" * 31 + "AB",
-    expires=time.time() + 3600,
-    token="00" * 32,
-)
+from tests.unit.conftest import INVITE
 
 
 def test_the_link_command_keeps_the_invite_off_the_command_line(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from media.loop import quiet_teardown_errors
 from media.operator_link.client import LinkError
 from media.operator_link.pictures import bgra_from_i420
 from media.venue import LinkState
-from media.venue_view import VenueView, state_to_view
+from media.venue_view import VenueView
 from media.venue_window_client import WindowClient
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,6 @@ class RemoteVenueHost(QObject):
         self.is_lost = False
         self._lock = threading.Lock()
         self._view = VenueView()
-        self._sound = ""
         self._picture: tuple[int, int, bytes] | None = None
         self._size = (0, 0)
         self._client: WindowClient | None = None
@@ -116,8 +115,7 @@ class RemoteVenueHost(QObject):
         return time.monotonic()
 
     def sound_problem(self) -> str:
-        with self._lock:
-            return self._sound
+        return self.view().sound_problem
 
     def say(self, text: str) -> None:
         self._send(vw.SayChat(text))
@@ -188,7 +186,7 @@ class RemoteVenueHost(QObject):
     def _start_process(self) -> None:
         assert self._spawn is not None
         self.is_lost = False
-        self._set_view(VenueView(), "")
+        self._set_view(VenueView())
         self.process = self._spawn()
         log.info("venue link process started (pid %d)", self.process.pid)
 
@@ -222,7 +220,7 @@ class RemoteVenueHost(QObject):
             client.welcome.venue_id,
             client.welcome.link_pid,
         )
-        client.on_state = lambda s: self._set_view(state_to_view(s), s.sound_problem)
+        client.on_state = self._set_view
         client.on_picture = self._on_picture
         if self._size != (0, 0):
             client.send(vw.WantPicture(*self._size))
@@ -242,10 +240,9 @@ class RemoteVenueHost(QObject):
             self._picture = (picture.width, picture.height, bgra)
         self.picture.emit()
 
-    def _set_view(self, view: VenueView, sound: str) -> None:
+    def _set_view(self, view: VenueView) -> None:
         with self._lock:
             self._view = view
-            self._sound = sound
         self.changed.emit()
 
     def _lose(self, why: str) -> None:
@@ -261,7 +258,6 @@ class RemoteVenueHost(QObject):
                 program=view.program,
                 program_at=view.program_at,
                 chat=view.chat,
-            ),
-            "",
+            )
         )
         self.lost.emit()

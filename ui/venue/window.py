@@ -412,7 +412,7 @@ class VenueWindow(QMainWindow):
             why += " " + self.tr("Trying again in {0} s.").format(max(1, round(view.retry_in_s)))
         self.live_page.link.setText(f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{why}")
         self.live_page.link.setToolTip(view.link_detail)
-        if view.chat is not self._chat_shown:  # redrawn when it changed, not on every view
+        if view.chat != self._chat_shown:  # redrawn when it changed, not on every view
             self._chat_shown = view.chat
             studio, us = self.tr("studio: "), self.tr("us: ")
             self.live_page.chat_log.setPlainText(
