@@ -62,12 +62,15 @@ async def test_window_killed_mid_countdown_the_link_fires_and_reports(
         assert window.stdout is not None
         out = window.stdout
 
-        async def window_says(text: str) -> str:
-            while True:
-                said = await asyncio.to_thread(out.readline)
-                assert said, f"the stand-in window ended before saying {text!r}"
-                if text in said:
-                    return said
+        async def window_says(text: str, timeout: float = 60.0) -> str:
+            async def read() -> str:
+                while True:
+                    said = await asyncio.to_thread(out.readline)
+                    assert said, f"the stand-in window ended before saying {text!r}"
+                    if text in said:
+                        return said
+
+            return await asyncio.wait_for(read(), timeout)  # (its state comes 4 times a second)
 
         await window_says("attached to pid")
         await window_says("state connected")
@@ -79,7 +82,8 @@ async def test_window_killed_mid_countdown_the_link_fires_and_reports(
         view = studio.engine.countdown.venues["kota-cirebon"]
         await studio.events.wait(lambda e: view.state is ArmState.FIRED, timeout=20)
         assert view.fired_local is not None
-        assert view.fired_local == pytest.approx(deadline, abs=0.5)
+        # Fired at the deadline the window was shown (gross: `ceremony bench sync` measures it).
+        assert view.fired_local == pytest.approx(deadline, abs=1.0)
         assert venue.proc.poll() is None  # the link goes on without its window
 
         # The app relaunched attaches to the running link and sees what happened meanwhile.
