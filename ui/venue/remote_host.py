@@ -248,6 +248,8 @@ class RemoteVenueHost(QObject):
     def _lose(self, why: str) -> None:
         log.warning("%s: the hall has no link to the studio until the crew joins again", why)
         self.is_lost = True
+        if self.process is not None:
+            self.process.poll()  # reaps it, if it was ours
         with self._lock:
             view = self._view
         self._set_view(
