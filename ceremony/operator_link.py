@@ -190,12 +190,22 @@ ServerMessage = Welcome | LinkRefused | Reply | ConsoleState | Tiles | Notice | 
 def check_hello(hello: Hello, token: str, *, same: bool) -> LinkRefused | None:
     """Why a Hello is refused, or None. `same`: the token matched (compared in constant time
     by the caller, which has the secret)."""
-    if hello.v != LINK_VERSION:
+    return check_version_and_token(hello.v, LINK_VERSION, token, same=same)
+
+
+def check_version_and_token(
+    client_v: int, version: int, token: str, *, same: bool
+) -> LinkRefused | None:
+    """The first message's checks on any local link (this one, the venue's window link): the
+    client speaks `version`, and its token matched a non-empty one."""
+    if client_v != version:
         return LinkRefused(
-            LinkRefusal.VERSION, f"the engine speaks version {LINK_VERSION}, the client {hello.v}"
+            LinkRefusal.VERSION,
+            f"the server speaks version {version}, the client {client_v}",
+            v=version,
         )
     if not same or not token:
-        return LinkRefused(LinkRefusal.BAD_TOKEN, "wrong token")
+        return LinkRefused(LinkRefusal.BAD_TOKEN, "wrong token", v=version)
     return None
 
 

@@ -562,39 +562,57 @@ def cmd_venue(args: argparse.Namespace) -> int:
         from PySide6.QtCore import QSettings
 
         from ceremony.invite import Invite
-        from media.venue import VenueLink
+        from launcher import studio_attach, venue_attach
+        from media.remote.endpoint import load_token
         from ui.console.app import exit_now
         from ui.venue.app import run_venue_app
         from ui.venue.devices import stored_hall_latency
+        from ui.venue.remote_host import RemoteVenueHost
 
-        _ice_config(args)
         text = invite_from_link(live.invite_text(args.invite)) if args.invite else ""
         _log_invite(args, text)
         paths = Paths.default()
+        # The link runs as a process of its own (launcher/venue_attach.py): the window's
+        # crash leaves the hall's siren and fire report alive.
+        folder = paths.data / "control"
+        token = load_token(folder)
+        output = paths.logs / "venue-link.out"
 
-        def make_link(invite: Invite, devices: tuple[str | None, ...]) -> VenueLink:
+        def make_host(invite: Invite, devices: tuple[str | None, ...]) -> RemoteVenueHost:
             camera, microphone, speaker = devices
             _tag_logs(args, invite.ceremony_id)
             # The hall delay measured for this speaker and microphone in the device check.
             stored = QSettings(str(paths.config / "venue.ini"), QSettings.Format.IniFormat)
             hall = stored_hall_latency(stored, speaker, microphone)
-            return live.make_venue_link(
-                invite,
-                video=args.video,
-                config=VenueConfig(
-                    ice_servers=tuple(args.ice_server),
-                    speaker=speaker,
-                    hall_latency_s=args.hall_latency_ms / 1000 or hall or 0.0,
-                ),
+            choice = venue_attach.LinkChoice(
+                video=str(args.video),
                 # The command line wins over the choice made in the app.
-                camera_spec=args.camera or camera,
+                camera=args.camera or camera,
                 microphone=args.microphone or microphone,
+                speaker=speaker,
+                hall_latency_ms=args.hall_latency_ms or (hall or 0.0) * 1000,
+                ice_servers=tuple(args.ice_server),
+                ice_addresses=tuple(args.ice_address),
             )
+            place = venue_attach.link_command(folder, invite, choice)
+            command = place.command() or []
+            return RemoteVenueHost(
+                place.socket, token, lambda: studio_attach.spawn_engine(command, output)
+            )
+
+        def running() -> RemoteVenueHost | None:
+            place = venue_attach.running_link(folder, token)
+            if place is None:
+                return None
+            command = place.command()
+            spawn = (lambda: studio_attach.spawn_engine(command, output)) if command else None
+            return RemoteVenueHost(place.socket, token, spawn, running=True)
 
         exit_now(
             run_venue_app(
-                make_link,
+                make_host,
                 paths.config / "venue.ini",
+                running=running,
                 invite_text=text.strip(),
                 join_at_once=args.join,
                 screenshot=args.screenshot,
@@ -656,6 +674,7 @@ def cmd_venue(args: argparse.Namespace) -> int:
             camera_spec=args.camera,
             microphone=args.microphone,
             language=pick_language(args.language),
+            window_folder=Paths.default().data / "control" if args.window_link else None,
         )
     )
 
@@ -1101,6 +1120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--invite", default=None, help="the invite string or link, or a file holding it"
     )
     ve.add_argument("--join", action="store_true", help="join at once with --invite (GUI)")
+    ve.add_argument(
+        "--window-link",
+        action="store_true",
+        help="with --headless: serve the venue app's window on a local socket (the app does it)",
+    )
     ve.add_argument("--video", type=_video_format, default="320x180@15")
     ve.add_argument("--no-media", action="store_true", help="data channels only (clock benches)")
     ve.add_argument(
@@ -1386,6 +1410,8 @@ def main(argv: list[str] | None = None) -> int:
 
         # The studio console and its engine are two processes: two log files, not one shared.
         name = "console" if args.command == "studio" and not args.headless else args.command
+        if args.command == "venue" and args.window_link:
+            name = "venue-link"  # the window and its link process: two log files too
         args.log_setup = setup_logging(Paths.default().logs, name, verbose=args.verbose)
     else:
         logging.basicConfig(

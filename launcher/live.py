@@ -33,7 +33,9 @@ from media.devices import CameraSource, DeviceError, MicrophoneSource
 from media.ice import pin_host_addresses
 from media.loop import quiet_teardown_errors
 from media.mixer import AudioSourceBuffer, BufferedAudioTrack
+from media.operator_link.framing import LinkBusyError
 from media.program import EncodedSourceTrack, VideoFormat
+from media.remote.endpoint import load_token
 from media.sources import TestPattern, ToneTrack
 from media.venue import (
     UNREACHABLE_AFTER,
@@ -45,6 +47,7 @@ from media.venue import (
     VenueEvent,
     VenueLink,
 )
+from media.venue_window_server import VenueWindowServer, window_link_path
 
 if TYPE_CHECKING:  # studio side: imported where used, so a venue does not load it at start
     from media.remote.service import RemoteConfig
@@ -331,7 +334,10 @@ async def run_venue(
     camera_spec: str | None = None,
     microphone: str | None = None,
     language: str = "id",
+    window_folder: Path | None = None,
 ) -> int:
+    """`window_folder`: also serve the venue app's window over the window link, from that
+    private control folder (media/venue_window_server.py)."""
     link = make_venue_link(
         invite,
         video=video,
@@ -371,12 +377,29 @@ async def run_venue(
     link.subscribe(show)
     stop = asyncio.Event()
     install_stop_signals(stop)
+    window = None
+    if window_folder is not None:
+        window = VenueWindowServer(
+            link,
+            window_link_path(window_folder, invite.ceremony_id, invite.venue_id),
+            load_token(window_folder),
+            leave=stop.set,
+        )
+        try:
+            await window.start()
+        except LinkBusyError:
+            print(f"venue: the link of {invite.venue_id} already runs here", file=sys.stderr)
+            link.countdown.close()
+            return 4
+        print(f"window link: {window.path}", file=stream, flush=True)
     task = asyncio.create_task(link.run())
     await asyncio.wait(
         [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
     )
     link.stop()
     final = await task
+    if window is not None:
+        await window.close(final)
     if final is LinkState.REFUSED or final is LinkState.REPLACED:
         print(f"venue: {final.value}", file=sys.stderr)
         return 3

@@ -11,7 +11,9 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from media.operator_link.client import LinkClient, LinkError, LinkSlowError
 
@@ -22,19 +24,21 @@ ENGINE_START_TIMEOUT_S = 60.0
 _CONSOLE_ONLY = {"--screenshot": 1, "--after": 1, "--watch": 0, "--runsheet": 1, "--rehearsal": 0}
 
 
-def engine_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
-    """An engine listens on `path` and accepts the token (attached as a watcher, then gone), or
-    listens there but does not answer within `timeout`."""
+class _Attached(Protocol):
+    async def close(self) -> None: ...
+
+
+def answers(path: Path, attach: Callable[[], Awaitable[_Attached]]) -> bool:
+    """A server listens on `path` and accepts `attach` (attached, then gone), or listens there
+    but does not answer in time."""
 
     async def probe() -> bool:
         try:
-            client = await LinkClient.connect(
-                path, token, "probe", want_control=False, timeout=timeout
-            )
+            client = await attach()
         except (LinkSlowError, TimeoutError):
-            # Something listens but answers slowly (a loaded machine): an engine is there.
-            # Saying "none" would start a second engine (which refuses: the socket is taken)
-            # and ask the operator about a rehearsal meanwhile; the console's link retries.
+            # Something listens but answers slowly (a loaded machine): a server is there.
+            # Saying "none" would start a second one (which refuses: the socket is taken)
+            # and ask the operator about a rehearsal meanwhile; the client's link retries.
             return True
         except (OSError, LinkError):
             return False
@@ -44,6 +48,14 @@ def engine_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
     if not path.exists():
         return False
     return asyncio.run(probe())
+
+
+def engine_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
+    """An engine listens on `path` and accepts the token (attached as a watcher), or is slow."""
+    return answers(
+        path,
+        lambda: LinkClient.connect(path, token, "probe", want_control=False, timeout=timeout),
+    )
 
 
 def engine_argv(argv: list[str], sheet_path: Path, *, rehearsal: bool) -> list[str]:

@@ -30,6 +30,10 @@ from ceremony.invite import Invite, invite_problem
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, Backoff, Liveness, RateMeter
 from ceremony.session import Channel, Output, Refuse, VenueSession
 from ceremony.session.venue import StudioQuiet, VenueSessionEvent
+
+# Moved to the core when the window link began to carry them; still found here.
+from ceremony.venue_states import LinkProblem as LinkProblem  # noqa: PLC0414
+from ceremony.venue_states import LinkState as LinkState  # noqa: PLC0414
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.clock import Clock
@@ -63,29 +67,6 @@ CLOSE_REPLACED = 4001
 CLOSE_ENDED = wire.CLOSE_CEREMONY_ENDED
 UNREACHABLE_AFTER = 3  # failed attempts in a row before the crew is told to check the invite
 SSL_SHUTDOWN_GRACE_S = 0.25
-
-
-class LinkState(StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    REFUSED = "refused"  # final: the crew must act (new invite, right venue)
-    REPLACED = "replaced"  # final: another device joined as this venue
-    ENDED = "ended"  # final: the studio said the ceremony is over; nothing to reconnect to
-    STOPPED = "stopped"
-
-
-class LinkProblem(StrEnum):
-    """Why the link is down and being retried; the venue app says each one in the crew's words."""
-
-    UNREACHABLE = "unreachable"  # no address of the invite answered (network, studio not running)
-    NO_ANSWER = "no_answer"  # connected, but the studio did not answer the join in time
-    CLOSED_WHILE_JOINING = "closed_while_joining"
-    BAD_REPLY = "bad_reply"  # the studio answered the join with something unreadable
-    NO_MEDIA = "no_media"  # joined, but the peer connection never opened (UDP blocked)
-    STUDIO_QUIET = "studio_quiet"  # nothing heard from the studio for a few seconds
-    STUDIO_CLOSED = "studio_closed"  # the studio closed the link (restart, or it marked us lost)
-    FAILED = "failed"  # a fault in this app; the log has the traceback
 
 
 class UnreachableCause(StrEnum):

@@ -12,7 +12,7 @@ import msgspec
 
 from ceremony import operator as op
 from ceremony import operator_link as link
-from media.operator_link.framing import frame, read_frame
+from media.operator_link.framing import frame, open_link, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +66,16 @@ class LinkClient:
     ) -> LinkClient:
         """Attach; FileNotFoundError / ConnectionRefusedError when no engine listens there,
         LinkError when it refuses."""
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_unix_connection(str(path), limit=link.MAX_FRAME + 16), timeout
-        )
+        hello = link.encode(link.Hello(token, name, want_control=want_control))
         try:
-            writer.write(frame(link.encode(link.Hello(token, name, want_control=want_control))))
-            data = await asyncio.wait_for(read_frame(reader, link.MAX_FRAME), timeout)
-            first = link.decode_server(data)
+            reader, writer, data = await open_link(path, hello, link.MAX_FRAME, timeout)
         except TimeoutError:
-            writer.close()
             raise LinkSlowError(f"the engine did not answer within {timeout:g} s") from None
-        except (asyncio.IncompleteReadError, msgspec.DecodeError) as exc:
+        except asyncio.IncompleteReadError as exc:
+            raise LinkError(f"the engine did not answer: {exc!r}") from None
+        try:
+            first = link.decode_server(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             writer.close()
             raise LinkError(f"the engine did not answer: {exc!r}") from None
         if isinstance(first, link.LinkRefused):

@@ -52,6 +52,42 @@ def socket_path(folder: Path, ceremony_id: str) -> Path:
     return Path(tempfile.gettempdir()) / f"ceremony-{os.getuid()}" / f"{both}.sock"
 
 
+class LinkBusyError(OSError):
+    """Another server (an engine, a venue link) already listens on the same socket."""
+
+
+async def claim_socket(path: Path) -> None:
+    """Make `path` free for a new server: its folder private, a socket left there by a killed
+    server removed; LinkBusyError when a live one still answers there."""
+    private_socket_folder(path)
+    if path.exists() or path.is_symlink():
+        try:
+            _, writer = await asyncio.open_unix_connection(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            path.unlink(missing_ok=True)  # left by a server that was killed
+        else:
+            writer.close()
+            raise LinkBusyError(f"a server already listens on {path}")
+
+
+async def open_link(
+    path: Path, hello: bytes, limit: int, timeout: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
+    """Connect to a local link, send the `hello` frame's payload, and read the first answer's
+    payload; FileNotFoundError / ConnectionRefusedError when nothing listens there,
+    TimeoutError when it does not answer in time, IncompleteReadError when it hangs up (the
+    writer is closed on any of these)."""
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_unix_connection(str(path), limit=limit + 16), timeout
+    )
+    try:
+        writer.write(frame(hello))
+        return reader, writer, await asyncio.wait_for(read_frame(reader, limit), timeout)
+    except BaseException:
+        writer.close()
+        raise
+
+
 def private_socket_folder(path: Path) -> None:
     """Make sure the socket's folder exists and is this user's alone (0700)."""
     make_private_dir(path.parent)

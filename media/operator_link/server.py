@@ -32,7 +32,8 @@ from ceremony import notes
 from ceremony import operator as op
 from ceremony import operator_link as link
 from media.operator_link.backend import LinkBackend, PictureJob, Shown
-from media.operator_link.framing import FrameError, frame, private_socket_folder, read_frame
+from media.operator_link.framing import FrameError, frame, read_frame
+from media.operator_link.local_server import FrameSink, LocalSocketServer
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +48,16 @@ MAX_OUTBOX = 256  # replies and notices a client has not read: beyond, it is dro
 MAX_TILE_SIDE = 1920
 
 
-class LinkBusyError(OSError):
-    """Another engine of the same ceremony already runs on this machine."""
-
-
-class _Client:
+class _Client(FrameSink):
     def __init__(self, client_id: int, name: str, writer: asyncio.StreamWriter) -> None:
+        super().__init__(writer)
         self.id = client_id
         self.name = name
-        self.writer = writer
         self.wants: dict[str, tuple[int, int]] = {}
         self.shown: Shown = {}
         self.outbox: deque[bytes] = deque()
         self.state: bytes | None = None
         self.tiles: dict[str, link.Tile] = {}
-        self.wake = asyncio.Event()
-        self.closed = False
         self.tiles_sent = 0  # pictures handed to this client (the benchmark reads it)
 
     def send(self, message: link.ServerMessage) -> None:
@@ -73,30 +68,16 @@ class _Client:
         self.outbox.append(frame(link.encode(message)))
         self.wake.set()
 
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.wake.set()
-            self.writer.close()
-
-    async def write_loop(self) -> None:
-        try:
-            while not self.closed:
-                await self.wake.wait()
-                self.wake.clear()
-                chunks = list(self.outbox)
-                self.outbox.clear()
-                if self.state is not None:
-                    chunks.append(self.state)
-                    self.state = None
-                if self.tiles:
-                    tiles, self.tiles = list(self.tiles.values()), {}
-                    chunks.append(frame(link.encode(link.Tiles(tiles))))
-                if chunks:
-                    self.writer.write(b"".join(chunks))
-                    await self.writer.drain()
-        except (ConnectionError, OSError):
-            self.close()
+    def pending(self) -> list[bytes]:
+        chunks = list(self.outbox)
+        self.outbox.clear()
+        if self.state is not None:
+            chunks.append(self.state)
+            self.state = None
+        if self.tiles:
+            tiles, self.tiles = list(self.tiles.values()), {}
+            chunks.append(frame(link.encode(link.Tiles(tiles))))
+        return chunks
 
 
 class LinkServer:
@@ -120,9 +101,8 @@ class LinkServer:
         self.clients: dict[int, _Client] = {}
         self._next_id = 0
         self._seq = 0
-        self._server: asyncio.Server | None = None
+        self._socket = LocalSocketServer(path, self._session)
         self._tasks: list[asyncio.Task[None]] = []
-        self._handlers: set[asyncio.Task[None]] = set()
         # One thread scales every console's pictures: off the engine's loop, and not the
         # loop's default executor (aiortc encodes there).
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-tiles")
@@ -131,17 +111,7 @@ class LinkServer:
         backend.on_notice(self._broadcast)
 
     async def start(self) -> None:
-        private_socket_folder(self.path)
-        if self.path.exists() or self.path.is_symlink():
-            try:
-                _, writer = await asyncio.open_unix_connection(str(self.path))
-            except (ConnectionRefusedError, FileNotFoundError):
-                self.path.unlink(missing_ok=True)  # left by an engine that was killed
-            else:
-                writer.close()
-                raise LinkBusyError(f"an engine already listens on {self.path}")
-        self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
-        os.chmod(self.path, 0o600)
+        await self._socket.start()  # LinkBusyError: another engine of this ceremony runs
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._state_loop(), name="link-state"),
@@ -152,33 +122,13 @@ class LinkServer:
     async def close(self) -> None:
         for client in list(self.clients.values()):
             client.close()
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2.0)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._handlers:  # their clients are closed: they end by themselves
-            await asyncio.wait(list(self._handlers), timeout=2.0)
+        await self._socket.close()
         self._pictures.shutdown(wait=False, cancel_futures=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
     # ---- one client -------------------------------------------------------------------------
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        try:
-            await self._session(reader, writer)
-        except (ConnectionError, OSError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            if task is not None:
-                self._handlers.discard(task)
-            writer.close()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

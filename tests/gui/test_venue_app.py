@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
@@ -17,24 +17,13 @@ from ceremony.invite import Invite
 from launcher.live import make_venue_link
 from media.program import VideoFormat
 from media.venue import LinkProblem, LinkState, VenueConfig
+from tests.unit.conftest import INVITE
 from ui.venue.app import venue_window
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
 from ui.venue.window import VenueWindow
 
 pytestmark = pytest.mark.gui
-
-INVITE = Invite(
-    studio="Studio Kementerian PANRB",
-    addresses=["127.0.0.1:9"],
-    ceremony_id="c",
-    ceremony_title="Peresmian Serentak",
-    venue_id="kota-cirebon",
-    venue_name="MPP Kota Cirebon",
-    fingerprint="AB:" * 31 + "AB",
-    expires=time.time() + 3600,
-    token="00" * 32,
-)
 
 
 class FakeClock:
@@ -102,20 +91,6 @@ def test_each_refusal_sends_the_crew_back_with_a_reason(
     assert "0x1" not in shown
 
 
-@pytest.fixture
-def indonesian(qtbot: QtBot) -> Iterator[None]:
-    from PySide6.QtWidgets import QApplication
-
-    from ui.i18n import Language
-
-    app = QApplication.instance()
-    assert app is not None
-    language = Language(app)
-    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
-    yield
-    language.use("en")
-
-
 def test_a_refusal_is_told_in_indonesian(indonesian: None, tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
     w = VenueWindow(never_started, settings)
@@ -153,7 +128,7 @@ def test_tally_cue_and_confidence_timer(window: VenueWindow) -> None:
     assert program.cue_text() is None  # a cue is shown for 15 s
     clock.t = 1100.0
     assert program.confidence_remaining() == -5.0  # overtime counts on
-    held = dataclasses.replace(
+    held = msgspec.structs.replace(
         view, program=state(tally=wire.Tally.ON_AIR, remaining_s=40.0, held=True)
     )
     window.apply_view(held)
@@ -182,7 +157,7 @@ def test_the_confidence_timer_ends_at_the_studios_instant(window: VenueWindow) -
     assert program.confidence_remaining() == pytest.approx(0.0)
     clock.t = 1100.0
     assert program.confidence_remaining() == pytest.approx(-5.25)  # overtime counts on
-    window.apply_view(dataclasses.replace(view, program_offset=None))  # no estimate yet
+    window.apply_view(msgspec.structs.replace(view, program_offset=None))  # no estimate yet
     assert program.confidence_remaining() == pytest.approx(-5.0)
 
 
@@ -477,7 +452,9 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     from media.speaker import Speaker
 
     speaker = Speaker()
-    window.host = SimpleNamespace(link=SimpleNamespace(speaker=speaker))  # type: ignore[assignment]
+    host = VenueHost(lambda: None)  # type: ignore[arg-type, return-value]  # never started
+    host.link = SimpleNamespace(speaker=speaker)  # type: ignore[assignment]
+    window.host = host
     window._repaint()
     assert window.live_page.sound.text() == ""  # plays, or not tried yet: nothing to say
     speaker.problem = "no sound: the output device could not be opened (PaErrorCode -9996)"
@@ -493,7 +470,7 @@ def test_the_crews_own_chat_lines_survive_later_updates(window: VenueWindow) -> 
     host.say("kami siap")
     host._on_message(wire.Chat(text="terima kasih", sender="studio"))
     window.apply_view(host.view())
-    window.apply_view(dataclasses.replace(host.view(), rtt_ms=12.0))  # any later change
+    window.apply_view(msgspec.structs.replace(host.view(), rtt_ms=12.0))  # any later change
     lines = window.live_page.chat_log.toPlainText().splitlines()
     assert len(lines) == 2 and lines[0].endswith("kami siap")
     assert lines[1].endswith("terima kasih")
@@ -548,10 +525,18 @@ def test_join_again_after_the_end_starts_a_new_link(qtbot: QtBot, tmp_path: Path
         def __init__(self) -> None:
             self.started = self.stopped = False
             self.changed = self.picture = SignalStub()
-            self.link = None  # what the window's repaint timer looks at
 
         def start(self) -> None:
             self.started = True
+
+        def rejoin(self) -> bool:
+            return False  # like VenueHost: the window makes a new host
+
+        def sound_problem(self) -> str:  # what the window's repaint timer looks at
+            return ""
+
+        def want_picture(self, width: int, height: int) -> None:
+            pass
 
         def stop(self) -> None:
             self.stopped = True

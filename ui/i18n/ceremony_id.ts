@@ -41,439 +41,439 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="438" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="440" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="447" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="447" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="449" />
+        <location filename="../console/window.py" line="451" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="454" />
+        <location filename="../console/window.py" line="456" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="455" />
+        <location filename="../console/window.py" line="457" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="456" />
+        <location filename="../console/window.py" line="458" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="457" />
+        <location filename="../console/window.py" line="459" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="458" />
+        <location filename="../console/window.py" line="460" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="459" />
+        <location filename="../console/window.py" line="461" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="460" />
+        <location filename="../console/window.py" line="462" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="465" />
+        <location filename="../console/window.py" line="467" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="468" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="467" />
+        <location filename="../console/window.py" line="469" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="471" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="472" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="473" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="472" />
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="474" />
+        <location filename="../console/window.py" line="775" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="473" />
-        <location filename="../console/window.py" line="503" />
+        <location filename="../console/window.py" line="475" />
+        <location filename="../console/window.py" line="505" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="480" />
+        <location filename="../console/window.py" line="482" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="483" />
+        <location filename="../console/window.py" line="485" />
         <source> s</source>
         <translation> dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="484" />
+        <location filename="../console/window.py" line="486" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
-        <location filename="../console/window.py" line="776" />
+        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="778" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="486" />
+        <location filename="../console/window.py" line="488" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="489" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="490" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="489" />
+        <location filename="../console/window.py" line="491" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="492" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="493" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="494" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="493" />
+        <location filename="../console/window.py" line="495" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="494" />
+        <location filename="../console/window.py" line="496" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="495" />
+        <location filename="../console/window.py" line="497" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="496" />
+        <location filename="../console/window.py" line="498" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="499" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="498" />
+        <location filename="../console/window.py" line="500" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="500" />
+        <location filename="../console/window.py" line="502" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="506" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="505" />
+        <location filename="../console/window.py" line="507" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="506" />
+        <location filename="../console/window.py" line="508" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="509" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="510" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="511" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="512" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="513" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="512" />
+        <location filename="../console/window.py" line="514" />
         <source>End the run (stop the studio engine)…</source>
         <translation>Akhiri run (hentikan mesin studio)…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
+        <location filename="../console/window.py" line="515" />
         <source>Take control</source>
         <translation>Ambil kendali</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="514" />
+        <location filename="../console/window.py" line="516" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="515" />
+        <location filename="../console/window.py" line="517" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="540" />
-        <location filename="../console/window.py" line="543" />
+        <location filename="../console/window.py" line="542" />
+        <location filename="../console/window.py" line="545" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="607" />
+        <location filename="../console/window.py" line="609" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="609" />
+        <location filename="../console/window.py" line="611" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="627" />
+        <location filename="../console/window.py" line="629" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="646" />
+        <location filename="../console/window.py" line="648" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="650" />
+        <location filename="../console/window.py" line="652" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="663" />
         <location filename="../console/window.py" line="665" />
+        <location filename="../console/window.py" line="667" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="671" />
+        <location filename="../console/window.py" line="673" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="684" />
+        <location filename="../console/window.py" line="686" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="689" />
+        <location filename="../console/window.py" line="691" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="707" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="717" />
+        <location filename="../console/window.py" line="719" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="717" />
+        <location filename="../console/window.py" line="719" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="770" />
+        <location filename="../console/window.py" line="772" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="775" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="776" />
+        <location filename="../console/window.py" line="778" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="784" />
+        <location filename="../console/window.py" line="786" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="788" />
+        <location filename="../console/window.py" line="790" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="794" />
+        <location filename="../console/window.py" line="796" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="812" />
+        <location filename="../console/window.py" line="814" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="814" />
+        <location filename="../console/window.py" line="816" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="820" />
+        <location filename="../console/window.py" line="822" />
         <source> · loss {0} %</source>
         <translation> · hilang {0} %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="839" />
-        <location filename="../console/window.py" line="844" />
+        <location filename="../console/window.py" line="841" />
+        <location filename="../console/window.py" line="846" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="871" />
+        <location filename="../console/window.py" line="873" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="874" />
+        <location filename="../console/window.py" line="876" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="911" />
+        <location filename="../console/window.py" line="913" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="739" />
+        <location filename="../console/window.py" line="741" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="393" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="408" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="410" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="419" />
-        <location filename="../console/window.py" line="422" />
+        <location filename="../console/window.py" line="421" />
+        <location filename="../console/window.py" line="424" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="429" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="430" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="468" />
+        <location filename="../console/window.py" line="470" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="686" />
+        <location filename="../console/window.py" line="688" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="903" />
+        <location filename="../console/window.py" line="905" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -637,42 +637,42 @@ Build {build}</translation>
 <context>
     <name>JoinPage</name>
     <message>
-        <location filename="../venue/window.py" line="81" />
+        <location filename="../venue/window.py" line="85" />
         <source>Join the ceremony</source>
         <translation>Bergabung ke acara</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="82" />
+        <location filename="../venue/window.py" line="86" />
         <source>Paste the invite you received from the studio here</source>
         <translation>Tempel undangan dari studio di sini</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="83" />
+        <location filename="../venue/window.py" line="87" />
         <source>Open invite file…</source>
         <translation>Buka berkas undangan…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="84" />
+        <location filename="../venue/window.py" line="88" />
         <source>Camera, microphone and speaker…</source>
         <translation>Kamera, mikrofon, dan pengeras suara…</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="85" />
+        <location filename="../venue/window.py" line="89" />
         <source>Join</source>
         <translation>Bergabung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="88" />
+        <location filename="../venue/window.py" line="92" />
         <source>Invite file</source>
         <translation>Berkas undangan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="106" />
+        <location filename="../venue/window.py" line="110" />
         <source>This invite cannot be read: it is damaged or was not copied whole. Ask the studio to send it again.</source>
         <translation>Undangan ini tidak dapat dibaca: rusak atau tidak tersalin utuh. Mintalah studio mengirimnya lagi.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="117" />
+        <location filename="../venue/window.py" line="121" />
         <source>Studio: {0}
 Venue: {1}
 Ceremony: {2}
@@ -688,27 +688,27 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../venue/window.py" line="185" />
+        <location filename="../venue/window.py" line="189" />
         <source>Crew contact name and phone</source>
         <translation>Nama dan nomor telepon kru</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="187" />
+        <location filename="../venue/window.py" line="191" />
         <source>Program full screen on this monitor (F11)</source>
         <translation>Program layar penuh di monitor ini (F11)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="188" />
+        <location filename="../venue/window.py" line="192" />
         <source>We are ready (Ctrl+R)</source>
         <translation>Kami siap (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="189" />
+        <location filename="../venue/window.py" line="193" />
         <source>Join again</source>
         <translation>Bergabung lagi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="186" />
+        <location filename="../venue/window.py" line="190" />
         <source>Message to the studio (Enter)</source>
         <translation>Pesan ke studio (Enter)</translation>
     </message>
@@ -739,50 +739,55 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>ProgramView</name>
     <message>
-        <location filename="../venue/program_view.py" line="191" />
-        <location filename="../venue/program_view.py" line="214" />
+        <location filename="../venue/program_view.py" line="196" />
+        <location filename="../venue/program_view.py" line="219" />
         <source>DIRESMIKAN</source>
         <translation>DIRESMIKAN</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="235" />
+        <location filename="../venue/program_view.py" line="240" />
         <source>Thank you</source>
         <translation>Terima kasih</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="247" />
+        <location filename="../venue/program_view.py" line="252" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="251" />
+        <location filename="../venue/program_view.py" line="256" />
         <source>ON AIR</source>
         <translation>SIARAN LANGSUNG</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="253" />
+        <location filename="../venue/program_view.py" line="258" />
         <source>PREVIEW</source>
         <translation>SIAGA BERIKUTNYA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="254" />
+        <location filename="../venue/program_view.py" line="259" />
         <source>STANDBY</source>
         <translation>SIAGA</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="261" />
+        <location filename="../venue/program_view.py" line="266" />
         <source>Reconnecting to the studio… the picture is not live</source>
         <translation>Menyambung ulang ke studio… gambar tidak langsung</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="263" />
+        <location filename="../venue/program_view.py" line="268" />
         <source>Connecting to the studio…</source>
         <translation>Menyambung ke studio…</translation>
     </message>
     <message>
-        <location filename="../venue/program_view.py" line="265" />
+        <location filename="../venue/program_view.py" line="270" />
         <source>Another computer joined as this venue</source>
         <translation>Komputer lain bergabung sebagai lokasi ini</translation>
+    </message>
+    <message>
+        <location filename="../venue/program_view.py" line="272" />
+        <source>The link to the studio has stopped on this computer</source>
+        <translation>Sambungan ke studio di komputer ini berhenti</translation>
     </message>
 </context>
 <context>
@@ -909,183 +914,188 @@ Berlaku sampai: {4}</translation>
 <context>
     <name>VenueWindow</name>
     <message>
-        <location filename="../venue/window.py" line="219" />
+        <location filename="../venue/window.py" line="223" />
         <source>Done</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="229" />
+        <location filename="../venue/window.py" line="233" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="296" />
+        <location filename="../venue/window.py" line="310" />
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="388" />
+        <location filename="../venue/window.py" line="417" />
         <source>us: </source>
         <translation>kami: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="348" />
+        <location filename="../venue/window.py" line="368" />
         <source>Another computer joined as this venue; this one has stopped.</source>
         <translation>Komputer lain bergabung sebagai lokasi ini; komputer ini berhenti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="352" />
-        <location filename="../venue/window.py" line="362" />
+        <location filename="../venue/window.py" line="374" />
+        <source>The link to the studio has stopped on this computer: the hall will not hear the siren and the studio does not see this venue. Press Join again.</source>
+        <translation>Sambungan ke studio di komputer ini berhenti: sirene tidak akan berbunyi di aula dan studio tidak melihat lokasi ini. Tekan Bergabung lagi.</translation>
+    </message>
+    <message>
+        <location filename="../venue/window.py" line="381" />
+        <location filename="../venue/window.py" line="391" />
         <source>The ceremony has ended</source>
         <translation>Acara telah selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="355" />
+        <location filename="../venue/window.py" line="384" />
         <source>The studio has closed the link: nothing more to do here. Join again only if the studio starts another run.</source>
         <translation>Studio telah menutup sambungan: tidak ada lagi yang perlu dilakukan di sini. Bergabung lagi hanya jika studio memulai putaran berikutnya.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="366" />
+        <location filename="../venue/window.py" line="395" />
         <source>Now: </source>
         <translation>Sekarang: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="369" />
+        <location filename="../venue/window.py" line="398" />
         <source>Next: </source>
         <translation>Berikutnya: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="373" />
+        <location filename="../venue/window.py" line="402" />
         <source>clock</source>
         <translation>jam</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="383" />
+        <location filename="../venue/window.py" line="412" />
         <source>Trying again in {0} s.</source>
         <translation>Mencoba lagi dalam {0} dtk.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="388" />
+        <location filename="../venue/window.py" line="417" />
         <source>studio: </source>
         <translation>studio: </translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="395" />
+        <location filename="../venue/window.py" line="424" />
         <source>connecting</source>
         <translation>menyambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="396" />
+        <location filename="../venue/window.py" line="425" />
         <source>connected</source>
         <translation>tersambung</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="397" />
+        <location filename="../venue/window.py" line="426" />
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="398" />
+        <location filename="../venue/window.py" line="427" />
         <source>refused</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="399" />
+        <location filename="../venue/window.py" line="428" />
         <source>replaced</source>
         <translation>digantikan</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="400" />
+        <location filename="../venue/window.py" line="429" />
         <source>ceremony ended</source>
         <translation>acara selesai</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="401" />
+        <location filename="../venue/window.py" line="430" />
         <source>stopped</source>
         <translation>berhenti</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="409" />
+        <location filename="../venue/window.py" line="438" />
         <source>The studio cannot be reached. Check the network cable or Wi-Fi, and ask the studio whether its app is running.</source>
         <translation>Studio tidak dapat dihubungi. Periksa kabel jaringan atau Wi-Fi, dan tanyakan ke studio apakah aplikasinya berjalan.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="413" />
+        <location filename="../venue/window.py" line="442" />
         <source>The studio did not answer. It may be busy or restarting.</source>
         <translation>Studio tidak menjawab. Mungkin sedang sibuk atau dimulai ulang.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="416" />
+        <location filename="../venue/window.py" line="445" />
         <source>The studio closed the connection while we were joining.</source>
         <translation>Studio menutup sambungan saat kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="419" />
+        <location filename="../venue/window.py" line="448" />
         <source>The studio's answer could not be read. Update the app or call the studio.</source>
         <translation>Jawaban studio tidak dapat dibaca. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="422" />
+        <location filename="../venue/window.py" line="451" />
         <source>Picture and sound could not be connected: a firewall may be blocking UDP. Call the studio's technician.</source>
         <translation>Gambar dan suara tidak dapat tersambung: firewall mungkin memblokir UDP. Hubungi teknisi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="425" />
+        <location filename="../venue/window.py" line="454" />
         <source>Nothing heard from the studio for a few seconds.</source>
         <translation>Tidak ada kabar dari studio selama beberapa detik.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="427" />
+        <location filename="../venue/window.py" line="456" />
         <source>The studio closed the connection (it may be restarting).</source>
         <translation>Studio menutup sambungan (mungkin sedang dimulai ulang).</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="429" />
+        <location filename="../venue/window.py" line="458" />
         <source>A fault in this app; the log file has the details.</source>
         <translation>Terjadi kesalahan di aplikasi ini; rinciannya ada di berkas log.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="437" />
+        <location filename="../venue/window.py" line="466" />
         <source>The invite is not valid for this studio. Ask the studio for a new invite.</source>
         <translation>Undangan tidak berlaku untuk studio ini. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="440" />
+        <location filename="../venue/window.py" line="469" />
         <source>The invite has expired. Ask the studio for a new invite.</source>
         <translation>Undangan sudah kedaluwarsa. Mintalah undangan baru ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="443" />
+        <location filename="../venue/window.py" line="472" />
         <source>This invite belongs to another venue. Check you opened your own invite.</source>
         <translation>Undangan ini milik lokasi lain. Pastikan Anda membuka undangan lokasi Anda.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="446" />
+        <location filename="../venue/window.py" line="475" />
         <source>This venue is not in today's run-sheet. Call the studio.</source>
         <translation>Lokasi ini tidak ada dalam susunan acara hari ini. Hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="449" />
+        <location filename="../venue/window.py" line="478" />
         <source>The invite is for another ceremony. Ask the studio for today's invite.</source>
         <translation>Undangan ini untuk acara lain. Mintalah undangan acara hari ini ke studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="452" />
+        <location filename="../venue/window.py" line="481" />
         <source>The studio could not read our request. Update the app or call the studio.</source>
         <translation>Studio tidak dapat membaca permintaan kami. Perbarui aplikasi atau hubungi studio.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="455" />
+        <location filename="../venue/window.py" line="484" />
         <source>The computer at that address is not the studio in the invite. Check the address, or ask for a new invite if the studio computer was replaced.</source>
         <translation>Komputer di alamat itu bukan studio dalam undangan. Periksa alamatnya, atau mintalah undangan baru jika komputer studio diganti.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="460" />
+        <location filename="../venue/window.py" line="489" />
         <source>The studio refused to let us join.</source>
         <translation>Studio menolak kami bergabung.</translation>
     </message>
     <message>
-        <location filename="../venue/window.py" line="469" />
+        <location filename="../venue/window.py" line="498" />
         <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
         <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
     </message>

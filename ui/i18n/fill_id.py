@@ -213,6 +213,14 @@ ID = {
         "sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini."
     ),
     "Join again": "Bergabung lagi",
+    "The link to the studio has stopped on this computer": (
+        "Sambungan ke studio di komputer ini berhenti"
+    ),
+    "The link to the studio has stopped on this computer: the hall will not hear the siren and "
+    "the studio does not see this venue. Press Join again.": (
+        "Sambungan ke studio di komputer ini berhenti: sirene tidak akan berbunyi di aula dan "
+        "studio tidak melihat lokasi ini. Tekan Bergabung lagi."
+    ),
     "Thank you": "Terima kasih",
     "The ceremony has ended": "Acara telah selesai",
     "The studio has closed the link: nothing more to do here. Join again only if the studio "

@@ -12,7 +12,7 @@ from ceremony.invite import Invite
 from media.venue import VenueLink
 from ui.appbase import screenshot_later, start_app
 from ui.venue.host import VenueHost
-from ui.venue.window import Devices, VenueWindow
+from ui.venue.window import Devices, Host, VenueWindow
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 def venue_window(
     make_link: Callable[[Invite, Devices], VenueLink], settings: QSettings, invite_text: str = ""
 ) -> VenueWindow:
-    """The crew's window; joining starts a VenueHost running `make_link(invite, devices)`."""
+    """The crew's window with the link in this process (tests, screenshots); joining starts a
+    VenueHost running `make_link(invite, devices)`."""
     return VenueWindow(
         lambda invite, devices: VenueHost(lambda: make_link(invite, devices)),
         settings,
@@ -29,20 +30,27 @@ def venue_window(
 
 
 def run_venue_app(
-    make_link: Callable[[Invite, Devices], VenueLink],
+    make_host: Callable[[Invite, Devices], Host],
     settings_path: Path,
     *,
+    running: Callable[[], Host | None] = lambda: None,
     invite_text: str = "",
     join_at_once: bool = False,
     screenshot: Path | None = None,
     after_s: float = 10.0,
     language: str | None = None,
 ) -> int:
+    """`make_host` starts the link (its own process) when the crew joins; `running` finds a
+    link still running from before (the app closed by a crash): the window attaches to it."""
     app, settings, _ = start_app(settings_path, language)
-    window = venue_window(make_link, settings, invite_text)
+    window = VenueWindow(make_host, settings, invite_text)
     window.resize(1366, 768)  # the smallest laptop the crews bring
     window.show()
-    if join_at_once and window.join_page.invite is not None:
+    still_running = running()
+    if still_running is not None:
+        log.info("a venue link still runs from before: attaching to it")
+        window.attach(still_running)
+    elif join_at_once and window.join_page.invite is not None:
         window.join_page.join.click()
     screenshot_later(window, screenshot, after_s)
     from ui.console.app import StopSignals  # noqa: PLC0415 - Ctrl+C/SIGTERM close it cleanly

@@ -1,65 +1,34 @@
-"""The venue link's thread and its Qt bridge (the venue app's counterpart of ui.bridge)."""
+"""The venue link's thread and its Qt bridge (the venue app's counterpart of ui.bridge): the
+link in the window's own process. The app runs the link as a process of its own and attaches
+with ui/venue/remote_host.py; this host serves the tests and the screenshots."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import av
 from PySide6.QtCore import QObject, Signal
 
 from ceremony import wire
-from ceremony.countdown import ArmState
 from media.loop import quiet_teardown_errors
-from media.venue import (
-    LinkProblem,
-    LinkState,
-    LinkStateChanged,
-    MessageReceived,
-    ProgramFrame,
-    VenueEvent,
-    VenueLink,
-)
-from media.venue_countdown import PARK_MAX_S, CountdownChanged
+from media.venue import ProgramFrame, VenueEvent, VenueLink
+from media.venue_countdown import PARK_MAX_S
+from media.venue_view import VenueView, ViewKeeper
 
 log = logging.getLogger(__name__)
 
-CHAT_LINES = 50
-
-
-@dataclass
-class VenueView:
-    """What the venue screens show; replaced whole on every change (read under the lock)."""
-
-    link: LinkState = LinkState.CONNECTING
-    link_detail: str = ""  # English, for the log and a tooltip; screens use the typed fields
-    refusal: wire.JoinRefusal | None = None  # why, when `link` is REFUSED
-    problem: LinkProblem | None = None  # why, when `link` is RECONNECTING
-    retry_in_s: float | None = None
-    welcome: wire.Welcome | None = None
-    program: wire.ProgramState | None = None
-    program_at: float = 0.0  # the link's clock (`VenueHost.clock`) when the state arrived
-    # The clock estimate's studio - venue offset then: places the speaker's `ends_at`.
-    program_offset: float | None = None
-    cue: str = ""
-    cue_at: float = 0.0  # the link's clock
-    chat: tuple[tuple[bool, str], ...] = ()  # (from the studio?, text), oldest first
-    countdown_state: ArmState | None = None
-    countdown_deadline: float | None = None  # on the link's countdown clock
-    countdown_bound_s: float | None = None
-    rtt_ms: float | None = None
+__all__ = ["VenueHost", "VenueView"]
 
 
 class VenueHost(QObject):
     changed = Signal()  # the view changed: read `view()`
     picture = Signal()  # a new program picture: read `latest_picture()`
+    lost = Signal()  # never here (the link is in this process); see RemoteVenueHost
     _park = Signal()  # from the firing thread: hold the GUI thread until it has fired
 
     def __init__(self, make_link: Callable[[], VenueLink]) -> None:
@@ -68,7 +37,7 @@ class VenueHost(QObject):
         self.link: VenueLink | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
-        self._view = VenueView()
+        self._keeper = ViewKeeper(lambda: self.link, self.changed.emit)
         self._picture: av.VideoFrame | None = None
         self._last_picture_emit = 0.0
         self._thread = threading.Thread(target=self._run, name="venue-link", daemon=True)
@@ -94,8 +63,7 @@ class VenueHost(QObject):
             loop.call_soon_threadsafe(fn, *args)
 
     def view(self) -> VenueView:
-        with self._lock:
-            return self._view
+        return self._keeper.view()
 
     def latest_picture(self) -> av.VideoFrame | None:
         with self._lock:
@@ -103,6 +71,18 @@ class VenueHost(QObject):
 
     def clock(self) -> float:
         return self.link.config.clock() if self.link else time.monotonic()
+
+    def sound_problem(self) -> str:
+        """The speaker's own words when it cannot play (empty while it plays)."""
+        link = self.link
+        return (link.speaker.problem or "") if link is not None else ""  # a str: read whole
+
+    def want_picture(self, width: int, height: int) -> None:
+        """Nothing to ask: the screens fit the link's frames themselves (same process)."""
+
+    def rejoin(self) -> bool:
+        """The window joins again with a new host (this one cannot start its link again)."""
+        return False
 
     def send(self, message: wire._Msg) -> None:
         """Send a message to the studio from the GUI thread (dropped while disconnected)."""
@@ -112,12 +92,7 @@ class VenueHost(QObject):
     def say(self, text: str) -> None:
         """A chat line to the studio (GUI thread); it joins the conversation shown."""
         self.send(wire.Chat(text=text))
-        self._add_chat(False, text)
-
-    def _add_chat(self, from_studio: bool, text: str) -> None:
-        with self._lock:
-            chat = (*self._view.chat, (from_studio, text))[-CHAT_LINES:]
-        self._update(chat=chat)
+        self._keeper.add_chat(False, text)
 
     def screen_shown(self, late_s: float) -> None:
         """GUI thread: the zero screen was painted `late_s` after the deadline; reported."""
@@ -152,53 +127,16 @@ class VenueHost(QObject):
         if released is not None:
             released.wait(PARK_MAX_S)
 
-    def _update(self, **changes: Any) -> None:
-        with self._lock:
-            self._view = dataclasses.replace(self._view, **changes)
-        self.changed.emit()
-
     def _on_event(self, event: VenueEvent) -> None:
-        match event:
-            case LinkStateChanged():
-                self._update(
-                    link=event.state,
-                    link_detail=event.detail,
-                    refusal=event.refusal,
-                    problem=event.problem,
-                    retry_in_s=event.retry_in_s,
-                )
-            case ProgramFrame(frame=frame):
-                with self._lock:
-                    self._picture = frame
-                now = time.monotonic()
-                if now - self._last_picture_emit >= 1 / 30:
-                    self._last_picture_emit = now
-                    self.picture.emit()
-            case CountdownChanged(state=state, deadline_local=deadline, bound_s=bound):
-                self._update(
-                    countdown_state=state, countdown_deadline=deadline, countdown_bound_s=bound
-                )
-            case MessageReceived(message=msg):
-                self._on_message(msg)
+        if isinstance(event, ProgramFrame):
+            with self._lock:
+                self._picture = event.frame
+            now = time.monotonic()
+            if now - self._last_picture_emit >= 1 / 30:
+                self._last_picture_emit = now
+                self.picture.emit()
+            return
+        self._keeper.on_event(event)
 
     def _on_message(self, msg: wire.Message) -> None:
-        link = self.link
-        rtt = link.liveness.rtt_s * 1000 if link and link.liveness.rtt_s is not None else None
-        match msg:
-            case wire.Welcome():
-                self._update(welcome=msg, rtt_ms=rtt)
-            case wire.ProgramState():
-                now = self.clock()
-                estimate = link.countdown.estimator.estimate(now) if link else None
-                self._update(
-                    program=msg,
-                    program_at=now,
-                    program_offset=estimate.offset if estimate else None,
-                    rtt_ms=rtt,
-                )
-            case wire.Cue(text=text):
-                self._update(cue=text, cue_at=self.clock())
-            case wire.Chat(text=text):
-                self._add_chat(True, text)
-            case _:
-                pass
+        self._keeper.on_message(msg)

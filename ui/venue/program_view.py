@@ -73,6 +73,11 @@ class ProgramView(QWidget):
         self.image = bgra_image(w, h, bgra_picture(frame, w, h))
         self.update()
 
+    def set_bgra(self, width: int, height: int, bgra: bytes) -> None:
+        """A picture already fitted and converted (by the window link's thread)."""
+        self.image = bgra_image(width, height, bgra)
+        self.update()
+
     # What the screen is showing right now (also what the tests look at).
     def countdown_text(self) -> str | None:
         v = self.view
@@ -263,6 +268,8 @@ class ProgramView(QWidget):
             return self.tr("Connecting to the studio…")
         if self.view.link is LinkState.REPLACED:
             return self.tr("Another computer joined as this venue")
+        if self.view.link is LinkState.STOPPED:
+            return self.tr("The link to the studio has stopped on this computer")
         return None
 
     def cue_text(self) -> str | None:

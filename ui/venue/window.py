@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -32,11 +33,14 @@ from media.venue import LinkProblem, LinkState
 from ui.venue.devices import DeviceCatalog, DevicesPage
 from ui.venue.host import VenueHost, VenueView
 from ui.venue.program_view import ProgramView
+from ui.venue.remote_host import RemoteVenueHost
 from ui.widgets.help_menu import install_help_menu
 
 log = logging.getLogger(__name__)
 
 Devices = tuple[str | None, str | None, str | None]  # camera spec, microphone, speaker
+# The link in this process (tests, screenshots) or in its own (the app: ui/venue/remote_host.py).
+Host = VenueHost | RemoteVenueHost
 
 
 class JoinPage(QWidget):
@@ -192,7 +196,7 @@ class LivePage(QWidget):
 class VenueWindow(QMainWindow):
     def __init__(
         self,
-        make_host: Callable[[Invite, Devices], VenueHost],
+        make_host: Callable[[Invite, Devices], Host],
         settings: QSettings,
         invite_text: str = "",
         devices: DeviceCatalog | None = None,
@@ -200,7 +204,7 @@ class VenueWindow(QMainWindow):
         super().__init__()
         self.make_host = make_host
         self.settings = settings
-        self.host: VenueHost | None = None
+        self.host: Host | None = None
         self.join_page = JoinPage()
         self.live_page = LivePage(self._clock)
         self.devices_page = DevicesPage(settings, catalog=devices)
@@ -263,17 +267,27 @@ class VenueWindow(QMainWindow):
         if invite is None:
             return
         self.devices_page.stop_preview()  # the link opens the devices itself
-        host = self.make_host(invite, self.devices_page.chosen())
+        self.attach(self.make_host(invite, self.devices_page.chosen()))
+
+    def attach(self, host: Host) -> None:
+        """Show the live screen of `host`'s link (just joined, or still running from before
+        the app was closed by a crash)."""
         self.host = host
         host.changed.connect(self._on_changed)
         host.picture.connect(self._on_picture)
         self.live_page.program.zero_shown.connect(host.screen_shown)
+        if self.projector is not None:
+            self.projector.zero_shown.connect(host.screen_shown)
         host.start()
         self.pages.setCurrentWidget(self.live_page)
         self._fill_screens()
 
     def join_again(self) -> None:
-        """After the end of one run, join the next with the same invite and devices."""
+        """After the end of one run, join the next with the same invite and devices; after
+        the link's process was lost, start it again."""
+        if self.host is not None and self.host.rejoin():
+            self.live_page.join_again.setVisible(False)
+            return
         if self.host is not None:
             self.host.stop()  # its link has already ended: this only joins the thread
             self.host = None
@@ -319,10 +333,16 @@ class VenueWindow(QMainWindow):
 
     def _on_picture(self) -> None:
         frame = self.host.latest_picture() if self.host else None
-        if frame is not None:
-            self.live_page.program.set_frame(frame)
-            if self.projector is not None and self.projector.isVisible():
-                self.projector.set_frame(frame)
+        if frame is None:
+            return
+        screens = [self.live_page.program]
+        if self.projector is not None and self.projector.isVisible():
+            screens.append(self.projector)
+        for screen in screens:
+            if isinstance(frame, av.VideoFrame):
+                screen.set_frame(frame)
+            else:  # already fitted and converted by the window link's thread
+                screen.set_bgra(*frame)
 
     def _on_changed(self) -> None:
         if self.host is None:
@@ -334,7 +354,7 @@ class VenueWindow(QMainWindow):
         self.live_page.program.set_view(view)
         if self.projector is not None:
             self.projector.set_view(view)
-        self.live_page.join_again.setVisible(view.link is LinkState.ENDED)
+        self.live_page.join_again.setVisible(view.link in (LinkState.ENDED, LinkState.STOPPED))
         if view.link is LinkState.REFUSED:
             self.join_page.show_refusal(self.refusal_text(view.refusal))
             self.join_page.problem.setToolTip(view.link_detail)  # the studio's own words
@@ -347,6 +367,15 @@ class VenueWindow(QMainWindow):
             self.live_page.link.setText(
                 self.tr("Another computer joined as this venue; this one has stopped.")
             )
+            return
+        if view.link is LinkState.STOPPED:
+            self.live_page.link.setText(
+                self.tr(
+                    "The link to the studio has stopped on this computer: the hall will not "
+                    "hear the siren and the studio does not see this venue. Press Join again."
+                )
+            )
+            self.live_page.link.setToolTip(view.link_detail)
             return
         if view.link is LinkState.ENDED:
             self.live_page.item.setText(self.tr("The ceremony has ended"))
@@ -383,7 +412,7 @@ class VenueWindow(QMainWindow):
             why += " " + self.tr("Trying again in {0} s.").format(max(1, round(view.retry_in_s)))
         self.live_page.link.setText(f"{self.link_text(view.link)} · RTT {rtt}{bound}\n{why}")
         self.live_page.link.setToolTip(view.link_detail)
-        if view.chat is not self._chat_shown:  # redrawn when it changed, not on every view
+        if view.chat != self._chat_shown:  # redrawn when it changed, not on every view
             self._chat_shown = view.chat
             studio, us = self.tr("studio: "), self.tr("us: ")
             self.live_page.chat_log.setPlainText(
@@ -462,8 +491,8 @@ class VenueWindow(QMainWindow):
 
     def _repaint(self) -> None:
         self.live_page.program.update()
-        link = self.host.link if self.host else None
-        problem = link.speaker.problem if link is not None else None  # a str: read whole
+        problem = self.host.sound_problem() if self.host else ""
+        self._want_picture()
         text = (
             self.tr(
                 "No sound here: this computer's speaker cannot play the program and the siren. "
@@ -475,9 +504,20 @@ class VenueWindow(QMainWindow):
         if self.live_page.sound.text() != text:
             self.live_page.sound.setText(text)
             self.live_page.sound.setVisible(bool(text))  # no empty gap while it plays
-            self.live_page.sound.setToolTip(problem or "")  # the sound system's own words
+            self.live_page.sound.setToolTip(problem)  # the sound system's own words
         if self.projector is not None and self.projector.isVisible():
             self.projector.update()
+
+    def _want_picture(self) -> None:
+        """The program picture at the size of the largest screen showing it (the link in its
+        own process fits it there, not this GUI thread)."""
+        if self.host is None:
+            return
+        screens = [self.live_page.program]
+        if self.projector is not None and self.projector.isVisible():
+            screens.append(self.projector)
+        largest = max(screens, key=lambda w: w.width() * w.height())
+        self.host.want_picture(largest.width(), largest.height())
 
     def shutdown(self) -> None:
         self.devices_page.stop_preview()
