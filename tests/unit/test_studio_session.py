@@ -316,3 +316,97 @@ def test_a_venues_stats_ride_on_its_heartbeat_answer() -> None:
     assert s.receive(A, wire.HeartbeatAck(seq=1), 1.0).events == []
     ack = wire.HeartbeatAck(seq=2, stats=stats)
     assert wire.decode(wire.encode(ack), wire.VENUE_MAY_SEND) == ack  # as it crosses the wire
+
+
+def answers_asked(s: StudioSession, vid: str, start: float, end: float) -> list[float]:
+    """Run the timer each tenth of a second over [start, end); the instants whose heartbeat to
+    `vid` asked for an answer (each one is answered at once, the venue's SACK heard too)."""
+    asked = []
+    for step in range(round((end - start) / TIMER_GRID_S)):
+        now = start + step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), vid):
+            if not isinstance(beat, wire.Heartbeat):
+                continue
+            s.transport_heard(vid, now + 0.001)
+            if beat.answer:
+                asked.append(round(now, 1))
+                s.receive(vid, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+        s.next_timer()
+    return asked
+
+
+def test_a_venue_heard_at_the_transport_answers_every_few_seconds() -> None:
+    s = session(A)
+    # Not heard at the transport yet: every heartbeat asks for an answer, as before.
+    out = s.handle_timer(0.0)
+    assert [b.answer for b in sent(out, A)] == [True]  # type: ignore[attr-defined]
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.5)
+    assert answers_asked(s, A, 1.0, 10.0) == [3.0, 6.0, 9.0]
+    assert s.rtt_s(A) == pytest.approx(0.002)
+
+
+def test_a_venue_not_heard_at_the_transport_answers_every_heartbeat() -> None:
+    s = session(A)
+    asked = []
+    for step in range(50):
+        now = step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), A):
+            assert isinstance(beat, wire.Heartbeat) and beat.answer
+            asked.append(now)
+            s.receive(A, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+    assert len(asked) == 5
+
+
+def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    assert answers_asked(s, A, 0.1, 3.0) == []
+    s.arm(3.0, 5.0, [A])  # zero at 8.0
+    assert answers_asked(s, A, 3.0, 11.0) == [3.0, 4.0, 5.0, 6.0, 7.0, 10.0]
+
+
+def test_the_transport_keeps_a_venue_alive_without_its_answers() -> None:
+    s = session(A)
+    for step in range(100):  # ten seconds: heartbeats out, only SACKs back
+        now = step * TIMER_GRID_S
+        out = s.handle_timer(now)
+        if sent(out, A):
+            s.transport_heard(A, now + 0.001)
+        assert not [e for e in out.events if isinstance(e, VenueLost)]
+        s.next_timer()
+    # Then the venue dies: lost 2.8 s after the last packet its transport sent.
+    for beat_at in (10.0, 11.0):  # the next heartbeats, unacknowledged
+        assert s.next_timer() == pytest.approx(beat_at)
+        s.handle_timer(beat_at)
+    assert s.next_timer() == pytest.approx(9.0 + 0.001 + 2.8)
+    assert [e.venue_id for e in s.handle_timer(11.801).events if isinstance(e, VenueLost)] == [A]
+
+
+def test_the_studios_own_stall_is_not_venue_silence() -> None:
+    s = session(A, B)
+    s.handle_timer(0.0)
+    s.transport_heard(A, 0.01)
+    s.transport_heard(B, 0.01)
+    assert s.next_timer() == pytest.approx(1.0)
+    # The loop was away for 4 s: the timer asked for 1.0 runs at 5.0. Nobody is lost yet...
+    out = s.handle_timer(5.0)
+    assert not [e for e in out.events if isinstance(e, VenueLost)]
+    # ...A's packets, waiting meanwhile, are read now; B truly went silent.
+    s.transport_heard(A, 5.05)
+    assert s.next_timer() == pytest.approx(5.0 + 1.0)  # the grace's end: B's verdict
+    lost = [e for e in s.handle_timer(6.0).events if isinstance(e, VenueLost)]
+    assert [e.venue_id for e in lost] == [B]
+
+
+def test_a_timer_run_on_time_gives_no_grace() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.transport_heard(A, 0.0)
+    for now in (1.0, 2.0):
+        s.next_timer()
+        s.handle_timer(now)
+    assert s.next_timer() == pytest.approx(2.8)
+    assert [e.venue_id for e in s.handle_timer(2.8).events if isinstance(e, VenueLost)] == [A]
