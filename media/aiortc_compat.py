@@ -188,6 +188,12 @@ def problems() -> list[str]:
         "path each venue uses (host/srflx/relay) cannot be shown",
     )
     found += _check(
+        _mentions(aioice.ice.Connection.connect, "self._query_consent_task = asyncio.create_task(")
+        and _mentions(aioice.ice.Connection.close, "self._query_consent_task.cancel()"),
+        "aioice's Connection no longer runs its consent checks as _query_consent_task: the "
+        "studio–venue link keeps ICE's checks beside the session's heartbeats",
+    )
+    found += _check(
         _mentions(RTCDtlsTransport._recv_next, "await self._data_receiver._handle_data(data)")
         and inspect.iscoroutinefunction(getattr(RTCSctpTransport, "_handle_data", None)),
         "aiortc's DTLS transport no longer hands SCTP packets to _data_receiver._handle_data: "
@@ -534,3 +540,20 @@ def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | 
         pair = nominated.get(1) or next(iter(nominated.values()))
         return pair.local_candidate, pair.remote_candidate
     return None
+
+
+def stop_consent_checks(pc: RTCPeerConnection) -> bool:
+    """Stop ICE's consent checks (RFC 7675: a STUN request every ~5 s each way, expiry after
+    30 s) on `pc`'s data-channel transport, once connected. Only for the studio–venue link,
+    where both ends are ours and the session's heartbeats notice a dead peer in 2.8 s: a
+    hundred venues' checks are 80 STUN packets a second through the studio's Python. False if
+    there is no running check to stop (not connected yet, or aioice changed)."""
+    sctp = pc.sctp
+    if sctp is None:
+        return False
+    connection = getattr(sctp.transport.transport.iceGatherer, "_connection", None)
+    task = getattr(connection, "_query_consent_task", None)
+    if not isinstance(task, asyncio.Task) or task.done():
+        return False
+    task.cancel()
+    return True

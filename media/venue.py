@@ -540,6 +540,8 @@ class VenueLink:
                 assert self._control is not None
                 self.countdown.attach()
                 self.session.attach(self.config.clock())
+                if self._pc is not None:  # the session's heartbeats watch this link instead
+                    aiortc_compat.stop_consent_checks(self._pc)
                 self._session_timer.start(asyncio.get_running_loop())
                 await self._keepalive(ws)
             finally:

@@ -218,6 +218,7 @@ class VenuePeers:
             return
         now = self._clocks.mono()
         conn.liveness = self._session.connected(record.venue.id, now)
+        aiortc_compat.stop_consent_checks(conn.pc)  # the session's heartbeats watch this link
         self._wake_session()
         record.joins += 1
         record.last_joined_mono = now

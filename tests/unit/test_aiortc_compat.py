@@ -446,3 +446,39 @@ def test_the_quick_source_reader_reads_what_inspect_reads() -> None:
     ]
     for function in functions:
         assert aiortc_compat._source(function) == inspect.getsource(function), function
+
+
+async def test_consent_checks_stop_on_a_connected_link_and_the_link_lives_on() -> None:
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        assert not aiortc_compat.stop_consent_checks(a)  # no transport yet
+        channel = a.createDataChannel("x")
+        opened, got = asyncio.Event(), asyncio.Event()
+        channel.on("open", opened.set)
+        b.on("datachannel", lambda ch: ch.on("message", lambda _m: got.set()))
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        assert a.sctp is not None
+        connection = a.sctp.transport.transport.iceGatherer._connection
+        task = connection._query_consent_task
+        assert task is not None and not task.done()
+        assert aiortc_compat.stop_consent_checks(a)
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        assert not aiortc_compat.stop_consent_checks(a)  # nothing left to stop
+        channel.send("still here")
+        await asyncio.wait_for(got.wait(), 10)
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_moved_consent_checks_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aioice.ice.Connection, "close", lambda self: None)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "consent" in found[0]
