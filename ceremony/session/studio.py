@@ -15,7 +15,9 @@ Each message costs the studio a packet and an SCTP acknowledgement both ways, so
 adapter hears at the transport (`transport_heard`: the acknowledgement of our heartbeat proves
 its stack and its loop alive) is asked to answer only every ANSWER_EVERY_S (its statistics and
 a clock round ride on that answer), and every heartbeat while a countdown is armed. A venue
-whose transport is not heard answers every heartbeat, as before.
+whose transport is not heard answers every heartbeat, as before. An answer asked for is due
+within the loss bound all the same: a venue whose stack acknowledges but whose session says
+nothing (a stuck app on a live computer) is lost then.
 
 Its own stalls are not the venues' silence: when its timer runs STALL_S late, the studio's loop
 was away, the venues' packets wait in its queues, and no venue is declared lost until
@@ -148,6 +150,9 @@ class StudioSession:
         self._changed_at = float("-inf")
         self._transport: set[str] = set()  # venues heard at the transport on this link
         self._asked: dict[str, float] = {}  # when each venue was last asked to answer
+        # Venues asked for an answer not yet given, by when they were first asked (the oldest
+        # first: the next verdict is at the front).
+        self._unanswered: OrderedDict[str, float] = OrderedDict()
         self._timer_at: float | None = None  # the instant the last next_timer() named
         self._grace_until = float("-inf")  # no loss verdict before: our own loop stalled
 
@@ -174,6 +179,7 @@ class StudioSession:
         self._by_beat.pop(venue_id, None)
         self._transport.discard(venue_id)
         self._asked.pop(venue_id, None)
+        self._unanswered.pop(venue_id, None)
         self._resend_stale = True
 
     def liveness(self, venue_id: str) -> Liveness | None:
@@ -207,6 +213,7 @@ class StudioSession:
             case wire.Heartbeat(seq=seq):
                 out.send(wire.HeartbeatAck(seq=seq), venue_id)
             case wire.HeartbeatAck(seq=seq, stats=stats):
+                self._unanswered.pop(venue_id, None)
                 if link is not None:
                     link.ack_received(seq, now)
                 if stats is not None:  # a venue's statistics ride on its answer
@@ -232,6 +239,12 @@ class StudioSession:
                 break  # the least recently heard is not lost: none is
             self.disconnected(vid)
             out.events.append(VenueLost(vid, link.silent_for(now)))
+        while self._unanswered and now >= self._grace_until:
+            vid, asked = next(iter(self._unanswered.items()))
+            if now < asked + self.lost_after_s:
+                break
+            self.disconnected(vid)
+            out.events.append(VenueLost(vid, now - asked))
         while self._by_beat:
             vid, link = next(iter(self._by_beat.items()))
             if self._beat_due(link) > now + 1e-9:
@@ -267,6 +280,9 @@ class StudioSession:
             lost_at = next(iter(self._by_heard.values())).lost_at()
             if lost_at is not None:
                 times.append(max(lost_at, self._grace_until))
+        if self._unanswered:
+            asked = next(iter(self._unanswered.values()))
+            times.append(max(asked + self.lost_after_s, self._grace_until))
         cd = self.countdown
         if cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id:
             times.append(cd.fire_at)
@@ -286,6 +302,8 @@ class StudioSession:
             or now - self._asked.get(vid, float("-inf")) >= self.answer_every_s - TIMER_GRID_S / 2
         ):
             self._asked[vid] = now
+            if vid in self._transport:  # elsewhere any message of the venue's keeps it heard
+                self._unanswered.setdefault(vid, now)
             return True
         return False
 

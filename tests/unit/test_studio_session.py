@@ -368,28 +368,45 @@ def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
     assert answers_asked(s, A, 3.0, 11.0) == [3.0, 4.0, 5.0, 6.0, 7.0, 10.0]
 
 
-def test_the_transport_keeps_a_venue_alive_without_its_answers() -> None:
+def test_between_its_answers_the_transport_keeps_a_venue_alive() -> None:
     s = session(A)
-    for step in range(100):  # ten seconds: heartbeats out, only SACKs back
-        now = step * TIMER_GRID_S
-        out = s.handle_timer(now)
-        if sent(out, A):
-            s.transport_heard(A, now + 0.001)
-        assert not [e for e in out.events if isinstance(e, VenueLost)]
-        s.next_timer()
-    # Then the venue dies: lost 2.8 s after the last packet its transport sent.
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    assert answers_asked(s, A, 0.1, 10.0) == [3.0, 6.0, 9.0]  # answered; SACKs between
+    # Then the venue dies: lost 2.8 s after the last packet it sent (its answer at 9.002).
     for beat_at in (10.0, 11.0):  # the next heartbeats, unacknowledged
         assert s.next_timer() == pytest.approx(beat_at)
-        s.handle_timer(beat_at)
-    assert s.next_timer() == pytest.approx(9.0 + 0.001 + 2.8)
-    assert [e.venue_id for e in s.handle_timer(11.801).events if isinstance(e, VenueLost)] == [A]
+        assert not s.handle_timer(beat_at).events
+    assert s.next_timer() == pytest.approx(9.002 + 2.8)
+    assert [e.venue_id for e in s.handle_timer(11.802).events if isinstance(e, VenueLost)] == [A]
+
+
+def test_a_venue_acknowledging_but_not_answering_is_lost_when_its_answer_is_late() -> None:
+    """Its stack lives (SACKs come) but its session is stuck: the answer asked for is due
+    within the loss bound."""
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    lost: list[VenueLost] = []
+    for step in 1, 2, 3, 4, 5, 6, 7, 8, 9:
+        now = step * 1.0
+        out = s.handle_timer(now)
+        if sent(out, A):
+            s.transport_heard(A, now + 0.001)  # acknowledged, never answered
+        lost += [e for e in out.events if isinstance(e, VenueLost)]
+        s.next_timer()
+    assert [e.venue_id for e in lost] == [A]  # asked at 3.0, due by 5.8
+    assert s.liveness(A) is None
 
 
 def test_the_studios_own_stall_is_not_venue_silence() -> None:
     s = session(A, B)
     s.handle_timer(0.0)
-    s.transport_heard(A, 0.01)
-    s.transport_heard(B, 0.01)
+    for vid in A, B:
+        s.receive(vid, wire.HeartbeatAck(seq=0), 0.01)
+        s.transport_heard(vid, 0.01)
     assert s.next_timer() == pytest.approx(1.0)
     # The loop was away for 4 s: the timer asked for 1.0 runs at 5.0. Nobody is lost yet...
     out = s.handle_timer(5.0)
