@@ -19,6 +19,11 @@ whose transport is not heard answers every heartbeat, as before. An answer asked
 within the loss bound all the same: a venue whose stack acknowledges but whose session says
 nothing (a stuck app on a live computer) is lost then.
 
+While every venue is heard at its transport and no countdown is armed, heartbeats go out every
+IDLE_HEARTBEAT_S instead of every second, and the loss bound grows by as much (2.8 s → 3.8 s):
+the margin over the heartbeat interval, what a late acknowledgement may take, stays 1.8 s.
+From an arm to its zero it is one a second and 2.8 s again.
+
 Its own stalls are not the venues' silence: when its timer runs STALL_S late, the studio's loop
 was away, the venues' packets wait in its queues, and no venue is declared lost until
 STALL_GRACE_S later.
@@ -46,6 +51,9 @@ TIMER_GRID_S = 0.1
 # A venue heard at the transport answers a heartbeat this often while nothing is armed: a
 # third of the messages (and their acknowledgements) a second heartbeat answer cost.
 ANSWER_EVERY_S = 3.0
+# Every venue heard at the transport and nothing armed: a heartbeat (and its acknowledgement)
+# this often instead of every second.
+IDLE_HEARTBEAT_S = 2.0
 STALL_S = 0.5  # the timer this late: the studio's own loop stalled
 STALL_GRACE_S = 1.0  # after a stall, time for the venues' waiting packets before any verdict
 
@@ -129,12 +137,14 @@ class StudioSession:
         lost_after_s: float = LOST_AFTER_S,
         resend_s: float = RESEND_S,
         answer_every_s: float = ANSWER_EVERY_S,
+        idle_heartbeat_s: float = IDLE_HEARTBEAT_S,
     ) -> None:
         self.venue_ids = frozenset(venue_ids)
         self.heartbeat_s = heartbeat_s
         self.lost_after_s = lost_after_s
         self.resend_s = resend_s
         self.answer_every_s = answer_every_s
+        self.idle_heartbeat_s = idle_heartbeat_s
         self.countdown = StudioCountdown()
         self._links: dict[str, Liveness] = {}  # venues whose control channel is open
         # The same links, least recently heard first, and next heartbeat due first: what
@@ -235,13 +245,13 @@ class StudioSession:
         self._timer_at = None
         while self._by_heard and now >= self._grace_until:
             vid, link = next(iter(self._by_heard.items()))
-            if not link.is_lost(now):
+            if link.last_heard is not None and now < link.last_heard + self._lost_after():
                 break  # the least recently heard is not lost: none is
             self.disconnected(vid)
             out.events.append(VenueLost(vid, link.silent_for(now)))
         while self._unanswered and now >= self._grace_until:
             vid, asked = next(iter(self._unanswered.items()))
-            if now < asked + self.lost_after_s:
+            if now < asked + self._lost_after():
                 break
             self.disconnected(vid)
             out.events.append(VenueLost(vid, now - asked))
@@ -277,12 +287,12 @@ class StudioSession:
         if self._by_beat:
             times.append(on_grid(self._beat_due(next(iter(self._by_beat.values())))))
         if self._by_heard:
-            lost_at = next(iter(self._by_heard.values())).lost_at()
-            if lost_at is not None:
-                times.append(max(lost_at, self._grace_until))
+            heard = next(iter(self._by_heard.values())).last_heard
+            if heard is not None:
+                times.append(max(heard + self._lost_after(), self._grace_until))
         if self._unanswered:
             asked = next(iter(self._unanswered.values()))
-            times.append(max(asked + self.lost_after_s, self._grace_until))
+            times.append(max(asked + self._lost_after(), self._grace_until))
         cd = self.countdown
         if cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id:
             times.append(cd.fire_at)
@@ -309,7 +319,20 @@ class StudioSession:
 
     def _beat_due(self, link: Liveness) -> float:
         sent = link.last_sent
-        return sent + self.heartbeat_s if sent is not None else self._changed_at
+        return sent + self._interval() if sent is not None else self._changed_at
+
+    def _interval(self) -> float:
+        """Heartbeats' interval now: slower while every venue is heard at its transport and
+        no countdown is armed (the same for every link, so `_by_beat` stays in due order)."""
+        cd = self.countdown
+        armed = cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id
+        if armed or len(self._transport) < len(self._links):
+            return self.heartbeat_s
+        return self.idle_heartbeat_s
+
+    def _lost_after(self) -> float:
+        """The loss bound now: the same margin over the heartbeat interval."""
+        return self.lost_after_s + self._interval() - self.heartbeat_s
 
     def _next_resend(self) -> float | None:
         """When an unacknowledged arm or abort is next due, worked out again only after

@@ -44,8 +44,8 @@ def acks(out: object) -> list[ArmAcked]:
     return [e for e in out.events if isinstance(e, ArmAcked)]  # type: ignore[attr-defined]
 
 
-def session(*connected: str, at: float = 0.0) -> StudioSession:
-    s = StudioSession([A, B])
+def session(*connected: str, at: float = 0.0, **options: float) -> StudioSession:
+    s = StudioSession([A, B], **options)
     for vid in connected:
         s.connected(vid, at)
     return s
@@ -336,7 +336,7 @@ def answers_asked(s: StudioSession, vid: str, start: float, end: float) -> list[
 
 
 def test_a_venue_heard_at_the_transport_answers_every_few_seconds() -> None:
-    s = session(A)
+    s = session(A, idle_heartbeat_s=1.0)
     # Not heard at the transport yet: every heartbeat asks for an answer, as before.
     out = s.handle_timer(0.0)
     assert [b.answer for b in sent(out, A)] == [True]  # type: ignore[attr-defined]
@@ -359,7 +359,7 @@ def test_a_venue_not_heard_at_the_transport_answers_every_heartbeat() -> None:
 
 
 def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
-    s = session(A)
+    s = session(A, idle_heartbeat_s=1.0)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     s.transport_heard(A, 0.002)
@@ -369,7 +369,7 @@ def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
 
 
 def test_between_its_answers_the_transport_keeps_a_venue_alive() -> None:
-    s = session(A)
+    s = session(A, idle_heartbeat_s=1.0)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     s.transport_heard(A, 0.002)
@@ -385,7 +385,7 @@ def test_between_its_answers_the_transport_keeps_a_venue_alive() -> None:
 def test_a_venue_acknowledging_but_not_answering_is_lost_when_its_answer_is_late() -> None:
     """Its stack lives (SACKs come) but its session is stuck: the answer asked for is due
     within the loss bound."""
-    s = session(A)
+    s = session(A, idle_heartbeat_s=1.0)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     s.transport_heard(A, 0.002)
@@ -402,7 +402,7 @@ def test_a_venue_acknowledging_but_not_answering_is_lost_when_its_answer_is_late
 
 
 def test_the_studios_own_stall_is_not_venue_silence() -> None:
-    s = session(A, B)
+    s = session(A, B, idle_heartbeat_s=1.0)
     s.handle_timer(0.0)
     for vid in A, B:
         s.receive(vid, wire.HeartbeatAck(seq=0), 0.01)
@@ -419,7 +419,7 @@ def test_the_studios_own_stall_is_not_venue_silence() -> None:
 
 
 def test_a_timer_run_on_time_gives_no_grace() -> None:
-    s = session(A)
+    s = session(A, idle_heartbeat_s=1.0)
     s.handle_timer(0.0)
     s.transport_heard(A, 0.0)
     for now in (1.0, 2.0):
@@ -427,3 +427,50 @@ def test_a_timer_run_on_time_gives_no_grace() -> None:
         s.handle_timer(now)
     assert s.next_timer() == pytest.approx(2.8)
     assert [e.venue_id for e in s.handle_timer(2.8).events if isinstance(e, VenueLost)] == [A]
+
+
+def test_healthy_idle_venues_are_heartbeaten_every_two_seconds_and_lost_after_3_8() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    assert s.next_timer() == pytest.approx(1.0)  # not heard at the transport yet: every second
+    s.transport_heard(A, 0.002)
+    assert s.next_timer() == pytest.approx(2.0)
+    beats = []
+    for step in range(1, 100):  # ten seconds, every SACK heard, asked answers given
+        now = step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), A):
+            assert isinstance(beat, wire.Heartbeat)
+            beats.append((round(now, 1), beat.answer))
+            s.transport_heard(A, now + 0.001)
+            if beat.answer:
+                s.receive(A, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+        s.next_timer()
+    assert beats == [(2.0, False), (4.0, True), (6.0, False), (8.0, True)]
+    # An arm: a heartbeat a second again, each asking for an answer, and the 2.8 s bound.
+    s.arm(10.0, 5.0, [A])
+    out = sent(s.handle_timer(10.0), A)  # due at once: 8.0 + 1 s has passed
+    assert [b.answer for b in out if isinstance(b, wire.Heartbeat)] == [True]
+    assert [type(m) for m in out if not isinstance(m, wire.Heartbeat)] == [wire.Arm]
+    # The venue dies at once (its last packet at 10.01): lost 2.8 s after the answer asked
+    # for at 10.0 never came.
+    s.transport_heard(A, 10.01)
+    times = []
+    while (at := s.next_timer()) is not None and at < 14.0:
+        if [e for e in s.handle_timer(at).events if isinstance(e, VenueLost)]:
+            times.append(at)
+            break
+    assert times == [pytest.approx(10.0 + 2.8)]
+
+
+def test_idle_and_silent_a_venue_is_lost_after_3_8_s() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    lost_at = None
+    while (at := s.next_timer()) is not None and at < 10.0:
+        if [e for e in s.handle_timer(at).events if isinstance(e, VenueLost)]:
+            lost_at = at
+            break
+    assert lost_at == pytest.approx(0.002 + 3.8)
