@@ -2,10 +2,10 @@
 
 One `VenueSession` lives as long as the venue app's link and outlives each connection: the
 armed countdown and the fire reports not yet acknowledged survive a reconnect. While a
-connection is attached it answers the studio's heartbeats (the adapter puts its stats in the
-answer) and sends one of its own only when the studio has been quiet a while, notices a quiet
-studio, probes the studio's clock, places and refines the armed deadline, and resends its fire
-reports until acknowledged.
+connection is attached it answers the studio's heartbeats that ask for it (the adapter puts its
+stats in the answer) and sends one of its own only when the studio has been quiet a while,
+notices a quiet studio, probes the studio's clock, places and refines the armed deadline, and
+resends its fire reports until acknowledged.
 
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
 estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
