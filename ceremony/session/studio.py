@@ -26,7 +26,8 @@ From an arm to its zero it is one a second and 2.8 s again.
 
 Its own stalls are not the venues' silence: when its timer runs STALL_S late, the studio's loop
 was away, the venues' packets wait in its queues, and no venue is declared lost until
-STALL_GRACE_S later.
+STALL_GRACE_S later (once in GRACE_EVERY_S at most: a studio late all the time still loses
+its dead venues).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ ANSWER_EVERY_S = 3.0
 IDLE_HEARTBEAT_S = 2.0
 STALL_S = 0.5  # the timer this late: the studio's own loop stalled
 STALL_GRACE_S = 1.0  # after a stall, time for the venues' waiting packets before any verdict
+# At most one grace in this long: a studio late all the time must still lose its dead venues.
+GRACE_EVERY_S = 5.0
 
 
 def on_grid(t: float) -> float:
@@ -238,7 +241,11 @@ class StudioSession:
 
     def handle_timer(self, now: float) -> Output[StudioSessionEvent]:
         out: Output[StudioSessionEvent] = Output()
-        if self._timer_at is not None and now - self._timer_at > STALL_S:
+        if (
+            self._timer_at is not None
+            and now - self._timer_at > STALL_S
+            and now - self._grace_until >= GRACE_EVERY_S
+        ):
             # Our loop was away: what the venues sent meanwhile waits in our queues.
             log.info("session timer %.2f s late: no verdict for a moment", now - self._timer_at)
             self._grace_until = now + STALL_GRACE_S

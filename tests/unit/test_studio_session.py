@@ -474,3 +474,18 @@ def test_idle_and_silent_a_venue_is_lost_after_3_8_s() -> None:
             lost_at = at
             break
     assert lost_at == pytest.approx(0.002 + 3.8)
+
+
+def test_a_studio_late_all_the_time_still_loses_a_dead_venue() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.01)  # then nothing: A is dead
+    lost_at = None
+    now = 0.0
+    while lost_at is None and now < 20.0:
+        at = s.next_timer()
+        assert at is not None
+        now = at + 0.6  # every timer runs 0.6 s late
+        if [e for e in s.handle_timer(now).events if isinstance(e, VenueLost)]:
+            lost_at = now
+    assert lost_at is not None and lost_at < 0.01 + 2.8 + 1.0 + 0.6 + 1e-9
