@@ -86,6 +86,9 @@ class Heartbeat(_Msg, tag="heartbeat"):
     prev_seq: Int | None = None
     prev_sent: float | None = None
     prev_answered: float | None = None
+    # Whether the studio wants this one answered. A studio that hears the venue's transport
+    # (its acknowledgements prove the venue alive) asks only every few seconds.
+    answer: bool = True
 
 
 class HeartbeatAck(_Msg, tag="heartbeat_ack"):

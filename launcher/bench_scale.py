@@ -43,7 +43,7 @@ from launcher.light_venue import LightGroupSpec, LightVenueSpec
 
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
-NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj…
+NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj… (--netns-prefix)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,6 +75,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--no-yield",
         action="store_true",
         help="light venues keep normal priority after joining (default: nice 5, as the demo's)",
+    )
+    p.add_argument(
+        "--netns-prefix",
+        default=NETNS_PREFIX,
+        help="names of this run's Janus namespace and veth pair (apart from other benches')",
     )
     p.add_argument("--out", type=Path, default=Path("bench-out/scale"))
     p.add_argument("--json", action="store_true")
@@ -199,7 +204,7 @@ class Scale:
         )
         labs: list[JanusLab] = []
         if args.sfu == "janus":
-            labs.append(JanusLab(index=7, prefix=NETNS_PREFIX).start())
+            labs.append(JanusLab(index=7, prefix=args.netns_prefix).start())
             if args.cascade:
                 labs.append(labs[0].second_instance())
         try:

@@ -14,7 +14,10 @@ built here with
 - no program sound and no speaker;
 - one firing thread for the whole group (`media.firing.FireGroup`), each venue with its own
   deadline on its own clock: ten firing threads in one interpreter waited on each other's
-  lock and fired up to 20 ms apart.
+  lock and fired up to 20 ms apart;
+- one reading of the interfaces' addresses for the group, at most once a second (each venue
+  looks for a changed address once a second: ten listings of every interface a second cost a
+  twelfth of the process in a profile).
 
 Several links share one asyncio loop (`LightGroup`), so ten processes of ten venues fit beside
 Janus and the studio on two cores. Harness code: nothing in media/ knows about it.
@@ -45,7 +48,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony.invite import Invite
 from launcher.live import read_invite
-from media.aiortc_compat import count_only_video
+from media.aiortc_compat import count_only_video, interface_addresses
 from media.firing import FireGroup
 from media.ice import enlarge_socket_buffers, pin_host_addresses
 from media.loop import quiet_teardown_errors
@@ -98,6 +101,22 @@ class ClipTrack(MediaStreamTrack):
         return packet
 
 
+@dataclass
+class SharedAddresses:
+    """This machine's interface addresses, read at most once per `every_s` for all the group's
+    venues (they share the machine, so they share the answer)."""
+
+    every_s: float = 1.0
+    _read_at: float = float("-inf")
+    _addresses: frozenset[str] = frozenset()
+
+    def __call__(self) -> frozenset[str]:
+        now = time.monotonic()
+        if now - self._read_at >= self.every_s:
+            self._addresses, self._read_at = interface_addresses(), now
+        return self._addresses
+
+
 @dataclass(frozen=True)
 class LightVenueSpec:
     invite: str  # path of the invite file, as the studio wrote it
@@ -131,7 +150,10 @@ class LightGroupSpec:
 
 
 def venue_config(
-    spec: LightVenueSpec, realtime: bool, fire_group: FireGroup | None = None
+    spec: LightVenueSpec,
+    realtime: bool,
+    fire_group: FireGroup | None = None,
+    addresses: SharedAddresses | None = None,
 ) -> VenueConfig:
     """The venue's configuration as `ceremony venue --sim-…` builds it: a simulated clock and
     path, true fire times reported on the host's clock that every process here shares."""
@@ -144,6 +166,7 @@ def venue_config(
         program_sound=False,
         realtime=realtime,
         fire_group=fire_group,
+        addresses=addresses or interface_addresses,
     )
 
 
@@ -162,6 +185,7 @@ class LightGroup:
         clip_fmt = VideoFormat.parse(self.spec.clip) if self.spec.clip else None
         # One clip for the whole group: the packets are only read, and each send copies them.
         clip = encode_clip("light venue", clip_fmt) if clip_fmt else None
+        addresses = SharedAddresses()
         for venue in self.spec.venues:
             invite: Invite = read_invite(venue.invite)
 
@@ -172,7 +196,7 @@ class LightGroup:
             self.links.append(
                 VenueLink(
                     invite,
-                    venue_config(venue, self.spec.realtime, self.fire_group),
+                    venue_config(venue, self.spec.realtime, self.fire_group, addresses),
                     camera if clip is not None else None,
                     None,
                 )

@@ -49,6 +49,10 @@ _ORIGINAL_HOST_ADDRESSES: Callable[..., list[str]] = aioice.ice.get_host_address
 ORIGINAL_DECODER_WORKER: Callable[..., None] = aiortc.rtcrtpreceiver.decoder_worker
 ORIGINAL_GET_DECODER: Callable[..., Any] = getattr(aiortc.rtcrtpreceiver, "get_decoder")  # noqa: B009 - not re-exported
 
+ORIGINAL_BITRATE_ESTIMATOR: Callable[[], Any] = getattr(  # noqa: B009 - not re-exported
+    aiortc.rtcrtpreceiver, "RemoteBitrateEstimator"
+)
+
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue`
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"  # name-mangled `self.__jitter_buffer`
 
@@ -183,6 +187,26 @@ def problems() -> list[str]:
         "aiortc's RTCIceGatherer._connection or aioice's Connection._nominated changed: the "
         "path each venue uses (host/srflx/relay) cannot be shown",
     )
+    found += _check(
+        _mentions(aioice.ice.Connection.connect, "self._query_consent_task = asyncio.create_task(")
+        and _mentions(aioice.ice.Connection.close, "self._query_consent_task.cancel()"),
+        "aioice's Connection no longer runs its consent checks as _query_consent_task: the "
+        "studio–venue link keeps ICE's checks beside the session's heartbeats",
+    )
+    found += _check(
+        _mentions(RTCDtlsTransport._recv_next, "await self._data_receiver._handle_data(data)")
+        and inspect.iscoroutinefunction(getattr(RTCSctpTransport, "_handle_data", None)),
+        "aiortc's DTLS transport no longer hands SCTP packets to _data_receiver._handle_data: "
+        "the studio cannot hear a venue's transport, and asks for every heartbeat's answer",
+    )
+    found += _check(
+        _mentions(RTCRtpReceiver.__init__, "= RemoteBitrateEstimator()")
+        and _mentions(
+            RTCRtpReceiver._handle_rtp_packet, "if self.__remote_bitrate_estimator is not None:"
+        ),
+        "aiortc's RTCRtpReceiver no longer makes its REMB estimator from "
+        "rtcrtpreceiver.RemoteBitrateEstimator: count-only venues would estimate bitrate",
+    )
     return found
 
 
@@ -282,6 +306,22 @@ def wrap_data_channel_receive(
     return True
 
 
+def on_sctp_packet(sctp: RTCSctpTransport, heard: Callable[[], None]) -> bool:
+    """Call `heard()` for every SCTP packet this one transport receives (a SACK too: it proves
+    the peer's stack, and so its event loop, is alive), before aiortc handles it. False if
+    aiortc has no such path."""
+    original: Callable[[bytes], Awaitable[None]] | None = getattr(sctp, "_handle_data", None)
+    if original is None:
+        return False
+
+    async def handle_data(data: bytes) -> None:
+        heard()
+        await original(data)
+
+    setattr(sctp, "_handle_data", handle_data)  # noqa: B010 - an instance attribute
+    return True
+
+
 def _count_only_worker(
     loop: asyncio.AbstractEventLoop,
     input_q: queue.Queue[Any],
@@ -290,6 +330,18 @@ def _count_only_worker(
 ) -> None:
     audio_q: queue.Queue[Any] = queue.Queue()
     audio_thread: threading.Thread | None = None
+    queued = input_q.put
+
+    def hand_over(task: Any, *args: Any, **kwargs: Any) -> None:
+        # aiortc puts from the loop's own thread: a video frame goes straight to the track's
+        # queue, without two thread hand-offs per frame (a tenth of a light venue process).
+        # Frames queued before this was set still come through the loop below.
+        if task is not None and task[0].mimeType.startswith("video/"):
+            output_q.put_nowait(task[1])
+        else:
+            queued(task, *args, **kwargs)
+
+    input_q.put = hand_over  # type: ignore[method-assign,assignment]
     while True:
         task = input_q.get()
         if task is None:
@@ -317,8 +369,22 @@ def count_only_video(enabled: bool = True) -> None:
     """Benchmark venues only (process-wide): every receiver hands over each *complete encoded
     frame* reassembled from RTP instead of decoding it, so eleven venue processes can count a
     720p30 program without taking the two cores the studio they measure runs on. Audio is
-    decoded as usual."""
+    decoded as usual.
+
+    Their video receivers also keep no REMB estimator (receiver reports, NACKs and PLIs go on
+    as usual): the studio's encoder follows loss reports, not REMB, and on a starved bench
+    machine the estimator took the venue's own late reads for congestion and sent a REMB with
+    nearly every packet (a fifth of a light venue process in a profile)."""
     use_decoder_worker(_count_only_worker if enabled else None)
+    setattr(  # noqa: B010 - see problems()
+        aiortc.rtcrtpreceiver,
+        "RemoteBitrateEstimator",
+        _no_estimator if enabled else ORIGINAL_BITRATE_ESTIMATOR,
+    )
+
+
+def _no_estimator() -> None:
+    return None
 
 
 def stun_binding_request() -> bytes:
@@ -474,3 +540,20 @@ def selected_candidates(pc: RTCPeerConnection) -> tuple[Candidate, Candidate] | 
         pair = nominated.get(1) or next(iter(nominated.values()))
         return pair.local_candidate, pair.remote_candidate
     return None
+
+
+def stop_consent_checks(pc: RTCPeerConnection) -> bool:
+    """Stop ICE's consent checks (RFC 7675: a STUN request every ~5 s each way, expiry after
+    30 s) on `pc`'s data-channel transport, once connected. Only for the studio–venue link,
+    where both ends are ours and the session's heartbeats notice a dead peer in 2.8 s: a
+    hundred venues' checks are 80 STUN packets a second through the studio's Python. False if
+    there is no running check to stop (not connected yet, or aioice changed)."""
+    sctp = pc.sctp
+    if sctp is None:
+        return False
+    connection = getattr(sctp.transport.transport.iceGatherer, "_connection", None)
+    task = getattr(connection, "_query_consent_task", None)
+    if not isinstance(task, asyncio.Task) or task.done():
+        return False
+    task.cancel()
+    return True

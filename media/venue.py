@@ -186,6 +186,8 @@ class VenueConfig:
     link_cut: LinkCut | None = None
     latency_log: Path | None = None
     fire_group: FireGroup | None = None  # one firing thread shared by a process's venues
+    # This computer's interface addresses (a process of many bench venues shares one reading).
+    addresses: Callable[[], frozenset[str]] = interface_addresses
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -477,7 +479,7 @@ class VenueLink:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
         self.join_marks = {"connect": time.monotonic()}
         async with aiohttp.ClientSession(timeout=timeout) as http:
-            self._addresses_at_join = interface_addresses()
+            self._addresses_at_join = self.config.addresses()
             # TURN credentials over their own connection while the signaling one is made: one
             # TLS handshake's round trips less before gathering can start.
             grant = asyncio.create_task(self._fetch_turn(http))
@@ -519,6 +521,8 @@ class VenueLink:
                 assert self._control is not None
                 self.countdown.attach()
                 self.session.attach(self.config.clock())
+                if self._pc is not None:  # the session's heartbeats watch this link instead
+                    aiortc_compat.stop_consent_checks(self._pc)
                 self._session_timer.start(asyncio.get_running_loop())
                 await self._keepalive(ws)
             finally:
@@ -690,18 +694,18 @@ class VenueLink:
             return False
         # Only addresses the interfaces had at join count: loopback (tests pin ICE to it) is
         # never listed, and must not look like an address that went away.
-        gone = self._addresses_at_join - interface_addresses()
+        gone = self._addresses_at_join - self.config.addresses()
         if pair[0].type == "host":
             return pair[0].host in gone
         gathered = {c.ip for c in local_candidates(self._pc) if c.type == "host"}
         return bool(gathered & gone)
 
     async def _stop_or_new_address(self) -> None:
-        before = interface_addresses()
+        before = self.config.addresses()
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=ADDRESS_POLL_S)
-            if interface_addresses() - before:
+            if self.config.addresses() - before:
                 log.info("a new local address: retrying now")
                 return
 

@@ -10,6 +10,24 @@ every second, and every one of those messages asks for `next_timer`. So the link
 two orders (last heard, next heartbeat) and `next_timer` reads only their fronts: O(1) for any
 number of venues. Heartbeats go out on a TIMER_GRID_S grid, so the timer wakes at most ten times
 a second however many venues there are, each wake sending the heartbeats that fell due.
+
+Each message costs the studio a packet and an SCTP acknowledgement both ways, so a venue the
+adapter hears at the transport (`transport_heard`: the acknowledgement of our heartbeat proves
+its stack and its loop alive) is asked to answer only every ANSWER_EVERY_S (its statistics and
+a clock round ride on that answer), and every heartbeat while a countdown is armed. A venue
+whose transport is not heard answers every heartbeat, as before. An answer asked for is due
+within the loss bound all the same: a venue whose stack acknowledges but whose session says
+nothing (a stuck app on a live computer) is lost then.
+
+While every venue is heard at its transport and no countdown is armed, heartbeats go out every
+IDLE_HEARTBEAT_S instead of every second, and the loss bound grows by as much (2.8 s → 3.8 s):
+the margin over the heartbeat interval, what a late acknowledgement may take, stays 1.8 s.
+From an arm to its zero it is one a second and 2.8 s again.
+
+Its own stalls are not the venues' silence: when its timer runs STALL_S late, the studio's loop
+was away, the venues' packets wait in its queues, and no venue is declared lost until
+STALL_GRACE_S later (once in GRACE_EVERY_S at most: a studio late all the time still loses
+its dead venues).
 """
 
 from __future__ import annotations
@@ -31,6 +49,16 @@ ACK_NOTE_EVERY_S = 1.0  # a venue resends its ack while it refines: journaled 1 
 # Heartbeats fall due on this grid: at most 10 wake-ups a second for any number of venues, and a
 # heartbeat at most this late (the venue's loss bound, 2.8 s, has room for it).
 TIMER_GRID_S = 0.1
+# A venue heard at the transport answers a heartbeat this often while nothing is armed: a
+# third of the messages (and their acknowledgements) a second heartbeat answer cost.
+ANSWER_EVERY_S = 3.0
+# Every venue heard at the transport and nothing armed: a heartbeat (and its acknowledgement)
+# this often instead of every second.
+IDLE_HEARTBEAT_S = 2.0
+STALL_S = 0.5  # the timer this late: the studio's own loop stalled
+STALL_GRACE_S = 1.0  # after a stall, time for the venues' waiting packets before any verdict
+# At most one grace in this long: a studio late all the time must still lose its dead venues.
+GRACE_EVERY_S = 5.0
 
 
 def on_grid(t: float) -> float:
@@ -92,13 +120,15 @@ StudioSessionEvent = VenueLost | Received | ArmAcked | FireReported | CountdownZ
 # ---- the session ---------------------------------------------------------------------------
 
 
-def _heartbeat(link: Liveness, now: float) -> wire.Heartbeat:
+def _heartbeat(link: Liveness, now: float, answer: bool) -> wire.Heartbeat:
     """The next heartbeat, with the last answered one's times: the venue's clock sample."""
     last = link.last_round
     seq = link.heartbeat_sent(now)
     if last is None:
-        return wire.Heartbeat(seq=seq)
-    return wire.Heartbeat(seq=seq, prev_seq=last[0], prev_sent=last[1], prev_answered=last[2])
+        return wire.Heartbeat(seq=seq, answer=answer)
+    return wire.Heartbeat(
+        seq=seq, prev_seq=last[0], prev_sent=last[1], prev_answered=last[2], answer=answer
+    )
 
 
 class StudioSession:
@@ -109,11 +139,15 @@ class StudioSession:
         heartbeat_s: float = HEARTBEAT_INTERVAL_S,
         lost_after_s: float = LOST_AFTER_S,
         resend_s: float = RESEND_S,
+        answer_every_s: float = ANSWER_EVERY_S,
+        idle_heartbeat_s: float = IDLE_HEARTBEAT_S,
     ) -> None:
         self.venue_ids = frozenset(venue_ids)
         self.heartbeat_s = heartbeat_s
         self.lost_after_s = lost_after_s
         self.resend_s = resend_s
+        self.answer_every_s = answer_every_s
+        self.idle_heartbeat_s = idle_heartbeat_s
         self.countdown = StudioCountdown()
         self._links: dict[str, Liveness] = {}  # venues whose control channel is open
         # The same links, least recently heard first, and next heartbeat due first: what
@@ -127,6 +161,13 @@ class StudioSession:
         # The last instant something became due at once (a link up, an arm, an abort): when a
         # heartbeat or an arm never sent yet is due.
         self._changed_at = float("-inf")
+        self._transport: set[str] = set()  # venues heard at the transport on this link
+        self._asked: dict[str, float] = {}  # when each venue was last asked to answer
+        # Venues asked for an answer not yet given, by when they were first asked (the oldest
+        # first: the next verdict is at the front).
+        self._unanswered: OrderedDict[str, float] = OrderedDict()
+        self._timer_at: float | None = None  # the instant the last next_timer() named
+        self._grace_until = float("-inf")  # no loss verdict before: our own loop stalled
 
     # ---- links -----------------------------------------------------------------------------
 
@@ -149,6 +190,9 @@ class StudioSession:
         self._links.pop(venue_id, None)
         self._by_heard.pop(venue_id, None)
         self._by_beat.pop(venue_id, None)
+        self._transport.discard(venue_id)
+        self._asked.pop(venue_id, None)
+        self._unanswered.pop(venue_id, None)
         self._resend_stale = True
 
     def liveness(self, venue_id: str) -> Liveness | None:
@@ -159,6 +203,16 @@ class StudioSession:
         return link.rtt_s if link else None
 
     # ---- input -----------------------------------------------------------------------------
+
+    def transport_heard(self, venue_id: str, now: float) -> None:
+        """The venue's transport delivered something (an acknowledgement of ours counts): it
+        is alive. From then on it is asked to answer heartbeats only every few seconds."""
+        link = self._links.get(venue_id)
+        if link is None:
+            return
+        link.heard(now)
+        self._by_heard.move_to_end(venue_id)
+        self._transport.add(venue_id)
 
     def receive(
         self, venue_id: str, message: wire.Message, now: float
@@ -172,6 +226,7 @@ class StudioSession:
             case wire.Heartbeat(seq=seq):
                 out.send(wire.HeartbeatAck(seq=seq), venue_id)
             case wire.HeartbeatAck(seq=seq, stats=stats):
+                self._unanswered.pop(venue_id, None)
                 if link is not None:
                     link.ack_received(seq, now)
                 if stats is not None:  # a venue's statistics ride on its answer
@@ -186,17 +241,32 @@ class StudioSession:
 
     def handle_timer(self, now: float) -> Output[StudioSessionEvent]:
         out: Output[StudioSessionEvent] = Output()
-        while self._by_heard:
+        if (
+            self._timer_at is not None
+            and now - self._timer_at > STALL_S
+            and now - self._grace_until >= GRACE_EVERY_S
+        ):
+            # Our loop was away: what the venues sent meanwhile waits in our queues.
+            log.info("session timer %.2f s late: no verdict for a moment", now - self._timer_at)
+            self._grace_until = now + STALL_GRACE_S
+        self._timer_at = None
+        while self._by_heard and now >= self._grace_until:
             vid, link = next(iter(self._by_heard.items()))
-            if not link.is_lost(now):
+            if link.last_heard is not None and now < link.last_heard + self._lost_after():
                 break  # the least recently heard is not lost: none is
             self.disconnected(vid)
             out.events.append(VenueLost(vid, link.silent_for(now)))
+        while self._unanswered and now >= self._grace_until:
+            vid, asked = next(iter(self._unanswered.items()))
+            if now < asked + self._lost_after():
+                break
+            self.disconnected(vid)
+            out.events.append(VenueLost(vid, now - asked))
         while self._by_beat:
             vid, link = next(iter(self._by_beat.items()))
             if self._beat_due(link) > now + 1e-9:
                 break
-            out.send(_heartbeat(link, now), vid)
+            out.send(_heartbeat(link, now, self._ask_answer(vid, link, now)), vid)
             self._by_beat.move_to_end(vid)
         cd = self.countdown
         if (
@@ -224,20 +294,52 @@ class StudioSession:
         if self._by_beat:
             times.append(on_grid(self._beat_due(next(iter(self._by_beat.values())))))
         if self._by_heard:
-            lost_at = next(iter(self._by_heard.values())).lost_at()
-            if lost_at is not None:
-                times.append(lost_at)
+            heard = next(iter(self._by_heard.values())).last_heard
+            if heard is not None:
+                times.append(max(heard + self._lost_after(), self._grace_until))
+        if self._unanswered:
+            asked = next(iter(self._unanswered.values()))
+            times.append(max(asked + self._lost_after(), self._grace_until))
         cd = self.countdown
         if cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id:
             times.append(cd.fire_at)
         resend_at = self._next_resend()
         if resend_at is not None:
             times.append(resend_at)
-        return min(times) if times else None
+        self._timer_at = min(times) if times else None
+        return self._timer_at
+
+    def _ask_answer(self, vid: str, link: Liveness, now: float) -> bool:
+        """Whether this heartbeat asks the venue to answer (see the module's docstring)."""
+        cd = self.countdown
+        if (
+            vid not in self._transport
+            or link.last_round is None  # nothing answered yet: no round trip, no clock round
+            or (cd.fire_at is not None and not cd.aborted and now < cd.fire_at)
+            or now - self._asked.get(vid, float("-inf")) >= self.answer_every_s - TIMER_GRID_S / 2
+        ):
+            self._asked[vid] = now
+            if vid in self._transport:  # elsewhere any message of the venue's keeps it heard
+                self._unanswered.setdefault(vid, now)
+            return True
+        return False
 
     def _beat_due(self, link: Liveness) -> float:
         sent = link.last_sent
-        return sent + self.heartbeat_s if sent is not None else self._changed_at
+        return sent + self._interval() if sent is not None else self._changed_at
+
+    def _interval(self) -> float:
+        """Heartbeats' interval now: slower while every venue is heard at its transport and
+        no countdown is armed (the same for every link, so `_by_beat` stays in due order)."""
+        cd = self.countdown
+        armed = cd.fire_at is not None and not cd.aborted and self._zero_told != cd.arm_id
+        if armed or len(self._transport) < len(self._links):
+            return self.heartbeat_s
+        return self.idle_heartbeat_s
+
+    def _lost_after(self) -> float:
+        """The loss bound now: the same margin over the heartbeat interval."""
+        return self.lost_after_s + self._interval() - self.heartbeat_s
 
     def _next_resend(self) -> float | None:
         """When an unacknowledged arm or abort is next due, worked out again only after

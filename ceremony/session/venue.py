@@ -2,10 +2,10 @@
 
 One `VenueSession` lives as long as the venue app's link and outlives each connection: the
 armed countdown and the fire reports not yet acknowledged survive a reconnect. While a
-connection is attached it answers the studio's heartbeats (the adapter puts its stats in the
-answer) and sends one of its own only when the studio has been quiet a while, notices a quiet
-studio, probes the studio's clock, places and refines the armed deadline, and resends its fire
-reports until acknowledged.
+connection is attached it answers the studio's heartbeats that ask for it (the adapter puts its
+stats in the answer) and sends one of its own only when the studio has been quiet a while,
+notices a quiet studio, probes the studio's clock, places and refines the armed deadline, and
+resends its fire reports until acknowledged.
 
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
 estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
@@ -44,7 +44,9 @@ ROUNDS_PROBE_INTERVAL_S = 10.0
 # two messages a second per venue. An arm brings 5 Hz back, and at zero the deadline rests on
 # samples a fraction of a second old, where drift hardly counts.
 FAST_PROBING_MAX_S = 15.0
-ROUNDS_FRESH_S = 3.0  # heartbeat samples count as flowing if one came this recently
+# Heartbeat samples count as flowing if one came this recently: the studio asks for an answer
+# (a round) every ANSWER_EVERY_S = 3 s while all is well, so two may go missing.
+ROUNDS_FRESH_S = 7.5
 KEPT_BEATS = 8
 # The venue sends a heartbeat of its own only after this much studio silence (the studio's come
 # every second): a studio that heartbeats is answered, not echoed.
@@ -163,8 +165,9 @@ class VenueSession:
         match message:
             case wire.Welcome():
                 self.welcome = message
-            case wire.Heartbeat(seq=seq):
-                out.send(wire.HeartbeatAck(seq=seq))
+            case wire.Heartbeat(seq=seq, answer=answer):
+                if answer:  # a studio that hears our transport asks every few seconds
+                    out.send(wire.HeartbeatAck(seq=seq))
                 self._heartbeat_round(message, now)
             case wire.HeartbeatAck(seq=seq):
                 self.liveness.ack_received(seq, now)

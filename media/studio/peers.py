@@ -141,6 +141,7 @@ class VenuePeers:
         if pc.sctp is None:
             raise ValueError("the offer has no data channel")
         guard_data_channels(pc.sctp, vid)
+        aiortc_compat.on_sctp_packet(pc.sctp, lambda: self._transport_heard(record, conn))
         for transceiver in pc.getTransceivers():
             if self._sfu.feeds is not None:
                 transceiver.direction = "inactive"  # both ways through the SFU
@@ -217,6 +218,7 @@ class VenuePeers:
             return
         now = self._clocks.mono()
         conn.liveness = self._session.connected(record.venue.id, now)
+        aiortc_compat.stop_consent_checks(conn.pc)  # the session's heartbeats watch this link
         self._wake_session()
         record.joins += 1
         record.last_joined_mono = now
@@ -238,6 +240,14 @@ class VenuePeers:
         conn.control.send(self._program_state(record.venue.id))
         self.set_status(record, VenueStatus.JOINED, f"join #{record.joins}")
         self._bus.request_keyframe(f"{record.venue.id} joined")
+
+    def _transport_heard(self, record: VenueRecord, conn: VenueConnection) -> None:
+        """Any packet of the venue's SCTP (an acknowledgement of ours too): it is alive, so
+        the session asks for its heartbeat answers only every few seconds."""
+        if record.conn is conn:  # the session ignores a venue whose channel is not open yet
+            now = self._clocks.mono()
+            record.last_seen_mono = now
+            self._session.transport_heard(record.venue.id, now)
 
     def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
         record.last_seen_mono = self._clocks.mono()

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import aioice
 import aioice.ice
 import aiortc.rtcrtpreceiver
+import aiortc.rtcsctptransport
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.opus import OpusDecoder
@@ -178,6 +179,83 @@ async def test_the_count_only_worker_hands_over_encoded_video_and_decodes_sound(
     assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat._count_only_worker
     aiortc_compat.count_only_video(False)
     assert aiortc.rtcrtpreceiver.decoder_worker is aiortc_compat.ORIGINAL_DECODER_WORKER
+
+
+async def test_once_running_the_count_only_worker_takes_video_on_the_loop_thread() -> None:
+    """aiortc puts frames from the loop's thread: video then reaches the track's queue at once
+    (no hand-off through the thread); sound and the end still go through the worker."""
+    import threading
+
+    loop = asyncio.get_running_loop()
+    inbox: queue.Queue[object] = queue.Queue()
+    out: asyncio.Queue[object] = asyncio.Queue()
+    video = SimpleNamespace(mimeType="video/VP8", name="VP8")
+    first, second = SimpleNamespace(data=b"1", timestamp=1), SimpleNamespace(data=b"2", timestamp=2)
+    inbox.put((video, first))  # before the worker runs: through the thread
+    worker = threading.Thread(
+        target=aiortc_compat._count_only_worker, args=(loop, inbox, out, threading.Event())
+    )
+    worker.start()
+    assert await asyncio.wait_for(out.get(), 5) is first
+    inbox.put((video, second))
+    assert out.get_nowait() is second  # already there: handed over on this thread
+    inbox.put(None)
+    assert await asyncio.wait_for(out.get(), 5) is None
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+
+
+async def test_count_only_video_receivers_keep_no_bitrate_estimator() -> None:
+    estimator = "_RTCRtpReceiver__remote_bitrate_estimator"
+    pc = RTCPeerConnection()
+    try:
+        aiortc_compat.count_only_video()
+        assert getattr(pc.addTransceiver("video").receiver, estimator) is None
+        aiortc_compat.count_only_video(False)
+        assert getattr(pc.addTransceiver("video").receiver, estimator) is not None
+    finally:
+        aiortc_compat.count_only_video(False)
+        await pc.close()
+
+
+async def test_every_sctp_packet_of_one_transport_is_heard() -> None:
+    """A message, and the SACKs for ours: each packet the peer's SCTP stack sends is heard."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    heard: list[str] = []
+    try:
+        got = asyncio.Event()
+        channel = a.createDataChannel("x")
+        opened = asyncio.Event()
+        channel.on("open", opened.set)
+        b.on("datachannel", lambda ch: ch.on("message", lambda _m: got.set()))
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        assert b.sctp is not None and a.sctp is not None
+        assert aiortc_compat.on_sctp_packet(b.sctp, lambda: heard.append("b"))
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        before = len(heard)
+        channel.send("hello")
+        await asyncio.wait_for(got.wait(), 10)
+        assert len(heard) > before
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_a_moved_sctp_receive_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aiortc.rtcsctptransport.RTCSctpTransport, "_handle_data")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "transport" in found[0]
+
+
+def test_a_moved_bitrate_estimator_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aiortc.rtcrtpreceiver.RTCRtpReceiver, "_handle_rtp_packet", lambda: None)
+    found = aiortc_compat.problems()
+    assert any("REMB" in f for f in found)
 
 
 def test_a_stun_binding_request_is_a_stun_message() -> None:
@@ -368,3 +446,39 @@ def test_the_quick_source_reader_reads_what_inspect_reads() -> None:
     ]
     for function in functions:
         assert aiortc_compat._source(function) == inspect.getsource(function), function
+
+
+async def test_consent_checks_stop_on_a_connected_link_and_the_link_lives_on() -> None:
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        assert not aiortc_compat.stop_consent_checks(a)  # no transport yet
+        channel = a.createDataChannel("x")
+        opened, got = asyncio.Event(), asyncio.Event()
+        channel.on("open", opened.set)
+        b.on("datachannel", lambda ch: ch.on("message", lambda _m: got.set()))
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        assert a.sctp is not None
+        connection = a.sctp.transport.transport.iceGatherer._connection
+        task = connection._query_consent_task
+        assert task is not None and not task.done()
+        assert aiortc_compat.stop_consent_checks(a)
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        assert not aiortc_compat.stop_consent_checks(a)  # nothing left to stop
+        channel.send("still here")
+        await asyncio.wait_for(got.wait(), 10)
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_moved_consent_checks_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aioice.ice.Connection, "close", lambda self: None)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "consent" in found[0]

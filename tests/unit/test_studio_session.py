@@ -44,8 +44,8 @@ def acks(out: object) -> list[ArmAcked]:
     return [e for e in out.events if isinstance(e, ArmAcked)]  # type: ignore[attr-defined]
 
 
-def session(*connected: str, at: float = 0.0) -> StudioSession:
-    s = StudioSession([A, B])
+def session(*connected: str, at: float = 0.0, **options: float) -> StudioSession:
+    s = StudioSession([A, B], **options)
     for vid in connected:
         s.connected(vid, at)
     return s
@@ -316,3 +316,176 @@ def test_a_venues_stats_ride_on_its_heartbeat_answer() -> None:
     assert s.receive(A, wire.HeartbeatAck(seq=1), 1.0).events == []
     ack = wire.HeartbeatAck(seq=2, stats=stats)
     assert wire.decode(wire.encode(ack), wire.VENUE_MAY_SEND) == ack  # as it crosses the wire
+
+
+def answers_asked(s: StudioSession, vid: str, start: float, end: float) -> list[float]:
+    """Run the timer each tenth of a second over [start, end); the instants whose heartbeat to
+    `vid` asked for an answer (each one is answered at once, the venue's SACK heard too)."""
+    asked = []
+    for step in range(round((end - start) / TIMER_GRID_S)):
+        now = start + step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), vid):
+            if not isinstance(beat, wire.Heartbeat):
+                continue
+            s.transport_heard(vid, now + 0.001)
+            if beat.answer:
+                asked.append(round(now, 1))
+                s.receive(vid, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+        s.next_timer()
+    return asked
+
+
+def test_a_venue_heard_at_the_transport_answers_every_few_seconds() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    # Not heard at the transport yet: every heartbeat asks for an answer, as before.
+    out = s.handle_timer(0.0)
+    assert [b.answer for b in sent(out, A)] == [True]  # type: ignore[attr-defined]
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.5)
+    assert answers_asked(s, A, 1.0, 10.0) == [3.0, 6.0, 9.0]
+    assert s.rtt_s(A) == pytest.approx(0.002)
+
+
+def test_a_venue_not_heard_at_the_transport_answers_every_heartbeat() -> None:
+    s = session(A)
+    asked = []
+    for step in range(50):
+        now = step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), A):
+            assert isinstance(beat, wire.Heartbeat) and beat.answer
+            asked.append(now)
+            s.receive(A, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+    assert len(asked) == 5
+
+
+def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    assert answers_asked(s, A, 0.1, 3.0) == []
+    s.arm(3.0, 5.0, [A])  # zero at 8.0
+    assert answers_asked(s, A, 3.0, 11.0) == [3.0, 4.0, 5.0, 6.0, 7.0, 10.0]
+
+
+def test_between_its_answers_the_transport_keeps_a_venue_alive() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    assert answers_asked(s, A, 0.1, 10.0) == [3.0, 6.0, 9.0]  # answered; SACKs between
+    # Then the venue dies: lost 2.8 s after the last packet it sent (its answer at 9.002).
+    for beat_at in (10.0, 11.0):  # the next heartbeats, unacknowledged
+        assert s.next_timer() == pytest.approx(beat_at)
+        assert not s.handle_timer(beat_at).events
+    assert s.next_timer() == pytest.approx(9.002 + 2.8)
+    assert [e.venue_id for e in s.handle_timer(11.802).events if isinstance(e, VenueLost)] == [A]
+
+
+def test_a_venue_acknowledging_but_not_answering_is_lost_when_its_answer_is_late() -> None:
+    """Its stack lives (SACKs come) but its session is stuck: the answer asked for is due
+    within the loss bound."""
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    lost: list[VenueLost] = []
+    for step in 1, 2, 3, 4, 5, 6, 7, 8, 9:
+        now = step * 1.0
+        out = s.handle_timer(now)
+        if sent(out, A):
+            s.transport_heard(A, now + 0.001)  # acknowledged, never answered
+        lost += [e for e in out.events if isinstance(e, VenueLost)]
+        s.next_timer()
+    assert [e.venue_id for e in lost] == [A]  # asked at 3.0, due by 5.8
+    assert s.liveness(A) is None
+
+
+def test_the_studios_own_stall_is_not_venue_silence() -> None:
+    s = session(A, B, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    for vid in A, B:
+        s.receive(vid, wire.HeartbeatAck(seq=0), 0.01)
+        s.transport_heard(vid, 0.01)
+    assert s.next_timer() == pytest.approx(1.0)
+    # The loop was away for 4 s: the timer asked for 1.0 runs at 5.0. Nobody is lost yet...
+    out = s.handle_timer(5.0)
+    assert not [e for e in out.events if isinstance(e, VenueLost)]
+    # ...A's packets, waiting meanwhile, are read now; B truly went silent.
+    s.transport_heard(A, 5.05)
+    assert s.next_timer() == pytest.approx(5.0 + 1.0)  # the grace's end: B's verdict
+    lost = [e for e in s.handle_timer(6.0).events if isinstance(e, VenueLost)]
+    assert [e.venue_id for e in lost] == [B]
+
+
+def test_a_timer_run_on_time_gives_no_grace() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.transport_heard(A, 0.0)
+    for now in (1.0, 2.0):
+        s.next_timer()
+        s.handle_timer(now)
+    assert s.next_timer() == pytest.approx(2.8)
+    assert [e.venue_id for e in s.handle_timer(2.8).events if isinstance(e, VenueLost)] == [A]
+
+
+def test_healthy_idle_venues_are_heartbeaten_every_two_seconds_and_lost_after_3_8() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    assert s.next_timer() == pytest.approx(1.0)  # not heard at the transport yet: every second
+    s.transport_heard(A, 0.002)
+    assert s.next_timer() == pytest.approx(2.0)
+    beats = []
+    for step in range(1, 100):  # ten seconds, every SACK heard, asked answers given
+        now = step * TIMER_GRID_S
+        for beat in sent(s.handle_timer(now), A):
+            assert isinstance(beat, wire.Heartbeat)
+            beats.append((round(now, 1), beat.answer))
+            s.transport_heard(A, now + 0.001)
+            if beat.answer:
+                s.receive(A, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
+        s.next_timer()
+    assert beats == [(2.0, False), (4.0, True), (6.0, False), (8.0, True)]
+    # An arm: a heartbeat a second again, each asking for an answer, and the 2.8 s bound.
+    s.arm(10.0, 5.0, [A])
+    out = sent(s.handle_timer(10.0), A)  # due at once: 8.0 + 1 s has passed
+    assert [b.answer for b in out if isinstance(b, wire.Heartbeat)] == [True]
+    assert [type(m) for m in out if not isinstance(m, wire.Heartbeat)] == [wire.Arm]
+    # The venue dies at once (its last packet at 10.01): lost 2.8 s after the answer asked
+    # for at 10.0 never came.
+    s.transport_heard(A, 10.01)
+    times = []
+    while (at := s.next_timer()) is not None and at < 14.0:
+        if [e for e in s.handle_timer(at).events if isinstance(e, VenueLost)]:
+            times.append(at)
+            break
+    assert times == [pytest.approx(10.0 + 2.8)]
+
+
+def test_idle_and_silent_a_venue_is_lost_after_3_8_s() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
+    s.transport_heard(A, 0.002)
+    lost_at = None
+    while (at := s.next_timer()) is not None and at < 10.0:
+        if [e for e in s.handle_timer(at).events if isinstance(e, VenueLost)]:
+            lost_at = at
+            break
+    assert lost_at == pytest.approx(0.002 + 3.8)
+
+
+def test_a_studio_late_all_the_time_still_loses_a_dead_venue() -> None:
+    s = session(A, idle_heartbeat_s=1.0)
+    s.handle_timer(0.0)
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.01)  # then nothing: A is dead
+    lost_at = None
+    now = 0.0
+    while lost_at is None and now < 20.0:
+        at = s.next_timer()
+        assert at is not None
+        now = at + 0.6  # every timer runs 0.6 s late
+        if [e for e in s.handle_timer(now).events if isinstance(e, VenueLost)]:
+            lost_at = now
+    assert lost_at is not None and lost_at < 0.01 + 2.8 + 1.0 + 0.6 + 1e-9

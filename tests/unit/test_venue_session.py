@@ -328,3 +328,38 @@ def test_fast_probing_ends_after_a_while_even_without_a_drift_fit() -> None:
     late = [t for t in times if t > FAST_PROBING_MAX_S + 1]
     gaps = [b - a for a, b in itertools.pairwise(late)]
     assert gaps and min(gaps) == pytest.approx(SETTLED_PROBE_INTERVAL_S)
+
+
+def test_heartbeats_not_asked_for_are_heard_unanswered_and_rounds_every_three_still_count() -> None:
+    """A studio that hears our transport asks for an answer every third heartbeat: the others
+    keep the studio heard here, and the answered ones still make clock rounds that keep the
+    settled probes slow."""
+    s = attached(0.0)
+    path = 0.002
+    answered: dict[int, float] = {}
+    last_asked: int | None = None
+    probes = 0
+    for seq in range(40):
+        t = float(seq)
+        while (at := s.next_timer()) is not None and at <= t:
+            out = s.handle_timer(at)
+            probes += len(sent(out, Channel.CLOCK))
+            answer_probes(s, out, rtt=2 * path)
+        prev = last_asked if last_asked in answered else None
+        beat = wire.Heartbeat(
+            seq=seq,
+            prev_seq=prev,
+            prev_sent=prev + OFFSET if prev is not None else None,
+            prev_answered=answered[prev] if prev is not None else None,
+            answer=seq % 3 == 0,
+        )
+        replies = sent(s.receive(beat, t + path))
+        if seq % 3 == 0:
+            assert replies == [wire.HeartbeatAck(seq=seq)]
+            answered[seq] = t + 2 * path + OFFSET
+            last_asked = seq
+        else:
+            assert replies == []
+        assert not s.liveness.is_lost(t + path)
+    assert s.probe_interval(40.0) == ROUNDS_PROBE_INTERVAL_S
+    assert probes < BURST_PROBES + 2 * 15 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
