@@ -85,5 +85,5 @@ def bgra_from_i420(data: bytes, width: int, height: int) -> bytes:
     yuv = np.frombuffer(data, dtype=np.uint8).reshape(h * 3 // 2, w)
     bgra = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGRA_I420)
     if (w, h) != (width, height):
-        bgra = bgra[:height, :width]
-    return bytes(np.ascontiguousarray(bgra).tobytes())
+        bgra = bgra[:height, :width]  # (tobytes copies the crop contiguously: one copy)
+    return bgra.tobytes()

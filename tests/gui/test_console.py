@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from ceremony import operator as op
@@ -28,7 +29,7 @@ from media.journal_reader import read_journal
 from tests.gui.fake_engine import FakeEngine, tally_of
 from tests.unit.conftest import SAMPLE
 from ui.bridge import LinkHost, Snapshot
-from ui.console.window import ConsoleWindow, _cell
+from ui.console.window import ConsoleWindow
 
 pytestmark = pytest.mark.gui
 
@@ -42,6 +43,12 @@ JOINED = {
     "loss_out_pct": 0.0,
     "last_seen_s": 0.2,
 }
+
+
+def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
+    item = table.item(row, col)
+    assert item is not None
+    return item
 
 
 @pytest.fixture

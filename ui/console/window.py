@@ -49,6 +49,7 @@ from ui.console.editor import RunsheetEditor
 from ui.console.multiviewer import Multiviewer
 from ui.i18n import LANGUAGES, Language
 from ui.widgets import words
+from ui.widgets.cells import CellBatch
 from ui.widgets.help_menu import install_help_menu
 from ui.widgets.question import ask
 from ui.widgets.tiles import VideoTile
@@ -84,14 +85,6 @@ def _loss(v: VenueRow) -> str:
 
 def _lossy(v: VenueRow) -> bool:
     return max(v.loss_in_pct or 0.0, v.loss_out_pct or 0.0) >= LOSSY_PCT
-
-
-def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
-    item = table.item(row, col)
-    if item is None:  # every cell is created with the table; keep it so if one went missing
-        item = QTableWidgetItem("")
-        table.setItem(row, col, item)
-    return item
 
 
 class ConsoleWindow(QMainWindow):
@@ -730,11 +723,6 @@ class ConsoleWindow(QMainWindow):
         if thumbs:
             self.on_thumbnails(thumbs)
 
-    @staticmethod
-    def _set(cell: QTableWidgetItem, text: str) -> None:
-        if cell.text() != text:  # every change repaints: touch only what changed
-            cell.setText(text)
-
     def on_snapshot(self, snap: Snapshot) -> None:
         self.last = snap
         self._show_control(snap)
@@ -743,28 +731,31 @@ class ConsoleWindow(QMainWindow):
             self.override_label.setText(override)
         view = snap.view
         tz = self.sheet.ceremony.timezone
-        for row in view.rows:
-            i = row.index
-            self._set(_cell(self.items, i, 1), _time_of_day(row.planned_start_wall, tz))
-            self._set(
-                _cell(self.items, i, 6),
-                _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else "",
-            )
-            over = (
-                "" if row.over_s is None else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
-            )
-            self._set(_cell(self.items, i, 7), over)
-            colour = {
-                ItemStatus.ON_AIR: QColor("#c62828"),
-                ItemStatus.DONE: QColor("#37474f"),
-                ItemStatus.SKIPPED: QColor("#5d4037"),
-            }.get(row.status)
-            if self._row_colours.get(i) != row.status:
-                self._row_colours[i] = row.status
-                for col in range(8):
-                    cell = _cell(self.items, i, col)
-                    cell.setBackground(colour if colour else QColor(0, 0, 0, 0))
-                    cell.setForeground(QColor("#ffffff") if colour else QColor("#000000"))
+        with CellBatch(self.items) as items:  # the view hears once of what changed
+            for row in view.rows:
+                i = row.index
+                items.set_text(i, 1, _time_of_day(row.planned_start_wall, tz))
+                items.set_text(
+                    i, 6, _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else ""
+                )
+                over = (
+                    ""
+                    if row.over_s is None
+                    else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
+                )
+                items.set_text(i, 7, over)
+                colour = {
+                    ItemStatus.ON_AIR: QColor("#c62828"),
+                    ItemStatus.DONE: QColor("#37474f"),
+                    ItemStatus.SKIPPED: QColor("#5d4037"),
+                }.get(row.status)
+                if self._row_colours.get(i) != row.status:
+                    self._row_colours[i] = row.status
+                    for col in range(8):
+                        items.set_background(i, col, colour if colour else QColor(0, 0, 0, 0))
+                        items.set_foreground(
+                            i, col, QColor("#ffffff") if colour else QColor("#000000")
+                        )
         if view.current is not None:
             item = self.sheet.items[view.current]
             caption = item.title + (f" — {item.speaker.name}" if item.speaker else "")
@@ -778,36 +769,9 @@ class ConsoleWindow(QMainWindow):
             self.tr("RESUME (H)") if view.status.value == "holding" else self.tr("HOLD (H)")
         )
         self.undo.setEnabled(view.can_undo)
-        for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged)):
-            values = [
-                words.venue_state(v.status)
-                + (f" ↻{v.reconnects}" if v.reconnects else "")
-                + (
-                    " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
-                    if v.status == "lost" and v.last_seen_s is not None
-                    else ""
-                )
-                + (" · " + self.tr("no sound") if v.sound_problem else ""),
-                f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
-                _loss(v),
-                f"{v.video_fps:.0f}",
-                f"{v.program_fps:.0f}",
-                f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
-                (self.tr("yes") + (f" ({v.contact})" if v.contact else "")) if v.ready else "",
-                self._countdown_cell(v),
-            ]
-            for col, text in enumerate(values, start=1):
-                self._set(_cell(self.board, i, col), text)
-            status_cell = _cell(self.board, i, 1)
-            if status_cell.toolTip() != v.sound_problem:
-                status_cell.setToolTip(v.sound_problem)  # the venue's own words on why
-            lost = v.status == "lost"
-            if self._board_lost.get(i) != lost:
-                self._board_lost[i] = lost
-                for col in range(BOARD_COLUMNS):
-                    _cell(self.board, i, col).setBackground(
-                        QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
-                    )
+        with CellBatch(self.board) as board:  # the view hears once of what changed
+            self._fill_board(snap, board)
+        for v in snap.venues:
             tile = self.tiles[v.id]
             flags = []
             if v.id in snap.countdown_flagged:
@@ -834,6 +798,34 @@ class ConsoleWindow(QMainWindow):
         problems = "; ".join(f"{k}: {v}" for k, v in snap.device_problems.items())
         if self.problems_label.text() != problems:
             self.problems_label.setText(problems)  # devices, disk, recording: always in view
+
+    def _fill_board(self, snap: Snapshot, board: CellBatch) -> None:
+        for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged, board)):
+            values = [
+                words.venue_state(v.status)
+                + (f" ↻{v.reconnects}" if v.reconnects else "")
+                + (
+                    " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
+                    if v.status == "lost" and v.last_seen_s is not None
+                    else ""
+                )
+                + (" · " + self.tr("no sound") if v.sound_problem else ""),
+                f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
+                _loss(v),
+                f"{v.video_fps:.0f}",
+                f"{v.program_fps:.0f}",
+                f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
+                (self.tr("yes") + (f" ({v.contact})" if v.contact else "")) if v.ready else "",
+                self._countdown_cell(v),
+            ]
+            for col, text in enumerate(values, start=1):
+                board.set_text(i, col, text)
+            board.set_tooltip(i, 1, v.sound_problem)  # the venue's own words on why
+            lost = v.status == "lost"
+            if self._board_lost.get(i) != lost:
+                self._board_lost[i] = lost
+                for col in range(BOARD_COLUMNS):
+                    board.set_background(i, col, QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0))
 
     def _show_preview(self, snap: Snapshot) -> None:
         row = next((v for v in snap.venues if v.id == snap.preview), None)

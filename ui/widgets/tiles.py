@@ -52,6 +52,8 @@ class VideoTile(QWidget):
         self.flag = ""
         self.setMinimumSize(192, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # paintEvent covers every pixel: Qt need not paint what lies behind the tile first.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def set_picture(self, width: int, height: int, bgra: bytes) -> None:
         self.image = bgra_image(width, height, bgra)
@@ -60,6 +62,10 @@ class VideoTile(QWidget):
 
     def _picture_rect(self) -> QRect:
         return self.rect().adjusted(4, 4, -14, -36)
+
+    def _meter_rect(self) -> QRect:
+        pic = self._picture_rect()
+        return QRect(self.rect().right() - 9, pic.top(), 6, pic.height())
 
     def picture_size(self) -> tuple[int, int]:
         pic = self._picture_rect()
@@ -72,13 +78,13 @@ class VideoTile(QWidget):
     def set_state(
         self, *, tally: str, status: str, figures: str, level_dbfs: float | None, flag: str = ""
     ) -> None:
-        changed = (tally, status, figures, level_dbfs, flag) != (
+        changed = (tally, status, figures, flag) != (
             self.tally,
             self.status,
             self.figures,
-            self.level_dbfs,
             self.flag,
         )
+        level_changed = level_dbfs != self.level_dbfs
         self.tally, self.status, self.figures, self.level_dbfs, self.flag = (
             tally,
             status,
@@ -88,16 +94,14 @@ class VideoTile(QWidget):
         )
         if changed:
             self.update()
+        elif level_changed:  # four times a second: repaint the meter, not the tile
+            self.update(self._meter_rect())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         self.clicked.emit(self.key)
         super().mousePressEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        p = QPainter(self)
-        r = self.rect()
-        p.fillRect(r, QColor("#111111"))
-        pic = self._picture_rect()
+    def _paint_picture(self, p: QPainter, pic: QRect) -> None:
         if self.image is not None and self.status == "joined":
             image = self.image
             if image.size() != pic.size():  # just resized: the next picture will fit
@@ -112,20 +116,41 @@ class VideoTile(QWidget):
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, words.venue_state(self.status).upper())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        r = self.rect()
+        pic = self._picture_rect()
+        # A new picture repaints only its rectangle and a new level only the meter's: what
+        # lies outside the repainted region is not drawn again (the words cost the most).
+        region = event.region()
+        only_picture = pic.contains(region.boundingRect())
+        covered = (
+            self.image is not None and self.status == "joined" and self.image.size() == pic.size()
+        )
+        if not (only_picture and covered):  # (a picture drawn whole needs no background)
+            p.fillRect(r, QColor("#111111"))  # (clipped to the region)
+        if region.intersects(pic):
+            self._paint_picture(p, pic)
+        if only_picture:
+            p.end()
+            return
         # Audio meter on the right edge: -60 dBFS .. 0.
-        if self.level_dbfs is not None:
+        bar = self._meter_rect()
+        if self.level_dbfs is not None and region.intersects(bar):
             fill = max(0.0, min(1.0, (self.level_dbfs + 60) / 60))
-            bar = QRect(r.right() - 9, pic.top(), 6, pic.height())
             p.fillRect(bar, QColor("#333333"))
             h = int(bar.height() * fill)
             colour = QColor("#e53935") if self.level_dbfs > -6 else QColor("#7cb342")
             p.fillRect(QRect(bar.left(), bar.bottom() - h, bar.width(), h), colour)
-        p.setPen(QColor("#ffffff"))
-        p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
-        p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
-        p.drawText(
-            r.adjusted(6, 0, -6, -2), Qt.AlignmentFlag.AlignBottom, self.flag or self.figures
-        )
+        words_band = QRect(r.left(), pic.bottom() + 1, r.width(), r.bottom() - pic.bottom())
+        if region.intersects(words_band):
+            p.setPen(QColor("#ffffff"))
+            p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
+            p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
+            p.drawText(
+                r.adjusted(6, 0, -6, -2), Qt.AlignmentFlag.AlignBottom, self.flag or self.figures
+            )
         lost = self.status == "lost"
         border = TALLY_COLOURS.get(self.tally, QColor("#ffb300") if lost else QColor("#424242"))
         p.setPen(QPen(border, 4 if self.tally in TALLY_COLOURS or lost else 1))
