@@ -30,6 +30,12 @@ class Liveness:
     def heard(self, now: float) -> None:
         self.last_heard = now
 
+    def excuse(self, now: float, seconds: float) -> None:
+        """`seconds` of the silence so far were this side's own (its loop did not run, so it
+        read nothing): they are not counted, up to `now`."""
+        if self.last_heard is not None:
+            self.last_heard = min(now, self.last_heard + seconds)
+
     def is_lost(self, now: float) -> bool:
         """From `lost_at()` on (inclusive: a timer set for that instant finds it lost)."""
         return self.last_heard is not None and now >= self.last_heard + self.lost_after_s

@@ -37,7 +37,11 @@ class SessionTimer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._at: float | None = None  # the session instant the handle is set for
+        self._due = 0.0  # when the handle should run (on `clock`)
         self._not_before: float | None = None  # after a failed turn (on `clock`)
+        # How long after its instant the last turn ran: beyond the loop's usual lag, the loop
+        # stood still meanwhile (the studio does not count that as its venues' silence).
+        self.late_s = 0.0
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -59,7 +63,9 @@ class SessionTimer:
         if at is None or loop is None or loop.is_closed():
             return
         self._at = at
-        self._handle = loop.call_later(max(0.0, at - self._clock()), self._fire)
+        now = self._clock()
+        self._due = max(at, now)  # an instant already past is due now, not back then
+        self._handle = loop.call_later(max(0.0, at - now), self._fire)
 
     def _cancel(self) -> None:
         if self._handle is not None:
@@ -69,6 +75,7 @@ class SessionTimer:
     def _fire(self) -> None:
         self._handle = None
         now = self._clock()
+        self.late_s = max(0.0, now - self._due)
         try:
             self._on_timer(now)
             self._not_before = None

@@ -31,6 +31,10 @@ ACK_NOTE_EVERY_S = 1.0  # a venue resends its ack while it refines: journaled 1 
 # Heartbeats fall due on this grid: at most 10 wake-ups a second for any number of venues, and a
 # heartbeat at most this late (the venue's loss bound, 2.8 s, has room for it).
 TIMER_GRID_S = 0.1
+# A timer this late means the studio's own loop stood still (a long callback, a paused or
+# starved process): it read nothing meanwhile, so that time is not the venues' silence. Below
+# it the loop was merely busy, still reading (the bench's loop lag p95 is ~11 ms).
+STALL_S = 0.3
 
 
 def on_grid(t: float) -> float:
@@ -183,6 +187,16 @@ class StudioSession:
             case _:
                 out.events.append(Received(venue_id, message))
         return out
+
+    def loop_late(self, now: float, late_s: float) -> None:
+        """The engine's timer ran `late_s` after the instant it was set for. A stall (from
+        STALL_S on) is not counted as any venue's silence: a venue is lost for what the
+        studio did not hear while it listened, not for what waits unread in its sockets."""
+        if late_s < STALL_S or not self._by_heard:
+            return
+        log.info("studio loop stood still %.1f s: not counted as the venues' silence", late_s)
+        for link in self._by_heard.values():  # (the same shift for all: the order holds)
+            link.excuse(now, late_s)
 
     def handle_timer(self, now: float) -> Output[StudioSessionEvent]:
         out: Output[StudioSessionEvent] = Output()

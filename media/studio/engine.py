@@ -498,6 +498,7 @@ class StudioEngine:
 
     def _core_due(self, mono: float) -> None:
         """The core timer fired: whichever of the two is due runs (the timer re-arms after)."""
+        self.session.loop_late(mono, self._core_timer.late_s)  # a stall is nobody's silence
         at = self.session.next_timer()
         if at is not None and at <= mono:
             self._session_output(self.session.handle_timer(mono))

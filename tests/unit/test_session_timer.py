@@ -100,3 +100,37 @@ def test_a_turn_that_keeps_failing_is_retried_at_a_gap_not_flat_out() -> None:
     delays = asyncio.run(main())
     assert delays[0] == 0.0  # the first turn is due at once
     assert delays[1:3] == [pytest.approx(RETRY_AFTER_FAILURE_S)] * 2
+
+
+def test_the_timer_says_how_late_it_ran_and_an_instant_already_past_is_not_lateness() -> None:
+    """The loop standing still shows as lateness (here the session's clock jumps 3 s while
+    the timer waits, as a stalled loop's would); a timer set for an instant already past is
+    due when it was set, so a session that asks for a past instant is not "late" by it."""
+
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        jump = 0.0
+
+        def clock() -> float:
+            return loop.time() + jump
+
+        late: list[float] = []
+        wanted = [clock() + 0.01, clock() - 100.0]
+        done = asyncio.Event()
+
+        def on_timer(_now: float) -> None:
+            late.append(timer.late_s)
+            wanted.pop(0)
+            if not wanted:
+                done.set()
+
+        timer = SessionTimer(lambda: wanted[0] if wanted else None, on_timer, clock, "test")
+        timer.start(loop)
+        jump = 3.0  # the loop "stood still" 3 s before the first turn could run
+        await asyncio.wait_for(done.wait(), timeout=5)
+        timer.stop()
+        return late
+
+    late = asyncio.run(main())
+    assert late[0] == pytest.approx(3.0, abs=0.5)
+    assert late[1] < 0.5

@@ -316,3 +316,70 @@ def test_a_venues_stats_ride_on_its_heartbeat_answer() -> None:
     assert s.receive(A, wire.HeartbeatAck(seq=1), 1.0).events == []
     ack = wire.HeartbeatAck(seq=2, stats=stats)
     assert wire.decode(wire.encode(ack), wire.VENUE_MAY_SEND) == ack  # as it crosses the wire
+
+
+def lost_ids(out: object) -> list[str]:
+    return [e.venue_id for e in out.events if isinstance(e, VenueLost)]  # type: ignore[attr-defined]
+
+
+def test_a_stall_of_the_studios_own_loop_is_not_a_venues_silence() -> None:
+    """Heard at 0 and at 1; the studio's loop then stood still from 1.2 to 4.6 (its timer due
+    at 1.2 ran 3.4 s late): the venue's next messages wait unread in the socket. Not lost."""
+    clock = FakeClock(mono=0.0)
+    s = session(A, B, at=clock.mono)
+    clock.advance(1.0)
+    s.receive(A, wire.Heartbeat(seq=1), clock.mono)
+    s.receive(B, wire.Heartbeat(seq=1), clock.mono)
+    clock.advance(3.6)  # 4.6: 3.6 s since either was heard, past LOST_AFTER_S
+    s.loop_late(clock.mono, late_s=3.4)
+    assert lost_ids(s.handle_timer(clock.mono)) == []
+    # What they had sent meanwhile is read now: both are well.
+    s.receive(A, wire.Heartbeat(seq=2), clock.mono)
+    s.receive(B, wire.Heartbeat(seq=2), clock.mono)
+    assert s.next_timer() is not None and s.next_timer() > clock.mono  # type: ignore[operator]
+
+
+def test_without_the_stall_the_same_silence_loses_both() -> None:
+    clock = FakeClock(mono=0.0)
+    s = session(A, B, at=clock.mono)
+    clock.advance(1.0)
+    s.receive(A, wire.Heartbeat(seq=1), clock.mono)
+    s.receive(B, wire.Heartbeat(seq=1), clock.mono)
+    clock.advance(3.6)
+    s.loop_late(clock.mono, late_s=0.05)  # an ordinary lag: the loop was reading
+    assert sorted(lost_ids(s.handle_timer(clock.mono))) == [A, B]
+
+
+def test_a_venue_that_stays_silent_after_a_stall_is_still_lost() -> None:
+    """The stall is excused, not the venue: only the time the studio listened counts, and
+    2.8 s of that is still a loss (at 1 + 3.4 + 2.8 = 7.2 here)."""
+    clock = FakeClock(mono=0.0)
+    s = session(A, B, at=clock.mono)
+    clock.advance(1.0)
+    s.receive(A, wire.Heartbeat(seq=1), clock.mono)
+    s.receive(B, wire.Heartbeat(seq=1), clock.mono)
+    clock.advance(3.6)
+    s.loop_late(clock.mono, late_s=3.4)
+    assert lost_ids(s.handle_timer(clock.mono)) == []
+    s.receive(B, wire.Heartbeat(seq=2), clock.mono)  # only B was still there
+    lost: list[tuple[str, float]] = []
+    while clock.mono < 10.0:
+        at = s.next_timer()
+        assert at is not None
+        clock.mono = max(at, clock.mono)
+        lost += [(vid, clock.mono) for vid in lost_ids(s.handle_timer(clock.mono))]
+        s.receive(B, wire.Heartbeat(seq=3), clock.mono)  # B keeps talking
+    assert [vid for vid, _ in lost] == [A]
+    assert lost[0][1] == pytest.approx(7.2)
+
+
+def test_a_stall_is_never_counted_beyond_now() -> None:
+    """However long the reported stall, the silence counted never runs backwards."""
+    clock = FakeClock(mono=0.0)
+    s = session(A, at=clock.mono)
+    clock.advance(2.0)
+    s.loop_late(clock.mono, late_s=60.0)
+    link = s.liveness(A)
+    assert link is not None and link.last_heard == clock.mono
+    clock.advance(2.8)
+    assert lost_ids(s.handle_timer(clock.mono)) == [A]
