@@ -55,7 +55,12 @@ from media.studio.program_feed import ProgramFeed
 from media.studio.records import VenueRecord, Venues
 from media.studio.sfu_glue import SfuGlue
 from media.studio.signaling import Signaling
-from media.studio.statistics import LINK_QUALITY_S, LOOP_LAG_S, StudioStatistics
+from media.studio.statistics import (
+    LINK_QUALITY_S,
+    LOOP_LAG_S,
+    RECENT_SOUND_S,
+    StudioStatistics,
+)
 from media.studio_record import StudioRecording
 from media.studio_status import StudioStatus
 
@@ -193,6 +198,7 @@ class StudioEngine:
         self._periodic.add("loop-lag", LOOP_LAG_S, self.stats.sample_loop_lag)
         self._periodic.add("watch", WATCH_S, self._watch)
         self._periodic.add("link-quality", LINK_QUALITY_S, self.stats.measure_links)
+        self._periodic.add("recent-sound", RECENT_SOUND_S, self.stats.note_recent_sound)
         self._periodic.add(
             "signaling-summaries",
             min(5.0, config.signaling.summary_s),
