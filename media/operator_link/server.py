@@ -214,6 +214,7 @@ class LinkServer:
                 journal_path=journal,
                 controller=self.seats.controller,
                 engine_pid=os.getpid(),
+                resumed_part=self.backend.resumed_part(),
             )
         )
         log.info("operator link: %s attached (client %d)", client.name, client.id)

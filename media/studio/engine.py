@@ -204,6 +204,7 @@ class StudioEngine:
             min(5.0, config.signaling.summary_s),
             lambda now, due: self.signaling.summarize_if_due(now),
         )
+        self.resumed_part: int | None = None  # the recording part, once resumed (consoles say so)
         if resume is not None:
             self._resume(resume)
         else:
@@ -213,6 +214,7 @@ class StudioEngine:
         """Take the run over from its journal: the gap noted, then program, preview, cues,
         countdown and the recording's next part as they were."""
         part = state.next_part
+        self.resumed_part = part
         self._note(state.resumed_note(part))
         cur = self.desk.sequencer.state.current
         speaker = self.sheet.items[cur].speaker if cur is not None else None

@@ -40,6 +40,9 @@ class TileBackend:
     def session(self) -> tuple[str, str, bool, str, str]:
         return ("c", "run-1", False, "", "")
 
+    def resumed_part(self) -> int | None:
+        return None
+
     def execute(self, command: op.OperatorCommand) -> op.Result:
         return op.Result.accepted(op.command_name(command))
 

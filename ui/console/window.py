@@ -110,6 +110,7 @@ class ConsoleWindow(QMainWindow):
         self.closing_question: QMessageBox | None = None
         self._row_colours: dict[int, ItemStatus] = {}
         self._board_lost: dict[int, bool] = {}
+        self._resume_told: int | None = None  # the resumed engine (pid) already said
         self._build()
         self.help_menu = install_help_menu(
             self, "studio", settings, lambda: self.last and self.last.venues
@@ -120,13 +121,14 @@ class ConsoleWindow(QMainWindow):
         host.message.connect(self.on_message)
         # GO only once the engine is really there: a console must not look ready without one.
         self.go.setEnabled(False)
-        host.started.connect(lambda: self.go.setEnabled(True))
+        host.started.connect(self._attached)
         host.failed.connect(self._engine_failed)
         host.detached.connect(self._detached)
         host.ended.connect(self._engine_ended)
         geometry = settings.value("console/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._say_if_resumed()  # (a console built once attached: its engine may have resumed)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -380,6 +382,28 @@ class ConsoleWindow(QMainWindow):
             f"color:white; {colours} font-weight:bold; font-size:16px; padding:4px 10px;"
         )
         self.retranslate()
+
+    def _attached(self) -> None:
+        self.go.setEnabled(True)
+        self._say_if_resumed()
+
+    def _say_if_resumed(self) -> bool:
+        """An engine that was restarted took the run over from its journal: say so, or the
+        operator sees the same run and wonders what the gap was."""
+        welcome = getattr(self.host, "welcome", None)  # (a console attached over the link)
+        if welcome is None or welcome.resumed_part is None:
+            return False
+        if welcome.engine_pid == self._resume_told:
+            return False  # (the same engine again after a hiccup of the link: said already)
+        self._resume_told = welcome.engine_pid
+        part = welcome.resumed_part
+        self.status_line.setText(
+            self.tr(
+                "Resuming the run: the studio engine was restarted and carries on from its "
+                "journal (recording part {0})."
+            ).format(part)
+        )
+        return True
 
     def _detached(self, text: str) -> None:
         self.go.setEnabled(False)
@@ -902,4 +926,5 @@ class ConsoleWindow(QMainWindow):
             welcome = getattr(self.host, "welcome", None)
             if welcome is not None:  # the engine may have been restarted meanwhile
                 self.set_run(welcome.run_id, welcome.rehearsal)
-            self.status_line.setText(self.tr("Attached to the studio engine again."))
+            if not self._say_if_resumed():
+                self.status_line.setText(self.tr("Attached to the studio engine again."))

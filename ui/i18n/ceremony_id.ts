@@ -41,439 +41,444 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="436" />
+        <location filename="../console/window.py" line="455" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="457" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="464" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="445" />
+        <location filename="../console/window.py" line="464" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="449" />
+        <location filename="../console/window.py" line="468" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="454" />
+        <location filename="../console/window.py" line="473" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="455" />
+        <location filename="../console/window.py" line="474" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="456" />
+        <location filename="../console/window.py" line="475" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="457" />
+        <location filename="../console/window.py" line="476" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="458" />
+        <location filename="../console/window.py" line="477" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="459" />
+        <location filename="../console/window.py" line="478" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="460" />
+        <location filename="../console/window.py" line="479" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="465" />
+        <location filename="../console/window.py" line="484" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="466" />
+        <location filename="../console/window.py" line="485" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="467" />
+        <location filename="../console/window.py" line="486" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="488" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="489" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="490" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="472" />
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="790" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="473" />
-        <location filename="../console/window.py" line="503" />
+        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="522" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="480" />
+        <location filename="../console/window.py" line="499" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="483" />
+        <location filename="../console/window.py" line="502" />
         <source> s</source>
         <translation> dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="484" />
+        <location filename="../console/window.py" line="503" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
-        <location filename="../console/window.py" line="776" />
+        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="793" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="486" />
+        <location filename="../console/window.py" line="505" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
+        <location filename="../console/window.py" line="506" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="507" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="489" />
+        <location filename="../console/window.py" line="508" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="509" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="510" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="511" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="493" />
+        <location filename="../console/window.py" line="512" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="494" />
+        <location filename="../console/window.py" line="513" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="495" />
+        <location filename="../console/window.py" line="514" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="496" />
+        <location filename="../console/window.py" line="515" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="516" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="498" />
+        <location filename="../console/window.py" line="517" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="500" />
+        <location filename="../console/window.py" line="519" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="504" />
+        <location filename="../console/window.py" line="523" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="505" />
+        <location filename="../console/window.py" line="524" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="506" />
+        <location filename="../console/window.py" line="525" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="526" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="527" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="528" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="529" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="530" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="512" />
+        <location filename="../console/window.py" line="531" />
         <source>End the run (stop the studio engine)…</source>
         <translation>Akhiri run (hentikan mesin studio)…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
+        <location filename="../console/window.py" line="532" />
         <source>Take control</source>
         <translation>Ambil kendali</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="514" />
+        <location filename="../console/window.py" line="533" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="515" />
+        <location filename="../console/window.py" line="534" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="540" />
-        <location filename="../console/window.py" line="543" />
+        <location filename="../console/window.py" line="559" />
+        <location filename="../console/window.py" line="562" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="607" />
+        <location filename="../console/window.py" line="626" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="609" />
+        <location filename="../console/window.py" line="628" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="627" />
+        <location filename="../console/window.py" line="646" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="646" />
+        <location filename="../console/window.py" line="665" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="650" />
+        <location filename="../console/window.py" line="669" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="663" />
-        <location filename="../console/window.py" line="665" />
+        <location filename="../console/window.py" line="682" />
+        <location filename="../console/window.py" line="684" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="671" />
+        <location filename="../console/window.py" line="690" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="684" />
+        <location filename="../console/window.py" line="703" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="689" />
+        <location filename="../console/window.py" line="708" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="705" />
+        <location filename="../console/window.py" line="724" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="717" />
+        <location filename="../console/window.py" line="736" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="717" />
+        <location filename="../console/window.py" line="736" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="770" />
+        <location filename="../console/window.py" line="787" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="773" />
+        <location filename="../console/window.py" line="790" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="776" />
+        <location filename="../console/window.py" line="793" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="784" />
+        <location filename="../console/window.py" line="832" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="788" />
+        <location filename="../console/window.py" line="836" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="794" />
+        <location filename="../console/window.py" line="842" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="812" />
+        <location filename="../console/window.py" line="802" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="814" />
+        <location filename="../console/window.py" line="804" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="820" />
+        <location filename="../console/window.py" line="810" />
         <source> · loss {0} %</source>
         <translation> · hilang {0} %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="839" />
-        <location filename="../console/window.py" line="844" />
+        <location filename="../console/window.py" line="857" />
+        <location filename="../console/window.py" line="862" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="871" />
+        <location filename="../console/window.py" line="889" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="874" />
+        <location filename="../console/window.py" line="892" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="911" />
+        <location filename="../console/window.py" line="930" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="739" />
+        <location filename="../console/window.py" line="753" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="391" />
+        <location filename="../console/window.py" line="402" />
+        <source>Resuming the run: the studio engine was restarted and carries on from its journal (recording part {0}).</source>
+        <translation>Melanjutkan acara: mesin studio dimulai ulang dan meneruskan dari jurnalnya (rekaman bagian {0}).</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="410" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="406" />
+        <location filename="../console/window.py" line="425" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="427" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="419" />
-        <location filename="../console/window.py" line="422" />
+        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="441" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="427" />
+        <location filename="../console/window.py" line="446" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="428" />
+        <location filename="../console/window.py" line="447" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="468" />
+        <location filename="../console/window.py" line="487" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="686" />
+        <location filename="../console/window.py" line="705" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="903" />
+        <location filename="../console/window.py" line="921" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
