@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -58,6 +58,7 @@ from ui.widgets.timer import SpeakerTimer, format_clock
 log = logging.getLogger(__name__)
 
 LOG_LINES = 500
+CLOCK_AFTER_MS = 5  # the clock's tick comes this long after a second turns (never just before)
 ADD_TIME_S = 30.0
 
 
@@ -366,9 +367,13 @@ class ConsoleWindow(QMainWindow):
             self.language_menu.addAction(action)
             self.language_actions[code] = action
 
+        # The clock shows whole seconds: woken just after each one turns (not four times a
+        # second), so it is never more than a few ms behind and costs one wake-up a second.
         self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
         self._tick.timeout.connect(self._refresh_clock)
-        self._tick.start(250)
+        self._tick.start(0)
         # The Log tab is the journal itself, as it grows (what the as-run report will say).
         self._journal: JournalTail | None = None
         self._journal_timer = QTimer(self)
@@ -731,9 +736,12 @@ class ConsoleWindow(QMainWindow):
 
     def _refresh_clock(self) -> None:
         tz = self.sheet.ceremony.timezone
-        now = dt.datetime.now(zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+        wall = dt.datetime.now(zoneinfo.ZoneInfo(tz))
+        self._tick.start(1000 - wall.microsecond // 1000 + CLOCK_AFTER_MS)
         end = _time_of_day(self.last.view.projected_end_wall, tz) if self.last else ""
-        self.clock.setText(self.tr("Now ") + now + "   " + self.tr("Projected end ") + end)
+        text = self.tr("Now ") + wall.strftime("%H:%M:%S") + "   " + self.tr("Projected end ") + end
+        if self.clock.text() != text:
+            self.clock.setText(text)
 
     def _pull_snapshot(self) -> None:
         snap = self.host.latest_snapshot()
@@ -891,13 +899,13 @@ class ConsoleWindow(QMainWindow):
             )
         return self.tr("Zero passed")
 
-    def on_thumbnails(self, thumbs: dict[str, tuple[int, int, bytes]]) -> None:
-        for key, (w, h, rgb) in thumbs.items():
+    def on_thumbnails(self, thumbs: dict[str, QImage]) -> None:
+        for key, image in thumbs.items():
             tile = {"program": self.program, "preview": self.preview}.get(key) or self.tiles.get(
                 key
             )
             if tile is not None:
-                tile.set_picture(w, h, rgb)
+                tile.set_image(image)
 
     def _read_journal(self) -> None:
         path_now = self.last.journal_path if self.last else ""

@@ -56,7 +56,11 @@ class VideoTile(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def set_picture(self, width: int, height: int, bgra: bytes) -> None:
-        self.image = bgra_image(width, height, bgra)
+        self.set_image(bgra_image(width, height, bgra))
+
+    def set_image(self, image: QImage) -> None:
+        """The new picture (made off the GUI thread: ui/bridge.tile_image)."""
+        self.image = image
         self._scaled = None  # scaled (if at all) once per picture, not on every repaint
         self.update(self._picture_rect())
 
