@@ -97,10 +97,15 @@ def test_a_new_level_repaints_only_the_meter(qtbot: QtBot) -> None:
     assert tile.painted == [tile._meter_rect()]
 
 
-def test_new_figures_repaint_the_whole_tile(qtbot: QtBot) -> None:
+def test_new_figures_repaint_their_line_and_a_new_tally_the_whole_tile(qtbot: QtBot) -> None:
     tile = _shown_tile(qtbot)
     tile.painted.clear()
     tile.set_state(tally="standby", status="joined", figures="RTT 40 ms", level_dbfs=-30.0)
+    qtbot.waitUntil(lambda: bool(tile.painted))
+    assert tile.painted == [tile._words_rect()]
+    assert not tile._words_rect().intersects(tile._picture_rect())
+    tile.painted.clear()
+    tile.set_state(tally="on_air", status="joined", figures="RTT 40 ms", level_dbfs=-30.0)
     qtbot.waitUntil(lambda: bool(tile.painted))
     assert tile.painted == [tile.rect()]
 

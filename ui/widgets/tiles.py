@@ -67,6 +67,11 @@ class VideoTile(QWidget):
     def _picture_rect(self) -> QRect:
         return self.rect().adjusted(4, 4, -14, -36)
 
+    def _words_rect(self) -> QRect:
+        """Below the picture: the name and the figures (or the flag)."""
+        r, pic = self.rect(), self._picture_rect()
+        return QRect(r.left(), pic.bottom() + 1, r.width(), r.bottom() - pic.bottom())
+
     def _meter_rect(self) -> QRect:
         pic = self._picture_rect()
         return QRect(self.rect().right() - 9, pic.top(), 6, pic.height())
@@ -82,13 +87,11 @@ class VideoTile(QWidget):
     def set_state(
         self, *, tally: str, status: str, figures: str, level_dbfs: float | None, flag: str = ""
     ) -> None:
-        changed = (tally, status, figures, flag) != (
-            self.tally,
-            self.status,
-            self.figures,
-            self.flag,
-        )
-        level_changed = level_dbfs != self.level_dbfs
+        """With every state (four times a second): only what changed is repainted — a new
+        tally or status the whole tile, new figures their line, a new level the meter."""
+        whole = (tally, status) != (self.tally, self.status)
+        words = (figures, flag) != (self.figures, self.flag)
+        level = level_dbfs != self.level_dbfs
         self.tally, self.status, self.figures, self.level_dbfs, self.flag = (
             tally,
             status,
@@ -96,9 +99,12 @@ class VideoTile(QWidget):
             level_dbfs,
             flag,
         )
-        if changed:
+        if whole:
             self.update()
-        elif level_changed:  # four times a second: repaint the meter, not the tile
+            return
+        if words:
+            self.update(self._words_rect())
+        if level:
             self.update(self._meter_rect())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
@@ -147,8 +153,7 @@ class VideoTile(QWidget):
             h = int(bar.height() * fill)
             colour = QColor("#e53935") if self.level_dbfs > -6 else QColor("#7cb342")
             p.fillRect(QRect(bar.left(), bar.bottom() - h, bar.width(), h), colour)
-        words_band = QRect(r.left(), pic.bottom() + 1, r.width(), r.bottom() - pic.bottom())
-        if region.intersects(words_band):
+        if region.intersects(self._words_rect()):
             p.setPen(QColor("#ffffff"))
             p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
             p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
