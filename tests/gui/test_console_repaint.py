@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex, QRect
 from PySide6.QtGui import QColor, QPaintEvent
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QHeaderView, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from ceremony.sequencer.events import Phase
@@ -135,3 +135,19 @@ def test_the_timer_restyles_only_when_its_phase_changes(qtbot: QtBot) -> None:
     assert timer.digits.text() == "00:29"
     timer.set_remaining(9.0, Phase.WARNING, "Sambutan")
     assert timer.styleSheet() != sheet + " " and "#f9a825" in timer.styleSheet()
+
+
+def test_columns_sized_to_their_contents_still_follow_a_batch(qtbot: QtBot) -> None:
+    """The view hears of the batch once, and still measures: a longer word widens its column
+    (the board's figures take the width their words need)."""
+    table = _table(qtbot)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.show()
+    qtbot.waitExposed(table)
+    with CellBatch(table) as cells:
+        cells.set_text(1, 2, "12")
+    qtbot.waitUntil(lambda: table.columnWidth(2) > 0)
+    narrow = table.columnWidth(2)
+    with CellBatch(table) as cells:
+        cells.set_text(1, 2, "Tersambung · tanpa suara · 12 dtk lalu")
+    qtbot.waitUntil(lambda: table.columnWidth(2) > narrow + 50)
