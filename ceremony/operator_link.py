@@ -91,6 +91,10 @@ class Welcome(msgspec.Struct, frozen=True, tag="welcome"):
     controller: int | None  # who holds control (this client's id if it got control)
     engine_pid: int
     v: int = LINK_VERSION
+    # Set when this engine took the run over from its journal after a restart (crash resume):
+    # the recording part it writes now (2, 3, …). A console says so. (Unknown to an older
+    # client, which ignores it.)
+    resumed_part: int | None = None
 
 
 class Reply(msgspec.Struct, frozen=True, tag="reply"):

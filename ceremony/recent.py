@@ -26,6 +26,11 @@ class RecentShare:
     def update(self, now: float, part: int, whole: int) -> float | None:
         """Note the totals at `now`; the share (in %) of `part` in `whole` over the last
         `window_s` (over what there is, early on), or None when nothing was counted in it."""
+        self.note(now, part, whole)
+        return self.share(now, part, whole)
+
+    def note(self, now: float, part: int, whole: int) -> None:
+        """Keep the totals at `now` (the studio does so on a periodic job, once a second)."""
         s = self._samples
         if s and (part < s[-1][1] or whole < s[-1][2] or now < s[-1][0]):
             s.clear()  # the counters (or the clock) started again: so does the window
@@ -36,7 +41,21 @@ class RecentShare:
         start = now - self.window_s
         while len(s) > 1 and s[1][0] <= start:
             s.popleft()
-        _, part0, whole0 = s[0]
+
+    def share(self, now: float, part: int, whole: int) -> float | None:
+        """The share (in %) of `part` in `whole` since the window's start, from the totals kept
+        so far; reading changes nothing. None when nothing was counted in it (or nothing kept:
+        counters that went backwards since are a new start too)."""
+        s = self._samples
+        if not s or part < s[-1][1] or whole < s[-1][2]:
+            return None
+        start = now - self.window_s
+        base = s[0]
+        for sample in s:  # the newest kept at or before the window's start
+            if sample[0] > start:
+                break
+            base = sample
+        _, part0, whole0 = base
         if whole == whole0:
             return None
         return 100.0 * (part - part0) / (whole - whole0)

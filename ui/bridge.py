@@ -28,7 +28,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
 
 from ceremony import operator as op
 from ceremony import operator_link as link
@@ -39,7 +41,7 @@ from ceremony.sequencer import commands as cmd
 from media.loop import quiet_teardown_errors
 from media.operator_link.backend import THUMB_SIZE, EngineBackend, Shown
 from media.operator_link.client import LinkClient, LinkError
-from media.operator_link.pictures import bgra_from_i420
+from media.operator_link.pictures import bgra_into
 from media.studio import StudioEngine
 from ui.widgets import words
 
@@ -54,6 +56,16 @@ Snapshot = link.ConsoleState
 VenueRow = link.VenueRow
 
 T = TypeVar("T")
+
+
+def tile_image(i420: bytes, width: int, height: int) -> QImage:
+    """A tile's picture as a Qt image that owns its pixels, converted into them directly (one
+    copy, off the GUI thread: a QImage is plain data, made on any thread). Not QImage over a
+    Python buffer: in PySide6 6.12 such images corrupted a reference count (ui/widgets/tiles)."""
+    image = QImage(max(1, width), max(1, height), QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(memoryview(image.bits()).cast("B"), dtype=np.uint8)
+    bgra_into(i420, width, height, pixels.reshape(image.height(), image.bytesPerLine()))
+    return image
 
 
 def client_name() -> str:
@@ -78,7 +90,7 @@ class ConsoleHost(QObject):
         super().__init__()
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._thumbs: dict[str, tuple[int, int, bytes]] = {}
+        self._thumbs: dict[str, QImage] = {}
         self.picture_sizes: dict[str, tuple[int, int]] = {}
         self.client_id: int | None = None  # None: the engine is in this process
         self.shown_tiles: frozenset[str] | None = None  # None: every venue's tile is shown
@@ -89,7 +101,7 @@ class ConsoleHost(QObject):
         with self._lock:
             return self._snapshot
 
-    def latest_thumbnails(self) -> dict[str, tuple[int, int, bytes]]:
+    def latest_thumbnails(self) -> dict[str, QImage]:
         with self._lock:
             thumbs, self._thumbs = self._thumbs, {}
             return thumbs
@@ -111,7 +123,7 @@ class ConsoleHost(QObject):
             self._snapshot = snap
         self.snapshot.emit()
 
-    def _publish_pictures(self, pictures: dict[str, tuple[int, int, bytes]]) -> None:
+    def _publish_pictures(self, pictures: dict[str, QImage]) -> None:
         with self._lock:
             self._thumbs.update(pictures)
         self.thumbnails.emit()
@@ -316,12 +328,10 @@ class LinkHost(ConsoleHost):
         with contextlib.suppress(RunsheetError):
             self._venue_ids = [v.id for v in parse_yaml(client.welcome.runsheet_yaml).venues]
         client.on_state = self._publish
-        # The engine sends I420; the window draws BGRA: converted here, on the link's thread.
+        # The engine sends I420; the window draws Qt images: converted here, on the link's
+        # thread, straight into each image's own pixels.
         client.on_tiles = lambda tiles: self._publish_pictures(
-            {
-                t.key: (t.width, t.height, bgra_from_i420(t.i420, t.width, t.height))
-                for t in tiles.tiles
-            }
+            {t.key: tile_image(t.i420, t.width, t.height) for t in tiles.tiles}
         )
         client.on_notice = self._notice
         client.on_control = lambda _c: self.control.emit()
@@ -513,7 +523,7 @@ class EngineHost(ConsoleHost):
             )  # (a copy: atomic enough for sizes)
             try:  # (the engine in this process: made here, as before the link existed)
                 thumbs = {
-                    key: (w, h, bgra_from_i420(make(), w, h))
+                    key: tile_image(make(), w, h)
                     for key, (w, h, make) in backend.pictures(sizes, shown).items()
                 }
             except Exception:  # one bad picture must not freeze every tile for the day

@@ -44,6 +44,10 @@ class LinkBackend(Protocol):
         """ceremony id, run id, rehearsal, the run-sheet as YAML, the journal's path."""
         ...
 
+    def resumed_part(self) -> int | None:
+        """The recording part of a run this engine resumed from its journal, else None."""
+        ...
+
     def execute(self, command: op.OperatorCommand) -> op.Result: ...
 
     def console_state(self) -> link.ConsoleState: ...
@@ -79,6 +83,9 @@ class EngineBackend:
             dump_yaml(engine.sheet),
             str(engine.journal_path),
         )
+
+    def resumed_part(self) -> int | None:
+        return self.engine.resumed_part
 
     def execute(self, command: op.OperatorCommand) -> op.Result:
         return self.desk.execute(command)

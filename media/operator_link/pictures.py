@@ -76,6 +76,22 @@ def black_i420(width: int, height: int) -> bytes:
     return bytes(w * h) + bytes([128]) * (w * h // 2)
 
 
+def bgra_into(data: bytes, width: int, height: int, out: np.ndarray) -> None:
+    """B, G, R, 255 per pixel from a tile's I420 picture, written into `out` (`height` rows of
+    at least `width` × 4 bytes, e.g. a Qt image's own pixels): the console's one copy of a
+    picture. A picture of the wrong length (a broken engine) gives black."""
+    w, h = padded(width, height)
+    rows = out[:height, : width * 4].reshape(height, width, 4)
+    if len(data) != w * h * 3 // 2:
+        rows[:] = 0
+        return
+    yuv = np.frombuffer(data, dtype=np.uint8).reshape(h * 3 // 2, w)
+    if (w, h) == (width, height) and out.shape[1] == width * 4:
+        cv2.cvtColor(yuv, cv2.COLOR_YUV2BGRA_I420, dst=rows)
+    else:  # an odd side: converted at the padded size, the crop copied once
+        rows[:] = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGRA_I420)[:height, :width]
+
+
 def bgra_from_i420(data: bytes, width: int, height: int) -> bytes:
     """B, G, R, 255 per pixel at exactly `width`×`height` from a tile's I420 picture; a picture
     of the wrong length (a broken engine) gives black rather than an exception."""
@@ -85,5 +101,5 @@ def bgra_from_i420(data: bytes, width: int, height: int) -> bytes:
     yuv = np.frombuffer(data, dtype=np.uint8).reshape(h * 3 // 2, w)
     bgra = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGRA_I420)
     if (w, h) != (width, height):
-        bgra = bgra[:height, :width]
-    return bytes(np.ascontiguousarray(bgra).tobytes())
+        bgra = bgra[:height, :width]  # (tobytes copies the crop contiguously: one copy)
+    return bgra.tobytes()

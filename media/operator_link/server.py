@@ -107,7 +107,7 @@ class LinkServer:
         # loop's default executor (aiortc encodes there).
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-tiles")
         self.pictures_made = 0
-        self._failures: set[str] = set()
+        self._failures: set[str] = set()  # logged once each; the loop's alone
         backend.on_notice(self._broadcast)
 
     async def start(self) -> None:
@@ -164,6 +164,7 @@ class LinkServer:
                 journal_path=journal,
                 controller=self.seats.controller,
                 engine_pid=os.getpid(),
+                resumed_part=self.backend.resumed_part(),
             )
         )
         log.info("operator link: %s attached (client %d)", client.name, client.id)
@@ -290,7 +291,9 @@ class LinkServer:
             jobs, given = self._picture_jobs(venues_too=tick % VENUE_TILE_EVERY == 0)
             if not jobs:
                 continue
-            made = await loop.run_in_executor(self._pictures, self._make, jobs)
+            made, failed = await loop.run_in_executor(self._pictures, self._make, jobs)
+            for what, exc in failed:  # logged here, on the loop: `_failures` has one owner
+                self._failed_once(what, exc)
             self.pictures_made += len(made)
             for client, keys in given:
                 if client.closed:
@@ -332,19 +335,26 @@ class LinkServer:
                 given.append((client, keys))
         return jobs, given
 
+    @staticmethod
     def _make(
-        self, jobs: dict[tuple[str, int, int], PictureJob]
-    ) -> dict[tuple[str, int, int], bytes]:
-        """On the pictures thread."""
+        jobs: dict[tuple[str, int, int], PictureJob],
+    ) -> tuple[dict[tuple[str, int, int], bytes], list[tuple[str, Exception]]]:
+        """On the pictures thread: touches nothing of the server's; what failed is handed
+        back to the loop to log."""
         made = {}
+        failed: list[tuple[str, Exception]] = []
         for key, job in jobs.items():
             try:
                 made[key] = job()
-            except Exception:
-                self._failed_once(f"the picture of tile {key[0]} failed")
-        return made
+            except Exception as exc:
+                failed.append((f"the picture of tile {key[0]} failed", exc))
+        return made, failed
 
-    def _failed_once(self, what: str) -> None:
+    def _failed_once(self, what: str, exc: BaseException | None = None) -> None:
+        """On the loop only (the pictures thread hands its failures back)."""
         if what not in self._failures:
             self._failures.add(what)
-            log.exception("%s (logged once)", what)
+            if exc is None:
+                log.exception("%s (logged once)", what)
+            else:
+                log.error("%s (logged once)", what, exc_info=exc)

@@ -55,7 +55,12 @@ from media.studio.program_feed import ProgramFeed
 from media.studio.records import VenueRecord, Venues
 from media.studio.sfu_glue import SfuGlue
 from media.studio.signaling import Signaling
-from media.studio.statistics import LINK_QUALITY_S, LOOP_LAG_S, StudioStatistics
+from media.studio.statistics import (
+    LINK_QUALITY_S,
+    LOOP_LAG_S,
+    RECENT_SOUND_S,
+    StudioStatistics,
+)
 from media.studio_record import StudioRecording
 from media.studio_status import StudioStatus
 
@@ -193,11 +198,13 @@ class StudioEngine:
         self._periodic.add("loop-lag", LOOP_LAG_S, self.stats.sample_loop_lag)
         self._periodic.add("watch", WATCH_S, self._watch)
         self._periodic.add("link-quality", LINK_QUALITY_S, self.stats.measure_links)
+        self._periodic.add("recent-sound", RECENT_SOUND_S, self.stats.note_recent_sound)
         self._periodic.add(
             "signaling-summaries",
             min(5.0, config.signaling.summary_s),
             lambda now, due: self.signaling.summarize_if_due(now),
         )
+        self.resumed_part: int | None = None  # the recording part, once resumed (consoles say so)
         if resume is not None:
             self._resume(resume)
         else:
@@ -207,6 +214,7 @@ class StudioEngine:
         """Take the run over from its journal: the gap noted, then program, preview, cues,
         countdown and the recording's next part as they were."""
         part = state.next_part
+        self.resumed_part = part
         self._note(state.resumed_note(part))
         cur = self.desk.sequencer.state.current
         speaker = self.sheet.items[cur].speaker if cur is not None else None

@@ -27,6 +27,22 @@ from media.studio.records import Venues
 
 log = logging.getLogger(__name__)
 
+# What aiohttp's access log says of a peer that left during its WebSocket upgrade (nginx's
+# "client closed request"): nothing reaches that peer.
+PEER_GONE_STATUS = 499
+
+
+def peer_gone(request: web.BaseRequest) -> web.StreamResponse:
+    """The answer for a peer that left while its WebSocket was being prepared.
+
+    Not the half-prepared WebSocket: aiohttp would finish it by closing it, which fails
+    ("Call .prepare() first", logged with a traceback) because its writer was never made. This
+    plain response, on the transport closed here, ends as aiohttp ends any answer to a client
+    that went away: quietly."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=PEER_GONE_STATUS)
+
 
 class Signaling:
     def __init__(
@@ -107,10 +123,13 @@ class Signaling:
             if site is not None:
                 site.refused(request.transport, CloseKind.NOT_A_JOIN)
             raise  # aiohttp answers it (400: not a WebSocket upgrade)
-        except ConnectionError:  # the peer left during the upgrade: nothing to answer
+        except ConnectionError as exc:  # the peer left during the upgrade: nothing to answer
+            log.debug(
+                "signaling: %s left during its upgrade (%s)", escape(request.remote or "?"), exc
+            )
             if site is not None:
                 site.refused(request.transport, CloseKind.NOT_A_JOIN)
-            return ws
+            return peer_gone(request)
         try:
             first = await ws.receive(timeout=limits.join_s)
         except (TimeoutError, asyncio.CancelledError):

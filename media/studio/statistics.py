@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 LINK_QUALITY_S = 2.0  # how often packet loss is measured (and the rung decided) per venue
 LOOP_LAG_S = 0.05  # how often the loop's lag is sampled (how late a timer runs)
+RECENT_SOUND_S = 1.0  # how often each venue's sound counters are noted (the recent share's step)
 
 
 class StudioStatistics:
@@ -37,6 +38,12 @@ class StudioStatistics:
     def sample_loop_lag(self, now: float, due: float) -> None:
         """How late the event loop ran a timer due at `due`: the studio's own health figure."""
         self.loop_lag.append(max(0.0, now - due))
+
+    def note_recent_sound(self, now: float, due: float) -> None:
+        """Note every venue's sound counters for the board's recent share (reading the status
+        only reads it)."""
+        for r in self._venues.values():
+            r.audio_recent.note(r.audio_in, now)
 
     def measure_links(self, now: float, due: float) -> None:
         """Start a round of link statistics unless the last one still runs (aiortc's
@@ -81,7 +88,8 @@ class StudioStatistics:
     # ---- reporting -----------------------------------------------------------------------
 
     def status(self) -> StudioStatus:
-        """Every venue and the engine's own health, now (typed: read fields, not keys)."""
+        """Every venue and the engine's own health, now (typed: read fields, not keys). Reads
+        only: what needs keeping over time is kept by the periodic jobs."""
         now = self._clocks.mono()
         venues = []
         for vid, r in self._venues.items():
@@ -99,7 +107,7 @@ class StudioStatistics:
                     loss_in_pct=conn.loss_in_pct if conn else None,
                     loss_out_pct=conn.loss_out_pct if conn else None,
                     audio_concealed_pct=r.audio_in.concealed_pct(),
-                    audio_concealed_recent_pct=r.audio_recent.update(r.audio_in, now),
+                    audio_concealed_recent_pct=r.audio_recent.pct(r.audio_in, now),
                     audio_in=asdict(r.audio_in),
                     program_rung=str(self._bus.rungs[r.quality.rung]),
                     last_seen_s=round(now - r.last_seen_mono, 1)

@@ -58,6 +58,7 @@ class FakeBackend:
         self.frame_no = 0  # a new "picture" when it changes
         self.executed: list[op.OperatorCommand] = []
         self.shown_venues: frozenset[str] | None = None
+        self.resumed: int | None = None  # as an engine restarted from its journal says
         self._notice: list[Callable[[link.Notice], None]] = []
 
     def advance(self, seconds: float) -> None:
@@ -70,6 +71,9 @@ class FakeBackend:
 
     def on_notice(self, callback: Callable[[link.Notice], None]) -> None:
         self._notice.append(callback)
+
+    def resumed_part(self) -> int | None:
+        return self.resumed
 
     def notice(self, notice: link.Notice) -> None:
         for callback in self._notice:

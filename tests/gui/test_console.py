@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from ceremony import operator as op
@@ -28,7 +29,7 @@ from media.journal_reader import read_journal
 from tests.gui.fake_engine import FakeEngine, tally_of
 from tests.unit.conftest import SAMPLE
 from ui.bridge import LinkHost, Snapshot
-from ui.console.window import ConsoleWindow, _cell
+from ui.console.window import ConsoleWindow
 
 pytestmark = pytest.mark.gui
 
@@ -42,6 +43,12 @@ JOINED = {
     "loss_out_pct": 0.0,
     "last_seen_s": 0.2,
 }
+
+
+def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
+    item = table.item(row, col)
+    assert item is not None
+    return item
 
 
 @pytest.fixture
@@ -341,3 +348,52 @@ def test_a_dropped_link_attaches_again_and_shows_the_live_state(
     qtbot.waitUntil(lambda: current(window) == 0, timeout=2000)  # live state within 2 s
     assert window.go.isEnabled()
     assert not window.watch_bar.isVisible()  # the seat was free: control came back
+
+
+def test_a_console_says_when_the_engine_it_attaches_to_resumed_the_run(
+    qtbot: QtBot, tmp_path: Path, sheet: Runsheet, engine: FakeEngine
+) -> None:
+    """An engine restarted after a crash took the run over from its journal: a console that
+    attaches to it says so (in the operator's language), once per engine, not on every
+    hiccup of the link."""
+    engine.call(lambda b: setattr(b, "resumed", 2))
+    window, link_host = open_console(qtbot, engine, sheet, tmp_path)
+    try:
+        qtbot.waitUntil(lambda: "part 2" in window.status_line.text(), timeout=5000)
+        assert window.status_line.text().startswith("Resuming the run")
+        # The same engine, attached again after a hiccup: just "again".
+        with qtbot.waitSignal(
+            link_host.message, timeout=5000, check_params_cb=lambda k, t: k == "link"
+        ):
+            engine.drop_clients()
+        assert window.status_line.text() == "Attached to the studio engine again."
+    finally:
+        link_host.stop()
+
+
+def test_the_resumed_run_is_said_in_indonesian(
+    qtbot: QtBot, tmp_path: Path, sheet: Runsheet, engine: FakeEngine
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    app = QApplication.instance()
+    assert app is not None
+    language = Language(app)
+    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
+    engine.call(lambda b: setattr(b, "resumed", 3))
+    try:
+        window, link_host = open_console(qtbot, engine, sheet, tmp_path)
+        qtbot.waitUntil(lambda: "bagian 3" in window.status_line.text(), timeout=5000)
+        assert window.status_line.text().startswith("Melanjutkan acara")
+        link_host.stop()
+    finally:
+        language.use("en")
+
+
+def test_a_console_of_an_engine_that_never_restarted_says_nothing_of_resuming(
+    console: tuple[ConsoleWindow, LinkHost, FakeEngine],
+) -> None:
+    window, _, _ = console
+    assert "Resuming" not in window.status_line.text()

@@ -40,6 +40,9 @@ class TileBackend:
     def session(self) -> tuple[str, str, bool, str, str]:
         return ("c", "run-1", False, "", "")
 
+    def resumed_part(self) -> int | None:
+        return None
+
     def execute(self, command: op.OperatorCommand) -> op.Result:
         return op.Result.accepted(op.command_name(command))
 
@@ -130,8 +133,8 @@ async def test_one_picture_made_off_the_loop_for_two_consoles(
         await client.close()
 
 
-async def test_a_failing_picture_does_not_stop_the_others(
-    served: tuple[LinkServer, TileBackend],
+async def test_a_failing_picture_does_not_stop_the_others_and_is_logged_once_by_the_loop(
+    served: tuple[LinkServer, TileBackend], caplog: pytest.LogCaptureFixture
 ) -> None:
     server, backend = served
     make = backend._make
@@ -147,4 +150,12 @@ async def test_a_failing_picture_does_not_stop_the_others(
     assert (await tile_of(tiles, "program")).key == "program"
     backend.frame = 2
     assert (await tile_of(tiles, "program")).key == "program"  # still flowing
+    backend.frame = 3
+    assert (await tile_of(tiles, "program")).key == "program"
     await client.close()
+    # Logged once (three frames failed), with its traceback, and by the loop: the set of
+    # failures already logged has one owner, not the loop and the pictures thread both.
+    said = [r for r in caplog.records if "the picture of tile bad failed" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].threadName == threading.current_thread().name
+    assert said[0].exc_info is not None and said[0].exc_info[0] is ValueError

@@ -68,6 +68,7 @@ async def test_every_command_has_its_typed_result(server: LinkServer, studio: St
     assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600
     client = await attach(server, "console A")
     assert client.in_control and client.welcome.ceremony_id == studio.sheet.ceremony.id
+    assert client.welcome.resumed_part is None  # a fresh run: nothing to say of resuming
     first = await next_state(client)
     assert first.controller == client.client_id and first.controller_name == "console A"
     ok: list[op.OperatorCommand] = [

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from ceremony.recent import RecentShare
+from ceremony.runsheet import Venue
 from media.opus_receive import OpusReceiveStats
 from media.recent_audio import RecentConcealment
+from media.studio.clocks import Clocks
+from media.studio.records import VenueRecord
+from media.studio.statistics import StudioStatistics
 from tests.unit.fakeclock import FakeClock
 
 PACKETS_PER_S = 50  # Opus at 20 ms
@@ -76,3 +82,47 @@ def test_the_studio_adapter_reads_the_opus_counters() -> None:
     assert recent.update(stats, clock.mono) is None
     stats.received, stats.recovered, stats.concealed = 90, 7, 3
     assert recent.update(stats, clock.advance(1).mono) == 3.0
+
+
+def test_reading_the_share_changes_nothing_and_agrees_with_noting_as_you_read() -> None:
+    clock = FakeClock()
+    kept, read_along = RecentShare(window_s=5.0), RecentShare(window_s=5.0)
+    part = whole = 0
+    for second in range(12):
+        part, whole = part + (3 if second == 2 else 0), whole + 50
+        now = clock.advance(1).mono
+        kept.note(now, part, whole)
+        expected = read_along.update(now, part, whole)
+        samples = list(kept._samples)
+        assert kept.share(now, part, whole) == expected
+        assert kept.share(now, part, whole) == expected  # a second read: the same
+        assert list(kept._samples) == samples
+    assert expected == 0.0  # the lossy second has left the window
+
+
+def test_the_studio_status_only_reads_and_the_periodic_job_notes() -> None:
+    """`StudioStatistics.status()` used to note the counters as it read them (so how often a
+    console looked changed the board's figure); now the periodic job notes, status reads."""
+    clock = FakeClock()
+    record = VenueRecord(Venue("kota-cirebon", "MPP Kota Cirebon"))
+    bus = SimpleNamespace(
+        meter=SimpleNamespace(rate=lambda _now: 15.0),
+        rungs=["640x360@15"],
+        keyframe_requests_refused=0,
+    )
+    stats = StudioStatistics(
+        {"kota-cirebon": record},
+        bus,  # type: ignore[arg-type]
+        SimpleNamespace(levels={}),  # type: ignore[arg-type]
+        Clocks(mono=lambda: clock.mono, wall=lambda: clock.wall),
+    )
+    stats.note_recent_sound(clock.mono, clock.mono)
+    record.audio_in.received, record.audio_in.concealed = 97, 3
+    clock.advance(1)
+    before = list(record.audio_recent.share._samples)
+    for _ in range(3):
+        row = stats.status().venues[0]
+        assert row.audio_concealed_recent_pct == 3.0
+    assert list(record.audio_recent.share._samples) == before  # reading kept nothing
+    stats.note_recent_sound(clock.mono, clock.mono)
+    assert len(record.audio_recent.share._samples) == len(before) + 1

@@ -8,6 +8,7 @@ glance down the first rows says who needs the crew. The columns are the console'
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidg
 
 from ceremony.runsheet import Venue
 from ui.bridge import VenueRow
+from ui.widgets.cells import CellBatch
 
 LOSSY_PCT = 1.0  # the tile's threshold too (ui/console/window.py)
 SILENT_S = 3.0  # no message from a joined venue for this long: something is wrong
@@ -90,20 +92,19 @@ class VenueBoard(QTableWidget):
                 self.setItem(i, col, QTableWidgetItem(""))
         self.row_ids: list[str] = [v.id for v in venues]  # which venue each row shows now
 
-    def order(self, rows: Sequence[VenueRow], flagged: Iterable[str] = ()) -> list[VenueRow]:
-        """`rows` in the board's order; the name column follows (the caller fills the rest)."""
+    def order(
+        self,
+        rows: Sequence[VenueRow],
+        flagged: Iterable[str] = (),
+        cells: CellBatch | None = None,
+    ) -> list[VenueRow]:
+        """`rows` in the board's order; the name column follows (the caller fills the rest,
+        in the same `cells` batch when it has one)."""
         flagged = set(flagged)
         ordered = board_order(rows, flagged)
-        for i, v in enumerate(ordered):
-            cell = self.item(i, 0)
-            if cell is None:
-                cell = QTableWidgetItem()
-                self.setItem(i, 0, cell)
-            text = f"● {v.name}"
-            if cell.text() != text:
-                cell.setText(text)
-            colour = MARKS[health_of(v, flagged)]
-            if cell.foreground().color() != colour:
-                cell.setForeground(colour)
+        with contextlib.nullcontext(cells) if cells is not None else CellBatch(self) as batch:
+            for i, v in enumerate(ordered):
+                batch.set_text(i, 0, f"● {v.name}")
+                batch.set_foreground(i, 0, MARKS[health_of(v, flagged)])
         self.row_ids = [v.id for v in ordered]
         return ordered

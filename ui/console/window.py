@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -49,6 +49,7 @@ from ui.console.editor import RunsheetEditor
 from ui.console.multiviewer import Multiviewer
 from ui.i18n import LANGUAGES, Language
 from ui.widgets import words
+from ui.widgets.cells import CellBatch
 from ui.widgets.help_menu import install_help_menu
 from ui.widgets.question import ask
 from ui.widgets.tiles import VideoTile
@@ -57,6 +58,7 @@ from ui.widgets.timer import SpeakerTimer, format_clock
 log = logging.getLogger(__name__)
 
 LOG_LINES = 500
+CLOCK_AFTER_MS = 5  # the clock's tick comes this long after a second turns (never just before)
 ADD_TIME_S = 30.0
 
 
@@ -86,14 +88,6 @@ def _lossy(v: VenueRow) -> bool:
     return max(v.loss_in_pct or 0.0, v.loss_out_pct or 0.0) >= LOSSY_PCT
 
 
-def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
-    item = table.item(row, col)
-    if item is None:  # every cell is created with the table; keep it so if one went missing
-        item = QTableWidgetItem("")
-        table.setItem(row, col, item)
-    return item
-
-
 class ConsoleWindow(QMainWindow):
     def __init__(
         self,
@@ -117,6 +111,7 @@ class ConsoleWindow(QMainWindow):
         self.closing_question: QMessageBox | None = None
         self._row_colours: dict[int, ItemStatus] = {}
         self._board_lost: dict[int, bool] = {}
+        self._resume_told: int | None = None  # the resumed engine (pid) already said
         self._build()
         self.help_menu = install_help_menu(
             self, "studio", settings, lambda: self.last and self.last.venues
@@ -127,13 +122,14 @@ class ConsoleWindow(QMainWindow):
         host.message.connect(self.on_message)
         # GO only once the engine is really there: a console must not look ready without one.
         self.go.setEnabled(False)
-        host.started.connect(lambda: self.go.setEnabled(True))
+        host.started.connect(self._attached)
         host.failed.connect(self._engine_failed)
         host.detached.connect(self._detached)
         host.ended.connect(self._engine_ended)
         geometry = settings.value("console/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._say_if_resumed()  # (a console built once attached: its engine may have resumed)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -371,9 +367,13 @@ class ConsoleWindow(QMainWindow):
             self.language_menu.addAction(action)
             self.language_actions[code] = action
 
+        # The clock shows whole seconds: woken just after each one turns (not four times a
+        # second), so it is never more than a few ms behind and costs one wake-up a second.
         self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
         self._tick.timeout.connect(self._refresh_clock)
-        self._tick.start(250)
+        self._tick.start(0)
         # The Log tab is the journal itself, as it grows (what the as-run report will say).
         self._journal: JournalTail | None = None
         self._journal_timer = QTimer(self)
@@ -387,6 +387,28 @@ class ConsoleWindow(QMainWindow):
             f"color:white; {colours} font-weight:bold; font-size:16px; padding:4px 10px;"
         )
         self.retranslate()
+
+    def _attached(self) -> None:
+        self.go.setEnabled(True)
+        self._say_if_resumed()
+
+    def _say_if_resumed(self) -> bool:
+        """An engine that was restarted took the run over from its journal: say so, or the
+        operator sees the same run and wonders what the gap was."""
+        welcome = getattr(self.host, "welcome", None)  # (a console attached over the link)
+        if welcome is None or welcome.resumed_part is None:
+            return False
+        if welcome.engine_pid == self._resume_told:
+            return False  # (the same engine again after a hiccup of the link: said already)
+        self._resume_told = welcome.engine_pid
+        part = welcome.resumed_part
+        self.status_line.setText(
+            self.tr(
+                "Resuming the run: the studio engine was restarted and carries on from its "
+                "journal (recording part {0})."
+            ).format(part)
+        )
+        return True
 
     def _detached(self, text: str) -> None:
         self.go.setEnabled(False)
@@ -714,9 +736,12 @@ class ConsoleWindow(QMainWindow):
 
     def _refresh_clock(self) -> None:
         tz = self.sheet.ceremony.timezone
-        now = dt.datetime.now(zoneinfo.ZoneInfo(tz)).strftime("%H:%M:%S")
+        wall = dt.datetime.now(zoneinfo.ZoneInfo(tz))
+        self._tick.start(1000 - wall.microsecond // 1000 + CLOCK_AFTER_MS)
         end = _time_of_day(self.last.view.projected_end_wall, tz) if self.last else ""
-        self.clock.setText(self.tr("Now ") + now + "   " + self.tr("Projected end ") + end)
+        text = self.tr("Now ") + wall.strftime("%H:%M:%S") + "   " + self.tr("Projected end ") + end
+        if self.clock.text() != text:
+            self.clock.setText(text)
 
     def _pull_snapshot(self) -> None:
         snap = self.host.latest_snapshot()
@@ -730,11 +755,6 @@ class ConsoleWindow(QMainWindow):
         if thumbs:
             self.on_thumbnails(thumbs)
 
-    @staticmethod
-    def _set(cell: QTableWidgetItem, text: str) -> None:
-        if cell.text() != text:  # every change repaints: touch only what changed
-            cell.setText(text)
-
     def on_snapshot(self, snap: Snapshot) -> None:
         self.last = snap
         self._show_control(snap)
@@ -743,28 +763,31 @@ class ConsoleWindow(QMainWindow):
             self.override_label.setText(override)
         view = snap.view
         tz = self.sheet.ceremony.timezone
-        for row in view.rows:
-            i = row.index
-            self._set(_cell(self.items, i, 1), _time_of_day(row.planned_start_wall, tz))
-            self._set(
-                _cell(self.items, i, 6),
-                _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else "",
-            )
-            over = (
-                "" if row.over_s is None else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
-            )
-            self._set(_cell(self.items, i, 7), over)
-            colour = {
-                ItemStatus.ON_AIR: QColor("#c62828"),
-                ItemStatus.DONE: QColor("#37474f"),
-                ItemStatus.SKIPPED: QColor("#5d4037"),
-            }.get(row.status)
-            if self._row_colours.get(i) != row.status:
-                self._row_colours[i] = row.status
-                for col in range(8):
-                    cell = _cell(self.items, i, col)
-                    cell.setBackground(colour if colour else QColor(0, 0, 0, 0))
-                    cell.setForeground(QColor("#ffffff") if colour else QColor("#000000"))
+        with CellBatch(self.items) as items:  # the view hears once of what changed
+            for row in view.rows:
+                i = row.index
+                items.set_text(i, 1, _time_of_day(row.planned_start_wall, tz))
+                items.set_text(
+                    i, 6, _time_of_day(row.actual_start_wall, tz) if row.actual_start_wall else ""
+                )
+                over = (
+                    ""
+                    if row.over_s is None
+                    else f"{'+' if row.over_s >= 0 else ''}{row.over_s:.0f} s"
+                )
+                items.set_text(i, 7, over)
+                colour = {
+                    ItemStatus.ON_AIR: QColor("#c62828"),
+                    ItemStatus.DONE: QColor("#37474f"),
+                    ItemStatus.SKIPPED: QColor("#5d4037"),
+                }.get(row.status)
+                if self._row_colours.get(i) != row.status:
+                    self._row_colours[i] = row.status
+                    for col in range(8):
+                        items.set_background(i, col, colour if colour else QColor(0, 0, 0, 0))
+                        items.set_foreground(
+                            i, col, QColor("#ffffff") if colour else QColor("#000000")
+                        )
         if view.current is not None:
             item = self.sheet.items[view.current]
             caption = item.title + (f" — {item.speaker.name}" if item.speaker else "")
@@ -778,36 +801,9 @@ class ConsoleWindow(QMainWindow):
             self.tr("RESUME (H)") if view.status.value == "holding" else self.tr("HOLD (H)")
         )
         self.undo.setEnabled(view.can_undo)
-        for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged)):
-            values = [
-                words.venue_state(v.status)
-                + (f" ↻{v.reconnects}" if v.reconnects else "")
-                + (
-                    " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
-                    if v.status == "lost" and v.last_seen_s is not None
-                    else ""
-                )
-                + (" · " + self.tr("no sound") if v.sound_problem else ""),
-                f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
-                _loss(v),
-                f"{v.video_fps:.0f}",
-                f"{v.program_fps:.0f}",
-                f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
-                (self.tr("yes") + (f" ({v.contact})" if v.contact else "")) if v.ready else "",
-                self._countdown_cell(v),
-            ]
-            for col, text in enumerate(values, start=1):
-                self._set(_cell(self.board, i, col), text)
-            status_cell = _cell(self.board, i, 1)
-            if status_cell.toolTip() != v.sound_problem:
-                status_cell.setToolTip(v.sound_problem)  # the venue's own words on why
-            lost = v.status == "lost"
-            if self._board_lost.get(i) != lost:
-                self._board_lost[i] = lost
-                for col in range(BOARD_COLUMNS):
-                    _cell(self.board, i, col).setBackground(
-                        QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0)
-                    )
+        with CellBatch(self.board) as board:  # the view hears once of what changed
+            self._fill_board(snap, board)
+        for v in snap.venues:
             tile = self.tiles[v.id]
             flags = []
             if v.id in snap.countdown_flagged:
@@ -834,6 +830,34 @@ class ConsoleWindow(QMainWindow):
         problems = "; ".join(f"{k}: {v}" for k, v in snap.device_problems.items())
         if self.problems_label.text() != problems:
             self.problems_label.setText(problems)  # devices, disk, recording: always in view
+
+    def _fill_board(self, snap: Snapshot, board: CellBatch) -> None:
+        for i, v in enumerate(self.board.order(snap.venues, snap.countdown_flagged, board)):
+            values = [
+                words.venue_state(v.status)
+                + (f" ↻{v.reconnects}" if v.reconnects else "")
+                + (
+                    " · " + self.tr("{0:.0f} s ago").format(v.last_seen_s)
+                    if v.status == "lost" and v.last_seen_s is not None
+                    else ""
+                )
+                + (" · " + self.tr("no sound") if v.sound_problem else ""),
+                f"{v.rtt_ms:.0f}" if v.rtt_ms is not None else "",
+                _loss(v),
+                f"{v.video_fps:.0f}",
+                f"{v.program_fps:.0f}",
+                f"{v.latency_ms:.0f}" if v.latency_ms is not None else "",
+                (self.tr("yes") + (f" ({v.contact})" if v.contact else "")) if v.ready else "",
+                self._countdown_cell(v),
+            ]
+            for col, text in enumerate(values, start=1):
+                board.set_text(i, col, text)
+            board.set_tooltip(i, 1, v.sound_problem)  # the venue's own words on why
+            lost = v.status == "lost"
+            if self._board_lost.get(i) != lost:
+                self._board_lost[i] = lost
+                for col in range(BOARD_COLUMNS):
+                    board.set_background(i, col, QColor("#ffcdd2") if lost else QColor(0, 0, 0, 0))
 
     def _show_preview(self, snap: Snapshot) -> None:
         row = next((v for v in snap.venues if v.id == snap.preview), None)
@@ -875,13 +899,13 @@ class ConsoleWindow(QMainWindow):
             )
         return self.tr("Zero passed")
 
-    def on_thumbnails(self, thumbs: dict[str, tuple[int, int, bytes]]) -> None:
-        for key, (w, h, rgb) in thumbs.items():
+    def on_thumbnails(self, thumbs: dict[str, QImage]) -> None:
+        for key, image in thumbs.items():
             tile = {"program": self.program, "preview": self.preview}.get(key) or self.tiles.get(
                 key
             )
             if tile is not None:
-                tile.set_picture(w, h, rgb)
+                tile.set_image(image)
 
     def _read_journal(self) -> None:
         path_now = self.last.journal_path if self.last else ""
@@ -910,4 +934,5 @@ class ConsoleWindow(QMainWindow):
             welcome = getattr(self.host, "welcome", None)
             if welcome is not None:  # the engine may have been restarted meanwhile
                 self.set_run(welcome.run_id, welcome.rehearsal)
-            self.status_line.setText(self.tr("Attached to the studio engine again."))
+            if not self._say_if_resumed():
+                self.status_line.setText(self.tr("Attached to the studio engine again."))

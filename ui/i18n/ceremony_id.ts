@@ -41,439 +41,444 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../console/window.py" line="438" />
+        <location filename="../console/window.py" line="460" />
         <source>Engine failed: </source>
         <translation>Mesin gagal: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="440" />
+        <location filename="../console/window.py" line="462" />
         <source>The studio cannot run</source>
         <translation>Studio tidak dapat berjalan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="469" />
         <source>REHEARSAL/GLADI</source>
         <translation>GLADI (REHEARSAL)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="447" />
+        <location filename="../console/window.py" line="469" />
         <source>LIVE</source>
         <translation>RESMI (LIVE)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="451" />
+        <location filename="../console/window.py" line="473" />
         <source>Studio console</source>
         <translation>Konsol studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="456" />
+        <location filename="../console/window.py" line="478" />
         <source>Planned</source>
         <translation>Rencana</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="457" />
+        <location filename="../console/window.py" line="479" />
         <source>Item</source>
         <translation>Acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="458" />
+        <location filename="../console/window.py" line="480" />
         <source>Speaker</source>
         <translation>Pembicara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="459" />
+        <location filename="../console/window.py" line="481" />
         <source>From</source>
         <translation>Dari</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="460" />
+        <location filename="../console/window.py" line="482" />
         <source>Length</source>
         <translation>Durasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="461" />
+        <location filename="../console/window.py" line="483" />
         <source>Actual</source>
         <translation>Aktual</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="462" />
+        <location filename="../console/window.py" line="484" />
         <source>Over/under</source>
         <translation>Lebih/kurang</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="467" />
+        <location filename="../console/window.py" line="489" />
         <source>Venue</source>
         <translation>Lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="468" />
+        <location filename="../console/window.py" line="490" />
         <source>State</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="469" />
+        <location filename="../console/window.py" line="491" />
         <source>RTT ms</source>
         <translation>RTT ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="471" />
+        <location filename="../console/window.py" line="493" />
         <source>Video fps</source>
         <translation>Video fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="472" />
+        <location filename="../console/window.py" line="494" />
         <source>Return fps</source>
         <translation>Program fps</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="473" />
+        <location filename="../console/window.py" line="495" />
         <source>Latency ms</source>
         <translation>Latensi ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="474" />
-        <location filename="../console/window.py" line="775" />
+        <location filename="../console/window.py" line="496" />
+        <location filename="../console/window.py" line="798" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="475" />
-        <location filename="../console/window.py" line="505" />
+        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="527" />
         <source>Countdown</source>
         <translation>Hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="482" />
+        <location filename="../console/window.py" line="504" />
         <source>Packet loss in: the venue's camera reaching the studio; out: the program reaching the venue</source>
         <translation>Paket hilang masuk: kamera lokasi ke studio; keluar: program ke lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="485" />
+        <location filename="../console/window.py" line="507" />
         <source> s</source>
         <translation> dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="486" />
+        <location filename="../console/window.py" line="508" />
         <source>GO  (Space)</source>
         <translation>LANJUT  (Spasi)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="487" />
-        <location filename="../console/window.py" line="778" />
+        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="801" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="488" />
+        <location filename="../console/window.py" line="510" />
         <source>BACK (B)</source>
         <translation>KEMBALI (B)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="489" />
+        <location filename="../console/window.py" line="511" />
         <source>SKIP next (S)</source>
         <translation>LEWATI berikut (S)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="490" />
+        <location filename="../console/window.py" line="512" />
         <source>Undo GO (Ctrl+Z)</source>
         <translation>Batalkan LANJUT (Ctrl+Z)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="491" />
+        <location filename="../console/window.py" line="513" />
         <source>+30 s</source>
         <translation>+30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="492" />
+        <location filename="../console/window.py" line="514" />
         <source>−30 s</source>
         <translation>−30 dtk</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="493" />
+        <location filename="../console/window.py" line="515" />
         <source>Jump to selected</source>
         <translation>Lompat ke pilihan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="494" />
+        <location filename="../console/window.py" line="516" />
         <source>TAKE venue</source>
         <translation>TAYANGKAN lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="495" />
+        <location filename="../console/window.py" line="517" />
         <source>Lead time</source>
         <translation>Waktu tunggu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="496" />
+        <location filename="../console/window.py" line="518" />
         <source>ARM countdown</source>
         <translation>SIAPKAN hitung mundur</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="497" />
+        <location filename="../console/window.py" line="519" />
         <source>ABORT</source>
         <translation>BATALKAN</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="498" />
+        <location filename="../console/window.py" line="520" />
         <source>Send cue</source>
         <translation>Kirim aba-aba</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="499" />
+        <location filename="../console/window.py" line="521" />
         <source>Chat</source>
         <translation>Obrolan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="500" />
+        <location filename="../console/window.py" line="522" />
         <source>Cue or message for the crews</source>
         <translation>Aba-aba atau pesan untuk kru</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="502" />
+        <location filename="../console/window.py" line="524" />
         <source>All venues</source>
         <translation>Semua lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="506" />
+        <location filename="../console/window.py" line="528" />
         <source>Messages</source>
         <translation>Pesan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="507" />
+        <location filename="../console/window.py" line="529" />
         <source>Log</source>
         <translation>Catatan</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="508" />
+        <location filename="../console/window.py" line="530" />
         <source>Protocol</source>
         <translation>Protokol</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="509" />
+        <location filename="../console/window.py" line="531" />
         <source>Start recording</source>
         <translation>Mulai merekam</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="510" />
+        <location filename="../console/window.py" line="532" />
         <source>Stop recording</source>
         <translation>Hentikan rekaman</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="511" />
+        <location filename="../console/window.py" line="533" />
         <source>Marker</source>
         <translation>Penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="512" />
+        <location filename="../console/window.py" line="534" />
         <source>Note for the record (Enter)</source>
         <translation>Catatan untuk risalah (Enter)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="513" />
+        <location filename="../console/window.py" line="535" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="514" />
+        <location filename="../console/window.py" line="536" />
         <source>End the run (stop the studio engine)…</source>
         <translation>Akhiri run (hentikan mesin studio)…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="515" />
+        <location filename="../console/window.py" line="537" />
         <source>Take control</source>
         <translation>Ambil kendali</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="516" />
+        <location filename="../console/window.py" line="538" />
         <source>Run-sheet</source>
         <translation>Susunan acara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="517" />
+        <location filename="../console/window.py" line="539" />
         <source>Edit…</source>
         <translation>Sunting…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="542" />
-        <location filename="../console/window.py" line="545" />
+        <location filename="../console/window.py" line="564" />
+        <location filename="../console/window.py" line="567" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="609" />
+        <location filename="../console/window.py" line="631" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="611" />
+        <location filename="../console/window.py" line="633" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="629" />
+        <location filename="../console/window.py" line="651" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="648" />
+        <location filename="../console/window.py" line="670" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="652" />
+        <location filename="../console/window.py" line="674" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="665" />
-        <location filename="../console/window.py" line="667" />
+        <location filename="../console/window.py" line="687" />
+        <location filename="../console/window.py" line="689" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="673" />
+        <location filename="../console/window.py" line="695" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="686" />
+        <location filename="../console/window.py" line="708" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="691" />
+        <location filename="../console/window.py" line="713" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="707" />
+        <location filename="../console/window.py" line="729" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="719" />
+        <location filename="../console/window.py" line="742" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="719" />
+        <location filename="../console/window.py" line="742" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="772" />
+        <location filename="../console/window.py" line="795" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="775" />
+        <location filename="../console/window.py" line="798" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="778" />
+        <location filename="../console/window.py" line="801" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="786" />
+        <location filename="../console/window.py" line="840" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="790" />
+        <location filename="../console/window.py" line="844" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="796" />
+        <location filename="../console/window.py" line="850" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="814" />
+        <location filename="../console/window.py" line="810" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="816" />
+        <location filename="../console/window.py" line="812" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="822" />
+        <location filename="../console/window.py" line="818" />
         <source> · loss {0} %</source>
         <translation> · hilang {0} %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="841" />
-        <location filename="../console/window.py" line="846" />
+        <location filename="../console/window.py" line="865" />
+        <location filename="../console/window.py" line="870" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="873" />
+        <location filename="../console/window.py" line="897" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="876" />
+        <location filename="../console/window.py" line="900" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="913" />
+        <location filename="../console/window.py" line="938" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="741" />
+        <location filename="../console/window.py" line="761" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="393" />
+        <location filename="../console/window.py" line="407" />
+        <source>Resuming the run: the studio engine was restarted and carries on from its journal (recording part {0}).</source>
+        <translation>Melanjutkan acara: mesin studio dimulai ulang dan meneruskan dari jurnalnya (rekaman bagian {0}).</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="415" />
         <source>Studio engine not reachable: attaching again…</source>
         <translation>Mesin studio tidak terjangkau: menyambung kembali…</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="408" />
+        <location filename="../console/window.py" line="430" />
         <source>End the run?</source>
         <translation>Akhiri run?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="410" />
+        <location filename="../console/window.py" line="432" />
         <source>End this run for every venue and stop the studio engine? Recordings and the journal are closed and the venues are told the ceremony has ended.</source>
         <translation>Akhiri run ini untuk semua lokasi dan hentikan mesin studio? Rekaman dan jurnal ditutup dan lokasi diberi tahu bahwa upacara telah berakhir.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="421" />
-        <location filename="../console/window.py" line="424" />
+        <location filename="../console/window.py" line="443" />
+        <location filename="../console/window.py" line="446" />
         <source>Could not stop the engine: </source>
         <translation>Mesin tidak dapat dihentikan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="429" />
+        <location filename="../console/window.py" line="451" />
         <source>nobody</source>
         <translation>tidak ada</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="430" />
+        <location filename="../console/window.py" line="452" />
         <source>WATCHING — {0} has control</source>
         <translation>MENONTON — kendali dipegang {0}</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="470" />
+        <location filename="../console/window.py" line="492" />
         <source>Loss %</source>
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="688" />
+        <location filename="../console/window.py" line="710" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="905" />
+        <location filename="../console/window.py" line="929" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>
@@ -584,43 +589,43 @@
 <context>
     <name>HelpMenu</name>
     <message>
-        <location filename="../widgets/help_menu.py" line="91" />
+        <location filename="../widgets/help_menu.py" line="94" />
         <source>Help</source>
         <translation>Bantuan</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="92" />
+        <location filename="../widgets/help_menu.py" line="95" />
         <source>Save diagnostics…</source>
         <translation>Simpan diagnostik…</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="93" />
-        <location filename="../widgets/help_menu.py" line="162" />
+        <location filename="../widgets/help_menu.py" line="96" />
+        <location filename="../widgets/help_menu.py" line="165" />
         <source>About</source>
         <translation>Tentang</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="113" />
+        <location filename="../widgets/help_menu.py" line="116" />
         <source>Save diagnostics</source>
         <translation>Simpan diagnostik</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="145" />
+        <location filename="../widgets/help_menu.py" line="148" />
         <source>Could not save the diagnostics: </source>
         <translation>Diagnostik tidak dapat disimpan: </translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="150" />
+        <location filename="../widgets/help_menu.py" line="153" />
         <source>Diagnostics saved to:</source>
         <translation>Diagnostik disimpan di:</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="152" />
+        <location filename="../widgets/help_menu.py" line="155" />
         <source>Send this file to the help desk. It holds no invite and no keys.</source>
         <translation>Kirim berkas ini ke meja bantuan. Berkas ini tidak memuat undangan maupun kunci.</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="157" />
+        <location filename="../widgets/help_menu.py" line="160" />
         <source>Ceremony {app}
 Version {version}
 Build {build}</source>
@@ -629,7 +634,7 @@ Versi {version}
 Build {build}</translation>
     </message>
     <message>
-        <location filename="../widgets/help_menu.py" line="167" />
+        <location filename="../widgets/help_menu.py" line="170" />
         <source>Diagnostics</source>
         <translation>Diagnostik</translation>
     </message>

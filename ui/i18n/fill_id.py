@@ -332,6 +332,11 @@ ID = {
         "Mesin studio tidak terjangkau: menyambung kembali…"
     ),
     "Attached to the studio engine again.": "Tersambung lagi ke mesin studio.",
+    "Resuming the run: the studio engine was restarted and carries on from its journal "
+    "(recording part {0}).": (
+        "Melanjutkan acara: mesin studio dimulai ulang dan meneruskan dari jurnalnya "
+        "(rekaman bagian {0})."
+    ),
     # The multiviewer at many venues (ui/console/multiviewer.py).
     "Page {0} of {1}": "Halaman {0} dari {1}",
     "Previous page (Ctrl+PgUp)": "Halaman sebelumnya (Ctrl+PgUp)",

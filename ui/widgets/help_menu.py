@@ -84,7 +84,10 @@ class HelpMenu(QObject):
         self._timer.timeout.connect(self.sample)
         if stats is not None:
             self._timer.start(SAMPLE_EVERY_MS)
-        window.installEventFilter(self)
+        # The menu hears of a new language as its window does (Qt hands LanguageChange down to
+        # every child), and hears little else: the window's own stream of events (repaints
+        # forty times a second with live tiles) need not pass through Python here.
+        self.menu.installEventFilter(self)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -93,7 +96,7 @@ class HelpMenu(QObject):
         self.about_action.setText(self.tr("About"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Type.LanguageChange:
+        if watched is self.menu and event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         return False
 

@@ -52,14 +52,29 @@ class VideoTile(QWidget):
         self.flag = ""
         self.setMinimumSize(192, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # paintEvent covers every pixel: Qt need not paint what lies behind the tile first.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def set_picture(self, width: int, height: int, bgra: bytes) -> None:
-        self.image = bgra_image(width, height, bgra)
+        self.set_image(bgra_image(width, height, bgra))
+
+    def set_image(self, image: QImage) -> None:
+        """The new picture (made off the GUI thread: ui/bridge.tile_image)."""
+        self.image = image
         self._scaled = None  # scaled (if at all) once per picture, not on every repaint
         self.update(self._picture_rect())
 
     def _picture_rect(self) -> QRect:
         return self.rect().adjusted(4, 4, -14, -36)
+
+    def _words_rect(self) -> QRect:
+        """Below the picture: the name and the figures (or the flag)."""
+        r, pic = self.rect(), self._picture_rect()
+        return QRect(r.left(), pic.bottom() + 1, r.width(), r.bottom() - pic.bottom())
+
+    def _meter_rect(self) -> QRect:
+        pic = self._picture_rect()
+        return QRect(self.rect().right() - 9, pic.top(), 6, pic.height())
 
     def picture_size(self) -> tuple[int, int]:
         pic = self._picture_rect()
@@ -72,13 +87,11 @@ class VideoTile(QWidget):
     def set_state(
         self, *, tally: str, status: str, figures: str, level_dbfs: float | None, flag: str = ""
     ) -> None:
-        changed = (tally, status, figures, level_dbfs, flag) != (
-            self.tally,
-            self.status,
-            self.figures,
-            self.level_dbfs,
-            self.flag,
-        )
+        """With every state (four times a second): only what changed is repainted — a new
+        tally or status the whole tile, new figures their line, a new level the meter."""
+        whole = (tally, status) != (self.tally, self.status)
+        words = (figures, flag) != (self.figures, self.flag)
+        level = level_dbfs != self.level_dbfs
         self.tally, self.status, self.figures, self.level_dbfs, self.flag = (
             tally,
             status,
@@ -86,18 +99,19 @@ class VideoTile(QWidget):
             level_dbfs,
             flag,
         )
-        if changed:
+        if whole:
             self.update()
+            return
+        if words:
+            self.update(self._words_rect())
+        if level:
+            self.update(self._meter_rect())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         self.clicked.emit(self.key)
         super().mousePressEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        p = QPainter(self)
-        r = self.rect()
-        p.fillRect(r, QColor("#111111"))
-        pic = self._picture_rect()
+    def _paint_picture(self, p: QPainter, pic: QRect) -> None:
         if self.image is not None and self.status == "joined":
             image = self.image
             if image.size() != pic.size():  # just resized: the next picture will fit
@@ -112,20 +126,40 @@ class VideoTile(QWidget):
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, words.venue_state(self.status).upper())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        r = self.rect()
+        pic = self._picture_rect()
+        # A new picture repaints only its rectangle and a new level only the meter's: what
+        # lies outside the repainted region is not drawn again (the words cost the most).
+        region = event.region()
+        only_picture = pic.contains(region.boundingRect())
+        covered = (
+            self.image is not None and self.status == "joined" and self.image.size() == pic.size()
+        )
+        if not (only_picture and covered):  # (a picture drawn whole needs no background)
+            p.fillRect(r, QColor("#111111"))  # (clipped to the region)
+        if region.intersects(pic):
+            self._paint_picture(p, pic)
+        if only_picture:
+            p.end()
+            return
         # Audio meter on the right edge: -60 dBFS .. 0.
-        if self.level_dbfs is not None:
+        bar = self._meter_rect()
+        if self.level_dbfs is not None and region.intersects(bar):
             fill = max(0.0, min(1.0, (self.level_dbfs + 60) / 60))
-            bar = QRect(r.right() - 9, pic.top(), 6, pic.height())
             p.fillRect(bar, QColor("#333333"))
             h = int(bar.height() * fill)
             colour = QColor("#e53935") if self.level_dbfs > -6 else QColor("#7cb342")
             p.fillRect(QRect(bar.left(), bar.bottom() - h, bar.width(), h), colour)
-        p.setPen(QColor("#ffffff"))
-        p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
-        p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
-        p.drawText(
-            r.adjusted(6, 0, -6, -2), Qt.AlignmentFlag.AlignBottom, self.flag or self.figures
-        )
+        if region.intersects(self._words_rect()):
+            p.setPen(QColor("#ffffff"))
+            p.drawText(r.adjusted(6, 0, -6, -18), Qt.AlignmentFlag.AlignBottom, self.title)
+            p.setPen(QColor("#ffcc80") if self.flag else QColor("#b0bec5"))
+            p.drawText(
+                r.adjusted(6, 0, -6, -2), Qt.AlignmentFlag.AlignBottom, self.flag or self.figures
+            )
         lost = self.status == "lost"
         border = TALLY_COLOURS.get(self.tally, QColor("#ffb300") if lost else QColor("#424242"))
         p.setPen(QPen(border, 4 if self.tally in TALLY_COLOURS or lost else 1))

@@ -45,12 +45,21 @@ class SpeakerTimer(QWidget):
         layout.addWidget(self.digits)
         layout.addWidget(self.caption)
         self.phase: Phase | None = None
+        self._styled: tuple[str, str] | None = None
+        self.setAutoFillBackground(True)
         self.set_remaining(None, None, "")
 
     def set_remaining(self, remaining_s: float | None, phase: Phase | None, caption: str) -> None:
+        """Called with every state (four times a second): only what changed is set, and the
+        style sheet (which restyles the widget and its children) only when the phase did."""
         self.phase = phase
-        self.digits.setText(format_clock(remaining_s) if remaining_s is not None else "--:--")
-        self.caption.setText(caption)
-        bg, fg = PHASE_COLOURS.get(phase, PHASE_COLOURS[None])
-        self.setStyleSheet(f"background:{bg}; color:{fg}; border-radius:6px;")
-        self.setAutoFillBackground(True)
+        digits = format_clock(remaining_s) if remaining_s is not None else "--:--"
+        if self.digits.text() != digits:
+            self.digits.setText(digits)
+        if self.caption.text() != caption:
+            self.caption.setText(caption)
+        colours = PHASE_COLOURS.get(phase, PHASE_COLOURS[None])
+        if colours != self._styled:
+            self._styled = colours
+            bg, fg = colours
+            self.setStyleSheet(f"background:{bg}; color:{fg}; border-radius:6px;")
