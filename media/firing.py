@@ -35,10 +35,16 @@ SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
+FAR_WAIT_MAX_S = 0.5  # the far-off wait looks at the clock again at least this often
 # The thread rises to real-time priority this long before the final approach, not at it: an
 # ordinary thread's timed wait on a loaded machine ended 20-130 ms late (fire trace, load 35),
 # past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
 RISE_S = 0.25
+# The same moment prepares the fire trace (TRACE_ENV): its look at the process's other threads
+# costs 1-3 ms of CPU. Taken on the final approach instead (wherever the far-off wait happened
+# to end, about every other fire), it held eleven ordinary threads on two cores there: each got
+# a tenth of a core, its approach took 30-40 ms of the 25 planned, and it fired 7-20 ms late
+# (2026-12-01, --no-realtime). So the far-off wait always ends once at RISE_S (_far_wait_s).
 REALTIME_PRIORITY = 10
 # At ordinary priority nothing was spun at all: measured with eleven venue processes on two
 # cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
@@ -296,15 +302,17 @@ def _other_threads() -> dict[int, str]:
 class FireTrace:
     """How the firing thread spent its last stretch, for the benchmark's account of lateness.
 
-    Seconds. The window runs from the start of the final approach's timed wait to the end of
-    the settle time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable
-    but waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
+    Seconds. The window runs from the final approach's first reads to the end of the settle
+    time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable but
+    waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
     hold's sleep, the settle): neither on a core nor queued for one, i.e. waiting for the
     interpreter lock (or a timer that fired late). `others_run_s`: what this process's other
     threads ran from RISE_S before the deadline to the end of the settle (only when traced to a
     file: TRACE_ENV)."""
 
-    mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
+    # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep), "late" (the
+    # hold began past the deadline: nothing left to sleep or spin; look at approach_setup_s)
+    mode: str
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
     approach_setup_s: float  # from deciding on the final approach to starting its timed wait
     approach_wait_s: float  # the timed wait as planned when it started
@@ -337,6 +345,23 @@ def _final_stretch(holds_lock: bool, realtime: bool) -> float:
     if holds_lock:
         return HOLD_S
     return REALTIME_SPIN_S if realtime else SPIN_S
+
+
+def _mode(realtime: bool, holds_lock: bool, late_to_hold: bool) -> str:
+    """The fire trace's name for how the last stretch was waited out (FireTrace.mode)."""
+    if realtime:
+        return "realtime"
+    if not holds_lock:
+        return "spin"
+    return "late" if late_to_hold else "hold"
+
+
+def _far_wait_s(wait: float, approach_s: float) -> float:
+    """How long the far-off wait sleeps, `wait` before the final stretch: to RISE_S before it
+    first (the pass that prepares, see RISE_S), then to the start of the final approach
+    (`approach_s` before it), at most FAR_WAIT_MAX_S at a time."""
+    target = RISE_S if wait > RISE_S else approach_s
+    return min(wait - target, FAR_WAIT_MAX_S)
 
 
 def _run_firing_thread(step: Callable[[float], bool]) -> None:
@@ -444,6 +469,15 @@ class FireScheduler:
             self._raised = raise_threads(self._neighbours())
         return risen
 
+    def _prepare(self) -> None:
+        """RISE_S before the final approach (see RISE_S), once per deadline: real-time priority
+        where allowed, and the trace's look at the other threads."""
+        if self._trace_others and self._others_at_rise is None:
+            self._others_at_rise = self._others_times()
+        if self._allow_realtime and not self._risen:
+            self._risen = self._rise()
+            self._realtime = self._realtime or self._risen
+
     def _fall(self, risen: bool) -> bool:
         """Back to ordinary priority if risen, the neighbours too; the new state (False)."""
         restore_threads(self._raised)
@@ -469,15 +503,10 @@ class FireScheduler:
             top = self._clock()
             wait = deadline - top - self._lead()
             if wait > APPROACH_S:
-                if wait <= RISE_S and self._trace_others and self._others_at_rise is None:
-                    # The trace's look at the other threads costs ~1 ms of CPU: taken here, not
-                    # on the final approach (eleven venues at once held the cores there).
-                    self._others_at_rise = self._others_times()
-                if wait <= RISE_S and self._allow_realtime and not self._risen:
-                    self._risen = self._rise()  # see RISE_S
-                    self._realtime = self._realtime or self._risen
+                if wait <= RISE_S:
+                    self._prepare()
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
-                self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
+                self._cond.wait(timeout=_far_wait_s(wait, APPROACH_S))
                 return True
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
@@ -488,13 +517,12 @@ class FireScheduler:
             realtime = self._risen
             # The fire trace's own look (two small reads). Reading /proc lets go of the
             # interpreter lock, so it comes before the loop is woken to park (which would take
-            # the lock at each read), and never in the last milliseconds.
+            # the lock at each read), and never in the last milliseconds. The look at the other
+            # threads was taken RISE_S before (see RISE_S); placed later than that, it is left out.
+            measured_from = self._clock()
             switches_before = context_switches()
             before = thread_times()
             others_before = self._others_at_rise
-            if others_before is None and self._trace_others:
-                others_before = self._others_times()  # placed closer than RISE_S to zero
-            self._others_at_rise = None
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
@@ -532,6 +560,8 @@ class FireScheduler:
             self._sleep_for(planned_sleep)
             now = self._clock()
         previous, max_gap = now, 0.0
+        # No time left to sleep at ordinary priority: the approach ended past zero.
+        late_to_hold = self._sleep_for is not None and not realtime and not planned_sleep
         while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
                 self._yield_now()
@@ -557,11 +587,12 @@ class FireScheduler:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
+            self._others_at_rise = None  # the next deadline takes its own
         planned = max(0.0, wait) + planned_sleep + settled
         ran = after.run_s - before.run_s if after and before else None
         queued = after.queued_s - before.queued_s if after and before else None
         trace = FireTrace(
-            mode="realtime" if realtime else "hold" if planned_sleep else "spin",
+            mode=_mode(realtime, self._sleep_for is not None, late_to_hold),
             woke_late_s=start - (deadline - self._lead()),
             approach_setup_s=approach_at - top,
             approach_wait_s=max(0.0, wait),
@@ -570,7 +601,7 @@ class FireScheduler:
             precise_s=now - start,
             run_s=ran,
             queued_s=queued,
-            blocked_s=end - approach_at - planned - ran - queued
+            blocked_s=end - measured_from - planned - ran - queued
             if ran is not None and queued is not None
             else None,
             max_gap_s=max_gap,

@@ -1,0 +1,158 @@
+"""The firing thread's approach at ordinary priority, and its trace, with a clock the test
+controls (the thread's own sleeps are replaced; only its timed waits for a new deadline are real).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from media import firing
+from media.firing import (
+    APPROACH_S,
+    FAR_WAIT_MAX_S,
+    HOLD_S,
+    RISE_S,
+    FireRecord,
+    FireScheduler,
+    ThreadTimes,
+)
+
+
+class ManualClock:
+    """Time stands still until the test or the fake sleep moves it."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _fire_once(scheduler: FireScheduler, arm_id: int, deadline: float) -> FireRecord:
+    fired: list[FireRecord] = []
+    done = threading.Event()
+    scheduler._on_fire = lambda r: (fired.append(r), done.set())  # type: ignore[method-assign]
+    scheduler.schedule(arm_id, deadline, settle_s=0.002)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    (record,) = fired
+    return record
+
+
+def test_the_far_off_wait_ends_once_at_rise_then_at_the_approach() -> None:
+    # Far off: at most FAR_WAIT_MAX_S at a time, and never past RISE_S before the approach.
+    assert firing._far_wait_s(10.0, APPROACH_S) == FAR_WAIT_MAX_S
+    assert firing._far_wait_s(RISE_S + 0.3, APPROACH_S) == pytest.approx(0.3)
+    # Where a single wait to the approach would have jumped over RISE_S, it stops there first.
+    assert firing._far_wait_s(RISE_S + 0.1, APPROACH_S) == pytest.approx(0.1)
+    # Inside RISE_S (prepared): on to the approach.
+    assert firing._far_wait_s(RISE_S, APPROACH_S) == pytest.approx(RISE_S - APPROACH_S)
+    assert firing._far_wait_s(0.1, APPROACH_S) == pytest.approx(0.1 - APPROACH_S)
+
+
+def test_the_trace_looks_at_other_threads_before_the_approach_never_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The look at the other threads costs milliseconds of CPU: it is taken RISE_S before the
+    approach; a deadline placed inside the approach goes without it rather than take it there."""
+    monkeypatch.setenv(firing.TRACE_ENV, "/dev/null")
+    clock = ManualClock(0.0)
+    looked_at: list[float] = []  # time left before the hold's start at each look
+
+    def others_times() -> dict[str, ThreadTimes]:
+        looked_at.append(deadline - clock.t - HOLD_S)
+        return {"loop": ThreadTimes(0.0, 0.0, 0)}
+
+    monkeypatch.setattr(FireScheduler, "_others_times", staticmethod(others_times))
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    # Placed inside the approach: no look before the fire, and none in the trace. (1 ms before
+    # the hold: the approach's timed wait is real, and time stands still meanwhile.)
+    deadline = HOLD_S + 0.001
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
+    record = _fire_once(scheduler, 1, deadline)
+    assert record.trace is not None and record.trace.others_run_s is None
+    assert all(left < 0 for left in looked_at)  # only the look after the fire, if any
+
+    # Placed within RISE_S: looked at once on the far-off pass, not again on the approach.
+    looked_at.clear()
+    clock.t = 100.0
+    deadline = 100.0 + HOLD_S + (APPROACH_S + RISE_S) / 2
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
+    looked = threading.Event()
+    monkeypatch.setattr(
+        FireScheduler,
+        "_others_times",
+        staticmethod(lambda: (looked.set(), others_times())[1]),
+    )
+    fired: list[FireRecord] = []
+    done = threading.Event()
+    scheduler._on_fire = lambda r: (fired.append(r), done.set())  # type: ignore[method-assign]
+    scheduler.schedule(2, deadline)
+    assert looked.wait(timeout=5)
+    clock.t = deadline - HOLD_S / 2  # into the hold; the same deadline again wakes the thread
+    scheduler.schedule(2, deadline)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert looked_at[0] > APPROACH_S
+    assert len([left for left in looked_at if left >= 0]) == 1
+    assert fired[0].trace is not None and fired[0].trace.others_run_s is not None
+
+
+def test_a_hold_begun_past_the_deadline_is_traced_as_late_not_as_a_spin() -> None:
+    clock = ManualClock(50.001)  # the approach ended 1 ms after zero
+    slept: list[float] = []
+
+    def sleep_for(seconds: float) -> None:
+        slept.append(seconds)
+        clock.t += seconds
+
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
+    record = _fire_once(scheduler, 3, 50.0)
+    assert record.trace is not None
+    assert record.trace.mode == "late"
+    assert record.trace.planned_sleep_s == 0.0
+    assert slept == [pytest.approx(0.001)]  # the settle time left after zero, nothing before
+
+    clock.t = 60.0 - HOLD_S / 2
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
+    assert _fire_once(scheduler, 4, 60.0).trace.mode == "hold"  # type: ignore[union-attr]
+    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=None)
+    scheduler._sleep_for = None  # where the OS has no holding sleep: the thread spins
+    clock.t = 70.0
+    assert _fire_once(scheduler, 5, 70.0).trace.mode == "spin"  # type: ignore[union-attr]
+
+
+def test_the_traced_blocked_time_covers_the_same_window_as_the_schedulers_counters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parking the loop took 3 ms, all of it queued for a core (as the scheduler counts it):
+    the trace must not call that time blocked, nor count it twice (negative blocked time)."""
+    clock = ManualClock(80.0 - HOLD_S - 0.002)  # on the approach, 2 ms before the hold
+    queued = 0.0
+
+    def thread_times(tid: int | None = None) -> ThreadTimes:
+        return ThreadTimes(0.0, queued, 0)
+
+    monkeypatch.setattr(firing, "thread_times", thread_times)
+
+    def quiet(released: threading.Event) -> None:
+        nonlocal queued
+        clock.t += 0.003
+        queued += 0.003
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    scheduler = FireScheduler(
+        clock, lambda r: None, quiet=quiet, realtime=False, sleep_for=sleep_for
+    )
+    trace = _fire_once(scheduler, 6, 80.0).trace
+    assert trace is not None
+    assert trace.queued_s == pytest.approx(0.003)
+    assert trace.planned_sleep_s == pytest.approx(HOLD_S - 0.001)
+    assert trace.blocked_s == pytest.approx(0.0, abs=1e-9)
