@@ -5,6 +5,7 @@ controls (the thread's own sleeps are replaced; only its timed waits for a new d
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -30,15 +31,36 @@ class ManualClock:
         return self.t
 
 
-def _fire_once(scheduler: FireScheduler, arm_id: int, deadline: float) -> FireRecord:
-    fired: list[FireRecord] = []
-    done = threading.Event()
-    scheduler._on_fire = lambda r: (fired.append(r), done.set())  # type: ignore[method-assign]
+class Fired:
+    """The fire callback: records, and lets the test wait for the first fire."""
+
+    def __init__(self) -> None:
+        self.records: list[FireRecord] = []
+        self.done = threading.Event()
+
+    def __call__(self, record: FireRecord) -> None:
+        self.records.append(record)
+        self.done.set()
+
+
+def _fire_once(scheduler: FireScheduler, fired: Fired, arm_id: int, deadline: float) -> FireRecord:
     scheduler.schedule(arm_id, deadline, settle_s=0.002)
-    assert done.wait(timeout=5)
+    assert fired.done.wait(timeout=5)
     scheduler.close()
-    (record,) = fired
+    (record,) = fired.records
     return record
+
+
+def _ordinary(
+    clock: ManualClock, sleep_for: firing.SleepFor | None, **kw: Any
+) -> tuple[FireScheduler, Fired]:
+    fired = Fired()
+    return FireScheduler(clock, fired, realtime=False, sleep_for=sleep_for, **kw), fired
+
+
+def _trace(record: FireRecord) -> firing.FireTrace:
+    assert record.trace is not None
+    return record.trace
 
 
 def test_the_far_off_wait_ends_once_at_rise_then_at_the_approach() -> None:
@@ -73,8 +95,7 @@ def test_the_trace_looks_at_other_threads_before_the_approach_never_on_it(
     # Placed inside the approach: no look before the fire, and none in the trace. (1 ms before
     # the hold: the approach's timed wait is real, and time stands still meanwhile.)
     deadline = HOLD_S + 0.001
-    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
-    record = _fire_once(scheduler, 1, deadline)
+    record = _fire_once(*_ordinary(clock, sleep_for), 1, deadline)
     assert record.trace is not None and record.trace.others_run_s is None
     assert all(left < 0 for left in looked_at)  # only the look after the fire, if any
 
@@ -82,25 +103,21 @@ def test_the_trace_looks_at_other_threads_before_the_approach_never_on_it(
     looked_at.clear()
     clock.t = 100.0
     deadline = 100.0 + HOLD_S + (APPROACH_S + RISE_S) / 2
-    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
     looked = threading.Event()
-    monkeypatch.setattr(
-        FireScheduler,
-        "_others_times",
-        staticmethod(lambda: (looked.set(), others_times())[1]),
-    )
-    fired: list[FireRecord] = []
-    done = threading.Event()
-    scheduler._on_fire = lambda r: (fired.append(r), done.set())  # type: ignore[method-assign]
+
+    def others_times_seen() -> dict[str, ThreadTimes]:
+        looked.set()
+        return others_times()
+
+    monkeypatch.setattr(FireScheduler, "_others_times", staticmethod(others_times_seen))
+    scheduler, fired = _ordinary(clock, sleep_for)
     scheduler.schedule(2, deadline)
     assert looked.wait(timeout=5)
     clock.t = deadline - HOLD_S / 2  # into the hold; the same deadline again wakes the thread
-    scheduler.schedule(2, deadline)
-    assert done.wait(timeout=5)
-    scheduler.close()
+    record = _fire_once(scheduler, fired, 2, deadline)
     assert looked_at[0] > APPROACH_S
     assert len([left for left in looked_at if left >= 0]) == 1
-    assert fired[0].trace is not None and fired[0].trace.others_run_s is not None
+    assert record.trace is not None and record.trace.others_run_s is not None
 
 
 def test_a_hold_begun_past_the_deadline_is_traced_as_late_not_as_a_spin() -> None:
@@ -111,20 +128,18 @@ def test_a_hold_begun_past_the_deadline_is_traced_as_late_not_as_a_spin() -> Non
         slept.append(seconds)
         clock.t += seconds
 
-    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
-    record = _fire_once(scheduler, 3, 50.0)
+    record = _fire_once(*_ordinary(clock, sleep_for), 3, 50.0)
     assert record.trace is not None
     assert record.trace.mode == "late"
     assert record.trace.planned_sleep_s == 0.0
     assert slept == [pytest.approx(0.001)]  # the settle time left after zero, nothing before
 
     clock.t = 60.0 - HOLD_S / 2
-    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=sleep_for)
-    assert _fire_once(scheduler, 4, 60.0).trace.mode == "hold"  # type: ignore[union-attr]
-    scheduler = FireScheduler(clock, lambda r: None, realtime=False, sleep_for=None)
+    assert _trace(_fire_once(*_ordinary(clock, sleep_for), 4, 60.0)).mode == "hold"
+    scheduler, fired = _ordinary(clock, None)
     scheduler._sleep_for = None  # where the OS has no holding sleep: the thread spins
     clock.t = 70.0
-    assert _fire_once(scheduler, 5, 70.0).trace.mode == "spin"  # type: ignore[union-attr]
+    assert _trace(_fire_once(scheduler, fired, 5, 70.0)).mode == "spin"
 
 
 def test_the_traced_blocked_time_covers_the_same_window_as_the_schedulers_counters(
@@ -148,11 +163,7 @@ def test_the_traced_blocked_time_covers_the_same_window_as_the_schedulers_counte
     def sleep_for(seconds: float) -> None:
         clock.t += seconds
 
-    scheduler = FireScheduler(
-        clock, lambda r: None, quiet=quiet, realtime=False, sleep_for=sleep_for
-    )
-    trace = _fire_once(scheduler, 6, 80.0).trace
-    assert trace is not None
+    trace = _trace(_fire_once(*_ordinary(clock, sleep_for, quiet=quiet), 6, 80.0))
     assert trace.queued_s == pytest.approx(0.003)
     assert trace.planned_sleep_s == pytest.approx(HOLD_S - 0.001)
     assert trace.blocked_s == pytest.approx(0.0, abs=1e-9)
