@@ -4,7 +4,9 @@ controls (the thread's own sleeps are replaced; only its timed waits for a new d
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from media.firing import (
     FireRecord,
     FireScheduler,
     ThreadTimes,
+    holding_sleeper,
 )
 
 
@@ -167,3 +170,34 @@ def test_the_traced_blocked_time_covers_the_same_window_as_the_schedulers_counte
     assert trace.queued_s == pytest.approx(0.003)
     assert trace.planned_sleep_s == pytest.approx(HOLD_S - 0.001)
     assert trace.blocked_s == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.skipif(holding_sleeper() is None, reason="libc through ctypes is Linux's here")
+def test_proc_reads_on_the_approach_keep_other_python_threads_out() -> None:
+    """Python's own file reads let go of the interpreter lock at every call: on the approach
+    another thread could take it, and the firing thread wait to get it back."""
+    assert firing.thread_times() is not None and firing.context_switches() is not None
+    go = threading.Event()
+    ran = threading.Event()
+
+    def other_thread() -> None:
+        go.wait()
+        ran.set()
+
+    other = threading.Thread(target=other_thread)
+    other.start()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)  # the other thread cannot force its way in during the test
+    try:
+        go.set()
+        end = time.monotonic() + 0.02
+        cut_in = False
+        while time.monotonic() < end:
+            firing.thread_times()
+            firing.context_switches()
+            cut_in = cut_in or ran.is_set()
+    finally:
+        sys.setswitchinterval(previous)
+        other.join(timeout=5)
+    assert not cut_in
+    assert ran.is_set()
