@@ -42,10 +42,10 @@ FAR_WAIT_MAX_S = 0.5  # the far-off wait looks at the clock again at least this 
 # past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
 RISE_S = 0.25
 # The same moment prepares the fire trace (TRACE_ENV): its look at the process's other threads
-# costs 1-3 ms of CPU. Taken on the final approach instead (wherever the far-off wait happened
-# to end, about every other fire), it held eleven ordinary threads on two cores there: each got
-# a tenth of a core, its approach took 30-40 ms of the 25 planned, and it fired 7-20 ms late
-# (2026-12-01, --no-realtime). So the far-off wait always ends once at RISE_S (_far_wait_s).
+# is a dozen /proc reads, each letting go of the interpreter lock. Taken on the final approach
+# instead (wherever the far-off wait happened to end, about every other fire), it stretched
+# ordinary threads' approaches on a loaded machine (plain benchmark, --no-realtime: 4.4 ms
+# median before, 1.6 after). So the far-off wait always ends once at RISE_S (_far_wait_s).
 REALTIME_PRIORITY = 10
 # At ordinary priority nothing was spun at all: measured with eleven venue processes on two
 # cores, the thread came back from its timed wait 0.3-6.5 ms after the deadline, neither running
@@ -56,6 +56,16 @@ REALTIME_PRIORITY = 10
 # timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
 # GUI are parked anyway, and the audio callback has 40 ms of sound queued.
 HOLD_S = 0.005
+# At ordinary priority the final approach starts earlier and the hold is longer. In the audible
+# benchmark (load 10-12 on two cores; --no-realtime, 2026-12-01) the far-off wait of an ordinary
+# thread ended 20-40 ms late, after the approach had begun, and the thread reached the hold past
+# zero (7-116 ms late; fire trace: top of the pass late, the approach itself 1-2 ms). Only the
+# kernel's wake-up at zero must then be on time: from the hold on the thread needs nothing else
+# (the lock is its own, the loop parked). The audio callback, blocked through the hold and the
+# settle time (at most 19 ms), still has 40 ms of sound queued; the loop and the GUI are parked
+# from the approach on (venue_countdown.PARK_MAX_S covers it).
+ORDINARY_APPROACH_S = 0.05
+ORDINARY_HOLD_S = 0.015
 # Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
 # (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
@@ -67,7 +77,7 @@ SHORT_SLICE_S = 0.0001
 # Measured (fire trace): the audio callback, blocked during the hold, took the lock at the deadline
 # and the firing thread waited for it to finish. During the hold the interval is set longer than
 # the hold and the settle time together, so a thread that starts waiting then cannot cut in.
-HOLD_SWITCH_INTERVAL_S = 0.02
+HOLD_SWITCH_INTERVAL_S = 0.04
 # After firing, the process keeps quiet (the lock held, the loop parked) while sibling venues'
 # deadlines may still be coming: the work that follows a fire (the loop's backlog, the report,
 # the audio callback's catch-up) would otherwise take the two shared cores from venues whose
@@ -389,11 +399,17 @@ class FireRecord:
 
 def _final_stretch(holds_lock: bool, realtime: bool) -> float:
     """How long before a deadline the timed wait ends and the precise wait begins: where the
-    interpreter lock can be slept on, it is taken HOLD_S early and held (at real-time priority
-    too: one thread cannot wait on the lock of another of its own); else the spin's length."""
+    interpreter lock can be slept on, it is taken HOLD_S early (ORDINARY_HOLD_S at ordinary
+    priority) and held (at real-time priority too: one thread cannot wait on the lock of another
+    of its own); else the spin's length."""
     if holds_lock:
-        return HOLD_S
+        return HOLD_S if realtime else ORDINARY_HOLD_S
     return REALTIME_SPIN_S if realtime else SPIN_S
+
+
+def _approach_s(realtime: bool) -> float:
+    """How long before the final stretch the final approach starts (see ORDINARY_APPROACH_S)."""
+    return APPROACH_S if realtime else ORDINARY_APPROACH_S
 
 
 def _mode(realtime: bool, holds_lock: bool, late_to_hold: bool) -> str:
@@ -551,11 +567,11 @@ class FireScheduler:
             arm_id, deadline = self._arm_id, self._deadline
             top = self._clock()
             wait = deadline - top - self._lead()
-            if wait > APPROACH_S:
+            if wait > _approach_s(self._realtime):
                 if wait <= RISE_S:
                     self._prepare()
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
-                self._cond.wait(timeout=_far_wait_s(wait, APPROACH_S))
+                self._cond.wait(timeout=_far_wait_s(wait, _approach_s(self._realtime)))
                 return True
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
