@@ -233,3 +233,35 @@ def test_at_ordinary_priority_the_approach_and_the_hold_begin_earlier() -> None:
     scheduler.schedule(2, 60.0)
     assert parked.wait(timeout=5)
     scheduler.close()
+
+
+def test_the_far_off_wait_is_measured_again_after_a_slow_preparation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The preparation (the trace's look at the other threads) took up to 100 ms on a loaded
+    machine: the wait that follows it must end at the approach, not that much later."""
+    monkeypatch.setenv(firing.TRACE_ENV, "/dev/null")
+    clock = ManualClock(10.0)
+    deadline = 10.0 + ORDINARY_HOLD_S + 0.2  # inside RISE_S: this pass prepares
+
+    def slow_others_times() -> dict[str, ThreadTimes]:
+        clock.t += 0.1
+        return {}
+
+    monkeypatch.setattr(FireScheduler, "_others_times", staticmethod(slow_others_times))
+    timeouts: list[float] = []
+    waited = threading.Event()
+
+    class RecordingCondition(threading.Condition):
+        def wait(self, timeout: float | None = None) -> bool:
+            if timeout is not None and threading.current_thread().name == "countdown-fire":
+                timeouts.append(timeout)
+                waited.set()
+            return super().wait(timeout)
+
+    monkeypatch.setattr(firing.threading, "Condition", RecordingCondition)
+    scheduler, _ = _ordinary(clock, lambda s: None)
+    scheduler.schedule(1, deadline)
+    assert waited.wait(timeout=5)
+    scheduler.close()
+    assert timeouts[0] == pytest.approx(0.2 - 0.1 - ORDINARY_APPROACH_S)
