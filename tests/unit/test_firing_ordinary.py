@@ -259,7 +259,7 @@ def test_the_far_off_wait_is_measured_again_after_a_slow_preparation(
                 waited.set()
             return super().wait(timeout)
 
-    monkeypatch.setattr(firing.threading, "Condition", RecordingCondition)
+    monkeypatch.setattr(threading, "Condition", RecordingCondition)  # the scheduler's own
     scheduler, _ = _ordinary(clock, lambda s: None)
     scheduler.schedule(1, deadline)
     assert waited.wait(timeout=5)
