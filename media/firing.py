@@ -56,16 +56,14 @@ REALTIME_PRIORITY = 10
 # timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
 # GUI are parked anyway, and the audio callback has 40 ms of sound queued.
 HOLD_S = 0.005
-# At ordinary priority the final approach starts earlier and the hold is longer. In the audible
-# benchmark (load 10-12 on two cores; --no-realtime, 2026-12-01) the far-off wait of an ordinary
-# thread ended 20-40 ms late, after the approach had begun, and the thread reached the hold past
-# zero (7-116 ms late; fire trace: top of the pass late, the approach itself 1-2 ms). Only the
-# kernel's wake-up at zero must then be on time: from the hold on the thread needs nothing else
-# (the lock is its own, the loop parked). The audio callback, blocked through the hold and the
-# settle time (at most 19 ms), still has 40 ms of sound queued; the loop and the GUI are parked
-# from the approach on (venue_countdown.PARK_MAX_S covers it).
+# At ordinary priority the final approach starts earlier. In the audible benchmark (load 10-12
+# on two cores; --no-realtime, 2026-12-01) an ordinary thread's timed wake-ups ended up to tens
+# of milliseconds late, and a thread that began its approach 25 ms before zero could reach the
+# hold past it. From 55 ms before zero the loop (and the GUI) are parked, so at the hold's
+# wake-up the interpreter lock is free but for the audio callback's turns. The hold itself stays
+# HOLD_S: held 15 ms (and the settle time), the audio callback, blocked for it, lost sound: the
+# sirens heard at the audio server spread 16-180 ms in 7 of 10 trials (decisions within 1-6 ms).
 ORDINARY_APPROACH_S = 0.05
-ORDINARY_HOLD_S = 0.015
 # Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
 # (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
@@ -77,7 +75,7 @@ SHORT_SLICE_S = 0.0001
 # Measured (fire trace): the audio callback, blocked during the hold, took the lock at the deadline
 # and the firing thread waited for it to finish. During the hold the interval is set longer than
 # the hold and the settle time together, so a thread that starts waiting then cannot cut in.
-HOLD_SWITCH_INTERVAL_S = 0.04
+HOLD_SWITCH_INTERVAL_S = 0.02
 # After firing, the process keeps quiet (the lock held, the loop parked) while sibling venues'
 # deadlines may still be coming: the work that follows a fire (the loop's backlog, the report,
 # the audio callback's catch-up) would otherwise take the two shared cores from venues whose
@@ -397,11 +395,10 @@ class FireRecord:
 
 def _final_stretch(holds_lock: bool, realtime: bool) -> float:
     """How long before a deadline the timed wait ends and the precise wait begins: where the
-    interpreter lock can be slept on, it is taken HOLD_S early (ORDINARY_HOLD_S at ordinary
-    priority) and held (at real-time priority too: one thread cannot wait on the lock of another
-    of its own); else the spin's length."""
+    interpreter lock can be slept on, it is taken HOLD_S early and held (at real-time priority
+    too: one thread cannot wait on the lock of another of its own); else the spin's length."""
     if holds_lock:
-        return HOLD_S if realtime else ORDINARY_HOLD_S
+        return HOLD_S
     return REALTIME_SPIN_S if realtime else SPIN_S
 
 

@@ -36,7 +36,7 @@ from media.speaker import Speaker
 log = logging.getLogger(__name__)
 
 # The loop never waits longer than this for the firing thread: parked from the final approach
-# (at ordinary priority 65 ms before zero, media.firing.ORDINARY_APPROACH_S) to the settle's end.
+# (at ordinary priority 55 ms before zero, media.firing.ORDINARY_APPROACH_S) to the settle's end.
 PARK_MAX_S = 0.1
 
 

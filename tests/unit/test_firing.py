@@ -15,7 +15,6 @@ from media.clock import Clock
 from media.firing import (
     HOLD_S,
     HOLD_SWITCH_INTERVAL_S,
-    ORDINARY_HOLD_S,
     REALTIME_SPIN_S,
     SETTLE_MAX_S,
     SETTLE_MIN_S,
@@ -161,7 +160,7 @@ def test_ordinary_priority_sleeps_the_last_stretch_instead_of_spinning() -> None
 def test_woken_early_it_never_holds_the_lock_longer_than_planned() -> None:
     """The timed wait can end early (the same deadline set again, or a slow clock); then the
     thread looks again rather than sleep holding the interpreter lock for 10 ms."""
-    clock = ManualClock(100.0 - 2 * ORDINARY_HOLD_S)  # in the final approach, but before the hold
+    clock = ManualClock(100.0 - 2 * HOLD_S)  # in the final approach, but before the hold
     slept: list[float] = []
     sleeping = threading.Event()
 
@@ -175,10 +174,10 @@ def test_woken_early_it_never_holds_the_lock_longer_than_planned() -> None:
     for _ in range(3):  # its timed waits end while the clock stands still
         scheduler.schedule(1, 100.0)
         assert not sleeping.wait(timeout=2 * HOLD_S)
-    clock.t = 100.0 - ORDINARY_HOLD_S / 2
+    clock.t = 100.0 - HOLD_S / 2
     assert sleeping.wait(timeout=5)
     scheduler.close()
-    assert slept[0] == pytest.approx(ORDINARY_HOLD_S / 2)
+    assert slept[0] == pytest.approx(HOLD_S / 2)
 
 
 def test_real_time_priority_sleeps_holding_the_lock_then_spins_the_last_stretch(
