@@ -112,7 +112,10 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 class _TracedDemo(Demo):
-    """The demo with each venue's firing thread writing its account of every fire to a file."""
+    """The demo with each venue's firing thread writing its account of every fire to a file
+    (and, with `realtime` False, the venues run as an ordinary user install: --no-realtime)."""
+
+    realtime = True
 
     def trace_path(self, vid: str) -> Path:
         return self.options.out / "fire-traces" / f"{vid}.jsonl"
@@ -124,6 +127,8 @@ class _TracedDemo(Demo):
             self.trace_path(vid).unlink(missing_ok=True)
             # `env` is replaced by what it runs: the process id stays the venue's.
             proc.wrapper = ["env", f"{TRACE_ENV}={self.trace_path(vid)}", *proc.wrapper]
+            if not self.realtime:
+                proc.extra_args.append("--no-realtime")
         return engine
 
 
@@ -142,6 +147,7 @@ def sync(args: argparse.Namespace) -> int:
     )
     progress = sys.stderr if args.json else sys.stdout
     demo = _TracedDemo(sheet, options, progress)
+    demo.realtime = not args.no_realtime  # as root the venues would otherwise rise
     trials: list[dict[str, Any]] = []
 
     async def body(engine: StudioEngine, _sheet: Runsheet) -> dict[str, Any]:
@@ -212,6 +218,7 @@ def sync(args: argparse.Namespace) -> int:
         },
         "net": args.net,
         "venues": args.venues,
+        "realtime": not args.no_realtime,
         "clock_offset_max_s": args.clock_offset_max,
         "drift_ppm": args.drift_ppm,
         "asymmetry_ms": args.asymmetry_ms,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import sys
@@ -35,10 +36,17 @@ SPIN_S = 0.0005
 REALTIME_SPIN_S = 0.001
 SPIN_SWITCH_INTERVAL_S = 0.00005
 APPROACH_S = 0.02
+FAR_WAIT_MAX_S = 0.5  # the far-off wait looks at the clock again at least this often
 # The thread rises to real-time priority this long before the final approach, not at it: an
 # ordinary thread's timed wait on a loaded machine ended 20-130 ms late (fire trace, load 35),
 # past zero, before it could ask for anything. Asleep at real-time priority it costs nothing.
 RISE_S = 0.25
+# The same moment prepares the fire trace (TRACE_ENV): its look at the process's other threads
+# is a dozen /proc reads, each letting go of the interpreter lock. Taken on the final approach
+# instead (wherever the far-off wait happened to end, about every other fire), it stretched
+# ordinary threads' approaches on a loaded machine (plain benchmark, --no-realtime: 4.4 ms
+# median before, 1.6 after). So the far-off wait always ends once at RISE_S (_far_wait_s).
+
 # Below the sound server's own real-time threads (PulseAudio's default is 5, PipeWire's through
 # RTKit 20 and up): the siren is heard only when the server mixes it, and a venue whose loop and
 # firing thread outranked the server's mixing thread starved it around zero on a loaded machine.
@@ -53,6 +61,14 @@ REALTIME_PRIORITY = 2
 # timer slack instead of 50 us). The other threads wait those few milliseconds: the loop and the
 # GUI are parked anyway, and the audio callback has 40 ms of sound queued.
 HOLD_S = 0.005
+# At ordinary priority the final approach starts earlier. In the audible benchmark (load 10-12
+# on two cores; --no-realtime, 2026-12-01) an ordinary thread's timed wake-ups ended up to tens
+# of milliseconds late, and a thread that began its approach 25 ms before zero could reach the
+# hold past it. From 55 ms before zero the loop (and the GUI) are parked, so at the hold's
+# wake-up the interpreter lock is free but for the audio callback's turns. The hold itself stays
+# HOLD_S: held 15 ms (and the settle time), the audio callback, blocked for it, lost sound: the
+# sirens heard at the audio server spread 16-180 ms in 7 of 10 trials (decisions within 1-6 ms).
+ORDINARY_APPROACH_S = 0.05
 # Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
 # (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
@@ -249,14 +265,60 @@ class ThreadTimes:
     slices: int
 
 
+@functools.cache
+def _libc_keeping_lock() -> ctypes.PyDLL | None:
+    """libc through PyDLL: its calls keep the interpreter lock (Linux; None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.PyDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+# Reading a small /proc file with Python's own open() lets go of the interpreter lock three
+# times (open, read, close). On the final approach each let-go is a hand-over: another thread
+# (the audio callback, the loop) takes the lock, and an ordinary thread waiting to get it back
+# then queues for a core on a loaded machine: 10-20 ms of approach in the audible benchmark at
+# ordinary priority (fire trace, 2026-12-01). These files are in memory and read in
+# microseconds, so they are read keeping the lock.
+_PROC_READ_MAX = 4096
+
+
+def read_proc(path: str) -> str | None:
+    """A small /proc file's text, read keeping the interpreter lock where possible; None if it
+    cannot be read."""
+    libc = _libc_keeping_lock()
+    if libc is None:
+        try:
+            with open(path, encoding="ascii") as f:
+                return f.read()
+        except OSError:
+            return None
+    fd = int(libc.open(path.encode(), os.O_RDONLY | os.O_CLOEXEC))
+    if fd < 0:
+        return None
+    buf = ctypes.create_string_buffer(_PROC_READ_MAX)
+    try:
+        got = 0
+        while got < _PROC_READ_MAX:
+            n = int(libc.read(fd, ctypes.byref(buf, got), ctypes.c_size_t(_PROC_READ_MAX - got)))
+            if n <= 0:
+                break
+            got += n
+    finally:
+        libc.close(fd)
+    return buf.raw[:got].decode("ascii", "replace")
+
+
 def thread_times(tid: int | None = None) -> ThreadTimes | None:
     """The calling thread's (or thread `tid` of this process's) scheduler account; None where
     the kernel does not keep one."""
     path = "/proc/thread-self/schedstat" if tid is None else f"/proc/self/task/{tid}/schedstat"
+    text = read_proc(path)
     try:
-        with open(path, encoding="ascii") as f:
-            run, queued, slices = f.read().split()[:3]
-    except (OSError, ValueError):
+        run, queued, slices = (text or "").split()[:3]
+    except ValueError:
         return None
     return ThreadTimes(int(run) / 1e9, int(queued) / 1e9, int(slices))
 
@@ -264,11 +326,13 @@ def thread_times(tid: int | None = None) -> ThreadTimes | None:
 def context_switches() -> tuple[int, int] | None:
     """The calling thread's (voluntary, involuntary) context switches: a wait for a lock or a
     sleep is voluntary, a preemption involuntary."""
+    text = read_proc("/proc/thread-self/status")
     try:
-        with open("/proc/thread-self/status", encoding="ascii") as f:
-            fields = dict(line.split(":", 1) for line in f if "ctxt_switches" in line)
+        fields = dict(
+            line.split(":", 1) for line in (text or "").splitlines() if "ctxt_switches" in line
+        )
         return int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"])
-    except (OSError, KeyError, ValueError):
+    except (KeyError, ValueError):
         return None
 
 
@@ -288,11 +352,9 @@ def _other_threads() -> dict[int, str]:
         if tid in named:
             out[tid] = named[tid]
             continue
-        try:
-            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8") as f:
-                out[tid] = f"{f.read().strip()}[{tid}] (no Python name)"
-        except OSError:
-            continue
+        comm = read_proc(f"/proc/self/task/{tid}/comm")
+        if comm is not None:
+            out[tid] = f"{comm.strip()}[{tid}] (no Python name)"
     return out
 
 
@@ -300,15 +362,17 @@ def _other_threads() -> dict[int, str]:
 class FireTrace:
     """How the firing thread spent its last stretch, for the benchmark's account of lateness.
 
-    Seconds. The window runs from the start of the final approach's timed wait to the end of
-    the settle time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable
-    but waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
+    Seconds. The window runs from the final approach's first reads to the end of the settle
+    time: `run_s`/`queued_s` are the scheduler's for this thread (on a core; runnable but
+    waiting for one); `blocked_s` is the rest beyond the planned waits (the timed wait, the
     hold's sleep, the settle): neither on a core nor queued for one, i.e. waiting for the
     interpreter lock (or a timer that fired late). `others_run_s`: what this process's other
     threads ran from RISE_S before the deadline to the end of the settle (only when traced to a
     file: TRACE_ENV)."""
 
-    mode: str  # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep)
+    # "realtime" (spin), "hold" (a sleep keeping the lock), "spin" (no such sleep), "late" (the
+    # hold began past the deadline: nothing left to sleep or spin; look at approach_setup_s)
+    mode: str
     woke_late_s: float  # the timed wait's end against its plan (the interpreter lock included)
     approach_setup_s: float  # from deciding on the final approach to starting its timed wait
     approach_wait_s: float  # the timed wait as planned when it started
@@ -341,6 +405,28 @@ def _final_stretch(holds_lock: bool, realtime: bool) -> float:
     if holds_lock:
         return HOLD_S
     return REALTIME_SPIN_S if realtime else SPIN_S
+
+
+def _approach_s(realtime: bool) -> float:
+    """How long before the final stretch the final approach starts (see ORDINARY_APPROACH_S)."""
+    return APPROACH_S if realtime else ORDINARY_APPROACH_S
+
+
+def _mode(realtime: bool, holds_lock: bool, late_to_hold: bool) -> str:
+    """The fire trace's name for how the last stretch was waited out (FireTrace.mode)."""
+    if realtime:
+        return "realtime"
+    if not holds_lock:
+        return "spin"
+    return "late" if late_to_hold else "hold"
+
+
+def _far_wait_s(wait: float, approach_s: float) -> float:
+    """How long the far-off wait sleeps, `wait` before the final stretch: to RISE_S before it
+    first (the pass that prepares, see RISE_S), then to the start of the final approach
+    (`approach_s` before it), at most FAR_WAIT_MAX_S at a time."""
+    target = RISE_S if wait > RISE_S else approach_s
+    return min(wait - target, FAR_WAIT_MAX_S)
 
 
 def _run_firing_thread(step: Callable[[float], bool]) -> None:
@@ -448,6 +534,15 @@ class FireScheduler:
             self._raised = raise_threads(self._neighbours())
         return risen
 
+    def _prepare(self) -> None:
+        """RISE_S before the final approach (see RISE_S), once per deadline: real-time priority
+        where allowed, and the trace's look at the other threads."""
+        if self._trace_others and self._others_at_rise is None:
+            self._others_at_rise = self._others_times()
+        if self._allow_realtime and not self._risen:
+            self._risen = self._rise()
+            self._realtime = self._realtime or self._risen
+
     def _fall(self, risen: bool) -> bool:
         """Back to ordinary priority if risen, the neighbours too; the new state (False)."""
         restore_threads(self._raised)
@@ -472,16 +567,16 @@ class FireScheduler:
             arm_id, deadline = self._arm_id, self._deadline
             top = self._clock()
             wait = deadline - top - self._lead()
-            if wait > APPROACH_S:
-                if wait <= RISE_S and self._trace_others and self._others_at_rise is None:
-                    # The trace's look at the other threads costs ~1 ms of CPU: taken here, not
-                    # on the final approach (eleven venues at once held the cores there).
-                    self._others_at_rise = self._others_times()
-                if wait <= RISE_S and self._allow_realtime and not self._risen:
-                    self._risen = self._rise()  # see RISE_S
-                    self._realtime = self._realtime or self._risen
+            if wait > _approach_s(self._realtime):
+                if wait <= RISE_S:
+                    self._prepare()
+                    # Measured again: on a loaded machine the preparation took up to 100 ms
+                    # (audible benchmark at ordinary priority), and a wait planned before it
+                    # ended that much past the start of the approach.
+                    wait = deadline - self._clock() - self._lead()
                 # Far off: sleep (woken early by a refinement or an abort), then look again.
-                self._cond.wait(timeout=min(wait - APPROACH_S, 0.5))
+                if wait > _approach_s(self._realtime):
+                    self._cond.wait(timeout=_far_wait_s(wait, _approach_s(self._realtime)))
                 return True
             # Final approach. From here this thread needs the GIL at once whenever it wakes:
             # with the default 5 ms switch interval a codec thread could hold it past zero.
@@ -492,13 +587,12 @@ class FireScheduler:
             realtime = self._risen
             # The fire trace's own look (two small reads). Reading /proc lets go of the
             # interpreter lock, so it comes before the loop is woken to park (which would take
-            # the lock at each read), and never in the last milliseconds.
+            # the lock at each read), and never in the last milliseconds. The look at the other
+            # threads was taken RISE_S before (see RISE_S); placed later than that, it is left out.
+            measured_from = self._clock()
             switches_before = context_switches()
             before = thread_times()
             others_before = self._others_at_rise
-            if others_before is None and self._trace_others:
-                others_before = self._others_times()  # placed closer than RISE_S to zero
-            self._others_at_rise = None
             released = threading.Event()
             if self._quiet is not None:
                 self._quiet(released)
@@ -536,6 +630,8 @@ class FireScheduler:
             self._sleep_for(planned_sleep)
             now = self._clock()
         previous, max_gap = now, 0.0
+        # No time left to sleep at ordinary priority: the approach ended past zero.
+        late_to_hold = self._sleep_for is not None and not realtime and not planned_sleep
         while now < deadline:  # real-time; or the last microseconds after the sleep
             if realtime:
                 self._yield_now()
@@ -561,11 +657,12 @@ class FireScheduler:
             if self._arm_id != arm_id or self._deadline != deadline:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
+            self._others_at_rise = None  # the next deadline takes its own
         planned = max(0.0, wait) + planned_sleep + settled
         ran = after.run_s - before.run_s if after and before else None
         queued = after.queued_s - before.queued_s if after and before else None
         trace = FireTrace(
-            mode="realtime" if realtime else "hold" if planned_sleep else "spin",
+            mode=_mode(realtime, self._sleep_for is not None, late_to_hold),
             woke_late_s=start - (deadline - self._lead()),
             approach_setup_s=approach_at - top,
             approach_wait_s=max(0.0, wait),
@@ -574,7 +671,7 @@ class FireScheduler:
             precise_s=now - start,
             run_s=ran,
             queued_s=queued,
-            blocked_s=end - approach_at - planned - ran - queued
+            blocked_s=end - measured_from - planned - ran - queued
             if ran is not None and queued is not None
             else None,
             max_gap_s=max_gap,

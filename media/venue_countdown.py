@@ -35,7 +35,9 @@ from media.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
-PARK_MAX_S = 0.05  # the loop never waits longer than this for the firing thread
+# The loop never waits longer than this for the firing thread: parked from the final approach
+# (at ordinary priority 55 ms before zero, media.firing.ORDINARY_APPROACH_S) to the settle's end.
+PARK_MAX_S = 0.1
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,9 @@ class VenueHost(QObject):
         await link.run()
 
     def _request_hold(self, released: threading.Event) -> None:
-        """Firing thread, ~20 ms before zero: a video frame being painted then (the GUI thread
-        holding the interpreter lock for milliseconds) must not make the siren late."""
+        """Firing thread, on its final approach (~25 ms before zero at real-time priority, ~55
+        at ordinary): a video frame being painted then (the GUI thread holding the interpreter
+        lock for milliseconds) must not make the siren late."""
         self._released = released
         self._park.emit()  # queued: runs on the GUI thread
 
