@@ -34,6 +34,7 @@ from launcher.demo import (
 )
 from launcher.paths import Paths
 from media import runsheet_files
+from media.clock_trace import CLOCK_TRACE_ENV
 from media.firing import TRACE_ENV
 from media.netsim import NetKind
 from media.studio import StudioEngine
@@ -126,7 +127,14 @@ class _TracedDemo(Demo):
             self.trace_path(vid).parent.mkdir(parents=True, exist_ok=True)
             self.trace_path(vid).unlink(missing_ok=True)
             # `env` is replaced by what it runs: the process id stays the venue's.
-            proc.wrapper = ["env", f"{TRACE_ENV}={self.trace_path(vid)}", *proc.wrapper]
+            clocks = self.trace_path(vid).with_suffix(".clock.jsonl")
+            clocks.unlink(missing_ok=True)
+            proc.wrapper = [
+                "env",
+                f"{TRACE_ENV}={self.trace_path(vid)}",
+                f"{CLOCK_TRACE_ENV}={clocks}",
+                *proc.wrapper,
+            ]
             if not self.realtime:
                 proc.extra_args.append("--no-realtime")
         return engine

@@ -207,6 +207,15 @@ def problems() -> list[str]:
         "aiortc's RTCRtpReceiver no longer makes its REMB estimator from "
         "rtcrtpreceiver.RemoteBitrateEstimator: count-only venues would estimate bitrate",
     )
+    found += _check(
+        _mentions(aioice.ice.Connection.__init__, "self._queue: asyncio.Queue")
+        and _mentions(aioice.ice.Connection.data_received, "self._queue.put_nowait(")
+        and _mentions(aioice.ice.Connection.recvfrom, "await self._queue.get()")
+        and callable(getattr(asyncio.Queue, "_put", None))
+        and callable(getattr(asyncio.Queue, "_get", None)),
+        "aioice's Connection no longer queues received datagrams in _queue (or asyncio.Queue "
+        "lost _put/_get): clock samples are stamped when handled, not when they arrived",
+    )
     return found
 
 
@@ -557,3 +566,65 @@ def stop_consent_checks(pc: RTCPeerConnection) -> bool:
         return False
     task.cancel()
     return True
+
+
+@dataclasses.dataclass(frozen=True)
+class _Arrived:
+    at: float
+    item: object
+
+
+_ARRIVALS = "ceremony_arrivals"  # on an ICE connection's receive queue: its ArrivalStamps
+
+
+class ArrivalStamps:
+    """When the datagram the data channels are handling now reached the ICE connection.
+
+    A message is handled after a queue, a task switch, DTLS and SCTP: on a busy loop that is
+    often a millisecond or more after the datagram came in. aioice queues each datagram as it
+    arrives; each is stamped there, and the stamp of the one being handled is `current` while
+    its messages are handled (one task takes them from the queue, one at a time, and handles
+    each completely before the next).
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.current: float | None = None
+
+
+def stamp_datagram_arrivals(
+    pc: RTCPeerConnection, clock: Callable[[], float]
+) -> ArrivalStamps | None:
+    """Stamp every datagram `pc`'s data channels receive with `clock` as it arrives (None if
+    this aioice has no receive queue to stamp, or the data channels have no transport yet).
+    Safe while a receive is pending; asking again returns the same stamps."""
+    sctp = pc.sctp
+    if sctp is None:
+        return None
+    connection = getattr(sctp.transport.transport.iceGatherer, "_connection", None)
+    received = getattr(connection, "_queue", None)
+    if not isinstance(received, asyncio.Queue):
+        return None
+    existing = getattr(received, _ARRIVALS, None)
+    if isinstance(existing, ArrivalStamps):
+        return existing
+    stamps = ArrivalStamps(clock)
+    put, get = received._put, received._get
+
+    def stamped_put(item: object) -> None:
+        put(_Arrived(clock(), item))
+
+    def unstamped_get() -> object:
+        item = get()
+        if isinstance(item, _Arrived):
+            stamps.current = item.at
+            return item.item
+        stamps.current = None  # queued before the stamping began
+        return item
+
+    # Instance attributes in front of asyncio.Queue's own storage hooks (the ones its
+    # subclasses override), so a receive already waiting on this queue keeps working.
+    setattr(received, "_put", stamped_put)  # noqa: B010
+    setattr(received, "_get", unstamped_get)  # noqa: B010
+    setattr(received, _ARRIVALS, stamps)
+    return stamps

@@ -16,11 +16,14 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 
 from ceremony import wire
+from media.aiortc_compat import ArrivalStamps
 from media.netsim import NetShim
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[wire.Message], None]
+# A tracer's view of a message on its way: (stage, raw data, the shim's delay for it or None).
+StageHook = Callable[[str, str | bytes, float | None], None]
 ERRORS_PER_S = 20  # error answers a second, at most: a flood is not echoed back at full rate
 # Bytes of larger messages decoded a second: what a peer can make us parse is bounded (a 16 KiB
 # message of brackets costs ~1 ms). Small messages (heartbeats, acks) are always decoded, so a
@@ -29,6 +32,9 @@ BYTES_PER_S = 256 * 1024
 BYTES_BURST = 512 * 1024
 ALWAYS_DECODED = 512  # bytes
 LOG_EVERY_S = 10.0
+# An arrival stamp older than this (or in the future) is not the message's: the time of handling
+# is used instead.
+STAMP_PLAUSIBLE_S = 0.25
 
 
 class WireChannel:
@@ -41,14 +47,18 @@ class WireChannel:
         shim: NetShim | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        arrivals: ArrivalStamps | None = None,
     ) -> None:
         self.channel = channel
+        self._arrivals = arrivals
+        self._arrived_at: float | None = None
         self.peer = peer
         self._shim = shim if shim is not None and shim.active else None
         self.errors_received = 0  # bad messages from the peer, answered with Error
         self._allowed = allowed
         self._on_message = on_message
         self._clock = clock
+        self.on_stage: StageHook | None = None  # the clock trace's (media/clock_trace.py)
         self._unlogged: collections.Counter[str] = collections.Counter()  # bad, since last line
         self._logged_at: float | None = None
         self._replies_second = 0.0
@@ -72,13 +82,17 @@ class WireChannel:
         data = wire.encode(message).decode()
         self.sent[type(message).__name__] += 1
         if self._shim is not None:
-            self._shim.pass_on(True, lambda: self._send_now(data))
+            delay = self._shim.pass_on(True, lambda _delay: self._send_now(data))
+            if self.on_stage is not None:
+                self.on_stage("queued", data, delay)
             return True
         return self._send_now(data)
 
     def _send_now(self, data: str) -> bool:
         if not self.is_open:
             return False
+        if self.on_stage is not None:
+            self.on_stage("released", data, None)
         try:
             self.channel.send(data)
         except Exception:  # a closing transport must not take the session down
@@ -86,11 +100,30 @@ class WireChannel:
             return False
         return True
 
+    @property
+    def arrived_at(self) -> float | None:
+        """While a message is handled: when its datagram arrived, on the arrival stamps' clock
+        (None without stamps, or when the stamp is implausible)."""
+        return self._arrived_at
+
+    def _arrival(self) -> float | None:
+        stamps = self._arrivals
+        if stamps is None or stamps.current is None:
+            return None
+        age = stamps.clock() - stamps.current
+        return stamps.current if 0.0 <= age <= STAMP_PLAUSIBLE_S else None
+
     def _on_raw(self, data: str | bytes) -> None:
+        arrived = self._arrival()
         if self._shim is not None:
-            self._shim.pass_on(False, lambda: self._handle(data))
+            # The simulated network lies under the stack: its delay is added to the arrival.
+            delay = self._shim.pass_on(
+                False, lambda d: self._handle(data, None if arrived is None else arrived + d)
+            )
+            if self.on_stage is not None:
+                self.on_stage("arrived", data, delay)
         else:
-            self._handle(data)
+            self._handle(data, arrived)
 
     def _affordable(self, size: int) -> bool:
         if size <= ALWAYS_DECODED:
@@ -103,7 +136,7 @@ class WireChannel:
         self._budget -= size
         return True
 
-    def _handle(self, data: str | bytes) -> None:
+    def _handle(self, data: str | bytes, arrived: float | None = None) -> None:
         if not self._affordable(len(data)):
             self.dropped_undecoded += 1
             self._note_error("sent too much (dropped unread)")
@@ -119,10 +152,13 @@ class WireChannel:
         self.received[type(message).__name__] += 1
         if isinstance(message, wire.Error):
             self._note_error(f"answered {message.code.value}")
+        self._arrived_at = arrived
         try:
             self._on_message(message)
         except Exception:
             log.exception("%s: handling %s failed", self.peer, type(message).__name__)
+        finally:
+            self._arrived_at = None
 
     def refuse(self, code: wire.ErrorCode, detail: str) -> None:
         """Answer a well-formed message the session cannot accept (rate-limited like the rest)."""

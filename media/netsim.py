@@ -9,7 +9,10 @@ true fire times instead of estimating them.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +89,63 @@ class LinkCut:
         return time.monotonic() < self.until
 
 
+class PreciseTimer:
+    """Runs callbacks on one event loop at host-clock instants, to within about 0.1 ms.
+
+    The shim's own delays need it and nothing else does: asyncio's epoll selector rounds every
+    wait up to a whole millisecond, which gave each simulated leg 0-1 ms (median 1 ms here) of
+    extra delay of its own, uncorrelated between the two legs, that no LAN has; clock probes
+    then measured the shim's rounding instead of the path. A thread waits precisely and hands
+    each delivery to the loop with `call_soon_threadsafe`: the loop runs it as soon as it is
+    free, so whatever keeps the code under test's loop busy still delays it, as it would a
+    packet that arrived. The thread ends after IDLE_EXIT_S without work (a new one starts when
+    needed), so a dropped shim leaves nothing behind.
+    """
+
+    IDLE_EXIT_S = 5.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._heap: list[tuple[float, int, Callable[[], object]]] = []
+        self._order = itertools.count()  # equal instants keep the order they were given in
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> None:
+        """Run `callback` on the loop at `when` (time.monotonic)."""
+        with self._cond:
+            heapq.heappush(self._heap, (when, next(self._order), callback))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="netsim-timer", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._heap:
+                    if not self._cond.wait(self.IDLE_EXIT_S) and not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                when, _, callback = self._heap[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                try:
+                    self._loop.call_soon_threadsafe(callback)
+                except RuntimeError:  # the loop is closed: nothing left to deliver to
+                    self._heap.clear()
+                    self._thread = None
+                    return
+
+
 class NetShim:
     """Delays (and loses) one data channel's messages in both directions.
 
@@ -101,6 +161,7 @@ class NetShim:
         self.reliable = reliable
         self._rng = random.Random(seed)
         self._last_release = {True: 0.0, False: 0.0}
+        self._timer: PreciseTimer | None = None
 
     @property
     def active(self) -> bool:
@@ -122,11 +183,17 @@ class NetShim:
             delay = release - time.monotonic()
         return max(0.0, delay)
 
-    def pass_on(self, forward: bool, deliver: Callable[[], object]) -> None:
+    def pass_on(self, forward: bool, deliver: Callable[[float], object]) -> float | None:
+        """Deliver one message after its simulated delay (`deliver` is given it); returns the
+        delay, or None if the message is lost."""
         delay = self._release_after(forward)
         if delay is None:
-            return
+            return None
         if delay <= 0:
-            deliver()
-        else:
-            asyncio.get_running_loop().call_later(delay, deliver)
+            deliver(delay)
+            return delay
+        loop = asyncio.get_running_loop()
+        if self._timer is None or self._timer.loop is not loop:
+            self._timer = PreciseTimer(loop)
+        self._timer.call_at(time.monotonic() + delay, lambda: deliver(delay))
+        return delay

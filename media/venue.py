@@ -37,6 +37,7 @@ from ceremony.venue_states import LinkState as LinkState  # noqa: PLC0414
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
 from media.clock import Clock
+from media.clock_trace import ClockTrace
 from media.compositor import luma, read_code
 from media.control import WireChannel
 from media.firing import FireGroup
@@ -237,6 +238,7 @@ class VenueLink:
         self._wake = asyncio.Event()  # the connection's watch has something to look at
         self._studio_quiet = False
         self._clock: WireChannel | None = None
+        self._clock_trace = ClockTrace.from_env(config.clock)
         self.ready = False
         self._subscribers: list[Callable[[VenueEvent], None]] = []
         self._control: WireChannel | None = None
@@ -575,7 +577,10 @@ class VenueLink:
             shim=NetShim(net, reliable=False, seed=seed + 1, cut=self.config.link_cut)
             if net
             else None,
+            arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock),
         )
+        if self._clock_trace.on:
+            self._clock.on_stage = self._clock_trace.stage
         if self._make_video is not None:
             self._video_track = self._make_video()
             video_sender = pc.addTrack(self._video_track)
@@ -768,7 +773,7 @@ class VenueLink:
                 continue
             if item.channel is Channel.CLOCK:
                 if self._clock is not None:
-                    self._clock.send(item.message)
+                    self._clock.send(self._stamped(item.message))
                 continue
             message = item.message
             if isinstance(message, wire.FireReport):
@@ -821,14 +826,31 @@ class VenueLink:
         self._wake_session()
         self._emit(MessageReceived(msg))
 
+    def _stamped(self, message: wire._Msg) -> wire._Msg:
+        """A probe stamped as it is sent, not when the session made it (its turn may have
+        spent a millisecond refining the deadline before its messages go out)."""
+        if not isinstance(message, wire.ClockProbe):
+            return message
+        t1 = self.config.clock()
+        self.session.probe_sent(message.seq, t1)
+        return msgspec.structs.replace(message, t1=t1)
+
     def _on_clock(self, msg: wire.Message) -> None:
+        # Stamped when the datagram arrived: the loop's wait for it is no part of the path.
+        arrived = self._clock.arrived_at if self._clock is not None else None
         if isinstance(msg, wire.ClockProbe):
-            t2 = self.config.clock()
+            t2 = arrived if arrived is not None else self.config.clock()
             reply = wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self.config.clock())
             if self._clock is not None:
                 self._clock.send(reply)
         else:
-            self.session.receive_clock(msg, self.config.clock())
+            t4 = arrived if arrived is not None else self.config.clock()
+            self.session.receive_clock(msg, t4)
+            self._wake_session()  # an armed deadline is refined with the sample at once
+            if isinstance(msg, wire.ClockReply):
+                self._clock_trace.reply(
+                    msg.seq, (msg.t1, msg.t2, msg.t3, t4), self.session.estimator
+                )
 
     async def _program_from_sfu(self, route: wire.SfuRoute) -> None:
         """The program from the SFU the studio named (its picture; its sound too when the

@@ -133,6 +133,7 @@ class VenueSession:
         self._reported: dict[int, _Report] = {}
         self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
         self._round_at: float | None = None  # the last clock sample from a heartbeat
+        self._refine_at: float | None = None  # a new clock sample for an armed deadline
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -207,6 +208,19 @@ class VenueSession:
         if self.estimator.add(sample):
             # The venue's own heartbeats are rare now: its round trip comes from the probes.
             self.liveness.rtt_sample(sample.rtt)
+            arm = self.countdown.current
+            if arm is not None and arm.state is ArmState.ARMED:
+                # Refine with it now, not at the next probe: the last probe before zero may
+                # come too close to zero to move the deadline, and its sample would go unused.
+                self._refine_at = now
+
+    def probe_sent(self, seq: int, t1: float) -> None:
+        """Probe `seq` left at `t1` (the adapter's clock read right before the send), later
+        than the `now` it was made at: the reply must carry this `t1`. Whatever the loop did
+        between the two would otherwise count into the probe's outbound leg alone and move
+        the offset (one-sided, so it biased every venue the same way)."""
+        if seq in self._probes:
+            self._probes[seq] = t1
 
     def fired(
         self, arm_id: int, local_fire: float, deadline_local: float, true_fire: float | None
@@ -259,6 +273,9 @@ class VenueSession:
             self._probe(now, out)
         if now >= self._own_heartbeat_at(att):
             out.send(wire.Heartbeat(seq=self.liveness.heartbeat_sent(now)))
+        refine_due = self._refine_at is not None and now >= self._refine_at
+        if refine_due:
+            self._refine_at = None
         if probe_due:
             if att.burst_left > 0:
                 att.burst_left -= 1
@@ -266,6 +283,8 @@ class VenueSession:
             else:
                 self._maintain(now, out)
                 att.next_probe = now + self.probe_interval(now)
+        elif refine_due and att.burst_left == 0:
+            self._maintain(now, out)
         if now >= att.next_report and att.burst_left == 0:
             self._resend_reports(out)
             att.next_report = now + FIRE_REPORT_RESEND_S
@@ -276,6 +295,8 @@ class VenueSession:
         if att is None or att.quiet_told:
             return None
         times = [att.next_probe, self._own_heartbeat_at(att)]
+        if self._refine_at is not None:
+            times.append(self._refine_at)
         lost_at = self.liveness.lost_at()
         if lost_at is not None:
             times.append(lost_at)

@@ -121,7 +121,11 @@ class VenuePeers:
                     channel.on("open", lambda: self._on_control_open(record, conn))
             elif channel.label == "clock":
                 conn.clock = WireChannel(
-                    channel, wire.VENUE_MAY_SEND, lambda m: self._on_clock(conn, m), vid
+                    channel,
+                    wire.VENUE_MAY_SEND,
+                    lambda m: self._on_clock(conn, m),
+                    vid,
+                    arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self._clocks.mono),
                 )
 
         @pc.on("track")
@@ -300,8 +304,11 @@ class VenuePeers:
 
     def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe) and conn.clock:
-            # On the session's clock: the one `fire_at` and `ends_at` are on.
-            t2 = self._clocks.mono()
+            # On the session's clock: the one `fire_at` and `ends_at` are on. Received when its
+            # datagram arrived, not when this busy loop got to it (that wait is the outbound
+            # leg's alone and made every venue's offset too large).
+            arrived = conn.clock.arrived_at
+            t2 = arrived if arrived is not None else self._clocks.mono()
             conn.clock.send(wire.ClockReply(seq=msg.seq, t1=msg.t1, t2=t2, t3=self._clocks.mono()))
 
     async def _consume_video(

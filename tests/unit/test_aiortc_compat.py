@@ -8,6 +8,7 @@ import asyncio
 import queue
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
+from typing import Any
 
 import aioice
 import aioice.ice
@@ -482,3 +483,58 @@ def test_moved_consent_checks_are_reported(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(aioice.ice.Connection, "close", lambda self: None)
     found = aiortc_compat.problems()
     assert len(found) == 1 and "consent" in found[0]
+
+
+async def test_a_message_is_stamped_when_its_datagram_reached_ice() -> None:
+    """Stamping starts on a connection already receiving (as the studio's does, once the
+    channel opens); each message is handled with its own datagram's stamp, taken between its
+    sending and its handling."""
+    import time
+
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    got: asyncio.Queue[tuple[str, float | None, float]] = asyncio.Queue()
+    holder: list[aiortc_compat.ArrivalStamps] = []
+
+    @b.on("datachannel")
+    def on_channel(ch: Any) -> None:
+        ch.on("message", lambda m: got.put_nowait((m, holder[0].current, time.monotonic())))
+
+    try:
+        opened = asyncio.Event()
+        channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        channel.on("open", opened.set)
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        stamps = aiortc_compat.stamp_datagram_arrivals(b, time.monotonic)
+        assert stamps is not None
+        assert aiortc_compat.stamp_datagram_arrivals(b, time.monotonic) is stamps  # once
+        holder.append(stamps)
+        sent_at: dict[str, float] = {}
+        for n in range(5):
+            sent_at[f"m{n}"] = time.monotonic()
+            channel.send(f"m{n}")
+            await asyncio.sleep(0.005)
+        seen: list[float] = []
+        for _ in range(5):
+            text, stamp, handled = await asyncio.wait_for(got.get(), 10)
+            assert stamp is not None and sent_at[text] < stamp <= handled
+            seen.append(stamp)
+        assert seen == sorted(seen) and len(set(seen)) == 5
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_a_moved_receive_queue_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aioice.ice.Connection, "data_received", lambda self, data, component: None)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "_queue" in found[0]
+
+
+def test_no_stamps_without_a_data_channel_transport() -> None:
+    assert aiortc_compat.stamp_datagram_arrivals(RTCPeerConnection(), lambda: 0.0) is None

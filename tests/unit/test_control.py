@@ -91,3 +91,70 @@ def test_messages_are_counted_by_type_each_way() -> None:
     channel.send(wire.Heartbeat(seq=3))
     assert channel.received == {"HeartbeatAck": 2}
     assert channel.sent["Heartbeat"] == 1 and len(got) == 2
+
+
+class Stamps:
+    """aiortc_compat.ArrivalStamps' shape: when the datagram being handled arrived."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.current: float | None = None
+
+
+def test_a_handler_sees_when_its_datagram_arrived_and_nothing_implausible() -> None:
+    fake, clock = FakeChannel(), Clock()
+    stamps = Stamps(clock)
+    seen: list[float | None] = []
+    channel = WireChannel(
+        fake,  # type: ignore[arg-type]
+        wire.VENUE_MAY_SEND,
+        lambda _m: seen.append(channel.arrived_at),
+        "v1",
+        clock=clock,
+        arrivals=stamps,  # type: ignore[arg-type]
+    )
+    beat = wire.encode(wire.Heartbeat(seq=1)).decode()
+    stamps.current = clock.t - 0.004  # arrived 4 ms before the loop handled it
+    fake.receive(beat)
+    stamps.current = clock.t - 10.0  # a stale stamp is not this message's
+    fake.receive(beat)
+    stamps.current = clock.t + 1.0  # nor one from the future
+    fake.receive(beat)
+    stamps.current = None
+    fake.receive(beat)
+    assert seen == [pytest.approx(clock.t - 0.004), None, None, None]
+    assert channel.arrived_at is None  # only while a message is handled
+
+
+async def test_through_the_shim_a_message_arrives_its_simulated_delay_after_the_datagram() -> None:
+    import asyncio
+
+    from media.netsim import NetKind, NetProfile, NetShim
+
+    fake, clock = FakeChannel(), Clock()
+    stamps = Stamps(clock)
+    handled = asyncio.Event()
+    seen: list[float | None] = []
+
+    def on_message(_m: wire.Message) -> None:
+        seen.append(channel.arrived_at)
+        handled.set()
+
+    shim = NetShim(NetProfile(NetKind.LAN, rtt_s=0.002), reliable=False, seed=3)
+    channel = WireChannel(
+        fake,  # type: ignore[arg-type]
+        wire.VENUE_MAY_SEND,
+        on_message,
+        "v1",
+        shim=shim,
+        clock=clock,
+        arrivals=stamps,  # type: ignore[arg-type]
+    )
+    delays: list[float | None] = []
+    channel.on_stage = lambda stage, _data, delay: delays.append(delay)
+    stamps.current = clock.t
+    fake.receive(wire.encode(wire.Heartbeat(seq=1)).decode())
+    await asyncio.wait_for(handled.wait(), 5)
+    (delay,) = delays
+    assert delay is not None and 0.0009 <= delay <= 0.0011  # LAN: half the RTT, ±5 %
+    assert seen == [pytest.approx(clock.t + delay)]

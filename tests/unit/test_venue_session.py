@@ -363,3 +363,46 @@ def test_heartbeats_not_asked_for_are_heard_unanswered_and_rounds_every_three_st
         assert not s.liveness.is_lost(t + path)
     assert s.probe_interval(40.0) == ROUNDS_PROBE_INTERVAL_S
     assert probes < BURST_PROBES + 2 * 15 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
+
+
+def test_a_probe_is_matched_by_the_time_it_was_sent_not_made() -> None:
+    s = attached()
+    probes = []
+    for _ in range(2):
+        (probe,) = sent(s.handle_timer(s.next_timer() or 0.0), Channel.CLOCK)
+        assert isinstance(probe, wire.ClockProbe)
+        # The adapter sent it 2 ms after the session made it: the reply names that instant.
+        s.probe_sent(probe.seq, probe.t1 + 0.002)
+        probes.append(probe)
+    first, second = probes
+    t1 = first.t1 + 0.002
+    reply = wire.ClockReply(seq=first.seq, t1=t1, t2=t1 + OFFSET + 0.0005, t3=t1 + OFFSET + 0.0005)
+    s.receive_clock(reply, t1 + 0.001)
+    est = s.estimator.estimate(t1 + 0.001)
+    assert est is not None and est.offset == pytest.approx(OFFSET)
+    assert est.rtt == pytest.approx(0.001)
+    t2 = second.t1 + OFFSET  # answers the time the probe was made: not the probe that left
+    stale = wire.ClockReply(seq=second.seq, t1=second.t1, t2=t2, t3=t2)
+    s.receive_clock(stale, second.t1 + 0.003)
+    s.probe_sent(999, 5.0)  # a probe never made: nothing to restamp, no reply accepted
+    s.receive_clock(wire.ClockReply(seq=999, t1=5.0, t2=5.0 + OFFSET, t3=5.0 + OFFSET), 5.001)
+    assert (s.estimator.estimate(5.001) or est).samples == 1
+
+
+def test_an_armed_deadline_is_refined_by_each_reply_not_at_the_next_probe() -> None:
+    s = attached(0.0)
+    run(s, 1.0)
+    s.receive(wire.Arm(arm_id=4, fire_at=OFFSET + 20.0), 1.0)
+    run(s, 19.5)
+    at = s.next_timer()
+    assert at is not None and at < 19.8
+    (probe,) = sent(s.handle_timer(at), Channel.CLOCK)
+    assert isinstance(probe, wire.ClockProbe)
+    # A short round trip that finds the studio 0.1 ms further ahead than believed.
+    t2 = probe.t1 + OFFSET + 0.0001 + 0.0001
+    s.receive_clock(wire.ClockReply(seq=probe.seq, t1=probe.t1, t2=t2, t3=t2), probe.t1 + 0.0002)
+    assert s.next_timer() == pytest.approx(probe.t1 + 0.0002)  # at once, not in 0.2 s
+    out = s.handle_timer(probe.t1 + 0.0002)
+    (placed,) = [e for e in out.events if isinstance(e, PlaceFire)]
+    assert placed.refined and placed.deadline_local == pytest.approx(20.0 - 0.0001, abs=2e-5)
+    assert sent(out, Channel.CLOCK) == []  # no extra probe for it
