@@ -140,6 +140,7 @@ class Venue:
     fps: list[float] = field(default_factory=list)
     rungs: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, rung) changes
     latency_lines_at_switch: int | None = None  # frames logged before it moved down
+    latency_lines_at_window_end: int | None = None  # frames logged by the frame-rate window's end
     cpu_cores: float | None = None  # its process's CPU over the frame-rate window (full only)
     light: bool = False  # a light venue (launcher/light_venue.py), in its LAN's light process
 
@@ -309,6 +310,8 @@ async def _run(
                     joined = record.status is VenueStatus.JOINED and record.stats is not None
                     v.fps.append(record.stats.program_fps if joined and record.stats else 0.0)
             window = time.monotonic() - start
+            for v in venues:
+                v.latency_lines_at_window_end = len(_latencies(v.latency_log))
             forced = [
                 a - b for a, b in zip(engine.bus.keyframes_forced, forced_before, strict=True)
             ]
@@ -846,6 +849,7 @@ def _result(
     heard = {v["id"]: _mic_counts(v.get("audio_in")) for v in snapshot["venues"]}
     rows = []
     every_frame: list[float] = []
+    window_frames: list[float] = []  # every frame up to the frame-rate window's end
     for v in venues:
         lat = _latencies(v.latency_log)
         every_frame += lat
@@ -855,6 +859,12 @@ def _result(
         audio = _audio_counts(text)
         down = next((t for t, r in v.rungs if r > 0), None)
         after = lat[v.latency_lines_at_switch :] if v.latency_lines_at_switch is not None else []
+        # Up to the frame-rate window's end: after it, the rung-CPU phases hold every venue,
+        # the shaped one too, on the top rung for a while, which its link cannot carry.
+        end = v.latency_lines_at_window_end
+        window_frames += lat[:end] if end is not None else lat
+        switch = v.latency_lines_at_switch
+        in_window = lat[switch:end] if switch is not None else []
         rows.append(
             {
                 "id": v.venue_id,
@@ -886,6 +896,7 @@ def _result(
                 "frames_with_latency": len(lat),
                 "late_pct": _late_pct(lat),
                 "late_pct_after_lower_rung": _late_pct(after),
+                "late_pct_after_lower_rung_in_window": _late_pct(in_window),
                 "lower_rung_after_s": round(down - v.joined, 2)
                 if down is not None and v.joined is not None
                 else None,
@@ -952,6 +963,9 @@ def _result(
         "program_source": args.source,
         "slow_venue_lower_rung_after_s": one("slow")["lower_rung_after_s"],
         "slow_venue_late_pct_after_lower_rung": one("slow")["late_pct_after_lower_rung"],
+        "slow_venue_late_pct_after_lower_rung_in_window": one("slow")[
+            "late_pct_after_lower_rung_in_window"
+        ],
         "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
         "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
         "lossy_venue_mic_at_studio_concealed_pct": (one("lossy")["mic_at_studio"] or {}).get(
@@ -988,6 +1002,8 @@ def _result(
         "lossy_venue_fps_median": one("lossy")["program_fps_median"],
         "lossy_venue_audio_lost_pct": one("lossy")["audio_lost_pct"],
         "latency_p95_ms_every_frame": _p95(every_frame),
+        # The same up to the frame-rate window's end (joins, the window; no rung-CPU phases).
+        "latency_p95_ms_every_frame_to_window_end": _p95(window_frames),
         "keyframe_requests_refused": snapshot.get("keyframe_requests_refused"),
         "frames_with_latency": len(every_frame),
         # What each rung really sent over the window (the encoders' output).

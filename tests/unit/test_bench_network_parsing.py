@@ -207,6 +207,11 @@ def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who
     (tmp_path / "light-udp-blocked.out.json.times").write_text(json.dumps(times))
     full = next(v for v in venues if v.venue_id == "open0")
     full.cpu_cores = 0.2
+    # The shaped venue: moved down after 2 frames; the window ended after 4; then the rung-CPU
+    # phases put it back on the top rung its link cannot carry (the late frames after).
+    slow = next(v for v in venues if v.lan == "slow")
+    slow.latency_log.write_text("500\n100\n120\n300\n4000\n5000\n")
+    slow.latency_lines_at_switch, slow.latency_lines_at_window_end = 2, 4
     args = argparse.Namespace(
         out=tmp_path,
         warm_start=False,
@@ -238,4 +243,8 @@ def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who
     assert summary["venue_cpu_cores_total"] == 0.45  # full venues and light processes
     assert summary["light_process_cpu_cores"] == {"open": 0.15, "udp-blocked": 0.1}
     assert summary["studio_loop_waiting_share_median"] == 0.3
+    assert summary["slow_venue_late_pct_after_lower_rung"] == 75.0  # 300, 4000, 5000 of 4
+    assert summary["slow_venue_late_pct_after_lower_rung_in_window"] == 50.0  # 120, 300
+    assert summary["latency_p95_ms_every_frame_to_window_end"] == 500.0
+    assert summary["latency_p95_ms_every_frame"] == 5000.0
     assert result["light_venues"]["count"] == 8
