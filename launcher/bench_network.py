@@ -3,7 +3,22 @@
 The lab (launcher/netlab.py): an open LAN, a LAN whose firewall drops all UDP (its venues relay
 through coturn over TCP), a LAN shaped to 1.5 Mbit/s down with one venue, and a LAN losing 5 %
 of packets each way with one venue. The studio engine runs in this process with its sockets in
-the studio's namespace; each venue is a `ceremony venue` process in its LAN's namespace.
+the studio's namespace; every venue runs inside its LAN's namespace, so its packets cross the
+NAT router (and its firewall, shaping or loss) and, where UDP is blocked, coturn.
+
+Light and full venues (`--light-venues N`, default 8): on this 2-core machine eleven full venue
+processes (each encoding a camera, most decoding the 1280×720 program) took more CPU than the
+studio, which then made a quarter of its frames, so the figures measured a starved machine, not
+the network. A light venue (launcher/light_venue.py) is the product's own `VenueLink` (invite,
+TURN credentials, ICE through the NAT or the relay, its path and rung reports, clock probes,
+the countdown, the rejoin when its address changes) with a pre-encoded clip of the full venues'
+camera format for a camera, no microphone, and the program counted as complete frames, not
+decoded; one process per LAN holds that LAN's light venues. By default three venues stay full
+`ceremony venue` processes that decode: the 1.5 Mbit/s venue (its late frames on the lower rung
+need a real decoder), the 5 %-loss venue (its audio concealment and video under loss) and the
+open LAN's first venue (top-rung latency on a direct path, and a full venue beside the light ones
+when that LAN is renumbered). The JSON's `light_venues` and each row's `light` say which were
+light; the latency p95 is over the decoding (full) venues' frames.
 
 Measured: each venue's join time and path, program frame rate at every venue (a venue that
 receives nothing counts as 0 fps), latency p95 over every decoded frame of the run, the
@@ -31,11 +46,11 @@ the studio well under a millisecond (`--source detail` draws `DetailPattern` liv
 bars`: the old colour bars, which compress far below the link's rate). Each rung's real bit
 rate over the window is in the summary (`top_rung_kbit_s`, `lower_rung_kbit_s`).
 
-CPU: the studio process (engine and this bench), its program-encode thread and each venue
-process over the frame-rate window, in cores. Two rungs against one (`--rung-cpu-phases`):
-after the countdowns, phases alternate between every venue held on the top rung (one encode)
-and the lowest-rung venues back on the lower rung (two encodes); the summary has the median
-studio CPU of each kind and their ratio.
+CPU: the studio process (engine and this bench), its program-encode thread, each full venue
+process and each LAN's light process over the frame-rate window, in cores. Two rungs against
+one (`--rung-cpu-phases`): after the countdowns, phases alternate between every venue held on
+the top rung (one encode) and the lowest-rung venues back on the lower rung (two encodes); the
+summary has the median studio CPU of each kind and their ratio.
 Needs root.
 """
 
@@ -49,7 +64,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -69,7 +83,8 @@ from launcher.demo import (
     countdown_result,
     fit_venues,
 )
-from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
+from launcher.light_venue import LightGroupSpec, LightVenueSpec
+from launcher.netlab import LanSpec, NetLab, TurnProcess, lab_prefix, start_turn, unavailable
 from launcher.paths import Paths
 from media import runsheet_files
 from media.ice import enlarge_socket_buffers, pin_host_addresses
@@ -87,10 +102,22 @@ LANS = (
 )
 COUNTDOWN_LEAD_S = 5.0
 RENUMBERED_LAN = "open"  # six venues behind one NAT whose LAN is renumbered at the end
+# The LANs whose decoding venue stays a full venue longest as more venues run light (the last
+# ones last): the shaped and the lossy venue's late frames and audio need a real decoder.
+FULL_LONGEST = ("udp-blocked", "open", "lossy", "slow")
+LIGHT_VENUES_DEFAULT = 8  # all but the open LAN's decoder, the shaped and the lossy venue
+LIGHT_WHY = (
+    "light venues send a pre-encoded clip and count the program without decoding it, so the "
+    "studio gets its cores; full venues decode with a real decoder where the figure needs one: "
+    "the shaped venue (late frames on the lower rung), the lossy venue (audio concealment, "
+    "video under loss) and, by default, the open LAN's first venue (top-rung latency, and a "
+    "full venue beside light ones through the address change)"
+)
 REJOIN_WAIT_S = 20.0
 WARM_READY_TIMEOUT_S = 120.0
 LATE_MS = 250.0  # a program frame shown later than this after it was made is late
 RUNG_POLL_S = 0.1
+CPU_SAMPLE_S = 1.0
 RUNG_PHASE_SETTLE_S = 1.5  # a rung change waits for a keyframe: not counted in a phase's CPU
 ENCODE_THREAD = "program-encode"  # media.program's executor thread
 PHASES = re.compile(r"join phases: (.*)$", re.MULTILINE)
@@ -113,7 +140,38 @@ class Venue:
     fps: list[float] = field(default_factory=list)
     rungs: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, rung) changes
     latency_lines_at_switch: int | None = None  # frames logged before it moved down
-    cpu_cores: float | None = None  # its process's CPU over the frame-rate window
+    latency_lines_at_window_end: int | None = None  # frames logged by the frame-rate window's end
+    cpu_cores: float | None = None  # its process's CPU over the frame-rate window (full only)
+    light: bool = False  # a light venue (launcher/light_venue.py), in its LAN's light process
+
+
+@dataclass
+class LightProcess:
+    """The light venues of one LAN: one `launcher.light_venue` process in that LAN's namespace."""
+
+    lan: str
+    venues: list[Venue]
+    spec: Path  # its LightGroupSpec
+    proc: subprocess.Popen[bytes] | None = None
+    cpu_cores: float | None = None  # over the frame-rate window
+
+    @property
+    def out(self) -> Path:
+        return self.spec.with_suffix(".out.json")  # the venues' counters, written at the end
+
+    @property
+    def times(self) -> Path:
+        return Path(f"{self.out}.times")  # when each started and joined, its join marks
+
+
+def choose_light(venues: list[Venue], count: int) -> None:
+    """Make `count` venues light, the ones whose figures need no real decoder first: the
+    frame-counting venues, then the relayed LAN's decoder, then the open LAN's; the lossy and
+    the shaped venues last (their audio concealment and late frames need a real decoder).
+    A light venue counts the program's frames; it decodes nothing."""
+    order = sorted(venues, key=lambda v: 0 if not v.decodes else 1 + FULL_LONGEST.index(v.lan))
+    for v in order[:count]:
+        v.light, v.decodes = True, False
 
 
 def main(args: argparse.Namespace) -> int:
@@ -133,9 +191,11 @@ def main(args: argparse.Namespace) -> int:
             # Decoding eleven programs would starve this 2-core machine; the rest count frames.
             decodes = n == 0
             venues.append(Venue(vid, spec.name, decodes, args.out / f"{vid}.latency"))
+    light = LIGHT_VENUES_DEFAULT if args.light_venues is None else args.light_venues
+    choose_light(venues, light)
     progress = sys.stderr if args.json else sys.stdout
-    # `nb…` namespaces: never the same names as another bench's lab on this machine.
-    with NetLab([spec for spec, _ in LANS], prefix=f"nb{secrets.token_hex(2)}") as lab:
+    # `nb…` namespaces (or $CEREMONY_NETLAB_PREFIX's): never another lab's names on this machine.
+    with NetLab([spec for spec, _ in LANS], prefix=lab_prefix("nb")) as lab:
         turn = start_turn(lab, args.out / "turn")
         try:
             result = asyncio.run(_run(args, lab, turn, sheet, venues, progress=progress))
@@ -206,8 +266,14 @@ async def _run(
                 if v is not None and v.joined is None:
                     v.joined = time.monotonic()
                     # As in the demo: eleven venues share the studio's two cores here, so once
-                    # joined they yield to it (on the day each has its own computer).
-                    if v.proc is not None and v.proc.poll() is None:
+                    # joined they yield to it (on the day each has its own computer); a light
+                    # process once all its venues have joined.
+                    sharing = [o for o in venues if o.proc is v.proc]
+                    if (
+                        v.proc is not None
+                        and v.proc.poll() is None
+                        and all(o.joined is not None for o in sharing)
+                    ):
                         with contextlib.suppress(OSError):
                             os.setpriority(os.PRIO_PROCESS, v.proc.pid, VENUE_NICE)
 
@@ -220,16 +286,23 @@ async def _run(
         engine.subscribe(on_event)
         await engine.start()
         watcher = asyncio.create_task(_watch_rungs(engine, venues))
+        lights = _light_processes(args, venues)
+        timeline: list[dict[str, Any]] = []
+        sampler = asyncio.create_task(_sample_cpu(engine, venues, timeline))
         try:
-            await _spawn(args, lab, identity, sheet, venues)
-            say(f"{len(venues)} venue processes started in {len(LANS)} NAT'd LANs")
+            await _spawn(args, lab, identity, sheet, venues, lights=lights)
+            procs = _processes(venues)
+            say(
+                f"{len(venues)} venues ({sum(v.light for v in venues)} light) in "
+                f"{len(procs)} processes started in {len(LANS)} NAT'd LANs"
+            )
             deadline = time.monotonic() + args.join_timeout
             while any(v.joined is None for v in venues) and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             say(f"{sum(v.joined is not None for v in venues)}/{len(venues)} joined")
             start = time.monotonic()
             forced_before = list(engine.bus.keyframes_forced)
-            meter = CpuMeter(engine, venues)
+            meter = CpuMeter(engine, venues, lights)
             while time.monotonic() - start < args.duration:
                 await asyncio.sleep(1.0)
                 for v in venues:
@@ -237,13 +310,15 @@ async def _run(
                     joined = record.status is VenueStatus.JOINED and record.stats is not None
                     v.fps.append(record.stats.program_fps if joined and record.stats else 0.0)
             window = time.monotonic() - start
+            for v in venues:
+                v.latency_lines_at_window_end = len(_latencies(v.latency_log))
             forced = [
                 a - b for a, b in zip(engine.bus.keyframes_forced, forced_before, strict=True)
             ]
             snapshot = engine.snapshot()
             snapshot["keyframes_forced_in_window"] = forced
             snapshot["window_s"] = round(window, 1)
-            snapshot["cpu"] = meter.read(venues)
+            snapshot["cpu"] = meter.read(venues, lights)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
             countdowns = []
             for n in range(args.countdowns):
@@ -257,19 +332,50 @@ async def _run(
             say(f"address change in LAN {RENUMBERED_LAN!r}: back after {renumber} s")
         finally:
             watcher.cancel()
-            for v in venues:
-                if v.proc is not None and v.proc.poll() is None:
-                    v.proc.send_signal(signal.SIGTERM)
-            for v in venues:
-                if v.proc is not None:
-                    try:
-                        v.proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        v.proc.kill()
-                        v.proc.wait()
+            sampler.cancel()
+            procs = _processes(venues)
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
             await engine.stop()
             pin_host_addresses(None)
+    snapshot["light_processes"] = [_light_row(group) for group in lights]
+    snapshot["cpu_timeline"] = timeline
     return _result(args, venues, snapshot, audio_loss, countdowns) | {"address_change": renumber}
+
+
+def _processes(venues: list[Venue]) -> list[subprocess.Popen[bytes]]:
+    """Every venue process once (a light process holds several venues)."""
+    return list({id(v.proc): v.proc for v in venues if v.proc is not None}.values())
+
+
+def _light_processes(args: argparse.Namespace, venues: list[Venue]) -> list[LightProcess]:
+    """One light process per LAN that has light venues."""
+    groups = []
+    for spec, _ in LANS:
+        mine = [v for v in venues if v.light and v.lan == spec.name]
+        if mine:
+            groups.append(LightProcess(spec.name, mine, args.out / f"light-{spec.name}.json"))
+    return groups
+
+
+def _light_row(group: LightProcess) -> dict[str, Any]:
+    """What the result says of one light process: its venues, CPU and their counters."""
+    counters: Any = None
+    with contextlib.suppress(OSError, ValueError):
+        counters = json.loads(group.out.read_text(encoding="utf-8"))
+    return {
+        "lan": group.lan,
+        "venues": [v.venue_id for v in group.venues],
+        "cpu_cores": group.cpu_cores,
+        "counters": counters,
+    }
 
 
 def _proc_cpu_s(stat_path: str) -> float | None:
@@ -280,6 +386,15 @@ def _proc_cpu_s(stat_path: str) -> float | None:
         return None
     fields = text[text.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _schedstat(tid: int) -> tuple[float, float]:
+    """Seconds one thread of this process has run and has waited, runnable, for a core."""
+    try:
+        ran, waited, _ = Path(f"/proc/self/task/{tid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(ran) / 1e9, int(waited) / 1e9
 
 
 def _threads_cpu_s() -> dict[int, float]:
@@ -297,20 +412,33 @@ class CpuMeter:
     not start (libvpx's and FFmpeg's workers), and each venue process, and each rung's encoded
     bit rate, between construction and `read()`."""
 
-    def __init__(self, engine: StudioEngine, venues: list[Venue]) -> None:
+    def __init__(
+        self,
+        engine: StudioEngine,
+        venues: list[Venue],
+        lights: list[LightProcess] | None = None,
+    ) -> None:
         self._engine = engine
         self._at = time.monotonic()
         self._studio = time.process_time()
         self._threads = _threads_cpu_s()
         self._bytes = list(engine.bus.bytes_encoded)
         self._frames = engine.bus.frames_encoded
-        self._venues = {v.venue_id: self._venue_cpu(v) for v in venues}
+        self._procs = {
+            proc.pid: _proc_cpu_s(f"/proc/{proc.pid}/stat")
+            for proc in [v.proc for v in venues] + [g.proc for g in lights or []]
+            if proc is not None
+        }
 
-    @staticmethod
-    def _venue_cpu(v: Venue) -> float | None:
-        return _proc_cpu_s(f"/proc/{v.proc.pid}/stat") if v.proc is not None else None
+    def _cores(self, proc: subprocess.Popen[bytes] | None, span: float) -> float | None:
+        if proc is None:
+            return None
+        before, now = self._procs.get(proc.pid), _proc_cpu_s(f"/proc/{proc.pid}/stat")
+        return round((now - before) / span, 3) if before is not None and now is not None else None
 
-    def read(self, venues: list[Venue] | None = None) -> dict[str, Any]:
+    def read(
+        self, venues: list[Venue] | None = None, lights: list[LightProcess] | None = None
+    ) -> dict[str, Any]:
         span = time.monotonic() - self._at
         bus = self._engine.bus
         python = {t.native_id: t.name for t in threading.enumerate()}
@@ -340,9 +468,10 @@ class CpuMeter:
             "load_average": os.getloadavg(),
         }
         for v in venues or []:
-            before, now = self._venues.get(v.venue_id), self._venue_cpu(v)
-            if before is not None and now is not None:
-                v.cpu_cores = round((now - before) / span, 3)
+            if not v.light:  # a light process's CPU is its LAN's venues' together
+                v.cpu_cores = self._cores(v.proc, span)
+        for group in lights or []:
+            group.cpu_cores = self._cores(group.proc, span)
         return out
 
 
@@ -402,6 +531,47 @@ async def _rung_cpu(
     }
 
 
+async def _sample_cpu(
+    engine: StudioEngine, venues: list[Venue], timeline: list[dict[str, Any]]
+) -> None:
+    """Every second, the CPU (cores) of the studio and of each venue process and the frames
+    the studio made: what was starved when, if a figure misses."""
+    start = last_at = time.monotonic()
+    last_studio, last_frames = time.process_time(), engine.bus.frames_encoded
+    last: dict[int, float] = {}
+    loop_thread = threading.get_native_id()  # the engine's event loop: this task's thread
+    last_loop = _schedstat(loop_thread)
+    while True:
+        await asyncio.sleep(CPU_SAMPLE_S)
+        now, studio, frames = time.monotonic(), time.process_time(), engine.bus.frames_encoded
+        span = now - last_at
+        procs: dict[str, float] = {}
+        for v in venues:
+            name = f"light-{v.lan}" if v.light else v.venue_id
+            if v.proc is None or name in procs:
+                continue
+            cpu = _proc_cpu_s(f"/proc/{v.proc.pid}/stat")
+            if cpu is not None:
+                if v.proc.pid in last:
+                    procs[name] = round((cpu - last[v.proc.pid]) / span, 2)
+                last[v.proc.pid] = cpu
+        loop = _schedstat(loop_thread)
+        timeline.append(
+            {
+                "t": round(now - start, 1),
+                "studio_cores": round((studio - last_studio) / span, 2),
+                "studio_fps": round((frames - last_frames) / span, 1),
+                # The studio's event loop: running, and ready to run but kept waiting by the
+                # kernel for a core (other processes had them), as shares of the second.
+                "studio_loop_running": round((loop[0] - last_loop[0]) / span, 2),
+                "studio_loop_waiting": round((loop[1] - last_loop[1]) / span, 2),
+                "venues_cores": procs,
+                "load1": os.getloadavg()[0],
+            }
+        )
+        last_at, last_studio, last_frames, last_loop = now, studio, frames, loop
+
+
 async def _watch_rungs(engine: StudioEngine, venues: list[Venue]) -> None:
     """Each venue's program rung whenever it changes (the studio's policy moves it)."""
     while True:
@@ -420,14 +590,23 @@ async def _spawn(
     identity: Any,
     sheet: runsheet.Runsheet,
     venues: list[Venue],
+    *,
+    lights: list[LightProcess],
 ) -> None:
+    """Start every full venue's process and each LAN's light process, LAN by LAN, inside the
+    LAN's namespace (the NAT and its firewall, shaping or loss between it and the studio)."""
+    launches: list[tuple[list[Venue], list[str], Path]] = []  # venues, argv, log
     for v in venues:
         invite = identity.invite(sheet, v.venue_id, [f"{lab.studio_ip}:{PORT}"], time.time() + 3600)
         path = args.out / f"{v.venue_id}.invite"
         path.write_text(invite.to_string(), encoding="utf-8")
         v.latency_log.unlink(missing_ok=True)
-        ready = args.out / f"{v.venue_id}.ready"
-        ready.unlink(missing_ok=True)
+        if v.light:
+            group = next(g for g in lights if v in g.venues)
+            if v is group.venues[0]:
+                log_path = group.spec.with_suffix(".log")
+                launches.append((group.venues, _light_argv(args, group), log_path))
+            continue
         cli = ["venue", "--headless", "--invite", str(path)]
         cli += ["--video", str(args.venue_video), "--no-program-sound", "--sim-true-time"]
         cli += ["--sim-latency-log", str(v.latency_log)]
@@ -436,16 +615,23 @@ async def _spawn(
         # Through `warm_venue` either way: it lets the venue's join marks into its log; only
         # a warm start waits (imported) for the word to join.
         argv = [sys.executable, "-m", "launcher.bench_network"]
-        argv += [str(ready) if args.warm_start else "-", *cli]
-        log = open(args.out / f"{v.venue_id}.log", "wb")  # noqa: SIM115 - owned by the child
-        v.proc = subprocess.Popen(
-            lab.exec_argv(lab.lans[v.lan].namespace, argv),
+        argv += [str(_ready_file(args, [v])) if args.warm_start else "-", *cli]
+        launches.append(([v], argv, args.out / f"{v.venue_id}.log"))
+    for served, argv, log_path in launches:
+        _ready_file(args, served).unlink(missing_ok=True)
+        log = open(log_path, "wb")  # noqa: SIM115 - owned by the child
+        proc = subprocess.Popen(
+            lab.exec_argv(lab.lans[served[0].lan].namespace, argv),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.PIPE if args.warm_start else subprocess.DEVNULL,
         )
         log.close()
-        v.spawned = time.monotonic()
+        for v in served:
+            v.proc, v.spawned = proc, time.monotonic()
+        for group in lights:
+            if group.venues == served:
+                group.proc = proc
         if not args.warm_start:
             await asyncio.sleep(SPAWN_STAGGER_S)  # as the demo: not eleven interpreters at once
     if args.warm_start:
@@ -453,17 +639,45 @@ async def _spawn(
         # open before the ceremony); then all are told to join at the same moment.
         deadline = time.monotonic() + WARM_READY_TIMEOUT_S
         while time.monotonic() < deadline and not all(
-            (args.out / f"{v.venue_id}.ready").exists() for v in venues
+            _ready_file(args, [v]).exists() for v in venues
         ):
             await asyncio.sleep(0.1)
-        args.warm_ready = sum((args.out / f"{v.venue_id}.ready").exists() for v in venues)
+        args.warm_ready = sum(_ready_file(args, [v]).exists() for v in venues)
         go = time.monotonic()
-        for v in venues:
-            assert v.proc is not None and v.proc.stdin is not None
+        for proc in _processes(venues):
+            assert proc.stdin is not None
             with contextlib.suppress(OSError):
-                v.proc.stdin.write(b"go\n")
-                v.proc.stdin.close()
+                proc.stdin.write(b"go\n")
+                proc.stdin.close()
+        for v in venues:
             v.spawned = go
+
+
+def _ready_file(args: argparse.Namespace, served: list[Venue]) -> Path:
+    """What a warm-started process writes once imported: its venue's, or its light LAN's."""
+    name = f"light-{served[0].lan}" if served[0].light else served[0].venue_id
+    return Path(args.out) / f"{name}.ready"
+
+
+def _light_argv(args: argparse.Namespace, group: LightProcess) -> list[str]:
+    """Write the LAN's light-group spec; the command line that runs it (via `warm_light`).
+    Each venue sends a pre-encoded clip of the full venues' camera format (the studio decodes
+    every venue's camera, so its load is the day's), counts the program without decoding
+    it, and gathers ICE on every interface, so a renumbered LAN's venues find their new one."""
+    invites = [args.out / f"{v.venue_id}.invite" for v in group.venues]
+    spec = LightGroupSpec(
+        venues=[LightVenueSpec(invite=str(path)) for path in invites],
+        ice_addresses=None,
+        out=str(group.out),
+        clip=str(args.venue_video),
+        decode=False,
+    )
+    spec.dump(group.spec)
+    group.out.unlink(missing_ok=True)
+    group.times.unlink(missing_ok=True)
+    ready = _ready_file(args, group.venues)
+    first = str(ready) if args.warm_start else "-"
+    return [sys.executable, "-m", "launcher.bench_network", "--light", first, str(group.spec)]
 
 
 def warm_venue(argv: list[str]) -> int:
@@ -566,6 +780,17 @@ def _from_connect(joined: float | None, marks: dict[str, float]) -> float | None
     return round(joined - marks["connect"], 2)
 
 
+def _light_phases(out: Path, v: Venue) -> dict[str, float]:
+    """A light venue's marks of its first completed join, from its process's `.times` file."""
+    path = LightProcess(v.lan, [], out / f"light-{v.lan}.json").times
+    try:
+        times = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    phases = times.get(v.venue_id, {}).get("phases") or {}
+    return {key: float(value) for key, value in phases.items()}
+
+
 def _phase_durations(marks: dict[str, float]) -> dict[str, float]:
     """Seconds each phase took: signaling (WebSocket+TLS), ice_plan (TURN credentials and the
     UDP probe), gathered (candidates, TURN allocation), answered (the studio's answer),
@@ -624,15 +849,22 @@ def _result(
     heard = {v["id"]: _mic_counts(v.get("audio_in")) for v in snapshot["venues"]}
     rows = []
     every_frame: list[float] = []
+    window_frames: list[float] = []  # every frame up to the frame-rate window's end
     for v in venues:
         lat = _latencies(v.latency_log)
         every_frame += lat
         fps = v.fps or [0.0]
-        text = _log_text(args.out / f"{v.venue_id}.log")
-        marks = _first_phases(text)
+        text = "" if v.light else _log_text(args.out / f"{v.venue_id}.log")
+        marks = _light_phases(args.out, v) if v.light else _first_phases(text)
         audio = _audio_counts(text)
         down = next((t for t, r in v.rungs if r > 0), None)
         after = lat[v.latency_lines_at_switch :] if v.latency_lines_at_switch is not None else []
+        # Up to the frame-rate window's end: after it, the rung-CPU phases hold every venue,
+        # the shaped one too, on the top rung for a while, which its link cannot carry.
+        end = v.latency_lines_at_window_end
+        window_frames += lat[:end] if end is not None else lat
+        switch = v.latency_lines_at_switch
+        in_window = lat[switch:end] if switch is not None else []
         rows.append(
             {
                 "id": v.venue_id,
@@ -648,6 +880,9 @@ def _result(
                 "program_fps_median": round(statistics.median(fps), 1),
                 "program_fps_min": round(min(fps), 1),
                 "decodes": v.decodes,
+                # Light: a clip for a camera, the program counted, not decoded (no latency,
+                # no audio counts); its path, rung, joins and countdown are measured as any.
+                "light": v.light,
                 "join_from_connect_s": _from_connect(v.joined, marks),
                 # The venue's own view of the same attempt: its connect to its welcome.
                 "join_venue_side_s": round(marks["welcome"] - marks["connect"], 2)
@@ -661,6 +896,7 @@ def _result(
                 "frames_with_latency": len(lat),
                 "late_pct": _late_pct(lat),
                 "late_pct_after_lower_rung": _late_pct(after),
+                "late_pct_after_lower_rung_in_window": _late_pct(in_window),
                 "lower_rung_after_s": round(down - v.joined, 2)
                 if down is not None and v.joined is not None
                 else None,
@@ -693,8 +929,19 @@ def _result(
     rates = cpu.get("rung_kbit_s") or []
 
     def venue_cpu(decodes: bool) -> float | None:
-        values = [r["cpu_cores"] for r in rows if r["decodes"] == decodes and r["cpu_cores"]]
+        values = [
+            r["cpu_cores"]
+            for r in rows
+            if r["decodes"] == decodes and not r["light"] and r["cpu_cores"]
+        ]
         return round(statistics.median(values), 3) if values else None
+
+    lights = snapshot.get("light_processes") or []
+    timeline = snapshot.get("cpu_timeline") or []
+
+    def loop_share(key: str) -> float | None:
+        values = [t[key] for t in timeline]
+        return round(statistics.median(values), 2) if values else None
 
     summary = {
         "joined": sum(r["join_s"] is not None for r in rows),
@@ -716,6 +963,9 @@ def _result(
         "program_source": args.source,
         "slow_venue_lower_rung_after_s": one("slow")["lower_rung_after_s"],
         "slow_venue_late_pct_after_lower_rung": one("slow")["late_pct_after_lower_rung"],
+        "slow_venue_late_pct_after_lower_rung_in_window": one("slow")[
+            "late_pct_after_lower_rung_in_window"
+        ],
         "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
         "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
         "lossy_venue_mic_at_studio_concealed_pct": (one("lossy")["mic_at_studio"] or {}).get(
@@ -752,6 +1002,8 @@ def _result(
         "lossy_venue_fps_median": one("lossy")["program_fps_median"],
         "lossy_venue_audio_lost_pct": one("lossy")["audio_lost_pct"],
         "latency_p95_ms_every_frame": _p95(every_frame),
+        # The same up to the frame-rate window's end (joins, the window; no rung-CPU phases).
+        "latency_p95_ms_every_frame_to_window_end": _p95(window_frames),
         "keyframe_requests_refused": snapshot.get("keyframe_requests_refused"),
         "frames_with_latency": len(every_frame),
         # What each rung really sent over the window (the encoders' output).
@@ -764,7 +1016,18 @@ def _result(
         "studio_program_fps": cpu.get("studio_fps"),
         "venue_cpu_cores_median_decoding": venue_cpu(True),
         "venue_cpu_cores_median_counting": venue_cpu(False),
-        "venue_cpu_cores_total": round(sum(r["cpu_cores"] or 0.0 for r in rows), 3),
+        # Full venues' processes and the light processes together.
+        "venue_cpu_cores_total": round(
+            sum(r["cpu_cores"] or 0.0 for r in rows) + sum(g["cpu_cores"] or 0.0 for g in lights),
+            3,
+        ),
+        "light_process_cpu_cores": {g["lan"]: g["cpu_cores"] for g in lights},
+        # The studio's event loop over the whole run (median of seconds): the share of each
+        # second it ran, and the share it was ready but waited for a core (starved).
+        "studio_loop_running_share_median": loop_share("studio_loop_running"),
+        "studio_loop_waiting_share_median": loop_share("studio_loop_waiting"),
+        "light_venues": [r["id"] for r in rows if r["light"]],
+        "full_venues": [r["id"] for r in rows if not r["light"]],
         # Two rungs against one, side by side in this run (--rung-cpu-phases).
         "studio_cpu_cores_one_rung": rung_cpu.get("studio_cores_one_rung"),
         "studio_cpu_cores_two_rungs": rung_cpu.get("studio_cores_two_rungs"),
@@ -782,6 +1045,17 @@ def _result(
         "load_average": os.getloadavg(),
         "load_average_in_window": cpu.get("load_average"),
         "venue_video": str(args.venue_video),
+        # Which venues were light (one process per LAN, in its namespace) and why those.
+        "light_venues": {
+            "count": sum(v.light for v in venues),
+            "processes": lights,
+            "full": [
+                {"id": v.venue_id, "lan": v.lan, "decodes": v.decodes}
+                for v in venues
+                if not v.light
+            ],
+            "why": LIGHT_WHY,
+        },
         "duration_s": args.duration,
         "lans": [
             {
@@ -797,11 +1071,32 @@ def _result(
         "venues": rows,
         "countdowns": countdowns,
         "rung_cpu": rung_cpu or None,
+        # Each second of the run: the studio's CPU and frames, each venue process's CPU.
+        "cpu_timeline": snapshot.get("cpu_timeline") or [],
     }
 
 
-__all__ = ["main", "warm_venue"]
+def warm_light(argv: list[str]) -> int:
+    """`python -m launcher.bench_network --light READY_FILE|- SPEC` (bench only): run a LAN's
+    light venues (`launcher.light_venue`); with READY_FILE, import first, say so with the file
+    and wait for a line on stdin before joining, as `warm_venue` does."""
+    import logging
+
+    import launcher.light_venue
+
+    # The links' own account (a lost address, a rejoin, each join's phases) in the LAN's log,
+    # through the root handler `light_venue.main` sets up.
+    logging.getLogger("media.venue").setLevel(logging.INFO)
+    if argv[0] != "-":
+        Path(argv[0]).write_text(f"{time.monotonic():.3f}\n", encoding="utf-8")
+        sys.stdin.readline()
+    return launcher.light_venue.main(argv[1:])
+
+
+__all__ = ["main", "warm_light", "warm_venue"]
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--light"]:
+        sys.exit(warm_light(sys.argv[2:]))
     sys.exit(warm_venue(sys.argv[1:]))

@@ -1371,6 +1371,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ne.add_argument("--rung-phase-s", type=float, default=6.0, help="seconds per such phase")
     ne.add_argument(
+        "--light-venues",
+        type=int,
+        default=None,
+        help="run this many venues light (a clip for a camera, the program counted, not "
+        "decoded; one process per LAN), the frame-counting ones first, the shaped and lossy "
+        "venues last (default 8: all but three decoders; 0: every venue a `ceremony venue`)",
+    )
+    ne.add_argument(
         "--warm-start",
         action="store_true",
         help="start and import every venue first, then tell all to join at once",

@@ -132,7 +132,9 @@ class LightVenueSpec:
 @dataclass(frozen=True)
 class LightGroupSpec:
     venues: list[LightVenueSpec]
-    ice_addresses: list[str]
+    # None: every interface, as `ceremony venue` without --ice-address; a venue whose LAN is
+    # renumbered needs that (a pin to its old address would leave it no host candidate).
+    ice_addresses: list[str] | None
     out: str  # each venue's counters, written at the end
     clip: str | None = "160x96@10"  # WxH@FPS of the camera clip; None: no camera
     decode: bool = False  # False: count the program's frames without decoding them
@@ -206,9 +208,10 @@ class LightGroup:
         """Start the links a little apart (ten DTLS handshakes at once would take the core)
         and run them until `stop`; meanwhile keep `<out>.times` saying when each started and
         when its first program frame came (the host's monotonic clock, which the benchmark's
-        process shares: its join times)."""
+        process shares: its join times), and the phase marks of its first completed join
+        (`phases`, as a full venue logs them in `join phases:`)."""
         tasks, helpers = [], []
-        times: dict[str, dict[str, float]] = {}
+        times: dict[str, dict[str, Any]] = {}
         helpers.append(asyncio.create_task(self._watch_times(times)))
         for link, venue in zip(self.links, self.spec.venues, strict=True):
             times[link.invite.venue_id] = {"started": time.monotonic()}
@@ -225,7 +228,7 @@ class LightGroup:
         if self.fire_group is not None:
             self.fire_group.close()
 
-    async def _watch_times(self, times: dict[str, dict[str, float]]) -> None:
+    async def _watch_times(self, times: dict[str, dict[str, Any]]) -> None:
         path = Path(self.spec.out + ".times")
         while True:
             await asyncio.sleep(0.1)
@@ -234,6 +237,9 @@ class LightGroup:
                 entry = times.get(link.invite.venue_id)
                 if entry is not None and "program" not in entry and link.counters.program_frames:
                     entry["program"] = time.monotonic()
+                    changed = True
+                if entry is not None and "phases" not in entry and "welcome" in link.join_marks:
+                    entry["phases"] = dict(link.join_marks)
                     changed = True
             if changed or not path.exists():
                 path.write_text(json.dumps(times), encoding="utf-8")
@@ -266,7 +272,7 @@ async def _log_latency(link: VenueLink, path: Path) -> None:
 
 
 async def run_group(spec: LightGroupSpec) -> list[dict[str, Any]]:
-    pin_host_addresses(spec.ice_addresses)
+    pin_host_addresses(spec.ice_addresses)  # None: every interface
     enlarge_socket_buffers()
     count_only_video(not spec.decode)
     group = LightGroup(spec)

@@ -49,6 +49,9 @@ TURN_PORT = 3478
 # that tells the studio to move it down.
 SHAPED_QUEUE_S = 0.15
 CLONE_NEWNET = 0x40000000
+# Several people (or sessions) building labs on one machine each set their own, so no two labs'
+# namespace names can ever be the same.
+PREFIX_ENV = "CEREMONY_NETLAB_PREFIX"
 
 
 class NetLabError(RuntimeError):
@@ -75,6 +78,11 @@ class Lan:
     subnet: str  # "10.K.0": the router is .1, the venues start at .2
 
 
+def lab_prefix(default: str) -> str:
+    """A fresh namespace prefix: $CEREMONY_NETLAB_PREFIX (else `default`) and random hex."""
+    return f"{os.environ.get(PREFIX_ENV) or default}{secrets.token_hex(3)}"
+
+
 def unavailable() -> str | None:
     """Why a lab cannot be built here (None: it can)."""
     if os.geteuid() != 0:
@@ -82,7 +90,7 @@ def unavailable() -> str | None:
     missing = [tool for tool in NEEDED_TOOLS if shutil.which(tool) is None]
     if missing:
         return f"missing tools: {', '.join(missing)} (Debian: iproute2, nftables)"
-    probe = f"cprobe{secrets.token_hex(3)}"
+    probe = f"{lab_prefix('c')}-probe"
     made = subprocess.run(
         ["ip", "netns", "add", probe], check=False, capture_output=True, text=True
     )
@@ -97,7 +105,7 @@ class NetLab:
     """Build with `create()` (or `with NetLab(...) as lab:`); `close()` removes everything."""
 
     lans_wanted: Sequence[LanSpec]
-    prefix: str = field(default_factory=lambda: f"c{secrets.token_hex(3)}")
+    prefix: str = field(default_factory=lambda: lab_prefix("c"))
     lans: dict[str, Lan] = field(default_factory=dict)
     _namespaces: list[str] = field(default_factory=list)
 
@@ -326,6 +334,7 @@ __all__ = [
     "NetLab",
     "NetLabError",
     "TurnProcess",
+    "lab_prefix",
     "router_rules",
     "start_turn",
     "unavailable",

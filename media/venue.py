@@ -953,9 +953,11 @@ class VenueLink:
             latency -= 0x100000000  # the estimate put us a hair before the stamp
         self.latencies.append((now, float(latency)))
         if self.config.latency_log is not None:
-            # Benchmarks take the percentile over every frame of the run, not of windows.
+            # Benchmarks take the percentile over every frame of the run, not of windows; line
+            # buffered, as they also count the lines while the venue runs (e.g. at a rung move).
             if self._latency_file is None:
-                self._latency_file = self.config.latency_log.open("a", encoding="utf-8")
+                path = self.config.latency_log
+                self._latency_file = path.open("a", encoding="utf-8", buffering=1)
             self._latency_file.write(f"{latency}\n")
 
     def latency_percentiles(self, now: float, window_s: float = 5.0) -> tuple[float, float] | None:

@@ -20,6 +20,7 @@ import pytest
 
 from ceremony.turn import parse_turn_url
 from launcher.demo import fit_venues
+from launcher.light_venue import LightGroupSpec, LightVenueSpec
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
 from media import runsheet_files
 from media.ice import pin_host_addresses
@@ -131,6 +132,85 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
     assert (blocked["udp"], blocked["turn_udp"], blocked["turn_tcp"]) == ("failed", "failed", "ok")
 
 
+async def test_light_venues_cross_the_nat_and_the_relay_and_rejoin_after_an_address_change(
+    tmp_path: Path, lab: tuple[NetLab, TurnProcess]
+) -> None:
+    """`ceremony bench network`'s light venues: several links in one process inside a LAN's
+    namespace go through its NAT (or, UDP blocked, through coturn over TCP), report their path
+    as a full venue does, and come back by themselves when the LAN is renumbered."""
+    net, turn = lab
+    sheet = fit_venues(runsheet_files.load(SAMPLE), 3).scaled(600)
+    first, second, relayed = (v.id for v in sheet.venues)
+    identity = ensure_identity(tmp_path / "studio", [net.studio_ip])
+    procs: list[subprocess.Popen[bytes]] = []
+    with net.inside(net.studio_ns):
+        pin_host_addresses([net.studio_ip])
+        engine = StudioEngine(
+            sheet,
+            identity,
+            StudioConfig(
+                host=net.studio_ip,
+                port=PORT,
+                program=VideoFormat(160, 96, 10),
+                turn=parse_turn_url(turn.url),
+                turn_secret=turn.secret,
+            ),
+            tmp_path / "journal.jsonl",
+        )
+        events = Recorder()
+        engine.subscribe(events)
+        await engine.start()
+        try:
+            for lan, venue_ids in (("open", [first, second]), ("udp-blocked", [relayed])):
+                specs = []
+                for venue_id in venue_ids:
+                    invite = identity.invite(
+                        sheet, venue_id, [f"{net.studio_ip}:{PORT}"], time.time() + 3600
+                    )
+                    path = tmp_path / f"{venue_id}.invite"
+                    path.write_text(invite.to_string())
+                    specs.append(LightVenueSpec(invite=str(path)))
+                spec_path = tmp_path / f"light-{lan}.json"
+                LightGroupSpec(
+                    specs, ice_addresses=None, out=str(tmp_path / f"{lan}.out"), realtime=False
+                ).dump(spec_path)
+                argv = [sys.executable, "-m", "launcher.light_venue", str(spec_path)]
+                log = open(tmp_path / f"light-{lan}.log", "wb")  # noqa: SIM115
+                procs.append(
+                    subprocess.Popen(
+                        net.exec_argv(net.lans[lan].namespace, argv),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                    )
+                )
+                log.close()
+            for venue_id in (first, second, relayed):
+                await events.wait(_joined(venue_id), timeout=30)
+            paths = await _paths(engine, {first, second, relayed}, timeout=15)
+            seen = len(events.events)
+            net.renumber("open", 77)
+            for venue_id in (first, second):
+                await events.wait(_joined(venue_id, after=seen), timeout=15)
+            rejoined = await _paths(engine, {first, second}, timeout=15, reconnects=1)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            await engine.stop()
+            pin_host_addresses(None)
+    logs = "".join(p.read_text() for p in tmp_path.glob("light-*.log"))
+    assert paths[first] == paths[second] == "srflx/udp", logs
+    assert paths[relayed] == "relay/tcp", logs
+    # Back on the direct path from their new address (ICE gathers on every interface; a pin
+    # to the old address would leave them only the relay).
+    assert rejoined[first] == rejoined[second] == "srflx/udp", logs
+
+
 async def _doctor(net: NetLab, lan: str, invite: Path) -> dict[str, object]:
     argv = [sys.executable, "-m", "launcher.cli", "doctor", "--invite", str(invite), "--json"]
     proc = await asyncio.create_subprocess_exec(
@@ -160,8 +240,11 @@ def _joined(venue_id: str, after: int = 0) -> Callable[[object], bool]:
     return match
 
 
-async def _paths(engine: StudioEngine, wanted: set[str], timeout: float) -> dict[str, str]:
-    """Each venue's path as the studio's snapshot shows it, once every one has reported."""
+async def _paths(
+    engine: StudioEngine, wanted: set[str], timeout: float, reconnects: int = 0
+) -> dict[str, str]:
+    """Each venue's path as the studio's snapshot shows it, once every one has reported (from
+    a session after at least `reconnects` reconnects)."""
     deadline = time.monotonic() + timeout
     while True:
         venues = engine.snapshot()["venues"]
@@ -170,7 +253,9 @@ async def _paths(engine: StudioEngine, wanted: set[str], timeout: float) -> dict
         # The venue's own report (it knows its TURN transport) comes with its once-a-second
         # stats; before that the studio shows its own view.
         reported = {
-            v: engine.venues[v].stats is not None and bool(engine.venues[v].stats.path)  # type: ignore[union-attr]
+            v: (stats := engine.venues[v].stats) is not None
+            and bool(stats.path)
+            and stats.reconnects >= reconnects
             for v in wanted
         }
         if all(reported.values()) or time.monotonic() > deadline:

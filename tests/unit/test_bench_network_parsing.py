@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from launcher.bench_network import (
+    Venue,
     _audio_counts,
     _first_phases,
     _late_pct,
@@ -158,3 +159,92 @@ def test_the_rung_cpu_and_bit_rates_reach_the_summary(tmp_path: Path) -> None:
     assert summary["venue_cpu_cores_median_decoding"] == 0.2  # the first of its LAN decodes
     assert summary["venue_cpu_cores_median_counting"] == 0.11
     assert summary["venue_cpu_cores_total"] == 0.42
+
+
+def _all_venues(tmp_path: Path) -> list[Venue]:
+    from launcher.bench_network import LANS
+
+    return [
+        Venue(f"{spec.name}{n}", spec.name, n == 0, tmp_path / f"{spec.name}{n}.latency")
+        for spec, count in LANS
+        for n in range(count)
+    ]
+
+
+def test_light_venues_are_the_counting_ones_first_and_the_shaped_and_lossy_last(
+    tmp_path: Path,
+) -> None:
+    from launcher.bench_network import LIGHT_VENUES_DEFAULT, choose_light
+
+    venues = _all_venues(tmp_path)
+    choose_light(venues, LIGHT_VENUES_DEFAULT)
+    full = {v.venue_id for v in venues if not v.light}
+    assert full == {"open0", "slow0", "lossy0"}  # each a real decoder
+    assert all(v.decodes for v in venues if not v.light)
+    assert not any(v.decodes for v in venues if v.light)  # a light venue only counts frames
+    for count, still_full in ((9, {"slow0", "lossy0"}), (10, {"slow0"}), (0, None)):
+        venues = _all_venues(tmp_path)
+        choose_light(venues, count)
+        kept = {v.venue_id for v in venues if not v.light}
+        assert kept == (still_full if still_full is not None else {v.venue_id for v in venues})
+
+
+def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who_was_light(
+    tmp_path: Path,
+) -> None:
+    import argparse
+    import json
+
+    from launcher.bench_network import _result, choose_light
+    from media.program import VideoFormat
+
+    venues = _all_venues(tmp_path)
+    choose_light(venues, 8)
+    light = next(v for v in venues if v.venue_id == "udp-blocked1")
+    light.spawned, light.joined = 5.0, 8.0
+    # As launcher/light_venue.py writes it: the first completed join's marks, per venue.
+    times = {"udp-blocked1": {"started": 5.1, "phases": {"connect": 6.0, "welcome": 7.5}}}
+    (tmp_path / "light-udp-blocked.out.json.times").write_text(json.dumps(times))
+    full = next(v for v in venues if v.venue_id == "open0")
+    full.cpu_cores = 0.2
+    # The shaped venue: moved down after 2 frames; the window ended after 4; then the rung-CPU
+    # phases put it back on the top rung its link cannot carry (the late frames after).
+    slow = next(v for v in venues if v.lan == "slow")
+    slow.latency_log.write_text("500\n100\n120\n300\n4000\n5000\n")
+    slow.latency_lines_at_switch, slow.latency_lines_at_window_end = 2, 4
+    args = argparse.Namespace(
+        out=tmp_path,
+        warm_start=False,
+        source="looped",
+        program=VideoFormat(1280, 720, 30),
+        bitrate=2_500_000,
+        venue_video=VideoFormat(320, 180, 15),
+        duration=30.0,
+    )
+    snapshot = {
+        "venues": [],
+        "light_processes": [
+            {"lan": "open", "venues": ["open1"], "cpu_cores": 0.15, "counters": None},
+            {"lan": "udp-blocked", "venues": ["udp-blocked1"], "cpu_cores": 0.1, "counters": None},
+        ],
+        "cpu_timeline": [
+            {"studio_loop_running": 0.5, "studio_loop_waiting": 0.2},
+            {"studio_loop_running": 0.7, "studio_loop_waiting": 0.4},
+            {"studio_loop_running": 0.6, "studio_loop_waiting": 0.3},
+        ],
+    }
+    result = _result(args, venues, snapshot, {}, [])
+    row = next(r for r in result["venues"] if r["id"] == "udp-blocked1")
+    assert row["light"] and (row["join_s"], row["join_from_connect_s"]) == (3.0, 2.0)
+    assert row["join_venue_side_s"] == 1.5
+    summary = result["summary"]
+    assert summary["full_venues"] == ["open0", "slow0", "lossy0"]
+    assert len(summary["light_venues"]) == 8 and "udp-blocked1" in summary["light_venues"]
+    assert summary["venue_cpu_cores_total"] == 0.45  # full venues and light processes
+    assert summary["light_process_cpu_cores"] == {"open": 0.15, "udp-blocked": 0.1}
+    assert summary["studio_loop_waiting_share_median"] == 0.3
+    assert summary["slow_venue_late_pct_after_lower_rung"] == 75.0  # 300, 4000, 5000 of 4
+    assert summary["slow_venue_late_pct_after_lower_rung_in_window"] == 50.0  # 120, 300
+    assert summary["latency_p95_ms_every_frame_to_window_end"] == 500.0
+    assert summary["latency_p95_ms_every_frame"] == 5000.0
+    assert result["light_venues"]["count"] == 8
