@@ -3,10 +3,22 @@ overlays, and the latency code surviving compression."""
 
 from __future__ import annotations
 
+import itertools
+
 import av
 import numpy as np
 
-from media.compositor import Compositor, LowerThird, draw_code, luma, read_code
+from media.compositor import (
+    CODE_BITS,
+    CODE_COLS,
+    CODE_ROWS,
+    Compositor,
+    LowerThird,
+    code_block,
+    draw_code,
+    luma,
+    read_code,
+)
 from media.program import ProgramBus, VideoFormat, Vp8Encoder
 from media.sources import TestPattern
 
@@ -39,6 +51,21 @@ def test_code_rejects_a_picture_without_one() -> None:
     draw_code(noise, 12345)
     noise[-10:, -10:] ^= 0xFF  # damage the last block: the checksum catches it
     assert read_code(noise) in (None, 12345)
+
+
+def test_two_misread_blocks_are_never_taken_for_a_code() -> None:
+    """Any two blocks read wrong (the lower rung's blurred corner misread two blocks of the
+    same bit column steadily, and a byte-wise check let it through as +16 s of latency)."""
+    y = np.zeros((360, 640), dtype=np.uint8)
+    draw_code(y, 0x1234_5678)
+    b = code_block(640)
+    x0, y0 = 640 - CODE_COLS * b, 360 - CODE_ROWS * b
+    for i, j in itertools.combinations(range(CODE_BITS), 2):
+        damaged = y.copy()
+        for k in (i, j):
+            r, c = divmod(k, CODE_COLS)
+            damaged[y0 + r * b : y0 + (r + 1) * b, x0 + c * b : x0 + (c + 1) * b] ^= 0xFF
+        assert read_code(damaged) is None, (i, j)
 
 
 def test_lower_third_is_drawn_and_the_source_left_alone() -> None:
