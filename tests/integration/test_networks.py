@@ -7,24 +7,27 @@ process inside its LAN's namespace. Needs root (CI runs as root)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 import msgspec
 import pytest
 
+from ceremony.runsheet import Runsheet
 from ceremony.turn import parse_turn_url
 from launcher.demo import fit_venues
 from launcher.light_venue import LightGroupSpec, LightVenueSpec
 from launcher.netlab import LanSpec, NetLab, TurnProcess, start_turn, unavailable
 from media import runsheet_files
 from media.ice import pin_host_addresses
-from media.identity import ensure_identity
+from media.identity import StudioIdentity, ensure_identity
 from media.program import VideoFormat
 from media.studio import StudioConfig, StudioEngine, VenueStatus, VenueStatusChanged
 from tests.integration.conftest import Recorder
@@ -47,14 +50,35 @@ def lab(tmp_path: Path) -> Iterator[tuple[NetLab, TurnProcess]]:
             turn.stop()
 
 
-async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
-    tmp_path: Path, lab: tuple[NetLab, TurnProcess]
-) -> None:
-    net, turn = lab
-    sheet = fit_venues(runsheet_files.load(SAMPLE), 2).scaled(600)
-    direct, relayed = (v.id for v in sheet.venues)
+@dataclasses.dataclass
+class _Studio:
+    net: NetLab
+    engine: StudioEngine
+    events: Recorder
+    identity: StudioIdentity
+    procs: list[subprocess.Popen[bytes]] = dataclasses.field(default_factory=list)
+
+    def spawn(self, lan: str, argv: list[str], log_path: Path) -> None:
+        """Start `argv` inside `lan`'s namespace, its output to `log_path`; it ends with the
+        studio."""
+        with open(log_path, "wb") as log:
+            self.procs.append(
+                subprocess.Popen(
+                    self.net.exec_argv(self.net.lans[lan].namespace, argv),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            )
+
+
+@contextlib.asynccontextmanager
+async def _studio_in_lab(
+    net: NetLab, turn: TurnProcess, sheet: Runsheet, tmp_path: Path
+) -> AsyncIterator[_Studio]:
+    """A studio engine with its sockets in the studio's namespace, granting `turn`'s
+    credentials, and the venue processes it spawned stopped after it."""
     identity = ensure_identity(tmp_path / "studio", [net.studio_ip])
-    procs: list[subprocess.Popen[bytes]] = []
     with net.inside(net.studio_ns):
         pin_host_addresses([net.studio_ip])
         engine = StudioEngine(
@@ -69,54 +93,55 @@ async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
             ),
             tmp_path / "journal.jsonl",
         )
-        events = Recorder()
-        engine.subscribe(events)
+        studio = _Studio(net, engine, Recorder(), identity)
+        engine.subscribe(studio.events)
         await engine.start()
         try:
-            for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked")):
-                invite = identity.invite(
-                    sheet, venue_id, [f"{net.studio_ip}:{PORT}"], time.time() + 3600
-                )
-                path = tmp_path / f"{venue_id}.invite"
-                path.write_text(invite.to_string())
-                argv = [sys.executable, "-m", "launcher.cli", "venue", "--headless"]
-                argv += ["--invite", str(path), "--no-media", "--no-program-sound"]
-                log = open(tmp_path / f"{venue_id}.log", "wb")  # noqa: SIM115
-                procs.append(
-                    subprocess.Popen(
-                        net.exec_argv(net.lans[lan].namespace, argv),
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL,
-                    )
-                )
-                log.close()
-            for venue_id in (direct, relayed):
-                await events.wait(_joined(venue_id), timeout=30)
-            paths = await _paths(engine, {direct, relayed}, timeout=15)
-            doctor = {
-                lan: await _doctor(net, lan, tmp_path / f"{venue_id}.invite")
-                for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked"))
-            }
-            # Both LANs' addresses change under the joined venues (one direct, one relayed over
-            # TCP): each must come back on its own.
-            seen = len(events.events)
-            net.renumber("open", 77)
-            net.renumber("udp-blocked", 77)
-            renumbered = time.monotonic()
-            for venue_id in (direct, relayed):
-                await events.wait(_joined(venue_id, after=seen), timeout=15)
-            rejoin_s = time.monotonic() - renumbered
+            yield studio
         finally:
-            for proc in procs:
+            for proc in studio.procs:
                 proc.terminate()
-            for proc in procs:
+            for proc in studio.procs:
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
             await engine.stop()
             pin_host_addresses(None)
+
+
+async def test_venues_behind_nat_and_a_udp_firewall_join_and_report_their_path(
+    tmp_path: Path, lab: tuple[NetLab, TurnProcess]
+) -> None:
+    net, turn = lab
+    sheet = fit_venues(runsheet_files.load(SAMPLE), 2).scaled(600)
+    direct, relayed = (v.id for v in sheet.venues)
+    async with _studio_in_lab(net, turn, sheet, tmp_path) as studio:
+        for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked")):
+            invite = studio.identity.invite(
+                sheet, venue_id, [f"{net.studio_ip}:{PORT}"], time.time() + 3600
+            )
+            path = tmp_path / f"{venue_id}.invite"
+            path.write_text(invite.to_string())
+            argv = [sys.executable, "-m", "launcher.cli", "venue", "--headless"]
+            argv += ["--invite", str(path), "--no-media", "--no-program-sound"]
+            studio.spawn(lan, argv, tmp_path / f"{venue_id}.log")
+        for venue_id in (direct, relayed):
+            await studio.events.wait(_joined(venue_id), timeout=30)
+        paths = await _paths(studio.engine, {direct, relayed}, timeout=15)
+        doctor = {
+            lan: await _doctor(net, lan, tmp_path / f"{venue_id}.invite")
+            for venue_id, lan in ((direct, "open"), (relayed, "udp-blocked"))
+        }
+        # Both LANs' addresses change under the joined venues (one direct, one relayed over
+        # TCP): each must come back on its own.
+        seen = len(studio.events.events)
+        net.renumber("open", 77)
+        net.renumber("udp-blocked", 77)
+        renumbered = time.monotonic()
+        for venue_id in (direct, relayed):
+            await studio.events.wait(_joined(venue_id, after=seen), timeout=15)
+        rejoin_s = time.monotonic() - renumbered
     # Behind a masquerading NAT, direct: the studio saw a translated address.
     assert paths[direct] == "srflx/udp", (tmp_path / f"{direct}.log").read_text()
     # The firewall drops all UDP: only TURN over TCP gets through.
@@ -141,68 +166,30 @@ async def test_light_venues_cross_the_nat_and_the_relay_and_rejoin_after_an_addr
     net, turn = lab
     sheet = fit_venues(runsheet_files.load(SAMPLE), 3).scaled(600)
     first, second, relayed = (v.id for v in sheet.venues)
-    identity = ensure_identity(tmp_path / "studio", [net.studio_ip])
-    procs: list[subprocess.Popen[bytes]] = []
-    with net.inside(net.studio_ns):
-        pin_host_addresses([net.studio_ip])
-        engine = StudioEngine(
-            sheet,
-            identity,
-            StudioConfig(
-                host=net.studio_ip,
-                port=PORT,
-                program=VideoFormat(160, 96, 10),
-                turn=parse_turn_url(turn.url),
-                turn_secret=turn.secret,
-            ),
-            tmp_path / "journal.jsonl",
-        )
-        events = Recorder()
-        engine.subscribe(events)
-        await engine.start()
-        try:
-            for lan, venue_ids in (("open", [first, second]), ("udp-blocked", [relayed])):
-                specs = []
-                for venue_id in venue_ids:
-                    invite = identity.invite(
-                        sheet, venue_id, [f"{net.studio_ip}:{PORT}"], time.time() + 3600
-                    )
-                    path = tmp_path / f"{venue_id}.invite"
-                    path.write_text(invite.to_string())
-                    specs.append(LightVenueSpec(invite=str(path)))
-                spec_path = tmp_path / f"light-{lan}.json"
-                LightGroupSpec(
-                    specs, ice_addresses=None, out=str(tmp_path / f"{lan}.out"), realtime=False
-                ).dump(spec_path)
-                argv = [sys.executable, "-m", "launcher.light_venue", str(spec_path)]
-                log = open(tmp_path / f"light-{lan}.log", "wb")  # noqa: SIM115
-                procs.append(
-                    subprocess.Popen(
-                        net.exec_argv(net.lans[lan].namespace, argv),
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL,
-                    )
+    async with _studio_in_lab(net, turn, sheet, tmp_path) as studio:
+        for lan, venue_ids in (("open", [first, second]), ("udp-blocked", [relayed])):
+            specs = []
+            for venue_id in venue_ids:
+                invite = studio.identity.invite(
+                    sheet, venue_id, [f"{net.studio_ip}:{PORT}"], time.time() + 3600
                 )
-                log.close()
-            for venue_id in (first, second, relayed):
-                await events.wait(_joined(venue_id), timeout=30)
-            paths = await _paths(engine, {first, second, relayed}, timeout=15)
-            seen = len(events.events)
-            net.renumber("open", 77)
-            for venue_id in (first, second):
-                await events.wait(_joined(venue_id, after=seen), timeout=15)
-            rejoined = await _paths(engine, {first, second}, timeout=15, reconnects=1)
-        finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-            await engine.stop()
-            pin_host_addresses(None)
+                path = tmp_path / f"{venue_id}.invite"
+                path.write_text(invite.to_string())
+                specs.append(LightVenueSpec(invite=str(path)))
+            spec_path = tmp_path / f"light-{lan}.json"
+            LightGroupSpec(
+                specs, ice_addresses=None, out=str(tmp_path / f"{lan}.out"), realtime=False
+            ).dump(spec_path)
+            argv = [sys.executable, "-m", "launcher.light_venue", str(spec_path)]
+            studio.spawn(lan, argv, tmp_path / f"light-{lan}.log")
+        for venue_id in (first, second, relayed):
+            await studio.events.wait(_joined(venue_id), timeout=30)
+        paths = await _paths(studio.engine, {first, second, relayed}, timeout=15)
+        seen = len(studio.events.events)
+        net.renumber("open", 77)
+        for venue_id in (first, second):
+            await studio.events.wait(_joined(venue_id, after=seen), timeout=15)
+        rejoined = await _paths(studio.engine, {first, second}, timeout=15, reconnects=1)
     logs = "".join(p.read_text() for p in tmp_path.glob("light-*.log"))
     assert paths[first] == paths[second] == "srflx/udp", logs
     assert paths[relayed] == "relay/tcp", logs

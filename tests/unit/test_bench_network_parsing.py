@@ -3,6 +3,7 @@ in the very words media/venue.py and media/opus_receive.py write them."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 
@@ -15,6 +16,20 @@ from launcher.bench_network import (
     _phase_durations,
 )
 from media.opus_receive import OpusReceiveStats
+from media.program import VideoFormat
+
+
+def bench_args(out: Path) -> argparse.Namespace:
+    """The bench's arguments as `ceremony bench network` parses them by default."""
+    return argparse.Namespace(
+        out=out,
+        warm_start=False,
+        source="looped",
+        program=VideoFormat(1280, 720, 30),
+        bitrate=2_500_000,
+        venue_video=VideoFormat(320, 180, 15),
+        duration=30.0,
+    )
 
 
 def test_the_first_join_marks_and_their_phases_are_read() -> None:
@@ -58,10 +73,7 @@ def test_late_frames_are_a_share_over_the_threshold() -> None:
 def test_the_result_names_every_figure_even_when_a_venue_never_joined(tmp_path: Path) -> None:
     """`_result` over a run where one venue joined (with marks and audio in its log) and the
     others never did: the summary keys the lead reads exist and nobody's 0 fps is dropped."""
-    import argparse
-
     from launcher.bench_network import LANS, Venue, _result
-    from media.program import VideoFormat
 
     venues = []
     ids = iter(range(100))
@@ -79,15 +91,8 @@ def test_the_result_names_every_figure_even_when_a_venue_never_joined(tmp_path: 
         "x media.venue: join phases: connect=2.000 signaling=2.100 welcome=2.900\n"
         f"y media.venue: {stats.summary()}\n"
     )
-    args = argparse.Namespace(
-        out=tmp_path,
-        warm_start=False,
-        source="detail",
-        program=VideoFormat(1280, 720, 30),
-        bitrate=2_500_000,
-        venue_video=VideoFormat(320, 180, 15),
-        duration=30.0,
-    )
+    args = bench_args(tmp_path)
+    args.source = "detail"
     snapshot = {"venues": [], "keyframes_forced_in_window": [3, 1], "window_s": 30.0}
     result = _result(args, venues, snapshot, {}, [])
     summary = result["summary"]
@@ -127,10 +132,8 @@ def test_cpu_seconds_are_read_after_a_command_name_with_spaces_and_brackets(
 
 
 def test_the_rung_cpu_and_bit_rates_reach_the_summary(tmp_path: Path) -> None:
-    import argparse
 
     from launcher.bench_network import LANS, Venue, _result
-    from media.program import VideoFormat
 
     venues = [
         Venue(f"{spec.name}{n}", spec.name, n == 0, tmp_path / f"{spec.name}{n}.latency")
@@ -138,15 +141,7 @@ def test_the_rung_cpu_and_bit_rates_reach_the_summary(tmp_path: Path) -> None:
         for n in range(count)
     ]
     venues[0].cpu_cores, venues[1].cpu_cores, venues[2].cpu_cores = 0.2, 0.1, 0.12
-    args = argparse.Namespace(
-        out=tmp_path,
-        warm_start=False,
-        source="looped",
-        program=VideoFormat(1280, 720, 30),
-        bitrate=2_500_000,
-        venue_video=VideoFormat(320, 180, 15),
-        duration=30.0,
-    )
+    args = bench_args(tmp_path)
     snapshot = {
         "venues": [],
         "cpu": {"studio_cores": 0.9, "rung_kbit_s": [2480, 610], "studio_fps": 29.5},
@@ -192,11 +187,9 @@ def test_light_venues_are_the_counting_ones_first_and_the_shaped_and_lossy_last(
 def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who_was_light(
     tmp_path: Path,
 ) -> None:
-    import argparse
     import json
 
     from launcher.bench_network import _result, choose_light
-    from media.program import VideoFormat
 
     venues = _all_venues(tmp_path)
     choose_light(venues, 8)
@@ -212,15 +205,7 @@ def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who
     slow = next(v for v in venues if v.lan == "slow")
     slow.latency_log.write_text("500\n100\n120\n300\n4000\n5000\n")
     slow.latency_lines_at_switch, slow.latency_lines_at_window_end = 2, 4
-    args = argparse.Namespace(
-        out=tmp_path,
-        warm_start=False,
-        source="looped",
-        program=VideoFormat(1280, 720, 30),
-        bitrate=2_500_000,
-        venue_video=VideoFormat(320, 180, 15),
-        duration=30.0,
-    )
+    args = bench_args(tmp_path)
     snapshot = {
         "venues": [],
         "light_processes": [

@@ -377,10 +377,9 @@ def test_fire_record_carries_the_threads_account() -> None:
     assert trace.switch_interval_s == HOLD_SWITCH_INTERVAL_S
 
 
-@pytest.mark.skipif(holding_sleeper() is None, reason="clock_nanosleep is Linux's")
-def test_the_holding_yield_keeps_other_python_threads_out() -> None:
-    """os.sched_yield would let a waiting thread in; the real-time spin's yield must not."""
-    yield_now = holding_yield()
+def cuts_in_during(call: Callable[[], object], seconds: float = 0.02) -> bool:
+    """Whether another Python thread, ready to run, got the interpreter lock while `call` ran
+    in a loop for `seconds` (the switch interval raised so it cannot force its way in)."""
     go = threading.Event()
     ran = threading.Event()
 
@@ -391,19 +390,25 @@ def test_the_holding_yield_keeps_other_python_threads_out() -> None:
     other = threading.Thread(target=other_thread)
     other.start()
     previous = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)  # the other thread cannot force its way in during the test
+    sys.setswitchinterval(1.0)
     try:
         go.set()
-        end = time.monotonic() + 0.02
+        end = time.monotonic() + seconds
         cut_in = False
         while time.monotonic() < end:
-            yield_now()
+            call()
             cut_in = cut_in or ran.is_set()
     finally:
         sys.setswitchinterval(previous)
         other.join(timeout=5)
-    assert not cut_in
-    assert ran.is_set()
+    assert ran.is_set()  # it did run once the loop was over
+    return cut_in
+
+
+@pytest.mark.skipif(holding_sleeper() is None, reason="clock_nanosleep is Linux's")
+def test_the_holding_yield_keeps_other_python_threads_out() -> None:
+    """os.sched_yield would let a waiting thread in; the real-time spin's yield must not."""
+    assert not cuts_in_during(holding_yield())
 
 
 def test_countdown_agent_settles_for_the_arms_own_bound() -> None:

@@ -4,9 +4,7 @@ controls (the thread's own sleeps are replaced; only its timed waits for a new d
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from media.firing import (
     ThreadTimes,
     holding_sleeper,
 )
+from tests.unit.test_firing import cuts_in_during
 
 
 class ManualClock:
@@ -177,30 +176,7 @@ def test_proc_reads_on_the_approach_keep_other_python_threads_out() -> None:
     """Python's own file reads let go of the interpreter lock at every call: on the approach
     another thread could take it, and the firing thread wait to get it back."""
     assert firing.thread_times() is not None and firing.context_switches() is not None
-    go = threading.Event()
-    ran = threading.Event()
-
-    def other_thread() -> None:
-        go.wait()
-        ran.set()
-
-    other = threading.Thread(target=other_thread)
-    other.start()
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)  # the other thread cannot force its way in during the test
-    try:
-        go.set()
-        end = time.monotonic() + 0.02
-        cut_in = False
-        while time.monotonic() < end:
-            firing.thread_times()
-            firing.context_switches()
-            cut_in = cut_in or ran.is_set()
-    finally:
-        sys.setswitchinterval(previous)
-        other.join(timeout=5)
-    assert not cut_in
-    assert ran.is_set()
+    assert not cuts_in_during(lambda: (firing.thread_times(), firing.context_switches()))
 
 
 def test_at_ordinary_priority_the_approach_begins_earlier_and_the_hold_does_not() -> None:
