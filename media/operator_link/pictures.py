@@ -38,11 +38,15 @@ def i420_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
         return black_i420(w, h)
     fw, fh = frame.width, frame.height
     planes = frame.to_ndarray()  # (fh * 3 / 2, fw): Y, then U and V a quarter each
-    y = planes[:fh]
-    u = planes[fh : fh + fh // 4].reshape(fh // 2, fw // 2)
-    v = planes[fh + fh // 4 :].reshape(fh // 2, fw // 2)
     if (w, h) == (fw, fh):
         return bytes(planes.tobytes())
+    # Cut the planes from the flat bytes: U and V are not whole rows of `fw` when fh / 2 is odd
+    # (a 160×90 camera's U is 22.5 such rows).
+    flat = planes.ravel()
+    quarter_in = (fw // 2) * (fh // 2)
+    y = flat[: fw * fh].reshape(fh, fw)
+    u = flat[fw * fh : fw * fh + quarter_in].reshape(fh // 2, fw // 2)
+    v = flat[fw * fh + quarter_in : fw * fh + 2 * quarter_in].reshape(fh // 2, fw // 2)
     out = np.empty(w * h * 3 // 2, dtype=np.uint8)
     out[: w * h] = _scaled(y, w, h).ravel()
     quarter = (w // 2) * (h // 2)

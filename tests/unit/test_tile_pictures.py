@@ -34,6 +34,16 @@ def test_a_frame_comes_back_at_the_tile_size_in_its_colour(size: tuple[int, int]
     assert np.abs(pixels[..., :3].astype(int) - (30, 140, 220)).max() <= 6  # YUV rounding
 
 
+@pytest.mark.parametrize("source", [(160, 90), (320, 180), (96, 54)])
+def test_a_frame_whose_chroma_rows_are_odd_is_scaled_too(source: tuple[int, int]) -> None:
+    """160×90 (a small camera) has chroma planes 45 rows high: not whole rows of the frame's
+    width in the planes' layout (the tiles of such venues were black, 'cannot reshape')."""
+    data = i420_picture(halves(*source), 48, 28)
+    pixels = np.frombuffer(bgra_from_i420(data, 48, 28), dtype=np.uint8).reshape(28, 48, 4)
+    assert pixels[14, 5, 0] > 200 and pixels[14, 5, 2] < 50  # blue on the left
+    assert pixels[14, 42, 2] > 200 and pixels[14, 42, 0] < 50  # red on the right
+
+
 def test_scaling_keeps_the_picture_in_place() -> None:
     data = i420_picture(halves(320, 180), 96, 54)
     pixels = np.frombuffer(bgra_from_i420(data, 96, 54), dtype=np.uint8).reshape(54, 96, 4)
