@@ -9,7 +9,7 @@ still gets the fire report; a relaunched app attaches again.
 
 A session: the window sends `WindowHello` (with the machine owner's token); the link answers
 `WindowWelcome` or `LinkRefused`. Then the window sends `SayChat`, `SetReady`, `ZeroShown`,
-`WantPicture` and `Leave`; the link sends `VenueState` four times a second and at once on a
+`WantPicture` and `Leave`; the link sends `VenueState` at once on attaching and on a
 change, `Picture`s while asked for, and `LinkEnding` just before it ends on its own. All the
 instants in `VenueState` are on the machine's monotonic clock, which both processes read, so
 the window's countdown still reaches zero at the link's local deadline. Pure: no sockets, no

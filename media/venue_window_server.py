@@ -6,9 +6,10 @@ socket 0600, the first message carrying the 0600 token file's token: `ceremony.v
 A window that dies only detaches; the link goes on and a new window attaches again.
 
 Each attached window gets the view (media/venue_view.py) at once on every change (coalesced:
-the newest replaces what it has not read yet) and four times a second, and the program picture
-fitted to the size it asks for, as I420, made on a thread of its own (not on the link's loop,
-which the countdown and the clock probes need), only while a window asks for it. That thread
+the newest replaces what it has not read yet), what changed without an event within a quarter
+of a second, and the program picture fitted to the size it asks for, as I420, made on a thread
+of its own (not on the link's loop, which the countdown and the clock probes need), only while a
+window asks for it. That thread
 holds off while the firing thread asks every thread to keep quiet before zero.
 """
 
@@ -84,6 +85,7 @@ class VenueWindowServer:
         self.keeper = ViewKeeper(lambda: link, self._changed)
         self.windows: set[_Window] = set()
         self._seq = 0
+        self._sent_view: vw.VenueState | None = None  # the last view sent, without its seq
         self._frame: av.VideoFrame | None = None
         self._new_frame = asyncio.Event()
         self._quiet: threading.Event | None = None  # the firing thread's hold, until released
@@ -214,24 +216,30 @@ class VenueWindowServer:
 
     # ---- state and pictures -------------------------------------------------------------------
 
-    def state(self) -> vw.VenueState:
-        self._seq += 1
+    def _view(self) -> vw.VenueState:
         return msgspec.structs.replace(
-            self.keeper.view(), sound_problem=self.link.speaker.problem or "", seq=self._seq
+            self.keeper.view(), sound_problem=self.link.speaker.problem or ""
         )
 
-    def _push_state(self) -> None:
+    def _push_state(self, only_if_changed: bool = False) -> None:
         if not self.windows:
             return
-        data = frame(vw.encode(self.state()))  # built and encoded once for every window
+        view = self._view()
+        if only_if_changed and view == self._sent_view:
+            return  # the periodic look found nothing new: no encode, no repaint in the window
+        self._sent_view = view
+        self._seq += 1
+        data = frame(vw.encode(msgspec.structs.replace(view, seq=self._seq)))  # once for all
         for window in list(self.windows):
             window.state = data
             window.wake.set()
 
     async def _state_loop(self) -> None:
+        """What changes without an event (the round trip, the clock bound, the speaker's
+        problem) is looked at four times a second and sent only when it moved."""
         while True:
             await asyncio.sleep(self.state_interval_s)
-            self._push_state()
+            self._push_state(only_if_changed=True)
 
     async def _picture_loop(self) -> None:
         loop = asyncio.get_running_loop()
