@@ -23,6 +23,16 @@ The comparison (`comparison` in the JSON): per condition the median over its pha
 p50, the median over its countdowns of the spread, their ratio attached ÷ headless, each round's
 own ratio (so the noise shows), and a bootstrap interval of the ratio; the target (within 20 %)
 is "met" or "not met" only when the whole interval says so, else "undecided".
+
+The verdict's estimate follows where each figure's noise is (both are in the JSON, with the
+pooled medians' verdict beside them):
+- RTT: one value a phase (its p50 of ~100 round trips) moves mostly with the shared machine's
+  load, which drifts over minutes; each round's own ratio (the attached phase against the
+  headless phases on both sides) cancels the drift, so the estimate is their geometric mean with
+  a Student t interval on the log ratios (a bootstrap of eight values claims too much certainty);
+- spread: one value a countdown, noisy within a phase (0.1–1.3 ms in one quiet phase), little
+  drift; the pooled Hodges–Lehmann ratio (the median of every attached ÷ headless pair) uses all
+  of them where the ratio of two medians keeps one value of each, bootstrapped as before.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
@@ -355,6 +366,9 @@ class Resilience:
             }
         figures["engine_loop_lag_ms_p95"] = engine.status().loop_lag_ms_p95
         figures["load_average_1min"] = round(os.getloadavg()[0], 1)  # the shared machine's
+        # What each process ran at: the console lowers itself (launcher/studio_priority.py).
+        figures["engine_threads_nice_policy"] = _scheduling(os.getpid())
+        figures["console_threads_nice_policy"] = _scheduling(console.pid) if console else None
         return figures
 
     async def _kill_during_countdown(self, engine: StudioEngine, rate: float) -> dict[str, Any]:
@@ -460,6 +474,18 @@ def _cpu_s(pid: int | None) -> float:
     return 0.0
 
 
+def _scheduling(pid: int) -> list[tuple[int, int]]:
+    """The distinct (nice, scheduling policy) pairs of a process's threads (policy 0 ordinary,
+    1 FIFO, 2 round robin)."""
+    seen: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                seen.add((int(fields[16]), int(fields[38])))  # stat fields 19 and 41
+    return sorted(seen)
+
+
 def _lines(path: Path) -> list[str]:
     with contextlib.suppress(OSError):
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -543,6 +569,55 @@ def _bootstrap(
     )
 
 
+# Student t, one-sided 95 % (a two-sided 90 % interval), by degrees of freedom; past the
+# table, its last value (a little wider than the truth).
+_T95 = (
+    *(6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812),
+    *(1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725),
+)
+
+
+def _paired(ratios: Sequence[float]) -> tuple[float | None, tuple[float, float] | None]:
+    """The geometric mean of the rounds' own ratios and its 90 % t interval (on the logs)."""
+    logs = [math.log(r) for r in ratios if r > 0]
+    if not logs:
+        return None, None
+    mean = statistics.mean(logs)
+    if len(logs) < 2:
+        return round(math.exp(mean), 3), None
+    t = _T95[min(len(logs) - 1, len(_T95)) - 1]
+    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    low, high = math.exp(mean - half), math.exp(mean + half)
+    return round(math.exp(mean), 3), (round(low, 3), round(high, 3))
+
+
+def _hodges_lehmann(attached: Sequence[float], headless: Sequence[float]) -> float | None:
+    """The median of every attached ÷ headless pair (the shift of the log values)."""
+    pairs = [a / h for a in attached for h in headless if h > 0 and a > 0]
+    return statistics.median(pairs) if pairs else None
+
+
+def _bootstrap_hl(
+    attached: Sequence[float], headless: Sequence[float], rng: random.Random
+) -> tuple[float, float] | None:
+    """5th and 95th percentile of the Hodges–Lehmann ratio, both samples resampled."""
+    if not attached or not headless:
+        return None
+    ratios = []
+    for _ in range(BOOTSTRAP_DRAWS // 4):  # each draw weighs len(a) × len(h) pairs
+        r = _hodges_lehmann(
+            rng.choices(attached, k=len(attached)), rng.choices(headless, k=len(headless))
+        )
+        if r is not None:
+            ratios.append(r)
+    if not ratios:
+        return None
+    ratios.sort()
+    return round(ratios[int(0.05 * (len(ratios) - 1))], 3), round(
+        ratios[int(0.95 * (len(ratios) - 1))], 3
+    )
+
+
 def _verdict(ratio: float | None, interval: tuple[float, float] | None, fewest: int) -> str:
     if ratio is None or interval is None:
         return "no data"
@@ -561,6 +636,8 @@ def _condition(
     headless_after: dict[str, Any],
     figure: Callable[[dict[str, Any]], list[float]],
     rng: random.Random,
+    *,
+    paired: bool,
 ) -> dict[str, Any]:
     """One figure compared: per-round ratios (each attached phase against the mean of the
     headless phases on both sides), the pooled medians, their ratio and its interval."""
@@ -579,6 +656,16 @@ def _condition(
     ratio = _ratio(a_median, h_median)
     interval = _bootstrap(a_values, h_values, rng)
     known = [r for r in per_round if r is not None]
+    if paired:
+        estimator = "geometric mean of the per-round ratios, 90 % Student t interval"
+        estimate, estimate_interval = _paired(known)
+        fewest = len(known)
+    else:
+        estimator = "Hodges-Lehmann ratio (median of all attached/headless pairs), bootstrap"
+        hl = _hodges_lehmann(a_values, h_values)
+        estimate = round(hl, 3) if hl is not None else None
+        estimate_interval = _bootstrap_hl(a_values, h_values, rng)
+        fewest = min(len(a_values), len(h_values))
     return {
         "figure": name,
         "headless_median": h_median,
@@ -589,7 +676,11 @@ def _condition(
         "ratio_interval_90pct": interval,
         "per_round_ratios": per_round,
         "per_round_ratio_range": (min(known), max(known)) if known else None,
-        "verdict": _verdict(ratio, interval, min(len(a_values), len(h_values))),
+        "verdict_pooled_medians": _verdict(ratio, interval, min(len(a_values), len(h_values))),
+        "estimator": estimator,
+        "estimate": estimate,
+        "estimate_interval_90pct": estimate_interval,
+        "verdict": _verdict(estimate, estimate_interval, fewest),
     }
 
 
@@ -606,8 +697,12 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
     def spreads(phase: dict[str, Any]) -> list[float]:
         return list(phase["countdown_spreads_ms"])
 
-    rtt = _condition("control RTT p50 per phase (ms)", rounds, headless_after, rtt_p50, rng)
-    spread = _condition("countdown spread per countdown (ms)", rounds, headless_after, spreads, rng)
+    rtt = _condition(
+        "control RTT p50 per phase (ms)", rounds, headless_after, rtt_p50, rng, paired=True
+    )
+    spread = _condition(
+        "countdown spread per countdown (ms)", rounds, headless_after, spreads, rng, paired=False
+    )
     cores_h = [r["headless"]["engine_cpu_cores"] for r in rounds] + [
         headless_after["engine_cpu_cores"]
     ]
@@ -628,9 +723,11 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
         },
         "target": target,
         "summary": f"RTT p50 {rtt['attached_median']} vs {rtt['headless_median']} ms "
-        f"(ratio {rtt['ratio']}, 90 % {rtt['ratio_interval_90pct']}, {rtt['verdict']}); "
+        f"(ratio {rtt['ratio']}, 90 % {rtt['ratio_interval_90pct']}; paired "
+        f"{rtt['estimate']}, 90 % {rtt['estimate_interval_90pct']}, {rtt['verdict']}); "
         f"spread {spread['attached_median']} vs {spread['headless_median']} ms "
-        f"(ratio {spread['ratio']}, 90 % {spread['ratio_interval_90pct']}, {spread['verdict']}); "
+        f"(ratio {spread['ratio']}, 90 % {spread['ratio_interval_90pct']}; Hodges-Lehmann "
+        f"{spread['estimate']}, 90 % {spread['estimate_interval_90pct']}, {spread['verdict']}); "
         f"engine CPU {_p50(cores_a)} vs {_p50(cores_h)} cores",
     }
 
