@@ -83,6 +83,11 @@ TARGET_RATIO = 1.2  # attached within 20 % of headless
 BOOTSTRAP_DRAWS = 2000
 MIN_VALUES = 3  # per condition, for a verdict
 MIN_RTT_SAMPLES = 30  # in a phase, for its RTT p50 to count (11 venues give ~10 a second)
+# A phase in which processes other than the benchmark's (engine, venues, console) took more
+# than this much CPU is left out of the comparison, whichever its condition: on this shared
+# machine another user's build stalls every venue at once (RTT p50 in the hundreds of ms, the
+# program at 0 fps), and one such phase outweighs any console.
+MAX_FOREIGN_CORES = 0.25
 BOOTSTRAP_SEED = 14  # the issue's number: the same run gives the same interval
 
 
@@ -337,6 +342,7 @@ class Resilience:
         round trip, each second's program rate and the CPU of both processes."""
         console = self.console
         cpu = _cpu_s(os.getpid()), _cpu_s(console.pid if console else None)
+        busy = _machine_busy_s(), self._ours_s()
         tiles = self._tiles_sent()
         began = time.monotonic()
         stop = asyncio.Event()
@@ -355,6 +361,11 @@ class Resilience:
         figures["engine_cpu_cores"] = round((_cpu_s(os.getpid()) - cpu[0]) / wall, 3)
         figures["console_cpu_cores"] = (
             round((_cpu_s(console.pid) - cpu[1]) / wall, 3) if console else None
+        )
+        # What ran on the machine besides the benchmark's own processes (engine, venues,
+        # console): other users' load, which neither condition causes.
+        figures["foreign_cpu_cores"] = round(
+            ((_machine_busy_s() - busy[0]) - (self._ours_s() - busy[1])) / wall, 3
         )
         # Proof that the console's tiles flowed while it was measured.
         figures["console_tiles_per_s"] = (
@@ -426,6 +437,13 @@ class Resilience:
         self._kill_console()
         await asyncio.sleep(DETACH_SETTLE_S)
 
+    def _ours_s(self) -> float:
+        """CPU seconds so far of the engine, the venues and the console attached now."""
+        pids = [os.getpid(), *(v.proc.pid for v in self.demo.procs.values() if v.proc)]
+        if self.console is not None:
+            pids.append(self.console.pid)
+        return sum(_cpu_s(pid) for pid in pids)
+
     def _tiles_sent(self) -> int:
         """Pictures the link handed to the console(s) attached now."""
         link = self.link
@@ -484,6 +502,15 @@ def _scheduling(pid: int) -> list[tuple[int, int]]:
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 seen.add((int(fields[16]), int(fields[38])))  # stat fields 19 and 41
     return sorted(seen)
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds every core has been busy so far (all but idle and I/O wait)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def _lines(path: Path) -> list[str]:
@@ -688,14 +715,17 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
     """Attached against headless over every round (see the module's docstring)."""
     rng = random.Random(BOOTSTRAP_SEED)
 
+    def quiet(phase: dict[str, Any]) -> bool:
+        return (phase.get("foreign_cpu_cores") or 0.0) <= MAX_FOREIGN_CORES
+
     def rtt_p50(phase: dict[str, Any]) -> list[float]:
         # A starved phase (venues lost, a handful of round trips) has no p50 worth comparing.
         value = phase["rtt_ms_p50"]
         enough = phase.get("rtt_samples", MIN_RTT_SAMPLES) >= MIN_RTT_SAMPLES
-        return [value] if value is not None and enough else []
+        return [value] if value is not None and enough and quiet(phase) else []
 
     def spreads(phase: dict[str, Any]) -> list[float]:
-        return list(phase["countdown_spreads_ms"])
+        return list(phase["countdown_spreads_ms"]) if quiet(phase) else []
 
     rtt = _condition(
         "control RTT p50 per phase (ms)", rounds, headless_after, rtt_p50, rng, paired=True
@@ -707,6 +737,8 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
         headless_after["engine_cpu_cores"]
     ]
     cores_a = [r["attached"]["engine_cpu_cores"] for r in rounds]
+    phases = [p for r in rounds for p in (r["headless"], r["attached"])] + [headless_after]
+    left_out = [(p.get("condition"), p.get("foreign_cpu_cores")) for p in phases if not quiet(p)]
     verdicts = {rtt["verdict"], spread["verdict"]}
     target = "met" if verdicts == {"met"} else "not met" if "not met" in verdicts else "undecided"
     return {
@@ -721,8 +753,11 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
             if cores_a and cores_h
             else None,
         },
+        "max_foreign_cpu_cores": MAX_FOREIGN_CORES,
+        "phases_left_out_foreign_load": left_out,
         "target": target,
-        "summary": f"RTT p50 {rtt['attached_median']} vs {rtt['headless_median']} ms "
+        "summary": f"({len(left_out)} of {len(phases)} phases left out: others' load) "
+        f"RTT p50 {rtt['attached_median']} vs {rtt['headless_median']} ms "
         f"(ratio {rtt['ratio']}, 90 % {rtt['ratio_interval_90pct']}; paired "
         f"{rtt['estimate']}, 90 % {rtt['estimate_interval_90pct']}, {rtt['verdict']}); "
         f"spread {spread['attached_median']} vs {spread['headless_median']} ms "

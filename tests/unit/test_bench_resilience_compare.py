@@ -108,3 +108,21 @@ def test_the_spread_estimate_uses_every_pair_of_countdowns() -> None:
     assert spread["estimate"] == pytest.approx(1.1, abs=0.05)
     low, high = spread["estimate_interval_90pct"]
     assert low < 1.1 < high
+
+
+def test_a_phase_under_another_users_load_is_left_out_whatever_its_condition() -> None:
+    headless = [(5.0, [0.6, 0.62, 0.61]) for _ in range(5)]
+    attached = [(5.05, [0.61, 0.6, 0.63]) for _ in range(4)]
+    rounds: list[dict[str, Any]] = [
+        {"round": i + 1, "headless": phase(*h), "attached": phase(*a)}
+        for i, (h, a) in enumerate(zip(headless, attached, strict=False))
+    ]
+    rounds[1]["headless"] = {**phase(300.0, [130.0]), "foreign_cpu_cores": 0.9}
+    rounds[2]["attached"] = {**phase(150.0, [9.0]), "foreign_cpu_cores": 0.6}
+    rounds[3]["attached"] = {**phase(5.05, [0.6]), "foreign_cpu_cores": 0.1}  # ours: no reason
+    result = compare(rounds, phase(*headless[-1]))
+    assert len(result["phases_left_out_foreign_load"]) == 2
+    assert 300.0 not in result["rtt_ms_p50"]["headless_values"]
+    assert 150.0 not in result["rtt_ms_p50"]["attached_values"]
+    assert result["rtt_ms_p50"]["per_round_ratios"][2] is None
+    assert 5.05 in result["rtt_ms_p50"]["attached_values"]
