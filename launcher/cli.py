@@ -493,7 +493,8 @@ def _studio_console(
     from launcher import studio_priority
 
     # The engine is the ceremony, the console a viewer: on short cores the engine runs first.
-    studio_priority.yield_to_engine(studio_attach.engine_pid(path, token), args.console_nice)
+    engine = studio_attach.engine_pid(path, token) if args.console_nice > 0 else None
+    studio_priority.yield_to_engine(engine, args.console_nice)
     host = LinkHost(path, token, want_control=not args.watch)
     code = run_console_client(
         host,
