@@ -23,6 +23,16 @@ The comparison (`comparison` in the JSON): per condition the median over its pha
 p50, the median over its countdowns of the spread, their ratio attached ÷ headless, each round's
 own ratio (so the noise shows), and a bootstrap interval of the ratio; the target (within 20 %)
 is "met" or "not met" only when the whole interval says so, else "undecided".
+
+The verdict's estimate follows where each figure's noise is (both are in the JSON, with the
+pooled medians' verdict beside them):
+- RTT: one value a phase (its p50 of ~100 round trips) moves mostly with the shared machine's
+  load, which drifts over minutes; each round's own ratio (the attached phase against the
+  headless phases on both sides) cancels the drift, so the estimate is their geometric mean with
+  a Student t interval on the log ratios (a bootstrap of eight values claims too much certainty);
+- spread: one value a countdown, noisy within a phase (0.1–1.3 ms in one quiet phase), little
+  drift; the pooled Hodges–Lehmann ratio (the median of every attached ÷ headless pair) uses all
+  of them where the ratio of two medians keeps one value of each, bootstrapped as before.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
@@ -72,6 +83,11 @@ TARGET_RATIO = 1.2  # attached within 20 % of headless
 BOOTSTRAP_DRAWS = 2000
 MIN_VALUES = 3  # per condition, for a verdict
 MIN_RTT_SAMPLES = 30  # in a phase, for its RTT p50 to count (11 venues give ~10 a second)
+# A phase in which processes other than the benchmark's (engine, venues, console) took more
+# than this much CPU is left out of the comparison, whichever its condition: on this shared
+# machine another user's build stalls every venue at once (RTT p50 in the hundreds of ms, the
+# program at 0 fps), and one such phase outweighs any console.
+MAX_FOREIGN_CORES = 0.25
 BOOTSTRAP_SEED = 14  # the issue's number: the same run gives the same interval
 
 
@@ -326,6 +342,7 @@ class Resilience:
         round trip, each second's program rate and the CPU of both processes."""
         console = self.console
         cpu = _cpu_s(os.getpid()), _cpu_s(console.pid if console else None)
+        busy = _machine_busy_s(), self._ours_s()
         tiles = self._tiles_sent()
         began = time.monotonic()
         stop = asyncio.Event()
@@ -345,6 +362,11 @@ class Resilience:
         figures["console_cpu_cores"] = (
             round((_cpu_s(console.pid) - cpu[1]) / wall, 3) if console else None
         )
+        # What ran on the machine besides the benchmark's own processes (engine, venues,
+        # console): other users' load, which neither condition causes.
+        figures["foreign_cpu_cores"] = round(
+            ((_machine_busy_s() - busy[0]) - (self._ours_s() - busy[1])) / wall, 3
+        )
         # Proof that the console's tiles flowed while it was measured.
         figures["console_tiles_per_s"] = (
             round((self._tiles_sent() - tiles) / wall, 1) if console else None
@@ -355,6 +377,9 @@ class Resilience:
             }
         figures["engine_loop_lag_ms_p95"] = engine.status().loop_lag_ms_p95
         figures["load_average_1min"] = round(os.getloadavg()[0], 1)  # the shared machine's
+        # What each process ran at: the console lowers itself (launcher/studio_priority.py).
+        figures["engine_threads_nice_policy"] = _scheduling(os.getpid())
+        figures["console_threads_nice_policy"] = _scheduling(console.pid) if console else None
         return figures
 
     async def _kill_during_countdown(self, engine: StudioEngine, rate: float) -> dict[str, Any]:
@@ -412,6 +437,13 @@ class Resilience:
         self._kill_console()
         await asyncio.sleep(DETACH_SETTLE_S)
 
+    def _ours_s(self) -> float:
+        """CPU seconds so far of the engine, the venues and the console attached now."""
+        pids = [os.getpid(), *(v.proc.pid for v in self.demo.procs.values() if v.proc)]
+        if self.console is not None:
+            pids.append(self.console.pid)
+        return sum(_cpu_s(pid) for pid in pids)
+
     def _tiles_sent(self) -> int:
         """Pictures the link handed to the console(s) attached now."""
         link = self.link
@@ -457,6 +489,27 @@ def _cpu_s(pid: int | None) -> float:
     with contextlib.suppress(OSError, IndexError, ValueError):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def _scheduling(pid: int) -> list[tuple[int, int]]:
+    """The distinct (nice, scheduling policy) pairs of a process's threads (policy 0 ordinary,
+    1 FIFO, 2 round robin)."""
+    seen: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                seen.add((int(fields[16]), int(fields[38])))  # stat fields 19 and 41
+    return sorted(seen)
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds every core has been busy so far (all but idle and I/O wait)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
     return 0.0
 
 
@@ -543,6 +596,55 @@ def _bootstrap(
     )
 
 
+# Student t, one-sided 95 % (a two-sided 90 % interval), by degrees of freedom; past the
+# table, its last value (a little wider than the truth).
+_T95 = (
+    *(6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812),
+    *(1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725),
+)
+
+
+def _paired(ratios: Sequence[float]) -> tuple[float | None, tuple[float, float] | None]:
+    """The geometric mean of the rounds' own ratios and its 90 % t interval (on the logs)."""
+    logs = [math.log(r) for r in ratios if r > 0]
+    if not logs:
+        return None, None
+    mean = statistics.mean(logs)
+    if len(logs) < 2:
+        return round(math.exp(mean), 3), None
+    t = _T95[min(len(logs) - 1, len(_T95)) - 1]
+    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    low, high = math.exp(mean - half), math.exp(mean + half)
+    return round(math.exp(mean), 3), (round(low, 3), round(high, 3))
+
+
+def _hodges_lehmann(attached: Sequence[float], headless: Sequence[float]) -> float | None:
+    """The median of every attached ÷ headless pair (the shift of the log values)."""
+    pairs = [a / h for a in attached for h in headless if h > 0 and a > 0]
+    return statistics.median(pairs) if pairs else None
+
+
+def _bootstrap_hl(
+    attached: Sequence[float], headless: Sequence[float], rng: random.Random
+) -> tuple[float, float] | None:
+    """5th and 95th percentile of the Hodges–Lehmann ratio, both samples resampled."""
+    if not attached or not headless:
+        return None
+    ratios = []
+    for _ in range(BOOTSTRAP_DRAWS // 4):  # each draw weighs len(a) × len(h) pairs
+        r = _hodges_lehmann(
+            rng.choices(attached, k=len(attached)), rng.choices(headless, k=len(headless))
+        )
+        if r is not None:
+            ratios.append(r)
+    if not ratios:
+        return None
+    ratios.sort()
+    return round(ratios[int(0.05 * (len(ratios) - 1))], 3), round(
+        ratios[int(0.95 * (len(ratios) - 1))], 3
+    )
+
+
 def _verdict(ratio: float | None, interval: tuple[float, float] | None, fewest: int) -> str:
     if ratio is None or interval is None:
         return "no data"
@@ -561,6 +663,8 @@ def _condition(
     headless_after: dict[str, Any],
     figure: Callable[[dict[str, Any]], list[float]],
     rng: random.Random,
+    *,
+    paired: bool,
 ) -> dict[str, Any]:
     """One figure compared: per-round ratios (each attached phase against the mean of the
     headless phases on both sides), the pooled medians, their ratio and its interval."""
@@ -579,6 +683,16 @@ def _condition(
     ratio = _ratio(a_median, h_median)
     interval = _bootstrap(a_values, h_values, rng)
     known = [r for r in per_round if r is not None]
+    if paired:
+        estimator = "geometric mean of the per-round ratios, 90 % Student t interval"
+        estimate, estimate_interval = _paired(known)
+        fewest = len(known)
+    else:
+        estimator = "Hodges-Lehmann ratio (median of all attached/headless pairs), bootstrap"
+        hl = _hodges_lehmann(a_values, h_values)
+        estimate = round(hl, 3) if hl is not None else None
+        estimate_interval = _bootstrap_hl(a_values, h_values, rng)
+        fewest = min(len(a_values), len(h_values))
     return {
         "figure": name,
         "headless_median": h_median,
@@ -589,7 +703,11 @@ def _condition(
         "ratio_interval_90pct": interval,
         "per_round_ratios": per_round,
         "per_round_ratio_range": (min(known), max(known)) if known else None,
-        "verdict": _verdict(ratio, interval, min(len(a_values), len(h_values))),
+        "verdict_pooled_medians": _verdict(ratio, interval, min(len(a_values), len(h_values))),
+        "estimator": estimator,
+        "estimate": estimate,
+        "estimate_interval_90pct": estimate_interval,
+        "verdict": _verdict(estimate, estimate_interval, fewest),
     }
 
 
@@ -597,21 +715,30 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
     """Attached against headless over every round (see the module's docstring)."""
     rng = random.Random(BOOTSTRAP_SEED)
 
+    def quiet(phase: dict[str, Any]) -> bool:
+        return (phase.get("foreign_cpu_cores") or 0.0) <= MAX_FOREIGN_CORES
+
     def rtt_p50(phase: dict[str, Any]) -> list[float]:
         # A starved phase (venues lost, a handful of round trips) has no p50 worth comparing.
         value = phase["rtt_ms_p50"]
         enough = phase.get("rtt_samples", MIN_RTT_SAMPLES) >= MIN_RTT_SAMPLES
-        return [value] if value is not None and enough else []
+        return [value] if value is not None and enough and quiet(phase) else []
 
     def spreads(phase: dict[str, Any]) -> list[float]:
-        return list(phase["countdown_spreads_ms"])
+        return list(phase["countdown_spreads_ms"]) if quiet(phase) else []
 
-    rtt = _condition("control RTT p50 per phase (ms)", rounds, headless_after, rtt_p50, rng)
-    spread = _condition("countdown spread per countdown (ms)", rounds, headless_after, spreads, rng)
+    rtt = _condition(
+        "control RTT p50 per phase (ms)", rounds, headless_after, rtt_p50, rng, paired=True
+    )
+    spread = _condition(
+        "countdown spread per countdown (ms)", rounds, headless_after, spreads, rng, paired=False
+    )
     cores_h = [r["headless"]["engine_cpu_cores"] for r in rounds] + [
         headless_after["engine_cpu_cores"]
     ]
     cores_a = [r["attached"]["engine_cpu_cores"] for r in rounds]
+    phases = [p for r in rounds for p in (r["headless"], r["attached"])] + [headless_after]
+    left_out = [(p.get("condition"), p.get("foreign_cpu_cores")) for p in phases if not quiet(p)]
     verdicts = {rtt["verdict"], spread["verdict"]}
     target = "met" if verdicts == {"met"} else "not met" if "not met" in verdicts else "undecided"
     return {
@@ -626,11 +753,16 @@ def compare(rounds: list[dict[str, Any]], headless_after: dict[str, Any]) -> dic
             if cores_a and cores_h
             else None,
         },
+        "max_foreign_cpu_cores": MAX_FOREIGN_CORES,
+        "phases_left_out_foreign_load": left_out,
         "target": target,
-        "summary": f"RTT p50 {rtt['attached_median']} vs {rtt['headless_median']} ms "
-        f"(ratio {rtt['ratio']}, 90 % {rtt['ratio_interval_90pct']}, {rtt['verdict']}); "
+        "summary": f"({len(left_out)} of {len(phases)} phases left out: others' load) "
+        f"RTT p50 {rtt['attached_median']} vs {rtt['headless_median']} ms "
+        f"(ratio {rtt['ratio']}, 90 % {rtt['ratio_interval_90pct']}; paired "
+        f"{rtt['estimate']}, 90 % {rtt['estimate_interval_90pct']}, {rtt['verdict']}); "
         f"spread {spread['attached_median']} vs {spread['headless_median']} ms "
-        f"(ratio {spread['ratio']}, 90 % {spread['ratio_interval_90pct']}, {spread['verdict']}); "
+        f"(ratio {spread['ratio']}, 90 % {spread['ratio_interval_90pct']}; Hodges-Lehmann "
+        f"{spread['estimate']}, 90 % {spread['estimate_interval_90pct']}, {spread['verdict']}); "
         f"engine CPU {_p50(cores_a)} vs {_p50(cores_h)} cores",
     }
 

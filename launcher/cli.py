@@ -490,6 +490,11 @@ def _studio_console(
         from ui.console.app import remember_runsheet
 
         remember_runsheet(paths.config / "console.ini", args.runsheet)
+    from launcher import studio_priority
+
+    # The engine is the ceremony, the console a viewer: on short cores the engine runs first.
+    engine = studio_attach.engine_pid(path, token) if args.console_nice > 0 else None
+    studio_priority.yield_to_engine(engine, args.console_nice)
     host = LinkHost(path, token, want_control=not args.watch)
     code = run_console_client(
         host,
@@ -1094,6 +1099,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="attach to the running engine as a watcher (a second seat, the protocol officer): "
         "commands only after taking control",
+    )
+    st.add_argument(
+        "--console-nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the console runs at this nice value, below the engine it shows (0: as started)",
     )
     _gui_arguments(st)
     _ice_arguments(st)

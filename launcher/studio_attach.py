@@ -21,7 +21,14 @@ log = logging.getLogger(__name__)
 
 ENGINE_START_TIMEOUT_S = 60.0
 # Console-only options: the engine process does not take them.
-_CONSOLE_ONLY = {"--screenshot": 1, "--after": 1, "--watch": 0, "--runsheet": 1, "--rehearsal": 0}
+_CONSOLE_ONLY = {
+    "--screenshot": 1,
+    "--after": 1,
+    "--watch": 0,
+    "--runsheet": 1,
+    "--rehearsal": 0,
+    "--console-nice": 1,
+}
 
 
 class _Attached(Protocol):
@@ -56,6 +63,23 @@ def engine_answers(path: Path, token: str, timeout: float = 2.0) -> bool:
         path,
         lambda: LinkClient.connect(path, token, "probe", want_control=False, timeout=timeout),
     )
+
+
+def engine_pid(path: Path, token: str, timeout: float = 2.0) -> int | None:
+    """The process id the engine on `path` gives in its welcome; None if it does not answer
+    (the console then lowers only its own threads: see launcher/studio_priority.py)."""
+
+    async def probe() -> int | None:
+        try:
+            client = await LinkClient.connect(
+                path, token, "probe", want_control=False, timeout=timeout
+            )
+        except (OSError, LinkError, TimeoutError):
+            return None
+        await client.close()
+        return client.welcome.engine_pid
+
+    return asyncio.run(probe()) if path.exists() else None
 
 
 def engine_argv(argv: list[str], sheet_path: Path, *, rehearsal: bool) -> list[str]:

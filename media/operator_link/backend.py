@@ -21,7 +21,7 @@ from ceremony import operator_link as link
 from ceremony.runsheet.yaml_io import dump_yaml
 from ceremony.sequencer.events import Refused
 from media.clock import now as clock_now
-from media.operator_link.pictures import i420_picture
+from media.operator_link.pictures import fitted, i420_picture
 from media.remote.desk import OperatorDesk
 from media.studio import ChatReceived, SequencerEvents, StudioEngine, StudioEvent
 
@@ -208,8 +208,9 @@ def pictures(
     sizes: dict[str, tuple[int, int]],
     shown: Shown,
 ) -> Pictures:
-    """Jobs for the pictures (I420, at each wanted tile's size) of the venues, the program and
-    the preview that changed since `shown`; `shown` is updated. Only keys in `sizes` count."""
+    """Jobs for the pictures (I420, each the frame's shape fitted into its wanted tile) of the
+    venues, the program and the preview that changed since `shown`; `shown` is updated. Only
+    keys in `sizes` count."""
     view = engine.desk.sequencer.view(clock_now()) if "preview" in sizes else None
     preview = (
         op.preview_venue(engine.preview_venue, engine.sheet, view.next)
@@ -233,5 +234,6 @@ def pictures(
         if frame is None or (before is not None and before[0] is frame and before[1] == size):
             continue
         shown[key] = (frame, size)
-        out[key] = (*size, functools.partial(i420_picture, frame, *size))
+        w, h = fitted(frame.width, frame.height, *size)  # the frame's shape, not the box's
+        out[key] = (w, h, functools.partial(i420_picture, frame, w, h))
     return out

@@ -21,6 +21,19 @@ def padded(width: int, height: int) -> tuple[int, int]:
     return max(2, width + width % 2), max(2, height + height % 2)
 
 
+def fitted(frame_w: int, frame_h: int, box_w: int, box_h: int) -> tuple[int, int]:
+    """The largest picture of the frame's shape inside a tile's box (the console centres it).
+
+    A box of another shape than the frame asked for a stretched picture before: the
+    multiviewer's venue tiles (241×230 for a 16∶9 camera) showed the venues 1.7 times too tall,
+    and the engine scaled, sent and the console converted 1.7 times the pixels."""
+    if frame_w <= 0 or frame_h <= 0 or box_w <= 0 or box_h <= 0:
+        return box_w, box_h
+    if box_w * frame_h <= box_h * frame_w:  # the box is narrower than the frame: full width
+        return box_w, max(1, round(box_w * frame_h / frame_w))
+    return max(1, round(box_h * frame_w / frame_h)), box_h
+
+
 def i420_size(width: int, height: int) -> int:
     w, h = padded(width, height)
     return w * h * 3 // 2

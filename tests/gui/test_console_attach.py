@@ -41,6 +41,7 @@ def home() -> Iterator[Path]:
 
 def test_engine_argv_drops_the_console_options() -> None:
     argv = ["studio", "--screenshot", "a.png", "--after=3", "--watch", "--port", "9", "--rehearsal"]
+    argv += ["--console-nice", "5"]
     command = engine_argv(argv, Path("/x/sheet.yaml"), rehearsal=True)
     assert command[1:4] == ["-m", "launcher.cli", "studio"]
     assert command[4:] == [

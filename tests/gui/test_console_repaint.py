@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from ceremony.sequencer.events import Phase
-from media.operator_link.pictures import bgra_from_i420
+from media.operator_link.pictures import bgra_from_i420, fitted
 from tests.gui.fake_engine import grey_i420
 from ui.widgets.cells import CellBatch
 from ui.widgets.tiles import VideoTile
@@ -122,6 +122,23 @@ def test_a_new_picture_repaints_only_the_picture_and_shows_it(qtbot: QtBot) -> N
     assert QColor(shot.pixel(inside)).lightness() > 150  # the grey picture, drawn
     below = tile.rect().bottomRight()  # the words' band, right of the short figures
     assert QColor(shot.pixel(below.x() - 30, below.y() - 10)).lightness() < 60  # background
+
+
+def test_a_picture_of_the_frames_shape_is_centred_between_bars_not_stretched(
+    qtbot: QtBot,
+) -> None:
+    tile = _shown_tile(qtbot)  # a tall box (260×280): a 16∶9 picture fills its width only
+    w, h = tile.picture_size()
+    pw, ph = fitted(320, 180, w, h)
+    assert pw == w and ph < h
+    tile.set_picture(pw, ph, bgra_from_i420(grey_i420(200, pw, ph), pw, ph))
+    qtbot.waitUntil(lambda: tile.image is not None)
+    shot = tile.grab().toImage()
+    pic = tile._picture_rect()
+    assert QColor(shot.pixel(pic.center())).lightness() > 150  # the picture, in the middle
+    assert QColor(shot.pixel(pic.center().x(), pic.top() + 2)).lightness() < 60  # a bar
+    assert QColor(shot.pixel(pic.center().x(), pic.bottom() - 2)).lightness() < 60
+    assert tile._scaled is None  # drawn as it came: no scaling on the GUI thread
 
 
 def test_the_timer_restyles_only_when_its_phase_changes(qtbot: QtBot) -> None:

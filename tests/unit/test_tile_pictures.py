@@ -6,7 +6,13 @@ import av
 import numpy as np
 import pytest
 
-from media.operator_link.pictures import bgra_from_i420, i420_picture, i420_size, padded
+from media.operator_link.pictures import (
+    bgra_from_i420,
+    fitted,
+    i420_picture,
+    i420_size,
+    padded,
+)
 
 
 def solid(width: int, height: int, bgr: tuple[int, int, int]) -> av.VideoFrame:
@@ -80,3 +86,19 @@ def test_shrinking_averages_fine_detail_instead_of_aliasing_it() -> None:
     data = i420_picture(frame, 213, 120)
     luma = np.frombuffer(data, dtype=np.uint8)[: 214 * 120].reshape(120, 214)[:, :213]
     assert int(luma.max()) - int(luma.min()) <= 12
+
+
+@pytest.mark.parametrize(
+    ("frame", "box", "picture"),
+    [
+        ((320, 180), (241, 230), (241, 136)),  # a tall tile: the full width, bars above/below
+        ((320, 180), (400, 100), (178, 100)),  # a wide one: the full height
+        ((640, 360), (282, 160), (282, 159)),  # a monitor of (almost) the frame's shape
+        ((640, 480), (192, 108), (144, 108)),  # a 4∶3 camera in a 16∶9 tile
+        ((320, 180), (1, 1), (1, 1)),
+    ],
+)
+def test_the_picture_keeps_the_frames_shape_inside_the_tile(
+    frame: tuple[int, int], box: tuple[int, int], picture: tuple[int, int]
+) -> None:
+    assert fitted(*frame, *box) == picture

@@ -33,8 +33,9 @@ def bgra_image(width: int, height: int, bgra: bytes) -> QImage:
 class VideoTile(QWidget):
     """Paints the latest thumbnail it was given; clicking selects the tile.
 
-    The engine sends pictures at the size the tile asked for (`picture_size`, announced with
-    `resized`), so painting is one straight copy; only a picture of another size is scaled."""
+    The engine sends pictures fitted into the size the tile asked for (`picture_size`, announced
+    with `resized`; the frame's shape kept), so painting is one straight copy, centred; only a
+    picture for another size is scaled."""
 
     clicked = Signal(str)
     resized = Signal(str, int, int)  # key, picture width, height
@@ -111,18 +112,29 @@ class VideoTile(QWidget):
         self.clicked.emit(self.key)
         super().mousePressEvent(event)
 
+    @staticmethod
+    def _fits(image: QImage, pic: QRect) -> bool:
+        """The engine's picture for this box: the frame's shape fitted inside it, one side
+        filling it (to a pixel: the engine rounds on its own)."""
+        w, h = image.width(), image.height()
+        inside = w <= pic.width() and h <= pic.height()
+        return inside and (w >= pic.width() - 1 or h >= pic.height() - 1)
+
     def _paint_picture(self, p: QPainter, pic: QRect) -> None:
         if self.image is not None and self.status == "joined":
             image = self.image
-            if image.size() != pic.size():  # just resized: the next picture will fit
-                if self._scaled is None or self._scaled.size() != pic.size():
+            if not self._fits(image, pic):  # just resized: the next picture will fit
+                if self._scaled is None or not self._fits(self._scaled, pic):
                     self._scaled = image.scaled(
                         pic.size(),
-                        Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.AspectRatioMode.KeepAspectRatio,
                         Qt.TransformationMode.FastTransformation,
                     )
                 image = self._scaled
-            p.drawImage(pic.topLeft(), image)
+            # Centred: the bars beside a picture of another shape are the tile's background.
+            x = pic.left() + (pic.width() - image.width()) // 2
+            y = pic.top() + (pic.height() - image.height()) // 2
+            p.drawImage(x, y, image)
         else:
             p.setPen(QColor("#bbbbbb"))
             p.drawText(pic, Qt.AlignmentFlag.AlignCenter, words.venue_state(self.status).upper())
@@ -135,7 +147,7 @@ class VideoTile(QWidget):
         # lies outside the repainted region is not drawn again (the words cost the most).
         region = event.region()
         only_picture = pic.contains(region.boundingRect())
-        covered = (
+        covered = (  # the picture fills the box: no bars to paint
             self.image is not None and self.status == "joined" and self.image.size() == pic.size()
         )
         if not (only_picture and covered):  # (a picture drawn whole needs no background)
