@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import select
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -652,3 +655,48 @@ async def test_a_peer_repeating_its_flight_gets_our_lost_last_flight_again() -> 
     finally:
         aiortc_compat.resend_dtls_flights(False)
     assert resent >= 2 and timeouts == 0
+
+
+async def test_a_datagram_carries_how_long_it_waited_for_a_busy_loop() -> None:
+    loop = asyncio.get_running_loop()
+    ages = aiortc_compat._DatagramAges()
+    heard: asyncio.Queue[float | None] = asyncio.Queue()
+
+    class Heard(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            heard.put_nowait(ages.current)
+
+    transport, _ = await loop.create_datagram_endpoint(Heard, local_addr=("127.0.0.1", 0))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        assert aiortc_compat.read_with_kernel_stamps(transport, ages)
+        # Linux turns receive stamping on a moment after the first socket asks (a deferred
+        # switch); until then a datagram is stamped when read. One datagram gives it that time.
+        sender.sendto(b"warm-up", transport.get_extra_info("sockname"))
+        await asyncio.wait_for(heard.get(), 5)
+        sender.sendto(b"probe", transport.get_extra_info("sockname"))
+        # In the socket's queue (and stamped) before the loop is kept busy 50 ms: the kernel
+        # may deliver loopback traffic a little later on a loaded machine.
+        fd = transport.get_extra_info("socket").fileno()
+        assert select.select([fd], [], [], 5)[0]
+        time.sleep(0.05)  # the loop is busy: the datagram waits in the kernel meanwhile
+        age = await asyncio.wait_for(heard.get(), 5)
+        assert age is not None and 0.045 <= age < 1.0
+        assert ages.current is None  # only while that datagram was delivered
+    finally:
+        sender.close()
+        transport.close()
+
+
+def test_no_kernel_stamps_for_a_transport_that_is_not_asyncios_datagram_one() -> None:
+    assert not aiortc_compat.read_with_kernel_stamps(object(), aiortc_compat._DatagramAges())
+
+
+def test_a_moved_datagram_read_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio.selector_events
+
+    monkeypatch.setattr(
+        asyncio.selector_events._SelectorDatagramTransport, "_read_ready", lambda self: None
+    )
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "recvfrom" in found[0]
