@@ -582,6 +582,7 @@ def stop_consent_checks(pc: RTCPeerConnection) -> bool:
 class _Arrived:
     at: float
     item: object
+    waited: float = 0.0  # of which, in the kernel for the loop to read it
 
 
 _ARRIVALS = "ceremony_arrivals"  # on an ICE connection's receive queue: its ArrivalStamps
@@ -600,6 +601,7 @@ class ArrivalStamps:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.current: float | None = None
+        self.waited: float | None = None  # how long `current`'s datagram waited in the kernel
 
 
 def stamp_datagram_arrivals(
@@ -624,14 +626,15 @@ def stamp_datagram_arrivals(
     def stamped_put(item: object) -> None:
         # Less the time the datagram waited in the kernel for this loop (busy, or not given a
         # core): what the kernel stamped, where the sockets let it (`_datagram_age`).
-        put(_Arrived(clock() - _datagram_age(connection), item))
+        waited = _datagram_age(connection)
+        put(_Arrived(clock() - waited, item, waited))
 
     def unstamped_get() -> object:
         item = get()
         if isinstance(item, _Arrived):
-            stamps.current = item.at
+            stamps.current, stamps.waited = item.at, item.waited
             return item.item
-        stamps.current = None  # queued before the stamping began
+        stamps.current = stamps.waited = None  # queued before the stamping began
         return item
 
     # Instance attributes in front of asyncio.Queue's own storage hooks (the ones its

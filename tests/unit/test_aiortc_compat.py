@@ -9,7 +9,7 @@ import queue
 import select
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -657,7 +657,33 @@ async def test_a_peer_repeating_its_flight_gets_our_lost_last_flight_again() -> 
     assert resent >= 2 and timeouts == 0
 
 
-async def test_a_datagram_carries_how_long_it_waited_for_a_busy_loop() -> None:
+@pytest.fixture
+def kernel_stamping() -> Iterator[None]:
+    """Linux turns receive stamping on a moment after the first socket asks for it (a deferred
+    switch, held while any socket wants it); until then a datagram is stamped when it is read.
+    This holds a socket that wants it, and waits until a datagram is stamped on arrival."""
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        rx.bind(("127.0.0.1", 0))
+        rx.setsockopt(socket.SOL_SOCKET, aiortc_compat.SO_TIMESTAMPNS, 1)
+        for _ in range(100):
+            tx.sendto(b"x", rx.getsockname())
+            assert select.select([rx], [], [], 5)[0]
+            time.sleep(0.01)
+            _, ancdata, _, _ = rx.recvmsg(16, 64)
+            age = aiortc_compat._kernel_age(ancdata)
+            if age is not None and age >= 0.009:
+                break
+        else:
+            pytest.fail("the kernel never stamped a datagram on arrival")
+        yield
+    finally:
+        rx.close()
+        tx.close()
+
+
+async def test_a_datagram_carries_how_long_it_waited_for_a_busy_loop(kernel_stamping: None) -> None:
     loop = asyncio.get_running_loop()
     ages = aiortc_compat._DatagramAges()
     heard: asyncio.Queue[float | None] = asyncio.Queue()
@@ -670,10 +696,6 @@ async def test_a_datagram_carries_how_long_it_waited_for_a_busy_loop() -> None:
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         assert aiortc_compat.read_with_kernel_stamps(transport, ages)
-        # Linux turns receive stamping on a moment after the first socket asks (a deferred
-        # switch); until then a datagram is stamped when read. One datagram gives it that time.
-        sender.sendto(b"warm-up", transport.get_extra_info("sockname"))
-        await asyncio.wait_for(heard.get(), 5)
         sender.sendto(b"probe", transport.get_extra_info("sockname"))
         # In the socket's queue (and stamped) before the loop is kept busy 50 ms: the kernel
         # may deliver loopback traffic a little later on a loaded machine.
@@ -699,3 +721,53 @@ def test_a_moved_datagram_read_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(transport, "_read_ready", lambda self: None)
     found = aiortc_compat.problems()
     assert len(found) == 1 and "recvfrom" in found[0]
+
+
+async def test_a_message_is_stamped_when_the_kernel_had_it_not_when_the_loop_read_it(
+    kernel_stamping: None,
+) -> None:
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    got: asyncio.Queue[tuple[float | None, float | None, float]] = asyncio.Queue()
+    holder: list[aiortc_compat.ArrivalStamps] = []
+
+    @b.on("datachannel")
+    def on_channel(ch: Any) -> None:
+        def heard(_m: Any) -> None:
+            stamps = holder[0]
+            got.put_nowait((stamps.current, stamps.waited, time.monotonic()))
+
+        ch.on("message", heard)
+
+    try:
+        opened = asyncio.Event()
+        channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        channel.on("open", opened.set)
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        stamps = aiortc_compat.stamp_datagram_arrivals(b, time.monotonic)
+        assert stamps is not None
+        holder.append(stamps)
+        channel.send("warm-up")  # b's sockets are read with kernel stamps from here on
+        await asyncio.wait_for(got.get(), 10)
+        assert a.sctp is not None
+        ice = a.sctp.transport.transport
+        send = ice._send
+
+        async def send_then_busy(data: bytes) -> None:
+            await send(data)
+            time.sleep(0.05)  # the loop is busy right after: b's datagram waits in the kernel
+
+        ice._send = send_then_busy
+        channel.send("probe")
+        stamp, waited, handled = await asyncio.wait_for(got.get(), 10)
+        ice._send = send
+        assert stamp is not None and waited is not None
+        assert waited >= 0.045 and handled - stamp >= 0.045
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
