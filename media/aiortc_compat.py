@@ -17,16 +17,11 @@ checks were written against.
 from __future__ import annotations
 
 import asyncio
-import asyncio.selector_events
 import dataclasses
 import inspect
 import logging
 import queue
-import socket
-import struct
-import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -223,7 +218,6 @@ def problems() -> list[str]:
         "lost _put/_get): clock samples are stamped when handled, not when they arrived",
     )
     found += _handshake_problems()
-    found += _kernel_stamp_problems()
     return found
 
 
@@ -582,7 +576,6 @@ def stop_consent_checks(pc: RTCPeerConnection) -> bool:
 class _Arrived:
     at: float
     item: object
-    waited: float = 0.0  # of which, in the kernel for the loop to read it
 
 
 _ARRIVALS = "ceremony_arrivals"  # on an ICE connection's receive queue: its ArrivalStamps
@@ -601,7 +594,6 @@ class ArrivalStamps:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.current: float | None = None
-        self.waited: float | None = None  # how long `current`'s datagram waited in the kernel
 
 
 def stamp_datagram_arrivals(
@@ -624,17 +616,14 @@ def stamp_datagram_arrivals(
     put, get = received._put, received._get
 
     def stamped_put(item: object) -> None:
-        # Less the time the datagram waited in the kernel for this loop (busy, or not given a
-        # core): what the kernel stamped, where the sockets let it (`_datagram_age`).
-        waited = _datagram_age(connection)
-        put(_Arrived(clock() - waited, item, waited))
+        put(_Arrived(clock(), item))
 
     def unstamped_get() -> object:
         item = get()
         if isinstance(item, _Arrived):
-            stamps.current, stamps.waited = item.at, item.waited
+            stamps.current = item.at
             return item.item
-        stamps.current = stamps.waited = None  # queued before the stamping began
+        stamps.current = None  # queued before the stamping began
         return item
 
     # Instance attributes in front of asyncio.Queue's own storage hooks (the ones its
@@ -814,101 +803,3 @@ def _handshake_problems() -> list[str]:
         "_send/_recv: a lost handshake datagram costs the join OpenSSL's 1 s timer again",
     )
     return found
-
-
-# Linux (asm-generic; the one this ships on): the kernel stamps each datagram as it arrives
-# (CLOCK_REALTIME, a timespec) and hands the stamp with it, SCM_TIMESTAMPNS == SO_TIMESTAMPNS.
-SO_TIMESTAMPNS = 35
-_KERNEL_AGE_PLAUSIBLE_S = 1.0
-_AGES = "ceremony_datagram_ages"  # on an ICE connection: its _DatagramAges
-
-
-@dataclasses.dataclass
-class _DatagramAges:
-    current: float | None = None  # how long the datagram being delivered now waited (s)
-    looked_at: set[int] = dataclasses.field(default_factory=set)  # ids of transports seen
-
-
-def _kernel_age(ancdata: list[tuple[int, int, bytes]]) -> float | None:
-    for level, kind, payload in ancdata:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
-            sec, nsec = struct.unpack_from("@qq", payload)
-            age = time.time() - (sec + nsec / 1e9)
-            return age if 0.0 <= age <= _KERNEL_AGE_PLAUSIBLE_S else None
-    return None
-
-
-def read_with_kernel_stamps(transport: object, ages: _DatagramAges) -> bool:
-    """Read `transport`'s datagrams with recvmsg and the kernel's arrival stamp, and keep in
-    `ages.current`, while each is delivered, how long it waited for this loop to read it.
-    False where that cannot be done (not Linux, not asyncio's selector datagram transport)."""
-    if sys.platform != "linux" or type(transport).__name__ != "_SelectorDatagramTransport":
-        return False
-    raw = getattr(transport, "_sock", None)
-    loop = getattr(transport, "_loop", None)
-    if not isinstance(raw, socket.socket) or loop is None or transport.is_closing():  # type: ignore[attr-defined]
-        return False
-    try:
-        raw.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-    except OSError:
-        return False
-    max_size: int = getattr(transport, "max_size", 256 * 1024)
-
-    def read_ready() -> None:
-        if getattr(transport, "_conn_lost", 0):
-            return
-        protocol = transport.get_protocol()  # type: ignore[attr-defined]
-        try:
-            data, ancdata, _flags, addr = raw.recvmsg(max_size, 64)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            protocol.error_received(exc)
-            return
-        ages.current = _kernel_age(ancdata)
-        try:
-            protocol.datagram_received(data, addr)
-        finally:
-            ages.current = None
-
-    # asyncio registered its bound _read_ready with the selector: this replaces that reader
-    # (and pause/resume_reading, which re-add `_read_ready`, add this one).
-    setattr(transport, "_read_ready", read_ready)  # noqa: B010
-    loop._add_reader(raw.fileno(), read_ready)
-    return True
-
-
-def _datagram_age(connection: object) -> float:
-    """How long the datagram being queued now waited in the kernel (0.0 where unknown). The
-    connection's sockets are switched to kernel-stamped reads as they appear (gathering makes
-    them after the stamping began; the first datagrams count as not having waited)."""
-    ages = getattr(connection, _AGES, None)
-    if not isinstance(ages, _DatagramAges):
-        ages = _DatagramAges()
-        setattr(connection, _AGES, ages)
-    age = ages.current
-    for protocol in list(getattr(connection, "_protocols", ())):
-        transport = getattr(protocol, "transport", None)
-        if transport is not None and id(transport) not in ages.looked_at:
-            ages.looked_at.add(id(transport))
-            read_with_kernel_stamps(transport, ages)
-    return age or 0.0
-
-
-def _kernel_stamp_problems() -> list[str]:
-    """`read_with_kernel_stamps`' assumptions (with `problems()`)."""
-    datagram = getattr(asyncio.selector_events, "_SelectorDatagramTransport", None)
-    read_ready = getattr(datagram, "_read_ready", None)
-    made = getattr(datagram, "__init__", None)
-    return _check(
-        read_ready is not None
-        and _mentions(read_ready, "self._sock.recvfrom(self.max_size)")
-        and _mentions(read_ready, "self._protocol.datagram_received(data, addr)")
-        and _mentions(made, "self._sock_fd, self._read_ready")
-        and callable(getattr(asyncio.selector_events.BaseSelectorEventLoop, "_add_reader", None))
-        and _mentions(aioice.ice.Connection.__init__, "self._protocols: list[StunProtocol] = []")
-        and _mentions(aioice.ice.StunProtocol.connection_made, "self.transport = "),
-        "asyncio's datagram transport no longer reads with recvfrom into datagram_received, or "
-        "aioice's sockets moved: clock samples are stamped when the loop reads them, not when "
-        "the kernel had them",
-    )

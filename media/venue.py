@@ -239,7 +239,6 @@ class VenueLink:
         self._studio_quiet = False
         self._clock: WireChannel | None = None
         self._clock_trace = ClockTrace.from_env(config.clock, invite.venue_id)
-        self._arrivals: aiortc_compat.ArrivalStamps | None = None
         self.ready = False
         self._subscribers: list[Callable[[VenueEvent], None]] = []
         self._control: WireChannel | None = None
@@ -574,8 +573,6 @@ class VenueLink:
             "studio",
             shim=NetShim(net, reliable=True, seed=seed, cut=self.config.link_cut) if net else None,
         )
-        arrivals = aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock)
-        self._arrivals = arrivals
         self._clock = WireChannel(
             clock,
             wire.STUDIO_MAY_SEND,
@@ -584,7 +581,7 @@ class VenueLink:
             shim=NetShim(net, reliable=False, seed=seed + 1, cut=self.config.link_cut)
             if net
             else None,
-            arrivals=arrivals,
+            arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock),
         )
         if self._clock_trace.on:
             self._clock.on_stage = self._clock_trace.stage
@@ -875,10 +872,6 @@ class VenueLink:
             self.session.receive_clock(msg, t4)
             self._wake_session()  # an armed deadline is refined with the sample at once
             if isinstance(msg, wire.ClockReply):
-                if self._clock_trace.on and self._arrivals is not None:
-                    # The part of the reply's way the kernel's stamp took off t4 (benchmarks).
-                    waited = self._arrivals.waited
-                    self._clock_trace.legs.setdefault(msg.seq, {})["kernel_wait_s"] = waited or 0.0
                 self._clock_trace.reply(
                     msg.seq, (msg.t1, msg.t2, msg.t3, t4), self.session.estimator
                 )
