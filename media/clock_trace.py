@@ -37,9 +37,11 @@ class ClockTrace:
                 log.warning("cannot write the clock trace to %s", path)
 
     @classmethod
-    def from_env(cls, clock: Callable[[], float]) -> ClockTrace:
+    def from_env(cls, clock: Callable[[], float], venue: str = "") -> ClockTrace:
+        """The trace file $CEREMONY_CLOCK_TRACE names; a `{venue}` in it is the venue's id
+        (several venues in one process, or processes sharing one environment)."""
         name = os.environ.get(CLOCK_TRACE_ENV)
-        return cls(Path(name) if name else None, clock)
+        return cls(Path(name.replace("{venue}", venue)) if name else None, clock)
 
     @property
     def on(self) -> bool:

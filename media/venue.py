@@ -22,7 +22,7 @@ import aiohttp
 import av
 import msgspec
 import numpy as np
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ceremony import wire
@@ -238,7 +238,7 @@ class VenueLink:
         self._wake = asyncio.Event()  # the connection's watch has something to look at
         self._studio_quiet = False
         self._clock: WireChannel | None = None
-        self._clock_trace = ClockTrace.from_env(config.clock)
+        self._clock_trace = ClockTrace.from_env(config.clock, invite.venue_id)
         self.ready = False
         self._subscribers: list[Callable[[VenueEvent], None]] = []
         self._control: WireChannel | None = None
@@ -265,6 +265,7 @@ class VenueLink:
         self.audio_stats = OpusReceiveStats()
         aiortc_compat.use_fec_opus_decoder(self.audio_stats)
         aiortc_compat.set_sctp_initial_rto()
+        aiortc_compat.quicken_handshakes()  # STUN and DTLS: a lost datagram costs less
         self.join_marks: dict[str, float] = {}  # this attempt's phases (monotonic), for the log
         self._offset: float | None = None
         self._offset_at = -1e9
@@ -503,6 +504,8 @@ class VenueLink:
                 self.join_marks["answered"] = time.monotonic()
                 await self._wait_welcome()
                 self.join_marks["welcome"] = time.monotonic()
+                # In the order they happened (the transport's marks come from its events).
+                self.join_marks = dict(sorted(self.join_marks.items(), key=lambda m: m[1]))
                 # Benchmarks read this line (monotonic seconds, shared by every namespace).
                 log.info(
                     "join phases: %s",
@@ -560,6 +563,7 @@ class VenueLink:
         self._welcomed = asyncio.Event()
         control = pc.createDataChannel("control")
         clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        self._mark_transport_phases(pc, control)
         net = self.config.net
         seed = self.config.sim_seed * 1000 + self._joins
         self._control = WireChannel(
@@ -652,6 +656,26 @@ class VenueLink:
             raise JoinRefusedError(answer.reason, answer.detail)
         assert isinstance(answer, wire.Accepted)
         await pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+
+    def _mark_transport_phases(self, pc: RTCPeerConnection, control: RTCDataChannel) -> None:
+        """Mark when ICE, DTLS and the control channel came up in this attempt's join marks:
+        the join's last phase is otherwise one figure for all three (a lost packet on a lossy
+        link costs one of them a retransmission timer, and the marks say which)."""
+        marks = self.join_marks  # this attempt's: a late event of an old connection stays out
+
+        @pc.on("iceconnectionstatechange")
+        def ice_state() -> None:
+            if pc.iceConnectionState == "completed":
+                marks.setdefault("ice", time.monotonic())
+
+        @pc.on("connectionstatechange")
+        def connection_state() -> None:
+            if pc.connectionState == "connected":  # ICE and DTLS both connected
+                marks.setdefault("dtls", time.monotonic())
+
+        @control.on("open")
+        def channel_open() -> None:
+            marks.setdefault("channel", time.monotonic())
 
     async def _wait_welcome(self) -> None:
         try:

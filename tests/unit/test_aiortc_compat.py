@@ -12,13 +12,16 @@ from typing import Any
 
 import aioice
 import aioice.ice
+import aioice.stun
 import aiortc.rtcrtpreceiver
 import aiortc.rtcsctptransport
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.opus import OpusDecoder
+from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
 from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket
+from OpenSSL import SSL
 
 from media import aiortc_compat
 
@@ -538,3 +541,114 @@ def test_a_moved_receive_queue_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_no_stamps_without_a_data_channel_transport() -> None:
     assert aiortc_compat.stamp_datagram_arrivals(RTCPeerConnection(), lambda: 0.0) is None
+
+
+async def test_stun_transactions_start_from_the_rto_we_set() -> None:
+    original = aioice.stun.RETRY_RTO
+    try:
+        aiortc_compat.set_stun_initial_rto(0.25)
+        request = aioice.stun.Message(
+            message_method=aioice.stun.Method.BINDING, message_class=aioice.stun.Class.REQUEST
+        )
+        transaction = aioice.stun.Transaction(request, ("127.0.0.1", 1), SimpleNamespace())
+        assert transaction._Transaction__timeout_delay == 0.25  # type: ignore[attr-defined]
+    finally:
+        aioice.stun.RETRY_RTO = original
+
+
+def test_moved_stun_or_dtls_timers_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aioice.stun, "RETRY_RTO")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "RETRY_RTO" in found[0]
+    monkeypatch.undo()
+    monkeypatch.setattr(RTCDtlsTransport, "_write_ssl", lambda self: None)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "DTLS" in found[0]
+
+
+def _drop_first(
+    io: Callable[..., Any], dropped: list[bytes], which: Callable[[bytes], bool]
+) -> Callable[..., Any]:
+    """`io` (an ICE transport's _send or _recv) losing the first datagram `which` picks."""
+
+    async def send(data: bytes) -> None:
+        if not dropped and which(data):
+            dropped.append(data)
+            return
+        await io(data)
+
+    async def recv() -> bytes:
+        while True:
+            data: bytes = await io()
+            if dropped or not which(data):
+                return data
+            dropped.append(data)
+
+    return send if getattr(io, "__name__", "") == "send" else recv
+
+
+async def _handshake_losing(direction: str, which: Callable[[bytes], bool]) -> tuple[int, int]:
+    """Connect two peer connections on loopback while the offerer (aiortc makes it the DTLS
+    server) loses one handshake datagram; (OpenSSL's timer firings, datagrams we resent)."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    timeouts = 0
+    original = SSL.Connection.DTLSv1_handle_timeout
+
+    def counted(self: SSL.Connection) -> bool:
+        nonlocal timeouts
+        timeouts += 1
+        return original(self)
+
+    SSL.Connection.DTLSv1_handle_timeout = counted  # type: ignore[method-assign]
+    try:
+        opened = asyncio.Event()
+        a.createDataChannel("x").on("open", opened.set)
+        assert a.sctp is not None
+        dtls, dropped = a.sctp.transport, list[bytes]()
+        ice = dtls.transport
+        name = "_send" if direction == "send" else "_recv"
+        setattr(ice, name, _drop_first(getattr(ice, name), dropped, which))
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        assert dropped, "the loss never happened"
+        assert b.sctp is not None
+        resent = aiortc_compat.dtls_flights_resent(dtls)
+        return timeouts, resent + aiortc_compat.dtls_flights_resent(b.sctp.transport)
+    finally:
+        SSL.Connection.DTLSv1_handle_timeout = original  # type: ignore[method-assign]
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def _is_dtls(data: bytes) -> bool:
+    return 19 < data[0] < 64
+
+
+@pytest.mark.parametrize("resend", [True, False])
+async def test_a_lost_handshake_flight_is_resent_before_openssls_timer(resend: bool) -> None:
+    aiortc_compat.resend_dtls_flights(resend)
+    try:
+        timeouts, resent = await _handshake_losing("recv", _is_dtls)  # the ClientHello
+    finally:
+        aiortc_compat.resend_dtls_flights(False)
+    if resend:
+        assert resent >= 1 and timeouts == 0
+    else:  # the loss is real: without the copies OpenSSL's 1 s timer has to fire
+        assert resent == 0 and timeouts >= 1
+
+
+async def test_a_peer_repeating_its_flight_gets_our_lost_last_flight_again() -> None:
+    # The server's last flight (ChangeCipherSpec, Finished: the only one starting with a
+    # ChangeCipherSpec record, 20) is lost after the server is done: only the client's copy of
+    # its own flight, answered with a copy of the lost one, saves OpenSSL's 1 s timer.
+    aiortc_compat.resend_dtls_flights(True)
+    try:
+        timeouts, resent = await _handshake_losing("send", lambda data: data[0] == 20)
+    finally:
+        aiortc_compat.resend_dtls_flights(False)
+    assert resent >= 2 and timeouts == 0
