@@ -62,6 +62,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
     p.add_argument("--countdowns", type=int, default=1, help="countdowns per step")
     p.add_argument(
+        "--clock-trace",
+        action="store_true",
+        help="light venues write their clock samples to OUT/groups/VENUE.clock (clock_trace)",
+    )
+    p.add_argument(
         "--realtime-light",
         action="store_true",
         help="with --thread-per-venue, light venues fire at real-time priority too (ten FIFO"
@@ -138,13 +143,14 @@ class Group:
                 out.append(json.loads(line))
         return out
 
-    def spawn(self, log_path: Path) -> None:
+    def spawn(self, log_path: Path, env: dict[str, str] | None = None) -> None:
         with log_path.open("ab") as log_file:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "launcher.light_venue", str(self.spec_path)],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env=env,
             )
 
     def times(self) -> dict[str, dict[str, float]]:
@@ -354,7 +360,13 @@ class Scale:
             path = args.out / "groups" / f"group-{n}.spec.json"
             spec.dump(path)
             group = Group(path, spec)
-            group.spawn(args.out / "groups" / f"group-{n}.log")
+            env = None
+            if args.clock_trace:
+                from media.clock_trace import CLOCK_TRACE_ENV
+
+                trace = args.out / "groups" / "{venue}.clock"
+                env = {**os.environ, CLOCK_TRACE_ENV: str(trace)}
+            group.spawn(args.out / "groups" / f"group-{n}.log", env)
             self.groups.append(group)
             new.append(group)
         return new
