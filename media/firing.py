@@ -810,6 +810,8 @@ class FireGroup:
         self._others_at_rise: dict[str, ThreadTimes] | None = None  # traced only
         self._rose_before_s: float | None = None  # traced only
         self._risen_waits: list[list[float]] = []  # traced only: see _risen_wait
+        # traced only: when the last risen wait ended, the thread's and the others' accounts
+        self._woke: tuple[float, ThreadTimes | None, dict[str, ThreadTimes]] | None = None
         self._thread = threading.Thread(target=self._run, name="countdown-fire-group", daemon=True)
         self._thread.start()
 
@@ -886,6 +888,19 @@ class FireGroup:
         _leave_realtime(self._risen)
         self._risen = False
 
+    def _gap(self, top: float) -> dict[str, object]:
+        """Traced: from the end of the last risen wait to the final approach, what this thread
+        (queued for a core, on one; the rest waiting for a lock) and the others ran."""
+        assert self._woke is not None
+        woke, before, others = self._woke
+        now = thread_times()
+        out: dict[str, object] = {"gap_s": top - woke}
+        if before is not None and now is not None:
+            out["queued_s"] = now.queued_s - before.queued_s
+            out["run_s"] = now.run_s - before.run_s
+        out["others_run_s"] = FireScheduler._others_delta(others, FireScheduler._others_times())
+        return out
+
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for the first deadline, or fire it and those just after it."""
         with self._cond:
@@ -914,12 +929,15 @@ class FireGroup:
                 times = thread_times() if self._trace_path else None
                 self._cond.wait(timeout=wait - approach_s)
                 if times is not None:
-                    self._risen_waits.append(_risen_wait(planned_end, first.slot.clock(), times))
+                    woke = first.slot.clock()
+                    self._risen_waits.append(_risen_wait(planned_end, woke, times))
+                    self._woke = (woke, thread_times(), FireScheduler._others_times())
                 return True
             # Final approach: this thread needs the interpreter lock at once whenever it wakes.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
             realtime = self._risen
             top = first.slot.clock()
+            gap = self._gap(top) if self._woke is not None else None
             switches_before = context_switches()
             before = thread_times()
             released = threading.Event()
@@ -985,6 +1003,7 @@ class FireGroup:
                     if switches_after and switches_before
                     else None,
                     "risen_waits": self._risen_waits,
+                    "gap": gap,
                     "others_run_s": FireScheduler._others_delta(
                         self._others_at_rise, FireScheduler._others_times()
                     )
@@ -994,6 +1013,7 @@ class FireGroup:
             )
         self._others_at_rise = None
         self._risen_waits = []
+        self._woke = None
         with self._cond:
             kept = []
             for slot, record in fired:
