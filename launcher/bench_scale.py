@@ -611,7 +611,7 @@ def _pass_ms(trace: dict[str, Any]) -> dict[str, Any]:
         return x
 
     return {
-        k: (v if k in ("realtime", "venues", "waits", "preempted") else ms(v))
+        k: (v if k in ("realtime", "venues", "waits", "preempted", "restarts") else ms(v))
         for k, v in trace.items()
     }
 

@@ -812,6 +812,7 @@ class FireGroup:
         self._risen_waits: list[list[float]] = []  # traced only: see _risen_wait
         # traced only: when the last risen wait ended, the thread's and the others' accounts
         self._woke: tuple[float, ThreadTimes | None, dict[str, ThreadTimes]] | None = None
+        self._restarts = 0  # final approaches of this pass begun again (traced)
         self._thread = threading.Thread(target=self._run, name="countdown-fire-group", daemon=True)
         self._thread.start()
 
@@ -952,6 +953,7 @@ class FireGroup:
                     or first.deadline - first.slot.clock() > self._lead() + EARLY_S
                 ):
                     released.set()  # moved, aborted or woken early: look again
+                    self._restarts += 1
                     return True
         if self._sleep_for is not None:
             sys.setswitchinterval(HOLD_SWITCH_INTERVAL_S)  # see FireScheduler's hold
@@ -1004,6 +1006,7 @@ class FireGroup:
                     else None,
                     "risen_waits": self._risen_waits,
                     "gap": gap,
+                    "restarts": self._restarts,
                     "others_run_s": FireScheduler._others_delta(
                         self._others_at_rise, FireScheduler._others_times()
                     )
@@ -1014,6 +1017,7 @@ class FireGroup:
         self._others_at_rise = None
         self._risen_waits = []
         self._woke = None
+        self._restarts = 0
         with self._cond:
             kept = []
             for slot, record in fired:
