@@ -810,8 +810,6 @@ class FireGroup:
         self._others_at_rise: dict[str, ThreadTimes] | None = None  # traced only
         self._rose_before_s: float | None = None  # traced only
         self._risen_waits: list[list[float]] = []  # traced only: see _risen_wait
-        # traced only: when the last risen wait ended, the thread's and the others' accounts
-        self._woke: tuple[float, ThreadTimes | None, dict[str, ThreadTimes]] | None = None
         self._restarts = 0  # final approaches of this pass begun again (traced)
         self._thread = threading.Thread(target=self._run, name="countdown-fire-group", daemon=True)
         self._thread.start()
@@ -871,36 +869,23 @@ class FireGroup:
 
     def _rise(self, batch: list[_Due], remaining: float) -> None:
         """Real-time priority for this thread and the loops of the pass's venues, where
-        allowed (see GROUP_RISE_S); the trace's look at the other threads."""
+        allowed (see GROUP_RISE_S); then the trace's look at the other threads (its /proc
+        reads let go of the interpreter lock: an ordinary thread then waited tens of ms for it)."""
+        if self._allow_realtime and not self._risen:
+            self._risen = enter_realtime()
+            self._realtime = self._realtime or self._risen
+            if self._risen:
+                tids = {tid for d in batch for tid in d.slot.neighbours()}
+                self._raised = raise_threads(sorted(tids))
         if self._trace_path and self._others_at_rise is None:
             self._others_at_rise = FireScheduler._others_times()
             self._rose_before_s = remaining
-        if not self._allow_realtime or self._risen:
-            return
-        self._risen = enter_realtime()
-        self._realtime = self._realtime or self._risen
-        if self._risen:
-            tids = {tid for d in batch for tid in d.slot.neighbours()}
-            self._raised = raise_threads(sorted(tids))
 
     def _fall(self) -> None:
         restore_threads(self._raised)
         self._raised = []
         _leave_realtime(self._risen)
         self._risen = False
-
-    def _gap(self, top: float) -> dict[str, object]:
-        """Traced: from the end of the last risen wait to the final approach, what this thread
-        (queued for a core, on one; the rest waiting for a lock) and the others ran."""
-        assert self._woke is not None
-        woke, before, others = self._woke
-        now = thread_times()
-        out: dict[str, object] = {"gap_s": top - woke}
-        if before is not None and now is not None:
-            out["queued_s"] = now.queued_s - before.queued_s
-            out["run_s"] = now.run_s - before.run_s
-        out["others_run_s"] = FireScheduler._others_delta(others, FireScheduler._others_times())
-        return out
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for the first deadline, or fire it and those just after it."""
@@ -922,7 +907,12 @@ class FireGroup:
                 self._cond.wait(timeout=min(wait - GROUP_RISE_S, FAR_WAIT_MAX_S))
                 return True
             batch = [d for d in due if d.remaining <= first.remaining + self._span_s]
-            self._rise(batch, first.remaining)
+            if not self._risen or self._others_at_rise is None:
+                self._rise(batch, first.remaining)
+                # Measured again: the trace's look at the other threads lets go of the
+                # interpreter lock, and at 100 light venues a wait planned before it ended
+                # 5-100 ms late, past zero: whole processes fired that late (2026-12-02).
+                wait = first.deadline - first.slot.clock() - self._lead()
             approach_s = _approach_s(self._realtime)
             if wait > approach_s:
                 # Asleep at real-time priority: woken early by a refinement or an abort.
@@ -930,15 +920,12 @@ class FireGroup:
                 times = thread_times() if self._trace_path else None
                 self._cond.wait(timeout=wait - approach_s)
                 if times is not None:
-                    woke = first.slot.clock()
-                    self._risen_waits.append(_risen_wait(planned_end, woke, times))
-                    self._woke = (woke, thread_times(), FireScheduler._others_times())
+                    self._risen_waits.append(_risen_wait(planned_end, first.slot.clock(), times))
                 return True
             # Final approach: this thread needs the interpreter lock at once whenever it wakes.
             sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
             realtime = self._risen
             top = first.slot.clock()
-            gap = self._gap(top) if self._woke is not None else None
             switches_before = context_switches()
             before = thread_times()
             released = threading.Event()
@@ -1005,7 +992,6 @@ class FireGroup:
                     if switches_after and switches_before
                     else None,
                     "risen_waits": self._risen_waits,
-                    "gap": gap,
                     "restarts": self._restarts,
                     "others_run_s": FireScheduler._others_delta(
                         self._others_at_rise, FireScheduler._others_times()
@@ -1016,7 +1002,6 @@ class FireGroup:
             )
         self._others_at_rise = None
         self._risen_waits = []
-        self._woke = None
         self._restarts = 0
         with self._cond:
             kept = []
