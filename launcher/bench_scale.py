@@ -536,7 +536,13 @@ class Scale:
         self, engine: Any, wanted: list[str], draws: dict[str, Any]
     ) -> dict[str, Any] | None:
         joined = [v for v in wanted if v in self.joined_at]
+        messages0, armed_at = _message_counts(engine), time.monotonic()
         engine.arm_countdown(self.args.lead, joined, title="scale")
+        await asyncio.sleep(self.args.lead)
+        # What the studio's channels carried while the countdown was armed (probes, acks).
+        messages = _message_counts(engine)
+        messages.subtract(messages0)
+        armed_s = time.monotonic() - armed_at
         # A loaded machine delays the reports: wait longer than the demo's 3 s for them.
         await await_fire_reports(engine, settle_s=10.0)
         await asyncio.sleep(0.3)  # late acks settle
@@ -560,6 +566,11 @@ class Scale:
             # The other share of the spread: how late the firing threads woke (each venue's own
             # measure, on its own clock), and how much that differed between venues.
             "fire_late_ms": _late_summary([v["late_ms"] for v in result["venues"]]),
+            "armed_messages_per_venue_s": {
+                k: round(n / armed_s / max(1, len(joined)), 3)
+                for k, n in sorted(messages.items())
+                if n > 0
+            },
             # Each light process's firing passes (FireGroup's trace), in ms: how late its thread
             # woke for its first deadline, and what it and the process's other threads did.
             "group_passes": {str(n): [_pass_ms(p) for p in ps] for n, ps in passes.items()},
