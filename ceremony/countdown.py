@@ -21,6 +21,18 @@ DEFAULT_LEAD_S = 10.0
 DEFAULT_BOUND_THRESHOLD_S = 0.020
 RESEND_S = 0.5
 FIRE_REPORT_RESEND_S = 1.0
+# Clock probes a second the studio answers from all armed venues together, at most. Each venue
+# probes at 5 Hz while armed (ceremony.session.venue.ARMED_PROBE_INTERVAL_S); a hundred venues
+# sent 500 a second, and on the two-core benchmark machine the studio then held replies up to
+# 60 ms and the round trips of the armed probes were 10-250 ms (bench scale, 2026-12-02): the
+# extra probes meant to find an undelayed round trip delayed them all.
+STUDIO_ARMED_PROBES_PER_S = 100.0
+
+
+def armed_probe_every_s(venues: int) -> float:
+    """How often each of `venues` armed venues may probe, for the studio to answer at most
+    STUDIO_ARMED_PROBES_PER_S (a venue's own armed rate is the floor: wire.Arm)."""
+    return max(0, venues) / STUDIO_ARMED_PROBES_PER_S
 
 
 def seconds_shown(deadline: float, now: float) -> int:

@@ -207,11 +207,14 @@ class Operator(_Msg, tag="operator"):
 
 
 class Arm(_Msg, tag="arm"):
-    """Fire at `fire_at` on the studio's monotonic clock. Resent until acknowledged."""
+    """Fire at `fire_at` on the studio's monotonic clock. Resent until acknowledged.
+    `probe_every_s`: probe the clock no more often than this while armed (the studio answers
+    every armed venue's probes; None: the venue's own armed rate)."""
 
     arm_id: Int
     fire_at: float
     title: Text = ""
+    probe_every_s: float | None = None
 
 
 class Abort(_Msg, tag="abort"):

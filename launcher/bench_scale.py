@@ -43,6 +43,7 @@ from launcher.light_venue import LightGroupSpec, LightVenueSpec
 
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
+COUNTDOWN_GAP_S = 3.0  # between a step's countdowns: the probes' armed rate ends at zero
 NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj… (--netns-prefix)
 
 
@@ -59,6 +60,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settle", type=float, default=16.0, help="seconds after joins, per step")
     p.add_argument("--join-timeout", type=float, default=60.0)
     p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
+    p.add_argument("--countdowns", type=int, default=1, help="countdowns per step")
+    p.add_argument(
+        "--clock-trace",
+        action="store_true",
+        help="light venues write their clock samples to OUT/groups/VENUE.clock (clock_trace)",
+    )
     p.add_argument(
         "--realtime-light",
         action="store_true",
@@ -116,14 +123,34 @@ class Group:
     spec_path: Path
     spec: LightGroupSpec
     proc: subprocess.Popen[bytes] | None = None
+    trace_offset: int = 0  # what of the group's fire trace earlier countdowns have read
 
-    def spawn(self, log_path: Path) -> None:
+    def passes(self) -> list[dict[str, Any]]:
+        """The group's firing passes (media.firing.FireGroup's trace) since the last call."""
+        if self.spec.fire_trace is None:
+            return []
+        try:
+            with open(self.spec.fire_trace, "rb") as f:
+                f.seek(self.trace_offset)
+                data = f.read()
+        except OSError:
+            return []
+        cut = data.rfind(b"\n") + 1
+        self.trace_offset += cut
+        out = []
+        for line in data[:cut].splitlines():
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(line))
+        return out
+
+    def spawn(self, log_path: Path, env: dict[str, str] | None = None) -> None:
         with log_path.open("ab") as log_file:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "launcher.light_venue", str(self.spec_path)],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env=env,
             )
 
     def times(self) -> dict[str, dict[str, float]]:
@@ -324,11 +351,22 @@ class Scale:
                 # interpreter there is no lock for a real-time thread to wait on.
                 realtime=decode or args.realtime_light or not args.thread_per_venue,
                 shared_firing=not args.thread_per_venue,
+                fire_trace=str(args.out / "groups" / f"group-{n}.trace")
+                if not decode and not args.thread_per_venue
+                else None,
             )
+            if spec.fire_trace:
+                Path(spec.fire_trace).unlink(missing_ok=True)
             path = args.out / "groups" / f"group-{n}.spec.json"
             spec.dump(path)
             group = Group(path, spec)
-            group.spawn(args.out / "groups" / f"group-{n}.log")
+            env = None
+            if args.clock_trace:
+                from media.clock_trace import CLOCK_TRACE_ENV
+
+                trace = args.out / "groups" / "{venue}.clock"
+                env = {**os.environ, CLOCK_TRACE_ENV: str(trace)}
+            group.spawn(args.out / "groups" / f"group-{n}.log", env)
             self.groups.append(group)
             new.append(group)
         return new
@@ -365,7 +403,15 @@ class Scale:
                 self._yield_cpu()
             await asyncio.sleep(args.settle)
             results.append(await self._measure(engine, janus_pids, base_janus, step, wanted))
-            results[-1]["countdown"] = await self._countdown(engine, wanted, draws)
+            countdowns = []
+            for n in range(max(1, args.countdowns)):
+                if n:
+                    await asyncio.sleep(COUNTDOWN_GAP_S)
+                countdowns.append(await self._countdown(engine, wanted, draws))
+            results[-1]["countdown"] = countdowns[0]
+            if len(countdowns) > 1:
+                results[-1]["countdowns"] = countdowns
+                results[-1]["spread_ms_each"] = [c["spread_ms"] if c else None for c in countdowns]
             self.say(json.dumps({k: v for k, v in results[-1].items() if k != "venues"}))
         return {"steps": results, "janus_idle_cpu_cores": base_janus}
 
@@ -490,13 +536,21 @@ class Scale:
         self, engine: Any, wanted: list[str], draws: dict[str, Any]
     ) -> dict[str, Any] | None:
         joined = [v for v in wanted if v in self.joined_at]
+        messages0, armed_at = _message_counts(engine), time.monotonic()
         engine.arm_countdown(self.args.lead, joined, title="scale")
+        await asyncio.sleep(self.args.lead)
+        # What the studio's channels carried while the countdown was armed (probes, acks).
+        messages = _message_counts(engine)
+        messages.subtract(messages0)
+        armed_s = time.monotonic() - armed_at
         # A loaded machine delays the reports: wait longer than the demo's 3 s for them.
         await await_fire_reports(engine, settle_s=10.0)
         await asyncio.sleep(0.3)  # late acks settle
         result = countdown_result(engine, draws)
         if result is None:
             return None
+        group_of = {v.invite: n for n, g in enumerate(self.groups) for v in g.spec.venues}
+        passes = {n: p for n, g in enumerate(self.groups) if (p := g.passes())}
         return {
             "fired": result["fired"],
             "missed": result["missed"],
@@ -512,6 +566,17 @@ class Scale:
             # The other share of the spread: how late the firing threads woke (each venue's own
             # measure, on its own clock), and how much that differed between venues.
             "fire_late_ms": _late_summary([v["late_ms"] for v in result["venues"]]),
+            "armed_messages_per_venue_s": {
+                k: round(n / armed_s / max(1, len(joined)), 3)
+                for k, n in sorted(messages.items())
+                if n > 0
+            },
+            # Each light process's firing passes (FireGroup's trace), in ms: how late its thread
+            # woke for its first deadline, and what it and the process's other threads did.
+            "group_passes": {str(n): [_pass_ms(p) for p in ps] for n, ps in passes.items()},
+            "venue_group": {
+                vid: group_of.get(str(self.invites[vid])) for vid in joined if vid in self.invites
+            },
             # venue: [true error, claimed bound, the firing thread's own lateness] (ms)
             "venues": {
                 v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
@@ -541,6 +606,24 @@ def _late_summary(late_ms: list[float | None]) -> dict[str, float] | None:
         "p50": round(values[len(values) // 2], 3),
         "max": round(values[-1], 3),
         "spread": round(values[-1] - values[0], 3),
+    }
+
+
+def _pass_ms(trace: dict[str, Any]) -> dict[str, Any]:
+    """A FireGroup pass's trace in ms, rounded."""
+
+    def ms(x: Any) -> Any:
+        if isinstance(x, float | int) and not isinstance(x, bool):
+            return round(x * 1000, 3)
+        if isinstance(x, list):
+            return [ms(y) for y in x]
+        if isinstance(x, dict):
+            return {k: ms(v) for k, v in x.items()}
+        return x
+
+    return {
+        k: (v if k in ("realtime", "venues", "waits", "preempted", "restarts") else ms(v))
+        for k, v in trace.items()
     }
 
 

@@ -140,6 +140,7 @@ class LightGroupSpec:
     decode: bool = False  # False: count the program's frames without decoding them
     realtime: bool = True
     shared_firing: bool = True  # one firing thread for the group's venues (FireGroup)
+    fire_trace: str | None = None  # diagnostics: the group's firing passes, one JSON line each
 
     @classmethod
     def load(cls, path: Path) -> LightGroupSpec:
@@ -183,7 +184,9 @@ class LightGroup:
     def build(self) -> None:
         # One venue alone (a decoding one) fires from its own thread, as a real venue does.
         if self.spec.shared_firing and len(self.spec.venues) > 1:
-            self.fire_group = FireGroup(realtime=self.spec.realtime)
+            self.fire_group = FireGroup(
+                realtime=self.spec.realtime, trace_path=self.spec.fire_trace
+            )
         clip_fmt = VideoFormat.parse(self.spec.clip) if self.spec.clip else None
         # One clip for the whole group: the packets are only read, and each send copies them.
         clip = encode_clip("light venue", clip_fmt) if clip_fmt else None

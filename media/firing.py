@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import json
 import logging
 import os
 import sys
@@ -699,13 +700,15 @@ class FireScheduler:
 # Deadlines this close after the first are fired in the same pass, the loop parked once for all
 # of them: a process's venues reach zero within their clock bounds of each other (milliseconds).
 GROUP_SPAN_S = 0.02
-# The thread turns real-time and asks the loop to park this long before the first deadline of a
-# pass (a FireScheduler: APPROACH_S). Measured with 100 light venues on a loaded machine (load
-# 30-40): a whole process fired 30-400 ms late. Its thread woke late from an ordinary timed
-# wait, or found the lock held by the loop thread, itself waiting for a core; one late wake
-# delays every venue of the process. So the wait before zero is real-time, and the loop has time
-# to be scheduled once and park (it then waits up to PARK_MAX_S per venue, venue_countdown).
-GROUP_APPROACH_S = 0.2
+# The thread turns real-time this long before the first deadline of a pass, and the loop beside
+# it one step below (NEIGHBOUR_PRIORITY), as a venue's own FireScheduler does at RISE_S. Measured
+# with 100 light venues on a loaded machine (load 30-40): a whole process fired 30-400 ms late
+# when its thread woke late from an ordinary timed wait. Parked 200 ms ahead instead of risen
+# (until 2026-12-02), the loop of a busy light process was not always parked at zero: its first
+# park ended after PARK_MAX_S, and an ordinary loop holding the interpreter lock while waiting
+# for a core kept the real-time thread 5-10 ms past zero, the whole process late together.
+# The loop is parked on the final approach (APPROACH_S), once per loop, as a venue's own is.
+GROUP_RISE_S = 0.2
 
 
 class FireSlot:
@@ -717,10 +720,12 @@ class FireSlot:
         clock: Clock,
         on_fire: Callable[[FireRecord], None],
         quiet: Callable[[threading.Event], None] | None,
+        neighbours: Callable[[], Iterable[int]] | None = None,
     ) -> None:
         self.clock = clock
         self.on_fire = on_fire
         self.quiet = quiet
+        self.neighbours = neighbours or (lambda: ())
         self.arm_id: int | None = None
         self.deadline: float | None = None
         self._group = group
@@ -744,15 +749,41 @@ class _Due:
     remaining: float  # on the slot's clock, read at one moment for all slots
 
 
+def _quiets(batch: list[_Due]) -> list[Callable[[threading.Event], None]]:
+    """One park per loop: slots whose lock-holding threads (`neighbours`) are the same share
+    one loop, and a second park of it would only begin after the first was released (or, on a
+    busy loop, after the first timed out: PARK_MAX_S). Without neighbours, one per callable."""
+    chosen: dict[object, Callable[[threading.Event], None]] = {}
+    for d in batch:
+        if d.slot.quiet is None:
+            continue
+        tids = tuple(sorted(d.slot.neighbours()))
+        chosen.setdefault(tids if tids else id(d.slot.quiet), d.slot.quiet)
+    return list(chosen.values())
+
+
+def _risen_wait(planned_end: float, woke: float, before: ThreadTimes | None) -> list[float]:
+    """The trace's account of one timed wait at real-time priority before the final approach:
+    [how late it ended, time queued for a core, time on one] (the rest of the lateness was a
+    wait for the interpreter lock)."""
+    after = thread_times()
+    if before is None or after is None:
+        return [woke - planned_end]
+    return [woke - planned_end, after.queued_s - before.queued_s, after.run_s - before.run_s]
+
+
 class FireGroup:
     """One firing thread for all the venues of a process, each on its own clock and with its
     own deadline (the scale benchmark's light venues, ten to a process).
 
     Ten `FireScheduler`s in one interpreter are ten threads that want the interpreter lock at the
     same instant: each waits on the others, and the venues fired up to 20 ms apart. This thread
-    takes the deadlines in order instead: it approaches the first as `FireScheduler` does (the
-    loop parked, the lock held through a kernel sleep to the deadline), then each later one of
-    the pass in turn, reading each venue's own clock, and hands the records over afterwards."""
+    takes the deadlines in order instead: it approaches the first as `FireScheduler` does (risen
+    with the loop GROUP_RISE_S ahead, the loop parked on the final approach, the lock held
+    through a kernel sleep to the deadline), then each later one of the pass in turn, reading
+    each venue's own clock, and hands the records over afterwards.
+
+    `trace_path`: diagnostics, a file each pass's account is appended to (one JSON line)."""
 
     def __init__(
         self,
@@ -760,16 +791,26 @@ class FireGroup:
         *,
         realtime: bool = False,
         sleep_for: SleepFor | None = None,
+        yield_now: Callable[[], None] | None = None,
         span_s: float = GROUP_SPAN_S,
+        trace_path: str | None = None,
     ) -> None:
         self._true_clock = true_clock
         self._allow_realtime = realtime
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
+        self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._span_s = span_s
+        self._trace_path = trace_path
         self._cond = threading.Condition()
         self._slots: list[FireSlot] = []
         self._stopping = False
-        self._realtime = False  # learnt at the first approach, as FireScheduler does
+        self._realtime = False  # learnt at the first rise, as FireScheduler does
+        self._risen = False
+        self._raised: list[_Policy] = []
+        self._others_at_rise: dict[str, ThreadTimes] | None = None  # traced only
+        self._rose_before_s: float | None = None  # traced only
+        self._risen_waits: list[list[float]] = []  # traced only: see _risen_wait
+        self._restarts = 0  # final approaches of this pass begun again (traced)
         self._thread = threading.Thread(target=self._run, name="countdown-fire-group", daemon=True)
         self._thread.start()
 
@@ -778,8 +819,11 @@ class FireGroup:
         clock: Clock,
         on_fire: Callable[[FireRecord], None],
         quiet: Callable[[threading.Event], None] | None = None,
+        neighbours: Callable[[], Iterable[int]] | None = None,
     ) -> FireSlot:
-        slot = FireSlot(self, clock, on_fire, quiet)
+        """`quiet` and `neighbours` as for a FireScheduler: the venue's loop, parked on the
+        final approach and risen with this thread."""
+        slot = FireSlot(self, clock, on_fire, quiet, neighbours)
         with self._cond:
             self._slots.append(slot)
         return slot
@@ -823,52 +867,142 @@ class FireGroup:
         ]
         return sorted(due, key=lambda d: d.remaining)
 
+    def _rise(self, batch: list[_Due], remaining: float) -> None:
+        """Real-time priority for this thread and the loops of the pass's venues, where
+        allowed (see GROUP_RISE_S); then the trace's look at the other threads (its /proc
+        reads let go of the interpreter lock: an ordinary thread then waited tens of ms for it)."""
+        if self._allow_realtime and not self._risen:
+            self._risen = enter_realtime()
+            self._realtime = self._realtime or self._risen
+            if self._risen:
+                tids = {tid for d in batch for tid in d.slot.neighbours()}
+                self._raised = raise_threads(sorted(tids))
+        if self._trace_path and self._others_at_rise is None:
+            self._others_at_rise = FireScheduler._others_times()
+            self._rose_before_s = remaining
+
+    def _fall(self) -> None:
+        restore_threads(self._raised)
+        self._raised = []
+        _leave_realtime(self._risen)
+        self._risen = False
+
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for the first deadline, or fire it and those just after it."""
         with self._cond:
             due = self._due()
             while not self._stopping and not due:
                 sys.setswitchinterval(normal_interval)
+                self._fall()
+                self._others_at_rise = None
                 self._cond.wait()
                 due = self._due()
             if self._stopping:
+                self._fall()
                 return False
             first = due[0]
             wait = first.remaining - self._lead()
-            if wait > GROUP_APPROACH_S:
-                self._cond.wait(timeout=min(wait - GROUP_APPROACH_S, 0.5))
+            if wait > GROUP_RISE_S:
+                self._fall()  # moved later meanwhile
+                self._cond.wait(timeout=min(wait - GROUP_RISE_S, FAR_WAIT_MAX_S))
                 return True
-            sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
-            realtime = enter_realtime() if self._allow_realtime else False
-            self._realtime = self._realtime or realtime
             batch = [d for d in due if d.remaining <= first.remaining + self._span_s]
+            if not self._risen or self._others_at_rise is None:
+                self._rise(batch, first.remaining)
+                # Measured again: the trace's look at the other threads lets go of the
+                # interpreter lock, and at 100 light venues a wait planned before it ended
+                # 5-100 ms late, past zero: whole processes fired that late (2026-12-02).
+                wait = first.deadline - first.slot.clock() - self._lead()
+            approach_s = _approach_s(self._realtime)
+            if wait > approach_s:
+                # Asleep at real-time priority: woken early by a refinement or an abort.
+                planned_end = first.slot.clock() + wait - approach_s
+                times = thread_times() if self._trace_path else None
+                self._cond.wait(timeout=wait - approach_s)
+                if times is not None:
+                    self._risen_waits.append(_risen_wait(planned_end, first.slot.clock(), times))
+                return True
+            # Final approach: this thread needs the interpreter lock at once whenever it wakes.
+            sys.setswitchinterval(SPIN_SWITCH_INTERVAL_S)
+            realtime = self._risen
+            top = first.slot.clock()
+            switches_before = context_switches()
+            before = thread_times()
             released = threading.Event()
-            for quiet in {id(d.slot.quiet): d.slot.quiet for d in batch}.values():
-                if quiet is not None:
-                    quiet(released)
+            for quiet in _quiets(batch):
+                quiet(released)
+            approach_at = first.slot.clock()
+            wait = first.deadline - approach_at - self._lead()
             if wait > 0:
                 self._cond.wait(timeout=wait)
                 if (
                     any(d.slot.arm_id != d.arm_id or d.slot.deadline != d.deadline for d in batch)
                     or first.deadline - first.slot.clock() > self._lead() + EARLY_S
                 ):
-                    released.set()
-                    _leave_realtime(realtime)
+                    released.set()  # moved, aborted or woken early: look again
+                    self._restarts += 1
                     return True
+        if self._sleep_for is not None:
+            sys.setswitchinterval(HOLD_SWITCH_INTERVAL_S)  # see FireScheduler's hold
+        start = first.slot.clock()
         fired: list[tuple[FireSlot, FireRecord]] = []
+        slept: list[float] = []
         for d in batch:  # in deadline order; each on its own venue's clock
             now = d.slot.clock()
+            # Slept to each deadline, not spun (REALTIME_SPIN_S) even at real-time priority: the
+            # process stands in for ten venue PCs but shares the cores with the other groups,
+            # and five real-time spinners on two cores took turns: the last venues of a pass
+            # fired 0.2-0.6 ms late (50 venues, 2026-12-02). A timed wake-up is ~0.1 ms late.
+            planned = 0.0
             if self._sleep_for is not None and now < d.deadline:
-                self._sleep_for(d.deadline - now)
+                planned = d.deadline - now
+                self._sleep_for(planned)
                 now = d.slot.clock()
+            slept.append(planned)
             while now < d.deadline:
                 if realtime:
-                    os.sched_yield()
+                    self._yield_now()
                 now = d.slot.clock()
             fired.append((d.slot, FireRecord(d.arm_id, d.deadline, now, self._true_clock())))
         released.set()
-        _leave_realtime(realtime)
+        after = thread_times()
+        switches_after = context_switches()
+        end = first.slot.clock()
+        self._fall()
         sys.setswitchinterval(normal_interval)
+        if self._trace_path:
+            self._write_trace(
+                {
+                    "realtime": realtime,
+                    "venues": len(batch),
+                    "rose_before_s": self._rose_before_s,
+                    "approach_setup_s": approach_at - top,
+                    "approach_wait_s": max(0.0, wait),
+                    "woke_late_s": start - (first.deadline - self._lead()),
+                    "slept_s": slept,
+                    "late_s": [r.fired_local - r.deadline_local for _, r in fired],
+                    "true_spread_s": fired[-1][1].fired_true - fired[0][1].fired_true,
+                    "run_s": after.run_s - before.run_s if after and before else None,
+                    "queued_s": after.queued_s - before.queued_s if after and before else None,
+                    "elapsed_s": end - top,
+                    "waits": switches_after[0] - switches_before[0]
+                    if switches_after and switches_before
+                    else None,
+                    "preempted": switches_after[1] - switches_before[1]
+                    if switches_after and switches_before
+                    else None,
+                    "risen_waits": self._risen_waits,
+                    "restarts": self._restarts,
+                    "others_run_s": FireScheduler._others_delta(
+                        self._others_at_rise, FireScheduler._others_times()
+                    )
+                    if self._others_at_rise is not None
+                    else None,
+                }
+            )
+        self._others_at_rise = None
+        self._risen_waits = []
+        self._restarts = 0
         with self._cond:
             kept = []
             for slot, record in fired:
@@ -882,3 +1016,11 @@ class FireGroup:
             except Exception:
                 log.exception("fire callback failed")
         return True
+
+    def _write_trace(self, line: dict[str, object]) -> None:
+        assert self._trace_path is not None
+        try:
+            with open(self._trace_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+        except OSError as exc:
+            log.warning("could not write the fire trace to %s: %s", self._trace_path, exc)

@@ -583,6 +583,7 @@ class VenueLink:
             else None,
             arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock),
         )
+        self._clock.stamp = self._stamped
         if self._clock_trace.on:
             self._clock.on_stage = self._clock_trace.stage
         if self._make_video is not None:
@@ -797,7 +798,7 @@ class VenueLink:
                 continue
             if item.channel is Channel.CLOCK:
                 if self._clock is not None:
-                    self._clock.send(self._stamped(item.message))
+                    self._clock.send(item.message)  # stamped as it goes out (_stamped)
                 continue
             message = item.message
             if isinstance(message, wire.FireReport):
@@ -850,12 +851,13 @@ class VenueLink:
         self._wake_session()
         self._emit(MessageReceived(msg))
 
-    def _stamped(self, message: wire._Msg) -> wire._Msg:
+    def _stamped(self, message: wire._Msg, sent_ago: float = 0.0) -> wire._Msg:
         """A probe stamped as it is sent, not when the session made it (its turn may have
-        spent a millisecond refining the deadline before its messages go out)."""
+        spent a millisecond refining the deadline before its messages go out); `sent_ago`:
+        the simulated network's delay, for a send the shim held back (WireChannel.stamp)."""
         if not isinstance(message, wire.ClockProbe):
             return message
-        t1 = self.config.clock()
+        t1 = self.config.clock() - sent_ago
         self.session.probe_sent(message.seq, t1)
         return msgspec.structs.replace(message, t1=t1)
 

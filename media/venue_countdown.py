@@ -88,7 +88,9 @@ class CountdownAgent:
         # thread): each is given the event that is set just after firing.
         self.also_quiet: list[Callable[[threading.Event], None]] = []
         self.scheduler: FireScheduler | FireSlot = (
-            fire_group.slot(clock, self._fired_in_thread, quiet=self._park_loop)
+            fire_group.slot(
+                clock, self._fired_in_thread, quiet=self._park_loop, neighbours=self._lock_holders
+            )
             if fire_group is not None
             else FireScheduler(
                 clock,

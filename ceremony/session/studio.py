@@ -39,7 +39,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ceremony import wire
-from ceremony.countdown import RESEND_S, ArmState, SirenOnset, StudioCountdown
+from ceremony.countdown import (
+    RESEND_S,
+    ArmState,
+    SirenOnset,
+    StudioCountdown,
+    armed_probe_every_s,
+)
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, LOST_AFTER_S, Liveness
 from ceremony.session.output import Output
 
@@ -285,7 +291,13 @@ class StudioSession:
                     out.send(wire.Abort(arm_id=cd.arm_id), vid)
                 else:
                     assert cd.fire_at is not None
-                    out.send(wire.Arm(arm_id=cd.arm_id, fire_at=cd.fire_at, title=cd.title), vid)
+                    arm = wire.Arm(
+                        arm_id=cd.arm_id,
+                        fire_at=cd.fire_at,
+                        title=cd.title,
+                        probe_every_s=armed_probe_every_s(len(cd.venues)),
+                    )
+                    out.send(arm, vid)
         return out
 
     def next_timer(self) -> float | None:

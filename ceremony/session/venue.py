@@ -10,8 +10,9 @@ resends its fire reports until acknowledged.
 Probes are adaptive, because a studio answers every venue's: a burst on joining, 2 Hz until the
 estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
 SETTLED_PROBE_INTERVAL_S, and 5 Hz from an arm to its zero (the countdown's accuracy is the
-point of them). The studio's heartbeats also bring clock samples (each names its times for the
-previous one): while they do, settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
+point of them; slower if the arm asks: the studio answers every armed venue's). The studio's
+heartbeats also bring clock samples (each names its times for the previous one): while they
+do, settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
 Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
 itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
 session says where with `PlaceFire` and `CancelFire`.
@@ -134,6 +135,7 @@ class VenueSession:
         self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
         self._round_at: float | None = None  # the last clock sample from a heartbeat
         self._refine_at: float | None = None  # a new clock sample for an armed deadline
+        self._armed_probe_s = ARMED_PROBE_INTERVAL_S  # as the studio's arm asks (probe_every_s)
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -177,6 +179,8 @@ class VenueSession:
             case wire.Cue(cue_id=cue_id):
                 out.send(wire.CueAck(cue_id=cue_id))
             case wire.Arm(arm_id=arm_id, fire_at=fire_at):
+                # Never faster than our own armed rate, nor than the studio can answer.
+                self._armed_probe_s = max(ARMED_PROBE_INTERVAL_S, message.probe_every_s or 0.0)
                 arm = self.countdown.on_arm(arm_id, fire_at, now)
                 self._placed(arm, out)
                 self._ack(arm, now, out)
@@ -309,7 +313,7 @@ class VenueSession:
         (slower still while the studio's heartbeats bring samples)."""
         arm = self.countdown.current
         if arm is not None and arm.state is ArmState.ARMED:
-            return ARMED_PROBE_INTERVAL_S
+            return self._armed_probe_s
         att = self._attached
         joined_long_ago = att is not None and now - att.since >= FAST_PROBING_MAX_S
         if not (joined_long_ago or self.estimator.settled(now)):

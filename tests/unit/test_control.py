@@ -158,3 +158,43 @@ async def test_through_the_shim_a_message_arrives_its_simulated_delay_after_the_
     (delay,) = delays
     assert delay is not None and 0.0009 <= delay <= 0.0011  # LAN: half the RTT, ±5 %
     assert seen == [pytest.approx(clock.t + delay)]
+
+
+async def test_through_the_shim_a_probe_is_stamped_as_due_to_leave_not_when_the_loop_sent_it() -> (
+    None
+):
+    import asyncio
+
+    from media.netsim import NetKind, NetProfile, NetShim
+
+    fake = FakeChannel()
+    shim = NetShim(NetProfile(NetKind.LAN, rtt_s=0.002), reliable=False, seed=3)
+    channel = WireChannel(fake, wire.STUDIO_MAY_SEND, lambda m: None, "studio", shim=shim)  # type: ignore[arg-type]
+    stamped: list[float] = []
+
+    def stamp(message: wire._Msg, sent_ago: float) -> wire._Msg:
+        stamped.append(sent_ago)
+        assert isinstance(message, wire.ClockProbe)
+        return wire.ClockProbe(seq=message.seq, t1=-sent_ago)
+
+    channel.stamp = stamp
+    channel.send(wire.ClockProbe(seq=7, t1=0.0))
+    assert not fake.sent and not stamped  # held back by the simulated network
+    for _ in range(200):
+        if fake.sent:
+            break
+        await asyncio.sleep(0.005)
+    (delay,) = stamped
+    assert 0.0009 <= delay <= 0.0011  # its simulated delay, whenever the loop got to it
+    assert wire.decode(fake.sent[0].encode(), wire.STUDIO_MAY_SEND | wire.VENUE_MAY_SEND) == (
+        wire.ClockProbe(seq=7, t1=-delay)
+    )
+
+
+def test_without_a_shim_a_message_is_stamped_as_it_is_sent() -> None:
+    fake, channel, _got, _clock = make()
+    channel.stamp = lambda message, sent_ago: wire.ClockProbe(seq=1, t1=42.0 + sent_ago)
+    channel.send(wire.Heartbeat(seq=1))
+    assert wire.decode(fake.sent[0].encode(), wire.STUDIO_MAY_SEND | wire.VENUE_MAY_SEND) == (
+        wire.ClockProbe(seq=1, t1=42.0)
+    )

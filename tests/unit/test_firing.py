@@ -600,3 +600,41 @@ def test_countdown_agent_fires_from_the_group_it_is_given() -> None:
     assert isinstance(agent.scheduler, firing.FireSlot)
     agent.close()
     group.close()
+
+
+def test_a_group_rises_with_its_venues_loop_and_parks_it_once_on_the_final_approach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The loop the venues share rises with the group's thread (one step below), is parked once
+    for the pass however many venues it carries, and gets back its priority after the fire."""
+    risen: list[list[int]] = []
+    restored: list[list[object]] = []
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
+
+    def raise_threads(tids: list[int]) -> list[object]:
+        risen.append(list(tids))
+        return [("was", tid) for tid in tids]
+
+    monkeypatch.setattr(firing, "raise_threads", raise_threads)
+    monkeypatch.setattr(firing, "restore_threads", lambda raised: restored.append(list(raised)))
+    group = firing.FireGroup(realtime=True)
+    parked: list[float] = []
+    done = threading.Event()
+    start = time.monotonic()
+    deadline = start + firing.HOLD_S + firing.GROUP_RISE_S / 2
+    slots = []
+    for n in range(3):
+
+        def park(released: threading.Event) -> None:
+            parked.append(deadline - time.monotonic())
+
+        slots.append(group.slot(time.monotonic, lambda r: done.set(), park, neighbours=lambda: [7]))
+        slots[-1].schedule(1, deadline + n * 0.001)
+    assert done.wait(timeout=5)
+    group.close()
+    assert risen == [[7]]
+    assert [("was", 7)] in restored
+    assert len(parked) == 1  # one loop: parked once
+    # on the final approach, not at the rise
+    assert parked[0] <= firing.HOLD_S + firing.APPROACH_S + 0.01

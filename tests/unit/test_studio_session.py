@@ -98,7 +98,7 @@ def test_the_arm_is_resent_until_acknowledged_and_only_to_reachable_venues() -> 
     arm_id = s.arm(10.0, 10.0, [A, B], "Peresmian")
     assert s.next_timer() == 10.0
     out = s.handle_timer(10.0)
-    arm = wire.Arm(arm_id=arm_id, fire_at=20.0, title="Peresmian")
+    arm = wire.Arm(arm_id=arm_id, fire_at=20.0, title="Peresmian", probe_every_s=0.02)
     assert sent(out, A) == [wire.Heartbeat(seq=0), arm] and sent(out, B) == []  # B: not joined
     assert sent(s.handle_timer(10.2), A) == []  # not yet: resends every 0.5 s
     assert sent(s.handle_timer(10.5), A) == [arm]
@@ -110,6 +110,16 @@ def test_the_arm_is_resent_until_acknowledged_and_only_to_reachable_venues() -> 
     s.connected(B, 12.0)  # B joins late: it gets the arm at once
     assert s.next_timer() == 12.0
     assert arm in sent(s.handle_timer(12.0), B)
+
+
+def test_the_arm_paces_the_venues_probes_to_what_the_studio_answers() -> None:
+    from ceremony.countdown import STUDIO_ARMED_PROBES_PER_S
+
+    venues = [f"v{n}" for n in range(100)]
+    s = session(*venues, at=10.0)
+    s.arm(10.0, 10.0, venues)
+    arms = [m for m in sent(s.handle_timer(10.0), "v0") if isinstance(m, wire.Arm)]
+    assert arms and arms[0].probe_every_s == pytest.approx(100 / STUDIO_ARMED_PROBES_PER_S)
 
 
 def test_an_abort_must_be_acknowledged_again() -> None:
@@ -216,7 +226,7 @@ def restored(arm_id: int, fire_at: float, acked: set[str]) -> StudioCountdown:
 def test_a_restored_arm_is_resent_and_its_reports_collected() -> None:
     s = session(A, B, at=95.0)
     s.restore_countdown(restored(7, 100.0, {B}), 95.0)
-    arm = wire.Arm(arm_id=7, fire_at=100.0, title="Peresmian")
+    arm = wire.Arm(arm_id=7, fire_at=100.0, title="Peresmian", probe_every_s=0.02)
     out = s.handle_timer(95.0)
     assert arm in sent(out, A) and arm not in sent(out, B)  # B had acknowledged it
     assert s.arm(96.0, 10.0, [A]) == 8  # arm ids carry on

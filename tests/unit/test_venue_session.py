@@ -133,6 +133,17 @@ def test_probes_slow_down_once_settled_and_speed_up_for_an_arm() -> None:
     )
 
 
+def test_an_arm_that_asks_for_slower_probes_is_probed_at_that_rate_never_faster_than_own() -> None:
+    s = attached(0.0)
+    probe_times(s, 40.0)
+    s.receive(wire.Arm(arm_id=1, fire_at=OFFSET + 48.0, probe_every_s=1.0), 40.05)
+    armed = probe_times(s, 47.0)
+    assert [b - a for a, b in itertools.pairwise(armed)] == pytest.approx([1.0] * (len(armed) - 1))
+    s.receive(wire.Arm(arm_id=2, fire_at=OFFSET + 58.0, probe_every_s=0.01), 48.0)
+    armed = probe_times(s, 55.0)
+    assert min(b - a for a, b in itertools.pairwise(armed)) == pytest.approx(ARMED_PROBE_INTERVAL_S)
+
+
 def test_a_quiet_studio_is_told_once_and_the_session_then_sleeps() -> None:
     s = attached(0.0)
     s.handle_timer(0.0)
