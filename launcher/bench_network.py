@@ -124,6 +124,18 @@ PHASES = re.compile(r"join phases: (.*)$", re.MULTILINE)
 AUDIO = re.compile(
     r"program audio: (\d+) packets, (\d+) received, (\d+) recovered by FEC, (\d+) concealed"
 )
+VIDEO = re.compile(
+    r"program video: (\d+) frames, (\d+) dropped, (\d+) holes skipped, (\d+) decoder resyncs, "
+    r"(\d+) keyframe requests, (\d+) not shown"
+)
+VIDEO_KEYS = (
+    "frames",
+    "dropped",
+    "holes_skipped",
+    "decoder_resyncs",
+    "keyframe_requests",
+    "not_shown",
+)
 
 
 @dataclass
@@ -693,7 +705,11 @@ def warm_venue(argv: list[str]) -> int:
     # venue process here); the two this bench reads also go to the process's own output.
     marks = logging.StreamHandler(sys.stdout)
     marks.setLevel(logging.INFO)
-    marks.addFilter(lambda record: record.getMessage().startswith(("join phases", "program audio")))
+    marks.addFilter(
+        lambda record: record.getMessage().startswith(
+            ("join phases", "program audio", "program video")
+        )
+    )
     marks.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
     logging.getLogger("media.venue").addHandler(marks)
     if argv[0] != "-":
@@ -814,6 +830,15 @@ def _audio_counts(text: str) -> dict[str, Any] | None:
     }
 
 
+def _video_counts(text: str) -> dict[str, int] | None:
+    """The venue's program picture as its receive buffer counted it (its last line: the counts
+    are cumulative over its sessions)."""
+    found = VIDEO.findall(text)
+    if not found:
+        return None
+    return dict(zip(VIDEO_KEYS, (int(x) for x in found[-1]), strict=True))
+
+
 def _late_pct(latencies: list[float]) -> float | None:
     if not latencies:
         return None
@@ -905,6 +930,9 @@ def _result(
                 "audio_lost_pct": audio_loss.get(v.venue_id),
                 # The decoder's view: packets neither received nor rebuilt from FEC.
                 "audio": audio,
+                # The picture's receive buffer: frames dropped behind a lost packet it gave up
+                # on (0.5 s), or because the decoder or the display fell behind.
+                "video": _video_counts(text),
                 # The venue's microphone as the studio's decoder counted it (whole run).
                 "mic_at_studio": heard.get(v.venue_id),
                 # Its process's CPU (cores) over the frame-rate window (niced once joined).
@@ -966,6 +994,9 @@ def _result(
         "slow_venue_late_pct_after_lower_rung_in_window": one("slow")[
             "late_pct_after_lower_rung_in_window"
         ],
+        # What the receive buffers did with the picture (media/video_receive.py).
+        "slow_venue_video": one("slow")["video"],
+        "lossy_venue_video": one("lossy")["video"],
         "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
         "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
         "lossy_venue_mic_at_studio_concealed_pct": (one("lossy")["mic_at_studio"] or {}).get(

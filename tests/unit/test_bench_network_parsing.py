@@ -14,9 +14,11 @@ from launcher.bench_network import (
     _late_pct,
     _mic_counts,
     _phase_durations,
+    _video_counts,
 )
 from media.opus_receive import OpusReceiveStats
 from media.program import VideoFormat
+from media.video_receive import VideoReceiveStats
 
 
 def bench_args(out: Path) -> argparse.Namespace:
@@ -63,6 +65,28 @@ def test_the_last_audio_count_is_read_as_the_decoder_wrote_it() -> None:
         "concealed_pct": 1.0,
     }
     assert _audio_counts("") is None
+
+
+def test_the_last_video_count_is_read_as_the_receive_buffer_wrote_it() -> None:
+    early = VideoReceiveStats(frames=10)
+    late = VideoReceiveStats(
+        frames=900,
+        frames_dropped=40,
+        holes_skipped=2,
+        decoder_resyncs=1,
+        keyframe_requests=3,
+        display_skipped=5,
+    )
+    log = f"x INFO media.venue: {early.summary()}\ny INFO media.venue: {late.summary()}\n"
+    assert _video_counts(log) == {
+        "frames": 900,
+        "dropped": 40,
+        "holes_skipped": 2,
+        "decoder_resyncs": 1,
+        "keyframe_requests": 3,
+        "not_shown": 5,
+    }
+    assert _video_counts("") is None
 
 
 def test_late_frames_are_a_share_over_the_threshold() -> None:
