@@ -315,10 +315,21 @@ async def _run(
             start = time.monotonic()
             forced_before = list(engine.bus.keyframes_forced)
             meter = CpuMeter(engine, venues, lights)
+            # A venue's stats ride on its heartbeat answers (every few seconds): the report it
+            # sent before the window, often from before its first program frame, says 0 fps
+            # for a picture that is flowing. Its samples begin with its first report within
+            # the window; one that never sends another keeps no sample and counts as 0 fps.
+            fresh = object()
+            before: dict[str, object] = {
+                v.venue_id: engine.venues[v.venue_id].stats for v in venues
+            }
             while time.monotonic() - start < args.duration:
                 await asyncio.sleep(1.0)
                 for v in venues:
                     record = engine.venues[v.venue_id]
+                    if record.stats is before[v.venue_id]:
+                        continue
+                    before[v.venue_id] = fresh
                     joined = record.status is VenueStatus.JOINED and record.stats is not None
                     v.fps.append(record.stats.program_fps if joined and record.stats else 0.0)
             window = time.monotonic() - start
