@@ -126,7 +126,7 @@ AUDIO = re.compile(
 )
 VIDEO = re.compile(
     r"program video: (\d+) frames, (\d+) dropped, (\d+) holes skipped, (\d+) decoder resyncs, "
-    r"(\d+) keyframe requests, (\d+) not shown"
+    r"(\d+) keyframe requests, (\d+) not shown, (\d+) asked again"
 )
 VIDEO_KEYS = (
     "frames",
@@ -135,6 +135,7 @@ VIDEO_KEYS = (
     "decoder_resyncs",
     "keyframe_requests",
     "not_shown",
+    "asked_again",
 )
 
 

@@ -24,7 +24,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import aioice.ice
@@ -837,8 +837,9 @@ class BoundedVideoReceive:
 
     aiortc calls `add(packet)` and queues the one frame it returns for the decoder (mapping its
     timestamp); when more are complete, the earlier ones are queued here first, in order,
-    through the same queue and timestamp mapper. Packets of another codec go through aiortc's
-    own buffer.
+    through the same queue and timestamp mapper. Packets still missing while the picture waits
+    are asked for again (the receiver's own `_send_rtcp_nack`). Packets of another codec go
+    through aiortc's own buffer.
 
     Whether the decoder is behind: the frames still in its queue are the last `qsize()` handed
     over, so the oldest of them waited since its own hand-over time (kept here)."""
@@ -856,6 +857,10 @@ class BoundedVideoReceive:
         self._codecs: dict[int, RTCRtpCodecParameters] = getattr(receiver, _CODECS)
         self._mapper = getattr(receiver, _TIMESTAMP_MAPPER)
         self._handed_at: collections.deque[float] = collections.deque(maxlen=256)
+        self._send_nack: Callable[[int, list[int]], Coroutine[Any, Any, None]] = (
+            receiver._send_rtcp_nack
+        )
+        self._nacks: set[asyncio.Task[None]] = set()
 
     def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
         codec = self._codecs.get(packet.payload_type)
@@ -873,6 +878,11 @@ class BoundedVideoReceive:
         )
         now = self._clock()
         ask, frames = self.buffer.add(piece, now)
+        missing = self.buffer.missing(now)
+        if missing:
+            task = asyncio.get_running_loop().create_task(self._send_nack(packet.ssrc, missing))
+            self._nacks.add(task)
+            task.add_done_callback(self._nacks.discard)
         if frames and self._decoder_lag(now) > DECODER_LAG_MAX_S:
             frames, resync = self._decoder_behind(frames, now)
             ask = ask or resync
@@ -966,10 +976,13 @@ def _video_receive_problems() -> list[str]:
             "encoded_frame.timestamp = self.__timestamp_mapper.map(",
         )
         and _mentions(RTCRtpReceiver._handle_rtp_packet, "self.__decoder_queue.put((codec,")
-        and list(inspect.signature(JitterFrame).parameters) == ["data", "timestamp"],
+        and list(inspect.signature(JitterFrame).parameters) == ["data", "timestamp"]
+        and inspect.iscoroutinefunction(getattr(RTCRtpReceiver, "_send_rtcp_nack", None))
+        and list(inspect.signature(RTCRtpReceiver._send_rtcp_nack).parameters)
+        == ["self", "media_ssrc", "lost"],
         "aiortc's RTCRtpReceiver no longer reassembles video through __jitter_buffer.add() "
-        "with __codecs and __timestamp_mapper: a venue's program picture would queue behind "
-        "every lost packet again",
+        "with __codecs and __timestamp_mapper, or sends NACKs through _send_rtcp_nack: a "
+        "venue's program picture would queue behind every lost packet again",
     )
     found += _check(
         _mentions(remote_track.__init__, "self._queue: asyncio.Queue = asyncio.Queue()")

@@ -20,6 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_WAIT_S = 0.5  # a missing packet is waited for this long (NACK's retransmission is an RTT)
+# Missing packets asked for again this long after the last ask while the picture waits for them:
+# aiortc NACKs a loss once, when it sees it (and again only with a later loss), so a lost
+# retransmission left the hole to be given up on; on the 5 %-loss venue that was a frozen
+# picture until the next keyframe, 4 times in a run.
+RENACK_S = 0.15
+MAX_RENACK = 64  # sequence numbers in one ask
 KEYFRAME_ASK_GAP_S = 3.0  # our keyframe requests (PLI) at most this often
 CAPACITY = 1024  # packets held at most, whatever their age (a stream jumping ahead)
 
@@ -80,13 +86,15 @@ class VideoReceiveStats:
     holes_skipped: int = 0  # a lost packet given up on after MAX_WAIT_S
     decoder_resyncs: int = 0  # the decoder fell behind: on from the next keyframe
     keyframe_requests: int = 0  # PLIs we asked aiortc to send
+    renacks: int = 0  # missing packets asked for again (NACKs beyond aiortc's own)
     display_skipped: int = 0  # decoded frames the display jumped over (it fell behind)
 
     def summary(self) -> str:
         return (
             f"program video: {self.frames} frames, {self.frames_dropped} dropped, "
             f"{self.holes_skipped} holes skipped, {self.decoder_resyncs} decoder resyncs, "
-            f"{self.keyframe_requests} keyframe requests, {self.display_skipped} not shown"
+            f"{self.keyframe_requests} keyframe requests, {self.display_skipped} not shown, "
+            f"{self.renacks} asked again"
         )
 
 
@@ -114,6 +122,7 @@ class VideoReceiveBuffer:
         self._asked_at: float | None = None
         self._ask = False
         self._last_dropped: int | None = None  # the timestamp of the last frame dropped
+        self._renacked_at: float | None = None
 
     @property
     def held(self) -> int:
@@ -141,6 +150,22 @@ class VideoReceiveBuffer:
             frames += self._skip(now)
         self.stats.frames += len(frames)
         return self._take_ask(), frames
+
+    def missing(self, now: float) -> list[int]:
+        """The sequence numbers (16-bit) to ask for again now: those missing between the frame
+        the picture waits for and the newest packet, once it has waited RENACK_S since the
+        first of them arrived or since the last ask; [] otherwise."""
+        if self._head is None or not self._held or self._last is None or self._oldest is None:
+            return []
+        since = self._oldest if self._renacked_at is None else self._renacked_at
+        if now - since < RENACK_S or now - self._oldest < RENACK_S:
+            return []
+        gaps = [s for s in range(self._head, self._last[1]) if s not in self._held]
+        if not gaps:
+            return []
+        self._renacked_at = now
+        self.stats.renacks += 1
+        return [s & 0xFFFF for s in gaps[:MAX_RENACK]]
 
     def resync(self, now: float) -> bool:
         """The decoder fell behind: drop what is held, go on from the next keyframe. Returns
@@ -181,6 +206,7 @@ class VideoReceiveBuffer:
             self._head = end + 1
         if out:
             self._oldest = min((h.arrived for h in self._held.values()), default=None)
+            self._renacked_at = None
         return out
 
     def _frame_end(self, head: int) -> int | None:
@@ -217,6 +243,7 @@ class VideoReceiveBuffer:
     def _start_at(self, ext: int) -> None:
         self._drop_before(ext)
         self._head = ext
+        self._renacked_at = None
 
     def _drop_before(self, ext: int | None) -> None:
         """Forget every packet before `ext` (None: all)."""

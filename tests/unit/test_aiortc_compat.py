@@ -822,3 +822,35 @@ def test_a_moved_video_receive_path_is_reported(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delattr(aiortc.rtcrtpreceiver.TimestampMapper, "map")
     found = aiortc_compat.problems()
     assert len(found) == 1 and "program picture" in found[0]
+
+
+async def test_a_packet_still_missing_is_asked_for_again_through_aiortcs_nack() -> None:
+    from aiortc.rtp import RTCP_RTPFB_NACK, RtcpRtpfbPacket
+
+    from media.video_receive import RENACK_S
+
+    now = [0.0]
+    pc = RTCPeerConnection()
+    try:
+        receiver, stats = await _started_video_receiver(pc, lambda: now[0])
+        receiver._set_rtcp_ssrc(4321)
+        sent: list[Any] = []
+
+        async def send_rtcp(packet: Any) -> None:
+            sent.append(packet)
+
+        receiver._send_rtcp = send_rtcp  # type: ignore[method-assign]
+        frames = _vp8_packets(3, keyframes={0})
+        lost = frames[1][2]
+        for n, packets in enumerate(frames):
+            now[0] = n * RENACK_S * 1.2  # frame 2 comes when frame 1 has waited long enough
+            for packet in packets:
+                if packet is not lost:
+                    await receiver._handle_rtp_packet(packet, arrival_time_ms=0)
+        await asyncio.sleep(0)  # the NACK's task
+        nacks = [p for p in sent if isinstance(p, RtcpRtpfbPacket) and p.fmt == RTCP_RTPFB_NACK]
+        # aiortc's own, when the gap was seen, and ours once the frame had waited RENACK_S.
+        assert [n.lost for n in nacks] == [[lost.sequence_number]] * 2
+        assert stats.renacks == 1
+    finally:
+        await pc.close()

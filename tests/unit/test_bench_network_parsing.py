@@ -76,6 +76,7 @@ def test_the_last_video_count_is_read_as_the_receive_buffer_wrote_it() -> None:
         decoder_resyncs=1,
         keyframe_requests=3,
         display_skipped=5,
+        renacks=7,
     )
     log = f"x INFO media.venue: {early.summary()}\ny INFO media.venue: {late.summary()}\n"
     assert _video_counts(log) == {
@@ -85,6 +86,7 @@ def test_the_last_video_count_is_read_as_the_receive_buffer_wrote_it() -> None:
         "decoder_resyncs": 1,
         "keyframe_requests": 3,
         "not_shown": 5,
+        "asked_again": 7,
     }
     assert _video_counts("") is None
 

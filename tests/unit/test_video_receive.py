@@ -6,6 +6,7 @@ from media.video_receive import (
     CAPACITY,
     KEYFRAME_ASK_GAP_S,
     MAX_WAIT_S,
+    RENACK_S,
     Piece,
     VideoReceiveBuffer,
     vp8_frame_start,
@@ -180,3 +181,18 @@ def test_a_keyframe_missing_a_packet_is_given_up_on_once_not_again_on_every_pack
     assert buffer.stats.holes_skipped == 1 and buffer.waiting_for_keyframe
     _, out = feed(buffer, stream.frame(keyframe=True), now + TICK)
     assert out == [stream.n - 1]
+
+
+def test_missing_packets_are_asked_for_again_while_the_picture_waits() -> None:
+    buffer, stream = VideoReceiveBuffer(), Stream(seq=65534)
+    feed(buffer, stream.frame(), 0.0)
+    lost = stream.frame()  # seq 1..3 (wrapped): its second packet is lost
+    feed(buffer, lost[:1] + lost[2:], 0.0)
+    assert buffer.missing(RENACK_S / 2) == []  # aiortc's own NACK is on its way
+    feed(buffer, stream.frame(), 0.1)
+    assert buffer.missing(RENACK_S + 0.01) == [lost[1].seq]
+    assert buffer.missing(RENACK_S + 0.02) == []  # asked a moment ago
+    assert buffer.missing(2 * RENACK_S + 0.02) == [lost[1].seq]
+    _, out = feed(buffer, lost[1:2], 0.35)
+    assert out == [1, 2] and buffer.missing(1.0) == []
+    assert buffer.stats.renacks == 2 and buffer.stats.holes_skipped == 0
