@@ -70,6 +70,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -341,6 +342,9 @@ async def _run(
             ]
             snapshot = engine.snapshot()
             snapshot["keyframes_forced_in_window"] = forced
+            snapshot["keyframe_gaps_in_window"] = [
+                keyframe_gaps(times, start, start + window) for times in engine.bus.keyframe_times
+            ]
             snapshot["window_s"] = round(window, 1)
             snapshot["cpu"] = meter.read(venues, lights)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
@@ -842,6 +846,18 @@ def _audio_counts(text: str) -> dict[str, Any] | None:
     }
 
 
+def keyframe_gaps(times: Iterable[float], start: float, end: float) -> dict[str, Any]:
+    """A rung's keyframes (the GOP's and forced ones) between `start` and `end`: how many, and
+    the least and the median gap between two in a row (s)."""
+    inside = [t for t in times if start <= t <= end]
+    gaps = [b - a for a, b in itertools.pairwise(inside)]
+    return {
+        "keyframes": len(inside),
+        "gap_min_s": round(min(gaps), 2) if gaps else None,
+        "gap_median_s": round(statistics.median(gaps), 2) if gaps else None,
+    }
+
+
 def _video_counts(text: str) -> dict[str, int] | None:
     """The venue's program picture as its receive buffer counted it (its last line: the counts
     are cumulative over its sessions)."""
@@ -1026,6 +1042,13 @@ def _result(
             ((r["audio"] or {}).get("concealed_pct") or 0.0) for r in rows if r["lan"] != "lossy"
         ),
         "keyframes_forced_in_window_per_rung": forced,
+        # Every keyframe of each rung in the window (the GOP's and forced): the least gap.
+        "keyframe_gap_min_s_per_rung": [
+            g["gap_min_s"] for g in snapshot.get("keyframe_gaps_in_window") or []
+        ],
+        "keyframes_in_window_per_rung": [
+            g["keyframes"] for g in snapshot.get("keyframe_gaps_in_window") or []
+        ],
         # Forced keyframes (requests, joins, rung moves) on the top rung: their mean gap over
         # the window, and the least gap the bus allows between two (plus the 2 s GOP's own).
         "top_rung_forced_keyframe_mean_gap_s": round(window / forced[0], 1)

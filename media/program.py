@@ -9,6 +9,7 @@ every venue's sender has its PLI/FIR routed here. Queues are bounded: a slow ven
 from __future__ import annotations
 
 import asyncio
+import collections
 import fractions
 import logging
 import time
@@ -35,6 +36,7 @@ KEYFRAME_INTERVAL_S = 2.0  # a rejoining venue sees a picture within this
 MIN_FORCED_KEYFRAME_GAP_S = 2.0
 VENUE_KEYFRAME_GAP_S = 2.0  # one venue's keyframe requests are heard at most this often
 TRACK_QUEUE = 4
+KEYFRAME_TIMES_KEPT = 1000  # per rung: over half an hour at the 2 s GOP
 MAX_INTRA_PCT = 300  # a keyframe's size cap, % of an average frame's bits (libvpx)
 Packet: TypeAlias = "av.Packet[Any]"
 
@@ -223,6 +225,11 @@ class ProgramBus:
         self._keyframe_requested = [True] * len(self.rungs)
         self._last_keyframe = [-MIN_FORCED_KEYFRAME_GAP_S] * len(self.rungs)
         self.keyframes_forced = [0] * len(self.rungs)
+        # When each rung's keyframes went out (the GOP's and forced ones), for the benchmarks'
+        # "keyframes no more often than every 2 s"; bounded.
+        self.keyframe_times: list[collections.deque[float]] = [
+            collections.deque(maxlen=KEYFRAME_TIMES_KEPT) for _ in self.rungs
+        ]
         self.bytes_encoded = [0] * len(self.rungs)  # each rung's output: its real bit rate
         self.frames_encoded = 0
         self.keyframe_requests_refused = 0  # PLI/FIR within a venue's VENUE_KEYFRAME_GAP_S
@@ -355,6 +362,8 @@ class ProgramBus:
                 self.frames_encoded += 1
                 self.meter.add(time.monotonic())
                 for rung, packets in zip(rungs, encoded, strict=True):
+                    if any(packet.is_keyframe for packet in packets):
+                        self.keyframe_times[rung].append(now)
                     for packet in packets:
                         self.bytes_encoded[rung] += packet.size
                         for track in list(self._tracks):

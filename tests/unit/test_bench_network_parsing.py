@@ -259,3 +259,15 @@ def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who
     assert summary["latency_p95_ms_every_frame_to_window_end"] == 500.0
     assert summary["latency_p95_ms_every_frame"] == 5000.0
     assert result["light_venues"]["count"] == 8
+
+
+def test_keyframe_gaps_are_taken_inside_the_window_only() -> None:
+    from launcher.bench_network import keyframe_gaps
+
+    times = [0.0, 2.0, 2.5, 4.5, 6.5, 9.0]
+    assert keyframe_gaps(times, 1.0, 7.0) == {
+        "keyframes": 4,
+        "gap_min_s": 0.5,
+        "gap_median_s": 2.0,
+    }
+    assert keyframe_gaps([], 0.0, 1.0) == {"keyframes": 0, "gap_min_s": None, "gap_median_s": None}
