@@ -954,6 +954,10 @@ def _result(
                 if down is not None and v.joined is not None
                 else None,
                 "rung_changes": len(v.rungs) - 1,
+                # Each rung it was put on, from its join (s; the rung-CPU phases' too).
+                "rungs_from_join_s": [[round(t - v.joined, 1), r] for t, r in v.rungs]
+                if v.joined is not None
+                else [],
                 # RTCP's view: what the network lost.
                 "audio_lost_pct": audio_loss.get(v.venue_id),
                 # The decoder's view: packets neither received nor rebuilt from FEC.
