@@ -70,6 +70,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,19 @@ ENCODE_THREAD = "program-encode"  # media.program's executor thread
 PHASES = re.compile(r"join phases: (.*)$", re.MULTILINE)
 AUDIO = re.compile(
     r"program audio: (\d+) packets, (\d+) received, (\d+) recovered by FEC, (\d+) concealed"
+)
+VIDEO = re.compile(
+    r"program video: (\d+) frames, (\d+) dropped, (\d+) holes skipped, (\d+) decoder resyncs, "
+    r"(\d+) keyframe requests, (\d+) not shown, (\d+) asked again"
+)
+VIDEO_KEYS = (
+    "frames",
+    "dropped",
+    "holes_skipped",
+    "decoder_resyncs",
+    "keyframe_requests",
+    "not_shown",
+    "asked_again",
 )
 
 
@@ -303,10 +317,21 @@ async def _run(
             start = time.monotonic()
             forced_before = list(engine.bus.keyframes_forced)
             meter = CpuMeter(engine, venues, lights)
+            # A venue's stats ride on its heartbeat answers (every few seconds): the report it
+            # sent before the window, often from before its first program frame, says 0 fps
+            # for a picture that is flowing. Its samples begin with its first report within
+            # the window; one that never sends another keeps no sample and counts as 0 fps.
+            fresh = object()
+            before: dict[str, object] = {
+                v.venue_id: engine.venues[v.venue_id].stats for v in venues
+            }
             while time.monotonic() - start < args.duration:
                 await asyncio.sleep(1.0)
                 for v in venues:
                     record = engine.venues[v.venue_id]
+                    if record.stats is before[v.venue_id]:
+                        continue
+                    before[v.venue_id] = fresh
                     joined = record.status is VenueStatus.JOINED and record.stats is not None
                     v.fps.append(record.stats.program_fps if joined and record.stats else 0.0)
             window = time.monotonic() - start
@@ -317,6 +342,9 @@ async def _run(
             ]
             snapshot = engine.snapshot()
             snapshot["keyframes_forced_in_window"] = forced
+            snapshot["keyframe_gaps_in_window"] = [
+                keyframe_gaps(times, start, start + window) for times in engine.bus.keyframe_times
+            ]
             snapshot["window_s"] = round(window, 1)
             snapshot["cpu"] = meter.read(venues, lights)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
@@ -693,7 +721,11 @@ def warm_venue(argv: list[str]) -> int:
     # venue process here); the two this bench reads also go to the process's own output.
     marks = logging.StreamHandler(sys.stdout)
     marks.setLevel(logging.INFO)
-    marks.addFilter(lambda record: record.getMessage().startswith(("join phases", "program audio")))
+    marks.addFilter(
+        lambda record: record.getMessage().startswith(
+            ("join phases", "program audio", "program video")
+        )
+    )
     marks.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
     logging.getLogger("media.venue").addHandler(marks)
     if argv[0] != "-":
@@ -814,6 +846,27 @@ def _audio_counts(text: str) -> dict[str, Any] | None:
     }
 
 
+def keyframe_gaps(times: Iterable[float], start: float, end: float) -> dict[str, Any]:
+    """A rung's keyframes (the GOP's and forced ones) between `start` and `end`: how many, and
+    the least and the median gap between two in a row (s)."""
+    inside = [t for t in times if start <= t <= end]
+    gaps = [b - a for a, b in itertools.pairwise(inside)]
+    return {
+        "keyframes": len(inside),
+        "gap_min_s": round(min(gaps), 2) if gaps else None,
+        "gap_median_s": round(statistics.median(gaps), 2) if gaps else None,
+    }
+
+
+def _video_counts(text: str) -> dict[str, int] | None:
+    """The venue's program picture as its receive buffer counted it (its last line: the counts
+    are cumulative over its sessions)."""
+    found = VIDEO.findall(text)
+    if not found:
+        return None
+    return dict(zip(VIDEO_KEYS, (int(x) for x in found[-1]), strict=True))
+
+
 def _late_pct(latencies: list[float]) -> float | None:
     if not latencies:
         return None
@@ -901,10 +954,17 @@ def _result(
                 if down is not None and v.joined is not None
                 else None,
                 "rung_changes": len(v.rungs) - 1,
+                # Each rung it was put on, from its join (s; the rung-CPU phases' too).
+                "rungs_from_join_s": [[round(t - v.joined, 1), r] for t, r in v.rungs]
+                if v.joined is not None
+                else [],
                 # RTCP's view: what the network lost.
                 "audio_lost_pct": audio_loss.get(v.venue_id),
                 # The decoder's view: packets neither received nor rebuilt from FEC.
                 "audio": audio,
+                # The picture's receive buffer: frames dropped behind a lost packet it gave up
+                # on (0.5 s), or because the decoder or the display fell behind.
+                "video": _video_counts(text),
                 # The venue's microphone as the studio's decoder counted it (whole run).
                 "mic_at_studio": heard.get(v.venue_id),
                 # Its process's CPU (cores) over the frame-rate window (niced once joined).
@@ -966,6 +1026,9 @@ def _result(
         "slow_venue_late_pct_after_lower_rung_in_window": one("slow")[
             "late_pct_after_lower_rung_in_window"
         ],
+        # What the receive buffers did with the picture (media/video_receive.py).
+        "slow_venue_video": one("slow")["video"],
+        "lossy_venue_video": one("lossy")["video"],
         "lossy_venue_audio_concealed_pct": lossy_audio.get("concealed_pct"),
         "lossy_venue_audio_recovered_by_fec": lossy_audio.get("recovered"),
         "lossy_venue_mic_at_studio_concealed_pct": (one("lossy")["mic_at_studio"] or {}).get(
@@ -983,6 +1046,13 @@ def _result(
             ((r["audio"] or {}).get("concealed_pct") or 0.0) for r in rows if r["lan"] != "lossy"
         ),
         "keyframes_forced_in_window_per_rung": forced,
+        # Every keyframe of each rung in the window (the GOP's and forced): the least gap.
+        "keyframe_gap_min_s_per_rung": [
+            g["gap_min_s"] for g in snapshot.get("keyframe_gaps_in_window") or []
+        ],
+        "keyframes_in_window_per_rung": [
+            g["keyframes"] for g in snapshot.get("keyframe_gaps_in_window") or []
+        ],
         # Forced keyframes (requests, joins, rung moves) on the top rung: their mean gap over
         # the window, and the least gap the bus allows between two (plus the 2 s GOP's own).
         "top_rung_forced_keyframe_mean_gap_s": round(window / forced[0], 1)

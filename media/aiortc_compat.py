@@ -17,12 +17,14 @@ checks were written against.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import inspect
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import aioice.ice
@@ -36,12 +38,21 @@ import aiortc.rtcsctptransport
 from aioice import Candidate
 from aiortc import RTCIceCandidate, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.utils import uint16_add
 
 from media.opus_receive import FecOpusDecoder, OpusReceiveStats
+from media.video_receive import (
+    CAPACITY,
+    Frame,
+    Piece,
+    VideoReceiveBuffer,
+    VideoReceiveStats,
+    vp8_frame_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,8 @@ ORIGINAL_BITRATE_ESTIMATOR: Callable[[], Any] = getattr(  # noqa: B009 - not re-
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue`
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"  # name-mangled `self.__jitter_buffer`
+_CODECS = "_RTCRtpReceiver__codecs"  # name-mangled `self.__codecs`: payload type -> codec
+_TIMESTAMP_MAPPER = "_RTCRtpReceiver__timestamp_mapper"  # `self.__timestamp_mapper`
 
 DecoderWorker = Callable[..., None]
 DataChannelReceive = Callable[[int, int, bytes], Awaitable[None]]
@@ -217,6 +230,7 @@ def problems() -> list[str]:
         "aioice's Connection no longer queues received datagrams in _queue (or asyncio.Queue "
         "lost _put/_get): clock samples are stamped when handled, not when they arrived",
     )
+    found += _video_receive_problems()
     found += _handshake_problems()
     return found
 
@@ -801,5 +815,179 @@ def _handshake_problems() -> list[str]:
         and _mentions(aiortc.RTCIceTransport.__init__, "self._send = self._connection.send"),
         "aiortc's DTLS no longer writes and reads its handshake through the ICE transport's "
         "_send/_recv: a lost handshake datagram costs the join OpenSSL's 1 s timer again",
+    )
+    return found
+
+
+# ---- the program picture's receive path (media/video_receive.py) -----------------------------
+
+# A frame waiting this long for the decoder: it is behind. Not a count of frames: a lost
+# packet's retransmission releases up to 0.5 s of frames at once, which a decoder that keeps
+# up takes in a few tens of milliseconds.
+DECODER_LAG_MAX_S = 0.5
+DISPLAY_QUEUE_MAX = 2  # decoded frames waiting for the display; more: it jumps to the newest
+
+
+class BoundedVideoReceive:
+    """In place of aiortc's video JitterBuffer(capacity=512) for one receiver: VP8 frames
+    reassembled by `VideoReceiveBuffer` (a lost packet waited for at most 0.5 s, then on from
+    the newest keyframe), every frame complete now handed over at once (aiortc's buffer hands
+    over one per arriving packet), and a decoder whose oldest queued frame has waited
+    DECODER_LAG_MAX_S drops to the next keyframe instead of drifting seconds behind.
+
+    aiortc calls `add(packet)` and queues the one frame it returns for the decoder (mapping its
+    timestamp); when more are complete, the earlier ones are queued here first, in order,
+    through the same queue and timestamp mapper. Packets still missing while the picture waits
+    are asked for again (the receiver's own `_send_rtcp_nack`). Packets of another codec go
+    through aiortc's own buffer.
+
+    Whether the decoder is behind: the frames still in its queue are the last `qsize()` handed
+    over, so the oldest of them waited since its own hand-over time (kept here)."""
+
+    capacity = CAPACITY
+
+    def __init__(
+        self, receiver: RTCRtpReceiver, stats: VideoReceiveStats, clock: Callable[[], float]
+    ) -> None:
+        self.buffer = VideoReceiveBuffer(stats)
+        self.stats = stats
+        self._clock = clock
+        self._fallback = getattr(receiver, _JITTER_BUFFER)
+        self._decoder_queue: queue.Queue[Any] = getattr(receiver, _DECODER_QUEUE)
+        self._codecs: dict[int, RTCRtpCodecParameters] = getattr(receiver, _CODECS)
+        self._mapper = getattr(receiver, _TIMESTAMP_MAPPER)
+        self._handed_at: collections.deque[float] = collections.deque(maxlen=256)
+        self._send_nack: Callable[[int, list[int]], Coroutine[Any, Any, None]] = (
+            receiver._send_rtcp_nack
+        )
+        self._nacks: set[asyncio.Task[None]] = set()
+
+    def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
+        codec = self._codecs.get(packet.payload_type)
+        if codec is None or codec.mimeType.lower() != "video/vp8":
+            result: tuple[bool, JitterFrame | None] = self._fallback.add(packet)
+            return result
+        start, keyframe = vp8_frame_start(packet.payload)
+        piece = Piece(
+            packet.sequence_number,
+            packet.timestamp,
+            bool(packet.marker),
+            packet._data,
+            start,
+            keyframe,
+        )
+        now = self._clock()
+        ask, frames = self.buffer.add(piece, now)
+        missing = self.buffer.missing(now)
+        if missing:
+            task = asyncio.get_running_loop().create_task(self._send_nack(packet.ssrc, missing))
+            self._nacks.add(task)
+            task.add_done_callback(self._nacks.discard)
+        if frames and self._decoder_lag(now) > DECODER_LAG_MAX_S:
+            frames, resync = self._decoder_behind(frames, now)
+            ask = ask or resync
+        if not frames:
+            return ask, None
+        for frame in frames[:-1]:
+            mapped = JitterFrame(data=frame.data, timestamp=self._mapper.map(frame.timestamp))
+            self._decoder_queue.put((codec, mapped))
+        self._handed_at.extend([now] * len(frames))  # the last one aiortc queues on return
+        return ask, JitterFrame(data=frames[-1].data, timestamp=frames[-1].timestamp)
+
+    def _decoder_lag(self, now: float) -> float:
+        """How long the oldest frame still waiting for the decoder has waited."""
+        waiting = min(self._decoder_queue.qsize(), len(self._handed_at))
+        return now - self._handed_at[-waiting] if waiting else 0.0
+
+    def _decoder_behind(self, frames: list[Frame], now: float) -> tuple[list[Frame], bool]:
+        """The decoder has more queued than it can show in time: start again at the newest
+        keyframe among `frames` (the queue emptied), or drop them all and wait for one."""
+        keys = [i for i, frame in enumerate(frames) if frame.keyframe]
+        if keys:
+            self.stats.decoder_resyncs += 1
+            self.stats.frames_dropped += self._empty_decoder_queue() + keys[-1]
+            return frames[keys[-1] :], False
+        self.stats.frames_dropped += len(frames)
+        return [], self.buffer.resync(now)
+
+    def _empty_decoder_queue(self) -> int:
+        dropped = 0
+        while True:
+            try:
+                task = self._decoder_queue.get_nowait()
+            except queue.Empty:
+                return dropped
+            if task is None:  # the receiver is stopping: its decoder must still see this
+                self._decoder_queue.put(None)
+                return dropped
+            dropped += 1
+
+
+def receive_video_bounded(
+    receiver: object,
+    stats: VideoReceiveStats,
+    clock: Callable[[], float] = time.monotonic,
+) -> BoundedVideoReceive | None:
+    """Give this video RTCRtpReceiver the bounded buffer (None if aiortc's parts are not
+    there). Per receiver: the venue's program picture."""
+    if not (
+        isinstance(receiver, RTCRtpReceiver)
+        and hasattr(receiver, _JITTER_BUFFER)
+        and isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
+        and isinstance(getattr(receiver, _CODECS, None), dict)
+        and callable(getattr(getattr(receiver, _TIMESTAMP_MAPPER, None), "map", None))
+    ):
+        return None
+    bounded = BoundedVideoReceive(receiver, stats, clock)
+    setattr(receiver, _JITTER_BUFFER, bounded)
+    return bounded
+
+
+def newest_decoded(track: MediaStreamTrack, frame: Any) -> tuple[Any, int]:
+    """`frame` (just received from `track`), or a newer one if more than DISPLAY_QUEUE_MAX
+    decoded frames wait behind it (the display fell behind: it jumps to the newest). Returns
+    the frame to show and how many were skipped. aiortc's RemoteStreamTrack keeps decoded
+    frames in an unbounded asyncio.Queue, `_queue`."""
+    waiting = getattr(track, "_queue", None)
+    if not isinstance(waiting, asyncio.Queue) or waiting.qsize() <= DISPLAY_QUEUE_MAX:
+        return frame, 0
+    skipped = 0
+    while not waiting.empty():
+        item = waiting.get_nowait()
+        if item is None:  # the track ends after this frame
+            waiting.put_nowait(None)
+            break
+        frame, skipped = item, skipped + 1
+    return frame, skipped
+
+
+def _video_receive_problems() -> list[str]:
+    """`receive_video_bounded`'s and `newest_decoded`'s assumptions (with `problems()`)."""
+    remote_track = aiortc.rtcrtpreceiver.RemoteStreamTrack
+    mapper = getattr(aiortc.rtcrtpreceiver, "TimestampMapper", None)
+    found = _check(
+        _mentions(RTCRtpReceiver.__init__, "self.__codecs: dict[int, RTCRtpCodecParameters]")
+        and _mentions(RTCRtpReceiver.__init__, "self.__timestamp_mapper = TimestampMapper()")
+        and callable(getattr(mapper, "map", None))
+        and _mentions(RTCRtpReceiver._handle_rtp_packet, "codec = self.__codecs.get(")
+        and _mentions(RTCRtpReceiver._handle_rtp_packet, "packet._data = depayload(codec,")
+        and _mentions(
+            RTCRtpReceiver._handle_rtp_packet,
+            "encoded_frame.timestamp = self.__timestamp_mapper.map(",
+        )
+        and _mentions(RTCRtpReceiver._handle_rtp_packet, "self.__decoder_queue.put((codec,")
+        and list(inspect.signature(JitterFrame).parameters) == ["data", "timestamp"]
+        and inspect.iscoroutinefunction(getattr(RTCRtpReceiver, "_send_rtcp_nack", None))
+        and list(inspect.signature(RTCRtpReceiver._send_rtcp_nack).parameters)
+        == ["self", "media_ssrc", "lost"],
+        "aiortc's RTCRtpReceiver no longer reassembles video through __jitter_buffer.add() "
+        "with __codecs and __timestamp_mapper, or sends NACKs through _send_rtcp_nack: a "
+        "venue's program picture would queue behind every lost packet again",
+    )
+    found += _check(
+        _mentions(remote_track.__init__, "self._queue: asyncio.Queue = asyncio.Queue()")
+        and _mentions(remote_track.recv, "frame = await self._queue.get()"),
+        "aiortc's RemoteStreamTrack no longer queues decoded frames in _queue: a venue whose "
+        "display falls behind could not jump to the newest picture",
     )
     return found

@@ -59,6 +59,7 @@ from media.sfu.subscriber import SfuSubscription
 from media.speaker import RATE, Speaker
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
+from media.video_receive import VideoReceiveStats
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,8 @@ class VenueLink:
         self.latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=300)
         # The program's audio: FEC decoded where the studio sends it, every packet counted.
         self.audio_stats = OpusReceiveStats()
+        # The program's picture: never queued behind a lost packet or a slow decoder for long.
+        self.video_stats = VideoReceiveStats()
         aiortc_compat.use_fec_opus_decoder(self.audio_stats)
         aiortc_compat.set_sctp_initial_rto()
         aiortc_compat.quicken_handshakes()  # STUN and DTLS: a lost datagram costs less
@@ -532,6 +535,7 @@ class VenueLink:
                 await self._keepalive(ws)
             finally:
                 log.info("%s", self.audio_stats.summary())
+                log.info("%s", self.video_stats.summary())
                 for task in tasks:
                     task.cancel()
                 # The armed deadline stays: a venue that loses the link after acking still fires.
@@ -601,6 +605,7 @@ class VenueLink:
             if transceiver.kind == "audio":
                 aiortc_compat.receive_audio_with_fec(transceiver.receiver)
             if transceiver.kind == "video":
+                aiortc_compat.receive_video_bounded(transceiver.receiver, self.video_stats)
                 transceiver.setCodecPreferences(
                     [
                         c
@@ -949,6 +954,8 @@ class VenueLink:
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
+                frame, skipped = aiortc_compat.newest_decoded(track, frame)
+                self.video_stats.display_skipped += skipped
                 now = time.monotonic()
                 self.counters.program_frames += 1
                 self.counters.program.add(now)

@@ -652,3 +652,205 @@ async def test_a_peer_repeating_its_flight_gets_our_lost_last_flight_again() -> 
     finally:
         aiortc_compat.resend_dtls_flights(False)
     assert resent >= 2 and timeouts == 0
+
+
+def _vp8_codec() -> RTCRtpCodecParameters:
+    return RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+
+
+def _vp8_packets(count: int, keyframes: set[int]) -> list[list[Any]]:
+    """`count` frames of a noisy 320×240 picture, encoded and packetized as aiortc's sender
+    does: each frame's RTP packets (marker on its last), sequence numbers running on."""
+    import fractions
+
+    import av
+    import numpy as np
+    from aiortc.codecs.vpx import Vp8Encoder
+    from aiortc.rtp import RtpPacket
+
+    encoder, rng, seq, frames = Vp8Encoder(), np.random.default_rng(7), 0, []
+    for n in range(count):
+        picture = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        frame.pts, frame.time_base = n, fractions.Fraction(1, 30)
+        payloads, timestamp = encoder.encode(frame, force_keyframe=n in keyframes)
+        packets = []
+        for i, payload in enumerate(payloads):
+            packet = RtpPacket(
+                payload_type=96,
+                sequence_number=seq,
+                timestamp=timestamp,
+                marker=int(i == len(payloads) - 1),
+            )
+            packet.payload = payload
+            packets.append(packet)
+            seq += 1
+        frames.append(packets)
+    return frames
+
+
+async def _started_video_receiver(
+    pc: RTCPeerConnection, clock: Callable[[], float]
+) -> tuple[RTCRtpReceiver, Any]:
+    from media.video_receive import VideoReceiveStats
+
+    receiver = pc.addTransceiver("video").receiver
+    stats = VideoReceiveStats()
+    assert aiortc_compat.receive_video_bounded(receiver, stats, clock) is not None
+    receiver._track = aiortc.rtcrtpreceiver.RemoteStreamTrack(kind="video")  # as SDP does
+    await receiver.receive(RTCRtpReceiveParameters(codecs=[_vp8_codec()]))
+    return receiver, stats
+
+
+async def _decoded(receiver: RTCRtpReceiver, count: int) -> list[int]:
+    assert receiver._track is not None
+    frames = [await asyncio.wait_for(receiver._track.recv(), 5) for _ in range(count)]
+    return [round((f.pts or 0) / 3000) for f in frames]  # 2999 is frame 1
+
+
+def test_the_vp8_descriptor_reader_agrees_with_aiortcs_packetizer() -> None:
+    from media.video_receive import vp8_frame_start
+
+    frames = _vp8_packets(3, keyframes={0})
+    assert len(frames[0]) > 1  # a keyframe of several packets
+    starts = [[vp8_frame_start(p.payload) for p in packets] for packets in frames]
+    assert starts[0][0] == (True, True) and all(s == (False, False) for s in starts[0][1:])
+    assert starts[1][0] == (True, False) and starts[2][0] == (True, False)
+
+
+async def test_the_program_picture_waits_for_a_lost_frame_half_a_second_then_takes_a_keyframe() -> (
+    None
+):
+    """A real video receiver, started as aiortc starts it, with the bounded buffer: frame 3 is
+    lost for good; frames behind it wait MAX_WAIT_S, then the picture goes on from keyframe 8,
+    decoded by aiortc's own decoder thread, with timestamps mapped as aiortc maps them."""
+    from media.video_receive import MAX_WAIT_S
+
+    now = [0.0]
+    pc = RTCPeerConnection()
+    try:
+        receiver, stats = await _started_video_receiver(pc, lambda: now[0])
+        step = 0.11  # frame 4 is the first behind the hole: frame 9's arrival ends its wait
+        assert 4 * step <= MAX_WAIT_S < 5 * step
+        out = {0: [0], 1: [1], 2: [2], 9: [8, 9], 10: [10], 11: [11]}  # after each frame
+        for n, packets in enumerate(_vp8_packets(12, keyframes={0, 8})):
+            now[0] = n * step
+            if n != 3:
+                for packet in packets:
+                    await receiver._handle_rtp_packet(packet, arrival_time_ms=n * 110)
+            # Taken before the next frame: the decoder never falls behind (another test's).
+            assert await _decoded(receiver, len(out.get(n, []))) == out.get(n, [])
+        assert receiver._track is not None and receiver._track._queue.empty()
+        assert (stats.holes_skipped, stats.frames_dropped, stats.frames) == (1, 4, 7)
+    finally:
+        await pc.close()
+
+
+async def test_frames_complete_behind_a_late_frame_are_all_decoded_when_it_comes() -> None:
+    """aiortc's buffer would hand frames 2 and 3 over only as later packets arrived; here all
+    come out as soon as frame 1's retransmission fills the hole, with no packet after it."""
+    pc = RTCPeerConnection()
+    try:
+        receiver, stats = await _started_video_receiver(pc, lambda: 0.0)
+        frames = _vp8_packets(4, keyframes={0})
+        for packet in frames[0] + frames[2] + frames[3] + frames[1]:
+            await receiver._handle_rtp_packet(packet, arrival_time_ms=0)
+        assert await _decoded(receiver, 4) == [0, 1, 2, 3]
+        assert stats.frames == 4 and stats.frames_dropped == 0
+    finally:
+        await pc.close()
+
+
+async def test_a_decoder_that_fell_behind_goes_on_from_the_next_keyframe() -> None:
+    """No decoder thread here: frames stay in the decoder's queue as aiortc queued them. Once
+    the oldest has waited DECODER_LAG_MAX_S, a frame that is not a keyframe is dropped and a
+    keyframe asked for; the next keyframe empties the queue and goes first."""
+    from aiortc.codecs import depayload
+
+    from media.video_receive import VideoReceiveStats
+
+    now = [0.0]
+    pc = RTCPeerConnection()
+    try:
+        receiver = pc.addTransceiver("video").receiver
+        stats = VideoReceiveStats()
+        bounded = aiortc_compat.receive_video_bounded(receiver, stats, lambda: now[0])
+        assert bounded is not None
+        getattr(receiver, "_RTCRtpReceiver__codecs")[96] = _vp8_codec()  # noqa: B009
+        waiting: queue.Queue[Any] = getattr(receiver, "_RTCRtpReceiver__decoder_queue")  # noqa: B009
+        lag = aiortc_compat.DECODER_LAG_MAX_S
+        out = []
+        frames = _vp8_packets(6, keyframes={0, 4})
+        for n, at in enumerate((0.0, 0.1, lag + 0.2, lag + 0.3, lag + 0.4, lag + 0.5)):
+            now[0] = at
+            asked, handed = False, None
+            for packet in frames[n]:
+                packet._data = depayload(_vp8_codec(), packet.payload)
+                ask, frame = bounded.add(packet)
+                asked |= ask
+                if frame is not None:
+                    handed = frame
+                    waiting.put((_vp8_codec(), frame))  # as aiortc does with what add returns
+            out.append((n, asked, handed is not None, waiting.qsize()))
+        assert out == [
+            (0, False, True, 1),
+            (1, False, True, 2),
+            (2, True, False, 2),  # the oldest waited too long: dropped, a keyframe asked for
+            (3, False, False, 2),  # waiting for it (asked a moment ago)
+            (4, False, True, 1),  # the keyframe: the queue emptied before it
+            (5, False, True, 2),  # caught up
+        ]
+        assert stats.decoder_resyncs == 2 and stats.frames_dropped == 1 + 1 + 2
+    finally:
+        await pc.close()
+
+
+async def test_a_display_behind_jumps_to_the_newest_decoded_frame() -> None:
+    track = aiortc.rtcrtpreceiver.RemoteStreamTrack(kind="video")
+    assert aiortc_compat.newest_decoded(track, "now") == ("now", 0)
+    item: str | None
+    for item in ("a", "b"):
+        track._queue.put_nowait(item)
+    assert aiortc_compat.newest_decoded(track, "now") == ("now", 0)  # a moment's jitter
+    for item in ("c", None):
+        track._queue.put_nowait(item)
+    assert aiortc_compat.newest_decoded(track, "now") == ("c", 3)
+    assert track._queue.qsize() == 1  # the end still ends the track
+
+
+def test_a_moved_video_receive_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aiortc.rtcrtpreceiver.TimestampMapper, "map")
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "program picture" in found[0]
+
+
+async def test_a_packet_still_missing_is_asked_for_again_through_aiortcs_nack() -> None:
+    from aiortc.rtp import RTCP_RTPFB_NACK, RtcpRtpfbPacket
+
+    from media.video_receive import RENACK_S
+
+    now = [0.0]
+    pc = RTCPeerConnection()
+    try:
+        receiver, stats = await _started_video_receiver(pc, lambda: now[0])
+        receiver._set_rtcp_ssrc(4321)
+        sent: list[Any] = []
+
+        async def send_rtcp(packet: Any) -> None:
+            sent.append(packet)
+
+        receiver._send_rtcp = send_rtcp  # type: ignore[method-assign]
+        frames = _vp8_packets(3, keyframes={0})
+        lost = frames[1][2]
+        for n, packets in enumerate(frames):
+            now[0] = n * RENACK_S * 1.2  # frame 2 comes when frame 1 has waited long enough
+            for packet in packets:
+                if packet is not lost:
+                    await receiver._handle_rtp_packet(packet, arrival_time_ms=0)
+        await asyncio.sleep(0)  # the NACK's task
+        nacks = [p for p in sent if isinstance(p, RtcpRtpfbPacket) and p.fmt == RTCP_RTPFB_NACK]
+        # aiortc's own, when the gap was seen, and ours once the frame had waited RENACK_S.
+        assert [n.lost for n in nacks] == [[lost.sequence_number]] * 2
+        assert stats.renacks == 1
+    finally:
+        await pc.close()

@@ -14,9 +14,11 @@ from launcher.bench_network import (
     _late_pct,
     _mic_counts,
     _phase_durations,
+    _video_counts,
 )
 from media.opus_receive import OpusReceiveStats
 from media.program import VideoFormat
+from media.video_receive import VideoReceiveStats
 
 
 def bench_args(out: Path) -> argparse.Namespace:
@@ -63,6 +65,30 @@ def test_the_last_audio_count_is_read_as_the_decoder_wrote_it() -> None:
         "concealed_pct": 1.0,
     }
     assert _audio_counts("") is None
+
+
+def test_the_last_video_count_is_read_as_the_receive_buffer_wrote_it() -> None:
+    early = VideoReceiveStats(frames=10)
+    late = VideoReceiveStats(
+        frames=900,
+        frames_dropped=40,
+        holes_skipped=2,
+        decoder_resyncs=1,
+        keyframe_requests=3,
+        display_skipped=5,
+        renacks=7,
+    )
+    log = f"x INFO media.venue: {early.summary()}\ny INFO media.venue: {late.summary()}\n"
+    assert _video_counts(log) == {
+        "frames": 900,
+        "dropped": 40,
+        "holes_skipped": 2,
+        "decoder_resyncs": 1,
+        "keyframe_requests": 3,
+        "not_shown": 5,
+        "asked_again": 7,
+    }
+    assert _video_counts("") is None
 
 
 def test_late_frames_are_a_share_over_the_threshold() -> None:
@@ -233,3 +259,15 @@ def test_a_light_venue_join_comes_from_its_process_times_and_the_result_says_who
     assert summary["latency_p95_ms_every_frame_to_window_end"] == 500.0
     assert summary["latency_p95_ms_every_frame"] == 5000.0
     assert result["light_venues"]["count"] == 8
+
+
+def test_keyframe_gaps_are_taken_inside_the_window_only() -> None:
+    from launcher.bench_network import keyframe_gaps
+
+    times = [0.0, 2.0, 2.5, 4.5, 6.5, 9.0]
+    assert keyframe_gaps(times, 1.0, 7.0) == {
+        "keyframes": 4,
+        "gap_min_s": 0.5,
+        "gap_median_s": 2.0,
+    }
+    assert keyframe_gaps([], 0.0, 1.0) == {"keyframes": 0, "gap_min_s": None, "gap_median_s": None}

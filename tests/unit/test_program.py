@@ -211,3 +211,33 @@ async def test_one_venues_keyframe_storm_is_heard_once_per_gap() -> None:
     lossy._send_keyframe()
     assert bus._keyframe_requested == [True]
     await pc.close()
+
+
+def test_a_request_just_after_the_gops_keyframe_waits_a_gap() -> None:
+    """A venue asking for a keyframe on every frame, frames coming a little faster than their
+    rate (a pacer catching up after a late frame), through the bus's own decide, encode and
+    fan-out: the GOP's keyframe (every KEYFRAME_INTERVAL_S of frames) serves the requests made
+    before it, and none is forced sooner than MIN_FORCED_KEYFRAME_GAP_S after it. Before, the
+    GOP's keyframe did not count: one was forced a few frames after it (the bench saw two 0.03 s
+    apart on each rung)."""
+    from media.program import KEYFRAME_INTERVAL_S, MIN_FORCED_KEYFRAME_GAP_S
+
+    bus = ProgramBus(FMT, 600_000)
+    bus.subscribe("asking")
+    pattern = TestPattern("x", 640, 360)
+    step = 0.9 / FMT.fps  # frames 10 % fast
+    forced_at = []
+    for i in range(int(10 / step)):
+        now = 100.0 + i * step
+        bus.request_keyframe("PLI")
+        rungs = bus._rungs_in_use()
+        keyframes = bus._decide_keyframes(rungs, now)
+        if keyframes[0]:
+            forced_at.append(now)
+        bus._fan_out(rungs, bus._encode(pattern.frame(i), i * 6000, rungs, keyframes, 0), now)
+    times = list(bus.keyframe_times[0])
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.9 * KEYFRAME_INTERVAL_S - 1e-9  # the GOP's own, at this frame rate
+    for t in forced_at[1:]:
+        before = max(k for k in times if k < t)
+        assert t - before >= MIN_FORCED_KEYFRAME_GAP_S - 1e-9

@@ -3,6 +3,8 @@ long clean stretch, never flapping."""
 
 from __future__ import annotations
 
+import itertools
+
 from ceremony.quality import MIN_DWELL_S, UP_CLEAN_S, RungPolicy
 
 
@@ -64,3 +66,28 @@ def test_audio_is_protected_from_the_first_lossy_report_until_long_clean() -> No
     assert policy.audio_fec
     policy.observe(4.0 + FEC_OFF_CLEAN_S, 0.0)
     assert not policy.audio_fec
+
+
+def test_a_move_up_the_link_cannot_carry_is_undone_at_once_and_tried_later() -> None:
+    from ceremony.quality import MAX_UP_CLEAN_S, PROBE_S
+
+    policy = RungPolicy(lowest=1)
+    policy.observe(0.0, 10.0)
+    t = 0.0
+    ups = []
+    for _ in range(6):  # six probes of a rung the link cannot carry
+        while policy.rung == 1:
+            t += 1.0
+            policy.observe(t, 0.0)
+        ups.append(t)
+        t += 1.0
+        assert policy.observe(t, 8.0) == 1  # back down at the first bad report, no dwell
+    waits = [b - a for a, b in itertools.pairwise(ups)]
+    assert waits[0] >= 2 * UP_CLEAN_S and waits == sorted(waits)  # longer each time …
+    assert waits[-1] <= MAX_UP_CLEAN_S + 2.0 and policy.up_clean_s == MAX_UP_CLEAN_S  # … capped
+    # A probe that holds for PROBE_S makes the next wait the short one again.
+    while policy.rung == 1:
+        t += 1.0
+        policy.observe(t, 0.0)
+    t += PROBE_S
+    assert policy.observe(t, 0.0) == 0 and policy.up_clean_s == UP_CLEAN_S
