@@ -721,11 +721,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "input_method": first.input_method.value,
             "chirps_heard": first.heard,
             "spread_ms": round(first.spread_s * 1000, 3),
+            "readings_ms": [round(x * 1000, 3) for x in first.readings_s],
         }
         if args.verify:
             # Played again advanced by the measurement: what is left is the compensation's error.
             check = measure(args.speaker, args.microphone, advance_s=first.latency_s)
             result["residual_ms"] = round((check.latency_s - check.advance_s) * 1000, 3)
+            result["residual_readings_ms"] = [
+                round((x - check.advance_s) * 1000, 3) for x in check.readings_s
+            ]
     except (CalibrationError, OSError) as exc:
         print(f"calibration failed / kalibrasi gagal: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -28,11 +28,12 @@ from media.speaker import AUDIO_PRIORITY, OUTPUT_LATENCY_S, RATE, Speaker
 
 log = logging.getLogger(__name__)
 
-# The first chirp is placed this far ahead. A stream's first second or two are not its steady
-# state (through PulseAudio on a loaded machine the capture's first chirp was still placed
-# 40-250 ms off at 1.5 s and at 2.5 s, the later ones within 0.3 ms), and the venue's siren
-# stream is open for seconds before zero: calibrate in the same steady state.
-LEAD_S = 2.5
+# The first chirp is placed this far after both streams opened. A stream's first seconds are
+# not its steady state: through PulseAudio the capture's ADC times were 30-470 ms off until one
+# step 2.55 s after the stream started (when libpulse's timing updates, 10 ms apart and doubling,
+# reach their 1.5 s pace), flat within 0.1 ms after it; chirps before it read -50 and -155 ms.
+# The venue's siren stream is open for seconds before zero: calibrate in the same steady state.
+LEAD_S = 4.0
 REPEATS = 5  # chirps per measurement: the median survives two disturbed readings
 SPACING_S = 0.5
 TAIL_S = 0.6  # recorded after the last chirp's end: room for a slow hall
@@ -55,6 +56,7 @@ class Calibration:
     advance_s: float  # what the chirp had already been advanced by
     spread_s: float = 0.0  # between the repeated chirps: how much to trust the figure
     heard: int = 1  # chirps found
+    readings_s: tuple[float, ...] = ()  # each chirp's latency, in the order played
 
 
 @dataclass
@@ -121,7 +123,7 @@ def measure(
     clock: Callable[[], float] = time.monotonic,
 ) -> Calibration:
     """Play the chirp a few times and find it; CalibrationError says what went wrong
-    (blocking, about three seconds)."""
+    (blocking, about eight seconds)."""
     import sounddevice as sd  # noqa: PLC0415 - without PortAudio the app still starts
 
     chirp = calibration_chirp(RATE)
@@ -190,6 +192,7 @@ def measure(
         advance_s,
         spread_s=float(max(latencies) - min(latencies)),
         heard=len(latencies),
+        readings_s=tuple(latencies),
     )
     log.info("hall calibration: %s", result)
     return result

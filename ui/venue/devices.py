@@ -272,13 +272,13 @@ class DevicesPage(QWidget):
         )
 
     def start_calibration(self) -> None:
-        """Plays a short chirp and listens for it (about two seconds, off the GUI thread)."""
+        """Plays a short chirp and listens for it (about eight seconds, off the GUI thread)."""
         _, mic, spk = self.chosen()
         if self._mic is not None:  # the meter's stream would hold the microphone
             self._mic.close()
             self._mic = None
         self.calibrate.setEnabled(False)
-        self.hall.setText(self.tr("Measuring: keep the hall quiet for two seconds..."))
+        self.hall.setText(self.tr("Measuring: keep the hall quiet for ten seconds..."))
 
         def work() -> None:
             try:
