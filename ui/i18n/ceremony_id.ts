@@ -572,8 +572,8 @@
     </message>
     <message>
         <location filename="../venue/devices.py" line="281" />
-        <source>Measuring: keep the hall quiet for two seconds...</source>
-        <translation>Mengukur: jaga aula tetap tenang selama dua detik...</translation>
+        <source>Measuring: keep the hall quiet for ten seconds...</source>
+        <translation>Mengukur: jaga aula tetap tenang selama sepuluh detik...</translation>
     </message>
     <message>
         <location filename="../venue/devices.py" line="294" />

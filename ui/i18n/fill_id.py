@@ -313,8 +313,8 @@ ID = {
     "Hall delay: {0:.1f} ms; the siren starts that much earlier.": (
         "Jeda aula: {0:.1f} md; sirene dimulai lebih awal sebanyak itu."
     ),
-    "Measuring: keep the hall quiet for two seconds...": (
-        "Mengukur: jaga aula tetap tenang selama dua detik..."
+    "Measuring: keep the hall quiet for ten seconds...": (
+        "Mengukur: jaga aula tetap tenang selama sepuluh detik..."
     ),
     "Hall delay not measured: {0}": "Jeda aula tidak terukur: {0}",
     "WATCHING — {0} has control": "MENONTON — kendali dipegang {0}",
