@@ -3,7 +3,11 @@
 The studio engine runs here (this process, as `ceremony studio --headless` would: the same engine
 and operator link) with real venue processes (launcher/demo.py). The console is a real
 `ceremony studio` console process (Qt, offscreen) attached over the operator link, pulling the
-state and every tile's picture as an operator's would. One run, during a speech:
+state and every tile's picture as an operator's would, in a session of its own as on the
+studio PC (where `ceremony studio` starts the engine in another session and lowers its own
+session's scheduling group: launcher/studio_priority.py; `--console-session shared` runs it in
+the engine's session instead, where only its threads' nice values order the two). One run,
+during a speech:
 
 0. settle: after every venue joined and the clock estimates warmed up, `--settle-s` of samples
    that are reported (under "settle") but not compared: the first seconds after eleven joins
@@ -112,6 +116,7 @@ def main(args: argparse.Namespace) -> int:
         countdowns=args.countdowns,
         settle_s=args.settle_s,
         console_nice=getattr(args, "console_nice", None),
+        console_session=getattr(args, "console_session", "own"),
     )
     load_before = round(os.getloadavg()[0], 1)
     result = asyncio.run(demo.run(bench.body))
@@ -154,9 +159,15 @@ class Resilience:
         countdowns: int,
         settle_s: float,
         console_nice: int | None = None,
+        console_session: str = "own",
     ) -> None:
         self.demo = demo
         self.console_nice = console_nice  # None: the console's own default
+        # "own": the console in a session of its own, as on the studio PC (`ceremony studio`
+        # starts the engine in its own session, launcher/studio_attach.py), so the console
+        # lowers its session's scheduling group too; "shared": in the engine's session, as
+        # when both are started from one terminal (only the threads' nice values then).
+        self.console_session = console_session
         self.out = out
         self.phase_s = phase_s
         self.rounds = rounds
@@ -235,6 +246,8 @@ class Resilience:
             "all_joined_after_s": joined_s,
             "rate_fps": rate,
             "method": {
+                "console_session": self.console_session,
+                "console_nice": self.console_nice if self.console_nice is not None else "default",
                 "rounds": self.rounds,
                 "countdowns_per_phase": self.countdowns,
                 "countdown_lead_s": COUNTDOWN_LEAD_S,
@@ -397,6 +410,7 @@ class Resilience:
         # What each process ran at: the console lowers itself (launcher/studio_priority.py).
         figures["engine_threads_nice_policy"] = _scheduling(os.getpid())
         figures["console_threads_nice_policy"] = _scheduling(console.pid) if console else None
+        figures["console_autogroup"] = _autogroup_nice(console.pid) if console else None
         return figures
 
     async def _kill_during_countdown(self, engine: StudioEngine, rate: float) -> dict[str, Any]:
@@ -441,6 +455,7 @@ class Resilience:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
+                start_new_session=self.console_session == "own",
             )
 
     async def _attach(self, link: LinkServer, sheet_path: Path) -> float:
@@ -566,6 +581,13 @@ def _scheduling(pid: int) -> list[tuple[int, int]]:
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 seen.add((int(fields[16]), int(fields[38])))  # stat fields 19 and 41
     return sorted(seen)
+
+
+def _autogroup_nice(pid: int) -> str | None:
+    """The process's session scheduling group and its nice ("/autogroup-12 nice 10")."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/autogroup").read_text().strip()
+    return None
 
 
 def _machine_busy_s() -> float:
