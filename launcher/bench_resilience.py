@@ -3,7 +3,11 @@
 The studio engine runs here (this process, as `ceremony studio --headless` would: the same engine
 and operator link) with real venue processes (launcher/demo.py). The console is a real
 `ceremony studio` console process (Qt, offscreen) attached over the operator link, pulling the
-state and every tile's picture as an operator's would. One run, during a speech:
+state and every tile's picture as an operator's would, in a session of its own as on the
+studio PC (where `ceremony studio` starts the engine in another session and lowers its own
+session's scheduling group: launcher/studio_priority.py; `--console-session shared` runs it in
+the engine's session instead, where only its threads' nice values order the two). One run,
+during a speech:
 
 0. settle: after every venue joined and the clock estimates warmed up, `--settle-s` of samples
    that are reported (under "settle") but not compared: the first seconds after eleven joins
@@ -40,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -50,6 +55,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,7 +68,7 @@ from ceremony.sequencer import commands as cmd
 from launcher.demo import Demo, DemoOptions, SimOptions, await_fire_reports, countdown_result
 from launcher.paths import Paths
 from media import runsheet_files
-from media.operator_link.server import LinkServer
+from media.operator_link.server import LinkCost, LinkServer
 from media.operator_link.service import start_link
 from media.studio import StudioEngine
 
@@ -109,6 +115,8 @@ def main(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         countdowns=args.countdowns,
         settle_s=args.settle_s,
+        console_nice=getattr(args, "console_nice", None),
+        console_session=getattr(args, "console_session", "own"),
     )
     load_before = round(os.getloadavg()[0], 1)
     result = asyncio.run(demo.run(bench.body))
@@ -150,8 +158,16 @@ class Resilience:
         rounds: int,
         countdowns: int,
         settle_s: float,
+        console_nice: int | None = None,
+        console_session: str = "own",
     ) -> None:
         self.demo = demo
+        self.console_nice = console_nice  # None: the console's own default
+        # "own": the console in a session of its own, as on the studio PC (`ceremony studio`
+        # starts the engine in its own session, launcher/studio_attach.py), so the console
+        # lowers its session's scheduling group too; "shared": in the engine's session, as
+        # when both are started from one terminal (only the threads' nice values then).
+        self.console_session = console_session
         self.out = out
         self.phase_s = phase_s
         self.rounds = rounds
@@ -230,6 +246,8 @@ class Resilience:
             "all_joined_after_s": joined_s,
             "rate_fps": rate,
             "method": {
+                "console_session": self.console_session,
+                "console_nice": self.console_nice if self.console_nice is not None else "default",
                 "rounds": self.rounds,
                 "countdowns_per_phase": self.countdowns,
                 "countdown_lead_s": COUNTDOWN_LEAD_S,
@@ -344,6 +362,9 @@ class Resilience:
         cpu = _cpu_s(os.getpid()), _cpu_s(console.pid if console else None)
         busy = _machine_busy_s(), self._ours_s()
         tiles = self._tiles_sent()
+        threads = _threads_cpu_s()
+        link_cost = dataclasses.replace(self.link.cost) if self.link else None
+        paced = (self.link.pacer.ticks, self.link.pacer.made) if self.link else (0, 0)
         began = time.monotonic()
         stop = asyncio.Event()
         sampling = asyncio.ensure_future(self._sample(engine, stop))
@@ -376,10 +397,20 @@ class Resilience:
                 k: list(v) for c in self.link.clients.values() for k, v in c.wants.items()
             }
         figures["engine_loop_lag_ms_p95"] = engine.status().loop_lag_ms_p95
+        # Where the engine's CPU went, by thread, and what the operator link itself spent.
+        figures["engine_threads_cpu_cores"] = _per_second(threads, _threads_cpu_s(), wall)
+        if link_cost is not None and self.link is not None:
+            figures["link_cost"] = _link_cost(link_cost, self.link.cost, wall)
+            ticks = self.link.pacer.ticks - paced[0]
+            # The share of the tile loop's ticks that made pictures (fewer: the loop ran late).
+            figures["link_cost"]["tile_ticks_made_share"] = (
+                round((self.link.pacer.made - paced[1]) / ticks, 3) if ticks else None
+            )
         figures["load_average_1min"] = round(os.getloadavg()[0], 1)  # the shared machine's
         # What each process ran at: the console lowers itself (launcher/studio_priority.py).
         figures["engine_threads_nice_policy"] = _scheduling(os.getpid())
         figures["console_threads_nice_policy"] = _scheduling(console.pid) if console else None
+        figures["console_autogroup"] = _autogroup_nice(console.pid) if console else None
         return figures
 
     async def _kill_during_countdown(self, engine: StudioEngine, rate: float) -> dict[str, Any]:
@@ -412,14 +443,19 @@ class Resilience:
         name = f"console-{self.consoles_started}"
         env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
         env.update(CEREMONY_HOME=str(self.home), QT_QPA_PLATFORM="offscreen")
+        nice = [] if self.console_nice is None else ["--console-nice", str(self.console_nice)]
         log = (self.out / "logs" / f"{name}.out").open("wb")
         with log:
             self.console = subprocess.Popen(
-                [sys.executable, "-m", "launcher.cli", "studio", "--runsheet", str(sheet_path)],
+                [
+                    *(sys.executable, "-m", "launcher.cli", "studio"),
+                    *("--runsheet", str(sheet_path), *nice),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
+                start_new_session=self.console_session == "own",
             )
 
     async def _attach(self, link: LinkServer, sheet_path: Path) -> float:
@@ -492,6 +528,49 @@ def _cpu_s(pid: int | None) -> float:
     return 0.0
 
 
+def _threads_cpu_s() -> dict[str, float]:
+    """CPU seconds so far of this process's threads, by name (Python's names; a native
+    thread's own name; numbered pool threads summed under their prefix)."""
+    names = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError):
+        for task in Path("/proc/self/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (task / "stat").read_text()
+                comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+                fields = stat.rsplit(")", 1)[1].split()
+                name = names.get(int(task.name), comm).rstrip("0123456789").rstrip("_-")
+                out[name or comm] = (
+                    out.get(name or comm, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+                )
+    return out
+
+
+def _per_second(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
+    """Cores each named thread used between two `_threads_cpu_s` readings, busiest first."""
+    used = {k: round((v - before.get(k, 0.0)) / wall, 3) for k, v in after.items()}
+    return dict(sorted(((k, v) for k, v in used.items() if v > 0), key=lambda kv: -kv[1]))
+
+
+def _link_cost(before: LinkCost, after: LinkCost, wall: float) -> dict[str, float | None]:
+    """The operator link's CPU in a phase, in cores (loop: the engine's loop; thread: the
+    pictures thread), and the CPU of one state frame."""
+    states = after.states - before.states
+    return {
+        "loop_cores": round((after.loop_s() - before.loop_s()) / wall, 4),
+        "state_loop_cores": round((after.state_loop_s - before.state_loop_s) / wall, 4),
+        "tiles_loop_cores": round((after.tiles_loop_s - before.tiles_loop_s) / wall, 4),
+        "send_loop_cores": round((after.send_loop_s - before.send_loop_s) / wall, 4),
+        "pictures_thread_cores": round(
+            (after.pictures_thread_s - before.pictures_thread_s) / wall, 4
+        ),
+        "state_ms_each": round((after.state_loop_s - before.state_loop_s) / states * 1000, 3)
+        if states
+        else 0.0,
+    }
+
+
 def _scheduling(pid: int) -> list[tuple[int, int]]:
     """The distinct (nice, scheduling policy) pairs of a process's threads (policy 0 ordinary,
     1 FIFO, 2 round robin)."""
@@ -502,6 +581,13 @@ def _scheduling(pid: int) -> list[tuple[int, int]]:
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 seen.add((int(fields[16]), int(fields[38])))  # stat fields 19 and 41
     return sorted(seen)
+
+
+def _autogroup_nice(pid: int) -> str | None:
+    """The process's session scheduling group and its nice ("/autogroup-12 nice 10")."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/autogroup").read_text().strip()
+    return None
 
 
 def _machine_busy_s() -> float:

@@ -1280,6 +1280,20 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument(
         "--settle-s", type=float, default=20.0, help="start-up samples reported, not compared"
     )
+    rs.add_argument(
+        "--console-nice",
+        type=int,
+        default=None,
+        metavar="N",
+        help="start the console with this --console-nice (default: the console's own, 10)",
+    )
+    rs.add_argument(
+        "--console-session",
+        choices=["own", "shared"],
+        default="own",
+        help="the console in a session of its own (as `ceremony studio` runs it beside the "
+        "engine it started) or in the engine's",
+    )
     rs.add_argument("--out", type=Path, default=Path("bench-out/resilience"))
     rs.add_argument("--json", action="store_true", help="print the result as JSON")
     rs.set_defaults(func=cmd_bench_resilience)

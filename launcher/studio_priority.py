@@ -10,8 +10,9 @@ needs no privilege; the engine, started before, keeps its own.
 Linux's autogroup (a scheduling group per session) weighs sessions against each other before
 nice values count: an engine started by the console runs in a session of its own, so there the
 console's whole session is lowered too (/proc/self/autogroup). Not when the engine shares the
-console's session (started by hand in the same terminal, or by the benchmark): that would lower
-the engine with it, and the thread nice values already order the two inside one session.
+console's session (started by hand in the same terminal, or by `bench resilience
+--console-session shared`): that would lower the engine with it, and the thread nice values
+already order the two inside one session.
 """
 
 from __future__ import annotations

@@ -44,36 +44,48 @@ def i420_picture(frame: av.VideoFrame, width: int, height: int) -> bytes:
 
     Never `frame.reformat()` here: the same frame may be being composed or encoded on another
     thread, and PyAV keeps one reformatter per frame (DESIGN.md: a crash when two threads used
-    it). `to_ndarray` only copies, so this may run on a thread of its own.
+    it). The planes are only read, in place (no copy of the whole frame first), and OpenCV
+    scales each straight into the picture with the GIL released, so this may run on a thread
+    of its own without holding up the engine's loop.
     """
     w, h = padded(width, height)
     if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
         return black_i420(w, h)
     fw, fh = frame.width, frame.height
-    planes = frame.to_ndarray()  # (fh * 3 / 2, fw): Y, then U and V a quarter each
-    if (w, h) == (fw, fh):
-        return bytes(planes.tobytes())
-    # Cut the planes from the flat bytes: U and V are not whole rows of `fw` when fh / 2 is odd
-    # (a 160×90 camera's U is 22.5 such rows).
-    flat = planes.ravel()
-    quarter_in = (fw // 2) * (fh // 2)
-    y = flat[: fw * fh].reshape(fh, fw)
-    u = flat[fw * fh : fw * fh + quarter_in].reshape(fh // 2, fw // 2)
-    v = flat[fw * fh + quarter_in : fw * fh + 2 * quarter_in].reshape(fh // 2, fw // 2)
     out = np.empty(w * h * 3 // 2, dtype=np.uint8)
-    out[: w * h] = _scaled(y, w, h).ravel()
     quarter = (w // 2) * (h // 2)
-    out[w * h : w * h + quarter] = _scaled(u, w // 2, h // 2).ravel()
-    out[w * h + quarter :] = _scaled(v, w // 2, h // 2).ravel()
-    return bytes(out.tobytes())
+    targets = (
+        (out[: w * h].reshape(h, w), fw, fh),
+        (out[w * h : w * h + quarter].reshape(h // 2, w // 2), fw // 2, fh // 2),
+        (out[w * h + quarter :].reshape(h // 2, w // 2), fw // 2, fh // 2),
+    )
+    for plane, (dst, pw, ph) in zip(frame.planes, targets, strict=True):
+        # Rows of `line_size` bytes (FFmpeg pads them), of which the first `pw` are pixels.
+        rows = np.frombuffer(memoryview(plane), dtype=np.uint8, count=plane.line_size * ph)
+        _scaled_into(rows.reshape(ph, plane.line_size)[:, :pw], dst)
+    return out.tobytes()
 
 
-def _scaled(plane: np.ndarray, width: int, height: int) -> np.ndarray:
-    """One plane at `width`×`height`. Shrinking halves it by area averaging while it is at
-    least twice the size (exact halves are cheap), then interpolates linearly the rest of the
-    way: as smooth as area averaging all the way (no aliasing: the linear step shrinks by less
-    than 2), at a tenth of its cost when the ratio is not a whole number (0.06 against 0.6 ms
-    for 640×360 to 301×169 here). Enlarging is linear (area averaging enlarges blockily)."""
+def _scaled_into(plane: np.ndarray, dst: np.ndarray) -> None:
+    """`plane` scaled to `dst`'s size, written into it. Shrinking halves it by area averaging
+    while it is at least twice the size (exact halves are cheap), then interpolates linearly
+    the rest of the way: as smooth as area averaging all the way (no aliasing: the linear step
+    shrinks by less than 2), at a tenth of its cost when the ratio is not a whole number (0.06
+    against 0.6 ms for 640×360 to 301×169 here). Enlarging is linear (area averaging enlarges
+    blockily)."""
+    height, width = dst.shape
+    if plane.shape == dst.shape:
+        dst[:] = plane
+        return
+    plane = _halved(plane, width, height)
+    if plane.shape == dst.shape:
+        dst[:] = plane
+    else:
+        cv2.resize(plane, (width, height), dst=dst, interpolation=cv2.INTER_LINEAR)
+
+
+def _halved(plane: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Halved by area averaging while it is at least twice `width`×`height`."""
     while (
         plane.shape[1] >= 2 * width
         and plane.shape[0] >= 2 * height
@@ -82,9 +94,7 @@ def _scaled(plane: np.ndarray, width: int, height: int) -> np.ndarray:
     ):
         half = (plane.shape[1] // 2, plane.shape[0] // 2)
         plane = cv2.resize(plane, half, interpolation=cv2.INTER_AREA)
-    if plane.shape[1] == width and plane.shape[0] == height:
-        return plane
-    return cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
+    return plane
 
 
 def black_i420(width: int, height: int) -> bytes:

@@ -5,7 +5,8 @@ must carry the token from the 0600 token file (compared in constant time). Every
 gets the console's state four times a second (built once, encoded once, for all of them), the
 pictures it asks for (at its tiles' sizes, only while it asks), and notices. The pictures are
 scaled on the link's own thread, not on the engine's loop, each once however many consoles
-show it, and travel as I420 (media/operator_link/pictures.py). Commands are
+show it, and travel as I420 (media/operator_link/pictures.py); fewer of them while the
+engine's loop runs late (media/operator_link/pacing.py). Commands are
 executed through the backend (the remote desk) for the client holding control; the others are
 refused NOT_IN_CONTROL until one takes control over, which the journal records.
 
@@ -21,9 +22,11 @@ import contextlib
 import hmac
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -34,6 +37,7 @@ from ceremony import operator_link as link
 from media.operator_link.backend import LinkBackend, PictureJob, Shown
 from media.operator_link.framing import FrameError, frame, read_frame
 from media.operator_link.local_server import FrameSink, LocalSocketServer
+from media.operator_link.pacing import TilePacer
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +52,28 @@ MAX_OUTBOX = 256  # replies and notices a client has not read: beyond, it is dro
 MAX_TILE_SIDE = 1920
 
 
+@dataclass
+class LinkCost:
+    """CPU seconds the link has spent so far, by where (the benchmark reads them per phase):
+    on the engine's loop building and encoding the state, choosing and handing out the
+    pictures, and framing what a client is sent; on the pictures thread scaling them."""
+
+    state_loop_s: float = 0.0
+    tiles_loop_s: float = 0.0
+    send_loop_s: float = 0.0
+    pictures_thread_s: float = 0.0
+    states: int = 0  # state frames built
+
+    def loop_s(self) -> float:
+        return self.state_loop_s + self.tiles_loop_s + self.send_loop_s
+
+
 class _Client(FrameSink):
-    def __init__(self, client_id: int, name: str, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, client_id: int, name: str, writer: asyncio.StreamWriter, cost: LinkCost
+    ) -> None:
         super().__init__(writer)
+        self.cost = cost
         self.id = client_id
         self.name = name
         self.wants: dict[str, tuple[int, int]] = {}
@@ -69,6 +92,7 @@ class _Client(FrameSink):
         self.wake.set()
 
     def pending(self) -> list[bytes]:
+        began = time.thread_time()
         chunks = list(self.outbox)
         self.outbox.clear()
         if self.state is not None:
@@ -77,6 +101,7 @@ class _Client(FrameSink):
         if self.tiles:
             tiles, self.tiles = list(self.tiles.values()), {}
             chunks.append(frame(link.encode(link.Tiles(tiles))))
+        self.cost.send_loop_s += time.thread_time() - began
         return chunks
 
 
@@ -107,6 +132,8 @@ class LinkServer:
         # loop's default executor (aiortc encodes there).
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-tiles")
         self.pictures_made = 0
+        self.cost = LinkCost()
+        self.pacer = TilePacer()
         self._failures: set[str] = set()  # logged once each; the loop's alone
         backend.on_notice(self._broadcast)
 
@@ -150,7 +177,7 @@ class LinkServer:
             self._refuse(writer, refused)
             return
         self._next_id += 1
-        client = _Client(self._next_id, first.client[:200], writer)
+        client = _Client(self._next_id, first.client[:200], writer, self.cost)
         self.clients[client.id] = client
         taken = self.seats.attach(client.id, client.name, want_control=first.want_control)
         ceremony_id, run_id, rehearsal, sheet_yaml, journal = self.backend.session()
@@ -244,6 +271,7 @@ class LinkServer:
     # ---- state and pictures --------------------------------------------------------------------
 
     def _state_frame(self) -> bytes:
+        began = time.thread_time()
         self._seq += 1
         state = msgspec.structs.replace(
             self.backend.console_state(),
@@ -251,7 +279,10 @@ class LinkServer:
             controller_name=self.seats.controller_name,
             seq=self._seq,
         )
-        return frame(link.encode(state))
+        data = frame(link.encode(state))
+        self.cost.state_loop_s += time.thread_time() - began
+        self.cost.states += 1
+        return data
 
     def _push_state_to(self, client: _Client) -> None:
         try:
@@ -282,16 +313,21 @@ class LinkServer:
         loop = asyncio.get_running_loop()
         period = 1 / self.tile_fps
         next_at = loop.time()
-        tick = 0
         while True:
             # A steady cadence: the time the pictures take is not added to the period.
             next_at = max(next_at + period, loop.time())
             await asyncio.sleep(next_at - loop.time())
-            tick += 1
-            jobs, given = self._picture_jobs(venues_too=tick % VENUE_TILE_EVERY == 0)
+            if not self.pacer.tick(loop.time() - next_at):
+                continue  # the engine's loop is late: fewer pictures until it catches up
+            began = time.thread_time()
+            venues_too = self.pacer.made % VENUE_TILE_EVERY == 0
+            jobs, given = self._picture_jobs(venues_too=venues_too)
+            self.cost.tiles_loop_s += time.thread_time() - began
             if not jobs:
                 continue
-            made, failed = await loop.run_in_executor(self._pictures, self._make, jobs)
+            made, failed, spent = await loop.run_in_executor(self._pictures, self._make, jobs)
+            began = time.thread_time()
+            self.cost.pictures_thread_s += spent
             for what, exc in failed:  # logged here, on the loop: `_failures` has one owner
                 self._failed_once(what, exc)
             self.pictures_made += len(made)
@@ -304,6 +340,7 @@ class LinkServer:
                         client.tiles[key] = link.Tile(key, w, h, data)
                         client.tiles_sent += 1
                 client.wake.set()
+            self.cost.tiles_loop_s += time.thread_time() - began
 
     def _picture_jobs(
         self, *, venues_too: bool
@@ -338,9 +375,10 @@ class LinkServer:
     @staticmethod
     def _make(
         jobs: dict[tuple[str, int, int], PictureJob],
-    ) -> tuple[dict[tuple[str, int, int], bytes], list[tuple[str, Exception]]]:
+    ) -> tuple[dict[tuple[str, int, int], bytes], list[tuple[str, Exception]], float]:
         """On the pictures thread: touches nothing of the server's; what failed is handed
-        back to the loop to log."""
+        back to the loop to log, with the CPU seconds the pictures took."""
+        began = time.thread_time()
         made = {}
         failed: list[tuple[str, Exception]] = []
         for key, job in jobs.items():
@@ -348,7 +386,7 @@ class LinkServer:
                 made[key] = job()
             except Exception as exc:
                 failed.append((f"the picture of tile {key[0]} failed", exc))
-        return made, failed
+        return made, failed, time.thread_time() - began
 
     def _failed_once(self, what: str, exc: BaseException | None = None) -> None:
         """On the loop only (the pictures thread hands its failures back)."""
