@@ -89,23 +89,17 @@ class WireChannel:
         if not self.is_open:
             return False
         self.sent[type(message).__name__] += 1
-        stamp = self.stamp
         if self._shim is not None:
-            if stamp is None:
-                data = wire.encode(message).decode()
-                delay = self._shim.pass_on(True, lambda _delay: self._send_now(data))
-            else:
-                data = wire.encode(message).decode()  # for the tracer; sent as stamped
-
-                def release(delay: float) -> None:
-                    self._send_now(wire.encode(stamp(message, delay)).decode())
-
-                delay = self._shim.pass_on(True, release)
+            delay = self._shim.pass_on(True, lambda delay: self._send_stamped(message, delay))
             if self.on_stage is not None:
-                self.on_stage("queued", data, delay)
+                self.on_stage("queued", wire.encode(message).decode(), delay)
             return True
-        if stamp is not None:
-            message = stamp(message, 0.0)
+        return self._send_stamped(message, 0.0)
+
+    def _send_stamped(self, message: wire._Msg, sent_ago: float) -> bool:
+        """Encoded and sent now, stamped first if a stamp is set (one encoding per message)."""
+        if self.stamp is not None:
+            message = self.stamp(message, sent_ago)
         return self._send_now(wire.encode(message).decode())
 
     def _send_now(self, data: str) -> bool:
