@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,19 @@ NEAR_S = 0.15  # the capture is placed by the blocks this close to the chirp
 MIN_SCORE = 8.0  # a weaker correlation peak is not a find (a muted speaker, a deaf microphone)
 
 
+class CalibrationProblem(StrEnum):
+    """What went wrong, for a sentence in the crew's language (the message keeps the detail)."""
+
+    SPEAKER = "speaker"  # the speaker could not be opened
+    MICROPHONE = "microphone"  # the microphone could not be opened
+    NO_PLAYBACK = "no_playback"  # the speaker opened but never played
+    NOT_HEARD = "not_heard"  # played, but not found in the microphone
+
+
 class CalibrationError(RuntimeError):
-    pass
+    def __init__(self, problem: CalibrationProblem, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,9 @@ def measure(
     speaker.hall_latency_s = advance_s
     capture = _Capture([], clock)
     if not speaker.open():
-        raise CalibrationError(speaker.problem or "the speaker could not be opened")
+        raise CalibrationError(
+            CalibrationProblem.SPEAKER, speaker.problem or "the speaker could not be opened"
+        )
     try:
         stream = sd.InputStream(
             samplerate=RATE,
@@ -146,7 +160,9 @@ def measure(
         stream.start()
     except Exception as exc:  # PortAudioError, ValueError for a missing device
         speaker.close()
-        raise CalibrationError(f"the microphone could not be opened ({exc})") from exc
+        raise CalibrationError(
+            CalibrationProblem.MICROPHONE, f"the microphone could not be opened ({exc})"
+        ) from exc
     done = threading.Event()
     first = clock() + LEAD_S
     deadlines = [first + i * SPACING_S for i in range(REPEATS)]
@@ -177,11 +193,15 @@ def measure(
             latencies.append(hall_latency(located[0], onset.onset_local) + advance_s)
             scores.append(located[1])
     if method is OnsetMethod.NO_SOUND:
-        raise CalibrationError("the speaker never played the chirp (no audio callbacks)")
+        raise CalibrationError(
+            CalibrationProblem.NO_PLAYBACK,
+            "the speaker never played the chirp (no audio callbacks)",
+        )
     if not latencies:
         raise CalibrationError(
+            CalibrationProblem.NOT_HEARD,
             "the chirp was not heard in the microphone: is the speaker on and the microphone "
-            "in the room?"
+            "in the room?",
         )
     input_method = capture.blocks[-1][1].method
     result = Calibration(

@@ -302,8 +302,35 @@ def test_devices_page_shows_the_hall_delay_measured_for_these_devices(
     assert "41.2 ms" in page.hall.text()
     assert stored_hall_latency(settings, spk, mic) == pytest.approx(0.0412)
     assert stored_hall_latency(settings, "another speaker", mic) is None  # per device pair
-    page.calibrated.emit("the chirp was not heard")
-    assert "not heard" in page.hall.text()
+    from media.calibration import CalibrationError, CalibrationProblem
+
+    page.calibrated.emit(CalibrationError(CalibrationProblem.NOT_HEARD, "score 3.1 under 8"))
+    assert "not heard" in page.hall.text() and "score" not in page.hall.text()
+    assert "score 3.1 under 8" in page.hall.toolTip()  # the detail, for whoever helps
+    assert "41.2 ms" not in page.hall.text()
+    page.calibrated.emit(OSError("PortAudio: device unavailable"))
+    assert "sound system" in page.hall.text()
+    page.calibrated.emit((spk, mic, found))
+    assert page.hall.toolTip() == ""  # the old problem's detail does not linger
+
+
+def test_a_failed_hall_check_reads_in_indonesian(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from media.calibration import CalibrationError, CalibrationProblem
+    from ui.i18n import Language
+    from ui.venue.devices import DevicesPage
+
+    language = Language(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        assert language.use("id")
+        settings = QSettings(str(tmp_path / "venue.ini"), QSettings.Format.IniFormat)
+        page = DevicesPage(settings)
+        qtbot.addWidget(page)
+        page.calibrated.emit(CalibrationError(CalibrationProblem.MICROPHONE, "no such device"))
+        assert "mikrofon" in page.hall.text().lower() and "no such" not in page.hall.text()
+    finally:
+        language.use("en")
 
 
 def test_join_uses_the_chosen_devices(qtbot: QtBot, tmp_path: Path) -> None:

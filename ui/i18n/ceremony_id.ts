@@ -576,12 +576,32 @@
         <translation>Mengukur: jaga aula tetap tenang selama sepuluh detik...</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="294" />
-        <source>Hall delay not measured: {0}</source>
-        <translation>Jeda aula tidak terukur: {0}</translation>
+        <location filename="../venue/devices.py" line="311" />
+        <source>Hall delay not measured: the speaker could not be opened.</source>
+        <translation>Jeda aula tidak terukur: pengeras suara tidak dapat dibuka.</translation>
     </message>
     <message>
-        <location filename="../venue/devices.py" line="311" />
+        <location filename="../venue/devices.py" line="313" />
+        <source>Hall delay not measured: the microphone could not be opened.</source>
+        <translation>Jeda aula tidak terukur: mikrofon tidak dapat dibuka.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="315" />
+        <source>Hall delay not measured: the speaker played nothing.</source>
+        <translation>Jeda aula tidak terukur: pengeras suara tidak memutar apa pun.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="318" />
+        <source>Hall delay not measured: the test sound was not heard. Is the speaker on, loud enough, and the microphone in the hall?</source>
+        <translation>Jeda aula tidak terukur: suara uji tidak terdengar. Apakah pengeras suara menyala, cukup keras, dan mikrofon berada di aula?</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="321" />
+        <source>Hall delay not measured: the sound system could not be used.</source>
+        <translation>Jeda aula tidak terukur: sistem suara tidak dapat digunakan.</translation>
+    </message>
+    <message>
+        <location filename="../venue/devices.py" line="331" />
         <source>No sound: the speaker could not be used. Check it is plugged in and on.</source>
         <translation>Tidak ada suara: pengeras suara tidak dapat dipakai. Pastikan tersambung dan menyala.</translation>
     </message>

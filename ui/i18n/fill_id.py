@@ -316,7 +316,23 @@ ID = {
     "Measuring: keep the hall quiet for ten seconds...": (
         "Mengukur: jaga aula tetap tenang selama sepuluh detik..."
     ),
-    "Hall delay not measured: {0}": "Jeda aula tidak terukur: {0}",
+    "Hall delay not measured: the speaker could not be opened.": (
+        "Jeda aula tidak terukur: pengeras suara tidak dapat dibuka."
+    ),
+    "Hall delay not measured: the microphone could not be opened.": (
+        "Jeda aula tidak terukur: mikrofon tidak dapat dibuka."
+    ),
+    "Hall delay not measured: the speaker played nothing.": (
+        "Jeda aula tidak terukur: pengeras suara tidak memutar apa pun."
+    ),
+    "Hall delay not measured: the test sound was not heard. Is the speaker on, "
+    "loud enough, and the microphone in the hall?": (
+        "Jeda aula tidak terukur: suara uji tidak terdengar. Apakah pengeras suara menyala, "
+        "cukup keras, dan mikrofon berada di aula?"
+    ),
+    "Hall delay not measured: the sound system could not be used.": (
+        "Jeda aula tidak terukur: sistem suara tidak dapat digunakan."
+    ),
     "WATCHING — {0} has control": "MENONTON — kendali dipegang {0}",
     "nobody": "tidak ada",
     "Take control": "Ambil kendali",

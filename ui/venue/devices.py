@@ -66,7 +66,7 @@ def stored_hall_latency(
 
 
 class DevicesPage(QWidget):
-    calibrated = Signal(object)  # a media.calibration.Calibration, or the error text
+    calibrated = Signal(object)  # (speaker, microphone, Calibration), or the exception
 
     def __init__(
         self,
@@ -284,21 +284,41 @@ class DevicesPage(QWidget):
             try:
                 self.calibrated.emit((spk, mic, calibration.measure(spk, mic)))
             except (calibration.CalibrationError, OSError, ImportError) as exc:
-                self.calibrated.emit(str(exc))
+                self.calibrated.emit(exc)
 
         threading.Thread(target=work, name="hall-calibration", daemon=True).start()
 
     def _show_calibration(self, result: object) -> None:
         self.calibrate.setEnabled(True)
-        if isinstance(result, str):
-            self.hall.setText(self.tr("Hall delay not measured: {0}").format(result))
+        if isinstance(result, Exception):
+            self.hall.setText(self._calibration_problem(result))
+            self.hall.setToolTip(str(result))  # the detail, for whoever helps the crew
         else:
+            self.hall.setToolTip("")
             assert isinstance(result, tuple)
             spk, mic, found = result
             self.settings.setValue(_hall_key(spk, mic), round(found.latency_s * 1000, 3))
             self._show_stored_hall()
         if self._timer.isActive():
             self._mic_changed()
+
+    def _calibration_problem(self, exc: Exception) -> str:
+        """What the crew reads when the hall could not be measured: what to check, in their
+        language (the raw detail goes in the tooltip and the log)."""
+        log.warning("hall calibration failed: %s", exc)
+        problem = exc.problem if isinstance(exc, calibration.CalibrationError) else None
+        if problem is calibration.CalibrationProblem.SPEAKER:
+            return self.tr("Hall delay not measured: the speaker could not be opened.")
+        if problem is calibration.CalibrationProblem.MICROPHONE:
+            return self.tr("Hall delay not measured: the microphone could not be opened.")
+        if problem is calibration.CalibrationProblem.NO_PLAYBACK:
+            return self.tr("Hall delay not measured: the speaker played nothing.")
+        if problem is calibration.CalibrationProblem.NOT_HEARD:
+            return self.tr(
+                "Hall delay not measured: the test sound was not heard. Is the speaker on, "
+                "loud enough, and the microphone in the hall?"
+            )
+        return self.tr("Hall delay not measured: the sound system could not be used.")
 
     # ---- test tone -----------------------------------------------------------------------
 
