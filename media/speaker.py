@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from ceremony.audiotime import (
     place_buffer,
     siren_start,
 )
-from media.firing import REALTIME_PRIORITY, enter_realtime
+from media.firing import REALTIME_PRIORITY, enter_realtime, raise_threads
 from media.sources import mono_int16
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ OUTPUT_LATENCY_S = 0.04
 # callback that misses its turn delays every sample after it (measured through PulseAudio on a
 # loaded machine: chirps 60-240 ms late while the stream's own timing said on time).
 AUDIO_PRIORITY = REALTIME_PRIORITY + 2
+# Through PulseAudio (ALSA's pulse plugin) the callback only queues samples: libpulse's own
+# thread in this process carries them to the server and brings back the timing replies the DAC
+# times are computed from. Left at ordinary priority it was starved on a loaded machine while
+# the callback ran real-time (14 underruns in 40 s at load 3; each one restarts libpulse's
+# latency smoother, whose reports then glide back to the truth over ~10 s, up to 7 ms off).
+SOUND_SERVER_THREADS = ("threaded-ml",)
 
 
 def siren_samples(seconds: float = 4.0) -> np.ndarray:
@@ -136,6 +143,7 @@ class Speaker:
             )
             log.warning(self.problem)
             return False
+        self.realtime_granted = None  # a new stream has a new callback thread to raise
         try:
             stream = sd.OutputStream(
                 samplerate=RATE,
@@ -213,6 +221,12 @@ class Speaker:
             self._stream.close()
             self._stream = None
 
+    def _raise_sound_server_threads(self) -> None:
+        """libpulse's thread beside the callback, at the callback's priority (Linux only)."""
+        raised = raise_threads(_threads_named(SOUND_SERVER_THREADS), AUDIO_PRIORITY)
+        if raised:
+            log.info("the sound server's client thread runs real-time beside the callback")
+
     def _place(self, time_info: Any) -> BufferPlacement:
         # The three clocks are read back to back, before anything else: the mapping between
         # them is only as good as the time between these reads.
@@ -235,6 +249,8 @@ class Speaker:
         if self.realtime_granted is None:
             # PortAudio's own thread: asked once, from inside it (where the OS allows it).
             self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
+            if self.realtime_granted:
+                self._raise_sound_server_threads()
         raw = self._place(time_info)
         out.fill(0)
         with self._lock:
@@ -291,3 +307,20 @@ class Speaker:
         if filled < frames:
             self.underruns += 1
             self._playing = False
+
+
+def _threads_named(names: tuple[str, ...]) -> list[int]:
+    """Native ids of this process's threads with one of these names (none off Linux)."""
+    tids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return tids
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8") as comm:
+                if comm.read().strip() in names:
+                    tids.append(int(task))
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile
+    return tids

@@ -28,6 +28,7 @@ from launcher.bench_audible import (
     find_onsets,
     stop_recorder,
 )
+from media.speaker import AUDIO_PRIORITY
 
 pytestmark = [
     pytest.mark.integration,
@@ -140,6 +141,45 @@ def test_two_venue_processes_are_heard_at_the_same_sample(
             return
         problems.append(problem)
     pytest.fail("; ".join(problems))
+
+
+# A speaker's process: once its stream runs, the scheduling of the callback's and of libpulse's
+# threads, by name.
+THREADS = """
+import json, os, time
+from media.speaker import Speaker
+speaker = Speaker(program=False)
+assert speaker.open(), speaker.problem
+while speaker.callbacks < 20:
+    time.sleep(0.05)
+seen = {}
+for task in os.listdir("/proc/self/task"):
+    tid = int(task)
+    name = open(f"/proc/self/task/{task}/comm").read().strip()
+    policy = [os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority]
+    seen.setdefault(name, []).append(policy)
+speaker.close()
+print(json.dumps({"granted": speaker.realtime_granted, "threads": seen}))
+"""
+
+
+def test_libpulse_thread_runs_at_the_callbacks_priority(server: AudioServer) -> None:
+    """The samples reach the server through libpulse's thread: starved at ordinary priority
+    while the callback is real-time, the stream underran and its timing reports went wrong."""
+    out = subprocess.run(
+        [sys.executable, "-c", THREADS],
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    found = json.loads(out.stdout)
+    assert found["granted"] is True  # root here: real-time is allowed
+    assert found["threads"].get("threaded-ml"), found["threads"]
+    assert all(
+        entry == [os.SCHED_FIFO, AUDIO_PRIORITY] for entry in found["threads"]["threaded-ml"]
+    ), found["threads"]
 
 
 def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:
