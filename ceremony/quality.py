@@ -20,12 +20,19 @@ clean stretch (the 1.5 Mbit/s bench venue at 25.7 s: 2.1 s of late frames until 
   has shown it carries more now).
 - No estimate at all (count-only bench venues keep no estimator; other receivers may send
   none): exactly the loss-driven behaviour above.
-Limits, honestly: aiortc's estimate is capped at about 1.5× the rate it receives (plus 10
-kbit/s), so on the lower rung it cannot reach the top rung's bitrate, let alone 1.25× it: a
-venue that learned a ceiling returns to the top only when the ceiling ages (5 min, then 10 …),
-even if its link has grown meanwhile. And a clean venue whose estimate is spuriously low at a
-drop (its own machine starved, reading packets late, looks like congestion to the estimator)
-can be held down up to CEILING_S for nothing.
+Limits, honestly (aiortc's estimator caps what it sends at about 1.5× the rate it receives, plus
+10 kbit/s, and starts, ~3 s into the picture, from the rate of its last second):
+- On the lower rung the estimate cannot reach the top rung's bitrate, let alone 1.25× it: a venue
+  that learned a ceiling returns to the top only when the ceiling ages (5 min, then 10 …), even if
+  its link has grown meanwhile.
+- A venue dropped in its first seconds gets a first estimate made from the lower rung's rate, so
+  it learns a ceiling whatever the cause (the bench's 5 %-loss venue does; at that loss it is
+  never clean enough to be probed anyway).
+- `bitrates` are the rungs' nominal rates: while the picture compresses below the top rung's (a
+  plain podium shot; a starved bench studio sent 535 kbit/s of its 2.5 Mbit/s) every venue's
+  estimate stays below it, and any drop then learns a ceiling.
+- A clean venue whose estimate is spuriously low at a drop (its own machine starved: packets
+  read late look like congestion to the estimator) is held down up to CEILING_S for nothing.
 """
 
 from __future__ import annotations
