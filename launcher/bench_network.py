@@ -153,6 +153,11 @@ class Venue:
     joins: list[float] = field(default_factory=list)  # every JOINED, monotonic
     fps: list[float] = field(default_factory=list)
     rungs: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, rung) changes
+    # The studio's view of its receiver's bandwidth estimate (REMB): (monotonic, bit/s), on
+    # change, at most one a second; and each ceiling its rung policy learned (monotonic, rung,
+    # no probe of that rung until).
+    estimates: list[tuple[float, int]] = field(default_factory=list)
+    ceilings: list[tuple[float, int, float]] = field(default_factory=list)
     latency_lines_at_switch: int | None = None  # frames logged before it moved down
     latency_lines_at_window_end: int | None = None  # frames logged by the frame-rate window's end
     cpu_cores: float | None = None  # its process's CPU over the frame-rate window (full only)
@@ -346,6 +351,7 @@ async def _run(
                 keyframe_gaps(times, start, start + window) for times in engine.bus.keyframe_times
             ]
             snapshot["window_s"] = round(window, 1)
+            snapshot["window_end"] = start + window
             snapshot["cpu"] = meter.read(venues, lights)
             audio_loss = {v.venue_id: await _audio_loss(engine, v.venue_id) for v in venues}
             countdowns = []
@@ -601,14 +607,24 @@ async def _sample_cpu(
 
 
 async def _watch_rungs(engine: StudioEngine, venues: list[Venue]) -> None:
-    """Each venue's program rung whenever it changes (the studio's policy moves it)."""
+    """Each venue's program rung whenever it changes (the studio's policy moves it), and what
+    the policy saw: the venue's bandwidth estimate, the ceilings it learned."""
     while True:
+        now = time.monotonic()
         for v in venues:
-            rung = engine.venues[v.venue_id].quality.rung
+            record = engine.venues[v.venue_id]
+            rung = record.quality.rung
             if not v.rungs or v.rungs[-1][1] != rung:
-                v.rungs.append((time.monotonic(), rung))
+                v.rungs.append((now, rung))
                 if rung > 0 and v.latency_lines_at_switch is None:
                     v.latency_lines_at_switch = len(_latencies(v.latency_log))
+            bps = record.conn.estimate_bps if record.conn is not None else None
+            changed = not v.estimates or v.estimates[-1][1] != bps
+            if bps is not None and changed and (not v.estimates or now - v.estimates[-1][0] >= 1):
+                v.estimates.append((now, bps))
+            for r, until in record.quality.ceilings.items():
+                if not any(c[1:] == (r, until) for c in v.ceilings):
+                    v.ceilings.append((now, r, until))
         await asyncio.sleep(RUNG_POLL_S)
 
 
@@ -918,6 +934,11 @@ def _result(
         window_frames += lat[:end] if end is not None else lat
         switch = v.latency_lines_at_switch
         in_window = lat[switch:end] if switch is not None else []
+        window_end = snapshot.get("window_end", float("inf"))
+        # Moves up by the policy (a probe, or the estimate's) up to the window's end; after
+        # it, the rung-CPU phases set every venue's rung themselves.
+        ups = [t for (_, r0), (t, r1) in itertools.pairwise(v.rungs) if r1 < r0 and t <= window_end]
+        since_join = v.joined if v.joined is not None else 0.0
         rows.append(
             {
                 "id": v.venue_id,
@@ -958,6 +979,17 @@ def _result(
                 "rungs_from_join_s": [[round(t - v.joined, 1), r] for t, r in v.rungs]
                 if v.joined is not None
                 else [],
+                "moves_up_in_window_from_join_s": [round(t - since_join, 1) for t in ups],
+                # What the rung policy saw: the venue receiver's bandwidth estimate (REMB, kbit/s;
+                # none from count-only venues, which keep no estimator) …
+                "estimate_kbit_s_from_join": [
+                    [round(t - since_join, 1), round(bps / 1000)] for t, bps in v.estimates
+                ],
+                # … and each ceiling it learned: [when, rung, no probe of it until] from join.
+                "ceilings_from_join_s": [
+                    [round(t - since_join, 1), r, round(until - since_join, 1)]
+                    for t, r, until in v.ceilings
+                ],
                 # RTCP's view: what the network lost.
                 "audio_lost_pct": audio_loss.get(v.venue_id),
                 # The decoder's view: packets neither received nor rebuilt from FEC.
@@ -1026,6 +1058,12 @@ def _result(
         "slow_venue_late_pct_after_lower_rung_in_window": one("slow")[
             "late_pct_after_lower_rung_in_window"
         ],
+        "slow_venue_moves_up_in_window_from_join_s": one("slow")["moves_up_in_window_from_join_s"],
+        "slow_venue_ceilings_from_join_s": one("slow")["ceilings_from_join_s"],
+        "slow_venue_estimate_kbit_s_first_last": [
+            e[1] for e in one("slow")["estimate_kbit_s_from_join"][:1]
+        ]
+        + [e[1] for e in one("slow")["estimate_kbit_s_from_join"][-1:]],
         # What the receive buffers did with the picture (media/video_receive.py).
         "slow_venue_video": one("slow")["video"],
         "lossy_venue_video": one("lossy")["video"],

@@ -2,9 +2,10 @@
 
 aiortc has no public API for the things the product needs here: choosing the interfaces ICE
 gathers on (tests and the demo pin loopback, which aioice leaves out), the size of the ICE
-sockets' receive buffers, hearing a venue's keyframe request for a track we encode ourselves,
-seeing each complete encoded frame a receiver reassembles (ISO recording, and the benchmarks'
-count-only venues, whose decoder worker is here too), guarding the data-channel receive path,
+sockets' receive buffers, hearing a venue's keyframe request for a track we encode ourselves
+and its receiver's bandwidth estimate (REMB), seeing each complete encoded frame a receiver
+reassembles (ISO recording, and the benchmarks' count-only venues, whose decoder worker is here
+too), guarding the data-channel receive path,
 reading the candidate pair ICE chose, aioice's STUN codec for a UDP probe, and the program
 audio's receive path (arrival order, FEC decoding: see `receive_audio_with_fec`). Each hook below
 names the private thing it touches, and `problems()` checks every assumption against the
@@ -42,6 +43,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcsctptransport import RTCSctpTransport
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.utils import uint16_add
 
 from media.opus_receive import FecOpusDecoder, OpusReceiveStats
@@ -141,6 +143,18 @@ def problems() -> list[str]:
         and _mentions(RTCRtpSender._handle_rtcp_packet, "self._send_keyframe()"),
         "aiortc's RTCRtpSender no longer handles PLI/FIR through _send_keyframe: venues' "
         "keyframe requests would be lost",
+    )
+    found += _check(
+        _mentions(RTCRtpSender.__init__, "self._ssrc = ")
+        and _mentions(
+            RTCRtpSender._handle_rtcp_packet, "bitrate, ssrcs = unpack_remb_fci(packet.fci)"
+        )
+        and _mentions(aiortc.rtcdtlstransport.RtpRouter.route_rtcp, "unpack_remb_fci(packet.fci)")
+        and _mentions(
+            RTCDtlsTransport._handle_rtcp_data, "await recipient._handle_rtcp_packet(packet)"
+        ),
+        "aiortc no longer hands a venue's REMB to its RTCRtpSender's _handle_rtcp_packet (routed "
+        "by the SSRCs in its FCI): the rung policy would probe links it knows too narrow",
     )
     found += _check(
         _mentions(RTCRtpReceiver.__init__, "self.__decoder_queue")
@@ -278,6 +292,41 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     hear them. The hook is on this one sender (an instance attribute), not process-wide.
     """
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def on_bitrate_estimate(sender: RTCRtpSender, callback: Callable[[int], None]) -> None:
+    """Call `callback(bits_per_second)` with each bandwidth estimate (REMB) the remote's
+    receiver sends for `sender`'s stream, before aiortc handles the packet as usual.
+
+    aiortc's sender only hands REMB to an encoder of its own (and logs it); our program is
+    encoded before it reaches the sender. The remote's receiver estimates from the arrival of
+    our packets (their abs-send-time), sends nothing for its first ~3 s unless it sees
+    congestion, and caps what it sends at about 1.5× the rate it receives. The hook is on this
+    one sender (an instance attribute in front of the method aiortc's DTLS transport calls for
+    every RTCP packet routed to it); a failing `callback` is logged once and never reaches
+    aiortc's RTCP handling (the keyframe requests and loss reports in the same path).
+    """
+    handle = sender._handle_rtcp_packet
+    failed = False
+
+    async def hear_estimate(packet: Any) -> None:
+        nonlocal failed
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                pass
+            else:
+                if sender._ssrc in ssrcs:
+                    try:
+                        callback(bitrate)
+                    except Exception:
+                        if not failed:
+                            log.exception("hearing a bandwidth estimate failed; RTCP goes on")
+                        failed = True
+        await handle(packet)
+
+    sender._handle_rtcp_packet = hear_estimate  # type: ignore[method-assign]
 
 
 def tee_encoded_frames(receiver: RTCRtpReceiver, copy: FrameCopy) -> Callable[[], None] | None:

@@ -112,7 +112,9 @@ class StudioEngine:
         aiortc_compat.set_sctp_initial_rto()  # the studio sends SCTP's INIT: 0.5 s, not 3 s
         aiortc_compat.quicken_handshakes()  # STUN and DTLS: a lost datagram costs less
         for record in self.venues.values():
-            record.quality = RungPolicy(lowest=len(self.bus.rungs) - 1)
+            record.quality = RungPolicy(
+                lowest=len(self.bus.rungs) - 1, bitrates=tuple(r.bitrate for r in self.bus.rungs)
+            )
         self.mixer = AudioMixer()
         self._subscribers: list[Callable[[StudioEvent], None]] = []
         self._tasks: list[asyncio.Task[None]] = []

@@ -164,12 +164,23 @@ class VenuePeers:
                 ]
                 transceiver.setCodecPreferences(vp8)
                 self._bus.route_keyframe_requests(transceiver.sender, vid)
+                aiortc_compat.on_bitrate_estimate(
+                    transceiver.sender, lambda bps: self._bitrate_estimate(record, conn, bps)
+                )
             elif transceiver.kind == "audio":
                 aiortc_compat.receive_audio_with_fec(transceiver.receiver, record.audio_in)
                 transceiver.sender.replaceTrack(self._mixer.subscribe(vid))
                 transceiver.direction = "sendrecv"
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
+
+    def _bitrate_estimate(self, record: VenueRecord, conn: VenueConnection, bps: int) -> None:
+        """The venue's receiver estimated what its link carries of the program (REMB): its
+        rung policy weighs it (a drop it explains is not probed again soon)."""
+        if record.conn is not conn or conn.closed:
+            return  # a connection replaced since: not the link the venue has now
+        conn.estimate_bps = bps
+        record.quality.estimate(self._clocks.mono(), bps)
 
     def install(self, record: VenueRecord, conn: VenueConnection) -> None:
         """The answer is built: this connection becomes the venue's, replacing a live one."""

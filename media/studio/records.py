@@ -40,6 +40,9 @@ class VenueConnection:
     loss_in_pct: float | None = None
     loss_out_pct: float | None = None
     counted_in: tuple[int, int] = (0, 0)  # (received, lost) at the last look
+    # The venue receiver's latest estimate of what its link carries of the program (REMB),
+    # bit/s; None until it sends one (count-only bench venues never do).
+    estimate_bps: int | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     tracks: list[MediaStreamTrack] = field(default_factory=list)  # remote, until installed
     closed: bool = False

@@ -254,6 +254,23 @@ async def test_a_venue_that_cannot_play_the_program_tells_the_studio(studio: Stu
     assert row is not None and row.sound_problem.startswith("no sound")
 
 
+async def test_the_studio_hears_the_venue_receivers_bandwidth_estimate(studio: Studio) -> None:
+    """The venue's program receiver sends REMB (aiortc's estimator: once it has measured ~3 s
+    of the picture, or sooner on congestion); the studio keeps the connection's latest and its
+    rung policy has it (ceremony/quality.py)."""
+    link, events = studio.link(studio.invite(CIREBON))
+    record = studio.engine.venues[CIREBON]
+
+    def estimated(_event: object) -> bool:  # checked at each event: frames come 30 a second
+        return record.conn is not None and record.conn.estimate_bps is not None
+
+    async with running(link):
+        await events.wait(estimated, timeout=20)
+        assert record.conn is not None and record.conn.estimate_bps is not None
+        assert record.quality.estimate_bps == record.conn.estimate_bps > 0
+        assert record.quality.bitrates == tuple(r.bitrate for r in studio.engine.bus.rungs)
+
+
 async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio) -> None:
     """The resolution changes mid-stream at the lower rung's keyframe, and back again."""
     import time

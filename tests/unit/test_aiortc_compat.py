@@ -13,6 +13,7 @@ from typing import Any
 import aioice
 import aioice.ice
 import aioice.stun
+import aiortc.rtcdtlstransport
 import aiortc.rtcrtpreceiver
 import aiortc.rtcsctptransport
 import pytest
@@ -20,7 +21,14 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.opus import OpusDecoder
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
-from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_PLI,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    pack_remb_fci,
+)
 from OpenSSL import SSL
 
 from media import aiortc_compat
@@ -54,6 +62,49 @@ async def test_a_keyframe_request_from_the_network_reaches_our_callback(
     pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1234, media_ssrc=sender._ssrc)
     await sender._handle_rtcp_packet(pli)  # aiortc's own RTCP path, as a venue's PLI takes
     assert asked == ["pli"]
+
+
+async def test_a_bandwidth_estimate_from_the_wire_reaches_our_callback(
+    transceiver: tuple[RTCRtpSender, RTCRtpReceiver],
+) -> None:
+    """A REMB as aiortc's receiver packs it, parsed and routed by aiortc's own DTLS transport
+    (by the SSRCs in its FCI: its media SSRC is 0) to our sender; one for another stream is
+    not ours; a failing callback costs nothing else on that path (keyframe requests)."""
+    sender, _ = transceiver
+    dtls = sender.transport
+    dtls._rtp_router.register_sender(sender, sender._ssrc)  # as sender.send() registers it
+    heard: list[int] = []
+    aiortc_compat.on_bitrate_estimate(sender, heard.append)
+    asked: list[str] = []
+    aiortc_compat.on_keyframe_request(sender, lambda: asked.append("pli"))
+
+    def remb(bitrate: int, ssrcs: list[int]) -> bytes:
+        return bytes(
+            RtcpPsfbPacket(
+                fmt=RTCP_PSFB_APP, ssrc=1234, media_ssrc=0, fci=pack_remb_fci(bitrate, ssrcs)
+            )
+        )
+
+    await dtls._handle_rtcp_data(remb(1_200_000, [sender._ssrc]))
+    await dtls._handle_rtcp_data(remb(9_000_000, [sender._ssrc ^ 1]))
+    assert heard == [1_200_000]
+
+    def fail(bitrate: int) -> None:
+        raise RuntimeError("a broken policy")
+
+    aiortc_compat.on_bitrate_estimate(sender, fail)
+    pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1234, media_ssrc=sender._ssrc)
+    await dtls._handle_rtcp_data(remb(800_000, [sender._ssrc]) + bytes(pli))
+    assert heard == [1_200_000, 800_000] and asked == ["pli"]
+
+
+def test_a_moved_bandwidth_estimate_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def route_rtcp(self: object, packet: object) -> set[object]:
+        return set()
+
+    monkeypatch.setattr(aiortc.rtcdtlstransport.RtpRouter, "route_rtcp", route_rtcp)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "REMB" in found[0]
 
 
 async def test_the_tee_copies_frames_survives_a_failing_copy_and_detaches(

@@ -271,3 +271,27 @@ def test_keyframe_gaps_are_taken_inside_the_window_only() -> None:
         "gap_median_s": 2.0,
     }
     assert keyframe_gaps([], 0.0, 1.0) == {"keyframes": 0, "gap_min_s": None, "gap_median_s": None}
+
+
+def test_what_the_rung_policy_saw_of_the_slow_venue_reaches_the_result(tmp_path: Path) -> None:
+    """Its bandwidth estimates and ceilings from its join, and its moves up within the
+    frame-rate window only (after it, the rung-CPU phases set every venue's rung)."""
+    from launcher.bench_network import _result
+
+    venues = _all_venues(tmp_path)
+    slow = next(v for v in venues if v.lan == "slow")
+    slow.spawned, slow.joined = 10.0, 12.0
+    slow.rungs = [(11.9, 0), (14.0, 1), (38.0, 0), (40.0, 1), (80.0, 0)]
+    slow.estimates = [(15.0, 1_234_000), (16.0, 900_400)]
+    slow.ceilings = [(14.1, 0, 314.0)]
+    snapshot = {"venues": [], "window_end": 70.0}
+    result = _result(bench_args(tmp_path), venues, snapshot, {}, [])
+    row = next(r for r in result["venues"] if r["id"] == slow.venue_id)
+    assert row["estimate_kbit_s_from_join"] == [[3.0, 1234], [4.0, 900]]
+    assert row["ceilings_from_join_s"] == [[2.1, 0, 302.0]]
+    assert row["moves_up_in_window_from_join_s"] == [26.0]  # not the phases' at 80 s
+    summary = result["summary"]
+    assert summary["slow_venue_moves_up_in_window_from_join_s"] == [26.0]
+    assert summary["slow_venue_estimate_kbit_s_first_last"] == [1234, 900]
+    other = next(r for r in result["venues"] if r["lan"] == "open")
+    assert other["estimate_kbit_s_from_join"] == [] and other["ceilings_from_join_s"] == []
