@@ -246,11 +246,10 @@ class Speaker:
         return place_buffer(dac, local_now, bases, self.latency_s, self.hall_latency_s)
 
     def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
-        if self.realtime_granted is None:
+        first = self.realtime_granted is None
+        if first:
             # PortAudio's own thread: asked once, from inside it (where the OS allows it).
             self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
-            if self.realtime_granted:
-                self._raise_sound_server_threads()
         raw = self._place(time_info)
         out.fill(0)
         with self._lock:
@@ -273,6 +272,8 @@ class Speaker:
                     self._siren_pos = None
         if self.on_buffer is not None:
             self.on_buffer(out[:, 0], placement)
+        if first and self.realtime_granted:
+            self._raise_sound_server_threads()  # after the buffer: it reads /proc
 
     def _begin(self, pending: _Pending, placement: BufferPlacement, start: SirenStart) -> None:
         self._pending = None
