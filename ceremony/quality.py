@@ -28,9 +28,10 @@ Limits, honestly (aiortc's estimator caps what it sends at about 1.5× the rate 
 - A venue dropped in its first seconds gets a first estimate made from the lower rung's rate, so
   it learns a ceiling whatever the cause (the bench's 5 %-loss venue does; at that loss it is
   never clean enough to be probed anyway).
-- `bitrates` are the rungs' nominal rates: while the picture compresses below the top rung's (a
-  plain podium shot; a starved bench studio sent 535 kbit/s of its 2.5 Mbit/s) every venue's
-  estimate stays below it, and any drop then learns a ceiling.
+- `bitrates` are what each rung really sends, capped at its nominal rate (SentRates): a picture
+  that compresses below the top rung's nominal rate (a plain podium shot; a starved bench
+  studio sent 535 kbit/s of its 2.5 Mbit/s) would otherwise keep every venue's estimate below
+  it, and any drop would learn a ceiling.
 - A clean venue whose estimate is spuriously low at a drop (its own machine starved: packets
   read late look like congestion to the estimator) is held down up to CEILING_S for nothing.
 """
@@ -208,3 +209,40 @@ class RungPolicy:
         self.clean_since = None
         self._estimate_high_since = None  # the rung above is another one now
         self._requests.clear()  # the new rung starts with a clean record
+
+
+SENT_RATE_SMOOTHING_S = 10.0  # a keyframe's burst must not read as the rung's rate
+
+
+@dataclass
+class SentRates:
+    """What each rung really sends (bit/s), smoothed, capped at its nominal rate; the nominal
+    rate where a rung has not been encoded lately (no venue on it). Fed the encoders' byte
+    counters and `now`."""
+
+    nominal: tuple[int, ...]
+    _last: tuple[float, tuple[int, ...]] | None = None
+    _smoothed: list[float | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._smoothed = [None] * len(self.nominal)
+
+    def observe(self, now: float, bytes_encoded: tuple[int, ...]) -> tuple[int, ...]:
+        last, self._last = self._last, (now, bytes_encoded)
+        if last is not None and now > last[0]:
+            span = now - last[0]
+            weight = min(1.0, span / SENT_RATE_SMOOTHING_S)
+            for i, (before, after) in enumerate(zip(last[1], bytes_encoded, strict=True)):
+                if after == before:
+                    self._smoothed[i] = None  # not encoded: nothing to go by
+                    continue
+                rate = 8 * (after - before) / span
+                old = self._smoothed[i]
+                self._smoothed[i] = rate if old is None else old + weight * (rate - old)
+        return self.rates()
+
+    def rates(self) -> tuple[int, ...]:
+        return tuple(
+            nominal if sent is None else int(min(nominal, sent))
+            for nominal, sent in zip(self.nominal, self._smoothed, strict=True)
+        )

@@ -8,6 +8,7 @@ import collections
 import logging
 from dataclasses import asdict
 
+from ceremony.quality import SentRates
 from media import aiortc_compat
 from media.ice import describe_path
 from media.mixer import AudioMixer
@@ -31,6 +32,8 @@ class StudioStatistics:
         self._mixer = mixer
         self._clocks = clocks
         self.loop_lag: collections.deque[float] = collections.deque(maxlen=200)
+        # The rung policies compare estimates with what each rung really sends, not its target.
+        self._sent = SentRates(tuple(r.bitrate for r in bus.rungs))
         self._measuring: asyncio.Task[None] | None = None
 
     # ---- periodic jobs (run from the engine's one periodic timer) ------------------------
@@ -62,7 +65,9 @@ class StudioStatistics:
 
     async def _link_quality(self) -> None:
         """Packet loss both ways for every joined venue."""
+        sent = self._sent.observe(self._clocks.mono(), tuple(self._bus.bytes_encoded))
         for record in list(self._venues.values()):
+            record.quality.bitrates = sent
             conn = record.conn
             if conn is None or conn.closed or record.status is not VenueStatus.JOINED:
                 continue

@@ -268,7 +268,11 @@ async def test_the_studio_hears_the_venue_receivers_bandwidth_estimate(studio: S
         await events.wait(estimated, timeout=20)
         assert record.conn is not None and record.conn.estimate_bps is not None
         assert record.quality.estimate_bps == record.conn.estimate_bps > 0
-        assert record.quality.bitrates == tuple(r.bitrate for r in studio.engine.bus.rungs)
+        # What each rung really sends (the test pattern compresses far below its target),
+        # capped at the target: the estimate is weighed against that.
+        rungs = studio.engine.bus.rungs
+        assert len(record.quality.bitrates) == len(rungs)
+        assert all(0 < b <= r.bitrate for b, r in zip(record.quality.bitrates, rungs, strict=True))
 
 
 async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio) -> None:

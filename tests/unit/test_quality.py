@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-from ceremony.quality import MIN_DWELL_S, UP_CLEAN_S, RungPolicy
+import pytest
+
+from ceremony.quality import MIN_DWELL_S, UP_CLEAN_S, RungPolicy, SentRates
 
 
 def test_a_lossy_link_goes_down_at_once_and_stays_at_the_bottom() -> None:
@@ -235,3 +237,38 @@ def test_with_no_estimate_at_the_drop_the_first_within_three_seconds_decides() -
     before.observe(2.0, 12.0)
     before.estimate(3.5, 1_100_000)
     assert before.ceilings == {0: 2.0 + CEILING_S}
+
+
+def test_sent_rates_follow_what_each_rung_really_sends_capped_at_its_target() -> None:
+    sent = SentRates((2_500_000, 600_000))
+    assert sent.observe(0.0, (0, 0)) == (2_500_000, 600_000)  # nothing to go by yet
+    # The top rung's picture compresses to 800 kbit/s; the lower one is not encoded (no venue).
+    rates: tuple[int, ...] = (2_500_000, 600_000)
+    for t in range(1, 31):
+        rates = sent.observe(float(t), (100_000 * t, 0))
+    assert rates[0] == pytest.approx(800_000, rel=0.01)
+    assert rates[1] == 600_000
+    # An encoder above its target (a keyframe's burst) reads as the target, no more.
+    for t in range(31, 61):
+        rates = sent.observe(float(t), (3_000_000 + 500_000 * (t - 30), 0))
+    assert rates[0] == 2_500_000
+
+
+def test_a_keyframe_burst_moves_the_sent_rate_only_partly() -> None:
+    sent = SentRates((2_500_000,))
+    total = 0
+    for t in range(1, 21):
+        total += 100_000
+        sent.observe(float(t), (total,))
+    total += 200_000  # one second carrying a keyframe: three times the bytes
+    rate = sent.observe(21.0, (total,))[0]
+    assert 800_000 < rate < 1_100_000
+
+
+def test_an_estimate_above_what_the_top_rung_really_sends_explains_no_drop() -> None:
+    # The top rung's picture sends 800 kbit/s: a venue estimating 1.2 Mbit/s that loses a
+    # burst was not too narrow for it, so it is probed again in time.
+    policy = RungPolicy(lowest=1, bitrates=(800_000, 600_000))
+    policy.estimate(0.0, 1_200_000)
+    assert policy.observe(0.0, 10.0) == 1
+    assert not policy.ceilings
