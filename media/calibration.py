@@ -25,7 +25,13 @@ import numpy as np
 from ceremony.audiotime import BufferPlacement, OnsetMethod, hall_latency, place_capture
 from media.audiosignal import calibration_chirp, find
 from media.firing import enter_realtime
-from media.speaker import AUDIO_PRIORITY, OUTPUT_LATENCY_S, RATE, Speaker
+from media.speaker import (
+    AUDIO_PRIORITY,
+    OUTPUT_LATENCY_S,
+    RATE,
+    Speaker,
+    raise_sound_server_threads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +84,15 @@ class _Capture:
     latency_s: float = 0.0
 
     def callback(self, indata: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
-        if not self.blocks:
-            enter_realtime(AUDIO_PRIORITY)  # as the speaker's: a late capture breaks the run
+        # Real-time as the speaker's callback: a late capture breaks the run.
+        realtime = not self.blocks and enter_realtime(AUDIO_PRIORITY)
         local_now = self.clock()
         bases = (time.time(), time.monotonic())
         adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
         placed = place_capture(adc, local_now, bases, self.latency_s, frames=frames, rate=RATE)
         self.blocks.append((indata[:, 0].copy(), placed))
+        if realtime:  # this stream's libpulse thread too, as the speaker's (after: /proc reads)
+            raise_sound_server_threads()
 
     def covers(self, local: float) -> bool:
         if not self.blocks:

@@ -222,10 +222,7 @@ class Speaker:
             self._stream = None
 
     def _raise_sound_server_threads(self) -> None:
-        """libpulse's thread beside the callback, at the callback's priority (Linux only)."""
-        raised = raise_threads(_threads_named(SOUND_SERVER_THREADS), AUDIO_PRIORITY)
-        if raised:
-            log.info("the sound server's client thread runs real-time beside the callback")
+        raise_sound_server_threads()
 
     def _place(self, time_info: Any) -> BufferPlacement:
         # The three clocks are read back to back, before anything else: the mapping between
@@ -308,6 +305,13 @@ class Speaker:
         if filled < frames:
             self.underruns += 1
             self._playing = False
+
+
+def raise_sound_server_threads() -> None:
+    """libpulse's threads in this process (one per open stream) at the audio callbacks'
+    real-time priority (Linux only; called from a callback that was granted it)."""
+    if raise_threads(_threads_named(SOUND_SERVER_THREADS), AUDIO_PRIORITY):
+        log.info("the sound server's client threads run real-time beside the callbacks")
 
 
 def _threads_named(names: tuple[str, ...]) -> list[int]:
