@@ -216,3 +216,145 @@ def test_a_round_the_studio_started_is_a_sample_with_an_honest_bound() -> None:
     assert s.local_mid == pytest.approx(heard)
     assert abs(s.offset - 100.0) <= s.rtt / 2
     assert ClockEstimator().add(s)  # a sample the estimator takes
+
+
+# ---- the feasible set and the weighted fit ----------------------------------------------------
+
+
+def noisy_probe(venue: SimVenue, rng: random.Random, true_t: float, busy: float) -> ClockSample:
+    """A probe through busy event loops: each leg now and then waits one-sidedly, heavy-tailed."""
+
+    def leg(base: float) -> float:
+        extra = rng.expovariate(1 / 0.003) if rng.random() < busy else 0.0
+        return base + rng.uniform(0, 0.0002) + extra
+
+    t2 = true_t + leg(venue.forward)
+    t3 = t2 + rng.uniform(0, 0.0002)
+    return ClockSample(venue.local(true_t), t2, t3, venue.local(t3 + leg(venue.back)))
+
+
+def truth_at(venue: SimVenue, true_t: float) -> float:
+    """The true offset (studio - venue) when the studio clock reads `true_t`."""
+    return true_t - venue.local(true_t)
+
+
+def test_the_truth_is_always_inside_the_bound() -> None:
+    rng = random.Random(17)
+    checks = 0
+    for trial in range(60):
+        base = rng.uniform(0.0002, 0.05)
+        a = rng.uniform(-0.9, 0.9) * base
+        venue = SimVenue(
+            offset=rng.uniform(-60, 60),
+            drift_ppm=rng.uniform(-150, 150),
+            forward=base + a,
+            back=base - a,
+        )
+        est = ClockEstimator()
+        busy = rng.uniform(0, 0.8)
+        t = rng.uniform(0, 1000)
+        for _ in range(rng.randint(1, 150)):
+            t += rng.expovariate(1 / rng.choice([0.2, 1.0, 3.0, 10.0]))
+            est.add(noisy_probe(venue, rng, t, busy))
+            now = t + rng.uniform(0, 2)
+            got = est.estimate(venue.local(now))
+            assert got is not None
+            assert abs(got.offset - truth_at(venue, now)) <= got.bound, (trial, checks)
+            fire_at = now + rng.uniform(0.5, 30)
+            err, bound = fire_error(venue, est, now, fire_at)
+            assert abs(err) <= bound, (trial, checks, err, bound)
+            checks += 1
+    assert checks > 1000
+    assert est.dropped == 0  # the model held: no sample was ever inconsistent
+
+
+def test_the_bound_shrinks_with_more_good_samples() -> None:
+    venue = SimVenue(offset=3.0, drift_ppm=60, forward=0.002, back=0.001, jitter=0.001)
+    est = ClockEstimator()
+    bounds = []
+    t = 0.0
+    for n in (2, 10, 40, 100):
+        t = run_probes(venue, est, t, n, rate=1.0)
+        error, bound = fire_error(venue, est, t, t + 5)
+        assert abs(error) <= bound
+        bounds.append(bound)
+    assert bounds == sorted(bounds, reverse=True) and len(set(bounds)) == len(bounds)
+    # Both legs' least delays (2 + 1 ms) and the drift pinned over 120 s: half of ~3 ms.
+    assert bounds[-1] < 0.0025
+
+
+def test_a_clock_step_is_dropped_and_the_estimate_recovers() -> None:
+    venue = SimVenue(offset=10.0, drift_ppm=20, forward=0.001, back=0.001, jitter=0.0005)
+    est = ClockEstimator()
+    t = run_probes(venue, est, 0.0, 60)
+    venue.offset += 0.25  # the venue's clock steps (a suspend, an OS that stepped it)
+    est.add(venue.probe(t))
+    got = est.estimate(venue.local(t))
+    assert got is not None and est.dropped > 0  # the old samples disagree: gone
+    assert abs(got.offset - truth_at(venue, t)) <= got.bound
+    t = run_probes(venue, est, t + 0.5, 20)
+    err, bound = fire_error(venue, est, t, t + 5)
+    assert abs(err) <= bound < 0.003
+    assert abs(err) < 0.001
+
+
+def test_the_incremental_polygon_is_the_windows() -> None:
+    """Kept up to date sample by sample (and as samples leave the window), the estimate is the
+    one a fresh look at the same window gives."""
+    rng = random.Random(5)
+    venue = SimVenue(offset=-8.0, drift_ppm=-70, forward=0.003, back=0.001)
+    kept, once = ClockEstimator(), ClockEstimator()
+    t = 0.0
+    for _ in range(400):
+        t += rng.uniform(0.1, 1.5)
+        s = noisy_probe(venue, rng, t, 0.4)
+        kept.add(s)
+        once.add(s)
+        assert kept.estimate(venue.local(t)) is not None
+    assert t > 2 * kept.window_s  # samples have left the window all along
+    now = venue.local(t + 1)
+    a, b = kept.estimate(now), once.estimate(now)
+    assert a is not None and b is not None and a.samples == b.samples
+    assert a.offset == pytest.approx(b.offset, abs=1e-9)
+    assert a.bound == pytest.approx(b.bound, abs=1e-9)
+    assert kept.rebuilds < 200  # most samples were taken without rebuilding
+
+
+def near_best_reference(samples: list[ClockSample], at_local: float) -> float:
+    """A simple reference: the mean offset of the samples whose round trip is within 5 % (plus
+    50 us) of the shortest, carried to `at_local` with a drift fitted by least squares over the
+    short round trips (within 1.5x + 0.2 ms)."""
+    best = min(s.rtt for s in samples)
+    good = [s for s in samples if s.rtt <= best * 1.5 + 0.0002]
+    mx = sum(s.local_mid for s in good) / len(good)
+    my = sum(s.offset for s in good) / len(good)
+    sxx = sum((s.local_mid - mx) ** 2 for s in good)
+    slope = sum((s.local_mid - mx) * (s.offset - my) for s in good) / sxx if sxx > 0 else 0.0
+    near = [s for s in samples if s.rtt <= best * 1.05 + 0.00005]
+    return sum(s.offset + slope * (at_local - s.local_mid) for s in near) / len(near)
+
+
+def test_the_estimate_beats_near_best_averaging_on_a_noisy_path() -> None:
+    """Busy event loops at both ends: every leg waits ~3 ms on average, one-sidedly."""
+    ours, reference = [], []
+    for seed in range(20):
+        rng = random.Random(seed)
+        venue = SimVenue(offset=5.0, drift_ppm=rng.uniform(-100, 100), forward=0, back=0)
+        est = ClockEstimator()
+        samples = []
+        t = 0.0
+        for _ in range(80):
+            t += 1.5
+            out, back = (0.0005 + rng.expovariate(1 / 0.003) for _ in range(2))
+            samples.append(
+                ClockSample(venue.local(t), t + out, t + out, venue.local(t + out + back))
+            )
+            est.add(samples[-1])
+        now = venue.local(t + 1)
+        got = est.estimate(now)
+        assert got is not None
+        ours.append(abs(got.offset - truth_at(venue, t + 1)))
+        assert ours[-1] <= got.bound
+        reference.append(abs(near_best_reference(samples, now) - truth_at(venue, t + 1)))
+    assert sum(ours) < 0.6 * sum(reference)
+    assert max(ours) < max(reference)
