@@ -9,6 +9,7 @@ import pytest
 from ceremony.recent import RecentShare
 from ceremony.runsheet import Venue
 from media.opus_receive import OpusReceiveStats
+from media.program import Rung, VideoFormat
 from media.recent_audio import RecentConcealment
 from media.studio.clocks import Clocks
 from media.studio.records import VenueRecord
@@ -107,7 +108,8 @@ def test_the_studio_status_only_reads_and_the_periodic_job_notes() -> None:
     record = VenueRecord(Venue("kota-cirebon", "MPP Kota Cirebon"))
     bus = SimpleNamespace(
         meter=SimpleNamespace(rate=lambda _now: 15.0),
-        rungs=["640x360@15"],
+        rungs=[Rung(VideoFormat(640, 360, 15), 600_000)],
+        bytes_encoded=[0],
         keyframe_requests_refused=0,
     )
     stats = StudioStatistics(
