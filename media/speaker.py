@@ -57,9 +57,9 @@ OUTPUT_LATENCY_S = 0.04
 AUDIO_PRIORITY = REALTIME_PRIORITY + 2
 # Through PulseAudio (ALSA's pulse plugin) the callback only queues samples: libpulse's own
 # thread in this process carries them to the server and brings back the timing replies the DAC
-# times are computed from. Left at ordinary priority it was starved on a loaded machine while
-# the callback ran real-time (14 underruns in 40 s at load 3; each one restarts libpulse's
-# latency smoother, whose reports then glide back to the truth over ~10 s, up to 7 ms off).
+# times are computed from. At ordinary priority ordinary load can starve it, and an underrun
+# restarts libpulse's latency smoother, whose reports then glide back to the truth over ~10 s
+# (up to 7 ms off). How much raising it gains was not consistent (docs/design-notes.md).
 SOUND_SERVER_THREADS = ("threaded-ml",)
 # Real-time, so no ordinary thread starves it, but the lowest real-time step, below the firing
 # thread's: at the callback's own priority, eleven venues' libpulse threads on two cores outranked
@@ -225,9 +225,6 @@ class Speaker:
             self._stream.close()
             self._stream = None
 
-    def _raise_sound_server_threads(self) -> None:
-        raise_sound_server_threads()
-
     def _place(self, time_info: Any) -> BufferPlacement:
         # The three clocks are read back to back, before anything else: the mapping between
         # them is only as good as the time between these reads.
@@ -274,7 +271,7 @@ class Speaker:
         if self.on_buffer is not None:
             self.on_buffer(out[:, 0], placement)
         if first and self.realtime_granted:
-            self._raise_sound_server_threads()  # after the buffer: it reads /proc
+            raise_sound_server_threads()  # after the buffer: it reads /proc
 
     def _begin(self, pending: _Pending, placement: BufferPlacement, start: SirenStart) -> None:
         self._pending = None
