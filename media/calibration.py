@@ -84,15 +84,13 @@ class _Capture:
     latency_s: float = 0.0
 
     def callback(self, indata: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
-        # Real-time as the speaker's callback: a late capture breaks the run.
-        realtime = not self.blocks and enter_realtime(AUDIO_PRIORITY)
+        if not self.blocks:  # real-time as the speaker's callback: a late capture breaks the run
+            enter_realtime(AUDIO_PRIORITY)
         local_now = self.clock()
         bases = (time.time(), time.monotonic())
         adc = float(getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0)
         placed = place_capture(adc, local_now, bases, self.latency_s, frames=frames, rate=RATE)
         self.blocks.append((indata[:, 0].copy(), placed))
-        if realtime:  # this stream's libpulse thread too, as the speaker's (after: /proc reads)
-            raise_sound_server_threads()
 
     def covers(self, local: float) -> bool:
         if not self.blocks:
@@ -166,6 +164,7 @@ def measure(
         )
         capture.latency_s = float(stream.latency)
         stream.start()
+        raise_sound_server_threads()  # this stream's libpulse thread too, as the speaker's
     except Exception as exc:  # PortAudioError, ValueError for a missing device
         speaker.close()
         raise CalibrationError(

@@ -163,6 +163,8 @@ class Speaker:
             log.warning(self.problem)
             return False
         self._stream = stream
+        if self.realtime:  # its libpulse thread exists once the stream does (a no-op elsewhere)
+            raise_sound_server_threads()
         self._timeline = StreamTimeline(RATE)
         self.latency_s = float(stream.latency)
         self.problem = None
@@ -244,8 +246,7 @@ class Speaker:
         return place_buffer(dac, local_now, bases, self.latency_s, self.hall_latency_s)
 
     def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
-        first = self.realtime_granted is None
-        if first:
+        if self.realtime_granted is None:
             # PortAudio's own thread: asked once, from inside it (where the OS allows it).
             self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
         raw = self._place(time_info)
@@ -270,8 +271,6 @@ class Speaker:
                     self._siren_pos = None
         if self.on_buffer is not None:
             self.on_buffer(out[:, 0], placement)
-        if first and self.realtime_granted:
-            raise_sound_server_threads()  # after the buffer: it reads /proc
 
     def _begin(self, pending: _Pending, placement: BufferPlacement, start: SirenStart) -> None:
         self._pending = None
@@ -310,7 +309,8 @@ class Speaker:
 
 def raise_sound_server_threads() -> None:
     """libpulse's threads in this process (one per open stream) at real-time priority
-    (SOUND_SERVER_PRIORITY; Linux only; called from a callback that was granted real-time)."""
+    (SOUND_SERVER_PRIORITY), where the OS allows it; called once a stream is open, off the
+    audio callback (it reads /proc)."""
     if raise_threads(_threads_named(SOUND_SERVER_THREADS), SOUND_SERVER_PRIORITY):
         log.info("the sound server's client threads run real-time beside the callbacks")
 
