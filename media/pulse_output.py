@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,10 @@ CONNECT_TIMEOUT_S = 3.0
 # How often the server is asked where the stream is. Each reply is one point on the line; the
 # timeline pools the last SERVER_TIMING_WINDOW of them, so this sets how fast a move is followed.
 TIMING_INTERVAL_S = 0.05
+# A report outside these is not believed (a server in trouble, or a struct read wrongly): the
+# sink's latency is milliseconds, and the reply was stamped a moment ago.
+MAX_SINK_LATENCY_S = 2.0
+MAX_REPORT_AGE_S = 1.0
 
 _SAMPLE_FLOAT32LE = 5
 _CONTEXT_NOAUTOSPAWN = 1
@@ -104,8 +109,6 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "pa_threaded_mainloop_stop": (None, [_P]),
     "pa_threaded_mainloop_lock": (None, [_P]),
     "pa_threaded_mainloop_unlock": (None, [_P]),
-    "pa_threaded_mainloop_wait": (None, [_P]),
-    "pa_threaded_mainloop_signal": (None, [_P, ctypes.c_int]),
     "pa_threaded_mainloop_get_api": (_P, [_P]),
     "pa_threaded_mainloop_set_name": (None, [_P, ctypes.c_char_p]),
     "pa_context_new": (_P, [_P, ctypes.c_char_p]),
@@ -189,12 +192,16 @@ class PulseOutput:
         self._name = name.encode()
         self._on_start = on_start
         self._started = False
+        self._running = False  # open and not failed since
+        self.problem: str | None = None  # why the stream stopped, if it did
+        self.on_problem: Callable[[str], None] | None = None
         self._lib: Any = None
         self._ml: int | None = None
         self._ctx: int | None = None
         self._stream: int | None = None
         self._timing_pending = False
         self._last_request = 0.0
+        self._changed = threading.Event()  # a state changed (opening)
         # ctypes callbacks must outlive the C objects that hold them.
         self._cbs = (
             _STATE_CB(self._on_state),
@@ -274,20 +281,28 @@ class PulseOutput:
         # Corked until here, so the samples written so far (the server's first request) are the
         # start of the timeline; uncorked, it plays on whatever happens.
         self._unref(lib.pa_stream_cork(self._stream, 0, self._cbs[4], None))
+        self._running = True
         self._request_timing()
 
     def _wait(
         self, state: Callable[[], int], ready: int, failed: tuple[int, ...], what: str
     ) -> None:
-        # Called with the loop's lock held; pa_threaded_mainloop_wait releases it while waiting,
-        # and _on_state signals every change. The timeout guards a server that never answers.
+        # Called with the loop's lock held, which the loop needs to make progress: it is let go
+        # while waiting for _on_state's next signal, bounded so a server that never answers
+        # cannot hold the venue's start.
         until = time.monotonic() + CONNECT_TIMEOUT_S
         while (now := state()) != ready:
             if now in failed:
                 raise PulseError(f"{what} failed: {self._error()}")
-            if time.monotonic() > until:
+            left = until - time.monotonic()
+            if left <= 0:
                 raise PulseError(f"{what} did not become ready in {CONNECT_TIMEOUT_S:g} s")
-            self._lib.pa_threaded_mainloop_wait(self._ml)
+            self._changed.clear()
+            self._lib.pa_threaded_mainloop_unlock(self._ml)
+            try:
+                self._changed.wait(left)
+            finally:
+                self._lib.pa_threaded_mainloop_lock(self._ml)
 
     def close(self) -> None:
         lib = self._lib
@@ -295,6 +310,7 @@ class PulseOutput:
             return
         if self._ml:
             lib.pa_threaded_mainloop_lock(self._ml)
+        self._running = False
         if self._stream:
             lib.pa_stream_disconnect(self._stream)
             lib.pa_stream_unref(self._stream)
@@ -322,12 +338,27 @@ class PulseOutput:
     # -- the loop's thread (its lock held by libpulse) ----------------------------------------
 
     def _on_state(self, _obj: int, _userdata: int) -> None:
-        self._lib.pa_threaded_mainloop_signal(self._ml, 0)
+        self._changed.set()
+        if self._running and self._stream:
+            state = self._lib.pa_stream_get_state(self._stream)
+            if state in (_STREAM_FAILED, _STREAM_TERMINATED):
+                self._running = False
+                self.problem = f"the PulseAudio stream ended: {self._error()}"
+                log.warning(self.problem)
+                if self.on_problem is not None:
+                    self.on_problem(self.problem)
 
     def _on_underflow(self, _stream: int, _userdata: int) -> None:
         self.underflows += 1
 
     def _on_write(self, stream: int, nbytes: int, _userdata: int) -> None:
+        # An exception cannot cross into C: it would be printed and the request left unanswered.
+        try:
+            self._write(stream, nbytes)
+        except Exception:
+            log.exception("the native PulseAudio stream's write failed")
+
+    def _write(self, stream: int, nbytes: int) -> None:
         if not self._started:
             self._started = True
             if self._on_start is not None:
@@ -353,6 +384,12 @@ class PulseOutput:
         self._unref(self._lib.pa_stream_update_timing_info(self._stream, self._cbs[2], None))
 
     def _on_timing(self, stream: int, success: int, _userdata: int) -> None:
+        try:
+            self._timing(stream, success)
+        except Exception:
+            log.exception("the native PulseAudio stream's timing report failed")
+
+    def _timing(self, stream: int, success: int) -> None:
         self._timing_pending = False
         if not success:
             return
@@ -366,6 +403,13 @@ class PulseOutput:
         if t.read_index_corrupt or t.read_index < 0:
             return
         stamp = t.timestamp.tv_sec + t.timestamp.tv_usec / 1e6
+        if t.sink_usec > MAX_SINK_LATENCY_S * 1e6 or abs(realtime_now - stamp) > MAX_REPORT_AGE_S:
+            log.debug(
+                "a timing report not believed: sink %d us, %.3f s old",
+                t.sink_usec,
+                realtime_now - stamp,
+            )
+            return
         heard_local = stamp + t.sink_usec / 1e6 - realtime_now + local_now
         self.timeline.report(t.read_index // 4, heard_local)
         self.reports += 1

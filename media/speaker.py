@@ -212,6 +212,7 @@ class Speaker:
             extra_latency_s=lambda: self.hall_latency_s,
             on_start=self._enter_realtime,
         )
+        output.on_problem = self._stream_ended
         try:
             output.open()
         except PulseError as exc:
@@ -222,6 +223,9 @@ class Speaker:
         self.latency_s = output.latency_s
         self.problem = None
         return True
+
+    def _stream_ended(self, why: str) -> None:
+        self.problem = f"no sound: {why}"
 
     def push_program(self, frame: av.AudioFrame) -> None:
         """One decoded frame of the program return (any size, mono or interleaved stereo)."""
