@@ -12,6 +12,11 @@ deadline, advanced by the hall's calibrated latency (what the amplifier and the 
 the DAC). Nothing is started at zero by a thread that may be late. Without usable DAC times the
 buffer is placed by the stream's stated latency, and the onset record says so. Without
 PortAudio or an output device the ceremony goes on and `problem` says why it is silent.
+
+Two ways to the device: on Linux, where a PulseAudio (or PipeWire-pulse) server answers and the
+device is the default, a libpulse stream of our own whose timing is the server's raw reports
+(media.pulse_output: no latency smoother in between); everywhere else, and whenever that fails,
+PortAudio. Both render through the same code below.
 """
 
 from __future__ import annotations
