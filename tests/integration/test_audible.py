@@ -155,9 +155,10 @@ def test_two_venue_processes_are_heard_at_the_same_sample(
 # A speaker's process: once its stream runs, the scheduling of the callback's and of libpulse's
 # threads, by name.
 THREADS = """
-import json, os, time
+import json, os, sys, time
 from media.speaker import Speaker
 speaker = Speaker(program=False)
+speaker.realtime = sys.argv[1] == "realtime"  # what --no-realtime turns off
 assert speaker.open(), speaker.problem
 while speaker.callbacks < 20:
     time.sleep(0.05)
@@ -173,9 +174,9 @@ print(json.dumps({"granted": speaker.realtime_granted, "threads": seen,
 """
 
 
-def _threads(server: AudioServer, backend: Backend) -> dict[str, object]:
+def _threads(server: AudioServer, backend: Backend, realtime: bool = True) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, "-c", THREADS],
+        [sys.executable, "-c", THREADS, "realtime" if realtime else "ordinary"],
         env=_env(server, backend),
         capture_output=True,
         text=True,
@@ -195,6 +196,14 @@ def test_the_native_streams_thread_renders_at_the_callbacks_priority(server: Aud
     threads = found["threads"]
     assert isinstance(threads, dict)
     assert threads.get(THREAD_NAME.decode()) == [[os.SCHED_FIFO, AUDIO_PRIORITY]], threads
+
+
+def test_without_real_time_the_native_streams_thread_stays_ordinary(server: AudioServer) -> None:
+    found = _threads(server, Backend.PULSE, realtime=False)
+    assert found["granted"] is False
+    threads = found["threads"]
+    assert isinstance(threads, dict)
+    assert threads.get(THREAD_NAME.decode()) == [[os.SCHED_OTHER, 0]], threads
 
 
 def test_libpulse_thread_runs_real_time(server: AudioServer) -> None:
