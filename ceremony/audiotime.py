@@ -28,6 +28,7 @@ TIMELINE_JUMP_CALLBACKS = 3  # ... once it lasts this many callbacks: an underru
 
 class OnsetMethod(StrEnum):
     DAC_TIME = "dac_time"  # the sample whose DAC time is the deadline
+    SERVER_TIMING = "server_timing"  # the sample the sound server's own timing reports put there
     REPORTED_LATENCY = "reported_latency"  # no usable DAC time: callback time + stated latency
     NO_SOUND = "no_sound"  # no output stream: nothing was heard
 
@@ -111,6 +112,60 @@ class StreamTimeline:
                 self._starts.popleft()
         start = statistics.median(self._starts)
         return BufferPlacement(start + count / self.rate, raw.method, raw.ahead_s)
+
+
+SERVER_TIMING_WINDOW = 16  # timing reports pooled (0.8 s at one every 50 ms)
+
+
+@dataclass
+class ServerTimeline:
+    """A playback stream's sample -> time line from the sound server's raw timing reports.
+
+    Each report says that the sample at `read_index` is heard at one instant (PulseAudio: the
+    reply's timestamp plus the sink's latency then), which implies when the stream's sample 0
+    was (would have been) heard. The median of the last reports is the line: one report is
+    late now and then (the server's main thread answers after the snapshot under load), the
+    median is not. A stream started without a prebuffer plays on through an underrun, so its
+    line does not move; a lasting move (a restarted stream, a moved sink) restarts the pool.
+    Drift between the sound card and the deadline's clock (~0.1 ms a second at 100 ppm) moves
+    the implied start by less than the window's noise; the window follows it with a lag of half
+    its length, ~40 us at 100 ppm.
+    """
+
+    rate: int
+    window: int = SERVER_TIMING_WINDOW
+    _starts: collections.deque[float] = field(default_factory=collections.deque)
+    _moved: list[float] = field(default_factory=list)
+
+    def report(self, read_index: int, heard_local: float) -> None:
+        """The sample at `read_index` (counted from the stream's first) is heard then."""
+        implied = heard_local - read_index / self.rate
+        if self._starts and abs(implied - statistics.median(self._starts)) > TIMELINE_JUMP_S:
+            self._moved.append(implied)
+            if len(self._moved) >= TIMELINE_JUMP_CALLBACKS:
+                self._starts = collections.deque(self._moved)
+                self._moved = []
+            return
+        self._moved.clear()
+        self._starts.append(implied)
+        while len(self._starts) > self.window:
+            self._starts.popleft()
+
+    @property
+    def start(self) -> float | None:
+        """When sample 0 is heard, on the deadline's clock; None before the first report."""
+        return statistics.median(self._starts) if self._starts else None
+
+    def place(
+        self, index: int, local_now: float, extra_latency_s: float = 0.0
+    ) -> BufferPlacement | None:
+        """When the sample at `index` (a buffer's first) is heard, advanced by nothing and
+        delayed by the hall (`extra_latency_s`); None until the server has reported."""
+        start = self.start
+        if start is None:
+            return None
+        heard = start + index / self.rate + extra_latency_s
+        return BufferPlacement(heard, OnsetMethod.SERVER_TIMING, heard - local_now)
 
 
 def start_index(first_sample_local: float, deadline_local: float, rate: int) -> int:

@@ -12,6 +12,11 @@ deadline, advanced by the hall's calibrated latency (what the amplifier and the 
 the DAC). Nothing is started at zero by a thread that may be late. Without usable DAC times the
 buffer is placed by the stream's stated latency, and the onset record says so. Without
 PortAudio or an output device the ceremony goes on and `problem` says why it is silent.
+
+Two ways to the device: on Linux, where a PulseAudio (or PipeWire-pulse) server answers and the
+device is the default, a libpulse stream of our own whose timing is the server's raw reports
+(media.pulse_output: no latency smoother in between); everywhere else, and whenever that fails,
+PortAudio. Both render through the same code below.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import av
@@ -77,6 +84,24 @@ def siren_samples(seconds: float = 4.0) -> np.ndarray:
     return samples
 
 
+class Backend(StrEnum):
+    PULSE = "pulse"  # libpulse directly, timed by the server's own reports (media/pulse_output)
+    PORTAUDIO = "portaudio"  # sounddevice: everywhere else, and the fallback
+
+
+# Which output the speaker opens: unset or "auto" tries PulseAudio first on Linux.
+BACKEND_ENV = "CEREMONY_AUDIO_BACKEND"
+
+
+def native_wanted(device: str | int | None) -> bool:
+    """Whether to try the native PulseAudio stream: on Linux, for the default device, unless
+    the environment asks for PortAudio."""
+    choice = os.environ.get(BACKEND_ENV, "auto").lower()
+    if choice == Backend.PORTAUDIO.value or not sys.platform.startswith("linux"):
+        return False
+    return device in (None, "", "default", "pulse")
+
+
 @dataclass(frozen=True)
 class Onset:
     """Where the siren of one countdown was placed on the output stream."""
@@ -126,7 +151,8 @@ class Speaker:
         self._buffered = 0  # samples in _program
         self._playing = False  # False: (re)buffering
         self._lock = threading.Lock()  # the PortAudio callback thread reads what the loop pushes
-        self._stream: Any = None
+        self._stream: Any = None  # a PortAudio stream or a PulseOutput (`backend`)
+        self.backend: Backend | None = None
         self._tried = False
         self.latency_s = 0.0
         self.problem: str | None = None
@@ -138,6 +164,9 @@ class Speaker:
         if self._stream is not None:
             return True
         self._tried = True
+        self.realtime_granted = None  # a new stream has a new audio thread to raise
+        if self._open_native():
+            return True
         try:
             # Imported here: without PortAudio the import itself fails, and the app must start.
             import sounddevice as sd  # noqa: PLC0415
@@ -147,7 +176,6 @@ class Speaker:
             )
             log.warning(self.problem)
             return False
-        self.realtime_granted = None  # a new stream has a new callback thread to raise
         try:
             stream = sd.OutputStream(
                 samplerate=RATE,
@@ -163,12 +191,46 @@ class Speaker:
             log.warning(self.problem)
             return False
         self._stream = stream
+        self.backend = Backend.PORTAUDIO
         if self.realtime:  # its libpulse thread exists once the stream does (a no-op elsewhere)
             raise_sound_server_threads()
         self._timeline = StreamTimeline(RATE)
         self.latency_s = float(stream.latency)
         self.problem = None
         return True
+
+    def _open_native(self) -> bool:
+        """The PulseAudio stream timed by the server's reports, where it applies and opens."""
+        if not native_wanted(self._device):
+            return False
+        try:
+            # Imported here: it loads libpulse, which only Linux desktops have.
+            from media.pulse_output import PulseError, PulseOutput  # noqa: PLC0415
+        except ImportError as exc:  # pragma: no cover - part of this package
+            log.warning("the native PulseAudio output is unavailable: %s", exc)
+            return False
+        output = PulseOutput(
+            self._native_render,
+            rate=RATE,
+            latency_s=OUTPUT_LATENCY_S,
+            clock=lambda: self.clock(),  # noqa: PLW0108 - read at each call: it may be replaced
+            extra_latency_s=lambda: self.hall_latency_s,
+            on_start=self._enter_realtime,
+        )
+        output.on_problem = self._stream_ended
+        try:
+            output.open()
+        except PulseError as exc:
+            log.info("no native PulseAudio output (%s): the speaker uses PortAudio", exc)
+            return False
+        self._stream = output
+        self.backend = Backend.PULSE
+        self.latency_s = output.latency_s
+        self.problem = None
+        return True
+
+    def _stream_ended(self, why: str) -> None:
+        self.problem = f"no sound: {why}"
 
     def push_program(self, frame: av.AudioFrame) -> None:
         """One decoded frame of the program return (any size, mono or interleaved stereo)."""
@@ -223,7 +285,8 @@ class Speaker:
 
     def close(self) -> None:
         if self._stream is not None:
-            self._stream.stop()
+            if self.backend is Backend.PORTAUDIO:
+                self._stream.stop()
             self._stream.close()
             self._stream = None
 
@@ -247,30 +310,49 @@ class Speaker:
 
     def _callback(self, out: np.ndarray, frames: int, time_info: Any, _status: Any) -> None:
         if self.realtime_granted is None:
-            # PortAudio's own thread: asked once, from inside it (where the OS allows it).
-            self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
+            self._enter_realtime()
         raw = self._place(time_info)
         out.fill(0)
         with self._lock:
             placement = self._timeline.place(raw, frames)
-            self.callbacks += 1
-            self.last_placement = placement
-            self._fill_program(out[:, 0], frames)
-            offset = 0
-            pending = self._pending
-            if pending is not None:
-                start = siren_start(placement, frames, pending.deadline_local, RATE)
-                if start is not None:
-                    self._begin(pending, placement, start)
-                    offset = start.offset
-            if self._siren_pos is not None:
-                chunk = self._siren[self._siren_pos : self._siren_pos + frames - offset]
-                out[offset : offset + len(chunk), 0] += chunk
-                self._siren_pos += len(chunk)
-                if self._siren_pos >= len(self._siren):
-                    self._siren_pos = None
+            self._render(out[:, 0], frames, placement)
         if self.on_buffer is not None:
             self.on_buffer(out[:, 0], placement)
+
+    def _enter_realtime(self) -> None:
+        # The audio thread's own: asked once, from inside it (where the OS allows it).
+        self.realtime_granted = self.realtime and enter_realtime(AUDIO_PRIORITY)
+
+    def _native_render(self, out: np.ndarray, placement: BufferPlacement | None) -> None:
+        """The native PulseAudio stream's request for `len(out)` samples (its loop's thread)."""
+        if placement is None:  # the server has not reported its timing yet (the first ~50 ms)
+            ahead = self.latency_s
+            placement = BufferPlacement(
+                self.clock() + ahead + self.hall_latency_s, OnsetMethod.REPORTED_LATENCY, ahead
+            )
+        with self._lock:
+            self._render(out, len(out), placement)
+        if self.on_buffer is not None:
+            self.on_buffer(out, placement)
+
+    def _render(self, out: np.ndarray, frames: int, placement: BufferPlacement) -> None:
+        """Fill `out` (zeroed, mono) with the program and the siren; the lock is held."""
+        self.callbacks += 1
+        self.last_placement = placement
+        self._fill_program(out, frames)
+        offset = 0
+        pending = self._pending
+        if pending is not None:
+            start = siren_start(placement, frames, pending.deadline_local, RATE)
+            if start is not None:
+                self._begin(pending, placement, start)
+                offset = start.offset
+        if self._siren_pos is not None:
+            chunk = self._siren[self._siren_pos : self._siren_pos + frames - offset]
+            out[offset : offset + len(chunk)] += chunk
+            self._siren_pos += len(chunk)
+            if self._siren_pos >= len(self._siren):
+                self._siren_pos = None
 
     def _begin(self, pending: _Pending, placement: BufferPlacement, start: SirenStart) -> None:
         self._pending = None

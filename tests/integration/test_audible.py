@@ -1,7 +1,9 @@
-"""The siren at a real audio server: PulseAudio with a null sink, PortAudio in child processes.
+"""The siren at a real audio server: PulseAudio with a null sink, the speaker in child processes.
 
-Each child must start after the server (PortAudio finds PulseAudio as ALSA "default" only if the
-server runs when it initialises), so every player is a subprocess of its own.
+Both of the speaker's ways to the server are tested: its own libpulse stream timed by the
+server's reports (the default on Linux) and PortAudio through ALSA's pulse plugin (elsewhere, and
+the fallback). Each child must start after the server (PortAudio finds PulseAudio as ALSA
+"default" only if the server runs when it initialises), so every player is a subprocess of its own.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from launcher.bench_audible import (
     find_onsets,
     stop_recorder,
 )
-from media.speaker import SOUND_SERVER_PRIORITY
+from media.pulse_output import THREAD_NAME
+from media.speaker import AUDIO_PRIORITY, BACKEND_ENV, SOUND_SERVER_PRIORITY, Backend
+
+# Each backend, and the onset method its speaker must report.
+BACKENDS = [(Backend.PULSE, "server_timing"), (Backend.PORTAUDIO, "dac_time")]
 
 pytestmark = [
     pytest.mark.integration,
@@ -58,6 +64,7 @@ from media.audiosignal import venue_test_siren
 from media.speaker import RATE, Speaker
 speaker = Speaker(program=False, siren=venue_test_siren(int(sys.argv[1]), RATE))
 assert speaker.open(), speaker.problem
+assert speaker.backend.value == sys.argv[2], speaker.backend
 # A stream's first second drains in bursts (its timing not yet settled); a venue's stream is
 # open from the join, long before any zero: wait for a second and a half of its callbacks.
 while speaker.callbacks < 200:
@@ -84,17 +91,18 @@ def server() -> Iterator[AudioServer]:
         audio.stop()
 
 
-def _env(server: AudioServer, **extra: str) -> dict[str, str]:
-    return os.environ | server.env | {"PYTHONPATH": str(ROOT)} | extra
+def _env(server: AudioServer, backend: Backend | None = None, **extra: str) -> dict[str, str]:
+    chosen = {BACKEND_ENV: backend.value} if backend else {}
+    return os.environ | server.env | {"PYTHONPATH": str(ROOT)} | chosen | extra
 
 
-def _two_venues(server: AudioServer, raw: Path) -> str | None:
+def _two_venues(server: AudioServer, raw: Path, backend: Backend, method: str) -> str | None:
     """Two venue processes fire at one deadline; what went wrong, or None."""
     recorder = server.record(raw)
     players = [
         subprocess.Popen(
-            [sys.executable, "-c", PLAYER, str(band)],
-            env=_env(server),
+            [sys.executable, "-c", PLAYER, str(band), backend.value],
+            env=_env(server, backend),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -117,7 +125,7 @@ def _two_venues(server: AudioServer, raw: Path) -> str | None:
                 p.wait()
         stop_recorder(recorder)
     for out in outputs:
-        if out["method"] != "dac_time":  # PulseAudio's ALSA path gives usable DAC times
+        if out["method"] != method:  # both ways to the server give usable timing
             return f"placed by {out['method']}"
         if abs(out["onset"] - deadline) >= 0.0005:
             return f"placed {out['onset'] - deadline:+.4f} s off the deadline"
@@ -131,12 +139,13 @@ def _two_venues(server: AudioServer, raw: Path) -> str | None:
     return None
 
 
+@pytest.mark.parametrize(("backend", "method"), BACKENDS)
 def test_two_venue_processes_are_heard_at_the_same_sample(
-    server: AudioServer, tmp_path: Path
+    server: AudioServer, tmp_path: Path, backend: Backend, method: str
 ) -> None:
     problems = []
     for attempt in range(ATTEMPTS):
-        problem = _two_venues(server, tmp_path / f"room-{attempt}.raw")
+        problem = _two_venues(server, tmp_path / f"room-{attempt}.raw", backend, method)
         if problem is None:
             return
         problems.append(problem)
@@ -146,9 +155,10 @@ def test_two_venue_processes_are_heard_at_the_same_sample(
 # A speaker's process: once its stream runs, the scheduling of the callback's and of libpulse's
 # threads, by name.
 THREADS = """
-import json, os, time
+import json, os, sys, time
 from media.speaker import Speaker
 speaker = Speaker(program=False)
+speaker.realtime = sys.argv[1] == "realtime"  # what --no-realtime turns off
 assert speaker.open(), speaker.problem
 while speaker.callbacks < 20:
     time.sleep(0.05)
@@ -159,28 +169,52 @@ for task in os.listdir("/proc/self/task"):
     policy = [os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority]
     seen.setdefault(name, []).append(policy)
 speaker.close()
-print(json.dumps({"granted": speaker.realtime_granted, "threads": seen}))
+print(json.dumps({"granted": speaker.realtime_granted, "threads": seen,
+                  "backend": speaker.backend.value}))
 """
 
 
-def test_libpulse_thread_runs_real_time(server: AudioServer) -> None:
-    """The samples reach the server through libpulse's thread: starved at ordinary priority
-    while the callback is real-time, the stream underran and its timing reports went wrong. It
-    runs real-time, below the firing thread."""
+def _threads(server: AudioServer, backend: Backend, realtime: bool = True) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, "-c", THREADS],
-        env=_env(server),
+        [sys.executable, "-c", THREADS, "realtime" if realtime else "ordinary"],
+        env=_env(server, backend),
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     )
-    found = json.loads(out.stdout)
+    found: dict[str, object] = json.loads(out.stdout)
+    assert found["backend"] == backend.value
+    return found
+
+
+def test_the_native_streams_thread_renders_at_the_callbacks_priority(server: AudioServer) -> None:
+    """The native stream's libpulse loop is the audio thread itself: it runs real-time at the
+    priority PortAudio's callback thread has."""
+    found = _threads(server, Backend.PULSE)
     assert found["granted"] is True  # root here: real-time is allowed
-    assert found["threads"].get("threaded-ml"), found["threads"]
-    assert all(
-        entry == [os.SCHED_FIFO, SOUND_SERVER_PRIORITY] for entry in found["threads"]["threaded-ml"]
-    ), found["threads"]
+    threads = found["threads"]
+    assert isinstance(threads, dict)
+    assert threads.get(THREAD_NAME.decode()) == [[os.SCHED_FIFO, AUDIO_PRIORITY]], threads
+
+
+def test_without_real_time_the_native_streams_thread_stays_ordinary(server: AudioServer) -> None:
+    found = _threads(server, Backend.PULSE, realtime=False)
+    assert found["granted"] is False
+    threads = found["threads"]
+    assert isinstance(threads, dict)
+    assert threads.get(THREAD_NAME.decode()) == [[os.SCHED_OTHER, 0]], threads
+
+
+def test_libpulse_thread_runs_real_time(server: AudioServer) -> None:
+    """Through PortAudio the samples reach the server through libpulse's thread: starved at
+    ordinary priority while the callback is real-time, the stream underran and its timing
+    reports went wrong. It runs real-time, below the firing thread."""
+    found = _threads(server, Backend.PORTAUDIO)
+    assert found["granted"] is True  # root here: real-time is allowed
+    threads = found["threads"]
+    assert isinstance(threads, dict) and threads.get("threaded-ml"), threads
+    assert all(entry == [os.SCHED_FIFO, SOUND_SERVER_PRIORITY] for entry in threads["threaded-ml"])
 
 
 def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:

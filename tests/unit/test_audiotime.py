@@ -8,9 +8,11 @@ import pytest
 
 from ceremony.audiotime import (
     MAX_AHEAD_S,
+    SERVER_TIMING_WINDOW,
     TIMELINE_WINDOW,
     BufferPlacement,
     OnsetMethod,
+    ServerTimeline,
     StreamTimeline,
     place_buffer,
     plausible_ahead,
@@ -105,3 +107,68 @@ def test_the_fallback_is_passed_through_and_restarts_the_pool() -> None:
     _feed(timeline, [10.0] * 10)
     fallback = BufferPlacement(55.0, OnsetMethod.REPORTED_LATENCY, 0.02)
     assert timeline.place(fallback, 96) == fallback
+
+
+# The sound server's timing reports: "the sample at read_index is heard at t" (ServerTimeline).
+REPORT_EVERY = 2400  # samples between reports: one every 50 ms
+
+
+def _report(timeline: ServerTimeline, start: float, n: int, late_s: float = 0.0) -> None:
+    index = n * REPORT_EVERY
+    timeline.report(index, start + index / RATE + late_s)
+
+
+def test_before_any_report_the_server_timeline_places_nothing() -> None:
+    assert ServerTimeline(RATE).place(0, 5.0) is None
+
+
+def test_a_server_report_places_every_later_sample_on_its_line() -> None:
+    timeline = ServerTimeline(RATE)
+    _report(timeline, 100.0, 3)  # sample 7200 heard at 100.15
+    p = timeline.place(48_000, local_now=100.96)
+    assert p is not None and p.method is OnsetMethod.SERVER_TIMING
+    assert p.first_sample_local == pytest.approx(101.0, abs=1e-9)
+    assert p.ahead_s == pytest.approx(0.04, abs=1e-9)
+
+
+def test_the_hall_latency_delays_a_server_placement() -> None:
+    timeline = ServerTimeline(RATE)
+    _report(timeline, 100.0, 0)
+    p = timeline.place(0, 99.99, extra_latency_s=0.012)
+    assert p is not None and p.first_sample_local == pytest.approx(100.012)
+
+
+def test_late_answers_from_a_loaded_server_are_outvoted() -> None:
+    # A third of the replies are stamped up to 3 ms after the server took its snapshot (its main
+    # thread waited for a core): the pooled line stays within a sample of the truth.
+    rng = random.Random(7)
+    timeline = ServerTimeline(RATE)
+    for n in range(200):
+        _report(timeline, 20.0, n, late_s=rng.uniform(0, 0.003) if n % 3 == 0 else 0.0)
+        if n >= SERVER_TIMING_WINDOW:
+            assert timeline.start == pytest.approx(20.0, abs=1 / RATE)
+
+
+def test_a_lasting_move_of_the_server_line_is_followed_and_a_single_one_is_not() -> None:
+    timeline = ServerTimeline(RATE)
+    for n in range(20):
+        _report(timeline, 20.0, n)
+    _report(timeline, 20.5, 20)  # one wild reply
+    assert timeline.start == pytest.approx(20.0)
+    for n in range(21, 24):  # the stream restarted 10 ms later and stays there
+        _report(timeline, 20.010, n)
+    assert timeline.start == pytest.approx(20.010)
+
+
+def test_a_sound_card_drifting_100_ppm_is_followed_closely() -> None:
+    # The card's clock runs 100 ppm fast against the deadline's: sample i is heard at
+    # start + i / (RATE * (1 + 1e-4)). The pooled line lags by about half its window.
+    timeline = ServerTimeline(RATE)
+    fast = RATE * (1 + 1e-4)
+    for n in range(1200):  # a minute of reports
+        index = n * REPORT_EVERY
+        timeline.report(index, 30.0 + index / fast)
+    index = 1200 * REPORT_EVERY
+    p = timeline.place(index, 0.0)
+    assert p is not None
+    assert p.first_sample_local == pytest.approx(30.0 + index / fast, abs=0.0001)

@@ -8,8 +8,17 @@ import av
 import numpy as np
 import pytest
 
-from ceremony.audiotime import OnsetMethod
-from media.speaker import MAX_BUFFER_S, PREBUFFER_S, RATE, Speaker, siren_samples
+from ceremony.audiotime import BufferPlacement, OnsetMethod
+from media import pulse_output
+from media.speaker import (
+    BACKEND_ENV,
+    MAX_BUFFER_S,
+    PREBUFFER_S,
+    RATE,
+    Speaker,
+    native_wanted,
+    siren_samples,
+)
 
 BLOCK = 480  # a 10 ms PortAudio callback
 
@@ -74,6 +83,7 @@ def test_decoded_stereo_frames_become_mono() -> None:
 
 
 def test_without_portaudio_program_sound_is_tried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BACKEND_ENV, "portaudio")
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     speaker = Speaker()
     frame = av.AudioFrame.from_ndarray(np.zeros((1, 960), np.int16), format="s16", layout="mono")
@@ -167,3 +177,58 @@ def test_an_aborted_siren_stays_silent_and_without_a_stream_reports_no_sound() -
     assert not pull_at(speaker, 0.0).any()
     onset = speaker.onset(4)
     assert onset is not None and onset.method is OnsetMethod.NO_SOUND
+
+
+def test_the_native_stream_places_the_siren_by_the_servers_timing() -> None:
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: 200.0
+    speaker.schedule_siren(5, 200.0525)
+    out = np.zeros(BLOCK, np.float32)
+    # The server's line says this buffer's first sample is heard at 200.050: 2.5 ms in.
+    speaker._native_render(out, BufferPlacement(200.050, OnsetMethod.SERVER_TIMING, 0.05))
+    assert siren_at(out) == 120
+    onset = speaker.onset(5)
+    assert onset is not None and onset.method is OnsetMethod.SERVER_TIMING
+    assert onset.onset_local == pytest.approx(200.0525)
+
+
+def test_before_the_server_reports_the_native_stream_uses_its_stated_latency() -> None:
+    speaker = Speaker(program=False)
+    speaker.clock = lambda: 10.0
+    speaker.latency_s = 0.04
+    speaker.schedule_siren(6, 10.0425)
+    out = np.zeros(BLOCK, np.float32)
+    speaker._native_render(out, None)
+    assert siren_at(out) == 120
+    onset = speaker.onset(6)
+    assert onset is not None and onset.method is OnsetMethod.REPORTED_LATENCY
+
+
+def test_the_native_stream_is_only_tried_for_the_default_device(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert native_wanted(None) and native_wanted("default")
+    assert not native_wanted("USB Audio: hw:2,0") and not native_wanted(3)
+    monkeypatch.setenv(BACKEND_ENV, "portaudio")
+    assert not native_wanted(None)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delenv(BACKEND_ENV)
+    assert not native_wanted(None)
+
+
+def test_a_native_stream_that_fails_falls_back_to_portaudio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    def refuse(_self: pulse_output.PulseOutput) -> None:
+        raise pulse_output.PulseError("no PulseAudio server: Connection refused")
+
+    monkeypatch.setattr(pulse_output.PulseOutput, "open", refuse)
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # PortAudio is then tried, and says so
+    speaker = Speaker(program=False)
+    assert not speaker.open()
+    assert speaker.backend is None and "libportaudio2" in (speaker.problem or "")
