@@ -92,6 +92,7 @@ def venue_rows(venues: list[dict[str, Any]], traces: dict[str, dict[str, Any]]) 
             "run_ms": _ms(trace.get("run_s")),
             "queued_ms": _ms(trace.get("queued_s")),
             "lock_ms": _ms(trace.get("blocked_s")),
+            "audio_hold_ms": _ms(trace.get("audio_hold_s")),
             "max_gap_ms": _ms(trace.get("max_gap_s")),
             "waits": trace.get("waits"),
             "preempted": trace.get("preempted"),

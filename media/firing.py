@@ -70,6 +70,14 @@ HOLD_S = 0.005
 # HOLD_S: held 15 ms (and the settle time), the audio callback, blocked for it, lost sound: the
 # sirens heard at the audio server spread 16-180 ms in 7 of 10 trials (decisions within 1-6 ms).
 ORDINARY_APPROACH_S = 0.05
+# At ordinary priority the audio thread of the speaker's own PulseAudio stream is kept out of
+# Python from this long before zero to the end of the settle time (its main loop's lock held by
+# this thread): it had taken the interpreter lock just before the hold and been put aside by the
+# OS holding it, and the firing thread waited 5.9 ms for it (audible benchmark, --no-realtime,
+# 2026-12-02). Taken this early, a callback that is running then still has 10 ms to finish before
+# the hold; short enough that the 40 ms the stream holds keep it playing meanwhile (the siren's
+# first samples are already in it).
+AUDIO_HOLD_S = 0.015
 # Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
 # (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
 # any user may shorten their own thread's slice (unlike real-time priority): the firing thread
@@ -388,6 +396,7 @@ class FireTrace:
     preempted: int | None  # involuntary ones: another thread took its core
     switch_interval_s: float  # through the hold
     others_run_s: dict[str, float] | None = None
+    audio_hold_s: float | None = None  # waited for the audio thread's lock (AUDIO_HOLD_S)
 
 
 @dataclass(frozen=True)
@@ -456,6 +465,7 @@ class FireScheduler:
         sleep_for: SleepFor | None = None,
         yield_now: Callable[[], None] | None = None,
         neighbours: Callable[[], Iterable[int]] | None = None,
+        hold_audio: Callable[[], Callable[[], None] | None] | None = None,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
@@ -463,8 +473,11 @@ class FireScheduler:
         the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
         where there is one; without it the thread spins the last SPIN_S). `yield_now()`: the
         real-time spin's yield, keeping the lock too. `neighbours()`: native ids of threads
-        that rise with this one (see NEIGHBOUR_PRIORITY)."""
+        that rise with this one (see NEIGHBOUR_PRIORITY). `hold_audio()`: at ordinary priority,
+        AUDIO_HOLD_S before zero, keeps the audio thread out of Python and returns what lets it
+        go (called by this thread after the settle time), or None when there is nothing to hold."""
         self._quiet = quiet
+        self._hold_audio = hold_audio
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
@@ -554,6 +567,25 @@ class FireScheduler:
     def _lead(self) -> float:
         return _final_stretch(self._sleep_for is not None, self._realtime)
 
+    def _moved(self, arm_id: int, deadline: float, before_s: float) -> bool:
+        """After a timed wait meant to end `before_s` before zero (the condition's lock held):
+        the deadline moved or was aborted, or the wait ended early (woken by the same deadline
+        set again)."""
+        return (
+            self._arm_id != arm_id
+            or self._deadline != deadline
+            or deadline - self._clock() > before_s + EARLY_S
+        )
+
+    @staticmethod
+    def _hold(hold_audio: Callable[[], Callable[[], None] | None]) -> Callable[[], None] | None:
+        """`hold_audio()`, whose failure must not stop the fire (the speaker's is C calls)."""
+        try:
+            return hold_audio()
+        except Exception:
+            log.exception("holding the audio thread failed; firing without")
+            return None
+
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
         with self._cond:
@@ -604,15 +636,27 @@ class FireScheduler:
             # machine, 2-18 ms (fire trace). A wait as long as planned at the top then ended
             # that much late, past zero (the real-time lateness of 0.6-1.4 ms in 2026-12-01's run).
             wait = deadline - approach_at - self._lead()
+            let_audio_go: Callable[[], None] | None = None
+            audio_hold_s: float | None = None
+            audio_wait = 0.0  # the timed wait before the audio hold, as planned
+            if self._hold_audio is not None and not realtime and self._sleep_for is not None:
+                audio_wait = max(0.0, deadline - AUDIO_HOLD_S - approach_at)
+                if audio_wait > 0:
+                    self._cond.wait(timeout=audio_wait)
+                    if self._moved(arm_id, deadline, AUDIO_HOLD_S):
+                        released.set()
+                        return True
+                held_from = self._clock()
+                let_audio_go = self._hold(self._hold_audio)
+                audio_hold_s = self._clock() - held_from
+                wait = deadline - self._clock() - self._lead()
             if wait > 0:
                 self._cond.wait(timeout=wait)
-                if (
-                    self._arm_id != arm_id
-                    or self._deadline != deadline
-                    or deadline - self._clock() > self._lead() + EARLY_S
-                ):
+                if self._moved(arm_id, deadline, self._lead()):
                     # Moved, aborted, or woken early (the same deadline set again): look again,
                     # rather than hold the interpreter lock longer than planned.
+                    if let_audio_go is not None:
+                        let_audio_go()
                     released.set()
                     return True
             settle_s = self._settle_s
@@ -651,6 +695,8 @@ class FireScheduler:
         after = thread_times()
         switches_after = context_switches()
         end = self._clock()
+        if let_audio_go is not None:
+            let_audio_go()
         released.set()
         self._risen = self._fall(self._risen)
         sys.setswitchinterval(normal_interval)
@@ -659,7 +705,9 @@ class FireScheduler:
                 return True  # moved or aborted during the spin; take the new deadline
             self._arm_id, self._deadline = None, None
             self._others_at_rise = None  # the next deadline takes its own
-        planned = max(0.0, wait) + planned_sleep + settled
+        # The timed waits as planned (the approach's in two parts around the audio hold, whose
+        # own wait for the audio thread counts as waiting for a lock, as it is).
+        planned = audio_wait + max(0.0, wait) + planned_sleep + settled
         ran = after.run_s - before.run_s if after and before else None
         queued = after.queued_s - before.queued_s if after and before else None
         trace = FireTrace(
@@ -686,6 +734,7 @@ class FireScheduler:
             others_run_s=self._others_delta(others_before, self._others_times())
             if others_before is not None
             else None,
+            audio_hold_s=audio_hold_s,
         )
         record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:

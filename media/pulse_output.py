@@ -325,6 +325,22 @@ class PulseOutput:
             lib.pa_threaded_mainloop_free(self._ml)
             self._ml = None
 
+    def hold(self) -> Callable[[], None] | None:
+        """Keep the loop's thread out of its callbacks (and so out of Python) until the returned
+        function is called, by the calling thread, which must not be the loop's: its lock, which
+        libpulse holds while a callback runs. Waiting for it lets go of the interpreter lock
+        (CDLL), so a callback under way finishes first. The server plays on from what the stream
+        holds meanwhile. None when the stream is not running."""
+        lib, ml = self._lib, self._ml
+        if lib is None or not ml or not self._running:
+            return None
+        lib.pa_threaded_mainloop_lock(ml)
+
+        def let_go() -> None:
+            lib.pa_threaded_mainloop_unlock(ml)
+
+        return let_go
+
     def _error(self) -> str:
         if self._ctx is None:
             return "unknown"

@@ -229,6 +229,16 @@ class Speaker:
         self.problem = None
         return True
 
+    def hold_audio(self) -> Callable[[], None] | None:
+        """Keep the audio thread out of Python until the returned function is called (by the
+        calling thread): the firing thread's, at ordinary priority, for its last milliseconds
+        (media.firing.AUDIO_HOLD_S). Only the native PulseAudio stream's thread can be held;
+        None otherwise."""
+        if self.backend is not Backend.PULSE or self._stream is None:
+            return None
+        let_go: Callable[[], None] | None = self._stream.hold()
+        return let_go
+
     def _stream_ended(self, why: str) -> None:
         self.problem = f"no sound: {why}"
 

@@ -99,6 +99,7 @@ class CountdownAgent:
                 quiet=self._park_loop,
                 realtime=realtime,
                 neighbours=self._lock_holders,
+                hold_audio=self.siren.hold_audio,
             )
         )
 

@@ -217,6 +217,53 @@ def test_libpulse_thread_runs_real_time(server: AudioServer) -> None:
     assert all(entry == [os.SCHED_FIFO, SOUND_SERVER_PRIORITY] for entry in threads["threaded-ml"])
 
 
+# The firing thread's hold on the audio thread (media.firing.AUDIO_HOLD_S): while held, the
+# native stream renders nothing (its thread stays out of Python); let go, it renders again.
+HOLD = """
+import json, sys, threading, time
+from media.speaker import Speaker
+speaker = Speaker(program=False)
+assert speaker.open(), speaker.problem
+while speaker.callbacks < 50:
+    time.sleep(0.01)
+let_go = speaker.hold_audio()
+if let_go is None:
+    print(json.dumps({"backend": speaker.backend.value, "held": False}))
+    sys.exit()
+before = speaker.callbacks
+time.sleep(0.03)  # the time held is what is measured, not a synchronisation
+during = speaker.callbacks - before
+let_go()
+time.sleep(0.1)
+after = speaker.callbacks - before
+speaker.close()
+found = {"backend": speaker.backend.value, "held": True, "during": during, "after": after}
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize("backend", [Backend.PULSE, Backend.PORTAUDIO])
+def test_the_firing_thread_can_hold_only_the_native_streams_audio_thread(
+    server: AudioServer, backend: Backend
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", HOLD],
+        env=_env(server, backend),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    found = json.loads(out.stdout)
+    assert found["backend"] == backend.value
+    if backend is Backend.PORTAUDIO:
+        assert found["held"] is False  # PortAudio's callback thread cannot be held
+        return
+    assert found["held"] is True
+    assert found["during"] == 0  # 30 ms held: no callback ran (one comes every ~10 ms)
+    assert found["after"] > 0  # let go: it renders again
+
+
 def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, "-m", "launcher.cli", "calibrate", "--verify", "--json"],

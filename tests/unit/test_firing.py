@@ -13,6 +13,7 @@ import pytest
 from media import firing
 from media.clock import Clock
 from media.firing import (
+    AUDIO_HOLD_S,
     HOLD_S,
     HOLD_SWITCH_INTERVAL_S,
     REALTIME_SPIN_S,
@@ -350,6 +351,87 @@ def test_the_lock_stays_held_until_the_settle_time_has_passed() -> None:
     assert not any(released for _, _, released in seen)
     assert released_events[-1].is_set()
     assert sys.getswitchinterval() == normal
+
+
+def test_ordinary_priority_holds_the_audio_thread_from_before_the_hold_to_after_the_settle() -> (
+    None
+):
+    """At ordinary priority the audio thread is held AUDIO_HOLD_S before zero, before the
+    interpreter lock is taken for the hold, and let go after the settle time (before the parked
+    loop): the fire then never waits for an audio thread put aside holding the lock."""
+    deadline = 80.0
+    clock = ManualClock(deadline - AUDIO_HOLD_S / 2)  # inside the audio hold's window
+    events: list[str] = []
+    released_events: list[threading.Event] = []
+
+    def hold_audio() -> Callable[[], None]:
+        events.append("hold")
+        clock.t = deadline - HOLD_S / 2  # the wait for the audio thread took some time
+        return lambda: events.append("let go" + (" late" if released_events[-1].is_set() else ""))
+
+    def sleep_for(seconds: float) -> None:
+        events.append("sleep")
+        clock.t += seconds
+
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(
+        clock,
+        on_fire,
+        quiet=released_events.append,
+        realtime=False,
+        sleep_for=sleep_for,
+        hold_audio=hold_audio,
+    )
+    scheduler.schedule(4, deadline, settle_s=0.002)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    # Held first; the sleep to the deadline, the settle sleep; let go before the loop.
+    assert events == ["hold", "sleep", "sleep", "let go"]
+    (record,) = fired
+    assert record.fired_local == pytest.approx(deadline)
+    assert record.trace is not None and record.trace.audio_hold_s == pytest.approx(
+        AUDIO_HOLD_S / 2 - HOLD_S / 2
+    )
+
+
+def test_a_failing_audio_hold_does_not_stop_the_fire() -> None:
+    clock = ManualClock(90.0 - HOLD_S / 2)
+
+    def hold_audio() -> Callable[[], None]:
+        raise OSError("libpulse went away")
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    done = threading.Event()
+    fired: list[FireRecord] = []
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    scheduler = FireScheduler(
+        clock,
+        on_fire,
+        realtime=False,
+        sleep_for=sleep_for,
+        hold_audio=hold_audio,
+    )
+    scheduler.schedule(5, 90.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    assert fired[0].fired_local == pytest.approx(90.0)
+
+
+def test_a_speaker_without_the_native_stream_has_no_audio_thread_to_hold() -> None:
+    """Only the native PulseAudio stream's thread can be held; PortAudio's (or none) cannot."""
+    assert Speaker(program=False).hold_audio() is None
 
 
 def test_fire_record_carries_the_threads_account() -> None:
