@@ -123,6 +123,18 @@ class ManualClock:
         return self.t
 
 
+class Fired:
+    """An on_fire that keeps the records and says when the first came."""
+
+    def __init__(self) -> None:
+        self.records: list[FireRecord] = []
+        self.done = threading.Event()
+
+    def __call__(self, record: FireRecord) -> None:
+        self.records.append(record)
+        self.done.set()
+
+
 def test_ordinary_priority_sleeps_the_last_stretch_instead_of_spinning() -> None:
     """Without real-time priority the final wait is one sleep to the deadline (which keeps the
     interpreter lock), not a spin: the clock is read a handful of times, not thousands."""
@@ -373,27 +385,21 @@ def test_ordinary_priority_holds_the_audio_thread_from_before_the_hold_to_after_
         events.append("sleep")
         clock.t += seconds
 
-    fired: list[FireRecord] = []
-    done = threading.Event()
-
-    def on_fire(record: FireRecord) -> None:
-        fired.append(record)
-        done.set()
-
+    fired = Fired()
     scheduler = FireScheduler(
         clock,
-        on_fire,
+        fired,
         quiet=released_events.append,
         realtime=False,
         sleep_for=sleep_for,
         hold_audio=hold_audio,
     )
     scheduler.schedule(4, deadline, settle_s=0.002)
-    assert done.wait(timeout=5)
+    assert fired.done.wait(timeout=5)
     scheduler.close()
     # Held first; the sleep to the deadline, the settle sleep; let go before the loop.
     assert events == ["hold", "sleep", "sleep", "let go"]
-    (record,) = fired
+    (record,) = fired.records
     assert record.fired_local == pytest.approx(deadline)
     assert record.trace is not None and record.trace.audio_hold_s == pytest.approx(
         AUDIO_HOLD_S / 2 - HOLD_S / 2
@@ -409,24 +415,14 @@ def test_a_failing_audio_hold_does_not_stop_the_fire() -> None:
     def sleep_for(seconds: float) -> None:
         clock.t += seconds
 
-    done = threading.Event()
-    fired: list[FireRecord] = []
-
-    def on_fire(record: FireRecord) -> None:
-        fired.append(record)
-        done.set()
-
+    fired = Fired()
     scheduler = FireScheduler(
-        clock,
-        on_fire,
-        realtime=False,
-        sleep_for=sleep_for,
-        hold_audio=hold_audio,
+        clock, fired, realtime=False, sleep_for=sleep_for, hold_audio=hold_audio
     )
     scheduler.schedule(5, 90.0)
-    assert done.wait(timeout=5)
+    assert fired.done.wait(timeout=5)
     scheduler.close()
-    assert fired[0].fired_local == pytest.approx(90.0)
+    assert fired.records[0].fired_local == pytest.approx(90.0)
 
 
 def test_a_speaker_without_the_native_stream_has_no_audio_thread_to_hold() -> None:

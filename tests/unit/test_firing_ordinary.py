@@ -21,29 +21,7 @@ from media.firing import (
     ThreadTimes,
     holding_sleeper,
 )
-from tests.unit.test_firing import cuts_in_during
-
-
-class ManualClock:
-    """Time stands still until the test or the fake sleep moves it."""
-
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-class Fired:
-    """The fire callback: records, and lets the test wait for the first fire."""
-
-    def __init__(self) -> None:
-        self.records: list[FireRecord] = []
-        self.done = threading.Event()
-
-    def __call__(self, record: FireRecord) -> None:
-        self.records.append(record)
-        self.done.set()
+from tests.unit.test_firing import Fired, ManualClock, cuts_in_during
 
 
 def _fire_once(scheduler: FireScheduler, fired: Fired, arm_id: int, deadline: float) -> FireRecord:
