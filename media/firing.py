@@ -478,6 +478,7 @@ class FireScheduler:
         go (called by this thread after the settle time), or None when there is nothing to hold."""
         self._quiet = quiet
         self._hold_audio = hold_audio
+        self._audio_held: Callable[[], None] | None = None  # what lets the audio thread go
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
@@ -588,6 +589,20 @@ class FireScheduler:
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
+        try:
+            return self._pass(normal_interval)
+        finally:
+            # A pass that ended anywhere between holding the audio thread and letting it go
+            # (an exception) must not leave the speaker silent for the rest of the day.
+            if self._audio_held is not None:
+                self._let_audio_go()
+
+    def _let_audio_go(self) -> None:
+        let_go, self._audio_held = self._audio_held, None
+        if let_go is not None:
+            let_go()
+
+    def _pass(self, normal_interval: float) -> bool:
         with self._cond:
             while not self._stopping and self._deadline is None:
                 sys.setswitchinterval(normal_interval)
@@ -636,7 +651,6 @@ class FireScheduler:
             # machine, 2-18 ms (fire trace). A wait as long as planned at the top then ended
             # that much late, past zero (the real-time lateness of 0.6-1.4 ms in 2026-12-01's run).
             wait = deadline - approach_at - self._lead()
-            let_audio_go: Callable[[], None] | None = None
             audio_hold_s: float | None = None
             audio_wait = 0.0  # the timed wait before the audio hold, as planned
             if self._hold_audio is not None and not realtime and self._sleep_for is not None:
@@ -647,7 +661,7 @@ class FireScheduler:
                         released.set()
                         return True
                 held_from = self._clock()
-                let_audio_go = self._hold(self._hold_audio)
+                self._audio_held = self._hold(self._hold_audio)
                 audio_hold_s = self._clock() - held_from
                 wait = deadline - self._clock() - self._lead()
             if wait > 0:
@@ -655,8 +669,7 @@ class FireScheduler:
                 if self._moved(arm_id, deadline, self._lead()):
                     # Moved, aborted, or woken early (the same deadline set again): look again,
                     # rather than hold the interpreter lock longer than planned.
-                    if let_audio_go is not None:
-                        let_audio_go()
+                    self._let_audio_go()
                     released.set()
                     return True
             settle_s = self._settle_s
@@ -695,8 +708,7 @@ class FireScheduler:
         after = thread_times()
         switches_after = context_switches()
         end = self._clock()
-        if let_audio_go is not None:
-            let_audio_go()
+        self._let_audio_go()
         released.set()
         self._risen = self._fall(self._risen)
         sys.setswitchinterval(normal_interval)

@@ -406,6 +406,28 @@ def test_ordinary_priority_holds_the_audio_thread_from_before_the_hold_to_after_
     )
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_pass_that_fails_while_holding_the_audio_thread_lets_it_go() -> None:
+    """Whatever goes wrong between holding the audio thread and letting it go, it is let go:
+    a held thread is a speaker silent for the rest of the day."""
+    clock = ManualClock(95.0 - HOLD_S / 2)
+    let_go = threading.Event()
+
+    def sleep_for(seconds: float) -> None:
+        raise RuntimeError("the hold's sleep failed")
+
+    scheduler = FireScheduler(
+        clock,
+        Fired(),
+        realtime=False,
+        sleep_for=sleep_for,
+        hold_audio=lambda: let_go.set,
+    )
+    scheduler.schedule(6, 95.0)
+    assert let_go.wait(timeout=5)
+    scheduler.close()
+
+
 def test_a_failing_audio_hold_does_not_stop_the_fire() -> None:
     clock = ManualClock(90.0 - HOLD_S / 2)
 
