@@ -57,6 +57,19 @@ class PulseError(RuntimeError):
     pass
 
 
+def _guarded(callback: Callable[..., None], what: str) -> Callable[..., None]:
+    """`callback` for libpulse to call: an exception cannot cross into C (it would be printed
+    and, for a write, the request left unanswered), so it is logged here."""
+
+    def guarded(*args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("the native PulseAudio stream's %s failed", what)
+
+    return guarded
+
+
 class _SampleSpec(ctypes.Structure):
     _fields_ = [("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)]
 
@@ -204,10 +217,10 @@ class PulseOutput:
         self._changed = threading.Event()  # a state changed (opening)
         # ctypes callbacks must outlive the C objects that hold them.
         self._cbs = (
-            _STATE_CB(self._on_state),
-            _REQUEST_CB(self._on_write),
-            _SUCCESS_CB(self._on_timing),
-            _STATE_CB(self._on_underflow),
+            _STATE_CB(_guarded(self._on_state, "state change")),
+            _REQUEST_CB(_guarded(self._on_write, "write")),
+            _SUCCESS_CB(_guarded(self._on_timing, "timing report")),
+            _STATE_CB(_guarded(self._on_underflow, "underflow")),
             _SUCCESS_CB(lambda _s, _ok, _u: None),
         )
 
@@ -368,13 +381,6 @@ class PulseOutput:
         self.underflows += 1
 
     def _on_write(self, stream: int, nbytes: int, _userdata: int) -> None:
-        # An exception cannot cross into C: it would be printed and the request left unanswered.
-        try:
-            self._write(stream, nbytes)
-        except Exception:
-            log.exception("the native PulseAudio stream's write failed")
-
-    def _write(self, stream: int, nbytes: int) -> None:
         if not self._started:
             self._started = True
             if self._on_start is not None:
@@ -400,12 +406,6 @@ class PulseOutput:
         self._unref(self._lib.pa_stream_update_timing_info(self._stream, self._cbs[2], None))
 
     def _on_timing(self, stream: int, success: int, _userdata: int) -> None:
-        try:
-            self._timing(stream, success)
-        except Exception:
-            log.exception("the native PulseAudio stream's timing report failed")
-
-    def _timing(self, stream: int, success: int) -> None:
         self._timing_pending = False
         if not success:
             return
