@@ -44,6 +44,7 @@ from ceremony.audiotime import (
     siren_start,
 )
 from media.firing import NEIGHBOUR_PRIORITY, REALTIME_PRIORITY, enter_realtime, raise_threads
+from media.pulse_output import PulseError, PulseOutput  # loads libpulse only when opened
 from media.sources import mono_int16
 
 log = logging.getLogger(__name__)
@@ -202,12 +203,6 @@ class Speaker:
     def _open_native(self) -> bool:
         """The PulseAudio stream timed by the server's reports, where it applies and opens."""
         if not native_wanted(self._device):
-            return False
-        try:
-            # Imported here: it loads libpulse, which only Linux desktops have.
-            from media.pulse_output import PulseError, PulseOutput  # noqa: PLC0415
-        except ImportError as exc:  # pragma: no cover - part of this package
-            log.warning("the native PulseAudio output is unavailable: %s", exc)
             return False
         output = PulseOutput(
             self._native_render,
