@@ -174,9 +174,10 @@ print(json.dumps({"granted": speaker.realtime_granted, "threads": seen,
 """
 
 
-def _threads(server: AudioServer, backend: Backend, realtime: bool = True) -> dict[str, object]:
+def _run(server: AudioServer, backend: Backend, script: str, *args: str) -> dict[str, object]:
+    """A speaker's script in a process of its own, on `backend`; what it printed (JSON)."""
     out = subprocess.run(
-        [sys.executable, "-c", THREADS, "realtime" if realtime else "ordinary"],
+        [sys.executable, "-c", script, *args],
         env=_env(server, backend),
         capture_output=True,
         text=True,
@@ -186,6 +187,10 @@ def _threads(server: AudioServer, backend: Backend, realtime: bool = True) -> di
     found: dict[str, object] = json.loads(out.stdout)
     assert found["backend"] == backend.value
     return found
+
+
+def _threads(server: AudioServer, backend: Backend, realtime: bool = True) -> dict[str, object]:
+    return _run(server, backend, THREADS, "realtime" if realtime else "ordinary")
 
 
 def test_the_native_streams_thread_renders_at_the_callbacks_priority(server: AudioServer) -> None:
@@ -246,22 +251,14 @@ print(json.dumps(found))
 def test_the_firing_thread_can_hold_only_the_native_streams_audio_thread(
     server: AudioServer, backend: Backend
 ) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", HOLD],
-        env=_env(server, backend),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    found = json.loads(out.stdout)
-    assert found["backend"] == backend.value
+    found = _run(server, backend, HOLD)
     if backend is Backend.PORTAUDIO:
         assert found["held"] is False  # PortAudio's callback thread cannot be held
         return
     assert found["held"] is True
     assert found["during"] == 0  # 30 ms held: no callback ran (one comes every ~10 ms)
-    assert found["after"] > 0  # let go: it renders again
+    after = found["after"]
+    assert isinstance(after, int) and after > 0  # let go: it renders again
 
 
 def _calibrate(server: AudioServer, sink: str) -> dict[str, float]:
