@@ -70,13 +70,16 @@ HOLD_S = 0.005
 # HOLD_S: held 15 ms (and the settle time), the audio callback, blocked for it, lost sound: the
 # sirens heard at the audio server spread 16-180 ms in 7 of 10 trials (decisions within 1-6 ms).
 ORDINARY_APPROACH_S = 0.05
-# At ordinary priority the audio thread of the speaker's own PulseAudio stream is kept out of
-# Python from this long before zero to the end of the settle time (its main loop's lock held by
-# this thread): it had taken the interpreter lock just before the hold and been put aside by the
-# OS holding it, and the firing thread waited 5.9 ms for it (audible benchmark, --no-realtime,
-# 2026-12-02). Taken this early, a callback that is running then still has 10 ms to finish before
-# the hold; short enough that the 40 ms the stream holds keep it playing meanwhile (the siren's
-# first samples are already in it).
+# The audio thread of the speaker's own PulseAudio stream is kept out of Python from this long
+# before zero to the end of the settle time (its main loop's lock held by this thread). At
+# ordinary priority it had taken the interpreter lock just before the hold and been put aside by
+# the OS holding it, and the firing thread waited 5.9 ms for it (audible benchmark,
+# --no-realtime, 2026-12-02). At real-time priority it outranks the firing thread (the sound
+# must not starve), and eleven venues' audio threads on two cores kept nine firing threads
+# queued for a core 1.3-3.1 ms around zero: decisions 1.1-1.3 ms late together (fresh clone,
+# 2026-12-02). Held, they take no core then. Taken this early, a callback that is running then
+# still has 10 ms to finish before the hold; short enough that the 40 ms the stream holds keep
+# it playing meanwhile (the siren's first samples are already in it).
 AUDIO_HOLD_S = 0.015
 # Waking at zero, an ordinary thread may still find both cores busy. Linux's EEVDF scheduler
 # (6.12 on) lets a waking thread with a shorter time slice than the running one preempt it, and
@@ -473,8 +476,8 @@ class FireScheduler:
         the ordinary-priority final wait, keeping the interpreter lock (default: the kernel's,
         where there is one; without it the thread spins the last SPIN_S). `yield_now()`: the
         real-time spin's yield, keeping the lock too. `neighbours()`: native ids of threads
-        that rise with this one (see NEIGHBOUR_PRIORITY). `hold_audio()`: at ordinary priority,
-        AUDIO_HOLD_S before zero, keeps the audio thread out of Python and returns what lets it
+        that rise with this one (see NEIGHBOUR_PRIORITY). `hold_audio()`: AUDIO_HOLD_S before
+        zero, keeps the audio thread out of Python (and off the cores) and returns what lets it
         go (called by this thread after the settle time), or None when there is nothing to hold."""
         self._quiet = quiet
         self._hold_audio = hold_audio
@@ -653,7 +656,7 @@ class FireScheduler:
             wait = deadline - approach_at - self._lead()
             audio_hold_s: float | None = None
             audio_wait = 0.0  # the timed wait before the audio hold, as planned
-            if self._hold_audio is not None and not realtime and self._sleep_for is not None:
+            if self._hold_audio is not None and self._sleep_for is not None:
                 audio_wait = max(0.0, deadline - AUDIO_HOLD_S - approach_at)
                 if audio_wait > 0:
                     self._cond.wait(timeout=audio_wait)

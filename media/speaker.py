@@ -226,7 +226,7 @@ class Speaker:
 
     def hold_audio(self) -> Callable[[], None] | None:
         """Keep the audio thread out of Python until the returned function is called (by the
-        calling thread): the firing thread's, at ordinary priority, for its last milliseconds
+        calling thread): the firing thread's, for its last milliseconds
         (media.firing.AUDIO_HOLD_S). Only the native PulseAudio stream's thread can be held;
         None otherwise."""
         if self.backend is not Backend.PULSE or self._stream is None:

@@ -365,12 +365,16 @@ def test_the_lock_stays_held_until_the_settle_time_has_passed() -> None:
     assert sys.getswitchinterval() == normal
 
 
-def test_ordinary_priority_holds_the_audio_thread_from_before_the_hold_to_after_the_settle() -> (
-    None
-):
-    """At ordinary priority the audio thread is held AUDIO_HOLD_S before zero, before the
-    interpreter lock is taken for the hold, and let go after the settle time (before the parked
-    loop): the fire then never waits for an audio thread put aside holding the lock."""
+@pytest.mark.parametrize("realtime", [False, True])
+def test_the_audio_thread_is_held_from_before_the_hold_to_after_the_settle(
+    realtime: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audio thread is held AUDIO_HOLD_S before zero, before the interpreter lock is taken
+    for the hold, and let go after the settle time (before the parked loop): at ordinary
+    priority the fire then never waits for an audio thread put aside holding the lock; at
+    real-time priority the audio threads, which outrank the firing thread, take no core at zero."""
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: realtime)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
     deadline = 80.0
     clock = ManualClock(deadline - AUDIO_HOLD_S / 2)  # inside the audio hold's window
     events: list[str] = []
@@ -385,20 +389,27 @@ def test_ordinary_priority_holds_the_audio_thread_from_before_the_hold_to_after_
         events.append("sleep")
         clock.t += seconds
 
+    def yield_now() -> None:  # the real-time spin's last stretch
+        events.append("spin")
+        clock.t = deadline
+
     fired = Fired()
     scheduler = FireScheduler(
         clock,
         fired,
         quiet=released_events.append,
-        realtime=False,
+        realtime=realtime,
         sleep_for=sleep_for,
+        yield_now=yield_now,
         hold_audio=hold_audio,
     )
     scheduler.schedule(4, deadline, settle_s=0.002)
     assert fired.done.wait(timeout=5)
     scheduler.close()
-    # Held first; the sleep to the deadline, the settle sleep; let go before the loop.
-    assert events == ["hold", "sleep", "sleep", "let go"]
+    # Held first; the sleep to the deadline (real-time: to the spin), the settle sleep; let go
+    # before the loop.
+    to_zero = ["sleep", "spin"] if realtime else ["sleep"]
+    assert events == ["hold", *to_zero, "sleep", "let go"]
     (record,) = fired.records
     assert record.fired_local == pytest.approx(deadline)
     assert record.trace is not None and record.trace.audio_hold_s == pytest.approx(
