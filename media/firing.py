@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from media.clock import Clock
+from media.cpu_awake import hold_cpus_awake
 
 log = logging.getLogger(__name__)
 
@@ -400,6 +401,7 @@ class FireTrace:
     switch_interval_s: float  # through the hold
     others_run_s: dict[str, float] | None = None
     audio_hold_s: float | None = None  # waited for the audio thread's lock (AUDIO_HOLD_S)
+    cpus_awake: bool = False  # the CPUs were kept from deep idle (media.cpu_awake)
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,15 @@ def _far_wait_s(wait: float, approach_s: float) -> float:
     return min(wait - target, FAR_WAIT_MAX_S)
 
 
+def _hold_quietly(hold: Callable[[], Callable[[], None] | None]) -> Callable[[], None] | None:
+    """`hold()` (the audio thread, the CPUs), whose failure must not stop the fire."""
+    try:
+        return hold()
+    except Exception:
+        log.exception("a hold before zero failed; firing without it")
+        return None
+
+
 def _run_firing_thread(step: Callable[[float], bool]) -> None:
     """A firing thread's life: `step(normal switch interval)` until it says stop; the
     interpreter's switch interval is put back however it ends."""
@@ -469,6 +480,7 @@ class FireScheduler:
         yield_now: Callable[[], None] | None = None,
         neighbours: Callable[[], Iterable[int]] | None = None,
         hold_audio: Callable[[], Callable[[], None] | None] | None = None,
+        hold_cpus: Callable[[], Callable[[], None] | None] = hold_cpus_awake,
     ) -> None:
         """`quiet(released)` is called on the final approach to park other Python threads
         (the event loop) until `released` is set just after firing: while they wait they hold
@@ -478,8 +490,12 @@ class FireScheduler:
         real-time spin's yield, keeping the lock too. `neighbours()`: native ids of threads
         that rise with this one (see NEIGHBOUR_PRIORITY). `hold_audio()`: AUDIO_HOLD_S before
         zero, keeps the audio thread out of Python (and off the cores) and returns what lets it
-        go (called by this thread after the settle time), or None when there is nothing to hold."""
+        go (called by this thread after the settle time), or None when there is nothing to hold.
+        `hold_cpus()`: with real-time priority allowed, from its rise to the fall, keeps the
+        CPUs from deep idle (media.cpu_awake) and returns what lets them sleep, or None."""
         self._quiet = quiet
+        self._hold_cpus = hold_cpus
+        self._cpus_held: Callable[[], None] | None = None  # what lets the CPUs sleep again
         self._hold_audio = hold_audio
         self._audio_held: Callable[[], None] | None = None  # what lets the audio thread go
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
@@ -524,7 +540,10 @@ class FireScheduler:
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        _run_firing_thread(self._step)
+        try:
+            _run_firing_thread(self._step)
+        finally:  # however the thread ends: the CPUs are held across passes
+            self._risen = self._fall(self._risen)
 
     @staticmethod
     def _others_times() -> dict[str, ThreadTimes]:
@@ -546,10 +565,13 @@ class FireScheduler:
         }
 
     def _rise(self) -> bool:
-        """Real-time priority for this thread and its neighbours; whether it was granted."""
+        """Real-time priority for this thread and its neighbours, and the CPUs kept awake;
+        whether real-time priority was granted."""
         risen = enter_realtime()
         if risen:
             self._raised = raise_threads(self._neighbours())
+        if self._cpus_held is None:
+            self._cpus_held = _hold_quietly(self._hold_cpus)
         return risen
 
     def _prepare(self) -> None:
@@ -562,10 +584,14 @@ class FireScheduler:
             self._realtime = self._realtime or self._risen
 
     def _fall(self, risen: bool) -> bool:
-        """Back to ordinary priority if risen, the neighbours too; the new state (False)."""
+        """Back to ordinary priority if risen, the neighbours too, the CPUs free to sleep; the
+        new state (False)."""
         restore_threads(self._raised)
         self._raised = []
         _leave_realtime(risen)
+        let_go, self._cpus_held = self._cpus_held, None
+        if let_go is not None:
+            let_go()
         return False
 
     def _lead(self) -> float:
@@ -580,15 +606,6 @@ class FireScheduler:
             or self._deadline != deadline
             or deadline - self._clock() > before_s + EARLY_S
         )
-
-    @staticmethod
-    def _hold(hold_audio: Callable[[], Callable[[], None] | None]) -> Callable[[], None] | None:
-        """`hold_audio()`, whose failure must not stop the fire (the speaker's is C calls)."""
-        try:
-            return hold_audio()
-        except Exception:
-            log.exception("holding the audio thread failed; firing without")
-            return None
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for, approach or fire the deadline. False when closing."""
@@ -664,7 +681,7 @@ class FireScheduler:
                         released.set()
                         return True
                 held_from = self._clock()
-                self._audio_held = self._hold(self._hold_audio)
+                self._audio_held = _hold_quietly(self._hold_audio)
                 audio_hold_s = self._clock() - held_from
                 wait = deadline - self._clock() - self._lead()
             if wait > 0:
@@ -700,6 +717,7 @@ class FireScheduler:
             max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
         switch_interval = sys.getswitchinterval()
+        cpus_awake = self._cpus_held is not None
         settled = 0.0
         if self._sleep_for is not None:
             # Quiet until sibling venues' deadlines have passed (see SETTLE_MIN_S): the loop
@@ -750,6 +768,7 @@ class FireScheduler:
             if others_before is not None
             else None,
             audio_hold_s=audio_hold_s,
+            cpus_awake=cpus_awake,
         )
         record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:
@@ -858,8 +877,11 @@ class FireGroup:
         yield_now: Callable[[], None] | None = None,
         span_s: float = GROUP_SPAN_S,
         trace_path: str | None = None,
+        hold_cpus: Callable[[], Callable[[], None] | None] = hold_cpus_awake,
     ) -> None:
         self._true_clock = true_clock
+        self._hold_cpus = hold_cpus
+        self._cpus_held: Callable[[], None] | None = None
         self._allow_realtime = realtime
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._yield_now = yield_now if yield_now is not None else holding_yield()
@@ -917,7 +939,10 @@ class FireGroup:
             self._cond.notify()
 
     def _run(self) -> None:
-        _run_firing_thread(self._step)
+        try:
+            _run_firing_thread(self._step)
+        finally:  # however the thread ends: the CPUs are held across passes
+            self._fall()
 
     def _lead(self) -> float:
         return _final_stretch(self._sleep_for is not None, self._realtime)
@@ -941,6 +966,8 @@ class FireGroup:
             if self._risen:
                 tids = {tid for d in batch for tid in d.slot.neighbours()}
                 self._raised = raise_threads(sorted(tids))
+            if self._cpus_held is None:
+                self._cpus_held = _hold_quietly(self._hold_cpus)
         if self._trace_path and self._others_at_rise is None:
             self._others_at_rise = FireScheduler._others_times()
             self._rose_before_s = remaining
@@ -950,6 +977,9 @@ class FireGroup:
         self._raised = []
         _leave_realtime(self._risen)
         self._risen = False
+        let_go, self._cpus_held = self._cpus_held, None
+        if let_go is not None:
+            let_go()
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for the first deadline, or fire it and those just after it."""
@@ -1029,10 +1059,17 @@ class FireGroup:
                 now = d.slot.clock()
             fired.append((d.slot, FireRecord(d.arm_id, d.deadline, now, self._true_clock())))
         released.set()
+        end = first.slot.clock()
+        cpus_awake = self._cpus_held is not None
+        # Ordinary again before anything else: the other processes' firing threads have the same
+        # real-time priority and, on its core, wait for this one to sleep or fall (equals do not
+        # preempt each other). At 100 light venues (perf, 2026-12-02) each pass held its core at
+        # real-time priority for 0.26-0.45 ms, and venues that slept tens of microseconds to their
+        # deadline came back ~1 ms late behind such passes; the reads below (~40 us) need not
+        # lengthen them.
+        self._fall()
         after = thread_times()
         switches_after = context_switches()
-        end = first.slot.clock()
-        self._fall()
         sys.setswitchinterval(normal_interval)
         if self._trace_path:
             self._write_trace(
@@ -1057,6 +1094,7 @@ class FireGroup:
                     else None,
                     "risen_waits": self._risen_waits,
                     "restarts": self._restarts,
+                    "cpus_awake": cpus_awake,
                     "others_run_s": FireScheduler._others_delta(
                         self._others_at_rise, FireScheduler._others_times()
                     )

@@ -749,3 +749,85 @@ def test_a_group_rises_with_its_venues_loop_and_parks_it_once_on_the_final_appro
     assert len(parked) == 1  # one loop: parked once
     # on the final approach, not at the rise
     assert parked[0] <= firing.HOLD_S + firing.APPROACH_S + 0.01
+
+
+class _CpuHolds:
+    """A stand-in for media.cpu_awake.hold_cpus_awake: counts holds and let-gos."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.taken = threading.Event()
+        self.let_go = threading.Event()
+
+    def __call__(self) -> Callable[[], None]:
+        self.held += 1
+        self.taken.set()
+        return self.let_go.set
+
+
+@pytest.mark.parametrize("realtime", [True, False])
+def test_the_cpus_are_kept_awake_from_the_rise_to_the_fall_where_real_time_is_allowed(
+    realtime: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With real-time priority allowed the CPUs are kept from deep idle from the rise and let
+    sleep after the fire, and the trace says so; an ordinary install (as --no-realtime runs)
+    asks for nothing."""
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
+    holds = _CpuHolds()
+    clock = ManualClock(50.0 - HOLD_S / 2)
+
+    def sleep_for(seconds: float) -> None:
+        clock.t += seconds
+
+    def yield_now() -> None:
+        clock.t = 50.0
+
+    fired = Fired()
+    scheduler = FireScheduler(
+        clock,
+        fired,
+        realtime=realtime,
+        sleep_for=sleep_for,
+        yield_now=yield_now,
+        hold_cpus=holds,
+    )
+    scheduler.schedule(3, 50.0)
+    assert fired.done.wait(timeout=5)
+    scheduler.close()
+    (record,) = fired.records
+    assert record.trace is not None
+    if realtime:
+        assert holds.held == 1 and holds.let_go.is_set()
+        assert record.trace.cpus_awake
+    else:
+        assert holds.held == 0 and not record.trace.cpus_awake
+
+
+def test_a_cancelled_countdown_lets_the_cpus_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
+    holds = _CpuHolds()
+    clock = ManualClock(100.0)
+    scheduler = FireScheduler(
+        clock, Fired(), realtime=True, sleep_for=lambda s: None, hold_cpus=holds
+    )
+    scheduler.schedule(1, 100.0 + HOLD_S + firing.RISE_S / 2)  # risen, not yet approaching
+    assert holds.taken.wait(timeout=5)  # at the rise, on the firing thread
+    assert holds.held == 1 and not holds.let_go.is_set()
+    scheduler.cancel(1)
+    assert holds.let_go.wait(timeout=5)
+    scheduler.close()
+
+
+def test_a_group_keeps_the_cpus_awake_through_its_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(firing, "enter_realtime", lambda priority=10: True)
+    monkeypatch.setattr(firing, "_leave_realtime", lambda was_set: None)
+    holds = _CpuHolds()
+    group = firing.FireGroup(realtime=True, hold_cpus=holds)
+    done = threading.Event()
+    slot = group.slot(time.monotonic, lambda r: done.set())
+    slot.schedule(1, time.monotonic() + HOLD_S + 0.01)
+    assert done.wait(timeout=5)
+    group.close()
+    assert holds.held == 1 and holds.let_go.is_set()
