@@ -80,17 +80,26 @@ class ClockSample:
 
     @classmethod
     def from_studio_round(
-        cls, studio_sent: float, venue_heard: float, studio_back: float
+        cls,
+        studio_sent: float,
+        venue_heard: float,
+        studio_back: float,
+        venue_answered: float | None = None,
     ) -> ClockSample:
         """A round the studio started (its heartbeat sent at `studio_sent`, heard here at
-        `venue_heard`, the answer back at `studio_back`) as the probe that has the same offset,
-        round trip and instant. Whatever the answer waited here counts into the round trip, so
-        the bound (half of it) stays honest."""
-        rtt = studio_back - studio_sent
-        offset = ((studio_sent - venue_heard) + (studio_back - venue_heard)) / 2
-        return cls(
-            venue_heard - rtt / 2, venue_heard + offset, venue_heard + offset, venue_heard + rtt / 2
-        )
+        `venue_heard`, our answer sent at `venue_answered`, back at `studio_back`) as the
+        probe that has the same offset, round trip and instant. Without `venue_answered` (or
+        one that does not fit in the round) whatever the answer waited here counts into the
+        round trip, so the bound (half of it) stays honest."""
+        answered = venue_heard
+        if venue_answered is not None and 0.0 <= venue_answered - venue_heard <= (
+            studio_back - studio_sent
+        ):
+            answered = venue_answered
+        rtt = (studio_back - studio_sent) - (answered - venue_heard)
+        offset = ((studio_sent - venue_heard) + (studio_back - answered)) / 2
+        mid = (venue_heard + answered) / 2
+        return cls(mid - rtt / 2, mid + offset, mid + offset, mid + rtt / 2)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,12 @@ class Liveness:
             del self._sent[old]
         return seq
 
+    def heartbeat_departed(self, seq: int, at: float) -> None:
+        """Heartbeat `seq` (sent at `heartbeat_sent`) went on the wire at `at`: its round
+        trip and clock round are timed from there."""
+        if seq in self._sent:
+            self._sent[seq] = at
+
     def ack_received(self, seq: int, now: float) -> None:
         sent = self._sent.pop(seq, None)
         if sent is not None:

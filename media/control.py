@@ -16,7 +16,7 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 
 from ceremony import wire
-from media.aiortc_compat import ArrivalStamps
+from media.aiortc_compat import ArrivalStamps, Departing
 from media.netsim import NetShim
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,9 @@ BYTES_BURST = 512 * 1024
 ALWAYS_DECODED = 512  # bytes
 LOG_EVERY_S = 10.0
 # Stamps a message as it goes on the wire: (message, how long before now it left, for the
-# simulated network's delay) -> the message as sent (see WireChannel.stamp).
-SendStamp = Callable[[wire._Msg, float], wire._Msg]
+# simulated network's delay) -> the message as sent, or None when it carries no time of its
+# own (see WireChannel.stamp).
+SendStamp = Callable[[wire._Msg, float], wire._Msg | None]
 # An arrival stamp older than this (or in the future) is not the message's: the time of handling
 # is used instead.
 STAMP_PLAUSIBLE_S = 0.25
@@ -51,9 +52,14 @@ class WireChannel:
         *,
         clock: Callable[[], float] = time.monotonic,
         arrivals: ArrivalStamps | None = None,
+        departures: bool = False,
     ) -> None:
+        """`arrivals`: the stamps of the datagrams as they reached ICE (aiortc_compat); with
+        `departures` (aiortc_compat.stamp_departures on the channel's connection), a message
+        `stamp` stamps is stamped again as aiortc's SCTP sends it."""
         self.channel = channel
         self._arrivals = arrivals
+        self._departures = departures
         self._arrived_at: float | None = None
         self.peer = peer
         self._shim = shim if shim is not None and shim.active else None
@@ -98,11 +104,25 @@ class WireChannel:
 
     def _send_stamped(self, message: wire._Msg, sent_ago: float) -> bool:
         """Encoded and sent now, stamped first if a stamp is set (one encoding per message)."""
-        if self.stamp is not None:
-            message = self.stamp(message, sent_ago)
-        return self._send_now(wire.encode(message).decode())
+        stamp = self.stamp
+        stamped = stamp(message, sent_ago) if stamp is not None else None
+        if stamped is None:
+            return self._send_now(wire.encode(message).decode())
+        if not self._departures:
+            return self._send_now(wire.encode(stamped).decode())
 
-    def _send_now(self, data: str) -> bool:
+        def restamp() -> bytes:
+            # As aiortc's send task takes it: the loop's wait for that task, and for any
+            # unacknowledged data before it, is no part of the path.
+            assert stamp is not None
+            again = wire.encode(stamp(message, sent_ago) or stamped)
+            if self.on_stage is not None:
+                self.on_stage("departed", again, None)
+            return again
+
+        return self._send_now(Departing(wire.encode(stamped), restamp))
+
+    def _send_now(self, data: str | bytes) -> bool:
         if not self.is_open:
             return False
         if self.on_stage is not None:

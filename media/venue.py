@@ -576,7 +576,10 @@ class VenueLink:
             self._on_control,
             "studio",
             shim=NetShim(net, reliable=True, seed=seed, cut=self.config.link_cut) if net else None,
+            arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock),
+            departures=aiortc_compat.stamp_departures(pc),
         )
+        self._control.stamp = self._answer_stamped
         self._clock = WireChannel(
             clock,
             wire.STUDIO_MAY_SEND,
@@ -586,6 +589,7 @@ class VenueLink:
             if net
             else None,
             arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self.config.clock),
+            departures=aiortc_compat.stamp_departures(pc),
         )
         self._clock.stamp = self._stamped
         if self._clock_trace.on:
@@ -846,7 +850,8 @@ class VenueLink:
     # ---- traffic -----------------------------------------------------------------------
 
     def _on_control(self, msg: wire.Message) -> None:
-        self._session_output(self.session.receive(msg, self.config.clock()))
+        arrived = self._control.arrived_at if self._control is not None else None
+        self._session_output(self.session.receive(msg, self.config.clock(), arrived))
         if isinstance(msg, wire.Welcome):
             self._welcomed.set()
         elif isinstance(msg, wire.ProgramState):
@@ -856,15 +861,24 @@ class VenueLink:
         self._wake_session()
         self._emit(MessageReceived(msg))
 
-    def _stamped(self, message: wire._Msg, sent_ago: float = 0.0) -> wire._Msg:
+    def _stamped(self, message: wire._Msg, sent_ago: float = 0.0) -> wire._Msg | None:
         """A probe stamped as it is sent, not when the session made it (its turn may have
-        spent a millisecond refining the deadline before its messages go out); `sent_ago`:
-        the simulated network's delay, for a send the shim held back (WireChannel.stamp)."""
+        spent a millisecond refining the deadline before its messages go out), and again as
+        it leaves (WireChannel's departures); `sent_ago`: the simulated network's delay, for a
+        send the shim held back (WireChannel.stamp). None for anything else."""
         if not isinstance(message, wire.ClockProbe):
-            return message
+            return None
         t1 = self.config.clock() - sent_ago
         self.session.probe_sent(message.seq, t1)
         return msgspec.structs.replace(message, t1=t1)
+
+    def _answer_stamped(self, message: wire._Msg, sent_ago: float = 0.0) -> wire._Msg | None:
+        """An answer to the studio's heartbeat, noted as it leaves: its clock round leaves
+        out the time it waited here (WireChannel.stamp). None for anything else."""
+        if not isinstance(message, wire.HeartbeatAck):
+            return None
+        self.session.answer_sent(message.seq, self.config.clock() - sent_ago)
+        return message
 
     def _on_clock(self, msg: wire.Message) -> None:
         # Stamped when the datagram arrived: the loop's wait for it is no part of the path.

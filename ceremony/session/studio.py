@@ -210,6 +210,13 @@ class StudioSession:
 
     # ---- input -----------------------------------------------------------------------------
 
+    def heartbeat_departed(self, venue_id: str, seq: int, at: float) -> None:
+        """Our heartbeat `seq` to the venue went on the wire at `at` (the adapter's stamp as
+        it left): the venue's clock round is timed from there, not from when it was made."""
+        link = self._links.get(venue_id)
+        if link is not None:
+            link.heartbeat_departed(seq, at)
+
     def transport_heard(self, venue_id: str, now: float) -> None:
         """The venue's transport delivered something (an acknowledgement of ours counts): it
         is alive. From then on it is asked to answer heartbeats only every few seconds."""
@@ -221,8 +228,10 @@ class StudioSession:
         self._transport.add(venue_id)
 
     def receive(
-        self, venue_id: str, message: wire.Message, now: float
+        self, venue_id: str, message: wire.Message, now: float, arrived: float | None = None
     ) -> Output[StudioSessionEvent]:
+        """A message from the venue's control channel; `arrived`: when its datagram came, if
+        known (a heartbeat answer's clock round is timed from it)."""
         out: Output[StudioSessionEvent] = Output()
         link = self._links.get(venue_id)
         if link is not None:
@@ -234,7 +243,7 @@ class StudioSession:
             case wire.HeartbeatAck(seq=seq, stats=stats):
                 self._unanswered.pop(venue_id, None)
                 if link is not None:
-                    link.ack_received(seq, now)
+                    link.ack_received(seq, now if arrived is None else arrived)
                 if stats is not None:  # a venue's statistics ride on its answer
                     out.events.append(Received(venue_id, stats))
             case wire.ArmAck():

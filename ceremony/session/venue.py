@@ -133,6 +133,7 @@ class VenueSession:
         self._screen_late: dict[int, float] = {}
         self._reported: dict[int, _Report] = {}
         self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
+        self._beats_answered: dict[int, float] = {}  # seq -> our answer left at
         self._round_at: float | None = None  # the last clock sample from a heartbeat
         self._refine_at: float | None = None  # a new clock sample for an armed deadline
         self._armed_probe_s = ARMED_PROBE_INTERVAL_S  # as the studio's arm asks (probe_every_s)
@@ -145,6 +146,7 @@ class VenueSession:
         self.welcome = None
         self._attached = None
         self._beats_heard.clear()  # a new studio link numbers its heartbeats afresh
+        self._beats_answered.clear()
 
     def attach(self, now: float) -> None:
         """Welcomed: heartbeats, clock probes and report resends start now."""
@@ -161,8 +163,11 @@ class VenueSession:
 
     # ---- input -----------------------------------------------------------------------------
 
-    def receive(self, message: wire.Message, now: float) -> Output[VenueSessionEvent]:
-        """A message from the studio's control channel."""
+    def receive(
+        self, message: wire.Message, now: float, arrived: float | None = None
+    ) -> Output[VenueSessionEvent]:
+        """A message from the studio's control channel; `arrived`: when its datagram came, if
+        known (a heartbeat's clock round is timed from it)."""
         out: Output[VenueSessionEvent] = Output()
         self.liveness.heard(now)
         match message:
@@ -171,7 +176,7 @@ class VenueSession:
             case wire.Heartbeat(seq=seq, answer=answer):
                 if answer:  # a studio that hears our transport asks every few seconds
                     out.send(wire.HeartbeatAck(seq=seq))
-                self._heartbeat_round(message, now)
+                self._heartbeat_round(message, now, now if arrived is None else arrived)
             case wire.HeartbeatAck(seq=seq):
                 self.liveness.ack_received(seq, now)
             case wire.ProgramState():
@@ -321,21 +326,32 @@ class VenueSession:
         rounds = self._round_at is not None and now - self._round_at <= ROUNDS_FRESH_S
         return ROUNDS_PROBE_INTERVAL_S if rounds else SETTLED_PROBE_INTERVAL_S
 
-    def _heartbeat_round(self, beat: wire.Heartbeat, now: float) -> None:
+    def _heartbeat_round(self, beat: wire.Heartbeat, now: float, heard: float) -> None:
         """Remember when this heartbeat was heard; make a clock sample of the one before it,
         whose times at the studio this one brings."""
-        self._beats_heard[beat.seq] = now
+        self._beats_heard[beat.seq] = heard
         if len(self._beats_heard) > KEPT_BEATS:
             del self._beats_heard[min(self._beats_heard)]
         if beat.prev_seq is None or beat.prev_sent is None or beat.prev_answered is None:
             return
-        heard = self._beats_heard.pop(beat.prev_seq, None)
-        if heard is None:
+        heard_prev = self._beats_heard.pop(beat.prev_seq, None)
+        answered = self._beats_answered.pop(beat.prev_seq, None)
+        if heard_prev is None:
             return  # not one this connection heard, or already used
-        sample = ClockSample.from_studio_round(beat.prev_sent, heard, beat.prev_answered)
+        sample = ClockSample.from_studio_round(
+            beat.prev_sent, heard_prev, beat.prev_answered, answered
+        )
         if self.estimator.add(sample):
             self._round_at = now
             self.liveness.rtt_sample(sample.rtt)
+
+    def answer_sent(self, seq: int, at: float) -> None:
+        """Our answer to heartbeat `seq` left at `at` (stamped as it went out): the round
+        leaves out the time it waited here."""
+        if seq in self._beats_heard:
+            self._beats_answered[seq] = at
+            if len(self._beats_answered) > KEPT_BEATS:
+                del self._beats_answered[min(self._beats_answered)]
 
     # ---- inside ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable
 
 import av
+import msgspec
 from aiohttp import web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -113,8 +114,14 @@ class VenuePeers:
         def on_datachannel(channel: RTCDataChannel) -> None:
             if channel.label == "control":
                 conn.control = WireChannel(
-                    channel, wire.VENUE_MAY_SEND, lambda m: self._on_control(record, conn, m), vid
+                    channel,
+                    wire.VENUE_MAY_SEND,
+                    lambda m: self._on_control(record, conn, m),
+                    vid,
+                    arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self._clocks.mono),
+                    departures=aiortc_compat.stamp_departures(pc),
                 )
+                conn.control.stamp = lambda m, ago: self._heartbeat_stamped(record, conn, m, ago)
                 if channel.readyState == "open":
                     self._on_control_open(record, conn)
                 else:
@@ -126,7 +133,9 @@ class VenuePeers:
                     lambda m: self._on_clock(conn, m),
                     vid,
                     arrivals=aiortc_compat.stamp_datagram_arrivals(pc, self._clocks.mono),
+                    departures=aiortc_compat.stamp_departures(pc),
                 )
+                conn.clock.stamp = self._reply_stamped
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -267,7 +276,10 @@ class VenuePeers:
     def _on_control(self, record: VenueRecord, conn: VenueConnection, msg: wire.Message) -> None:
         record.last_seen_mono = self._clocks.mono()
         if record.conn is conn:  # a replaced connection's last words are not this link's
-            self._session_output(self._session.receive(record.venue.id, msg, self._clocks.mono()))
+            arrived = conn.control.arrived_at if conn.control else None
+            self._session_output(
+                self._session.receive(record.venue.id, msg, self._clocks.mono(), arrived)
+            )
             self._wake_session()
         if conn.control:
             record.bad_messages = conn.control.errors_received
@@ -312,6 +324,25 @@ class VenuePeers:
                 f"more than {JOURNAL_BURST:.0f} chat/ready messages at once; slow down",
             )
         return False
+
+    def _heartbeat_stamped(
+        self, record: VenueRecord, conn: VenueConnection, message: wire._Msg, sent_ago: float
+    ) -> wire._Msg | None:
+        """A heartbeat, noted as it leaves (WireChannel.stamp): the venue's clock round is
+        timed from its departure, not from the session's turn. None for anything else."""
+        if not isinstance(message, wire.Heartbeat):
+            return None
+        if record.conn is conn:
+            self._session.heartbeat_departed(
+                record.venue.id, message.seq, self._clocks.mono() - sent_ago
+            )
+        return message
+
+    def _reply_stamped(self, message: wire._Msg, sent_ago: float) -> wire._Msg | None:
+        """A clock reply's t3, taken again as it leaves (WireChannel.stamp)."""
+        if not isinstance(message, wire.ClockReply):
+            return None
+        return msgspec.structs.replace(message, t3=self._clocks.mono() - sent_ago)
 
     def _on_clock(self, conn: VenueConnection, msg: wire.Message) -> None:
         if isinstance(msg, wire.ClockProbe) and conn.clock:

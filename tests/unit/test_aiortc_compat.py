@@ -584,6 +584,60 @@ async def test_a_message_is_stamped_when_its_datagram_reached_ice() -> None:
         await b.close()
 
 
+async def test_a_departing_message_is_stamped_as_aiortcs_send_task_takes_it() -> None:
+    """`send` only queues: the stamp comes when the SCTP task sends it (after `send` has
+    returned), the peer gets the restamped bytes, and a stamp that fails still lets the
+    message go with the bytes it was sent with."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    got: asyncio.Queue[bytes] = asyncio.Queue()
+
+    @b.on("datachannel")
+    def on_channel(ch: Any) -> None:
+        ch.on("message", got.put_nowait)
+
+    try:
+        opened = asyncio.Event()
+        channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        channel.on("open", opened.set)
+        assert aiortc_compat.stamp_departures(a)
+        assert aiortc_compat.stamp_departures(a)  # once: asking again changes nothing
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        calls: list[str] = []
+
+        def restamp() -> bytes:
+            calls.append("stamped")
+            return b"stamped on departure"
+
+        channel.send(aiortc_compat.Departing(b"stamped when queued", restamp))
+        calls.append("send returned")
+        assert await asyncio.wait_for(got.get(), 10) == b"stamped on departure"
+        assert calls == ["send returned", "stamped"]
+
+        def broken() -> bytes:
+            raise RuntimeError("a stamp that fails")
+
+        channel.send(aiortc_compat.Departing(b"stamped when queued", broken))
+        assert await asyncio.wait_for(got.get(), 10) == b"stamped when queued"
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_a_moved_sctp_send_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        aiortc.rtcsctptransport.RTCSctpTransport, "_send", lambda self, *args, **kwargs: None
+    )
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "_send" in found[0]
+    assert not aiortc_compat.stamp_departures(RTCPeerConnection())  # and nothing to wrap yet
+
+
 def test_a_moved_receive_queue_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(aioice.ice.Connection, "data_received", lambda self, data, component: None)
     found = aiortc_compat.problems()

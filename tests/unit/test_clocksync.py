@@ -218,6 +218,24 @@ def test_a_round_the_studio_started_is_a_sample_with_an_honest_bound() -> None:
     assert ClockEstimator().add(s)  # a sample the estimator takes
 
 
+def test_a_round_leaves_out_the_time_the_answer_waited_when_its_departure_is_known() -> None:
+    # Studio = venue + 100 s; 3 ms out, the answer held 5 ms here, 1 ms back.
+    studio_sent = 1000.0
+    heard = studio_sent - 100.0 + 0.003
+    answered = heard + 0.005
+    back = studio_sent + 0.003 + 0.005 + 0.001
+    s = ClockSample.from_studio_round(studio_sent, heard, back, answered)
+    assert s.rtt == pytest.approx(0.004)  # both legs, not the wait
+    assert s.offset == pytest.approx(100.0 - (0.003 - 0.001) / 2)  # half the legs differ
+    assert abs(s.offset - 100.0) <= s.rtt / 2
+    assert s.local_mid == pytest.approx(heard + 0.0025)
+    # An answer stamped before it was heard, or longer than the whole round, is not believed.
+    for wrong in (heard - 0.001, heard + 0.02):
+        assert ClockSample.from_studio_round(studio_sent, heard, back, wrong) == (
+            ClockSample.from_studio_round(studio_sent, heard, back)
+        )
+
+
 # ---- the feasible set and the weighted fit ----------------------------------------------------
 
 

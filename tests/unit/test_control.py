@@ -198,3 +198,37 @@ def test_without_a_shim_a_message_is_stamped_as_it_is_sent() -> None:
     assert wire.decode(fake.sent[0].encode(), wire.STUDIO_MAY_SEND | wire.VENUE_MAY_SEND) == (
         wire.ClockProbe(seq=1, t1=42.0)
     )
+
+
+def test_with_departures_a_stamped_message_is_stamped_again_as_it_leaves() -> None:
+    from media.aiortc_compat import Departing
+
+    fake, clock = FakeChannel(), Clock()
+    channel = WireChannel(
+        fake,  # type: ignore[arg-type]
+        wire.STUDIO_MAY_SEND,
+        lambda m: None,
+        "studio",
+        clock=clock,
+        departures=True,
+    )
+    stages: list[tuple[str, str | bytes]] = []
+    channel.on_stage = lambda stage, data, _delay: stages.append((stage, data))
+
+    def stamp(message: wire._Msg, sent_ago: float) -> wire._Msg | None:
+        if not isinstance(message, wire.ClockProbe):
+            return None
+        return wire.ClockProbe(seq=message.seq, t1=clock.t - sent_ago)
+
+    channel.stamp = stamp
+    either = wire.STUDIO_MAY_SEND | wire.VENUE_MAY_SEND
+    channel.send(wire.Heartbeat(seq=1))  # nothing to stamp: sent as it is, as text
+    assert isinstance(fake.sent[0], str) and not isinstance(fake.sent[0], Departing)
+    channel.send(wire.ClockProbe(seq=2, t1=0.0))
+    departing = fake.sent[1]
+    assert isinstance(departing, Departing)
+    assert wire.decode(departing, either) == wire.ClockProbe(seq=2, t1=100.0)  # if never again
+    clock.t = 100.25  # aiortc's send task came round a quarter of a second later
+    again = departing.restamp()
+    assert wire.decode(again, either) == wire.ClockProbe(seq=2, t1=100.25)
+    assert stages[-1] == ("departed", again)

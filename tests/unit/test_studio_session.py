@@ -70,6 +70,18 @@ def test_heartbeats_go_out_once_a_second_acked_or_not() -> None:
     assert s.next_timer() == pytest.approx(2.0)
 
 
+def test_a_round_is_timed_from_the_heartbeats_departure_to_the_answers_arrival() -> None:
+    s = session(A)
+    s.handle_timer(0.0)
+    s.heartbeat_departed(A, 0, 0.002)  # it left 2 ms after the session made it
+    s.heartbeat_departed(A, 5, 0.003)  # never sent: nothing to time
+    s.heartbeat_departed(B, 0, 0.003)  # not connected: ignored
+    s.receive(A, wire.HeartbeatAck(seq=0), 0.009, arrived=0.006)  # handled 3 ms after it came
+    assert s.rtt_s(A) == pytest.approx(0.004)
+    beat = wire.Heartbeat(seq=1, prev_seq=0, prev_sent=0.002, prev_answered=0.006)
+    assert sent(s.handle_timer(1.0), A) == [beat]
+
+
 def test_a_silent_venue_is_lost_at_the_instant_asked_for() -> None:
     s = session(A, B)
     s.handle_timer(0.0)

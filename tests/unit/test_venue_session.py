@@ -326,6 +326,29 @@ def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> Non
     assert s.probe_interval(t) == ROUNDS_PROBE_INTERVAL_S
 
 
+def test_a_heartbeat_round_is_timed_from_arrival_to_the_answers_departure() -> None:
+    """Heard when its datagram came, answered when the answer left: the loop's waits either
+    side are not counted into the round trip, so the sample is as narrow as its path."""
+    s = attached(0.0)
+    path = 0.001
+    s.receive(wire.Heartbeat(seq=4), 10.02, arrived=10.0 + path)  # handled 19 ms after
+    s.answer_sent(4, 10.03)  # and the answer left 10 ms after that
+    s.answer_sent(99, 10.03)  # never heard: nothing to time
+    assert s.estimator.estimate(11.0) is None
+    s.receive(
+        wire.Heartbeat(
+            seq=5,
+            prev_seq=4,
+            prev_sent=10.0 + OFFSET,
+            prev_answered=10.03 + path + OFFSET,
+        ),
+        11.0,
+    )
+    est = s.estimator.estimate(11.0)
+    assert est is not None and est.samples == 1 and est.rtt == pytest.approx(2 * path)
+    assert est.offset == pytest.approx(OFFSET, abs=1e-6)
+
+
 def test_fast_probing_ends_after_a_while_even_without_a_drift_fit() -> None:
     s = attached(0.0)
     jitter = itertools.chain([0.001], itertools.cycle([0.02, 0.05, 0.03]))  # one short trip
