@@ -726,7 +726,7 @@ def stamp_departures(pc: RTCPeerConnection) -> bool:
     `RTCDataChannel.send` only queues a message: aiortc's SCTP sends it from a task of its
     own, after the rest of the loop's ready work and after any unacknowledged data is
     acknowledged. A time stamp taken at `send` counts that wait into the path (at 100 light
-    venues, clock samples' one-way legs of 20-100 ms at the median, with a floor near 1 ms).
+    venues, clock samples' one-way legs of 20-40 ms at the median, with a floor near 1 ms).
     aiortc hands each message to `RTCSctpTransport._send` as it goes, which is wrapped here:
     a `Departing` message is replaced by its `restamp()` there, and nothing else changes.
     The DATA chunk then goes out in the same step unless the congestion window is full.

@@ -108,19 +108,22 @@ class WireChannel:
         stamped = stamp(message, sent_ago) if stamp is not None else None
         if stamped is None:
             return self._send_now(wire.encode(message).decode())
+        encoded = wire.encode(stamped)
         if not self._departures:
-            return self._send_now(wire.encode(stamped).decode())
+            return self._send_now(encoded.decode())
 
         def restamp() -> bytes:
             # As aiortc's send task takes it: the loop's wait for that task, and for any
-            # unacknowledged data before it, is no part of the path.
+            # unacknowledged data before it, is no part of the path. A stamp that only notes
+            # the departure (a heartbeat) returns the message as it was: sent as encoded.
             assert stamp is not None
-            again = wire.encode(stamp(message, sent_ago) or stamped)
+            again = stamp(message, sent_ago) or stamped
+            data = encoded if again is stamped else wire.encode(again)
             if self.on_stage is not None:
-                self.on_stage("departed", again, None)
-            return again
+                self.on_stage("departed", data, None)
+            return data
 
-        return self._send_now(Departing(wire.encode(stamped), restamp))
+        return self._send_now(Departing(encoded, restamp))
 
     def _send_now(self, data: str | bytes) -> bool:
         if not self.is_open:

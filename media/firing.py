@@ -453,6 +453,28 @@ def _hold_quietly(hold: Callable[[], Callable[[], None] | None]) -> Callable[[],
         return None
 
 
+class _Hold:
+    """A hold (the CPUs kept awake) taken at most once until let go; its failure never stops
+    the fire (`_hold_quietly`)."""
+
+    def __init__(self, hold: Callable[[], Callable[[], None] | None]) -> None:
+        self._hold = hold
+        self._let_go: Callable[[], None] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._let_go is not None
+
+    def take(self) -> None:
+        if self._let_go is None:
+            self._let_go = _hold_quietly(self._hold)
+
+    def let_go(self) -> None:
+        let_go, self._let_go = self._let_go, None
+        if let_go is not None:
+            let_go()
+
+
 def _run_firing_thread(step: Callable[[float], bool]) -> None:
     """A firing thread's life: `step(normal switch interval)` until it says stop; the
     interpreter's switch interval is put back however it ends."""
@@ -494,8 +516,7 @@ class FireScheduler:
         `hold_cpus()`: with real-time priority allowed, from its rise to the fall, keeps the
         CPUs from deep idle (media.cpu_awake) and returns what lets them sleep, or None."""
         self._quiet = quiet
-        self._hold_cpus = hold_cpus
-        self._cpus_held: Callable[[], None] | None = None  # what lets the CPUs sleep again
+        self._cpus = _Hold(hold_cpus)
         self._hold_audio = hold_audio
         self._audio_held: Callable[[], None] | None = None  # what lets the audio thread go
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
@@ -570,8 +591,7 @@ class FireScheduler:
         risen = enter_realtime()
         if risen:
             self._raised = raise_threads(self._neighbours())
-        if self._cpus_held is None:
-            self._cpus_held = _hold_quietly(self._hold_cpus)
+        self._cpus.take()
         return risen
 
     def _prepare(self) -> None:
@@ -589,9 +609,7 @@ class FireScheduler:
         restore_threads(self._raised)
         self._raised = []
         _leave_realtime(risen)
-        let_go, self._cpus_held = self._cpus_held, None
-        if let_go is not None:
-            let_go()
+        self._cpus.let_go()
         return False
 
     def _lead(self) -> float:
@@ -717,7 +735,7 @@ class FireScheduler:
             max_gap, previous = max(max_gap, now - previous), now
         true_now = self._true_clock()
         switch_interval = sys.getswitchinterval()
-        cpus_awake = self._cpus_held is not None
+        cpus_awake = self._cpus.held
         settled = 0.0
         if self._sleep_for is not None:
             # Quiet until sibling venues' deadlines have passed (see SETTLE_MIN_S): the loop
@@ -880,8 +898,7 @@ class FireGroup:
         hold_cpus: Callable[[], Callable[[], None] | None] = hold_cpus_awake,
     ) -> None:
         self._true_clock = true_clock
-        self._hold_cpus = hold_cpus
-        self._cpus_held: Callable[[], None] | None = None
+        self._cpus = _Hold(hold_cpus)
         self._allow_realtime = realtime
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
         self._yield_now = yield_now if yield_now is not None else holding_yield()
@@ -966,8 +983,7 @@ class FireGroup:
             if self._risen:
                 tids = {tid for d in batch for tid in d.slot.neighbours()}
                 self._raised = raise_threads(sorted(tids))
-            if self._cpus_held is None:
-                self._cpus_held = _hold_quietly(self._hold_cpus)
+            self._cpus.take()
         if self._trace_path and self._others_at_rise is None:
             self._others_at_rise = FireScheduler._others_times()
             self._rose_before_s = remaining
@@ -977,9 +993,7 @@ class FireGroup:
         self._raised = []
         _leave_realtime(self._risen)
         self._risen = False
-        let_go, self._cpus_held = self._cpus_held, None
-        if let_go is not None:
-            let_go()
+        self._cpus.let_go()
 
     def _step(self, normal_interval: float) -> bool:
         """One pass: wait for the first deadline, or fire it and those just after it."""
@@ -1060,7 +1074,7 @@ class FireGroup:
             fired.append((d.slot, FireRecord(d.arm_id, d.deadline, now, self._true_clock())))
         released.set()
         end = first.slot.clock()
-        cpus_awake = self._cpus_held is not None
+        cpus_awake = self._cpus.held
         # Ordinary again before anything else: the other processes' firing threads have the same
         # real-time priority and, on its core, wait for this one to sleep or fall (equals do not
         # preempt each other). At 100 light venues (perf, 2026-12-02) each pass held its core at
