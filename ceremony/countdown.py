@@ -203,6 +203,11 @@ class StudioCountdown:
         ]
 
 
+# How many of an arm's latest placements are remembered with their bounds: the firing thread
+# fires at the last one it was handed, which a lagging loop hands over a little late.
+KEPT_PLACEMENTS = 32
+
+
 @dataclass
 class VenueArm:
     arm_id: int
@@ -210,6 +215,24 @@ class VenueArm:
     state: ArmState
     deadline_local: float | None = None
     bound_s: float | None = None
+    placed: dict[float, float] = field(default_factory=dict)  # deadline -> its bound
+
+    def place(self, deadline_local: float, bound_s: float) -> None:
+        self.deadline_local, self.bound_s = deadline_local, bound_s
+        self.placed[deadline_local] = bound_s
+        for old in list(self.placed)[:-KEPT_PLACEMENTS]:
+            del self.placed[old]
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """A firing to report until the studio acknowledges it: the deadline the thread fired at
+    and that placement's bound (not necessarily the arm's newest)."""
+
+    local_fire: float
+    deadline_local: float
+    bound_s: float
+    true_fire: float | None
 
 
 @dataclass
@@ -218,7 +241,7 @@ class VenueCountdown:
 
     estimator: ClockEstimator
     current: VenueArm | None = None
-    pending_reports: dict[int, tuple[float, float, float | None]] = field(default_factory=dict)
+    pending_reports: dict[int, PendingReport] = field(default_factory=dict)
 
     def on_arm(self, arm_id: int, fire_at_studio: float, now_local: float) -> VenueArm:
         if self.current is not None and self.current.arm_id == arm_id:
@@ -229,7 +252,8 @@ class VenueCountdown:
             return self.current
         deadline, bound = placed
         state = ArmState.ARMED if deadline > now_local else ArmState.MISSED
-        self.current = VenueArm(arm_id, fire_at_studio, state, deadline, bound)
+        self.current = VenueArm(arm_id, fire_at_studio, state)
+        self.current.place(deadline, bound)
         return self.current
 
     def on_abort(self, arm_id: int) -> VenueArm | None:
@@ -246,16 +270,27 @@ class VenueCountdown:
             return arm
         placed = self.estimator.deadline(arm.fire_at_studio, now_local)
         if placed is not None:
-            arm.deadline_local, arm.bound_s = placed
+            arm.place(*placed)
         return arm
 
-    def fired(self, arm_id: int, local_fire: float, true_fire: float | None) -> None:
+    def fired(
+        self,
+        arm_id: int,
+        local_fire: float,
+        true_fire: float | None,
+        deadline_local: float | None = None,
+    ) -> None:
+        """The firing thread decided at `local_fire`, for `deadline_local` (None: the arm's)."""
         arm = self.current
         if arm is None or arm.arm_id != arm_id or arm.bound_s is None:
             return
+        assert arm.deadline_local is not None  # a bound is only ever placed with a deadline
         arm.state = ArmState.FIRED
+        deadline = arm.deadline_local if deadline_local is None else deadline_local
         # Kept until the studio acknowledges it: the link may be down at zero.
-        self.pending_reports[arm_id] = (local_fire, arm.bound_s, true_fire)
+        self.pending_reports[arm_id] = PendingReport(
+            local_fire, deadline, arm.placed.get(deadline, arm.bound_s), true_fire
+        )
 
     def report_acked(self, arm_id: int) -> None:
         self.pending_reports.pop(arm_id, None)

@@ -40,6 +40,7 @@ from launcher.demo import (
     free_port,
 )
 from launcher.light_venue import LightGroupSpec, LightVenueSpec
+from media.firing import TRACE_ENV
 
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
@@ -351,8 +352,9 @@ class Scale:
                 # interpreter there is no lock for a real-time thread to wait on.
                 realtime=decode or args.realtime_light or not args.thread_per_venue,
                 shared_firing=not args.thread_per_venue,
+                # (a decoding venue's own firing thread writes the same account: TRACE_ENV)
                 fire_trace=str(args.out / "groups" / f"group-{n}.trace")
-                if not decode and not args.thread_per_venue
+                if decode or not args.thread_per_venue
                 else None,
             )
             if spec.fire_trace:
@@ -360,12 +362,13 @@ class Scale:
             path = args.out / "groups" / f"group-{n}.spec.json"
             spec.dump(path)
             group = Group(path, spec)
-            env = None
+            env = dict(os.environ)
+            if decode and spec.fire_trace:
+                env[TRACE_ENV] = spec.fire_trace
             if args.clock_trace:
                 from media.clock_trace import CLOCK_TRACE_ENV
 
-                trace = args.out / "groups" / "{venue}.clock"
-                env = {**os.environ, CLOCK_TRACE_ENV: str(trace)}
+                env[CLOCK_TRACE_ENV] = str(args.out / "groups" / "{venue}.clock")
             group.spawn(args.out / "groups" / f"group-{n}.log", env)
             self.groups.append(group)
             new.append(group)
@@ -610,7 +613,7 @@ def _late_summary(late_ms: list[float | None]) -> dict[str, float] | None:
 
 
 def _pass_ms(trace: dict[str, Any]) -> dict[str, Any]:
-    """A FireGroup pass's trace in ms, rounded."""
+    """A firing pass's trace (a FireGroup's, or a decoding venue's own thread's) in ms, rounded."""
 
     def ms(x: Any) -> Any:
         if isinstance(x, float | int) and not isinstance(x, bool):
@@ -622,7 +625,7 @@ def _pass_ms(trace: dict[str, Any]) -> dict[str, Any]:
         return x
 
     return {
-        k: (v if k in ("realtime", "venues", "waits", "preempted", "restarts") else ms(v))
+        k: (v if k in ("arm_id", "realtime", "venues", "waits", "preempted", "restarts") else ms(v))
         for k, v in trace.items()
     }
 

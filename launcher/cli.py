@@ -647,11 +647,6 @@ def cmd_venue(args: argparse.Namespace) -> int:
         realtime=not args.no_realtime,
         siren_band=args.sim_siren_band,
     )
-    if args.sim_ns_offset:
-        # In a time namespace the kernel shifts this process's monotonic clock by a whole
-        # number of seconds; only the true-time report (harness) takes it back out.
-        offset = args.sim_ns_offset
-        config.true_clock = lambda: time.monotonic() - offset
     if args.sim_cut_s:
         import signal
 
@@ -663,12 +658,18 @@ def cmd_venue(args: argparse.Namespace) -> int:
     if args.sim_net != "none" or args.sim_clock_offset or args.sim_drift_ppm or args.sim_true_time:
         from media.netsim import NetKind, NetProfile, SimClock
 
-        config.clock = SimClock(args.sim_clock_offset, args.sim_drift_ppm, time.monotonic())
+        sim = config.clock = SimClock(args.sim_clock_offset, args.sim_drift_ppm, time.monotonic())
+        config.true_of = sim.host_of
         config.net = NetProfile.make(
             NetKind(args.sim_net), args.sim_rtt_ms / 1000, args.sim_asymmetry_ms / 1000
         )
         config.sim_seed = args.sim_seed
         config.report_true_time = True
+    if args.sim_ns_offset:
+        # In a time namespace the kernel shifts this process's monotonic clock by a whole
+        # number of seconds; only the true-time report (harness) takes it back out.
+        ns_offset, shifted = args.sim_ns_offset, config.true_of
+        config.true_of = lambda reading: shifted(reading) - ns_offset
     config.latency_log = args.sim_latency_log
     return asyncio.run(
         live.run_venue(

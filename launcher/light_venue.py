@@ -140,7 +140,9 @@ class LightGroupSpec:
     decode: bool = False  # False: count the program's frames without decoding them
     realtime: bool = True
     shared_firing: bool = True  # one firing thread for the group's venues (FireGroup)
-    fire_trace: str | None = None  # diagnostics: the group's firing passes, one JSON line each
+    # Diagnostics: the firing passes, one JSON line each (the FireGroup's; a venue alone in its
+    # process writes its own thread's when started with media.firing.TRACE_ENV set to this)
+    fire_trace: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> LightGroupSpec:
@@ -160,9 +162,10 @@ def venue_config(
 ) -> VenueConfig:
     """The venue's configuration as `ceremony venue --sim-…` builds it: a simulated clock and
     path, true fire times reported on the host's clock that every process here shares."""
-    origin = time.monotonic()
+    clock = SimClock(spec.clock_offset_s, spec.drift_ppm, time.monotonic())
     return VenueConfig(
-        clock=SimClock(spec.clock_offset_s, spec.drift_ppm, origin),
+        clock=clock,
+        true_of=clock.host_of,
         net=NetProfile.make(NetKind(spec.net), spec.rtt_s, spec.asymmetry_s),
         sim_seed=spec.seed,
         report_true_time=True,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from media.clock import Clock
+from media.clock import Clock, HostOf, same_clock
 from media.cpu_awake import hold_cpus_awake
 
 log = logging.getLogger(__name__)
@@ -402,6 +402,7 @@ class FireTrace:
     others_run_s: dict[str, float] | None = None
     audio_hold_s: float | None = None  # waited for the audio thread's lock (AUDIO_HOLD_S)
     cpus_awake: bool = False  # the CPUs were kept from deep idle (media.cpu_awake)
+    next_read_s: float | None = None  # the decision's clock reading -> the next one
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,7 @@ class FireRecord:
     arm_id: int
     deadline_local: float
     fired_local: float  # the venue clock when it fired
-    fired_true: float  # the host's monotonic clock at the same instant
+    fired_true: float  # the host's monotonic clock at the same instant (`HostOf` the reading)
     trace: FireTrace | None = None
 
 
@@ -494,7 +495,7 @@ class FireScheduler:
         self,
         clock: Clock,
         on_fire: Callable[[FireRecord], None],
-        true_clock: Clock = time.monotonic,
+        true_of: HostOf = same_clock,
         quiet: Callable[[threading.Event], None] | None = None,
         *,
         realtime: bool = True,
@@ -523,7 +524,7 @@ class FireScheduler:
         self._yield_now = yield_now if yield_now is not None else holding_yield()
         self._allow_realtime = realtime  # False: as an ordinary user install runs
         self._clock = clock
-        self._true_clock = true_clock
+        self._true_of = true_of
         self._on_fire = on_fire
         self._cond = threading.Condition()
         self._arm_id: int | None = None
@@ -733,7 +734,12 @@ class FireScheduler:
                 self._yield_now()
             now = self._clock()
             max_gap, previous = max(max_gap, now - previous), now
-        true_now = self._true_clock()
+        # The decision's instant on the host's clock, from the reading that made it: a second
+        # look after it would add whatever kept this thread from looking again (a core taken
+        # away, a virtual CPU descheduled: milliseconds at times here), which is not the
+        # firing's lateness; the trace keeps that gap (next_read_s).
+        true_now = self._true_of(now)
+        next_read = self._clock() - now
         switch_interval = sys.getswitchinterval()
         cpus_awake = self._cpus.held
         settled = 0.0
@@ -787,6 +793,7 @@ class FireScheduler:
             else None,
             audio_hold_s=audio_hold_s,
             cpus_awake=cpus_awake,
+            next_read_s=next_read,
         )
         record = FireRecord(arm_id, deadline, now, true_now, trace)
         try:
@@ -822,8 +829,11 @@ class FireSlot:
         on_fire: Callable[[FireRecord], None],
         quiet: Callable[[threading.Event], None] | None,
         neighbours: Callable[[], Iterable[int]] | None = None,
+        *,
+        true_of: HostOf = same_clock,
     ) -> None:
         self.clock = clock
+        self.true_of = true_of
         self.on_fire = on_fire
         self.quiet = quiet
         self.neighbours = neighbours or (lambda: ())
@@ -888,7 +898,6 @@ class FireGroup:
 
     def __init__(
         self,
-        true_clock: Clock = time.monotonic,
         *,
         realtime: bool = False,
         sleep_for: SleepFor | None = None,
@@ -897,7 +906,6 @@ class FireGroup:
         trace_path: str | None = None,
         hold_cpus: Callable[[], Callable[[], None] | None] = hold_cpus_awake,
     ) -> None:
-        self._true_clock = true_clock
         self._cpus = _Hold(hold_cpus)
         self._allow_realtime = realtime
         self._sleep_for = sleep_for if sleep_for is not None else holding_sleeper()
@@ -923,10 +931,11 @@ class FireGroup:
         on_fire: Callable[[FireRecord], None],
         quiet: Callable[[threading.Event], None] | None = None,
         neighbours: Callable[[], Iterable[int]] | None = None,
+        true_of: HostOf = same_clock,
     ) -> FireSlot:
-        """`quiet` and `neighbours` as for a FireScheduler: the venue's loop, parked on the
-        final approach and risen with this thread."""
-        slot = FireSlot(self, clock, on_fire, quiet, neighbours)
+        """`quiet`, `neighbours` and `true_of` as for a FireScheduler: the venue's loop, parked
+        on the final approach and risen with this thread."""
+        slot = FireSlot(self, clock, on_fire, quiet, neighbours, true_of=true_of)
         with self._cond:
             self._slots.append(slot)
         return slot
@@ -1055,6 +1064,7 @@ class FireGroup:
         start = first.slot.clock()
         fired: list[tuple[FireSlot, FireRecord]] = []
         slept: list[float] = []
+        next_reads: list[float] = []  # each decision's reading -> the next (see FireTrace)
         for d in batch:  # in deadline order; each on its own venue's clock
             now = d.slot.clock()
             # Slept to each deadline, not spun (REALTIME_SPIN_S) even at real-time priority: the
@@ -1071,7 +1081,9 @@ class FireGroup:
                 if realtime:
                     self._yield_now()
                 now = d.slot.clock()
-            fired.append((d.slot, FireRecord(d.arm_id, d.deadline, now, self._true_clock())))
+            # The host's instant of the reading that decided (see FireScheduler's fire).
+            fired.append((d.slot, FireRecord(d.arm_id, d.deadline, now, d.slot.true_of(now))))
+            next_reads.append(d.slot.clock() - now)
         released.set()
         end = first.slot.clock()
         cpus_awake = self._cpus.held
@@ -1096,6 +1108,7 @@ class FireGroup:
                     "woke_late_s": start - (first.deadline - self._lead()),
                     "slept_s": slept,
                     "late_s": [r.fired_local - r.deadline_local for _, r in fired],
+                    "next_read_s": next_reads,
                     "true_spread_s": fired[-1][1].fired_true - fired[0][1].fired_true,
                     "run_s": after.run_s - before.run_s if after and before else None,
                     "queued_s": after.queued_s - before.queued_s if after and before else None,

@@ -38,6 +38,11 @@ class SimClock:
         t = time.monotonic()
         return t + self.offset_s + self.drift_ppm * 1e-6 * (t - self.origin)
 
+    def host_of(self, reading: float) -> float:
+        """The host's monotonic clock when this clock read `reading` (its `HostOf`)."""
+        rate = self.drift_ppm * 1e-6
+        return (reading - self.offset_s + rate * self.origin) / (1 + rate)
+
 
 @dataclass(frozen=True)
 class NetProfile:

@@ -138,6 +138,9 @@ class Speaker:
         self._pending: _Pending | None = None  # a siren placed on the timeline, not yet begun
         # The deadline's clock, read in the callback beside the stream's time bases.
         self.clock: Callable[[], float] = time.monotonic
+        # The wall clock, one of the bases a stream's DAC time may be on (replaced in tests,
+        # which give DAC times on a frozen one).
+        self.wall_clock: Callable[[], float] = time.time
         self.hall_latency_s = 0.0  # calibrated: what the hall adds after the DAC
         self.onsets: dict[int, Onset] = {}
         self.last_placement: BufferPlacement | None = None
@@ -299,7 +302,7 @@ class Speaker:
         # The three clocks are read back to back, before anything else: the mapping between
         # them is only as good as the time between these reads.
         local_now = self.clock()
-        realtime_now = time.time()
+        realtime_now = self.wall_clock()
         monotonic_now = time.monotonic()
         dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
         current = float(getattr(time_info, "currentTime", 0.0) or 0.0)

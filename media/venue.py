@@ -36,7 +36,7 @@ from ceremony.venue_states import LinkProblem as LinkProblem  # noqa: PLC0414
 from ceremony.venue_states import LinkState as LinkState  # noqa: PLC0414
 from media import aiortc_compat
 from media.aiortc_compat import interface_addresses, selected_candidates
-from media.clock import Clock
+from media.clock import Clock, HostOf, same_clock
 from media.clock_trace import ClockTrace
 from media.compositor import luma, read_code
 from media.control import WireChannel
@@ -180,10 +180,10 @@ class VenueConfig:
     program_sound: bool = True  # False: the siren only (the demo's venues share one machine)
     hall_latency_s: float = 0.0  # calibrated in the device check: the siren is advanced by it
     realtime: bool = True  # False: fire without asking for real-time priority
-    # Harness only: the host's shared clock for true fire times, a test siren in a frequency
-    # band of its own (the audible benchmark), a switch that cuts the data channels, and every
-    # program frame's latency (ms per line).
-    true_clock: Clock = time.monotonic
+    # Harness only: `clock`'s readings on the host's shared clock (true fire times), a test
+    # siren in a frequency band of its own (the audible benchmark), a switch that cuts the data
+    # channels, and every program frame's latency (ms per line).
+    true_of: HostOf = same_clock
     siren_band: int | None = None
     link_cut: LinkCut | None = None
     latency_log: Path | None = None
@@ -284,7 +284,7 @@ class VenueLink:
             self._session_output,
             report_true_time=config.report_true_time,
             siren=self.speaker,
-            true_clock=config.true_clock,
+            true_of=config.true_of,
             realtime=config.realtime,
             fire_group=config.fire_group,
         )

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +28,7 @@ from ceremony.session.venue import (
     VenueSession,
     VenueSessionEvent,
 )
-from media.clock import Clock
+from media.clock import Clock, HostOf, same_clock
 from media.firing import TRACE_ENV, FireGroup, FireRecord, FireScheduler, FireSlot, settle_after
 from media.speaker import Speaker
 
@@ -61,14 +60,15 @@ class CountdownAgent:
         *,
         report_true_time: bool = False,
         siren: Speaker | None = None,
-        true_clock: Clock = time.monotonic,
+        true_of: HostOf = same_clock,
         realtime: bool = True,
         fire_group: FireGroup | None = None,
     ) -> None:
         """`session` decides, `deliver` sends what the session answers to a firing (both
         given by the link; alone, the agent only fires).
-        `true_clock`: the host's shared clock, for the simulation harness's true fire times
-        (a venue in its own time namespace is told the namespace's offset for this alone).
+        `true_of`: a reading of `clock` as the host's shared clock, for the simulation
+        harness's true fire times (a venue in its own time namespace or on a simulated clock
+        is told how its clock was shifted, for this alone).
         `fire_group`: fire from that group's thread, shared with the process's other venues
         (harness: many venues in one process), instead of a thread of this agent's own."""
         self.clock = clock
@@ -89,13 +89,17 @@ class CountdownAgent:
         self.also_quiet: list[Callable[[threading.Event], None]] = []
         self.scheduler: FireScheduler | FireSlot = (
             fire_group.slot(
-                clock, self._fired_in_thread, quiet=self._park_loop, neighbours=self._lock_holders
+                clock,
+                self._fired_in_thread,
+                quiet=self._park_loop,
+                neighbours=self._lock_holders,
+                true_of=true_of,
             )
             if fire_group is not None
             else FireScheduler(
                 clock,
                 self._fired_in_thread,
-                true_clock=true_clock,
+                true_of=true_of,
                 quiet=self._park_loop,
                 realtime=realtime,
                 neighbours=self._lock_holders,

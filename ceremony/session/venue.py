@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 
 from ceremony import wire
 from ceremony.clocksync import ClockEstimator, ClockSample
-from ceremony.countdown import FIRE_REPORT_RESEND_S, ArmState, VenueArm, VenueCountdown
+from ceremony.countdown import (
+    FIRE_REPORT_RESEND_S,
+    ArmState,
+    PendingReport,
+    VenueArm,
+    VenueCountdown,
+)
 from ceremony.liveness import HEARTBEAT_INTERVAL_S, LOST_AFTER_S, Liveness
 from ceremony.session.output import Channel, Output
 
@@ -96,13 +102,6 @@ class StudioQuiet:
 VenueSessionEvent = ArmChanged | PlaceFire | CancelFire | StudioQuiet
 
 
-@dataclass(frozen=True)
-class _Report:
-    local_fire: float
-    bound_s: float
-    true_fire: float | None
-
-
 @dataclass
 class _Attached:
     """One connection's timers."""
@@ -131,7 +130,7 @@ class VenueSession:
         self._last_ack = -1e18
         self._fire_late: dict[int, float] = {}
         self._screen_late: dict[int, float] = {}
-        self._reported: dict[int, _Report] = {}
+        self._reported: dict[int, PendingReport] = {}
         self._beats_heard: dict[int, float] = {}  # the studio's heartbeats: seq -> heard at
         self._beats_answered: dict[int, float] = {}  # seq -> our answer left at
         self._round_at: float | None = None  # the last clock sample from a heartbeat
@@ -242,7 +241,7 @@ class VenueSession:
         for old in sorted(self._fire_late)[:-KEPT_REPORTS]:
             self._fire_late.pop(old, None)
             self._screen_late.pop(old, None)
-        self.countdown.fired(arm_id, local_fire, true_fire)
+        self.countdown.fired(arm_id, local_fire, true_fire, deadline_local)
         log.info("fired arm %d at local %.6f", arm_id, local_fire)
         self._resend_reports(out)
         return out
@@ -412,21 +411,18 @@ class VenueSession:
     def _resend_reports(self, out: Output[VenueSessionEvent]) -> None:
         if not self.attached:
             return
-        for arm_id, (local_fire, bound, true_fire) in list(self.countdown.pending_reports.items()):
-            report = _Report(local_fire, bound, true_fire)
+        for arm_id, report in list(self.countdown.pending_reports.items()):
             self._reported[arm_id] = report
             for old in sorted(self._reported)[:-KEPT_REPORTS]:
                 del self._reported[old]
             out.send(self._report(arm_id, report))
 
-    def _report(self, arm_id: int, r: _Report) -> wire.FireReport:
+    def _report(self, arm_id: int, r: PendingReport) -> wire.FireReport:
         """The report as the session knows it; the siren's onset fields are the adapter's
         (media knows where the sound card placed the siren)."""
-        arm = self.countdown.current
-        deadline = arm.deadline_local if arm and arm.arm_id == arm_id else r.local_fire
         return wire.FireReport(
             arm_id=arm_id,
-            local_deadline=deadline or r.local_fire,
+            local_deadline=r.deadline_local,
             local_fire=r.local_fire,
             bound_s=r.bound_s,
             true_fire=r.true_fire,

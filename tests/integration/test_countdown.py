@@ -54,8 +54,10 @@ def countdown(state: ArmState) -> Callable[[object], bool]:
 
 
 async def test_venues_with_shifted_clocks_fire_at_the_studio_instant(studio: Studio) -> None:
+    sim = SimClock(offset_s=-37.25, drift_ppm=80, origin=time.monotonic())
     shifted = VenueConfig(
-        clock=SimClock(offset_s=-37.25, drift_ppm=80, origin=time.monotonic()),
+        clock=sim,
+        true_of=sim.host_of,
         net=NetProfile.make(NetKind.LAN, 0.001, 0.0),
         sim_seed=3,
         report_true_time=True,

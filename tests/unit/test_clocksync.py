@@ -188,6 +188,23 @@ def test_fire_report_is_kept_until_acknowledged() -> None:
     assert not vc.pending_reports
 
 
+def test_the_report_carries_the_placement_the_thread_fired_not_a_later_one() -> None:
+    """A refinement reached the session but came to the firing thread too late (a lagging
+    loop): the thread fired the earlier deadline, and its report says so, with that bound."""
+    venue, vc = make_venue_countdown()
+    arm = vc.on_arm(3, 20.0, venue.local(10.0))
+    assert arm.deadline_local is not None and arm.bound_s is not None
+    first, first_bound = arm.deadline_local, arm.bound_s
+    arm.place(first + 0.004, first_bound / 2)  # the refinement the thread never saw
+    vc.fired(3, first + 0.0001, None, first)
+    report = vc.pending_reports[3]
+    assert (report.deadline_local, report.bound_s) == (first, first_bound)
+    # Without the thread's deadline (an older adapter): the arm's newest placement.
+    vc.fired(3, first + 0.0041, None)
+    report = vc.pending_reports[3]
+    assert (report.deadline_local, report.bound_s) == (first + 0.004, first_bound / 2)
+
+
 def test_studio_resends_until_acked_and_flags_loose_bounds() -> None:
     sc = StudioCountdown(threshold_s=0.02)
     arm_id = sc.arm(100.0, 10.0, ["a", "b"])

@@ -53,14 +53,45 @@ def test_fires_at_deadline_on_the_given_clock() -> None:
         fired.append(record)
         done.set()
 
-    scheduler = FireScheduler(clock, on_fire, true_clock=lambda: 42.0)
+    scheduler = FireScheduler(clock, on_fire, true_of=lambda reading: reading - 58.0)
     scheduler.schedule(7, 100.0004)  # inside the spin window: no real waiting
     assert done.wait(timeout=5)
     scheduler.close()
     (record,) = fired
     assert record.arm_id == 7
     assert 100.0004 <= record.fired_local < 100.0005
-    assert record.fired_true == 42.0
+    assert record.fired_true == record.fired_local - 58.0
+
+
+def test_the_true_fire_time_is_the_deciding_reading_not_a_later_look() -> None:
+    """The thread is kept from running right after the reading that crossed the deadline (a
+    core taken away): the true time is that reading's, and the trace shows the gap."""
+    crossed = False
+
+    def clock() -> float:
+        nonlocal crossed
+        if crossed:
+            return 10.0 + 0.005  # the next look, 5 ms on
+        if time.monotonic() >= start + 0.01:
+            crossed = True
+            return 10.0 + 1e-6
+        return 10.0 - 1e-4
+
+    fired: list[FireRecord] = []
+    done = threading.Event()
+
+    def on_fire(record: FireRecord) -> None:
+        fired.append(record)
+        done.set()
+
+    start = time.monotonic()
+    scheduler = FireScheduler(clock, on_fire, realtime=False)
+    scheduler.schedule(1, 10.0)
+    assert done.wait(timeout=5)
+    scheduler.close()
+    (record,) = fired
+    assert record.fired_true == record.fired_local == 10.0 + 1e-6
+    assert record.trace is not None and record.trace.next_read_s == pytest.approx(0.005 - 1e-6)
 
 
 @pytest.mark.parametrize("cancel", [True, False])
@@ -79,12 +110,12 @@ def test_cancelled_deadline_never_fires(cancel: bool) -> None:
             spinning.set()
         return 0.0
 
-    def true_clock() -> float:
+    def true_of(reading: float) -> float:
         spun_out.set()
-        return 0.0
+        return reading
 
     fired: list[FireRecord] = []
-    scheduler = FireScheduler(clock, fired.append, true_clock=true_clock)
+    scheduler = FireScheduler(clock, fired.append, true_of=true_of)
     scheduler.schedule(1, 1e-4)
     assert spinning.wait(timeout=5)
     if cancel:
@@ -632,7 +663,7 @@ def offset_clock(offset: float) -> Clock:
 
 
 def test_a_group_fires_each_venue_at_its_own_deadline_on_its_own_clock_in_order() -> None:
-    group = firing.FireGroup(true_clock=time.monotonic)
+    group = firing.FireGroup()
     fired: list[tuple[str, FireRecord]] = []
     done = threading.Event()
     # Three venues whose clocks read far apart; their deadlines fall 5 and 30 ms apart on the
@@ -647,7 +678,10 @@ def test_a_group_fires_each_venue_at_its_own_deadline_on_its_own_clock_in_order(
             if len(fired) == 3:
                 done.set()
 
-        slot = group.slot(offset_clock(offset), on_fire)
+        def host_of(reading: float, offset: float = offset) -> float:
+            return reading - offset
+
+        slot = group.slot(offset_clock(offset), on_fire, true_of=host_of)
         slot.schedule(1, at_host[name] + offset)
     assert done.wait(timeout=5)
     group.close()
@@ -655,7 +689,7 @@ def test_a_group_fires_each_venue_at_its_own_deadline_on_its_own_clock_in_order(
     for name, record in fired:
         assert record.fired_local >= at_host[name] + offsets[name]  # never early
         assert record.deadline_local == at_host[name] + offsets[name]
-        assert record.fired_true == pytest.approx(record.fired_local - offsets[name], abs=0.05)
+        assert record.fired_true == pytest.approx(record.fired_local - offsets[name], abs=1e-9)
 
 
 def test_a_group_leaves_out_a_cancelled_venue_and_fires_a_moved_one_once() -> None:

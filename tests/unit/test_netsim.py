@@ -1,11 +1,14 @@
-"""The simulation shim's own timer: deliveries on the loop, in the order of their instants."""
+"""The simulation shim's own timer (deliveries on the loop, in the order of their instants) and
+its shifted, drifting venue clock."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from media.netsim import NetKind, NetProfile, NetShim, PreciseTimer
+import pytest
+
+from media.netsim import NetKind, NetProfile, NetShim, PreciseTimer, SimClock
 
 
 async def test_the_timer_delivers_on_the_loop_in_order_of_instants() -> None:
@@ -44,3 +47,14 @@ async def test_the_shim_hands_each_message_its_delay_and_loses_none_on_a_lan() -
     await asyncio.wait_for(done.wait(), 5)
     assert all(d is not None and 0.00095 <= d <= 0.00105 for d in delays)
     assert sorted(got) == sorted(d for d in delays if d is not None)
+
+
+def test_a_simulated_clock_reading_maps_back_to_the_host_instant_it_was_taken_at() -> None:
+    clock = SimClock(offset_s=-37.25, drift_ppm=250, origin=1000.0)
+    for host in (1000.0, 1003.5, 87_000.25):
+        # The reading the clock gives at that host instant, then back.
+        reading = host - 37.25 + 250e-6 * (host - 1000.0)
+        assert clock.host_of(reading) == pytest.approx(host, abs=1e-9)
+    before = time.monotonic()
+    reading = clock()
+    assert before - 1e-9 <= clock.host_of(reading) <= time.monotonic() + 1e-9

@@ -112,11 +112,14 @@ class FakeTime:
 
 
 def pull_at(speaker: Speaker, ahead_s: float, frames: int = BLOCK) -> np.ndarray:
-    """One callback whose first sample reaches the DAC `ahead_s` after now."""
+    """One callback whose first sample reaches the DAC `ahead_s` after now (the wall clock
+    frozen for it: the test's own reads would otherwise count as the callback's delay)."""
     import time
 
+    wall = time.time()
+    speaker.wall_clock = lambda: wall
     out = np.zeros((frames, 1), np.float32)
-    speaker._callback(out, frames, FakeTime(time.time() + ahead_s), None)
+    speaker._callback(out, frames, FakeTime(wall + ahead_s), None)
     return out[:, 0].copy()
 
 
@@ -137,8 +140,7 @@ def test_the_siren_starts_at_the_sample_whose_dac_time_is_the_deadline() -> None
     assert not pull_at(speaker, 0.002).any()  # heard at 102-112 ms: before the deadline
     local[0] = 100.004
     played = pull_at(speaker, 0.008)  # first sample heard at 100.012: deadline 2.5 ms in
-    # Within a sample or two: the clocks are read back to back in the callback.
-    assert abs(siren_at(played) - 120) <= 2
+    assert siren_at(played) == 120
     onset = speaker.onset(1)
     assert onset is not None and onset.method is OnsetMethod.DAC_TIME
     assert onset.onset_local == pytest.approx(100.0145, abs=5e-5)
