@@ -196,7 +196,7 @@ class VenuePeers:
         if record.conn is not None:
             self.close(record, "replaced by a newer connection", replaced=True)
         record.conn = conn
-        self._mixer.add_source(record.venue.id, conn.audio.pop)
+        self._mixer.add_buffer(record.venue.id, conn.audio)
         self.set_status(record, VenueStatus.CONNECTING, "offer received")
         for track in conn.tracks:
             self._consume(record, conn, track)

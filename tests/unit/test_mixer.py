@@ -79,6 +79,45 @@ def test_return_queue_is_bounded() -> None:
     assert len(track._queue) == RETURN_QUEUE
 
 
+class CountingBuffer(AudioSourceBuffer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pops = 0
+
+    def pop(self) -> np.ndarray | None:
+        self.pops += 1
+        return super().pop()
+
+
+def test_a_venue_buffer_is_taken_from_only_while_it_has_sound_and_metered_back_to_silence() -> None:
+    mixer = AudioMixer()
+    quiet, sounding = CountingBuffer(), CountingBuffer()
+    sounding.push_samples(tone(440, 0.5))  # arrived before the venue was added
+    mixer.add_buffer("kota-cirebon", sounding)
+    mixer.add_buffer("lokasi-02", quiet)
+    mixer.subscribe("lokasi-03")  # a listener: its return is the program
+    mixer.set_live({"kota-cirebon": 1.0})
+    mixer.tick()  # the first tick meters
+    assert mixer.levels["kota-cirebon"].peak_dbfs == pytest.approx(-6.0, abs=0.1)
+    assert mixer.levels["lokasi-02"].peak_dbfs == SILENCE_DBFS
+    assert mixer.program_level.peak_dbfs == pytest.approx(-6.0, abs=0.1)
+    for _ in range(9):
+        mixer.tick()
+    assert quiet.pops == 0 and sounding.pops == 1  # nothing was waiting after the first
+    assert mixer.levels["kota-cirebon"].peak_dbfs == SILENCE_DBFS  # gone quiet: metered so
+    # Sound arriving wakes it again: two blocks, one a tick, then silence.
+    quiet.push_samples(np.concatenate([tone(700), tone(700)]))
+    mixer.set_live({"lokasi-02": 1.0})
+    heard = [energy_at(mixer.tick()["lokasi-03"], 700) for _ in range(3)]
+    assert heard[0] > 1000 and heard[1] > 1000 and heard[2] < 1.0
+    assert quiet.pops == 2
+    # A removed venue's sound no longer wakes the mixer.
+    mixer.remove_source("lokasi-02")
+    quiet.push_samples(tone(700))
+    mixer.tick()
+    assert quiet.pops == 2 and "lokasi-02" not in mixer.levels
+
+
 def test_source_buffer_reblocks_any_frame_size() -> None:
     buf = AudioSourceBuffer()
     buf.push_samples(np.arange(AUDIO_SAMPLES + 100, dtype=np.int16))
