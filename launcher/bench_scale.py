@@ -39,6 +39,7 @@ from launcher.demo import (
     countdown_result,
     free_port,
 )
+from launcher.fixed_work import FixedWorkProbe
 from launcher.light_venue import LightGroupSpec, LightVenueSpec
 from media.firing import TRACE_ENV
 
@@ -204,6 +205,8 @@ class Scale:
     draws: dict[str, Any] = field(default_factory=dict)
     invites: dict[str, Path] = field(default_factory=dict)
     ice: list[str] = field(default_factory=list)
+    # The same work timed beside the studio: how much the machine's load inflated CPU figures.
+    fixed_work: FixedWorkProbe = field(default_factory=FixedWorkProbe)
 
     async def run(self) -> dict[str, Any]:
         from launcher.demo import fit_venues
@@ -282,8 +285,10 @@ class Scale:
                 write_private(invites[vid], (invite.to_string() + "\n").encode())
             try:
                 self.draws, self.invites, self.ice = draws, invites, ice
+                self.fixed_work.start()
                 return await self._steps(engine, labs, steps, ids)
             finally:
+                self.fixed_work.stop()
                 for group in self.groups:
                     if group.proc and group.proc.poll() is None:
                         group.proc.terminate()
@@ -448,6 +453,7 @@ class Scale:
         for log in self.latency.values():
             log.skip()
         messages0 = _message_counts(engine)
+        self.fixed_work.take()  # from here on
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
@@ -468,6 +474,7 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        fixed_ms = FixedWorkProbe.median_ms(self.fixed_work.take())
         messages = _message_counts(engine)
         messages.subtract(messages0)
         janus = (sum(process_cpu_s(p) for p in janus_pids) - janus0) / wall
@@ -507,6 +514,8 @@ class Scale:
             "studio_loop_lag_ms_p95_worst": max(lags, default=None),
             "venues_lost_while_measuring": self.losses - losses0,
             "studio_cpu_cores": round(studio, 3),
+            # CPU time of one fixed chunk of Python work in another process, median (ms).
+            "fixed_work_ms": fixed_ms,
             "janus_cpu_cores": round(janus, 3),
             "janus_cpu_per_venue": round(max(0.0, janus - base_janus) / len(wanted), 5),
             "light_venue_processes_cpu_cores": round(groups, 3),
@@ -661,6 +670,14 @@ def main(args: argparse.Namespace) -> int:
         result["studio_cpu_ratio_last_over_first"] = round(
             last["studio_cpu_cores"] / first["studio_cpu_cores"], 2
         )
+        if first.get("fixed_work_ms") and last.get("fixed_work_ms"):
+            # The same work cost this much more CPU at the last step than at the first (the
+            # machine's load), and the studio's ratio with that taken out: what it did more.
+            fixed = last["fixed_work_ms"] / first["fixed_work_ms"]
+            result["fixed_work_ratio_last_over_first"] = round(fixed, 2)
+            result["studio_cpu_ratio_at_equal_cost"] = round(
+                last["studio_cpu_cores"] / first["studio_cpu_cores"] / fixed, 2
+            )
         if last["venues"] > first["venues"]:
             # What each venue beyond the first step costs the studio: its control and clock
             # channels (and its camera, if the light venues send one), not the program.
