@@ -142,7 +142,8 @@ class StudioStatistics:
 async def measure_loss(conn: VenueConnection) -> None:
     """Loss from aiortc's RTP statistics of the video transceiver (the picture matters most)."""
     for transceiver in conn.pc.getTransceivers():
-        if transceiver.kind != "video":
+        # Inactive (both ways through an SFU): no packets on this link, nothing to count.
+        if transceiver.kind != "video" or transceiver.currentDirection in (None, "inactive"):
             continue
         for stat in (await transceiver.receiver.getStats()).values():
             if stat.type == "inbound-rtp":
