@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -454,6 +455,7 @@ class Scale:
             log.skip()
         messages0 = _message_counts(engine)
         self.fixed_work.take()  # from here on
+        gc_time = _GcTime()
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
@@ -474,6 +476,7 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        gc_time.stop()
         fixed_ms = FixedWorkProbe.median_ms(self.fixed_work.take())
         messages = _message_counts(engine)
         messages.subtract(messages0)
@@ -516,6 +519,8 @@ class Scale:
             "studio_cpu_cores": round(studio, 3),
             # CPU time of one fixed chunk of Python work in another process, median (ms).
             "fixed_work_ms": fixed_ms,
+            # The studio process's garbage collections in the window: seconds by generation.
+            "studio_gc_s": gc_time.by_generation(),
             "janus_cpu_cores": round(janus, 3),
             "janus_cpu_per_venue": round(max(0.0, janus - base_janus) / len(wanted), 5),
             "light_venue_processes_cpu_cores": round(groups, 3),
@@ -594,6 +599,33 @@ class Scale:
                 v["id"]: [v["error_ms"], v["bound_ms"], v["late_ms"]] for v in result["venues"]
             },
         }
+
+
+class _GcTime:
+    """Wall time of this process's garbage collections while it lives (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self._started: float | None = None
+        self._spent = [0.0, 0.0, 0.0]
+        self._count = [0, 0, 0]
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            generation = info["generation"]
+            self._spent[generation] += time.perf_counter() - self._started
+            self._count[generation] += 1
+            self._started = None
+
+    def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._on_gc)
+
+    def by_generation(self) -> dict[str, list[float]]:
+        """Generation: [seconds, collections]."""
+        return {str(g): [round(self._spent[g], 4), self._count[g]] for g in range(3)}
 
 
 def _message_counts(engine: Any) -> collections.Counter[str]:
