@@ -699,17 +699,14 @@ def main(args: argparse.Namespace) -> int:
         **body,
     }
     if first and last and first.get("studio_cpu_cores"):
-        result["studio_cpu_ratio_last_over_first"] = round(
-            last["studio_cpu_cores"] / first["studio_cpu_cores"], 2
-        )
+        ratio = last["studio_cpu_cores"] / first["studio_cpu_cores"]
+        result["studio_cpu_ratio_last_over_first"] = round(ratio, 2)
         if first.get("fixed_work_ms") and last.get("fixed_work_ms"):
             # The same work cost this much more CPU at the last step than at the first (the
             # machine's load), and the studio's ratio with that taken out: what it did more.
             fixed = last["fixed_work_ms"] / first["fixed_work_ms"]
             result["fixed_work_ratio_last_over_first"] = round(fixed, 2)
-            result["studio_cpu_ratio_at_equal_cost"] = round(
-                last["studio_cpu_cores"] / first["studio_cpu_cores"] / fixed, 2
-            )
+            result["studio_cpu_ratio_at_equal_cost"] = round(ratio / fixed, 2)
         if last["venues"] > first["venues"]:
             # What each venue beyond the first step costs the studio: its control and clock
             # channels (and its camera, if the light venues send one), not the program.

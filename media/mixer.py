@@ -103,8 +103,7 @@ class AudioMixer:
         self._buffers: dict[str, AudioSourceBuffer] = {}  # taken from only when they have sound
         self._sounding: set[str] = set()  # those buffers with a block waiting
         self._metered: set[str] = set()  # sources whose last level was not silence
-        self._gains: dict[str, float] = {}
-        self._live: dict[str, float] = {}  # the gains that are not 0
+        self._live: dict[str, float] = {}  # the sources in the program, at their gain (not 0)
         self._tracks: dict[EncodedAudioTrack, str] = {}  # return track -> its venue
         self._program_encoder = OpusPacketizer()
         # The program with in-band FEC, encoded once for every venue on a lossy link (and only
@@ -148,21 +147,19 @@ class AudioMixer:
 
     def set_live(self, gains: dict[str, float]) -> None:
         """Which sources are in the program, at what gain (1.0 = unity); others are muted."""
-        self._gains = dict(gains)
         self._live = {source_id: gain for source_id, gain in gains.items() if gain != 0}
         # A venue's own encoder lives exactly as long as its sound is live (not per block, so
         # a late packet cannot flip it between encoders).
-        live = {source_id for source_id, gain in gains.items() if gain != 0}
         self._own_encoders = {
             vid: self._own_encoders.get(vid) or OpusPacketizer()
             for vid in set(self._tracks.values())
-            if vid in live
+            if vid in self._live
         }
 
     def subscribe(self, venue_id: str) -> EncodedAudioTrack:
         track = EncodedAudioTrack(RETURN_QUEUE, self.unsubscribe)
         self._tracks[track] = venue_id
-        if self._gains.get(venue_id, 0) != 0:
+        if venue_id in self._live:
             self._own_encoders.setdefault(venue_id, OpusPacketizer())
         return track
 
