@@ -173,6 +173,12 @@ class AudioServer:
         stop_process(self.proc)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def stop_server(self) -> None:
+        """The server gone, as a crash or a crew's restart takes it (its clients' streams end);
+        `start` brings it back at the same address."""
+        stop_process(self.proc)
+        self.proc = None
+
 
 def delay_sink_args(name: str, master: str, latency_ms: float) -> list[str]:
     """module-ladspa-sink's arguments for a sink `name` heard in `master` `latency_ms` later."""

@@ -170,6 +170,7 @@ def venue_config(
         sim_seed=spec.seed,
         report_true_time=True,
         program_sound=False,
+        keep_sound=False,
         realtime=realtime,
         fire_group=fire_group,
         addresses=addresses or interface_addresses,

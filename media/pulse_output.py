@@ -338,6 +338,11 @@ class PulseOutput:
             lib.pa_threaded_mainloop_free(self._ml)
             self._ml = None
 
+    @property
+    def running(self) -> bool:
+        """Open and not ended since (the server went away, or the stream failed)."""
+        return self._running
+
     def hold(self) -> Callable[[], None] | None:
         """Keep the loop's thread out of its callbacks (and so out of Python) until the returned
         function is called, by the calling thread, which must not be the loop's: its lock, which

@@ -17,10 +17,16 @@ Two ways to the device: on Linux, where a PulseAudio (or PipeWire-pulse) server 
 device is the default, a libpulse stream of our own whose timing is the server's raw reports
 (media.pulse_output: no latency smoother in between); everywhere else, and whenever that fails,
 PortAudio. Both render through the same code below.
+
+A stream dies with its sound server (a crew restarting PipeWire) or its device (a USB interface
+pulled out). The speaker then says so in `problem` and is opened again by `reopen`, which the
+venue calls off its loop until a stream runs (media.venue): the siren is scheduled on the
+speaker, not on a stream, so a siren placed before the stream died is placed on the new one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import os
@@ -43,6 +49,7 @@ from ceremony.audiotime import (
     place_buffer,
     siren_start,
 )
+from ceremony.liveness import Backoff
 from media.firing import NEIGHBOUR_PRIORITY, REALTIME_PRIORITY, enter_realtime, raise_threads
 from media.pulse_output import PulseError, PulseOutput  # loads libpulse only when opened
 from media.sources import mono_int16
@@ -73,6 +80,13 @@ SOUND_SERVER_THREADS = ("threaded-ml",)
 # thread's: at the callback's own priority, eleven venues' libpulse threads on two cores outranked
 # the firing threads (one fired 4.1 ms late in the audible bench's A/B; none over 0.62 ms here).
 SOUND_SERVER_PRIORITY = NEIGHBOUR_PRIORITY
+# The venue looks at its speaker's stream this often (keep_open); a dead one is opened again at
+# once, then after a backoff growing to SOUND_RETRY_CAP_S while that keeps failing.
+SOUND_CHECK_S = 1.0
+SOUND_RETRY_CAP_S = 10.0
+# A dead native stream is reopened natively this many times (the server restarting: seconds)
+# before PortAudio is tried too.
+NATIVE_REOPEN_TRIES = 3
 
 
 def siren_samples(seconds: float = 4.0) -> np.ndarray:
@@ -155,6 +169,11 @@ class Speaker:
         self._buffered = 0  # samples in _program
         self._playing = False  # False: (re)buffering
         self._lock = threading.Lock()  # the PortAudio callback thread reads what the loop pushes
+        # Opening and closing: the venue reopens a dead stream from a worker thread while its
+        # loop may ask to open (a new arm) or the app to close.
+        self._open_lock = threading.Lock()
+        self._closing = False  # a stream that stops now was closed by us
+        self._native_misses = 0  # reopens of a dead native stream that found no server
         self._stream: Any = None  # a PortAudio stream or a PulseOutput (`backend`)
         self.backend: Backend | None = None
         self._tried = False
@@ -164,13 +183,58 @@ class Speaker:
         self.dropped_samples = 0  # too far behind: older sound dropped
 
     def open(self) -> bool:
-        """Open and start the output stream (once); False, with `problem` set, when impossible."""
-        if self._stream is not None:
-            return True
+        """Open and start the output stream; False, with `problem` set, when impossible. A
+        running stream is kept; a dead one is closed and the device opened again. While another
+        thread is opening, returns at once whether a stream runs."""
+        if not self._open_lock.acquire(blocking=False):
+            return self._alive()
+        try:
+            if self._alive():
+                return True
+            self._close_stream()
+            return self._open_device()
+        finally:
+            self._open_lock.release()
+
+    def reopen(self) -> bool:
+        """Open the device again if it was wanted and its stream is not running (it died, or
+        never opened): any thread but the audio one's, as opening may wait for a server.
+        True when a stream runs."""
+        with self._open_lock:
+            if self._alive():
+                return True
+            self._close_stream()
+            if not self._open_device():
+                return False
+        log.info("sound is back: the %s output stream runs again", self.backend)
+        return True
+
+    def lost(self) -> bool:
+        """Asked to open (or opened) and no stream runs now: `reopen` is due."""
+        return self._tried and not self._alive()
+
+    def _alive(self) -> bool:
+        stream = self._stream  # read once: a worker may be replacing it
+        if stream is None:
+            return False
+        if isinstance(stream, PulseOutput):
+            return stream.running
+        return bool(stream.active)
+
+    def _open_device(self) -> bool:
+        """The open lock held and no stream: native PulseAudio where it applies, else PortAudio."""
         self._tried = True
         self.realtime_granted = None  # a new stream has a new audio thread to raise
         if self._open_native():
+            self._native_misses = 0
             return True
+        if self.backend is Backend.PULSE and self._native_misses < NATIVE_REOPEN_TRIES:
+            # The native stream died with its server, which is likely coming back (a restart):
+            # wait for it rather than settle on PortAudio through the same server, whose timing
+            # glides for seconds after a start (see the module's note on the smoother).
+            self._native_misses += 1
+            self.problem = "no sound: waiting for the sound server to come back"
+            return False
         try:
             # Imported here: without PortAudio the import itself fails, and the app must start.
             import sounddevice as sd  # noqa: PLC0415
@@ -180,6 +244,8 @@ class Speaker:
             )
             log.warning(self.problem)
             return False
+        with self._lock:  # a new stream's timeline starts at its first callback
+            self._timeline = StreamTimeline(RATE)
         try:
             stream = sd.OutputStream(
                 samplerate=RATE,
@@ -188,6 +254,7 @@ class Speaker:
                 device=self._device,
                 latency=OUTPUT_LATENCY_S,
                 callback=self._callback,
+                finished_callback=self._portaudio_finished,
             )
             stream.start()
         except Exception as exc:  # PortAudioError, ValueError for a missing device
@@ -198,7 +265,6 @@ class Speaker:
         self.backend = Backend.PORTAUDIO
         if self.realtime:  # its libpulse thread exists once the stream does (a no-op elsewhere)
             raise_sound_server_threads()
-        self._timeline = StreamTimeline(RATE)
         self.latency_s = float(stream.latency)
         self.problem = None
         return True
@@ -219,7 +285,7 @@ class Speaker:
         try:
             output.open()
         except PulseError as exc:
-            log.info("no native PulseAudio output (%s): the speaker uses PortAudio", exc)
+            log.info("no native PulseAudio output (%s)", exc)
             return False
         self._stream = output
         self.backend = Backend.PULSE
@@ -232,13 +298,19 @@ class Speaker:
         calling thread): the firing thread's, for its last milliseconds
         (media.firing.AUDIO_HOLD_S). Only the native PulseAudio stream's thread can be held;
         None otherwise."""
-        if self.backend is not Backend.PULSE or self._stream is None:
+        stream = self._stream  # read once: a worker may be replacing a dead one
+        if not isinstance(stream, PulseOutput):
             return None
-        let_go: Callable[[], None] | None = self._stream.hold()
-        return let_go
+        return stream.hold()  # None unless running: a dead stream is never held
 
     def _stream_ended(self, why: str) -> None:
         self.problem = f"no sound: {why}"
+
+    def _portaudio_finished(self) -> None:
+        # PortAudio's thread, as its stream stops: closed by us, or stopped by itself because
+        # its device or sound server went away, which nothing else would say.
+        if not self._closing:
+            self._stream_ended("the output stream stopped (its device or sound server went away)")
 
     def push_program(self, frame: av.AudioFrame) -> None:
         """One decoded frame of the program return (any size, mono or interleaved stereo)."""
@@ -262,7 +334,7 @@ class Speaker:
 
     @property
     def running(self) -> bool:
-        return self._stream is not None
+        return self._alive()
 
     def play_siren(self) -> None:
         """Start the siren at the next callback (no timeline: the fallback without a deadline)."""
@@ -286,17 +358,28 @@ class Speaker:
             pending = self._pending
         if found is not None:
             return found
-        if self._stream is None:
+        if not self._alive():
             deadline = pending.deadline_local if pending and pending.arm_id == arm_id else 0.0
             return Onset(arm_id, deadline, OnsetMethod.NO_SOUND, None, None, self.hall_latency_s)
         return None
 
     def close(self) -> None:
-        if self._stream is not None:
-            if self.backend is Backend.PORTAUDIO:
-                self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        with self._open_lock:
+            self._close_stream()
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        self._closing = True
+        try:
+            if not isinstance(stream, PulseOutput):
+                stream.stop()
+            stream.close()
+        except Exception as exc:  # a dead PortAudio stream may refuse to stop: it is gone
+            log.info("closing the old output stream: %s", exc)
+        finally:
+            self._closing = False
 
     def _place(self, time_info: Any) -> BufferPlacement:
         # The three clocks are read back to back, before anything else: the mapping between
@@ -395,6 +478,23 @@ class Speaker:
         if filled < frames:
             self.underruns += 1
             self._playing = False
+
+
+async def keep_open(
+    speaker: Speaker, check_s: float = SOUND_CHECK_S, cap_s: float = SOUND_RETRY_CAP_S
+) -> None:
+    """Open the speaker again whenever its stream is not running (`Speaker.lost`), until
+    cancelled: off the loop, since opening may wait seconds for a sound server that is starting.
+    At once at first, then after a backoff while it keeps failing."""
+    backoff = Backoff(first_s=check_s, cap_s=cap_s)
+    delay = check_s
+    while True:
+        await asyncio.sleep(delay)
+        delay = check_s
+        if not speaker.lost():
+            backoff.reset()
+        elif not await asyncio.to_thread(speaker.reopen):
+            delay = backoff.next_delay()
 
 
 def raise_sound_server_threads() -> None:

@@ -56,7 +56,7 @@ from media.session_timer import SessionTimer
 from media.sfu.janus import JanusError
 from media.sfu.publisher import SfuPublisher
 from media.sfu.subscriber import SfuSubscription
-from media.speaker import RATE, Speaker
+from media.speaker import RATE, Speaker, keep_open
 from media.tls import fingerprint_bytes
 from media.venue_countdown import CountdownAgent, CountdownChanged
 from media.video_receive import VideoReceiveStats
@@ -190,6 +190,9 @@ class VenueConfig:
     fire_group: FireGroup | None = None  # one firing thread shared by a process's venues
     # This computer's interface addresses (a process of many bench venues shares one reading).
     addresses: Callable[[], frozenset[str]] = interface_addresses
+    # False: never reopen the speaker (the scale bench's venues have no sound device, and a
+    # hundred of them looking for one is work the studio's measurement would share a CPU with).
+    keep_sound: bool = True
 
 
 TrackFactory = Callable[[], MediaStreamTrack]
@@ -347,6 +350,15 @@ class VenueLink:
 
     async def run(self) -> LinkState:
         """Stay connected until stopped, refused or replaced; returns the final state."""
+        # The speaker outlives each connection: an armed venue that lost the studio still fires.
+        sound = asyncio.create_task(keep_open(self.speaker)) if self.config.keep_sound else None
+        try:
+            return await self._run()
+        finally:
+            if sound is not None:
+                sound.cancel()
+
+    async def _run(self) -> LinkState:
         backoff = Backoff()
         while not self._stopping.is_set():
             try:

@@ -301,3 +301,77 @@ def test_hall_calibration_measures_an_added_40_ms_and_compensates_it(
             return
         problems.append(f"direct {direct}, through the loop {delayed}")
     pytest.fail("; ".join(problems))
+
+
+# A venue's speaker whose sound server goes away and comes back (a crew restarting PipeWire):
+# the venue's keeper (`keep_open`) opens it again, and a siren placed after that is heard.
+RESTART = """
+import asyncio, json, sys, time
+from media.audiosignal import venue_test_siren
+from media.speaker import RATE, Speaker, keep_open
+
+async def until(done):
+    while not done():  # bounded by the test's timeout
+        await asyncio.sleep(0.02)
+
+async def main():
+    speaker = Speaker(program=False, siren=venue_test_siren(0, RATE))
+    assert speaker.open(), speaker.problem
+    keeper = asyncio.create_task(keep_open(speaker, check_s=0.1, cap_s=0.4))
+    await until(lambda: speaker.callbacks >= 50)
+    print("open", flush=True)
+    await until(speaker.lost)
+    print(json.dumps({"problem": speaker.problem}), flush=True)
+    await asyncio.to_thread(sys.stdin.readline)  # the server is back, and recorded
+    await until(lambda: speaker.running)
+    before = speaker.callbacks
+    await until(lambda: speaker.callbacks >= before + 100)
+    deadline = time.monotonic() + 0.5
+    speaker.schedule_siren(1, deadline)
+    await until(lambda: time.monotonic() > deadline + 0.8)
+    onset = speaker.onset(1)
+    keeper.cancel()
+    speaker.close()
+    print(json.dumps({"backend": speaker.backend.value, "method": onset.method.value,
+                      "onset": onset.onset_local, "deadline": deadline,
+                      "problem": speaker.problem}), flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(("backend", "method"), BACKENDS)
+def test_the_speaker_opens_again_after_its_sound_server_restarts(
+    server: AudioServer, tmp_path: Path, backend: Backend, method: str
+) -> None:
+    player = subprocess.Popen(
+        [sys.executable, "-c", RESTART],
+        env=_env(server, backend),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    recorder = None
+    try:
+        assert player.stdout is not None and player.stdin is not None
+        assert player.stdout.readline().strip() == "open"
+        server.stop_server()
+        lost = json.loads(player.stdout.readline())
+        assert lost["problem"], "a dead stream must say why the venue is silent"
+        server.start()
+        recorder = server.record(tmp_path / "room.raw")
+        player.stdin.write("back\n")
+        player.stdin.flush()
+        found = json.loads(player.communicate(timeout=30)[0])
+    finally:
+        if player.poll() is None:
+            player.kill()
+            player.wait()
+        if recorder is not None:
+            stop_recorder(recorder)
+    assert found["backend"] == backend.value
+    assert found["problem"] is None  # the venue's "no sound" is gone with the new stream
+    assert found["method"] == method  # placed by the new stream's own timing
+    assert abs(found["onset"] - found["deadline"]) < 0.0005
+    heard = find_onsets(np.fromfile(tmp_path / "room.raw", dtype="<i2"), {"siren": 0})
+    assert heard["siren"] is not None, "the siren was not heard after the restart"

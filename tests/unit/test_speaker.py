@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from typing import ClassVar
 
 import av
 import numpy as np
@@ -13,9 +15,12 @@ from media import pulse_output
 from media.speaker import (
     BACKEND_ENV,
     MAX_BUFFER_S,
+    NATIVE_REOPEN_TRIES,
     PREBUFFER_S,
     RATE,
+    Backend,
     Speaker,
+    keep_open,
     native_wanted,
     siren_samples,
 )
@@ -234,3 +239,137 @@ def test_a_native_stream_that_fails_falls_back_to_portaudio(
     speaker = Speaker(program=False)
     assert not speaker.open()
     assert speaker.backend is None and "libportaudio2" in (speaker.problem or "")
+
+
+class FakeOutputStream:
+    """sounddevice.OutputStream's part the speaker uses; `die()` is its device going away."""
+
+    opened: ClassVar[list[FakeOutputStream]] = []
+
+    def __init__(self, **kwargs: object) -> None:
+        self.kwargs = kwargs
+        self.latency = 0.04
+        self.active = False
+        self.closed = False
+        FakeOutputStream.opened.append(self)
+
+    def start(self) -> None:
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+        finished = self.kwargs["finished_callback"]
+        assert callable(finished)
+        finished()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def die(self) -> None:
+        self.stop()  # PortAudio's thread ends the stream and says it finished
+
+
+@pytest.fixture
+def fake_portaudio(monkeypatch: pytest.MonkeyPatch) -> type[FakeOutputStream]:
+    monkeypatch.setenv(BACKEND_ENV, "portaudio")
+    FakeOutputStream.opened = []
+    module = type(sys)("sounddevice")
+    module.OutputStream = FakeOutputStream  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sounddevice", module)
+    return FakeOutputStream
+
+
+def test_a_stream_that_dies_says_so_and_opens_again(
+    fake_portaudio: type[FakeOutputStream],
+) -> None:
+    speaker = Speaker(program=False)
+    assert speaker.open() and not speaker.lost()
+    speaker.schedule_siren(7, 100.0)
+    first = fake_portaudio.opened[0]
+    first.die()
+    assert speaker.lost() and not speaker.running
+    assert speaker.problem is not None and "stopped" in speaker.problem
+    assert speaker.onset(7) is not None and speaker.onset(7).method is OnsetMethod.NO_SOUND  # type: ignore[union-attr]
+    assert speaker.reopen()
+    assert first.closed and len(fake_portaudio.opened) == 2
+    assert speaker.running and not speaker.lost() and speaker.problem is None
+    assert speaker.onset(7) is None  # still to come: the siren waits on the new stream
+
+
+def test_closing_the_speaker_is_not_a_dead_stream(fake_portaudio: type[FakeOutputStream]) -> None:
+    speaker = Speaker(program=False)
+    assert speaker.open()
+    speaker.close()
+    assert speaker.problem is None
+
+
+def test_a_device_that_never_opened_is_lost_and_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BACKEND_ENV, "portaudio")
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    speaker = Speaker(program=False)
+    assert not speaker.lost()  # never asked for: nothing to keep open
+    assert not speaker.open() and speaker.lost()
+    module = type(sys)("sounddevice")
+    module.OutputStream = FakeOutputStream  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sounddevice", module)  # the sound server came up
+    assert speaker.reopen() and speaker.running
+
+
+def test_a_dead_native_stream_waits_for_its_server_before_trying_portaudio(
+    monkeypatch: pytest.MonkeyPatch, fake_portaudio: type[FakeOutputStream]
+) -> None:
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    def connect(self: pulse_output.PulseOutput) -> None:
+        self._running = True
+
+    def refuse(_self: pulse_output.PulseOutput) -> None:
+        raise pulse_output.PulseError("no PulseAudio server: Connection refused")
+
+    monkeypatch.setattr(pulse_output.PulseOutput, "open", connect)
+    speaker = Speaker(program=False)
+    assert speaker.open() and speaker.backend is Backend.PULSE
+    stream = speaker._stream
+    assert isinstance(stream, pulse_output.PulseOutput)
+    stream._running = False  # the server went away
+    monkeypatch.setattr(pulse_output.PulseOutput, "open", refuse)
+    for _ in range(NATIVE_REOPEN_TRIES):
+        assert not speaker.reopen()
+        assert speaker.problem is not None and "sound server" in speaker.problem
+    assert not fake_portaudio.opened  # not PortAudio through the same server, yet
+    assert speaker.reopen()
+    assert speaker.backend.value == "portaudio"  # the server did not come back
+
+
+class ScriptedSpeaker:
+    """`lost` until `reopen` has been called `fails + 1` times (the first `fails` fail)."""
+
+    def __init__(self, fails: int) -> None:
+        self.fails = fails
+        self.reopens = 0
+        self.looks = 0
+        self.running = False
+
+    def lost(self) -> bool:
+        self.looks += 1
+        return not self.running
+
+    def reopen(self) -> bool:
+        self.reopens += 1
+        self.running = self.reopens > self.fails
+        return self.running
+
+
+async def test_keep_open_retries_a_lost_speaker_until_it_runs_then_leaves_it() -> None:
+    speaker = ScriptedSpeaker(fails=2)
+    keeper = asyncio.create_task(keep_open(speaker, check_s=0.001, cap_s=0.004))  # type: ignore[arg-type]
+    try:
+        while speaker.looks < 10:  # bounded by the test's timeout
+            await asyncio.sleep(0.001)
+    finally:
+        keeper.cancel()
+    assert speaker.running
+    assert speaker.reopens == 3  # two failures, one success, none after
