@@ -489,6 +489,9 @@ def test_live_screen_says_when_this_hall_cannot_hear_the_program(window: VenueWi
     assert "speaker cannot play the program" in window.live_page.sound.text()
     assert "-9996" not in window.live_page.sound.text()  # the technical words: a tooltip
     assert "-9996" in window.live_page.sound.toolTip()
+    speaker.problem = None  # the speaker opened again (media.speaker.keep_open)
+    window._repaint()
+    assert window.live_page.sound.text() == "" and window.live_page.sound.isHidden()
     window.host = None
 
 

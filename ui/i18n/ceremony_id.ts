@@ -1121,8 +1121,8 @@ Berlaku sampai: {4}</translation>
     </message>
     <message>
         <location filename="../venue/window.py" line="498" />
-        <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable, then restart this app.</source>
-        <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini.</translation>
+        <source>No sound here: this computer's speaker cannot play the program and the siren. Check the speaker and its cable: the app opens it again by itself once it works.</source>
+        <translation>Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan sirene. Periksa pengeras suara dan kabelnya: aplikasi akan membukanya lagi dengan sendirinya begitu berfungsi.</translation>
     </message>
 </context>
 <context>

@@ -208,9 +208,10 @@ ID = {
         "Tidak ada suara: pengeras suara tidak dapat dipakai. Pastikan tersambung dan menyala."
     ),
     "No sound here: this computer's speaker cannot play the program and the siren. Check the "
-    "speaker and its cable, then restart this app.": (
+    "speaker and its cable: the app opens it again by itself once it works.": (
         "Tidak ada suara di sini: pengeras suara komputer ini tidak dapat memutar program dan "
-        "sirene. Periksa pengeras suara dan kabelnya, lalu mulai ulang aplikasi ini."
+        "sirene. Periksa pengeras suara dan kabelnya: aplikasi akan membukanya lagi dengan "
+        "sendirinya begitu berfungsi."
     ),
     "Join again": "Bergabung lagi",
     "The link to the studio has stopped on this computer": (

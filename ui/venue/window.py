@@ -496,7 +496,7 @@ class VenueWindow(QMainWindow):
         text = (
             self.tr(
                 "No sound here: this computer's speaker cannot play the program and the siren. "
-                "Check the speaker and its cable, then restart this app."
+                "Check the speaker and its cable: the app opens it again by itself once it works."
             )
             if problem
             else ""
