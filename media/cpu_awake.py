@@ -6,9 +6,9 @@ light venues on the two virtual cores of the benchmark machine (perf, 2026-12-02
 firing threads pushed to the idle core waited 2-5 ms for it to come back, while the busy core ran
 ordinary threads. Linux's PM QoS interface lets a program ask for a wake-up latency bound while it
 keeps /dev/cpu_dma_latency open with the bound written to it: 0 keeps every CPU polling instead of
-halting (as audio and real-time tools do). The file is root's (or a group's the installer grants);
-where it cannot be opened, nothing is held and the firing still works, as it does without
-real-time priority.
+halting (as audio and real-time tools do). The file is root's; the .deb's udev rule
+(packaging/linux) gives it to the user at the computer's screen. Where it cannot be opened,
+nothing is held and the firing still works, as it does without real-time priority.
 """
 
 from __future__ import annotations

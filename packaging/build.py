@@ -6,7 +6,8 @@ Writes into OUT:
   ceremony-<version>-linux-<arch>.tar.gz   the one-folder app + desktop entries, icons and
                                            install-user.sh (no root needed)
   ceremony_<version>_<debarch>.deb         /opt/ceremony, /usr/bin links, desktop entries with
-                                           the ceremony:// handler, hicolor icons, AppStream
+                                           the ceremony:// handler, hicolor icons, AppStream,
+                                           the udev rule for /dev/cpu_dma_latency
   ceremony/                                the frozen folder itself (what the smoke test runs)
 
 The .deb is assembled in a staging tree and built with Debian's own dpkg-deb. Windows and macOS
@@ -31,6 +32,8 @@ PACKAGING = ROOT / "packaging"
 GENERATED = ROOT / "build" / "packaging"
 WORK = ROOT / "build" / "pyinstaller"
 HICOLOR_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+# The udev rule that lets the logged-in crew keep the CPUs awake before zero (media/cpu_awake.py).
+CPU_AWAKE_RULE = "70-ceremony-cpu-awake.rules"
 DEB_DEPENDS = (
     # What the frozen folder takes from the system rather than bundling (PyInstaller leaves out
     # the graphics stack and libc), plus PortAudio, which sounddevice loads at run time.
@@ -133,6 +136,8 @@ def make_tarball(app: Path, out: Path, ver: str) -> Path:
     desktop_entries(stage / "share" / "applications", "@APPDIR@")
     hicolor(stage / "share" / "icons" / "hicolor")
     shutil.copy(PACKAGING / "linux" / "install-user.sh", stage / "install-user.sh")
+    (stage / "share" / "udev").mkdir(parents=True)
+    shutil.copy(PACKAGING / "linux" / CPU_AWAKE_RULE, stage / "share" / "udev" / CPU_AWAKE_RULE)
     (stage / "install-user.sh").chmod(0o755)
     tarball = out / f"{name}-linux-{platform.machine()}.tar.gz"
     with tarfile.open(tarball, "w:gz", compresslevel=6) as tar:
@@ -170,8 +175,14 @@ def make_deb(app: Path, out: Path, ver: str) -> Path:
     doc = share / "doc" / "ceremony"
     doc.mkdir(parents=True)
     shutil.copy(PACKAGING / "linux" / "copyright", doc / "copyright")
+    rules = root / "usr" / "lib" / "udev" / "rules.d"
+    rules.mkdir(parents=True)
+    shutil.copy(PACKAGING / "linux" / CPU_AWAKE_RULE, rules / CPU_AWAKE_RULE)
     control_dir = root / "DEBIAN"
     control_dir.mkdir()
+    for script in ("postinst", "postrm"):  # apply the udev rule now, forget it on removal
+        shutil.copy(PACKAGING / "linux" / script, control_dir / script)
+        (control_dir / script).chmod(0o755)
     arch = deb_arch()
     control = (PACKAGING / "linux" / "control").read_text(encoding="utf-8")
     control = (

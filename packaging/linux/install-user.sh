@@ -17,3 +17,11 @@ if command -v xdg-mime >/dev/null 2>&1; then
     xdg-mime default ceremony-venue.desktop x-scheme-handler/ceremony
 fi
 echo "Installed: $data/applications/ceremony-venue.desktop (opens ceremony:// links) and ceremony-studio.desktop"
+rule="$here/share/udev/70-ceremony-cpu-awake.rules"
+if [ -f "$rule" ] && [ ! -e /etc/udev/rules.d/70-ceremony-cpu-awake.rules ] \
+    && [ ! -e /usr/lib/udev/rules.d/70-ceremony-cpu-awake.rules ]; then
+    echo "Optional, needs root once: let the logged-in user keep the CPUs awake just before a"
+    echo "countdown's zero (the .deb does this itself):"
+    echo "  sudo cp '$rule' /etc/udev/rules.d/ && sudo udevadm control --reload-rules &&"
+    echo "  sudo udevadm trigger --action=change --subsystem-match=misc --sysname-match=cpu_dma_latency"
+fi

@@ -208,8 +208,10 @@ def test_deb_lists_the_desktop_entry_and_the_binary(dist: Path) -> None:
         "./usr/share/icons/hicolor/256x256/apps/ceremony.png",
         "./usr/share/icons/hicolor/scalable/apps/ceremony.svg",
         "./usr/share/metainfo/id.ceremony.venue.metainfo.xml",
+        "./usr/lib/udev/rules.d/70-ceremony-cpu-awake.rules",
     ):
         assert path in contents, path
+    assert re.search(r"\bpostinst\b", info) and re.search(r"\bpostrm\b", info)
     assert re.search(r"-rwxr-xr-x root/root .* \./opt/ceremony/ceremony-venue\n", contents)
 
 
