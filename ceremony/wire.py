@@ -356,6 +356,25 @@ STUDIO_MAY_SEND: frozenset[type[_Msg]] = frozenset(
 SIGNALING_FROM_VENUE: frozenset[type[_Msg]] = frozenset({Join})
 
 _TAGS: dict[str, type[_Msg]] = {cls.__struct_config__.tag: cls for cls in typing.get_args(Message)}
+
+
+def _optional_enums(cls: type[_Msg]) -> dict[str, frozenset[str]]:
+    """The fields typed `SomeEnum | None`, with the values this side knows."""
+    found = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        args = typing.get_args(hint)
+        enums = [a for a in args if isinstance(a, type) and issubclass(a, StrEnum)]
+        if len(args) == 2 and type(None) in args and len(enums) == 1:
+            found[name] = frozenset(member.value for member in enums[0])
+    return found
+
+
+# A newer peer may add a value to an optional enumerated field within version 1 (as it may add
+# fields, which are ignored): such a value is read as absent, not as a malformed message, so the
+# message (a fire report: the record of a fire) is not lost over a detail this side cannot name.
+_LENIENT: dict[type[_Msg], dict[str, frozenset[str]]] = {
+    cls: fields for cls in _TAGS.values() if (fields := _optional_enums(cls))
+}
 _MSGSPEC_DETAIL = re.compile(
     r"^(?:Expected `(?P<want>[a-z ]+)`(?: of length (?P<len>[<>=]+ \d+))?"
     r"(?:, got `(?P<got>[a-z]+)`)?"
@@ -478,6 +497,9 @@ def _decode(data: bytes | str, allowed: frozenset[type[_Msg]], limit: int) -> Me
     assert isinstance(tag, str)
     if cls not in allowed:
         raise WireError(ErrorCode.FORBIDDEN, f"{tag!r} may not be sent from this side")
+    for name, known in _LENIENT.get(cls, {}).items():
+        if isinstance(value := obj.get(name), str) and value not in known:
+            obj[name] = None
     try:
         message = cast(Message, msgspec.convert(obj, cls))
     except msgspec.ValidationError as exc:

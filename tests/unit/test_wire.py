@@ -54,6 +54,28 @@ def test_bad_messages(data: str, code: wire.ErrorCode) -> None:
     assert info.value.reply().code is code
 
 
+REPORT = '{"type": "fire_report", "arm_id": 3, "local_deadline": 10.0, "local_fire": 10.0002, '
+REPORT += '"bound_s": 0.0004, "onset_local": 10.01, "onset_method": '
+
+
+def test_a_newer_venues_onset_method_is_read_as_absent_and_the_fire_report_kept() -> None:
+    """A value a newer venue added to an optional enumerated field within version 1 must not
+    cost the studio the record of a fire."""
+    msg = decode_from_venue(REPORT + '"laser_time"}')
+    assert isinstance(msg, wire.FireReport)
+    assert (msg.arm_id, msg.local_fire, msg.onset_local) == (3, 10.0002, 10.01)
+    assert msg.onset_method is None
+    known = decode_from_venue(REPORT + '"dac_time"}')
+    assert isinstance(known, wire.FireReport) and known.onset_method == "dac_time"
+
+
+@pytest.mark.parametrize("value", ["7", "[1]", '{"a": 1}'])
+def test_an_onset_method_that_is_not_a_name_is_still_malformed(value: str) -> None:
+    with pytest.raises(wire.WireError) as info:
+        decode_from_venue(REPORT + value + "}")
+    assert info.value.code is wire.ErrorCode.MALFORMED
+
+
 def invite(**changes: object) -> Invite:
     fields: dict[str, object] = {
         "studio": "Studio",
