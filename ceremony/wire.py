@@ -498,8 +498,9 @@ def _decode(data: bytes | str, allowed: frozenset[type[_Msg]], limit: int) -> Me
     if cls not in allowed:
         raise WireError(ErrorCode.FORBIDDEN, f"{tag!r} may not be sent from this side")
     for name, known in _LENIENT.get(cls, {}).items():
-        if isinstance(value := obj.get(name), str) and value not in known:
-            obj[name] = None
+        value = obj.get(name)
+        if isinstance(value, str) and len(value) <= MAX_ID and value not in known:
+            obj[name] = None  # longer is no name a newer peer would use: still malformed
     try:
         message = cast(Message, msgspec.convert(obj, cls))
     except msgspec.ValidationError as exc:

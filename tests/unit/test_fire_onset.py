@@ -40,7 +40,9 @@ def test_an_older_venue_report_without_onset_still_decodes() -> None:
     assert isinstance(decoded, wire.FireReport) and decoded.onset_method is None
 
 
-def test_an_unknown_onset_method_is_refused() -> None:
+def test_an_onset_method_longer_than_any_name_is_refused() -> None:
+    """A newer venue's new method is read as absent (tests/unit/test_wire.py); 400 characters
+    are no method's name."""
     data = (
         '{"type": "fire_report", "arm_id": 1, "local_deadline": 5.0, "local_fire": 5.0,'
         ' "bound_s": 0.001, "onset_method": "' + "x" * 400 + '"}'
