@@ -463,9 +463,12 @@ class Scale:
         lags: list[float] = []
         fps: dict[str, list[float]] = {vid: [] for vid in wanted}
         sent: list[float] = []
+        snapshot_cpu: list[float] = []
         while time.monotonic() - t0 < args.measure:
             await asyncio.sleep(1.0)
+            took = time.thread_time()
             snap = engine.snapshot()
+            snapshot_cpu.append(time.thread_time() - took)
             sent.append(float(snap["program_fps_sent"]))
             if snap["loop_lag_ms_p95"] is not None:
                 lags.append(float(snap["loop_lag_ms_p95"]))
@@ -517,6 +520,11 @@ class Scale:
             "studio_loop_lag_ms_p95_worst": max(lags, default=None),
             "venues_lost_while_measuring": self.losses - losses0,
             "studio_cpu_cores": round(studio, 3),
+            # The studio's picture of every venue, as the bench reads it once a second (a
+            # console reads it four times a second): CPU ms per reading, median.
+            "studio_snapshot_ms": round(statistics.median(snapshot_cpu) * 1000, 2)
+            if snapshot_cpu
+            else None,
             # CPU time of one fixed chunk of Python work in another process, median (ms).
             "fixed_work_ms": fixed_ms,
             # The studio process's garbage collections in the window: seconds by generation.

@@ -54,6 +54,16 @@ class OpusReceiveStats:
     def concealed_pct(self) -> float | None:
         return round(100 * self.concealed / self.expected, 2) if self.expected else None
 
+    def counts(self) -> dict[str, int]:
+        """The four counters by name: what `dataclasses.asdict` gives, without its deep copy
+        (the studio's status reads every venue's, four times a second for the console)."""
+        return {
+            "received": self.received,
+            "recovered": self.recovered,
+            "concealed": self.concealed,
+            "late": self.late,
+        }
+
     def summary(self) -> str:
         return (
             f"program audio: {self.expected} packets, {self.received} received, "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from dataclasses import asdict
 
 from ceremony.quality import SentRates
 from media import aiortc_compat
@@ -113,7 +112,7 @@ class StudioStatistics:
                     loss_out_pct=conn.loss_out_pct if conn else None,
                     audio_concealed_pct=r.audio_in.concealed_pct(),
                     audio_concealed_recent_pct=r.audio_recent.pct(r.audio_in, now),
-                    audio_in=asdict(r.audio_in),
+                    audio_in=r.audio_in.counts(),
                     program_rung=str(self._bus.rungs[r.quality.rung]),
                     last_seen_s=round(now - r.last_seen_mono, 1)
                     if r.last_seen_mono is not None

@@ -74,3 +74,12 @@ def test_a_late_packet_is_dropped_and_counted() -> None:
     for n in (0, 2, 1, 3):  # 1 arrives after 2: FEC already filled its place
         decoder.decode(SimpleNamespace(data=payloads[n], timestamp=n * STEP))
     assert (stats.received, stats.recovered, stats.late) == (3, 1, 1)
+
+
+def test_counts_are_every_counter_by_name() -> None:
+    """The studio's status takes `counts()` instead of `asdict`: a counter added later must
+    be in it too."""
+    import dataclasses
+
+    stats = OpusReceiveStats(received=7, recovered=2, concealed=1, late=3)
+    assert stats.counts() == dataclasses.asdict(stats)
