@@ -32,6 +32,10 @@ class RecentShare:
     def note(self, now: float, part: int, whole: int) -> None:
         """Keep the totals at `now` (the studio does so on a periodic job, once a second)."""
         s = self._samples
+        if s and part == s[-1][1] and whole == s[-1][2] and now >= s[-1][0]:
+            # Nothing counted since: the first sample of these totals answers `share` as all
+            # of them would (through an SFU the studio hears most venues' sound not at all).
+            return
         if s and (part < s[-1][1] or whole < s[-1][2] or now < s[-1][0]):
             s.clear()  # the counters (or the clock) started again: so does the window
         if len(s) >= 2 and now - s[-2][0] < self.step_s:

@@ -57,6 +57,32 @@ def test_frequent_looks_keep_memory_bounded_and_the_answer_unchanged() -> None:
     assert pct == pytest.approx(1.0, abs=0.15)
 
 
+def test_quiet_stretches_keep_one_sample_and_the_same_answers() -> None:
+    """Totals unchanged since the last note are not kept again (a venue whose sound the studio
+    does not take): every answer is the one a share that kept each of them gives."""
+    clock = FakeClock()
+    kept_all, kept_changes = RecentShare(window_s=10.0), RecentShare(window_s=10.0)
+    concealed = expected = 0
+    last_sound = 0.0
+    for second in range(80):
+        clock.advance(1.0)
+        if second < 15 or 40 <= second < 50:  # sound, with a loss burst; then silence
+            expected += PACKETS_PER_S
+            concealed += 5 if second in (12, 45) else 0
+        kept_changes.note(clock.mono, concealed, expected)
+        kept_all._samples.append((clock.mono, concealed, expected))  # as noting used to
+        while len(kept_all._samples) > 1 and kept_all._samples[1][0] <= clock.mono - 10.0:
+            kept_all._samples.popleft()
+        for look in (0.0, 0.5):
+            at = clock.mono + look
+            assert kept_changes.share(at, concealed, expected) == kept_all.share(
+                at, concealed, expected
+            ), (second, look)
+        if second == 49:
+            last_sound = clock.mono
+    assert kept_changes._samples[-1][0] == last_sound  # 30 quiet seconds: nothing noted again
+
+
 def test_a_counter_that_starts_again_starts_the_window_again() -> None:
     clock = FakeClock()
     share = RecentShare(window_s=20.0)
