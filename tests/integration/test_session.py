@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -308,3 +309,33 @@ async def test_a_venue_moved_down_a_rung_gets_the_smaller_picture(studio: Studio
 
         await events.wait(top_after_low, timeout=15)
         assert bus._rungs_in_use() == [0]  # nobody left on the lower rung: not encoded
+
+
+class _DeadSpeaker:
+    """A speaker whose stream died with its sound server: the venue must open it again
+    (media.speaker.keep_open), off its loop, while it runs."""
+
+    def __init__(self) -> None:
+        self.reopened = threading.Event()
+        self.problem: str | None = "no sound: the PulseAudio stream ended: Connection terminated"
+
+    def lost(self) -> bool:
+        return not self.reopened.is_set()
+
+    def reopen(self) -> bool:
+        self.reopened.set()
+        self.problem = None
+        return True
+
+    def push_program(self, _frame: object) -> None:
+        pass
+
+
+async def test_a_joined_venue_opens_its_dead_speaker_again(studio: Studio) -> None:
+    link, events = studio.link(studio.invite(CIREBON))
+    dead = _DeadSpeaker()
+    link.speaker = dead  # type: ignore[assignment]
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        assert await asyncio.to_thread(dead.reopened.wait, 10)
+    assert dead.problem is None
