@@ -174,6 +174,7 @@ class Speaker:
         self._open_lock = threading.Lock()
         self._closing = False  # a stream that stops now was closed by us
         self._native_misses = 0  # reopens of a dead native stream that found no server
+        self._closed = False  # closed by the app (until it opens again): never reopened
         self._stream: Any = None  # a PortAudio stream or a PulseOutput (`backend`)
         self.backend: Backend | None = None
         self._tried = False
@@ -189,6 +190,7 @@ class Speaker:
         if not self._open_lock.acquire(blocking=False):
             return self._alive()
         try:
+            self._closed = False  # asked for again
             if self._alive():
                 return True
             self._close_stream()
@@ -201,6 +203,8 @@ class Speaker:
         never opened): any thread but the audio one's, as opening may wait for a server.
         True when a stream runs."""
         with self._open_lock:
+            if self._closed:  # the app closed it meanwhile: it stays closed
+                return False
             if self._alive():
                 return True
             self._close_stream()
@@ -210,8 +214,9 @@ class Speaker:
         return True
 
     def lost(self) -> bool:
-        """Asked to open (or opened) and no stream runs now: `reopen` is due."""
-        return self._tried and not self._alive()
+        """Asked to open (or opened), not closed since, and no stream runs now: `reopen` is
+        due."""
+        return self._tried and not self._closed and not self._alive()
 
     def _alive(self) -> bool:
         stream = self._stream  # read once: a worker may be replacing it
@@ -365,6 +370,7 @@ class Speaker:
 
     def close(self) -> None:
         with self._open_lock:
+            self._closed = True  # not to be reopened behind the app's back
             self._close_stream()
 
     def _close_stream(self) -> None:
@@ -493,7 +499,13 @@ async def keep_open(
         delay = check_s
         if not speaker.lost():
             backoff.reset()
-        elif not await asyncio.to_thread(speaker.reopen):
+            continue
+        try:
+            reopened = await asyncio.to_thread(speaker.reopen)
+        except Exception:  # a sound stack's surprise must not end the keeping
+            log.exception("opening the speaker again failed")
+            reopened = False
+        if not reopened:
             delay = backoff.next_delay()
 
 

@@ -301,6 +301,11 @@ def test_closing_the_speaker_is_not_a_dead_stream(fake_portaudio: type[FakeOutpu
     assert speaker.open()
     speaker.close()
     assert speaker.problem is None
+    assert not speaker.lost()  # closed by the app: nothing to keep open
+    assert not speaker.reopen() and len(fake_portaudio.opened) == 1  # a keeper's late try
+    assert speaker.open() and speaker.running  # opened again on purpose: it is kept again
+    fake_portaudio.opened[-1].die()
+    assert speaker.lost()
 
 
 def test_a_device_that_never_opened_is_lost_and_tried_again(
@@ -361,6 +366,27 @@ class ScriptedSpeaker:
         self.reopens += 1
         self.running = self.reopens > self.fails
         return self.running
+
+
+class RaisingSpeaker(ScriptedSpeaker):
+    """Its first reopen raises (a sound stack's surprise); the next one works."""
+
+    def reopen(self) -> bool:
+        if self.reopens == 0:
+            self.reopens += 1
+            raise RuntimeError("a sound stack's surprise")
+        return super().reopen()
+
+
+async def test_keep_open_survives_a_reopen_that_raises() -> None:
+    speaker = RaisingSpeaker(fails=1)
+    keeper = asyncio.create_task(keep_open(speaker, check_s=0.001, cap_s=0.004))  # type: ignore[arg-type]
+    try:
+        while speaker.looks < 10:  # bounded by the test's timeout
+            await asyncio.sleep(0.001)
+    finally:
+        keeper.cancel()
+    assert speaker.running and speaker.reopens == 2  # it raised, was tried again, and runs
 
 
 async def test_keep_open_retries_a_lost_speaker_until_it_runs_then_leaves_it() -> None:
