@@ -378,24 +378,24 @@ class RaisingSpeaker(ScriptedSpeaker):
         return super().reopen()
 
 
-async def test_keep_open_survives_a_reopen_that_raises() -> None:
-    speaker = RaisingSpeaker(fails=1)
+async def _keep(speaker: ScriptedSpeaker, looks: int = 10) -> None:
+    """Run keep_open on a fast clock until it has looked `looks` times."""
     keeper = asyncio.create_task(keep_open(speaker, check_s=0.001, cap_s=0.004))  # type: ignore[arg-type]
     try:
-        while speaker.looks < 10:  # bounded by the test's timeout
+        while speaker.looks < looks:  # bounded by the test's timeout
             await asyncio.sleep(0.001)
     finally:
         keeper.cancel()
+
+
+async def test_keep_open_survives_a_reopen_that_raises() -> None:
+    speaker = RaisingSpeaker(fails=1)
+    await _keep(speaker)
     assert speaker.running and speaker.reopens == 2  # it raised, was tried again, and runs
 
 
 async def test_keep_open_retries_a_lost_speaker_until_it_runs_then_leaves_it() -> None:
     speaker = ScriptedSpeaker(fails=2)
-    keeper = asyncio.create_task(keep_open(speaker, check_s=0.001, cap_s=0.004))  # type: ignore[arg-type]
-    try:
-        while speaker.looks < 10:  # bounded by the test's timeout
-            await asyncio.sleep(0.001)
-    finally:
-        keeper.cancel()
+    await _keep(speaker)
     assert speaker.running
     assert speaker.reopens == 3  # two failures, one success, none after
