@@ -170,7 +170,7 @@ class AudioServer:
         )
 
     def stop(self) -> None:
-        stop_process(self.proc)
+        self.stop_server()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def stop_server(self) -> None:

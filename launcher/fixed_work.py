@@ -1,8 +1,9 @@
 """A fixed amount of Python work, timed: how much the machine's load inflates a CPU figure.
 
 The scale benchmark compares the studio's CPU at 100 venues with its CPU at 11. On this 2-core
-virtual machine the same work costs more CPU time when the other core is busy (its hyperthread
-sibling on the host, its caches), so part of that ratio is the machine, not the studio. This
+virtual machine the same work costs more or less CPU time from one minute to the next (seen idle:
+a 5 s median from 0.44 to 0.68 ms; the host's load, not ours), so part of that ratio can be the
+machine, not the studio. This
 process does the same chunk of interpreter work every CHUNK_EVERY_S and writes the chunk's own
 CPU time (thread time, in ns) as one line; the benchmark takes the median over a measuring
 window. The ratio of two windows' medians is the inflation the studio's own work met between
