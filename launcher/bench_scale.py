@@ -109,6 +109,16 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _ticks()
 
 
+def steal_s(stat: Path = Path("/proc/stat")) -> float | None:
+    """Seconds of CPU the hypervisor ran something else while this machine wanted it, summed
+    over the CPUs since boot (None where /proc/stat does not say)."""
+    try:
+        fields = stat.read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / _ticks()
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -457,6 +467,7 @@ class Scale:
         self.fixed_work.take()  # from here on
         gc_time = _GcTime()
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
+        steal0 = steal_s()
         groups0 = sum(process_cpu_s(p) for p in group_pids)
         t0 = time.monotonic()
         losses0 = self.losses
@@ -479,6 +490,7 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        steal1 = steal_s()
         gc_time.stop()
         fixed_ms = FixedWorkProbe.median_ms(self.fixed_work.take())
         messages = _message_counts(engine)
@@ -525,6 +537,10 @@ class Scale:
             "studio_snapshot_ms": round(statistics.median(snapshot_cpu) * 1000, 2)
             if snapshot_cpu
             else None,
+            # The share of the CPUs' time the hypervisor gave to others in the window.
+            "machine_steal_pct": round(100 * (steal1 - steal0) / wall / (os.cpu_count() or 1), 2)
+            if steal0 is not None and steal1 is not None
+            else None,
             # CPU time of one fixed chunk of Python work in another process, median (ms).
             "fixed_work_ms": fixed_ms,
             # The studio process's garbage collections in the window: seconds by generation.
@@ -562,8 +578,10 @@ class Scale:
     ) -> dict[str, Any] | None:
         joined = [v for v in wanted if v in self.joined_at]
         messages0, armed_at = _message_counts(engine), time.monotonic()
+        steal0 = steal_s()
         engine.arm_countdown(self.args.lead, joined, title="scale")
         await asyncio.sleep(self.args.lead)
+        steal1 = steal_s()
         # What the studio's channels carried while the countdown was armed (probes, acks).
         messages = _message_counts(engine)
         messages.subtract(messages0)
@@ -591,6 +609,11 @@ class Scale:
             # The other share of the spread: how late the firing threads woke (each venue's own
             # measure, on its own clock), and how much that differed between venues.
             "fire_late_ms": _late_summary([v["late_ms"] for v in result["venues"]]),
+            # CPU time the hypervisor gave to others while armed (/proc/stat "steal", summed
+            # over the CPUs, 10 ms steps): a whole machine held up, not one venue.
+            "machine_steal_ms": round((steal1 - steal0) * 1000)
+            if steal0 is not None and steal1 is not None
+            else None,
             "armed_messages_per_venue_s": {
                 k: round(n / armed_s / max(1, len(joined)), 3)
                 for k, n in sorted(messages.items())
