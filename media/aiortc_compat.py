@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import inspect
 import logging
 import queue
+import struct
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -251,6 +253,21 @@ def problems() -> list[str]:
         and inspect.iscoroutinefunction(getattr(RTCSctpTransport, "_send", None)),
         "aiortc's SCTP no longer sends data-channel messages through _send, or copies binary "
         "messages before queueing them: clock probes are stamped when queued, not as they leave",
+    )
+    sctp_steps = [
+        (getattr(RTCSctpTransport, "_handle_data", None), "await self._send_sack()"),
+        (getattr(RTCSctpTransport, "_send_sack", None), "await self._send_chunk(sack)"),
+        (getattr(RTCSctpTransport, "_send_chunk", None), "await self.__transport._send_data("),
+        (RTCSctpTransport._data_channel_send, "self._data_channel_queue.append("),
+    ]
+    found += _check(
+        all(step is not None and _mentions(step, text) for step, text in sctp_steps)
+        and _mentions(aiortc.rtcsctptransport.serialize_packet, 'pack("<L", checksum)')
+        and callable(getattr(aiortc.rtcsctptransport, "crc32c", None))
+        and isinstance(getattr(RTCSctpTransport, "transport", None), property)
+        and callable(getattr(RTCDtlsTransport, "_send_data", None)),
+        "aiortc's SCTP no longer acknowledges through _send_sack and _send_chunk, or queues "
+        "data-channel messages elsewhere: every acknowledgement goes in a packet of its own",
     )
     found += _video_receive_problems()
     found += _handshake_problems()
@@ -753,6 +770,121 @@ def stamp_departures(pc: RTCPeerConnection) -> bool:
     setattr(sctp, "_send", send_stamped)  # noqa: B010
     setattr(sctp, _DEPARTURES, True)
     return True
+
+
+# A SACK owed while a reply waits to be sent rides in the reply's packet; it waits this long
+# at most (RFC 4960 allows 200 ms) when the reply cannot go at once (a full congestion window).
+SACK_BUNDLE_WAIT_S = 0.02
+# The largest SCTP packet aiortc sends on its own: a full DATA chunk (1200 bytes of user data
+# and its 16-byte header) with the 12-byte common header. A bundle is never larger.
+_SCTP_PACKET_MAX = 1228
+_SCTP_COMMON_HEADER = 12
+_SACK_BUNDLE = "ceremony_sack_bundle"  # on an SCTP transport: its _SackBundle
+_CRC32C: Callable[[bytes], int] = getattr(aiortc.rtcsctptransport, "crc32c")  # noqa: B009
+
+
+@dataclasses.dataclass
+class _SackBundle:
+    """One SCTP transport's SACK waiting for a reply to ride with (see `bundle_sacks`)."""
+
+    pending: bool = False
+    timer: asyncio.TimerHandle | None = None
+    captured: list[Any] | None = None  # while aiortc builds a SACK for a bundle: its chunk
+    alone: asyncio.Task[None] | None = None  # the wait ran out: the SACK goes by itself
+    bundled: int = 0  # SACKs sent inside a reply's packet (tests, logs)
+
+
+def bundle_sacks(pc: RTCPeerConnection) -> bool:
+    """Send the SACK a received message calls for in the same packet as the reply it
+    triggered, instead of a packet of its own before it.
+
+    aiortc acknowledges every packet with DATA at once, in a packet of its own, and only then
+    sends what the data channel's handler queued in answer (a clock reply, a heartbeat's
+    answer). Each packet costs both ends a DTLS record and a pass through aiortc's Python
+    (~0.1 ms here); between events a studio's traffic with each venue is mostly such
+    exchanges. RFC 4960 (sections 6.2, 6.10) lets a SACK be delayed up to 200 ms and bundled
+    ahead of DATA; here it waits only while a reply is queued, and at most
+    SACK_BUNDLE_WAIT_S. Wraps this connection's `RTCSctpTransport._send_sack` and
+    `_send_chunk`. False if there is no data-channel transport yet or aiortc has no such
+    steps; asking again changes nothing."""
+    sctp = pc.sctp
+    send_sack = getattr(sctp, "_send_sack", None)
+    send_chunk = getattr(sctp, "_send_chunk", None)
+    if sctp is None or send_sack is None or send_chunk is None:
+        return False
+    if not callable(getattr(sctp.transport, "_send_data", None)):
+        return False
+    if getattr(sctp, _SACK_BUNDLE, None) is not None:
+        return True
+    state = _SackBundle()
+    loop = asyncio.get_running_loop()
+
+    async def sack_alone() -> None:
+        if state.pending:
+            state.pending = False
+            with contextlib.suppress(ConnectionError, OSError):  # closed meanwhile
+                await send_sack()
+
+    def wait_over() -> None:
+        state.timer = None
+        if state.pending:
+            state.alone = loop.create_task(sack_alone())
+
+    async def sending_sack() -> None:
+        if getattr(sctp, "_data_channel_queue", None):  # a reply is queued: ride with it
+            if not state.pending:
+                state.pending = True
+                state.timer = loop.call_later(SACK_BUNDLE_WAIT_S, wait_over)
+            return
+        state.pending = False
+        await send_sack()
+
+    async def sending_chunk(chunk: Any) -> None:
+        if state.captured is not None:
+            state.captured.append(chunk)
+            return
+        if not (state.pending and isinstance(chunk, aiortc.rtcsctptransport.DataChunk)):
+            await send_chunk(chunk)
+            return
+        state.pending = False
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+        state.captured = []
+        try:
+            await send_sack()  # aiortc builds the SACK and hands it to `sending_chunk`
+            chunks = [bytes(c) for c in state.captured] + [bytes(chunk)]
+        finally:
+            state.captured = None
+        # The DTLS transport as it is now: with BUNDLE, aiortc moves SCTP onto the first
+        # media section's transport after negotiating.
+        dtls = sctp.transport
+        if sum(map(len, chunks)) + _SCTP_COMMON_HEADER > _SCTP_PACKET_MAX:
+            for data in chunks:
+                await dtls._send_data(_sctp_packet(sctp, data))
+            return
+        state.bundled += 1
+        await dtls._send_data(_sctp_packet(sctp, b"".join(chunks)))
+
+    setattr(sctp, "_send_sack", sending_sack)  # noqa: B010 - instance attributes
+    setattr(sctp, "_send_chunk", sending_chunk)  # noqa: B010
+    setattr(sctp, _SACK_BUNDLE, state)
+    return True
+
+
+def sacks_bundled(pc: RTCPeerConnection) -> int:
+    """How many SACKs `bundle_sacks` sent inside a reply's packet on `pc` (0: none, or not
+    installed)."""
+    state = getattr(pc.sctp, _SACK_BUNDLE, None)
+    return state.bundled if isinstance(state, _SackBundle) else 0
+
+
+def _sctp_packet(sctp: RTCSctpTransport, chunks: bytes) -> bytes:
+    """An SCTP packet of already serialized (padded) chunks, as aiortc's serialize_packet
+    makes one of a single chunk."""
+    header = struct.pack("!HHL", sctp._local_port, sctp._remote_port, sctp._remote_verification_tag)
+    checksum = _CRC32C(header + b"\x00\x00\x00\x00" + chunks)
+    return header + struct.pack("<L", checksum) + chunks
 
 
 STUN_RTO_INITIAL_S = 0.25

@@ -579,6 +579,7 @@ class VenueLink:
         self._welcomed = asyncio.Event()
         control = pc.createDataChannel("control")
         clock = pc.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        aiortc_compat.bundle_sacks(pc)  # our answers carry the studio's acknowledgements
         self._mark_transport_phases(pc, control)
         net = self.config.net
         seed = self.config.sim_seed * 1000 + self._joins

@@ -303,8 +303,9 @@ async def test_every_sctp_packet_of_one_transport_is_heard() -> None:
 
 def test_a_moved_sctp_receive_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(aiortc.rtcsctptransport.RTCSctpTransport, "_handle_data")
-    found = aiortc_compat.problems()
-    assert len(found) == 1 and "transport" in found[0]
+    found = aiortc_compat.problems()  # hearing the venue, and bundling acknowledgements
+    assert len(found) == 2 and "hear a venue's transport" in found[0]
+    assert "acknowledgement" in found[1]
 
 
 def test_a_moved_bitrate_estimator_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -959,3 +960,155 @@ async def test_a_packet_still_missing_is_asked_for_again_through_aiortcs_nack() 
         assert stats.renacks == 1
     finally:
         await pc.close()
+
+
+async def _answering_pair(
+    bundle: bool, answer: Callable[[Any, Any], None]
+) -> tuple[RTCPeerConnection, RTCPeerConnection, Any, list[bytes]]:
+    """a's channel to b, which calls `answer(channel, message)` on each message; the SCTP
+    packets b sends are recorded as they go to DTLS."""
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    b.on("datachannel", lambda ch: ch.on("message", lambda m: answer(ch, m)))
+    opened = asyncio.Event()
+    channel = a.createDataChannel("control")
+    channel.on("open", opened.set)
+    await a.setLocalDescription(await a.createOffer())
+    await b.setRemoteDescription(a.localDescription)
+    assert b.sctp is not None
+    sent: list[bytes] = []
+    dtls = b.sctp.transport
+    send_data = dtls._send_data
+
+    async def counted(data: bytes) -> None:
+        sent.append(data)
+        await send_data(data)
+
+    dtls._send_data = counted  # type: ignore[method-assign]
+    if bundle:
+        assert aiortc_compat.bundle_sacks(b)
+        assert aiortc_compat.bundle_sacks(b)  # once: asking again changes nothing
+    await b.setLocalDescription(await b.createAnswer())
+    await a.setRemoteDescription(b.localDescription)
+    await asyncio.wait_for(opened.wait(), 10)
+    return a, b, channel, sent
+
+
+def _chunk_types(packet: bytes) -> list[str]:
+    _, _, _, chunks = aiortc.rtcsctptransport.parse_packet(packet)
+    return [type(c).__name__ for c in chunks]
+
+
+@pytest.mark.parametrize("bundle", [True, False])
+async def test_an_answer_carries_the_acknowledgement_of_the_message_it_answers(
+    bundle: bool,
+) -> None:
+    """With bundling, each answer goes in one packet with the SACK of what it answers (SACK
+    first, as RFC 4960 orders them); without, aiortc sends two. The asker's data is all
+    acknowledged either way."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b, channel, sent = await _answering_pair(bundle, lambda ch, m: ch.send(f"re: {m}"))
+    answers: asyncio.Queue[str] = asyncio.Queue()
+    channel.on("message", answers.put_nowait)
+    try:
+        sent.clear()
+        for i in range(20):
+            channel.send(f"ping {i}")
+            assert await asyncio.wait_for(answers.get(), 10) == f"re: ping {i}"
+        assert a.sctp is not None and not a.sctp._sent_queue  # every ping acknowledged
+        if bundle:
+            assert [_chunk_types(p) for p in sent] == [["SackChunk", "DataChunk"]] * 20
+            assert aiortc_compat.sacks_bundled(b) == 20
+        else:
+            assert len(sent) == 40 and aiortc_compat.sacks_bundled(b) == 0
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+async def test_an_acknowledgement_whose_answer_cannot_go_is_sent_alone() -> None:
+    """An answer queued but held back (here its send task never runs): the SACK goes by
+    itself after a short wait, so the asker is not left to retransmit; the answer follows
+    once it can go."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b, channel, sent = await _answering_pair(True, lambda ch, m: ch.send(f"re: {m}"))
+    answers: asyncio.Queue[str] = asyncio.Queue()
+    channel.on("message", answers.put_nowait)
+    assert a.sctp is not None and b.sctp is not None
+    flush = b.sctp._data_channel_flush
+
+    async def held() -> None:
+        pass
+
+    b.sctp._data_channel_flush = held  # type: ignore[method-assign]
+    a_handled = asyncio.Event()
+    handle = a.sctp._handle_data
+
+    async def handled(data: bytes) -> None:
+        await handle(data)
+        a_handled.set()
+
+    a.sctp._handle_data = handled  # type: ignore[method-assign]
+    try:
+        sent.clear()
+        channel.send("ping")
+        await asyncio.wait_for(a_handled.wait(), 10)
+        assert [_chunk_types(p) for p in sent] == [["SackChunk"]]
+        assert not a.sctp._sent_queue and aiortc_compat.sacks_bundled(b) == 0
+        await flush()  # the answer can go now
+        assert await asyncio.wait_for(answers.get(), 10) == "re: ping"
+        assert [_chunk_types(p) for p in sent[1:]] == [["DataChunk"]]
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+def test_a_moved_acknowledgement_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def send_sack(self: Any) -> None:
+        pass
+
+    monkeypatch.setattr(aiortc.rtcsctptransport.RTCSctpTransport, "_send_sack", send_sack)
+    found = aiortc_compat.problems()
+    assert len(found) == 1 and "acknowledg" in found[0]
+    assert not aiortc_compat.bundle_sacks(RTCPeerConnection())  # and nothing to wrap yet
+
+
+async def test_answers_carry_acknowledgements_once_bundle_moves_sctp_onto_the_video_transport() -> (
+    None
+):
+    """As a venue does: data channels and a video track on one connection, bundling asked for
+    before negotiating. aiortc then moves SCTP onto the video section's DTLS transport; the
+    bundles must go out through that one, not the one SCTP was made with."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    venue, studio = RTCPeerConnection(), RTCPeerConnection()
+    pings: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        channel = venue.createDataChannel("control")
+        channel.on("message", lambda m: channel.send(f"re: {m}"))
+        venue.addTransceiver("video")
+        assert aiortc_compat.bundle_sacks(venue)
+        made_with = venue.sctp.transport if venue.sctp is not None else None
+        studio_channel: list[Any] = []
+        opened = asyncio.Event()
+
+        @studio.on("datachannel")
+        def on_channel(ch: Any) -> None:
+            studio_channel.append(ch)
+            ch.on("message", pings.put_nowait)
+            opened.set()
+
+        await venue.setLocalDescription(await venue.createOffer())
+        await studio.setRemoteDescription(venue.localDescription)
+        await studio.setLocalDescription(await studio.createAnswer())
+        await venue.setRemoteDescription(studio.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        assert venue.sctp is not None and venue.sctp.transport is not made_with  # moved
+        for i in range(10):
+            studio_channel[0].send(f"ping {i}")
+            assert await asyncio.wait_for(pings.get(), 10) == f"re: ping {i}"
+        assert aiortc_compat.sacks_bundled(venue) == 10
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await venue.close()
+        await studio.close()
