@@ -23,10 +23,12 @@ import gc
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +119,30 @@ def steal_s(stat: Path = Path("/proc/stat")) -> float | None:
         return int(fields[8]) / _ticks()
     except (OSError, IndexError, ValueError):
         return None
+
+
+def threads_cpu_s(task_dir: Path = Path("/proc/self/task")) -> dict[str, float]:
+    """CPU seconds of this process's threads, by Python thread name (a pool's numbered
+    workers together); threads Python did not start go by their kernel name."""
+    names = {
+        t.native_id: re.sub(r"_\d+$", "", t.name)
+        for t in threading.enumerate()
+        if t.native_id is not None
+    }
+    out: dict[str, float] = {}
+    try:
+        tasks = [int(t) for t in os.listdir(task_dir)]
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            stat = (task_dir / str(tid) / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        name = names.get(tid) or "native " + stat.split("(", 1)[1].rsplit(")", 1)[0]
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / _ticks()
+    return out
 
 
 def own_cpu_s() -> float:
@@ -466,6 +492,7 @@ class Scale:
         messages0 = _message_counts(engine)
         self.fixed_work.take()  # from here on
         gc_time = _GcTime()
+        threads0 = threads_cpu_s()
         studio0, janus0 = own_cpu_s(), sum(process_cpu_s(p) for p in janus_pids)
         steal0 = steal_s()
         groups0 = sum(process_cpu_s(p) for p in group_pids)
@@ -490,6 +517,11 @@ class Scale:
                     )
         wall = time.monotonic() - t0
         studio = (own_cpu_s() - studio0) / wall
+        by_thread = {
+            name: round((cpu - threads0.get(name, 0.0)) / wall, 4)
+            for name, cpu in threads_cpu_s().items()
+            if cpu - threads0.get(name, 0.0) > 0
+        }
         steal1 = steal_s()
         gc_time.stop()
         fixed_ms = FixedWorkProbe.median_ms(self.fixed_work.take())
@@ -532,6 +564,8 @@ class Scale:
             "studio_loop_lag_ms_p95_worst": max(lags, default=None),
             "venues_lost_while_measuring": self.losses - losses0,
             "studio_cpu_cores": round(studio, 3),
+            # Where it went: the event loop (MainThread), the program's encoder, the rest.
+            "studio_cpu_by_thread": by_thread,
             # The studio's picture of every venue, as the bench reads it once a second (a
             # console reads it four times a second): CPU ms per reading, median.
             "studio_snapshot_ms": round(statistics.median(snapshot_cpu) * 1000, 2)
