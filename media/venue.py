@@ -252,6 +252,7 @@ class VenueLink:
         self.unreachable_attempts = 0  # connection attempts in a row that reached no address
         self._ended = False
         self._frames_sent_before = 0
+        self._sound_told = ""  # the speaker's problem as the studio last heard it in our stats
         self._video_track: MediaStreamTrack | None = None
         self._pc: RTCPeerConnection | None = None
         self._turn_transport = ""  # what this join relays over, if it relays
@@ -801,6 +802,7 @@ class VenueLink:
                         LinkProblem.STUDIO_CLOSED, "the studio closed the connection"
                     )
                 return
+            self._tell_sound_change()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=HEARTBEAT_INTERVAL_S)
@@ -838,11 +840,18 @@ class VenueLink:
                 case _:
                     self.countdown.apply(event)
 
+    def _tell_sound_change(self) -> None:
+        """A speaker that went silent (or plays again) is on the studio's board within a
+        second, not at the next heartbeat answer (6 s apart between events)."""
+        if (self.speaker.problem or "")[: wire.MAX_TEXT] != self._sound_told:
+            self.send(self._stats(time.monotonic()))
+
     def _stats(self, now: float) -> wire.Stats:
         sent_now = getattr(self._video_track, "frames_sent", 0)
         total_sent = self._frames_sent_before + sent_now
         self.counters.sent.add(now, max(0, total_sent - self.counters.sent.total))
         latency = self.latency_percentiles(now)
+        self._sound_told = (self.speaker.problem or "")[: wire.MAX_TEXT]  # sent with these
         if self._pc is not None and not self.path:
             self.path = describe_path(self._pc, self._turn_transport)
             if self.path:
@@ -857,7 +866,7 @@ class VenueLink:
             video_fps_sent=round(self.counters.sent.rate(now), 2),
             video_frames_sent=total_sent,
             reconnects=self.counters.reconnects,
-            sound_problem=(self.speaker.problem or "")[: wire.MAX_TEXT],
+            sound_problem=self._sound_told,
         )
 
     # ---- traffic -----------------------------------------------------------------------

@@ -44,16 +44,17 @@ PROBE_INTERVAL_S = 0.5  # 2 Hz until settled: enough to fit a drift soon after j
 # fit; the arm brings the fast rate back for the seconds that count.
 SETTLED_PROBE_INTERVAL_S = 2.0
 # While the studio's heartbeats bring clock samples (one a second, no extra message), settled
-# probes are only a slow check of the clock channel's own path.
-ROUNDS_PROBE_INTERVAL_S = 10.0
+# probes are only a slow check of the clock channel's own path (an arm brings 5 Hz back at
+# once): each costs the studio a message and its acknowledgement both ways.
+ROUNDS_PROBE_INTERVAL_S = 30.0
 # 2 Hz at most this long after joining, fitted or not: on a jittery path (a loaded studio) too
 # few round trips are near the shortest for a drift fit, and 2 Hz for ever would cost the studio
 # two messages a second per venue. An arm brings 5 Hz back, and at zero the deadline rests on
 # samples a fraction of a second old, where drift hardly counts.
 FAST_PROBING_MAX_S = 15.0
 # Heartbeat samples count as flowing if one came this recently: the studio asks for an answer
-# (a round) every ANSWER_EVERY_S = 3 s while all is well, so two may go missing.
-ROUNDS_FRESH_S = 7.5
+# (a round) every ANSWER_EVERY_S = 6 s while all is well, so one may go missing.
+ROUNDS_FRESH_S = 13.5
 KEPT_BEATS = 8
 # The venue sends a heartbeat of its own only after this much studio silence (the studio's come
 # every second): a studio that heartbeats is answered, not echoed.

@@ -339,3 +339,53 @@ async def test_a_joined_venue_opens_its_dead_speaker_again(studio: Studio) -> No
         await events.wait(state(LinkState.CONNECTED))
         assert await asyncio.to_thread(dead.reopened.wait, 10)
     assert dead.problem is None
+
+
+class _SpeakerThatDies:
+    """A speaker that plays, then stops for good (its device unplugged): nothing to reopen."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+
+    def lost(self) -> bool:
+        return False
+
+    def reopen(self) -> bool:
+        return False
+
+    def push_program(self, _frame: object) -> None:
+        pass
+
+
+async def test_a_speaker_that_dies_is_on_the_studios_board_without_waiting_for_an_answer(
+    studio: Studio,
+) -> None:
+    """Between events the venue answers a heartbeat only every 6 s; its speaker's death goes
+    to the studio at once, in statistics of its own."""
+    link, events = studio.link(studio.invite(CIREBON))
+    speaker = _SpeakerThatDies()
+    link.speaker = speaker  # type: ignore[assignment]
+    sent: list[object] = []
+    send = link.send
+
+    def sending(message: wire._Msg) -> bool:
+        sent.append(message)
+        return send(message)
+
+    link.send = sending  # type: ignore[method-assign]
+
+    def studio_knows(problem: str) -> Callable[[object], bool]:
+        def knows(_event: object) -> bool:
+            stats = studio.engine.venues[CIREBON].stats
+            return stats is not None and stats.sound_problem == problem
+
+        return knows
+
+    async with running(link):
+        await events.wait(state(LinkState.CONNECTED))
+        await events.wait(studio_knows(""), timeout=15)  # its first answer: sound plays
+        speaker.problem = "no sound: unplugged"
+        link._tell_sound_change()  # what the joined link does once a second (no await between)
+        await events.wait(studio_knows("no sound: unplugged"), timeout=15)
+    told = [m for m in sent if isinstance(m, wire.Stats)]
+    assert [m.sound_problem for m in told] == ["no sound: unplugged"]

@@ -16,6 +16,8 @@ from ceremony.sequencer.sequencer import Sequencer
 from ceremony.session import Refuse, Send, StudioSession
 from ceremony.session.program import program_state
 from ceremony.session.studio import (
+    ANSWER_EVERY_S,
+    IDLE_HEARTBEAT_S,
     TIMER_GRID_S,
     ArmAcked,
     CountdownZero,
@@ -358,7 +360,7 @@ def answers_asked(s: StudioSession, vid: str, start: float, end: float) -> list[
 
 
 def test_a_venue_heard_at_the_transport_answers_every_few_seconds() -> None:
-    s = session(A, idle_heartbeat_s=1.0)
+    s = session(A, idle_heartbeat_s=1.0, answer_every_s=3.0)
     # Not heard at the transport yet: every heartbeat asks for an answer, as before.
     out = s.handle_timer(0.0)
     assert [b.answer for b in sent(out, A)] == [True]  # type: ignore[attr-defined]
@@ -381,7 +383,7 @@ def test_a_venue_not_heard_at_the_transport_answers_every_heartbeat() -> None:
 
 
 def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
-    s = session(A, idle_heartbeat_s=1.0)
+    s = session(A, idle_heartbeat_s=1.0, answer_every_s=3.0)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     s.transport_heard(A, 0.002)
@@ -391,7 +393,7 @@ def test_while_armed_every_heartbeat_asks_for_an_answer() -> None:
 
 
 def test_between_its_answers_the_transport_keeps_a_venue_alive() -> None:
-    s = session(A, idle_heartbeat_s=1.0)
+    s = session(A, idle_heartbeat_s=1.0, answer_every_s=3.0)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     s.transport_heard(A, 0.002)
@@ -451,13 +453,13 @@ def test_a_timer_run_on_time_gives_no_grace() -> None:
     assert [e.venue_id for e in s.handle_timer(2.8).events if isinstance(e, VenueLost)] == [A]
 
 
-def test_healthy_idle_venues_are_heartbeaten_every_two_seconds_and_lost_after_3_8() -> None:
+def test_healthy_idle_venues_are_heartbeaten_every_three_seconds() -> None:
     s = session(A)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
     assert s.next_timer() == pytest.approx(1.0)  # not heard at the transport yet: every second
     s.transport_heard(A, 0.002)
-    assert s.next_timer() == pytest.approx(2.0)
+    assert s.next_timer() == pytest.approx(IDLE_HEARTBEAT_S)
     beats = []
     for step in range(1, 100):  # ten seconds, every SACK heard, asked answers given
         now = step * TIMER_GRID_S
@@ -468,10 +470,11 @@ def test_healthy_idle_venues_are_heartbeaten_every_two_seconds_and_lost_after_3_
             if beat.answer:
                 s.receive(A, wire.HeartbeatAck(seq=beat.seq), now + 0.002)
         s.next_timer()
-    assert beats == [(2.0, False), (4.0, True), (6.0, False), (8.0, True)]
+    assert (IDLE_HEARTBEAT_S, ANSWER_EVERY_S) == (3.0, 6.0)
+    assert beats == [(3.0, False), (6.0, True), (9.0, False)]  # every second one answered
     # An arm: a heartbeat a second again, each asking for an answer, and the 2.8 s bound.
     s.arm(10.0, 5.0, [A])
-    out = sent(s.handle_timer(10.0), A)  # due at once: 8.0 + 1 s has passed
+    out = sent(s.handle_timer(10.0), A)  # due at once: 9.0 + 1 s has passed
     assert [b.answer for b in out if isinstance(b, wire.Heartbeat)] == [True]
     assert [type(m) for m in out if not isinstance(m, wire.Heartbeat)] == [wire.Arm]
     # The venue dies at once (its last packet at 10.01): lost 2.8 s after the answer asked
@@ -485,7 +488,9 @@ def test_healthy_idle_venues_are_heartbeaten_every_two_seconds_and_lost_after_3_
     assert times == [pytest.approx(10.0 + 2.8)]
 
 
-def test_idle_and_silent_a_venue_is_lost_after_3_8_s() -> None:
+def test_idle_and_silent_a_venue_is_lost_after_4_8_s() -> None:
+    """The margin over the heartbeat interval stays 1.8 s: 2.8 s at one a second, 4.8 s at
+    IDLE_HEARTBEAT_S."""
     s = session(A)
     s.handle_timer(0.0)
     s.receive(A, wire.HeartbeatAck(seq=0), 0.002)
@@ -495,7 +500,7 @@ def test_idle_and_silent_a_venue_is_lost_after_3_8_s() -> None:
         if [e for e in s.handle_timer(at).events if isinstance(e, VenueLost)]:
             lost_at = at
             break
-    assert lost_at == pytest.approx(0.002 + 3.8)
+    assert lost_at == pytest.approx(0.002 + 4.8)
 
 
 def test_a_studio_late_all_the_time_still_loses_a_dead_venue() -> None:
