@@ -825,6 +825,12 @@ def bundle_sacks(pc: RTCPeerConnection) -> bool:
             with contextlib.suppress(ConnectionError, OSError):  # closed meanwhile
                 await send_sack()
 
+    def stop_waiting() -> None:
+        state.pending = False
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+
     def wait_over() -> None:
         state.timer = None
         if state.pending:
@@ -836,7 +842,7 @@ def bundle_sacks(pc: RTCPeerConnection) -> bool:
                 state.pending = True
                 state.timer = loop.call_later(SACK_BUNDLE_WAIT_S, wait_over)
             return
-        state.pending = False
+        stop_waiting()
         await send_sack()
 
     async def sending_chunk(chunk: Any) -> None:
@@ -846,10 +852,7 @@ def bundle_sacks(pc: RTCPeerConnection) -> bool:
         if not (state.pending and isinstance(chunk, aiortc.rtcsctptransport.DataChunk)):
             await send_chunk(chunk)
             return
-        state.pending = False
-        if state.timer is not None:
-            state.timer.cancel()
-            state.timer = None
+        stop_waiting()
         state.captured = []
         try:
             await send_sack()  # aiortc builds the SACK and hands it to `sending_chunk`

@@ -155,7 +155,7 @@ class VenuePeers:
             raise ValueError("the offer has no data channel")
         guard_data_channels(pc.sctp, vid)
         aiortc_compat.on_sctp_packet(pc.sctp, lambda: self._transport_heard(record, conn))
-        aiortc_compat.bundle_sacks(pc)  # a reply carries the acknowledgement: half the packets
+        aiortc_compat.bundle_sacks(pc)  # a reply carries the acknowledgement of what it answers
         for transceiver in pc.getTransceivers():
             if self._sfu.feeds is not None:
                 transceiver.direction = "inactive"  # both ways through the SFU
