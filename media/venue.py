@@ -843,8 +843,11 @@ class VenueLink:
     def _tell_sound_change(self) -> None:
         """A speaker that went silent (or plays again) is on the studio's board within a
         second, not at the next heartbeat answer (6 s apart between events)."""
-        if (self.speaker.problem or "")[: wire.MAX_TEXT] != self._sound_told:
-            self.send(self._stats(time.monotonic()))
+        told = self._sound_told
+        if (self.speaker.problem or "")[: wire.MAX_TEXT] == told:
+            return
+        if not self.send(self._stats(time.monotonic())):
+            self._sound_told = told  # not sent (the channel is closing): again next second
 
     def _stats(self, now: float) -> wire.Stats:
         sent_now = getattr(self._video_track, "frames_sent", 0)

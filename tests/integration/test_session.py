@@ -367,8 +367,11 @@ async def test_a_speaker_that_dies_is_on_the_studios_board_without_waiting_for_a
     link.speaker = speaker  # type: ignore[assignment]
     sent: list[object] = []
     send = link.send
+    refuse = False  # the channel closing under the venue: nothing goes
 
     def sending(message: wire._Msg) -> bool:
+        if refuse:
+            return False
         sent.append(message)
         return send(message)
 
@@ -385,7 +388,10 @@ async def test_a_speaker_that_dies_is_on_the_studios_board_without_waiting_for_a
         await events.wait(state(LinkState.CONNECTED))
         await events.wait(studio_knows(""), timeout=15)  # its first answer: sound plays
         speaker.problem = "no sound: unplugged"
+        refuse = True
         link._tell_sound_change()  # what the joined link does once a second (no await between)
+        refuse = False
+        link._tell_sound_change()  # not sent the first time: told the next
         await events.wait(studio_knows("no sound: unplugged"), timeout=15)
     told = [m for m in sent if isinstance(m, wire.Stats)]
     assert [m.sound_problem for m in told] == ["no sound: unplugged"]
