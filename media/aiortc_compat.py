@@ -259,6 +259,10 @@ def problems() -> list[str]:
         (getattr(RTCSctpTransport, "_send_sack", None), "await self._send_chunk(sack)"),
         (getattr(RTCSctpTransport, "_send_chunk", None), "await self.__transport._send_data("),
         (RTCSctpTransport._data_channel_send, "self._data_channel_queue.append("),
+        (
+            RTCSctpTransport._data_channel_flush,
+            "while self._data_channel_queue and not self._outbound_queue:",
+        ),
     ]
     found += _check(
         all(step is not None and _mentions(step, text) for step, text in sctp_steps)
@@ -837,7 +841,13 @@ def bundle_sacks(pc: RTCPeerConnection) -> bool:
             state.alone = loop.create_task(sack_alone())
 
     async def sending_sack() -> None:
-        if getattr(sctp, "_data_channel_queue", None):  # a reply is queued: ride with it
+        # A reply queued that aiortc's flush will send at once (nothing of ours waiting for
+        # the congestion window before it): ride with it. A reply held behind our own unsent
+        # data waits for the peer's SACK of what is in flight; were our SACK to wait for the
+        # reply, two full windows crossing would each hold their sender for the whole wait.
+        if getattr(sctp, "_data_channel_queue", None) and not getattr(
+            sctp, "_outbound_queue", None
+        ):
             if not state.pending:
                 state.pending = True
                 state.timer = loop.call_later(SACK_BUNDLE_WAIT_S, wait_over)

@@ -1064,6 +1064,59 @@ async def test_an_acknowledgement_whose_answer_cannot_go_is_sent_alone() -> None
         await b.close()
 
 
+async def test_an_acknowledgement_does_not_wait_for_an_answer_the_window_holds() -> None:
+    """b's own message fills its congestion window, unacknowledged, when a's ping arrives, so
+    aiortc holds b's answer until a acknowledges what is in flight. b's SACK of the ping goes
+    at once, alone: had it waited for the answer while a's SACK waited the same way, each
+    side would hold the other for the whole wait."""
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    channels: list[Any] = []
+
+    def answer(ch: Any, message: Any) -> None:
+        channels.append(ch)
+        ch.send(f"re: {message}")
+
+    a, b, channel, sent = await _answering_pair(True, answer)
+    answers: asyncio.Queue[str] = asyncio.Queue()
+    channel.on("message", answers.put_nowait)
+    assert a.sctp is not None and b.sctp is not None
+    try:
+        channel.send("hello")
+        assert await asyncio.wait_for(answers.get(), 10) == "re: hello"
+        handle_a, handle_b = a.sctp._handle_data, b.sctp._handle_data
+        withheld: list[bytes] = []
+        a_got = asyncio.Event()
+        b_handled = asyncio.Event()
+
+        async def deaf(data: bytes) -> None:  # a hears nothing for now: b's data stays unacked
+            withheld.append(data)
+            a_got.set()
+
+        async def b_handling(data: bytes) -> None:
+            await handle_b(data)
+            b_handled.set()
+
+        a.sctp._handle_data = deaf  # type: ignore[method-assign]
+        b.sctp._handle_data = b_handling  # type: ignore[method-assign]
+        big = "x" * 20_000  # more than SCTP's first congestion window (4,380 bytes)
+        channels[0].send(big)
+        await asyncio.wait_for(a_got.wait(), 10)
+        assert b.sctp._outbound_queue  # the rest waits for a's acknowledgement
+        sent.clear()
+        channel.send("ping")
+        await asyncio.wait_for(b_handled.wait(), 10)
+        assert [_chunk_types(p) for p in sent] == [["SackChunk"]]  # at once, not after a wait
+        a.sctp._handle_data = handle_a  # type: ignore[method-assign]
+        for data in withheld:
+            await handle_a(data)
+        assert await asyncio.wait_for(answers.get(), 10) == big
+        assert await asyncio.wait_for(answers.get(), 10) == "re: ping"
+    finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
 def test_a_moved_acknowledgement_path_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     async def send_sack(self: Any) -> None:
         pass
