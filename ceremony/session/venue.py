@@ -12,7 +12,8 @@ estimator has fitted a drift (FAST_PROBING_MAX_S at most), then one every
 SETTLED_PROBE_INTERVAL_S, and 5 Hz from an arm to its zero (the countdown's accuracy is the
 point of them; slower if the arm asks: the studio answers every armed venue's). The studio's
 heartbeats also bring clock samples (each names its times for the previous one): while they
-do, settled probes slow to one every ROUNDS_PROBE_INTERVAL_S.
+do, settled probes slow to one every YOUNG_PROBE_INTERVAL_S in a link's first YOUNG_LINK_S,
+then to one every ROUNDS_PROBE_INTERVAL_S.
 Its `now` is the venue's countdown clock (the one the firing thread fires on). The firing
 itself — a thread on that clock, and the siren on the sound card's timeline — is media's: the
 session says where with `PlaceFire` and `CancelFire`.
@@ -47,6 +48,12 @@ SETTLED_PROBE_INTERVAL_S = 2.0
 # probes are only a slow check of the clock channel's own path (an arm brings 5 Hz back at
 # once): each costs the studio a message and its acknowledgement both ways.
 ROUNDS_PROBE_INTERVAL_S = 30.0
+# ... except in a link's first minutes: until the estimator's window (120 s) holds samples
+# taken after the joining rush, a loaded studio's long round trips from that rush are most of
+# what it has, and a countdown armed then (a venue that reconnected just before) would rest on
+# them. A probe this often costs a young link what the old cadence did.
+YOUNG_LINK_S = 120.0
+YOUNG_PROBE_INTERVAL_S = 10.0
 # 2 Hz at most this long after joining, fitted or not: on a jittery path (a loaded studio) too
 # few round trips are near the shortest for a drift fit, and 2 Hz for ever would cost the studio
 # two messages a second per venue. An arm brings 5 Hz back, and at zero the deadline rests on
@@ -324,7 +331,10 @@ class VenueSession:
         if not (joined_long_ago or self.estimator.settled(now)):
             return PROBE_INTERVAL_S
         rounds = self._round_at is not None and now - self._round_at <= ROUNDS_FRESH_S
-        return ROUNDS_PROBE_INTERVAL_S if rounds else SETTLED_PROBE_INTERVAL_S
+        if not rounds:
+            return SETTLED_PROBE_INTERVAL_S
+        young = att is not None and now - att.since < YOUNG_LINK_S
+        return YOUNG_PROBE_INTERVAL_S if young else ROUNDS_PROBE_INTERVAL_S
 
     def _heartbeat_round(self, beat: wire.Heartbeat, now: float, heard: float) -> None:
         """Remember when this heartbeat was heard; make a clock sample of the one before it,

@@ -17,6 +17,8 @@ from ceremony.session.venue import (
     PROBE_INTERVAL_S,
     ROUNDS_PROBE_INTERVAL_S,
     SETTLED_PROBE_INTERVAL_S,
+    YOUNG_LINK_S,
+    YOUNG_PROBE_INTERVAL_S,
     ArmChanged,
     CancelFire,
     PlaceFire,
@@ -296,13 +298,13 @@ def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> Non
 
     sent_at: dict[int, float] = {}
     answered: dict[int, float] = {}
-    probes = 0
+    probes: list[float] = []
     t = 0.0
     seq = 0
-    while t < 40.0:
+    while t < 200.0:
         while (at := s.next_timer()) is not None and at <= t:
             out = s.handle_timer(at)
-            probes += len(sent(out, Channel.CLOCK))
+            probes += [p.t1 for p in sent(out, Channel.CLOCK)]  # type: ignore[attr-defined]
             answer_probes(s, out, rtt=2 * path)
         # the studio's heartbeat, sent at t on its clock, heard `path` later here ...
         prev = seq - 1 if seq - 1 in answered else None
@@ -321,8 +323,19 @@ def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> Non
     est = s.estimator.estimate(t)
     assert est is not None and est.offset == pytest.approx(OFFSET, abs=1e-6)
     assert est.bound >= path  # half the round trip at least: the bound stays honest
-    # 40 s: the burst, 2 Hz until settled, then one every ROUNDS_PROBE_INTERVAL_S
-    assert probes < BURST_PROBES + 2 * 12 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
+    # 40 s: the burst, 2 Hz until settled, then one every YOUNG_PROBE_INTERVAL_S ...
+    assert len([p for p in probes if p <= 40.0]) < BURST_PROBES + 2 * 12 + 40 / 10.0 + 2
+    young = [p for p in probes if FAST_PROBING_MAX_S + 1 < p < YOUNG_LINK_S]
+    assert len(young) >= 8
+    assert min(b - a for a, b in itertools.pairwise(young)) == pytest.approx(
+        YOUNG_PROBE_INTERVAL_S, abs=0.01
+    )
+    # ... and once the link is no longer young, one every ROUNDS_PROBE_INTERVAL_S
+    old = [p for p in probes if p > YOUNG_LINK_S + YOUNG_PROBE_INTERVAL_S]
+    assert len(old) >= 2
+    assert min(b - a for a, b in itertools.pairwise(old)) == pytest.approx(
+        ROUNDS_PROBE_INTERVAL_S, abs=0.01
+    )
     assert s.probe_interval(t) == ROUNDS_PROBE_INTERVAL_S
 
 
@@ -395,8 +408,8 @@ def test_heartbeats_not_asked_for_are_heard_unanswered_and_rounds_every_three_st
         else:
             assert replies == []
         assert not s.liveness.is_lost(t + path)
-    assert s.probe_interval(40.0) == ROUNDS_PROBE_INTERVAL_S
-    assert probes < BURST_PROBES + 2 * 15 + 40 / ROUNDS_PROBE_INTERVAL_S + 2
+    assert s.probe_interval(40.0) == YOUNG_PROBE_INTERVAL_S  # rounds count: not every 2 s
+    assert probes < BURST_PROBES + 2 * 15 + 40 / YOUNG_PROBE_INTERVAL_S + 2
 
 
 def test_a_probe_is_matched_by_the_time_it_was_sent_not_made() -> None:
