@@ -230,11 +230,18 @@ class ConsoleHost(QObject):
         self.picture_sizes[key] = (width, height)
 
     def _said(self, command: op.OperatorCommand, result: op.Result) -> None:
-        """A refusal is said at once; the sequencer's own come as notices (from any surface)."""
+        """A refusal is said at once; the sequencer's own come as notices (from any surface),
+        and an edited run-sheet's by the window that saved it (one line, not two racing)."""
         sequencer_refusal = isinstance(command, op.Sequence) and (
             result.reason is not op.RejectReason.NOT_IN_CONTROL
         )
-        if not result.ok and not sequencer_refusal and result.reason is not None:
+        said_by_caller = isinstance(command, op.ReplaceRunsheet)
+        if (
+            not result.ok
+            and not sequencer_refusal
+            and not said_by_caller
+            and result.reason is not None
+        ):
             reason = words.reject_reason(result.reason)
             self.message.emit("refused", f"{reason}: {result.detail}" if result.detail else reason)
 

@@ -274,6 +274,21 @@ def test_an_edited_runsheet_is_taken_without_blocking_the_window(
     assert _cell(window.items, 0, 2).text() == "Pembukaan (diubah)"
 
 
+def test_an_edited_runsheets_refusal_is_said_once_by_the_window(
+    console: tuple[ConsoleWindow, LinkHost, FakeEngine],
+) -> None:
+    """The window says "Saved, not used now"; the host's own "Refused" line for the same
+    answer would race it for the status line (whichever the GUI thread took last won)."""
+    _, host, _ = console
+    said: list[tuple[str, str]] = []
+    host.message.connect(lambda kind, text: said.append((kind, text)))
+    refused = op.Result.refused("replace_runsheet", op.RejectReason.RUNSHEET, "other venues")
+    host._said(op.ReplaceRunsheet("ceremony: {}"), refused)
+    assert said == []
+    host._said(op.AddMarker("Sirene"), refused)  # any other refusal is still said
+    assert [kind for kind, _ in said] == ["refused"]
+
+
 def test_clicking_a_tile_puts_its_picture_in_the_preview_monitor(
     qtbot: QtBot, console: tuple[ConsoleWindow, LinkHost, FakeEngine]
 ) -> None:
