@@ -407,6 +407,31 @@ def test_the_resumed_run_is_said_in_indonesian(
         language.use("en")
 
 
+def test_an_edited_runsheet_with_other_venues_is_refused_in_indonesian(
+    qtbot: QtBot, tmp_path: Path, sheet: Runsheet, engine: FakeEngine
+) -> None:
+    """The engine's own refusal is in English; the window says it in the operator's language
+    and keeps the run-sheet it has."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.i18n import Language
+
+    app = QApplication.instance()
+    assert app is not None
+    language = Language(app)
+    assert language.use("id"), "ui/i18n/ceremony_id.qm missing: run `make translations`"
+    try:
+        window, link_host = open_console(qtbot, engine, sheet, tmp_path)
+        window._use_edited(dataclasses.replace(sheet, venues=sheet.venues[:2]))
+        assert window.status_line.text().startswith(
+            "Tersimpan, belum dipakai sekarang: lokasinya berbeda"
+        )
+        assert engine.call(lambda b: len(b.sheet.venues)) == len(sheet.venues)
+        link_host.stop()
+    finally:
+        language.use("en")
+
+
 def test_a_console_of_an_engine_that_never_restarted_says_nothing_of_resuming(
     console: tuple[ConsoleWindow, LinkHost, FakeEngine],
 ) -> None:

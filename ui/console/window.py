@@ -555,7 +555,17 @@ class ConsoleWindow(QMainWindow):
             self.settings.setValue("console/runsheet", str(path.resolve()))
 
     def _use_edited(self, sheet: Runsheet) -> None:
-        """Hand a saved run-sheet to the engine; the window follows once the engine took it."""
+        """Hand a saved run-sheet to the engine; the window follows once the engine took it.
+        Venues cannot change while the studio runs (the engine refuses it too, in English):
+        said here at once, in the operator's language."""
+        if [v.id for v in sheet.venues] != [v.id for v in self.sheet.venues]:
+            self.status_line.setText(
+                self.tr(
+                    "Saved, not used now: its venues differ from this ceremony's. Restart the "
+                    "studio with this run-sheet to use it."
+                )
+            )
+            return
 
         def done(future: Future[op.Result]) -> None:
             try:

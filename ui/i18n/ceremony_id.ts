@@ -132,7 +132,7 @@
     </message>
     <message>
         <location filename="../console/window.py" line="496" />
-        <location filename="../console/window.py" line="798" />
+        <location filename="../console/window.py" line="808" />
         <source>Ready</source>
         <translation>Siap</translation>
     </message>
@@ -159,7 +159,7 @@
     </message>
     <message>
         <location filename="../console/window.py" line="509" />
-        <location filename="../console/window.py" line="801" />
+        <location filename="../console/window.py" line="811" />
         <source>HOLD (H)</source>
         <translation>TAHAN (H)</translation>
     </message>
@@ -295,139 +295,144 @@
     </message>
     <message>
         <location filename="../console/window.py" line="564" />
-        <location filename="../console/window.py" line="567" />
+        <source>Saved, not used now: its venues differ from this ceremony's. Restart the studio with this run-sheet to use it.</source>
+        <translation>Tersimpan, belum dipakai sekarang: lokasinya berbeda dari upacara ini. Jalankan ulang studio dengan susunan acara ini untuk memakainya.</translation>
+    </message>
+    <message>
+        <location filename="../console/window.py" line="574" />
+        <location filename="../console/window.py" line="577" />
         <source>Saved, not used now: </source>
         <translation>Tersimpan, belum dipakai sekarang: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="631" />
+        <location filename="../console/window.py" line="641" />
         <source>End the ceremony?</source>
         <translation>Akhiri acara?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="633" />
+        <location filename="../console/window.py" line="643" />
         <source>This is the LIVE ceremony. Closing this window ends it for every venue: recordings and the journal are closed and the venues are told the ceremony has ended. End it now?</source>
         <translation>Ini acara RESMI (live). Menutup jendela ini mengakhirinya untuk semua lokasi: rekaman dan jurnal ditutup dan semua lokasi diberi tahu bahwa acara telah selesai. Akhiri sekarang?</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="651" />
+        <location filename="../console/window.py" line="661" />
         <source>Studio</source>
         <translation>Studio</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="670" />
+        <location filename="../console/window.py" line="680" />
         <source>Preview: </source>
         <translation>Pratinjau: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="674" />
+        <location filename="../console/window.py" line="684" />
         <source>Click a venue tile first, then TAKE.</source>
         <translation>Klik kotak lokasi dahulu, lalu TAYANGKAN.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="687" />
-        <location filename="../console/window.py" line="689" />
+        <location filename="../console/window.py" line="697" />
+        <location filename="../console/window.py" line="699" />
         <source>Cannot arm: </source>
         <translation>Tidak dapat disiapkan: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="695" />
+        <location filename="../console/window.py" line="705" />
         <source>marker</source>
         <translation>penanda</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="708" />
+        <location filename="../console/window.py" line="718" />
         <source>Not recording.</source>
         <translation>Tidak merekam.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="713" />
+        <location filename="../console/window.py" line="723" />
         <source>RECORDING STOPPED: </source>
         <translation>REKAMAN BERHENTI: </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="729" />
+        <location filename="../console/window.py" line="739" />
         <source>Choose one venue to chat with.</source>
         <translation>Pilih satu lokasi untuk diajak mengobrol.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="742" />
+        <location filename="../console/window.py" line="752" />
         <source>Now </source>
         <translation>Sekarang </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="742" />
+        <location filename="../console/window.py" line="752" />
         <source>Projected end </source>
         <translation>Perkiraan selesai </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="795" />
+        <location filename="../console/window.py" line="805" />
         <source>HOLD · </source>
         <translation>DITAHAN · </translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="798" />
+        <location filename="../console/window.py" line="808" />
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="801" />
+        <location filename="../console/window.py" line="811" />
         <source>RESUME (H)</source>
         <translation>LANJUTKAN (H)</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="840" />
+        <location filename="../console/window.py" line="850" />
         <source>{0:.0f} s ago</source>
         <translation>{0:.0f} dtk lalu</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="844" />
+        <location filename="../console/window.py" line="854" />
         <source>no sound</source>
         <translation>tanpa suara</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="850" />
+        <location filename="../console/window.py" line="860" />
         <source>yes</source>
         <translation>ya</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="810" />
+        <location filename="../console/window.py" line="820" />
         <source>clock ±{0:.0f} ms</source>
         <translation>jam ±{0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="812" />
+        <location filename="../console/window.py" line="822" />
         <source>no sound at the venue</source>
         <translation>tanpa suara di lokasi</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="818" />
+        <location filename="../console/window.py" line="828" />
         <source> · loss {0} %</source>
         <translation> · hilang {0} %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="865" />
-        <location filename="../console/window.py" line="870" />
+        <location filename="../console/window.py" line="875" />
+        <location filename="../console/window.py" line="880" />
         <source>PREVIEW</source>
         <translation>PRATINJAU</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="897" />
+        <location filename="../console/window.py" line="907" />
         <source>T−{0:.1f} s · {1}/{2} venues armed</source>
         <translation>T−{0:.1f} dtk · {1}/{2} lokasi siap</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="900" />
+        <location filename="../console/window.py" line="910" />
         <source>Zero passed</source>
         <translation>Nol terlewati</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="938" />
+        <location filename="../console/window.py" line="948" />
         <source>Attached to the studio engine again.</source>
         <translation>Tersambung lagi ke mesin studio.</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="761" />
+        <location filename="../console/window.py" line="771" />
         <source>MANUAL OVERRIDE</source>
         <translation>KENDALI MANUAL</translation>
     </message>
@@ -473,12 +478,12 @@
         <translation>Hilang %</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="710" />
+        <location filename="../console/window.py" line="720" />
         <source>Recording {0}: {1} s, {2} MB ({5} kbit/s), {3} venue files; {4} min of disk left</source>
         <translation>Merekam {0}: {1} dtk, {2} MB ({5} kbit/dtk), {3} berkas lokasi; sisa disk {4} menit</translation>
     </message>
     <message>
-        <location filename="../console/window.py" line="929" />
+        <location filename="../console/window.py" line="939" />
         <source>Refused: </source>
         <translation>Ditolak: </translation>
     </message>

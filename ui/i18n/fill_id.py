@@ -159,6 +159,11 @@ ID = {
     "Camera, microphone and speaker…": "Kamera, mikrofon, dan pengeras suara…",
     "Done": "Selesai",
     "Run-sheet": "Susunan acara",
+    "Saved, not used now: its venues differ from this ceremony's. Restart the studio with "
+    "this run-sheet to use it.": (
+        "Tersimpan, belum dipakai sekarang: lokasinya berbeda dari upacara ini. Jalankan ulang "
+        "studio dengan susunan acara ini untuk memakainya."
+    ),
     "Edit…": "Sunting…",
     "Saved, not used now: ": "Tersimpan, belum dipakai sekarang: ",
     "Run-sheet editor": "Penyunting susunan acara",
