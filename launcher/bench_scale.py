@@ -102,13 +102,18 @@ def _ticks() -> float:
     return float(os.sysconf("SC_CLK_TCK"))
 
 
+def _stat_cpu_s(stat: str) -> float:
+    """User + system CPU seconds from a /proc stat line (a process's or a thread's)."""
+    fields = stat.rsplit(")", 1)[1].split()  # the name, in parentheses, may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _ticks()
+
+
 def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process we started (0 once it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return _stat_cpu_s(Path(f"/proc/{pid}/stat").read_text())
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _ticks()
 
 
 def steal_s(stat: Path = Path("/proc/stat")) -> float | None:
@@ -139,9 +144,8 @@ def threads_cpu_s(task_dir: Path = Path("/proc/self/task")) -> dict[str, float]:
             stat = (task_dir / str(tid) / "stat").read_text()
         except OSError:
             continue  # ended meanwhile
-        fields = stat.rsplit(")", 1)[1].split()
         name = names.get(tid) or "native " + stat.split("(", 1)[1].rsplit(")", 1)[0]
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / _ticks()
+        out[name] = out.get(name, 0.0) + _stat_cpu_s(stat)
     return out
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
-from launcher.bench_scale import steal_s
+from launcher.bench_scale import steal_s, threads_cpu_s
 
 
 def test_steal_is_the_eighth_figure_of_the_cpu_line_in_seconds(tmp_path: Path) -> None:
@@ -27,10 +28,6 @@ def test_an_unreadable_or_short_line_says_nothing(tmp_path: Path) -> None:
 def test_threads_cpu_is_read_by_python_thread_name(tmp_path: Path) -> None:
     """Each thread's utime + stime from its /proc stat line, under its Python name (a pool's
     numbered workers together), and the kernel's name for threads Python did not start."""
-    import threading
-
-    from launcher.bench_scale import threads_cpu_s
-
     ticks = os.sysconf("SC_CLK_TCK")
     main = threading.main_thread().native_id
     line = "{} (ceremony thread) S 1 1 1 0 -1 0 0 0 0 0 {} {} 0 0 20 0 1 0\n"
