@@ -48,6 +48,7 @@ from aiortc.rtcsctptransport import RTCSctpTransport
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.utils import uint16_add
 
+from media import kernel_stamps
 from media.opus_receive import FecOpusDecoder, OpusReceiveStats
 from media.video_receive import (
     CAPACITY,
@@ -245,6 +246,14 @@ def problems() -> list[str]:
         and callable(getattr(asyncio.Queue, "_get", None)),
         "aioice's Connection no longer queues received datagrams in _queue (or asyncio.Queue "
         "lost _put/_get): clock samples are stamped when handled, not when they arrived",
+    )
+    found += _check(
+        _mentions(aioice.ice.StunProtocol.datagram_received, "self.receiver.data_received(data")
+        and _mentions(aioice.ice.Connection.__init__, "self._protocols: list[StunProtocol]")
+        and not inspect.iscoroutinefunction(aioice.ice.Connection.data_received),
+        "aioice's StunProtocol no longer hands datagrams straight to its Connection's queue, or "
+        "the Connection keeps no _protocols: clock samples are stamped when read, not when the "
+        "kernel received them",
     )
     found += _check(
         _mentions(aiortc.RTCDataChannel.send, "self.transport._data_channel_send(self, data)")
@@ -680,12 +689,18 @@ class ArrivalStamps:
     often a millisecond or more after the datagram came in. aioice queues each datagram as it
     arrives; each is stamped there, and the stamp of the one being handled is `current` while
     its messages are handled (one task takes them from the queue, one at a time, and handles
-    each completely before the next).
+    each completely before the next). Where the socket allows, the stamp is the kernel's (when
+    the datagram reached the host, not when the loop got round to reading it): see
+    media/kernel_stamps.py.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.current: float | None = None
+        # While a DTLS datagram read from a kernel-stamping socket is being queued: when the
+        # kernel received it, on `clock` (media/kernel_stamps.py).
+        self.received: float | None = None
+        self.kernel_stamped_sockets = 0
 
 
 def stamp_datagram_arrivals(
@@ -708,7 +723,8 @@ def stamp_datagram_arrivals(
     put, get = received._put, received._get
 
     def stamped_put(item: object) -> None:
-        put(_Arrived(clock(), item))
+        at = stamps.received
+        put(_Arrived(clock() if at is None else at, item))
 
     def unstamped_get() -> object:
         item = get()
@@ -723,7 +739,43 @@ def stamp_datagram_arrivals(
     setattr(received, "_put", stamped_put)  # noqa: B010
     setattr(received, "_get", unstamped_get)  # noqa: B010
     setattr(received, _ARRIVALS, stamps)
+    for protocol in getattr(connection, "_protocols", []):
+        stamps.kernel_stamped_sockets += _stamp_by_kernel(protocol, stamps)
     return stamps
+
+
+def _is_dtls_record(data: bytes) -> bool:
+    # RFC 7983: 20-63 is DTLS; RTP/RTCP (128-191) carry no clock messages and skip the ioctl.
+    return bool(data) and 20 <= data[0] <= 63
+
+
+def _stamp_by_kernel(protocol: object, stamps: ArrivalStamps) -> bool:
+    """Have the DTLS datagrams `protocol` (an aioice StunProtocol) reads stamped with the time
+    the kernel received them; False where its socket cannot be (a TURN relay, another OS)."""
+    transport = getattr(protocol, "transport", None)
+    sock = (
+        transport.get_extra_info("socket") if isinstance(transport, asyncio.BaseTransport) else None
+    )
+    handle = getattr(protocol, "datagram_received", None)
+    if sock is None or handle is None or not kernel_stamps.enable(sock):
+        return False
+    fd, clock = sock.fileno(), stamps.clock
+
+    def kernel_stamped(data: bytes, addr: tuple[Any, ...]) -> None:
+        if not _is_dtls_record(data):
+            handle(data, addr)
+            return
+        age = kernel_stamps.age(fd)
+        stamps.received = None if age is None else clock() - age
+        try:
+            handle(data, addr)
+        finally:
+            stamps.received = None
+
+    # asyncio's transport calls its protocol's datagram_received as an attribute: an instance
+    # attribute in front of the class's method.
+    setattr(protocol, "datagram_received", kernel_stamped)  # noqa: B010
+    return True
 
 
 class Departing(bytes):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -580,6 +582,61 @@ async def test_a_message_is_stamped_when_its_datagram_reached_ice() -> None:
             seen.append(stamp)
         assert seen == sorted(seen) and len(set(seen)) == 5
     finally:
+        aiortc_compat.pin_host_addresses(None)
+        await a.close()
+        await b.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel stamps are Linux's")
+async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_took_it(
+    kernel_stamping: None,
+) -> None:
+    """The loop is busy (40 ms) while the datagram sits in the receiver's socket: the stamp is
+    still the moment it arrived, not the moment the loop read it."""
+    import os
+    import select
+    import time
+
+    aiortc_compat.pin_host_addresses(["127.0.0.1"])
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    got: asyncio.Queue[tuple[float | None, float]] = asyncio.Queue()
+    peek: socket.socket | None = None
+    holder: list[aiortc_compat.ArrivalStamps] = []
+
+    @b.on("datachannel")
+    def on_channel(ch: Any) -> None:
+        ch.on("message", lambda m: got.put_nowait((holder[0].current, time.monotonic())))
+
+    try:
+        opened = asyncio.Event()
+        channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        channel.on("open", opened.set)
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        await asyncio.wait_for(opened.wait(), 10)
+        stamps = aiortc_compat.stamp_datagram_arrivals(b, time.monotonic)
+        assert stamps is not None and stamps.kernel_stamped_sockets == 1
+        holder.append(stamps)
+        transport = b.sctp.transport.transport.iceGatherer._connection._protocols[0].transport
+        peek = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
+        for _ in range(3):
+            sent = time.monotonic()
+            channel.send("probe")
+            # Our step runs before the loop's read of a socket it has just found readable;
+            # wait until the datagram next in line is DTLS (not a consent check).
+            while not (
+                select.select([peek], [], [], 0)[0] and 20 <= peek.recv(1, socket.MSG_PEEK)[0] <= 63
+            ):
+                await asyncio.sleep(0)
+            time.sleep(0.04)  # the loop busy elsewhere while the datagram waits
+            stamp, handled = await asyncio.wait_for(got.get(), 10)
+            assert stamp is not None and sent <= stamp <= sent + 0.02
+            assert handled - stamp >= 0.035
+    finally:
+        if peek is not None:
+            peek.close()
         aiortc_compat.pin_host_addresses(None)
         await a.close()
         await b.close()
