@@ -250,10 +250,13 @@ def problems() -> list[str]:
     found += _check(
         _mentions(aioice.ice.StunProtocol.datagram_received, "self.receiver.data_received(data")
         and _mentions(aioice.ice.Connection.__init__, "self._protocols: list[StunProtocol]")
+        and _mentions(RTCPeerConnection.setRemoteDescription, "self.__sctp.setTransport(")
+        and callable(getattr(RTCSctpTransport, "setTransport", None))
         and not inspect.iscoroutinefunction(aioice.ice.Connection.data_received),
         "aioice's StunProtocol no longer hands datagrams straight to its Connection's queue, or "
-        "the Connection keeps no _protocols: clock samples are stamped when read, not when the "
-        "kernel received them",
+        "the Connection keeps no _protocols, or BUNDLE no longer moves data channels through "
+        "RTCSctpTransport.setTransport: clock samples are stamped when read or handled, not when "
+        "the kernel received them",
     )
     found += _check(
         _mentions(aiortc.RTCDataChannel.send, "self.transport._data_channel_send(self, data)")
@@ -679,7 +682,9 @@ class _Arrived:
     item: object
 
 
-_ARRIVALS = "ceremony_arrivals"  # on an ICE connection's receive queue: its ArrivalStamps
+# On an ICE connection's receive queue, and on the SCTP transport whose data channels it feeds:
+# their ArrivalStamps.
+_ARRIVALS = "ceremony_arrivals"
 
 
 class ArrivalStamps:
@@ -708,23 +713,57 @@ def stamp_datagram_arrivals(
 ) -> ArrivalStamps | None:
     """Stamp every datagram `pc`'s data channels receive with `clock` as it arrives (None if
     this aioice has no receive queue to stamp, or the data channels have no transport yet).
-    Safe while a receive is pending; asking again returns the same stamps."""
+    Safe while a receive is pending, and before negotiating: when BUNDLE moves the data
+    channels onto the first media section's transport (a venue opens its channels before it
+    adds its tracks, and aiortc puts the data section last), the stamps follow them there.
+    Asking again returns the same stamps."""
     sctp = pc.sctp
     if sctp is None:
         return None
-    connection = getattr(sctp.transport.transport.iceGatherer, "_connection", None)
-    received = getattr(connection, "_queue", None)
-    if not isinstance(received, asyncio.Queue):
-        return None
-    existing = getattr(received, _ARRIVALS, None)
+    existing = getattr(sctp, _ARRIVALS, None)
     if isinstance(existing, ArrivalStamps):
         return existing
     stamps = ArrivalStamps(clock)
+    if not _stamp_queue(sctp.transport, stamps):
+        return None
+    set_transport = sctp.setTransport
+
+    def follow(transport: RTCDtlsTransport) -> None:
+        set_transport(transport)
+        _stamp_queue(transport, stamps)
+
+    setattr(sctp, "setTransport", follow)  # noqa: B010 - an instance attribute
+    setattr(sctp, _ARRIVALS, stamps)
+    return stamps
+
+
+def _stamp_queue(dtls: RTCDtlsTransport, stamps: ArrivalStamps) -> bool:
+    """Stamp what the ICE connection under `dtls` queues; False if it has no queue."""
+    connection = getattr(dtls.transport.iceGatherer, "_connection", None)
+    received = getattr(connection, "_queue", None)
+    if not isinstance(received, asyncio.Queue):
+        return False
+    if getattr(received, _ARRIVALS, None) is not None:
+        return True
     put, get = received._put, received._get
+    found = getattr(connection, "_protocols", None)
+    sockets: list[Any] = found if isinstance(found, list) else []
+    seen = 0
+
+    def new_sockets() -> None:
+        # Kernel stamps for the sockets not looked at yet. A venue asks before it gathers:
+        # its sockets are taken as their first datagrams arrive (only that one is stamped as
+        # read).
+        nonlocal seen
+        for protocol in sockets[seen:]:
+            stamps.kernel_stamped_sockets += _stamp_by_kernel(protocol, stamps)
+        seen = len(sockets)
 
     def stamped_put(item: object) -> None:
         at = stamps.received
-        put(_Arrived(clock() if at is None else at, item))
+        put(_Arrived(stamps.clock() if at is None else at, item))
+        if len(sockets) > seen:
+            new_sockets()
 
     def unstamped_get() -> object:
         item = get()
@@ -739,9 +778,8 @@ def stamp_datagram_arrivals(
     setattr(received, "_put", stamped_put)  # noqa: B010
     setattr(received, "_get", unstamped_get)  # noqa: B010
     setattr(received, _ARRIVALS, stamps)
-    for protocol in getattr(connection, "_protocols", []):
-        stamps.kernel_stamped_sockets += _stamp_by_kernel(protocol, stamps)
-    return stamps
+    new_sockets()
+    return True
 
 
 def _is_dtls_record(data: bytes) -> bool:

@@ -588,11 +588,15 @@ async def test_a_message_is_stamped_when_its_datagram_reached_ice() -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel stamps are Linux's")
+@pytest.mark.parametrize("asked", ["before gathering", "before a media section", "once open"])
 async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_took_it(
-    kernel_stamping: None,
+    kernel_stamping: None, asked: str
 ) -> None:
     """The loop is busy (40 ms) while the datagram sits in the receiver's socket: the stamp is
-    still the moment it arrived, not the moment the loop read it."""
+    still the moment it arrived, not the moment the loop read it — whether stamping was asked
+    before the sockets existed (a venue opens its channels first), before a media section that
+    BUNDLE then moves the channels onto (a venue adds its tracks after its channels), or once
+    the channel was open (the studio)."""
     import os
     import select
     import time
@@ -601,29 +605,41 @@ async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_to
     a, b = RTCPeerConnection(), RTCPeerConnection()
     got: asyncio.Queue[tuple[float | None, float]] = asyncio.Queue()
     peek: socket.socket | None = None
-    holder: list[aiortc_compat.ArrivalStamps] = []
+    stamps: aiortc_compat.ArrivalStamps | None = None
+    remote: list[Any] = []
+    offered = asyncio.Event()
 
     @b.on("datachannel")
     def on_channel(ch: Any) -> None:
-        ch.on("message", lambda m: got.put_nowait((holder[0].current, time.monotonic())))
+        remote.append(ch)
+        offered.set()
 
     try:
-        opened = asyncio.Event()
         channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
+        channel.on(
+            "message", lambda m: got.put_nowait((stamps and stamps.current, time.monotonic()))
+        )
+        if asked.startswith("before"):
+            stamps = aiortc_compat.stamp_datagram_arrivals(a, time.monotonic)
+            assert stamps is not None and stamps.kernel_stamped_sockets == 0
+        if asked == "before a media section":
+            a.addTransceiver("video", direction="recvonly")
+        opened = asyncio.Event()
         channel.on("open", opened.set)
         await a.setLocalDescription(await a.createOffer())
         await b.setRemoteDescription(a.localDescription)
         await b.setLocalDescription(await b.createAnswer())
         await a.setRemoteDescription(b.localDescription)
         await asyncio.wait_for(opened.wait(), 10)
-        stamps = aiortc_compat.stamp_datagram_arrivals(b, time.monotonic)
-        assert stamps is not None and stamps.kernel_stamped_sockets == 1
-        holder.append(stamps)
-        transport = b.sctp.transport.transport.iceGatherer._connection._protocols[0].transport
+        if asked == "once open":
+            stamps = aiortc_compat.stamp_datagram_arrivals(a, time.monotonic)
+        assert stamps is not None and stamps.kernel_stamped_sockets >= 1
+        transport = a.sctp.transport.transport.iceGatherer._connection._protocols[0].transport
         peek = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
+        await asyncio.wait_for(offered.wait(), 10)
         for _ in range(3):
             sent = time.monotonic()
-            channel.send("probe")
+            remote[0].send("probe")
             # Our step runs before the loop's read of a socket it has just found readable;
             # wait until the datagram next in line is DTLS (not a consent check).
             while not (
