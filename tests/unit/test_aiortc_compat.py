@@ -181,6 +181,14 @@ async def test_loss_reported_by_the_remote_reads_as_a_share(
     assert len(stats) == 1 and aiortc_compat.fraction_lost(stats[0]) == 0.25
 
 
+async def _offer_answer(a: RTCPeerConnection, b: RTCPeerConnection) -> None:
+    """`a` offers, `b` answers (the peers connect in the background)."""
+    await a.setLocalDescription(await a.createOffer())
+    await b.setRemoteDescription(a.localDescription)
+    await b.setLocalDescription(await b.createAnswer())
+    await a.setRemoteDescription(b.localDescription)
+
+
 async def test_the_selected_pair_of_a_real_connection_is_read() -> None:
     from media.ice import describe_path
 
@@ -190,10 +198,7 @@ async def test_the_selected_pair_of_a_real_connection_is_read() -> None:
         assert aiortc_compat.selected_candidates(a) is None
         opened = asyncio.Event()
         a.createDataChannel("x").on("open", opened.set)
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         pair = aiortc_compat.selected_candidates(a)
         assert pair is not None
@@ -515,10 +520,7 @@ async def test_consent_checks_stop_on_a_connected_link_and_the_link_lives_on() -
         opened, got = asyncio.Event(), asyncio.Event()
         channel.on("open", opened.set)
         b.on("datachannel", lambda ch: ch.on("message", lambda _m: got.set()))
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         assert a.sctp is not None
         connection = a.sctp.transport.transport.iceGatherer._connection
@@ -561,10 +563,7 @@ async def test_a_message_is_stamped_when_its_datagram_reached_ice() -> None:
         opened = asyncio.Event()
         channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
         channel.on("open", opened.set)
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         stamps = aiortc_compat.stamp_datagram_arrivals(b, time.monotonic)
         assert stamps is not None
@@ -626,10 +625,7 @@ async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_to
             a.addTransceiver("video", direction="recvonly")
         opened = asyncio.Event()
         channel.on("open", opened.set)
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         if asked == "once open":
             stamps = aiortc_compat.stamp_datagram_arrivals(a, time.monotonic)
@@ -676,10 +672,7 @@ async def test_a_departing_message_is_stamped_as_aiortcs_send_task_takes_it() ->
         channel.on("open", opened.set)
         assert aiortc_compat.stamp_departures(a)
         assert aiortc_compat.stamp_departures(a)  # once: asking again changes nothing
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         calls: list[str] = []
 
@@ -788,10 +781,7 @@ async def _handshake_losing(direction: str, which: Callable[[bytes], bool]) -> t
         ice = dtls.transport
         name = "_send" if direction == "send" else "_recv"
         setattr(ice, name, _drop_first(getattr(ice, name), dropped, which))
-        await a.setLocalDescription(await a.createOffer())
-        await b.setRemoteDescription(a.localDescription)
-        await b.setLocalDescription(await b.createAnswer())
-        await a.setRemoteDescription(b.localDescription)
+        await _offer_answer(a, b)
         await asyncio.wait_for(opened.wait(), 10)
         assert dropped, "the loss never happened"
         assert b.sctp is not None
