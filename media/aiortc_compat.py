@@ -5,7 +5,8 @@ gathers on (tests and the demo pin loopback, which aioice leaves out), the size 
 sockets' receive buffers, hearing a venue's keyframe request for a track we encode ourselves
 and its receiver's bandwidth estimate (REMB), seeing each complete encoded frame a receiver
 reassembles (ISO recording, and the benchmarks' count-only venues, whose decoder worker is here
-too), guarding the data-channel receive path,
+too), guarding the data-channel receive path, stamping clock messages where they meet the
+wire (the kernel's receive stamp of their datagram, the moment SCTP sends them),
 reading the candidate pair ICE chose, aioice's STUN codec for a UDP probe, and the program
 audio's receive path (arrival order, FEC decoding: see `receive_audio_with_fec`). Each hook below
 names the private thing it touches, and `problems()` checks every assumption against the
