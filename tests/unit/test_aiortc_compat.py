@@ -616,7 +616,8 @@ async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_to
     try:
         channel = a.createDataChannel("clock", ordered=False, maxRetransmits=0)
         channel.on(
-            "message", lambda m: got.put_nowait((stamps and stamps.current, time.monotonic()))
+            "message",
+            lambda m: got.put_nowait((stamps.current if stamps else None, time.monotonic())),
         )
         if asked.startswith("before"):
             stamps = aiortc_compat.stamp_datagram_arrivals(a, time.monotonic)
@@ -630,6 +631,7 @@ async def test_a_message_that_waited_in_the_socket_is_stamped_when_the_kernel_to
         if asked == "once open":
             stamps = aiortc_compat.stamp_datagram_arrivals(a, time.monotonic)
         assert stamps is not None and stamps.kernel_stamped_sockets >= 1
+        assert a.sctp is not None
         transport = a.sctp.transport.transport.iceGatherer._connection._protocols[0].transport
         peek = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
         await asyncio.wait_for(offered.wait(), 10)
