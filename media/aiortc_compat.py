@@ -707,6 +707,7 @@ class ArrivalStamps:
         # kernel received it, on `clock` (media/kernel_stamps.py).
         self.received: float | None = None
         self.kernel_stamped_sockets = 0
+        self.ages = kernel_stamps.ReceiveAges()
 
 
 def stamp_datagram_arrivals(
@@ -804,7 +805,7 @@ def _stamp_by_kernel(protocol: object, stamps: ArrivalStamps) -> bool:
         if not _is_dtls_record(data):
             handle(data, addr)
             return
-        age = kernel_stamps.age(fd)
+        age = stamps.ages.age(fd)
         stamps.received = None if age is None else clock() - age
         try:
             handle(data, addr)

@@ -48,11 +48,12 @@ def kernel_stamping() -> Iterator[None]:
     try:
         rx.bind(("127.0.0.1", 0))
         assert kernel_stamps.enable(rx)
+        ages = kernel_stamps.ReceiveAges()
         for _ in range(500):
             tx.sendto(b"x", rx.getsockname())
             time.sleep(0.002)  # the datagram waits this long before it is read
             rx.recv(8)
-            age = kernel_stamps.age(rx.fileno())
+            age = ages.age(rx.fileno())
             if age is not None and age >= 0.0015:
                 break
         else:
