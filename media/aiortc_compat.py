@@ -784,11 +784,6 @@ def _stamp_queue(dtls: RTCDtlsTransport, stamps: ArrivalStamps) -> bool:
     return True
 
 
-def _is_dtls_record(data: bytes) -> bool:
-    # RFC 7983: 20-63 is DTLS; RTP/RTCP (128-191) carry no clock messages and skip the ioctl.
-    return bool(data) and 20 <= data[0] <= 63
-
-
 def _stamp_by_kernel(protocol: object, stamps: ArrivalStamps) -> bool:
     """Have the DTLS datagrams `protocol` (an aioice StunProtocol) reads stamped with the time
     the kernel received them; False where its socket cannot be (a TURN relay, another OS)."""
@@ -802,7 +797,7 @@ def _stamp_by_kernel(protocol: object, stamps: ArrivalStamps) -> bool:
     fd, clock = sock.fileno(), stamps.clock
 
     def kernel_stamped(data: bytes, addr: tuple[Any, ...]) -> None:
-        if not _is_dtls_record(data):
+        if not _is_dtls(data):  # RTP/RTCP carry no clock messages: no ioctl for them
             handle(data, addr)
             return
         age = stamps.ages.age(fd)
