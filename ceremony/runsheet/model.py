@@ -122,6 +122,11 @@ class Runsheet:
     def item_venues(self, item: Item) -> tuple[str, ...]:
         return item.venues or tuple(v.id for v in self.venues)
 
+    def same_venues(self, other: Runsheet) -> bool:
+        """The same venues, in the same order: what an edited run-sheet must keep while the
+        studio runs (its links, tiles and recordings are the venues')."""
+        return [v.id for v in self.venues] == [v.id for v in other.venues]
+
     def venue(self, venue_id: str) -> Venue | None:
         for venue in self.venues:
             if venue.id == venue_id:

@@ -344,7 +344,7 @@ class StudioEngine:
 
     def replace_runsheet(self, sheet: Runsheet) -> None:
         """An edited run-sheet, before the ceremony starts; the venues must stay the same."""
-        if [v.id for v in sheet.venues] != [v.id for v in self.sheet.venues]:
+        if not sheet.same_venues(self.sheet):
             raise ValueError("the edited run-sheet has other venues: restart the studio with it")
         self.desk.replace_runsheet(sheet, self.clocks.now())
         self.sheet = sheet

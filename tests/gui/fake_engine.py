@@ -127,7 +127,7 @@ class FakeBackend:
                     sheet = parse_yaml(text)
                 except RunsheetError as exc:
                     return op.Result.refused(name, op.RejectReason.RUNSHEET, str(exc))
-                if [v.id for v in sheet.venues] != ids:
+                if not sheet.same_venues(self.sheet):
                     detail = "the edited run-sheet has other venues: restart the studio with it"
                     return op.Result.refused(name, op.RejectReason.RUNSHEET, detail)
                 self.desk.replace_runsheet(sheet, self.now)

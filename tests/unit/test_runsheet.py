@@ -320,3 +320,12 @@ def test_files_written_here_read_back_without_warnings(
         notices: list[runsheet.Notice] = []
         assert runsheet_files.load(tmp_path / name, notices) == sheet
         assert notices == []
+
+
+def test_an_edited_runsheet_keeps_its_venues_only_in_the_same_order(
+    sample: runsheet.Runsheet,
+) -> None:
+    renamed = replace(sample.venues[0], name="Nama lain")
+    assert sample.same_venues(replace(sample, venues=(renamed, *sample.venues[1:])))
+    assert not sample.same_venues(replace(sample, venues=sample.venues[::-1]))
+    assert not sample.same_venues(replace(sample, venues=sample.venues[:-1]))

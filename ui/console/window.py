@@ -558,7 +558,7 @@ class ConsoleWindow(QMainWindow):
         """Hand a saved run-sheet to the engine; the window follows once the engine took it.
         Venues cannot change while the studio runs (the engine refuses it too, in English):
         said here at once, in the operator's language."""
-        if [v.id for v in sheet.venues] != [v.id for v in self.sheet.venues]:
+        if not sheet.same_venues(self.sheet):
             self.status_line.setText(
                 self.tr(
                     "Saved, not used now: its venues differ from this ceremony's. Restart the "
