@@ -324,7 +324,10 @@ def test_the_studios_heartbeats_bring_clock_samples_and_slow_the_probes() -> Non
     assert est is not None and est.offset == pytest.approx(OFFSET, abs=1e-6)
     assert est.bound >= path  # half the round trip at least: the bound stays honest
     # 40 s: the burst, 2 Hz until settled, then one every YOUNG_PROBE_INTERVAL_S ...
-    assert len([p for p in probes if p <= 40.0]) < BURST_PROBES + 2 * 12 + 40 / 10.0 + 2
+    assert (
+        len([p for p in probes if p <= 40.0])
+        < BURST_PROBES + 2 * 12 + 40 / YOUNG_PROBE_INTERVAL_S + 2
+    )
     young = [p for p in probes if FAST_PROBING_MAX_S + 1 < p < YOUNG_LINK_S]
     assert len(young) >= 8
     assert min(b - a for a, b in itertools.pairwise(young)) == pytest.approx(
