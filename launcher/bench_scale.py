@@ -8,6 +8,10 @@ without decoding) added step by step. Two more venues decode the program and rea
 code. At each step: the studio's CPU, Janus's CPU, the program's rate at every venue (a venue
 that gets nothing counts 0), the join times, the program's latency, and one countdown's spread.
 
+With more than one step, the first step is measured again at the end (the venues added after
+it leave): the studio's ratio is also given over the mean of the first step's two windows, so a
+machine that slowed down or sped up during the run weighs less on it (`--no-return` skips it).
+
 `--cascade` runs a second Janus; the studio carries the program to it (VideoRoom remote
 publishers) and splits the venues across both; the latency on each is reported.
 `--sfu none` runs the same steps with the studio sending to every venue itself.
@@ -49,6 +53,7 @@ from media.firing import TRACE_ENV
 SPAWN_STAGGER_S = 0.5  # ten-venue processes importing aiortc at once would starve 2 cores
 DECODING_VENUES = 2
 COUNTDOWN_GAP_S = 3.0  # between a step's countdowns: the probes' armed rate ends at zero
+LEAVE_TIMEOUT_S = 30.0  # for the studio to see the venues that left as gone
 NETNS_PREFIX = "sc"  # this bench's namespaces and veths: sc-janus-…, scj… (--netns-prefix)
 
 
@@ -64,6 +69,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     # Venues probe the clock at 2 Hz for up to 15 s after joining, then slowly: measure after.
     p.add_argument("--settle", type=float, default=16.0, help="seconds after joins, per step")
     p.add_argument("--join-timeout", type=float, default=60.0)
+    p.add_argument(
+        "--no-return",
+        action="store_true",
+        help="do not measure the first step again at the end (the venues added after it leave)",
+    )
     p.add_argument("--lead", type=float, default=5.0, help="countdown lead, seconds")
     p.add_argument("--countdowns", type=int, default=1, help="countdowns per step")
     p.add_argument(
@@ -439,6 +449,7 @@ class Scale:
             await self._wait_joined([vid], args.join_timeout)
         light_ids = ids[DECODING_VENUES:]
         have = 0
+        first_groups = 0  # the processes of the first step's venues: they stay to the end
         for step in steps:
             adding = light_ids[have:step]
             have = step
@@ -462,7 +473,50 @@ class Scale:
                 results[-1]["countdowns"] = countdowns
                 results[-1]["spread_ms_each"] = [c["spread_ms"] if c else None for c in countdowns]
             self.say(json.dumps({k: v for k, v in results[-1].items() if k != "venues"}))
-        return {"steps": results, "janus_idle_cpu_cores": base_janus}
+            first_groups = first_groups or len(self.groups)
+        body: dict[str, Any] = {"steps": results, "janus_idle_cpu_cores": base_janus}
+        if len(steps) > 1 and not args.no_return:
+            wanted = decoding + light_ids[: steps[0]]
+            body["first_step_again"] = await self._return_to_first(
+                engine, janus_pids, base_janus, steps[0], wanted, keep_groups=first_groups
+            )
+        return body
+
+    async def _return_to_first(
+        self,
+        engine: Any,
+        janus_pids: list[int],
+        base_janus: float,
+        step: int,
+        wanted: list[str],
+        *,
+        keep_groups: int,
+    ) -> dict[str, Any]:
+        """The venues added after the first step leave (their processes end as on a crew's
+        quit), the studio sees them gone, and the first step is measured again."""
+        leaving = [g for g in self.groups[keep_groups:] if g.proc and g.proc.poll() is None]
+        gone0 = self.losses
+        for group in leaving:
+            assert group.proc is not None
+            group.proc.terminate()
+        for group in leaving:
+            assert group.proc is not None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(group.proc.wait, 20)
+            if group.proc.poll() is None:
+                group.proc.kill()
+        expected = sum(len(g.spec.venues) for g in leaving)
+        deadline = time.monotonic() + LEAVE_TIMEOUT_S
+        while self.losses - gone0 < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        self.say(
+            f"back to step {step}: {self.losses - gone0}/{expected} venues seen gone; settling"
+        )
+        await asyncio.sleep(self.args.settle)
+        result = await self._measure(engine, janus_pids, base_janus, step, wanted)
+        result["venues_seen_gone"] = self.losses - gone0
+        self.say(json.dumps(result))
+        return result
 
     def _yield_cpu(self) -> None:
         """Once joined, the light venues yield to the studio and Janus (as the demo's venues
@@ -490,7 +544,7 @@ class Scale:
         self, engine: Any, janus_pids: list[int], base_janus: float, step: int, wanted: list[str]
     ) -> dict[str, Any]:
         args = self.args
-        group_pids = [g.proc.pid for g in self.groups if g.proc]
+        group_pids = [g.proc.pid for g in self.groups if g.proc and g.proc.poll() is None]
         for log in self.latency.values():
             log.skip()
         messages0 = _message_counts(engine)
@@ -740,6 +794,47 @@ def _pass_ms(trace: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def cpu_ratios(
+    first: dict[str, Any], last: dict[str, Any], again: dict[str, Any] | None
+) -> dict[str, float]:
+    """The studio's CPU at the last step over the first; with the first step measured again at
+    the end (`again`), also over the mean of its two windows, which brackets the last step in
+    time: a machine that slowed down or sped up during the run moves both windows of the
+    bracket alike. The same for the fixed chunk of work beside it (how much the load alone
+    inflated CPU figures)."""
+    out: dict[str, float] = {}
+    if not (first and last and first.get("studio_cpu_cores")):
+        return out
+    ratio = last["studio_cpu_cores"] / first["studio_cpu_cores"]
+    out["studio_cpu_ratio_last_over_first"] = round(ratio, 2)
+    if first.get("fixed_work_ms") and last.get("fixed_work_ms"):
+        # The same work cost this much more CPU at the last step than at the first (the
+        # machine's load), and the studio's ratio with that taken out: what it did more.
+        fixed = last["fixed_work_ms"] / first["fixed_work_ms"]
+        out["fixed_work_ratio_last_over_first"] = round(fixed, 2)
+        out["studio_cpu_ratio_at_equal_cost"] = round(ratio / fixed, 2)
+    if last["venues"] > first["venues"]:
+        # What each venue beyond the first step costs the studio: its control and clock
+        # channels (and its camera, if the light venues send one), not the program.
+        out["studio_cpu_per_added_venue"] = round(
+            (last["studio_cpu_cores"] - first["studio_cpu_cores"])
+            / (last["venues"] - first["venues"]),
+            5,
+        )
+    if again and again.get("studio_cpu_cores"):
+        out["studio_cpu_ratio_first_again_over_first"] = round(
+            again["studio_cpu_cores"] / first["studio_cpu_cores"], 2
+        )
+        bracket = (first["studio_cpu_cores"] + again["studio_cpu_cores"]) / 2
+        out["studio_cpu_ratio_last_over_first_both"] = round(last["studio_cpu_cores"] / bracket, 2)
+        if first.get("fixed_work_ms") and again.get("fixed_work_ms") and last.get("fixed_work_ms"):
+            fixed_bracket = (first["fixed_work_ms"] + again["fixed_work_ms"]) / 2
+            out["fixed_work_ratio_last_over_first_both"] = round(
+                last["fixed_work_ms"] / fixed_bracket, 2
+            )
+    return out
+
+
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -767,23 +862,7 @@ def main(args: argparse.Namespace) -> int:
         "load_average_at_start": [round(x, 2) for x in load_before],
         **body,
     }
-    if first and last and first.get("studio_cpu_cores"):
-        ratio = last["studio_cpu_cores"] / first["studio_cpu_cores"]
-        result["studio_cpu_ratio_last_over_first"] = round(ratio, 2)
-        if first.get("fixed_work_ms") and last.get("fixed_work_ms"):
-            # The same work cost this much more CPU at the last step than at the first (the
-            # machine's load), and the studio's ratio with that taken out: what it did more.
-            fixed = last["fixed_work_ms"] / first["fixed_work_ms"]
-            result["fixed_work_ratio_last_over_first"] = round(fixed, 2)
-            result["studio_cpu_ratio_at_equal_cost"] = round(ratio / fixed, 2)
-        if last["venues"] > first["venues"]:
-            # What each venue beyond the first step costs the studio: its control and clock
-            # channels (and its camera, if the light venues send one), not the program.
-            result["studio_cpu_per_added_venue"] = round(
-                (last["studio_cpu_cores"] - first["studio_cpu_cores"])
-                / (last["venues"] - first["venues"]),
-                5,
-            )
+    result.update(cpu_ratios(first, last, body.get("first_step_again")))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scale.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
