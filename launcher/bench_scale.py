@@ -449,7 +449,7 @@ class Scale:
             await self._wait_joined([vid], args.join_timeout)
         light_ids = ids[DECODING_VENUES:]
         have = 0
-        first_groups = 0  # the processes of the first step's venues: they stay to the end
+        first_groups = 0  # processes kept to the end: the decoding venues' and the first step's
         for step in steps:
             adding = light_ids[have:step]
             have = step
@@ -477,9 +477,13 @@ class Scale:
         body: dict[str, Any] = {"steps": results, "janus_idle_cpu_cores": base_janus}
         if len(steps) > 1 and not args.no_return:
             wanted = decoding + light_ids[: steps[0]]
-            body["first_step_again"] = await self._return_to_first(
-                engine, janus_pids, base_janus, steps[0], wanted, keep_groups=first_groups
-            )
+            try:
+                body["first_step_again"] = await self._return_to_first(
+                    engine, janus_pids, base_janus, steps[0], wanted, keep_groups=first_groups
+                )
+            except Exception as exc:  # the steps measured so far are kept and reported
+                self.say(f"back to step {steps[0]}: not measured ({exc!r})")
+                body["first_step_again_error"] = repr(exc)
         return body
 
     async def _return_to_first(
