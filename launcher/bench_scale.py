@@ -340,15 +340,7 @@ class Scale:
                 return await self._steps(engine, labs, steps, ids)
             finally:
                 self.fixed_work.stop()
-                for group in self.groups:
-                    if group.proc and group.proc.poll() is None:
-                        group.proc.terminate()
-                for group in self.groups:
-                    if group.proc:
-                        with contextlib.suppress(subprocess.TimeoutExpired):
-                            group.proc.wait(timeout=20)
-                        if group.proc.poll() is None:
-                            group.proc.kill()
+                await _end_groups(self.groups)
                 await engine.stop("ended")
         finally:
             pin_host_addresses(None)
@@ -449,7 +441,7 @@ class Scale:
             await self._wait_joined([vid], args.join_timeout)
         light_ids = ids[DECODING_VENUES:]
         have = 0
-        first_groups = 0  # processes kept to the end: the decoding venues' and the first step's
+        kept = 0  # processes kept to the end: the decoding venues' and the first step's
         for step in steps:
             adding = light_ids[have:step]
             have = step
@@ -473,13 +465,14 @@ class Scale:
                 results[-1]["countdowns"] = countdowns
                 results[-1]["spread_ms_each"] = [c["spread_ms"] if c else None for c in countdowns]
             self.say(json.dumps({k: v for k, v in results[-1].items() if k != "venues"}))
-            first_groups = first_groups or len(self.groups)
+            if step == steps[0]:
+                kept = len(self.groups)
         body: dict[str, Any] = {"steps": results, "janus_idle_cpu_cores": base_janus}
         if len(steps) > 1 and not args.no_return:
             wanted = decoding + light_ids[: steps[0]]
             try:
                 body["first_step_again"] = await self._return_to_first(
-                    engine, janus_pids, base_janus, steps[0], wanted, keep_groups=first_groups
+                    engine, janus_pids, base_janus, steps[0], wanted, keep_groups=kept
                 )
             except Exception as exc:  # the steps measured so far are kept and reported
                 self.say(f"back to step {steps[0]}: not measured ({exc!r})")
@@ -500,15 +493,7 @@ class Scale:
         quit), the studio sees them gone, and the first step is measured again."""
         leaving = [g for g in self.groups[keep_groups:] if g.proc and g.proc.poll() is None]
         gone0 = self.losses
-        for group in leaving:
-            assert group.proc is not None
-            group.proc.terminate()
-        for group in leaving:
-            assert group.proc is not None
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(group.proc.wait, 20)
-            if group.proc.poll() is None:
-                group.proc.kill()
+        await _end_groups(leaving)
         expected = sum(len(g.spec.venues) for g in leaving)
         deadline = time.monotonic() + LEAVE_TIMEOUT_S
         while self.losses - gone0 < expected and time.monotonic() < deadline:
@@ -837,6 +822,20 @@ def cpu_ratios(
                 last["fixed_work_ms"] / fixed_bracket, 2
             )
     return out
+
+
+async def _end_groups(groups: list[Group]) -> None:
+    """Light-venue processes end as on a crew's quit (SIGTERM: their links close), killed
+    after 20 s; waited for off the loop, where the studio runs."""
+    for group in groups:
+        if group.proc and group.proc.poll() is None:
+            group.proc.terminate()
+    for group in groups:
+        if group.proc:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(group.proc.wait, 20)
+            if group.proc.poll() is None:
+                group.proc.kill()
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
